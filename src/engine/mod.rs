@@ -1,0 +1,269 @@
+//! The daily loop: scheduled customer events, then reps' contacts, then quarter-end bookkeeping.
+//!
+//! Work is proportional to events, not to accounts × days: buying-stage changes, budget retries,
+//! needs and cool-off ends are scheduled on an agenda of day buckets; annoyance, trust and
+//! fatigue decay lazily from the day they were last touched. The only passes over all accounts
+//! are at generation and once per quarter (mean trust).
+//!
+//! Phases of a day: (1) customer events due today, in the order scheduled; (2) reps act, vendors
+//! taking turns in an order that rotates by day; (3) on a quarter's last day, quotas are settled
+//! and the quarter is recorded.
+
+pub mod journey;
+pub mod selling;
+pub mod state;
+pub mod strategy;
+
+use crate::calendar::{quarter_of, Day, DAYS_PER_QUARTER};
+use crate::metrics::{Recorder, RunRecord};
+use crate::rng::{keyed_uniform, stream, Rng, Stream};
+use crate::scenario::Config;
+use crate::world::{CustomerId, World};
+pub use state::{Account, Relation, RepState, Stage};
+pub use strategy::Strategy;
+
+/// Something scheduled to happen to an account.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Event {
+    /// The account.
+    pub customer: CustomerId,
+    /// The account's generation when scheduled; a stale event (the account has moved on) is
+    /// skipped. [`ALWAYS`] marks events valid whatever happened since (needs from outside).
+    pub generation: u32,
+    /// What happens.
+    pub kind: EventKind,
+}
+
+/// Generation value for events that stay valid.
+pub const ALWAYS: u32 = u32::MAX;
+
+/// Kinds of scheduled events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A need arises (if the account is dormant then).
+    Need(NeedSource),
+    /// The current buying stage ends.
+    StageEnd,
+    /// The account tries to decide (budget, then choice).
+    DecisionAttempt,
+    /// Cool-off after a purchase ends.
+    CoolOffEnd,
+}
+
+/// Where a need came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedSource {
+    /// Contract renewal.
+    Renewal,
+    /// Spontaneous (Bass `p`).
+    Spontaneous,
+    /// Imitating a peer (Bass `q`).
+    Imitation,
+    /// Sparked by a welcome contact ("insight selling").
+    Insight,
+}
+
+/// Purposes of the accounts' keyed draws (kept distinct so streams do not overlap).
+pub(crate) mod purpose {
+    pub const NEED: u32 = 1;
+    pub const STAGE: u32 = 2;
+    pub const DISCOVERY: u32 = 3;
+    pub const BUDGET: u32 = 4;
+    pub const CHOICE: u32 = 5;
+    pub const IMITATION: u32 = 6;
+    pub const INITIAL: u32 = 7;
+    pub const WAIT: u32 = 8;
+}
+
+/// One replication of one variant: the world, the accounts' and reps' changing state, the
+/// agenda and the recorder.
+pub struct Engine<'a> {
+    pub(crate) cfg: &'a Config,
+    pub(crate) world: &'a World,
+    /// Strategy of every team: `[vendor][team]`.
+    pub(crate) strategies: Vec<Vec<Strategy>>,
+    pub(crate) day: Day,
+    pub(crate) horizon: Day,
+    pub(crate) accounts: Vec<Account>,
+    /// Per (account, vendor): `relations[c * vendors + v]`.
+    pub(crate) relations: Vec<Relation>,
+    /// Per vendor, per rep.
+    pub(crate) reps: Vec<Vec<RepState>>,
+    pub(crate) agenda: Vec<Vec<Event>>,
+    pub(crate) customer_seed: u64,
+    pub(crate) rng: Rng,
+    pub(crate) decay: state::DecayTables,
+    pub(crate) recorder: Recorder,
+    /// Contacts by all vendors (throughput).
+    pub(crate) all_contacts: u64,
+}
+
+/// Runs one replication of one variant to the horizon and returns its record.
+pub fn run(cfg: &Config, world: &World, variant: usize, run_seed: u64) -> RunRecord {
+    let mut engine = Engine::new(cfg, world, cfg.team_strategies(variant), run_seed);
+    engine.run_to_horizon();
+    engine.finish()
+}
+
+impl<'a> Engine<'a> {
+    /// Sets up accounts (some mid-journey, as in a market already running), reps and the agenda.
+    pub fn new(
+        cfg: &'a Config,
+        world: &'a World,
+        strategies: Vec<Vec<Strategy>>,
+        run_seed: u64,
+    ) -> Self {
+        let n_vendors = world.vendors.len();
+        let horizon = cfg.horizon_days();
+        let b = &cfg.customers;
+        let relations = world
+            .customers
+            .iter()
+            .flat_map(|c| {
+                (0..n_vendors)
+                    .map(move |v| Relation::new(b.initial_trust as f32, c.incumbent as usize == v))
+            })
+            .collect();
+        let reps = world
+            .vendors
+            .iter()
+            .map(|sf| sf.reps.iter().map(|r| RepState::new(r.quota)).collect())
+            .collect();
+        let mut engine = Engine {
+            cfg,
+            world,
+            strategies,
+            day: 0,
+            horizon,
+            accounts: world
+                .customers
+                .iter()
+                .map(|c| Account::new(c.incumbent))
+                .collect(),
+            relations,
+            reps,
+            agenda: vec![Vec::new(); horizon as usize + 1],
+            customer_seed: crate::rng::mix(run_seed ^ Stream::Customers as u64),
+            rng: stream(run_seed, Stream::Behaviour),
+            decay: state::DecayTables::new(b, horizon),
+            recorder: Recorder::new(cfg.horizon_quarters, world.vendors[0].reps.len()),
+            all_contacts: 0,
+        };
+        for c in 0..world.customers.len() as CustomerId {
+            engine.start_account(c);
+        }
+        engine
+    }
+
+    /// Runs every day to the horizon.
+    pub fn run_to_horizon(&mut self) {
+        while self.day < self.horizon {
+            self.step();
+        }
+    }
+
+    /// One business day.
+    pub fn step(&mut self) {
+        self.process_events();
+        self.reps_act();
+        if (self.day + 1) % DAYS_PER_QUARTER == 0 {
+            self.close_quarter();
+        }
+        self.day += 1;
+    }
+
+    /// The finished run's record.
+    pub fn finish(self) -> RunRecord {
+        let customer_days = self.world.customers.len() as u64 * self.horizon as u64;
+        self.recorder.into_record(customer_days, self.all_contacts)
+    }
+
+    /// Schedules an event; events past the horizon are dropped.
+    pub(crate) fn schedule(
+        &mut self,
+        day: Day,
+        customer: CustomerId,
+        generation: u32,
+        kind: EventKind,
+    ) {
+        if day < self.horizon {
+            self.agenda[day as usize].push(Event {
+                customer,
+                generation,
+                kind,
+            });
+        }
+    }
+
+    /// Processes today's events, including those scheduled for today while processing.
+    fn process_events(&mut self) {
+        let today = self.day as usize;
+        let mut i = 0;
+        while i < self.agenda[today].len() {
+            let e = self.agenda[today][i];
+            i += 1;
+            let a = &self.accounts[e.customer as usize];
+            if e.generation != ALWAYS && e.generation != a.generation {
+                continue;
+            }
+            self.handle(e);
+        }
+        self.agenda[today] = Vec::new();
+    }
+
+    /// The account's next keyed uniform draw.
+    pub(crate) fn draw(&mut self, c: CustomerId, purpose: u32) -> f64 {
+        let a = &mut self.accounts[c as usize];
+        a.draws = a.draws.wrapping_add(1);
+        keyed_uniform(self.customer_seed, c, purpose, a.draws)
+    }
+
+    /// The relation of an account with a vendor.
+    pub(crate) fn rel(&self, c: CustomerId, v: usize) -> &Relation {
+        &self.relations[c as usize * self.world.vendors.len() + v]
+    }
+
+    /// The relation of an account with a vendor, mutable.
+    pub(crate) fn rel_mut(&mut self, c: CustomerId, v: usize) -> &mut Relation {
+        let n = self.world.vendors.len();
+        &mut self.relations[c as usize * n + v]
+    }
+
+    /// Settles the quarter: records attainment and trust, ratchets quotas, resets bookings.
+    fn close_quarter(&mut self) {
+        let q = quarter_of(self.day) as usize;
+        let attainment: Vec<f64> = self.reps[0].iter().map(|r| r.booked / r.quota).collect();
+        let n = self.world.customers.len();
+        let trust_sum: f64 = (0..n as CustomerId).map(|c| self.trust(c, 0) as f64).sum();
+        self.recorder
+            .close_quarter(q, &attainment, trust_sum / n as f64);
+        let (up, down) = (self.cfg.reps.ratchet_up, self.cfg.reps.ratchet_down);
+        for rep in self.reps.iter_mut().flatten() {
+            rep.settle_quarter(up, down);
+        }
+    }
+
+    /// Current trust of an account toward a vendor (lazily decayed toward the initial level).
+    pub(crate) fn trust(&self, c: CustomerId, v: usize) -> f32 {
+        let r = self.rel(c, v);
+        let init = self.cfg.customers.initial_trust as f32;
+        init + (r.trust - init) * self.decay.trust(self.day - r.trust_day.min(self.day))
+    }
+
+    /// Current annoyance of an account toward a vendor (lazily decayed).
+    pub(crate) fn annoyance(&self, c: CustomerId, v: usize) -> f32 {
+        let r = self.rel(c, v);
+        r.annoyance
+            * self
+                .decay
+                .annoyance(self.day - r.annoyance_day.min(self.day))
+    }
+
+    /// Sets trust (clamped to [0, 1]) as of today.
+    pub(crate) fn set_trust(&mut self, c: CustomerId, v: usize, trust: f32) {
+        let day = self.day;
+        let r = self.rel_mut(c, v);
+        r.trust = trust.clamp(0.0, 1.0);
+        r.trust_day = day;
+    }
+}

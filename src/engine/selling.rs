@@ -1,0 +1,406 @@
+//! The reps' side: effort against quota, choosing whom to contact, and what a contact does.
+//!
+//! Every team runs the same code; only its [`Strategy`] knobs differ. A contact is welcome with
+//! the account's receptivity (by stage, cut by fatigue, zero when blocked or when the account's
+//! monthly attention is used up). Welcome contacts build trust, shortlist the vendor and speed the
+//! journey; unwelcome ones add annoyance, and enough annoyance gets the vendor blocked.
+
+use super::journey::Outcome;
+use super::state::{Stage, NONE};
+use super::{Engine, NeedSource, Strategy};
+use crate::calendar::{
+    day_in_quarter, days_left_in_quarter, month_of, quarter_of, Day, DAYS_PER_QUARTER,
+};
+use crate::world::{CustomerId, RepId};
+use rand::Rng as _;
+
+/// Days within which another vendor's or a teammate's contact counts as "seen on the account".
+const SEEN_WINDOW_DAYS: Day = 10;
+/// Open opportunities under which a rep's pipeline counts as thin (and poaching starts).
+const THIN_PIPELINE: usize = 3;
+/// Most accounts a rep queues up to defend.
+const MAX_DEFEND_QUEUE: usize = 20;
+
+impl Engine<'_> {
+    /// The strategy of a rep's team.
+    pub(crate) fn rep_strategy(&self, v: usize, rep: RepId) -> &Strategy {
+        let team = self.world.vendors[v].reps[rep as usize].team as usize;
+        &self.strategies[v][team]
+    }
+
+    /// The rep credited with a deal: the opportunity's owner, else the account's home rep.
+    pub(crate) fn credited_rep(&self, c: CustomerId, v: usize) -> RepId {
+        match self.rel(c, v).owner {
+            NONE => self.world.vendors[v].home_rep[c as usize],
+            owner => owner,
+        }
+    }
+
+    /// Every rep of every vendor works; the vendor going first rotates by day.
+    pub(crate) fn reps_act(&mut self) {
+        let n_vendors = self.world.vendors.len();
+        let first = self.day as usize % n_vendors;
+        for i in 0..n_vendors {
+            let v = (first + i) % n_vendors;
+            for r in 0..self.reps[v].len() as RepId {
+                self.rep_works(v, r);
+            }
+        }
+    }
+
+    /// Effort today as a share of capacity: the quarter-end ramp grows with quarter progress and
+    /// the gap to quota; far from quota late in the quarter the rep gives up; past quota a
+    /// sandbagging rep coasts.
+    pub fn effort(strategy: &Strategy, day: Day, attainment: f64) -> f64 {
+        let progress = day_in_quarter(day) as f64 / (DAYS_PER_QUARTER - 1) as f64;
+        if strategy.sandbagging && attainment >= 1.0 {
+            return strategy.effort_base * 0.6;
+        }
+        if strategy.give_up_below > 0.0
+            && progress >= 2.0 / 3.0
+            && attainment < strategy.give_up_below
+        {
+            return strategy.effort_base * strategy.give_up_effort;
+        }
+        let gap = (1.0 - attainment).clamp(0.0, 1.0);
+        strategy.effort_base + strategy.effort_ramp * progress * progress * gap
+    }
+
+    /// One rep's day.
+    fn rep_works(&mut self, v: usize, r: RepId) {
+        let strategy = self.rep_strategy(v, r).clone();
+        self.clean_pipeline(v, r);
+        let rep = &self.reps[v][r as usize];
+        let effort = Self::effort(&strategy, self.day, rep.attainment());
+        let contacts = self.cfg.reps.capacity_per_day
+            * effort
+            * (1.0 - strategy.listening * strategy.listening_cost);
+        let rep = &mut self.reps[v][r as usize];
+        let total = contacts + rep.carry;
+        let n = total.floor();
+        rep.carry = total - n;
+        if v == 0 {
+            self.recorder
+                .effort(self.day, self.reps[0][r as usize].attainment(), effort);
+        }
+        for _ in 0..n as u32 {
+            if let Some((c, pull_in)) = self.pick_target(v, r, &strategy) {
+                self.contact(v, r, c, &strategy, pull_in);
+            }
+        }
+    }
+
+    /// Drops pipeline entries the rep no longer owns or that have ended.
+    fn clean_pipeline(&mut self, v: usize, r: RepId) {
+        let mut pipeline = std::mem::take(&mut self.reps[v][r as usize].pipeline);
+        pipeline.retain(|&c| {
+            let rel = self.rel(c, v);
+            rel.owner == r && rel.shortlisted && self.accounts[c as usize].stage.is_active()
+        });
+        self.reps[v][r as usize].pipeline = pipeline;
+    }
+
+    /// Whom to contact next: a defended account, a quarter-end pull-in, a poached account, or the
+    /// best of a few accounts of the own territory (by value when stage-blind, by what listening
+    /// has revealed about receptivity otherwise). `None` when a listening rep finds no one ready.
+    fn pick_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<(CustomerId, bool)> {
+        let day = self.day;
+        if let Some(c) = self.reps[v][r as usize].defend.pop() {
+            return Some((c, false));
+        }
+        let attainment = self.reps[v][r as usize].attainment();
+        if s.discount_max > 0.0
+            && days_left_in_quarter(day) < s.discount_window_days
+            && attainment < 1.0
+        {
+            let quarter = quarter_of(day);
+            let late = self.reps[v][r as usize]
+                .pipeline
+                .iter()
+                .copied()
+                .find(|&c| {
+                    let rel = self.rel(c, v);
+                    self.accounts[c as usize].stage.is_late()
+                        && rel.offered_quarter != quarter
+                        && !rel.is_blocked(day)
+                });
+            if let Some(c) = late {
+                return Some((c, true));
+            }
+        }
+        if s.poaching > 0.0
+            && self.reps[v][r as usize].pipeline.len() < THIN_PIPELINE
+            && self.rng.random::<f64>() < s.poaching
+        {
+            if let Some(c) = self.poach_target(v, r, s) {
+                return Some((c, false));
+            }
+        }
+        self.territory_target(v, r, s)
+    }
+
+    /// An account in a teammate's territory or a neighbouring team's region.
+    fn poach_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<CustomerId> {
+        let sf = &self.world.vendors[v];
+        let team = &sf.teams[sf.reps[r as usize].team as usize];
+        let neighbour =
+            !team.neighbours.is_empty() && self.rng.random::<f64>() < s.poach_neighbour_share;
+        let victim = if neighbour {
+            let t = team.neighbours[self.rng.random_range(0..team.neighbours.len())];
+            let reps = &sf.teams[t as usize].reps;
+            self.rng.random_range(reps.clone())
+        } else {
+            if team.reps.len() < 2 {
+                return None;
+            }
+            let other = self.rng.random_range(team.reps.start..team.reps.end - 1);
+            if other >= r {
+                other + 1
+            } else {
+                other
+            }
+        };
+        let territory = &sf.reps[victim as usize].territory;
+        if territory.is_empty() {
+            return None;
+        }
+        Some(territory[self.rng.random_range(0..territory.len())])
+    }
+
+    /// The best of a few sampled accounts of the rep's own territory.
+    fn territory_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<(CustomerId, bool)> {
+        let territory = &self.world.vendors[v].reps[r as usize].territory;
+        if territory.is_empty() {
+            return None;
+        }
+        let listening = self.rng.random::<f64>() < s.listening;
+        let samples = 3 + (5.0 * s.listening).round() as usize;
+        let mut best: Option<(f64, CustomerId, f64)> = None;
+        for _ in 0..samples {
+            let c = territory[self.rng.random_range(0..territory.len())];
+            let rel = self.rel(c, v);
+            if s.min_contact_gap_days > 0
+                && rel
+                    .days_since_contact(self.day)
+                    .is_some_and(|d| d < s.min_contact_gap_days)
+            {
+                continue;
+            }
+            let value = self.world.customers[c as usize].annual_value as f64;
+            let (score, receptive) = if listening {
+                let p = self.receptivity(c, v);
+                (p * value.sqrt(), p)
+            } else {
+                (value, 1.0)
+            };
+            if best.is_none_or(|b| score > b.0) {
+                best = Some((score, c, receptive));
+            }
+        }
+        let (_, c, receptive) = best?;
+        (!listening || receptive >= s.min_receptivity).then_some((c, false))
+    }
+
+    /// Chance that a contact from vendor `v` is welcome now: stage receptivity, cut by fatigue
+    /// (1 / (1 + k × recent contacts); HubSpot: 7+ calls → 45% less response), zero when the
+    /// vendor is blocked or the account's monthly attention is used up (Gartner: 17% of buying
+    /// time with all suppliers together).
+    pub fn receptivity(&self, c: CustomerId, v: usize) -> f64 {
+        let b = &self.cfg.customers;
+        let a = &self.accounts[c as usize];
+        let rel = self.rel(c, v);
+        if rel.is_blocked(self.day)
+            || (a.attention_month == month_of(self.day)
+                && a.attention_used >= b.attention_per_month)
+        {
+            return 0.0;
+        }
+        let r = &b.receptivity;
+        let base = match a.stage {
+            Stage::Dormant => r.dormant,
+            Stage::ProblemIdentification => r.problem_identification,
+            Stage::Exploration => r.exploration,
+            Stage::SupplierSelection => r.supplier_selection,
+            Stage::Validation => r.validation,
+            Stage::Decision => r.decision,
+            Stage::CoolOff => r.cool_off,
+        };
+        let recent = rel.fatigue * self.decay.fatigue(self.day - rel.fatigue_day.min(self.day));
+        base / (1.0 + b.fatigue_per_contact * recent as f64)
+    }
+
+    /// One contact from rep `r` of vendor `v` to account `c`.
+    pub(crate) fn contact(
+        &mut self,
+        v: usize,
+        r: RepId,
+        c: CustomerId,
+        s: &Strategy,
+        pull_in: bool,
+    ) {
+        let day = self.day;
+        self.all_contacts += 1;
+        if v == 0 {
+            self.recorder.contact(day);
+        }
+        if s.defending > 0.0 && self.rival_seen(c, v, r) && self.rng.random::<f64>() < s.defending {
+            let queue = &mut self.reps[v][r as usize].defend;
+            if queue.len() < MAX_DEFEND_QUEUE {
+                queue.push(c);
+            }
+        }
+        let conflict_window = self.cfg.customers.conflict_window_days;
+        let rel = self.rel(c, v);
+        let conflict = rel.last_rep != r
+            && rel.last_rep != NONE
+            && rel
+                .days_since_contact(day)
+                .is_some_and(|d| d <= conflict_window);
+        let blocked = rel.is_blocked(day);
+        let welcome = !blocked && self.take_attention(c) && {
+            let p = self.receptivity(c, v);
+            self.rng.random::<f64>() < p
+        };
+        let rel = self.rel(c, v);
+        let recent = rel.fatigue * self.decay.fatigue(day - rel.fatigue_day.min(day));
+        let rel = self.rel_mut(c, v);
+        rel.last_contact = day;
+        rel.last_rep = r;
+        rel.fatigue = recent + 1.0;
+        rel.fatigue_day = day;
+        if conflict {
+            if v == 0 {
+                self.recorder.conflict(day);
+            }
+            self.annoy(c, v, self.cfg.customers.annoyance_per_conflict);
+        }
+        if blocked {
+            if v == 0 {
+                self.recorder.unwelcome(day);
+            }
+        } else if welcome {
+            self.welcome(v, r, c, s, pull_in);
+        } else {
+            if v == 0 {
+                self.recorder.unwelcome(day);
+            }
+            let loss = self.cfg.customers.trust_loss as f32;
+            self.set_trust(c, v, self.trust(c, v) - loss);
+            self.annoy(c, v, self.cfg.customers.annoyance_per_unwelcome);
+        }
+    }
+
+    /// Whether another vendor or a teammate contacted the account recently.
+    fn rival_seen(&self, c: CustomerId, v: usize, r: RepId) -> bool {
+        let day = self.day;
+        (0..self.world.vendors.len()).any(|u| {
+            let rel = self.rel(c, u);
+            let recent = rel
+                .days_since_contact(day)
+                .is_some_and(|d| d <= SEEN_WINDOW_DAYS);
+            recent && (u != v || rel.last_rep != r)
+        })
+    }
+
+    /// Uses one unit of the account's monthly attention; false when none is left.
+    fn take_attention(&mut self, c: CustomerId) -> bool {
+        let month = month_of(self.day);
+        let limit = self.cfg.customers.attention_per_month;
+        let a = &mut self.accounts[c as usize];
+        if a.attention_month != month {
+            a.attention_month = month;
+            a.attention_used = 0;
+        }
+        if a.attention_used >= limit {
+            return false;
+        }
+        a.attention_used += 1;
+        true
+    }
+
+    /// A welcome contact: trust, shortlist and ownership, a faster stage, a pull-in offer, or
+    /// (rarely) a need sparked in a dormant account.
+    fn welcome(&mut self, v: usize, r: RepId, c: CustomerId, s: &Strategy, pull_in: bool) {
+        let b = &self.cfg.customers;
+        let (gain, shortlist_p, shortening, spark) = (
+            b.trust_gain as f32,
+            b.shortlist_on_welcome,
+            b.stage_shortening,
+            b.insight_spark,
+        );
+        let trust = self.trust(c, v);
+        self.set_trust(c, v, trust + gain * (1.0 - trust));
+        let stage = self.accounts[c as usize].stage;
+        if pull_in && stage.is_late() && self.rel(c, v).shortlisted {
+            self.offer_pull_in(v, r, c, s);
+            return;
+        }
+        let shortlisted = self.rel(c, v).shortlisted;
+        if shortlisted || (stage.can_shortlist() && self.rng.random::<f64>() < shortlist_p) {
+            let rel = self.rel_mut(c, v);
+            rel.shortlisted = true;
+            rel.owner = r;
+            let pipeline = &mut self.reps[v][r as usize].pipeline;
+            if !pipeline.contains(&c) {
+                pipeline.push(c);
+            }
+        }
+        if stage.is_active() {
+            self.shorten_stage(c, shortening);
+        } else if stage == Stage::Dormant && self.rng.random::<f64>() < spark {
+            self.need_arises(c, NeedSource::Insight);
+        }
+    }
+
+    /// A quarter-end discount to pull a late-stage deal in: accepted with a chance that grows
+    /// with the discount, and only with budget; either way the account learns to expect it.
+    fn offer_pull_in(&mut self, v: usize, r: RepId, c: CustomerId, s: &Strategy) {
+        let b = &self.cfg.customers;
+        let (learning, acceptance) = (b.discount_learning as f32, b.pull_in_acceptance);
+        let gap = (1.0 - self.reps[v][r as usize].attainment()).clamp(0.0, 1.0);
+        let discount = s.discount_max * (0.5 + 0.5 * gap);
+        let quarter = quarter_of(self.day);
+        let rel = self.rel_mut(c, v);
+        rel.offered_quarter = quarter;
+        rel.expected_discount += learning * (discount as f32 - rel.expected_discount);
+        rel.offered_discount = rel.offered_discount.max(discount as f32);
+        let accept = self.rng.random::<f64>() < (acceptance * discount / 0.1).min(1.0);
+        if accept && self.budget_ok(c) {
+            self.conclude(c, Outcome::Bought(v), discount, true);
+        }
+    }
+
+    /// Adds annoyance; past the threshold the account blocks the vendor and warns its peers.
+    pub(crate) fn annoy(&mut self, c: CustomerId, v: usize, amount: f64) {
+        let day = self.day;
+        let current = self.annoyance(c, v) + amount as f32;
+        let rel = self.rel_mut(c, v);
+        rel.annoyance = current;
+        rel.annoyance_day = day;
+        if (current as f64) >= self.cfg.customers.block_threshold && !self.rel(c, v).is_blocked(day)
+        {
+            self.block(c, v);
+        }
+    }
+
+    /// "Pest control": the account blocks the vendor for `block_days`, drops it from the
+    /// shortlist and warns its peers, whose trust in the vendor falls.
+    pub(crate) fn block(&mut self, c: CustomerId, v: usize) {
+        let day = self.day;
+        let b = &self.cfg.customers;
+        let (block_days, warning) = (b.block_days, b.peer_warning_trust_loss as f32);
+        let rel = self.rel_mut(c, v);
+        rel.blocked_until = day + block_days;
+        rel.shortlisted = false;
+        rel.owner = NONE;
+        if v == 0 {
+            self.recorder.block(day);
+        }
+        if self.world.peers_per_customer > 0 {
+            for i in 0..self.world.peers_per_customer as usize {
+                let p = self.world.peers_of(c)[i];
+                self.set_trust(p, v, self.trust(p, v) - warning);
+            }
+        }
+    }
+}

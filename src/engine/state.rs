@@ -1,0 +1,294 @@
+//! The changing state of accounts, account–vendor relations and reps, and lazy decay.
+//!
+//! Decaying quantities (annoyance, trust, fatigue) are stored with the day they were last
+//! updated; their current value is computed on read from a precomputed table of decay factors,
+//! so no daily pass over accounts is needed.
+
+use crate::calendar::Day;
+use crate::scenario::model::CustomerBehaviour;
+use crate::world::{CustomerId, RepId};
+
+/// Where an account is in its buying cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// No active need.
+    Dormant,
+    /// A need is felt; the problem is being identified.
+    ProblemIdentification,
+    /// Exploring options, writing requirements; vendors get shortlisted.
+    Exploration,
+    /// Comparing shortlisted suppliers.
+    SupplierSelection,
+    /// Validation and consensus in the buying group.
+    Validation,
+    /// Waiting for budget and sign-off; then a vendor or no decision.
+    Decision,
+    /// Just bought: very low receptivity.
+    CoolOff,
+}
+
+impl Stage {
+    /// Whether a need is being worked on (problem identification to decision).
+    pub fn is_active(self) -> bool {
+        !matches!(self, Stage::Dormant | Stage::CoolOff)
+    }
+
+    /// Stages in which a vendor can still be shortlisted.
+    pub fn can_shortlist(self) -> bool {
+        matches!(
+            self,
+            Stage::Exploration | Stage::SupplierSelection | Stage::Validation
+        )
+    }
+
+    /// Late stages, where a quarter-end discount can pull the deal in.
+    pub fn is_late(self) -> bool {
+        matches!(self, Stage::Validation | Stage::Decision)
+    }
+
+    /// The stage after this one in the journey (Validation → Decision).
+    pub fn next(self) -> Stage {
+        match self {
+            Stage::ProblemIdentification => Stage::Exploration,
+            Stage::Exploration => Stage::SupplierSelection,
+            Stage::SupplierSelection => Stage::Validation,
+            _ => Stage::Decision,
+        }
+    }
+
+    /// Share of the whole journey spent in this stage (decision time comes from budget waits).
+    pub fn share_of_cycle(self) -> f64 {
+        match self {
+            Stage::ProblemIdentification => 0.15,
+            Stage::Exploration => 0.3,
+            Stage::SupplierSelection => 0.3,
+            Stage::Validation => 0.25,
+            _ => 0.0,
+        }
+    }
+}
+
+/// An account's own state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    /// Buying stage.
+    pub stage: Stage,
+    /// Day the current stage is scheduled to end.
+    pub stage_end: Day,
+    /// Bumped whenever scheduled events become stale.
+    pub generation: u32,
+    /// Counter of the account's keyed draws.
+    pub draws: u32,
+    /// Month of `attention_used`.
+    pub attention_month: u32,
+    /// Contacts taken this month from all vendors.
+    pub attention_used: u32,
+    /// Day the decision stage began.
+    pub decision_since: Day,
+    /// Already waited for a vendor's quarter end in this journey.
+    pub waited: bool,
+    /// Already delayed by a sandbagging rep in this journey.
+    pub delayed: bool,
+    /// Vendor holding the current contract.
+    pub incumbent: u8,
+    /// Bought at least once (Bass adoption).
+    pub adopted: bool,
+}
+
+impl Account {
+    /// A dormant account.
+    pub fn new(incumbent: u8) -> Account {
+        Account {
+            stage: Stage::Dormant,
+            stage_end: 0,
+            generation: 0,
+            draws: 0,
+            attention_month: u32::MAX,
+            attention_used: 0,
+            decision_since: 0,
+            waited: false,
+            delayed: false,
+            incumbent,
+            adopted: false,
+        }
+    }
+}
+
+/// Marks "no rep" and "never".
+pub const NONE: u32 = u32::MAX;
+
+/// An account's relation with one vendor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relation {
+    /// Trust (0–1) as of `trust_day`.
+    pub trust: f32,
+    /// Day trust was last set.
+    pub trust_day: Day,
+    /// Annoyance as of `annoyance_day`.
+    pub annoyance: f32,
+    /// Day annoyance was last set.
+    pub annoyance_day: Day,
+    /// Recent-contact count (fatigue) as of `fatigue_day`.
+    pub fatigue: f32,
+    /// Day fatigue was last set.
+    pub fatigue_day: Day,
+    /// Blocked ("pest control") until this day, exclusive; 0 = not blocked.
+    pub blocked_until: Day,
+    /// Last contact day from this vendor (`NONE` = never).
+    pub last_contact: Day,
+    /// Rep of that last contact.
+    pub last_rep: RepId,
+    /// Rep owning the opportunity in the current journey (`NONE` = none).
+    pub owner: RepId,
+    /// On the shortlist of the current journey.
+    pub shortlisted: bool,
+    /// Discount the account has learned to expect from this vendor (fraction).
+    pub expected_discount: f32,
+    /// Standing discount offered in the current journey (fraction).
+    pub offered_discount: f32,
+    /// Quarter in which a pull-in was last offered (`NONE` = never).
+    pub offered_quarter: u32,
+}
+
+impl Relation {
+    /// A fresh relation.
+    pub fn new(trust: f32, _incumbent: bool) -> Relation {
+        Relation {
+            trust,
+            trust_day: 0,
+            annoyance: 0.0,
+            annoyance_day: 0,
+            fatigue: 0.0,
+            fatigue_day: 0,
+            blocked_until: 0,
+            last_contact: NONE,
+            last_rep: NONE,
+            owner: NONE,
+            shortlisted: false,
+            expected_discount: 0.0,
+            offered_discount: 0.0,
+            offered_quarter: NONE,
+        }
+    }
+
+    /// Whether the vendor is blocked on `day`.
+    pub fn is_blocked(&self, day: Day) -> bool {
+        day < self.blocked_until
+    }
+
+    /// Days since the last contact from this vendor (`None` if never).
+    pub fn days_since_contact(&self, day: Day) -> Option<Day> {
+        (self.last_contact != NONE).then(|| day.saturating_sub(self.last_contact))
+    }
+}
+
+/// A rep's changing state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepState {
+    /// Current quarterly quota, $k.
+    pub quota: f64,
+    /// Booked this quarter, $k.
+    pub booked: f64,
+    /// Opportunities this rep owns (may hold stale entries, cleaned when read).
+    pub pipeline: Vec<CustomerId>,
+    /// Accounts to "defend" with extra contacts.
+    pub defend: Vec<CustomerId>,
+    /// Fractional contact carried to the next day.
+    pub carry: f64,
+}
+
+impl RepState {
+    /// A rep with a quota and nothing booked.
+    pub fn new(quota: f64) -> RepState {
+        RepState {
+            quota,
+            booked: 0.0,
+            pipeline: Vec::new(),
+            defend: Vec::new(),
+            carry: 0.0,
+        }
+    }
+
+    /// Bookings over quota this quarter.
+    pub fn attainment(&self) -> f64 {
+        self.booked / self.quota
+    }
+
+    /// Ratchets the quota toward this quarter's bookings and starts the next quarter
+    /// (Leone, Misra & Zimmerman 2004: quota_t = a·sales_{t−1} + (1−a)·quota_{t−1}, asymmetric).
+    pub fn settle_quarter(&mut self, up: f64, down: f64) {
+        let a = if self.booked > self.quota { up } else { down };
+        self.quota = (self.quota + a * (self.booked - self.quota)).max(self.quota * 0.1);
+        self.booked = 0.0;
+    }
+}
+
+/// Precomputed decay factors by elapsed days.
+#[derive(Debug, Clone)]
+pub struct DecayTables {
+    annoyance: Vec<f32>,
+    trust: Vec<f32>,
+    fatigue: Vec<f32>,
+}
+
+impl DecayTables {
+    /// Tables up to `horizon` days for the configured half-lives.
+    pub fn new(b: &CustomerBehaviour, horizon: Day) -> DecayTables {
+        let table = |half_life: f64| -> Vec<f32> {
+            (0..=horizon)
+                .map(|d| 0.5f64.powf(d as f64 / half_life) as f32)
+                .collect()
+        };
+        DecayTables {
+            annoyance: table(b.annoyance_half_life_days),
+            trust: table(b.trust_half_life_days),
+            fatigue: table(b.fatigue_half_life_days),
+        }
+    }
+
+    fn at(table: &[f32], days: Day) -> f32 {
+        table.get(days as usize).copied().unwrap_or(0.0)
+    }
+
+    /// Factor for annoyance after `days`.
+    pub fn annoyance(&self, days: Day) -> f32 {
+        Self::at(&self.annoyance, days)
+    }
+
+    /// Factor for trust's distance from its initial level after `days`.
+    pub fn trust(&self, days: Day) -> f32 {
+        Self::at(&self.trust, days)
+    }
+
+    /// Factor for the recent-contact count after `days`.
+    pub fn fatigue(&self, days: Day) -> f32 {
+        Self::at(&self.fatigue, days)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annoyance_halves_at_the_documented_half_life() {
+        let b = CustomerBehaviour::default();
+        let t = DecayTables::new(&b, 1000);
+        let h = b.annoyance_half_life_days as u32;
+        assert!((t.annoyance(h) - 0.5).abs() < 1e-6);
+        assert!((t.annoyance(2 * h) - 0.25).abs() < 1e-6);
+        assert_eq!(t.annoyance(0), 1.0);
+    }
+
+    #[test]
+    fn ratchet_is_asymmetric() {
+        let mut r = RepState::new(100.0);
+        r.booked = 200.0;
+        r.settle_quarter(0.5, 0.1);
+        assert_eq!(r.quota, 150.0);
+        r.booked = 50.0;
+        r.settle_quarter(0.5, 0.1);
+        assert_eq!(r.quota, 140.0);
+        assert_eq!(r.booked, 0.0);
+    }
+}

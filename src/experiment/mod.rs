@@ -1,0 +1,251 @@
+//! Experiments: sweep points × replications × variants, seeded from (master seed, point,
+//! replication) only, fanned out with rayon, streamed to a sink point by point.
+//!
+//! Common random numbers: replication `r` of a point generates one world, and every variant
+//! sells into that same world; the accounts' own draws are keyed by account, so a strategy change
+//! does not re-roll the market. Results are collected in plan order, so outputs are identical
+//! whatever the thread count.
+
+pub mod stats;
+
+use crate::engine;
+use crate::error::{InputError, SalesimError};
+use crate::metrics::{EffortCurve, RunRecord, Tally, WeekTally, RUN_METRICS};
+use crate::rng::run_seed;
+use crate::scenario::{self, Config, Override, ScenarioSource};
+use crate::world;
+use rayon::prelude::*;
+
+/// One sweep point: its parameter values and its validated configuration.
+#[derive(Debug, Clone)]
+pub struct Point {
+    /// Index, 0-based (0 when there is no sweep).
+    pub index: u32,
+    /// Parameter path → value at this point (empty without a sweep).
+    pub values: Vec<(String, f64)>,
+    /// The configuration at this point.
+    pub config: Config,
+}
+
+/// Everything to run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Swept parameter paths (empty without a sweep).
+    pub parameters: Vec<String>,
+    /// `grid` or `zip` (`none` without a sweep).
+    pub mode: String,
+    /// The points.
+    pub points: Vec<Point>,
+}
+
+impl Plan {
+    /// The base configuration (point 0).
+    pub fn base(&self) -> &Config {
+        &self.points[0].config
+    }
+
+    /// Total runs: points × variants × replications.
+    pub fn total_runs(&self) -> u64 {
+        self.points
+            .iter()
+            .map(|p| p.config.variants.len() as u64 * p.config.replications as u64)
+            .sum()
+    }
+}
+
+/// Builds the plan: applies overrides, expands the sweep (grid: every combination, the last
+/// parameter varying fastest; zip: matched positions) and validates every point.
+pub fn plan(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, InputError> {
+    let base = scenario::build(source, overrides)?;
+    let Some(sweep) = base.resolved.sweep.clone() else {
+        return Ok(Plan {
+            parameters: Vec::new(),
+            mode: "none".into(),
+            points: vec![Point {
+                index: 0,
+                values: Vec::new(),
+                config: base,
+            }],
+        });
+    };
+    let parameters: Vec<String> = sweep.parameters.keys().cloned().collect();
+    let lists: Vec<&Vec<f64>> = sweep.parameters.values().collect();
+    let combos: Vec<Vec<f64>> = if sweep.mode == "zip" {
+        (0..lists[0].len())
+            .map(|i| lists.iter().map(|l| l[i]).collect())
+            .collect()
+    } else {
+        lists.iter().fold(vec![Vec::new()], |acc, list| {
+            acc.iter()
+                .flat_map(|prefix| {
+                    list.iter()
+                        .map(move |v| [prefix.clone(), vec![*v]].concat())
+                })
+                .collect()
+        })
+    };
+    if combos.len() > 100_000 {
+        let key = "sweep.parameters";
+        return Err(InputError::at(
+            &source.file,
+            source.line_of_path(key),
+            Some(key),
+            &format!("{} points is too many", combos.len()),
+            "at most 100000 sweep points",
+        ));
+    }
+    let mut points = Vec::with_capacity(combos.len());
+    for (i, values) in combos.into_iter().enumerate() {
+        let mut all = overrides.to_vec();
+        for (path, v) in parameters.iter().zip(&values) {
+            let line = source
+                .line_of_path(&format!("sweep.parameters.{path}"))
+                .map(|l| format!(":{l}"))
+                .unwrap_or_default();
+            all.push(Override {
+                path: path.clone(),
+                value: toml::Value::Float(*v),
+                origin: format!("{}{line}: [sweep] \"{path}\" = {v}", source.file),
+            });
+        }
+        let config = scenario::build(source, &all)?;
+        points.push(Point {
+            index: i as u32,
+            values: parameters.iter().cloned().zip(values).collect(),
+            config,
+        });
+    }
+    Ok(Plan {
+        parameters,
+        mode: sweep.mode,
+        points,
+    })
+}
+
+/// The results of one run, reduced to what the outputs need.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// Replication index.
+    pub replication: u32,
+    /// Run seed.
+    pub seed: u64,
+    /// Variant index.
+    pub variant: usize,
+    /// The run's record.
+    pub record: RunRecord,
+}
+
+/// The results of one point, in (replication, variant) order.
+#[derive(Debug, Clone)]
+pub struct PointResult {
+    /// The point.
+    pub point: u32,
+    /// Every run of the point.
+    pub runs: Vec<RunResult>,
+}
+
+impl PointResult {
+    /// Run metrics of one variant, one array per replication.
+    pub fn metrics_of(&self, variant: usize) -> Vec<[f64; RUN_METRICS.len()]> {
+        self.runs
+            .iter()
+            .filter(|r| r.variant == variant)
+            .map(|r| r.record.metrics())
+            .collect()
+    }
+
+    /// Summed week tallies of one variant.
+    pub fn weeks_of(&self, variant: usize) -> WeekTally {
+        self.runs
+            .iter()
+            .filter(|r| r.variant == variant)
+            .map(|r| r.record.weeks)
+            .fold(WeekTally::default(), |a, b| a + b)
+    }
+
+    /// Summed effort curves of one variant.
+    pub fn effort_of(&self, variant: usize) -> EffortCurve {
+        let mut total = EffortCurve::default();
+        for r in self.runs.iter().filter(|r| r.variant == variant) {
+            total += r.record.effort;
+        }
+        total
+    }
+
+    /// Pooled tally of one variant over all replications.
+    pub fn pooled(&self, variant: usize) -> Tally {
+        self.runs
+            .iter()
+            .filter(|r| r.variant == variant)
+            .map(|r| r.record.total())
+            .fold(Tally::default(), |a, b| a + b)
+    }
+}
+
+/// Throughput counters of a whole experiment.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Throughput {
+    /// Accounts × days simulated.
+    pub customer_days: u64,
+    /// Contacts made by all vendors.
+    pub contacts: u64,
+    /// Runs completed.
+    pub runs: u64,
+}
+
+/// Runs every point, handing each finished point to `sink` in order. `on_run` is called after
+/// each run (from worker threads) for progress.
+pub fn execute(
+    plan: &Plan,
+    threads: Option<usize>,
+    on_run: &(dyn Fn() + Sync),
+    sink: &mut dyn FnMut(&Point, PointResult) -> Result<(), SalesimError>,
+) -> Result<Throughput, SalesimError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| SalesimError::io("starting worker threads", std::io::Error::other(e)))?;
+    let mut throughput = Throughput::default();
+    for point in &plan.points {
+        let result = pool.install(|| run_point(point, on_run));
+        for r in &result.runs {
+            throughput.customer_days += r.record.customer_days;
+            throughput.contacts += r.record.all_contacts;
+            throughput.runs += 1;
+        }
+        sink(point, result)?;
+    }
+    Ok(throughput)
+}
+
+/// All replications of one point, in parallel; each replication's world is generated once and
+/// shared by its variants.
+pub fn run_point(point: &Point, on_run: &(dyn Fn() + Sync)) -> PointResult {
+    let cfg = &point.config;
+    let runs: Vec<RunResult> = (0..cfg.replications)
+        .into_par_iter()
+        .flat_map_iter(|replication| {
+            let seed = run_seed(cfg.seed, point.index, replication);
+            let world = world::generate(cfg, seed);
+            (0..cfg.variants.len())
+                .map(|variant| {
+                    let record = engine::run(cfg, &world, variant, seed);
+                    on_run();
+                    RunResult {
+                        replication,
+                        seed,
+                        variant,
+                        record,
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    PointResult {
+        point: point.index,
+        runs,
+    }
+}

@@ -1,0 +1,19 @@
+//! salesim: an agent-based market simulator comparing quarter-driven and customer-aligned selling.
+//!
+//! Pipeline: [`scenario`] (load, validate into a `Config`) → [`experiment`] (plan variants ×
+//! points × replications, fan out with rayon) → [`world::generate`] → [`engine::run`] →
+//! [`metrics`] → [`experiment::stats`] → [`output`] (CSV, manifest, terminal summary) and
+//! [`report`] (charts, HTML).
+
+pub mod app;
+pub mod calendar;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod experiment;
+pub mod metrics;
+pub mod output;
+// pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod world;

@@ -1,0 +1,415 @@
+//! What a run measures for our vendor (vendor 0): additive tallies per quarter and per week of
+//! quarter, turned into the contract's metrics.
+//!
+//! Tallies implement `Add`, so records merge with a one-line reduce. Rates are derived from the
+//! tallies only when reported, so merged tallies give pooled rates.
+//!
+//! Units: `bookings`, `list_value`, `discount_cost` in $k; `win_rate`, `no_decision_rate`,
+//! `lost_to_competitor` as shares of our qualified opportunities (journeys that reached a
+//! decision with us on the shortlist); `unwelcome_share` of our contacts; `quota_attainment` as
+//! bookings ÷ quota averaged over rep-quarters; `reps_at_quota_share` of rep-quarters at or over
+//! quota; `mean_trust` (0–1) of all accounts toward us, averaged over quarter ends;
+//! `hockey_stick` the share of our deals closed in weeks 12–13; `yoy_growth` last year's bookings
+//! over the first year's, minus 1 (NaN under two years).
+
+use crate::calendar::{in_last_two_weeks, quarter_of, week_of_quarter, Day, WEEKS_PER_QUARTER};
+use crate::engine::journey::Outcome;
+use std::ops::{Add, AddAssign};
+
+/// Metric names of `runs.csv`, in column order.
+pub const RUN_METRICS: [&str; 17] = [
+    "bookings",
+    "list_value",
+    "discount_cost",
+    "deals",
+    "win_rate",
+    "no_decision_rate",
+    "lost_to_competitor",
+    "contacts",
+    "unwelcome_share",
+    "blocks",
+    "conflicts",
+    "poached_deals",
+    "quota_attainment",
+    "reps_at_quota_share",
+    "mean_trust",
+    "hockey_stick",
+    "yoy_growth",
+];
+
+/// Metric names of `quarters.csv` (all but `yoy_growth`).
+pub const QUARTER_METRICS: [&str; 16] = [
+    "bookings",
+    "list_value",
+    "discount_cost",
+    "deals",
+    "win_rate",
+    "no_decision_rate",
+    "lost_to_competitor",
+    "contacts",
+    "unwelcome_share",
+    "blocks",
+    "conflicts",
+    "poached_deals",
+    "quota_attainment",
+    "reps_at_quota_share",
+    "mean_trust",
+    "hockey_stick",
+];
+
+/// Whether a higher value of a metric is better for us (for `share_better`).
+pub fn higher_is_better(metric: &str) -> bool {
+    !matches!(
+        metric,
+        "discount_cost"
+            | "no_decision_rate"
+            | "lost_to_competitor"
+            | "unwelcome_share"
+            | "blocks"
+            | "conflicts"
+            | "hockey_stick"
+    )
+}
+
+/// Additive counts for one quarter (or a sum of quarters).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tally {
+    /// Net bookings, $k.
+    pub bookings: f64,
+    /// List value of the deals, $k.
+    pub list_value: f64,
+    /// Deals won.
+    pub deals: f64,
+    /// Deals closed in weeks 12–13.
+    pub late_deals: f64,
+    /// Deals pulled in with a quarter-end discount.
+    pub pulled_in: f64,
+    /// Qualified opportunities concluded.
+    pub opportunities: f64,
+    /// Of which lost to a competitor.
+    pub lost: f64,
+    /// Of which ended in no decision.
+    pub no_decision: f64,
+    /// Contacts made by our reps.
+    pub contacts: f64,
+    /// Of which unwelcome (including contacts wasted on accounts that block us).
+    pub unwelcome: f64,
+    /// Accounts that blocked us.
+    pub blocks: f64,
+    /// Internal conflicts (two of our reps on one account within days).
+    pub conflicts: f64,
+    /// Deals credited to a rep outside the account's home territory.
+    pub poached_deals: f64,
+    /// Sum of rep attainments at quarter ends.
+    pub attainment_sum: f64,
+    /// Rep-quarters counted.
+    pub rep_quarters: f64,
+    /// Rep-quarters at or above quota.
+    pub reps_at_quota: f64,
+    /// Sum of quarter-end mean trust.
+    pub trust_sum: f64,
+    /// Quarter ends counted.
+    pub trust_n: f64,
+}
+
+impl AddAssign for Tally {
+    fn add_assign(&mut self, o: Tally) {
+        self.bookings += o.bookings;
+        self.list_value += o.list_value;
+        self.deals += o.deals;
+        self.late_deals += o.late_deals;
+        self.pulled_in += o.pulled_in;
+        self.opportunities += o.opportunities;
+        self.lost += o.lost;
+        self.no_decision += o.no_decision;
+        self.contacts += o.contacts;
+        self.unwelcome += o.unwelcome;
+        self.blocks += o.blocks;
+        self.conflicts += o.conflicts;
+        self.poached_deals += o.poached_deals;
+        self.attainment_sum += o.attainment_sum;
+        self.rep_quarters += o.rep_quarters;
+        self.reps_at_quota += o.reps_at_quota;
+        self.trust_sum += o.trust_sum;
+        self.trust_n += o.trust_n;
+    }
+}
+
+impl Add for Tally {
+    type Output = Tally;
+    fn add(mut self, o: Tally) -> Tally {
+        self += o;
+        self
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::NAN
+    }
+}
+
+impl Tally {
+    /// The quarter metrics, in [`QUARTER_METRICS`] order.
+    pub fn metrics(&self) -> [f64; 16] {
+        let won = self.opportunities - self.lost - self.no_decision;
+        [
+            self.bookings,
+            self.list_value,
+            self.list_value - self.bookings,
+            self.deals,
+            ratio(won, self.opportunities),
+            ratio(self.no_decision, self.opportunities),
+            ratio(self.lost, self.opportunities),
+            self.contacts,
+            ratio(self.unwelcome, self.contacts),
+            self.blocks,
+            self.conflicts,
+            self.poached_deals,
+            ratio(self.attainment_sum, self.rep_quarters),
+            ratio(self.reps_at_quota, self.rep_quarters),
+            ratio(self.trust_sum, self.trust_n),
+            ratio(self.late_deals, self.deals),
+        ]
+    }
+}
+
+/// Deals, bookings and discounts by week of quarter (1–13, index 0–12).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WeekTally {
+    /// Deals closed.
+    pub deals: [f64; 13],
+    /// Net bookings, $k.
+    pub bookings: [f64; 13],
+    /// Sum of discounts (fractions) of those deals.
+    pub discount_sum: [f64; 13],
+}
+
+impl AddAssign for WeekTally {
+    fn add_assign(&mut self, o: WeekTally) {
+        for w in 0..13 {
+            self.deals[w] += o.deals[w];
+            self.bookings[w] += o.bookings[w];
+            self.discount_sum[w] += o.discount_sum[w];
+        }
+    }
+}
+
+impl Add for WeekTally {
+    type Output = WeekTally;
+    fn add(mut self, o: WeekTally) -> WeekTally {
+        self += o;
+        self
+    }
+}
+
+/// Effort by attainment in the last third of the quarter: the effort-versus-quota curve.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EffortCurve {
+    /// Sum of effort (share of capacity) per attainment bin of width 0.1 (last bin: ≥ 1.5).
+    pub effort_sum: [f64; 16],
+    /// Rep-days per bin.
+    pub rep_days: [f64; 16],
+}
+
+impl AddAssign for EffortCurve {
+    fn add_assign(&mut self, o: EffortCurve) {
+        for b in 0..16 {
+            self.effort_sum[b] += o.effort_sum[b];
+            self.rep_days[b] += o.rep_days[b];
+        }
+    }
+}
+
+/// Everything one run records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// One tally per quarter.
+    pub quarters: Vec<Tally>,
+    /// By week of quarter.
+    pub weeks: WeekTally,
+    /// Effort versus attainment.
+    pub effort: EffortCurve,
+    /// Accounts × days simulated (throughput).
+    pub customer_days: u64,
+    /// Contacts by all vendors (throughput).
+    pub all_contacts: u64,
+}
+
+impl RunRecord {
+    /// The whole horizon's tally.
+    pub fn total(&self) -> Tally {
+        self.quarters
+            .iter()
+            .copied()
+            .fold(Tally::default(), Add::add)
+    }
+
+    /// The run metrics, in [`RUN_METRICS`] order.
+    pub fn metrics(&self) -> [f64; 17] {
+        let q = self.total().metrics();
+        let mut out = [0.0; 17];
+        out[..16].copy_from_slice(&q);
+        out[16] = if self.quarters.len() >= 8 {
+            let year = |qs: &[Tally]| qs.iter().map(|t| t.bookings).sum::<f64>();
+            let n = self.quarters.len();
+            ratio(year(&self.quarters[n - 4..]), year(&self.quarters[..4])) - 1.0
+        } else {
+            f64::NAN
+        };
+        out
+    }
+}
+
+/// Collects a run's tallies as the engine reports events (the observer of the daily loop).
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    quarters: Vec<Tally>,
+    weeks: WeekTally,
+    effort: EffortCurve,
+}
+
+impl Recorder {
+    /// A recorder for `quarters` quarters.
+    pub fn new(quarters: u32, _reps: usize) -> Recorder {
+        Recorder {
+            quarters: vec![Tally::default(); quarters as usize],
+            weeks: WeekTally::default(),
+            effort: EffortCurve::default(),
+        }
+    }
+
+    fn at(&mut self, day: Day) -> &mut Tally {
+        let q = (quarter_of(day) as usize).min(self.quarters.len() - 1);
+        &mut self.quarters[q]
+    }
+
+    /// Our rep made a contact.
+    pub fn contact(&mut self, day: Day) {
+        self.at(day).contacts += 1.0;
+    }
+
+    /// Our contact was unwelcome (or wasted on a blocking account).
+    pub fn unwelcome(&mut self, day: Day) {
+        self.at(day).unwelcome += 1.0;
+    }
+
+    /// Two of our reps on one account within days.
+    pub fn conflict(&mut self, day: Day) {
+        self.at(day).conflicts += 1.0;
+    }
+
+    /// An account blocked us.
+    pub fn block(&mut self, day: Day) {
+        self.at(day).blocks += 1.0;
+    }
+
+    /// A qualified opportunity of ours concluded.
+    pub fn opportunity(&mut self, day: Day, outcome: Outcome) {
+        let t = self.at(day);
+        t.opportunities += 1.0;
+        match outcome {
+            Outcome::Bought(0) => {}
+            Outcome::Bought(_) => t.lost += 1.0,
+            Outcome::NoDecision => t.no_decision += 1.0,
+        }
+    }
+
+    /// We won a deal.
+    pub fn deal(&mut self, day: Day, list: f64, net: f64, poached: bool, pulled_in: bool) {
+        let t = self.at(day);
+        t.deals += 1.0;
+        t.bookings += net;
+        t.list_value += list;
+        t.late_deals += in_last_two_weeks(day) as u8 as f64;
+        t.poached_deals += poached as u8 as f64;
+        t.pulled_in += pulled_in as u8 as f64;
+        let w = (week_of_quarter(day) - 1).min(WEEKS_PER_QUARTER - 1) as usize;
+        self.weeks.deals[w] += 1.0;
+        self.weeks.bookings[w] += net;
+        self.weeks.discount_sum[w] += 1.0 - net / list;
+    }
+
+    /// A rep's effort today (recorded in the last third of the quarter).
+    pub fn effort(&mut self, day: Day, attainment: f64, effort: f64) {
+        if crate::calendar::day_in_quarter(day) * 3 >= crate::calendar::DAYS_PER_QUARTER * 2 {
+            let bin = ((attainment.max(0.0) * 10.0) as usize).min(15);
+            self.effort.effort_sum[bin] += effort;
+            self.effort.rep_days[bin] += 1.0;
+        }
+    }
+
+    /// The quarter ends: rep attainments and the accounts' mean trust toward us.
+    pub fn close_quarter(&mut self, quarter: usize, attainment: &[f64], mean_trust: f64) {
+        let Some(t) = self.quarters.get_mut(quarter) else {
+            return;
+        };
+        t.attainment_sum += attainment.iter().sum::<f64>();
+        t.rep_quarters += attainment.len() as f64;
+        t.reps_at_quota += attainment.iter().filter(|&&a| a >= 1.0).count() as f64;
+        t.trust_sum += mean_trust;
+        t.trust_n += 1.0;
+    }
+
+    /// The finished record.
+    pub fn into_record(self, customer_days: u64, all_contacts: u64) -> RunRecord {
+        RunRecord {
+            quarters: self.quarters,
+            weeks: self.weeks,
+            effort: self.effort,
+            customer_days,
+            all_contacts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_come_from_pooled_counts() {
+        let a = Tally {
+            opportunities: 10.0,
+            lost: 2.0,
+            no_decision: 5.0,
+            deals: 3.0,
+            late_deals: 3.0,
+            ..Default::default()
+        };
+        let b = Tally {
+            opportunities: 10.0,
+            lost: 4.0,
+            no_decision: 5.0,
+            deals: 1.0,
+            ..Default::default()
+        };
+        let m = (a + b).metrics();
+        assert_eq!(m[4], 4.0 / 20.0);
+        assert_eq!(m[5], 0.5);
+        assert_eq!(m[6], 0.3);
+        assert_eq!(m[15], 0.75);
+        assert!(Tally::default().metrics()[4].is_nan());
+    }
+
+    #[test]
+    fn yoy_growth_needs_two_years() {
+        let q = |b| Tally {
+            bookings: b,
+            ..Default::default()
+        };
+        let mut r = RunRecord {
+            quarters: vec![q(10.0); 8],
+            weeks: WeekTally::default(),
+            effort: EffortCurve::default(),
+            customer_days: 0,
+            all_contacts: 0,
+        };
+        r.quarters[7] = q(30.0);
+        assert!((r.metrics()[16] - 0.5).abs() < 1e-12);
+        r.quarters.truncate(7);
+        assert!(r.metrics()[16].is_nan());
+    }
+}

@@ -1,0 +1,408 @@
+//! Output files: CSVs streamed point by point, the manifest, the terminal summary.
+//!
+//! Every file is written to `<name>.partial` in the output folder and renamed into place only
+//! when the whole run has finished, manifest last, so an interrupted run never leaves a file that
+//! looks complete.
+
+pub mod summary;
+
+use crate::error::SalesimError;
+use crate::experiment::stats::{paired, summarize};
+use crate::experiment::{Plan, Point, PointResult, Throughput};
+use crate::metrics::{higher_is_better, QUARTER_METRICS, RUN_METRICS};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Names of the files a run writes, in the order they are committed.
+pub const FILES: [&str; 6] = [
+    "runs.csv",
+    "quarters.csv",
+    "weeks.csv",
+    "summary.csv",
+    "comparison.csv",
+    "manifest.json",
+];
+
+/// A file written under a temporary name and renamed into place on [`AtomicFile::commit`].
+pub struct AtomicFile {
+    path: PathBuf,
+    partial: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl AtomicFile {
+    /// Creates `<path>.partial`.
+    pub fn create(path: &Path) -> Result<AtomicFile, SalesimError> {
+        let partial = path.with_file_name(format!(
+            "{}.partial",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+        ));
+        let file = File::create(&partial)
+            .map_err(|e| SalesimError::io(format!("creating {}", partial.display()), e))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            partial,
+            out: BufWriter::new(file),
+        })
+    }
+
+    /// Flushes, syncs and renames into place.
+    pub fn commit(self) -> Result<(), SalesimError> {
+        let ctx = |what: &str| format!("{what} {}", self.path.display());
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| SalesimError::io(ctx("writing"), e.into_error()))?;
+        file.sync_all()
+            .map_err(|e| SalesimError::io(ctx("syncing"), e))?;
+        std::fs::rename(&self.partial, &self.path)
+            .map_err(|e| SalesimError::io(ctx("renaming into"), e))
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Writes bytes to a path atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SalesimError> {
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(bytes)
+        .map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))?;
+    f.commit()
+}
+
+/// Formats a number for CSV: shortest round-trip decimal, `NaN` for missing.
+pub fn num(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".to_string()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The CSV outputs of a run, streamed as points finish.
+pub struct CsvOutputs {
+    runs: csv::Writer<AtomicFile>,
+    quarters: csv::Writer<AtomicFile>,
+    weeks: csv::Writer<AtomicFile>,
+    summary: csv::Writer<AtomicFile>,
+    comparison: csv::Writer<AtomicFile>,
+    /// Summaries kept for the terminal: per point, per variant, per metric.
+    pub summaries: Vec<PointSummary>,
+}
+
+/// What the terminal summary needs from one point.
+#[derive(Debug, Clone)]
+pub struct PointSummary {
+    /// Point index.
+    pub point: u32,
+    /// Parameter values.
+    pub values: Vec<(String, f64)>,
+    /// `[variant][metric]` summaries.
+    pub metrics: Vec<Vec<crate::experiment::stats::Summary>>,
+    /// `[variant][metric]` paired comparisons against the reference (`None` for the reference).
+    pub paired: Vec<Option<Vec<crate::experiment::stats::Paired>>>,
+}
+
+fn csv_err(file: &str, e: csv::Error) -> SalesimError {
+    SalesimError::io(format!("writing {file}"), std::io::Error::other(e))
+}
+
+impl CsvOutputs {
+    /// Creates the `.partial` files and writes the headers.
+    pub fn create(dir: &Path, plan: &Plan) -> Result<CsvOutputs, SalesimError> {
+        let open = |name: &str| -> Result<csv::Writer<AtomicFile>, SalesimError> {
+            Ok(csv::WriterBuilder::new().from_writer(AtomicFile::create(&dir.join(name))?))
+        };
+        let params: Vec<String> = plan
+            .parameters
+            .iter()
+            .map(|p| format!("param_{p}"))
+            .collect();
+        let keys = |extra: &[&str], metrics: &[&str]| -> Vec<String> {
+            let mut h: Vec<String> = vec![
+                "point".into(),
+                "variant".into(),
+                "replication".into(),
+                "seed".into(),
+            ];
+            h.extend(params.iter().cloned());
+            h.extend(extra.iter().map(|s| s.to_string()));
+            h.extend(metrics.iter().map(|s| s.to_string()));
+            h
+        };
+        let mut out = CsvOutputs {
+            runs: open("runs.csv")?,
+            quarters: open("quarters.csv")?,
+            weeks: open("weeks.csv")?,
+            summary: open("summary.csv")?,
+            comparison: open("comparison.csv")?,
+            summaries: Vec::new(),
+        };
+        let with_params = |first: &[&str], rest: &[&str]| -> Vec<String> {
+            first
+                .iter()
+                .map(|s| s.to_string())
+                .chain(params.iter().cloned())
+                .chain(rest.iter().map(|s| s.to_string()))
+                .collect()
+        };
+        out.runs
+            .write_record(keys(&[], &RUN_METRICS))
+            .map_err(|e| csv_err("runs.csv", e))?;
+        out.quarters
+            .write_record(keys(&["quarter"], &QUARTER_METRICS))
+            .map_err(|e| csv_err("quarters.csv", e))?;
+        out.weeks
+            .write_record(with_params(
+                &["point"],
+                &[
+                    "variant",
+                    "week_of_quarter",
+                    "deals",
+                    "bookings",
+                    "mean_discount",
+                ],
+            ))
+            .map_err(|e| csv_err("weeks.csv", e))?;
+        out.summary
+            .write_record(with_params(
+                &["point"],
+                &["variant", "metric", "mean", "sd", "ci_low", "ci_high", "n"],
+            ))
+            .map_err(|e| csv_err("summary.csv", e))?;
+        out.comparison
+            .write_record(with_params(
+                &["point"],
+                &[
+                    "variant",
+                    "reference",
+                    "metric",
+                    "mean_diff",
+                    "ci_low",
+                    "ci_high",
+                    "share_better",
+                ],
+            ))
+            .map_err(|e| csv_err("comparison.csv", e))?;
+        Ok(out)
+    }
+
+    /// Writes every row of one finished point.
+    pub fn write_point(&mut self, point: &Point, result: &PointResult) -> Result<(), SalesimError> {
+        let cfg = &point.config;
+        let p = point.index.to_string();
+        let params: Vec<String> = point.values.iter().map(|(_, v)| num(*v)).collect();
+        for run in &result.runs {
+            let mut key = vec![
+                p.clone(),
+                cfg.variants[run.variant].name.clone(),
+                run.replication.to_string(),
+                run.seed.to_string(),
+            ];
+            key.extend(params.iter().cloned());
+            let row = key
+                .iter()
+                .cloned()
+                .chain(run.record.metrics().into_iter().map(num));
+            self.runs
+                .write_record(row)
+                .map_err(|e| csv_err("runs.csv", e))?;
+            for (q, tally) in run.record.quarters.iter().enumerate() {
+                let row = key
+                    .iter()
+                    .cloned()
+                    .chain([(q + 1).to_string()])
+                    .chain(tally.metrics().into_iter().map(num));
+                self.quarters
+                    .write_record(row)
+                    .map_err(|e| csv_err("quarters.csv", e))?;
+            }
+        }
+        let lead =
+            |rest: Vec<String>| -> Vec<String> { [vec![p.clone()], params.clone(), rest].concat() };
+        let reps = cfg.replications as f64;
+        let per_variant: Vec<Vec<[f64; 17]>> = (0..cfg.variants.len())
+            .map(|v| result.metrics_of(v))
+            .collect();
+        let column =
+            |v: usize, m: usize| -> Vec<f64> { per_variant[v].iter().map(|row| row[m]).collect() };
+        let mut summary = PointSummary {
+            point: point.index,
+            values: point.values.clone(),
+            metrics: Vec::new(),
+            paired: Vec::new(),
+        };
+        for (v, variant) in cfg.variants.iter().enumerate() {
+            let weeks = result.weeks_of(v);
+            for w in 0..13 {
+                let mean_discount = if weeks.deals[w] > 0.0 {
+                    weeks.discount_sum[w] / weeks.deals[w]
+                } else {
+                    f64::NAN
+                };
+                let row = lead(vec![
+                    variant.name.clone(),
+                    (w + 1).to_string(),
+                    num(weeks.deals[w] / reps),
+                    num(weeks.bookings[w] / reps),
+                    num(mean_discount),
+                ]);
+                self.weeks
+                    .write_record(row)
+                    .map_err(|e| csv_err("weeks.csv", e))?;
+            }
+            let mut sums = Vec::new();
+            for (m, metric) in RUN_METRICS.iter().enumerate() {
+                let s = summarize(&column(v, m));
+                let row = lead(vec![
+                    variant.name.clone(),
+                    metric.to_string(),
+                    num(s.mean),
+                    num(s.sd),
+                    num(s.ci_low),
+                    num(s.ci_high),
+                    s.n.to_string(),
+                ]);
+                self.summary
+                    .write_record(row)
+                    .map_err(|e| csv_err("summary.csv", e))?;
+                sums.push(s);
+            }
+            summary.metrics.push(sums);
+        }
+        let reference = cfg.reference;
+        for (v, variant) in cfg.variants.iter().enumerate() {
+            if v == reference {
+                summary.paired.push(None);
+                continue;
+            }
+            let mut pairs = Vec::new();
+            for (m, metric) in RUN_METRICS.iter().enumerate() {
+                let d = paired(
+                    &column(v, m),
+                    &column(reference, m),
+                    higher_is_better(metric),
+                );
+                let row = lead(vec![
+                    variant.name.clone(),
+                    cfg.variants[reference].name.clone(),
+                    metric.to_string(),
+                    num(d.diff.mean),
+                    num(d.diff.ci_low),
+                    num(d.diff.ci_high),
+                    num(d.share_better),
+                ]);
+                self.comparison
+                    .write_record(row)
+                    .map_err(|e| csv_err("comparison.csv", e))?;
+                pairs.push(d);
+            }
+            summary.paired.push(Some(pairs));
+        }
+        self.summaries.push(summary);
+        for (name, w) in [
+            ("runs.csv", &mut self.runs),
+            ("quarters.csv", &mut self.quarters),
+        ] {
+            w.flush()
+                .map_err(|e| SalesimError::io(format!("writing {name}"), e))?;
+        }
+        Ok(())
+    }
+
+    /// Renames every CSV into place.
+    pub fn commit(self) -> Result<Vec<PointSummary>, SalesimError> {
+        for (name, w) in [
+            ("runs.csv", self.runs),
+            ("quarters.csv", self.quarters),
+            ("weeks.csv", self.weeks),
+            ("summary.csv", self.summary),
+            ("comparison.csv", self.comparison),
+        ] {
+            w.into_inner()
+                .map_err(|e| SalesimError::io(format!("writing {name}"), e.into_error()))?
+                .commit()?;
+        }
+        Ok(self.summaries)
+    }
+}
+
+/// Run facts for the manifest.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// The command that reproduces the run.
+    pub command: String,
+    /// Scenario file.
+    pub scenario_file: String,
+    /// Worker threads.
+    pub threads: usize,
+    /// Wall time, seconds.
+    pub wall_time_seconds: f64,
+    /// Throughput counters.
+    pub throughput: Throughput,
+    /// Whether every run finished.
+    pub complete: bool,
+}
+
+/// The manifest: the resolved scenario, seeds, version, threads, wall time, throughput.
+pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
+    let cfg = plan.base();
+    let points: Vec<serde_json::Value> = plan
+        .points
+        .iter()
+        .map(|p| {
+            let values: serde_json::Map<String, serde_json::Value> = p
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+                .collect();
+            serde_json::json!({ "point": p.index, "values": values })
+        })
+        .collect();
+    let seeds: Vec<serde_json::Value> = plan
+        .points
+        .iter()
+        .map(|p| {
+            let s: Vec<u64> = (0..p.config.replications)
+                .map(|r| crate::rng::run_seed(p.config.seed, p.index, r))
+                .collect();
+            serde_json::json!({ "point": p.index, "replication_seeds": s })
+        })
+        .collect();
+    let secs = info.wall_time_seconds.max(1e-9);
+    serde_json::json!({
+        "salesim_version": env!("CARGO_PKG_VERSION"),
+        "scenario_name": cfg.name,
+        "scenario_file": info.scenario_file,
+        "question": cfg.question,
+        "description": cfg.description,
+        "command": info.command,
+        "master_seed": cfg.seed,
+        "replications": cfg.replications,
+        "horizon_quarters": cfg.horizon_quarters,
+        "variants": cfg.variants.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
+        "reference": cfg.variants[cfg.reference].name,
+        "threads": info.threads,
+        "wall_time_seconds": info.wall_time_seconds,
+        "complete": info.complete,
+        "runs": info.throughput.runs,
+        "throughput": {
+            "customer_days": info.throughput.customer_days,
+            "contacts": info.throughput.contacts,
+            "customer_days_per_second": info.throughput.customer_days as f64 / secs,
+            "contacts_per_second": info.throughput.contacts as f64 / secs,
+        },
+        "sweep": { "parameters": plan.parameters, "mode": plan.mode, "points": points },
+        "seeds": seeds,
+        "files": FILES,
+        "scenario": cfg.resolved,
+    })
+}

@@ -1,0 +1,172 @@
+//! The terminal summary: a short aligned table with 95% CIs, then the comparison in plain words.
+
+use super::PointSummary;
+use crate::experiment::stats::{Paired, Summary};
+use crate::experiment::{Plan, Throughput};
+use crate::metrics::RUN_METRICS;
+use std::fmt::Write as _;
+
+/// Metrics shown in the table: (name, label, how to format).
+const SHOWN: [(&str, &str, Format); 9] = [
+    ("bookings", "bookings ($k, 3 yrs)", Format::Money),
+    ("win_rate", "win rate", Format::Percent),
+    ("no_decision_rate", "no-decision rate", Format::Percent),
+    ("blocks", "accounts that blocked us", Format::Count),
+    ("unwelcome_share", "unwelcome contacts", Format::Percent),
+    ("hockey_stick", "deals in weeks 12-13", Format::Percent),
+    ("discount_cost", "discounts given ($k)", Format::Money),
+    ("quota_attainment", "quota attainment", Format::Percent),
+    ("mean_trust", "customers' trust in us", Format::Fraction),
+];
+
+#[derive(Clone, Copy)]
+enum Format {
+    Money,
+    Percent,
+    Count,
+    Fraction,
+}
+
+fn fmt(v: f64, f: Format) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    match f {
+        Format::Money => format!("{:.0}", v),
+        Format::Percent => format!("{:.1}%", v * 100.0),
+        Format::Count => format!("{:.1}", v),
+        Format::Fraction => format!("{:.3}", v),
+    }
+}
+
+fn index(metric: &str) -> usize {
+    RUN_METRICS
+        .iter()
+        .position(|m| *m == metric)
+        .expect("known metric")
+}
+
+/// `mean [low–high]`.
+fn with_ci(s: &Summary, f: Format) -> String {
+    format!(
+        "{} [{}–{}]",
+        fmt(s.mean, f),
+        fmt(s.ci_low, f),
+        fmt(s.ci_high, f)
+    )
+}
+
+/// "aligned booked 12.3% more than aggressive (95% CI 10.1% to 14.5%; ahead in 97% of replications)".
+pub fn bookings_sentence(
+    variant: &str,
+    reference: &str,
+    reference_mean: f64,
+    d: &Paired,
+    quarters: u32,
+) -> String {
+    let rel = |x: f64| 100.0 * x / reference_mean;
+    let (word, sign) = if d.diff.mean >= 0.0 {
+        ("more", 1.0)
+    } else {
+        ("less", -1.0)
+    };
+    let (lo, hi) = if sign > 0.0 {
+        (rel(d.diff.ci_low), rel(d.diff.ci_high))
+    } else {
+        (-rel(d.diff.ci_high), -rel(d.diff.ci_low))
+    };
+    let verdict = if d.diff.ci_low > 0.0 || d.diff.ci_high < 0.0 {
+        ""
+    } else {
+        " — not distinguishable from no difference"
+    };
+    format!(
+        "{variant} booked {:.1}% {word} than {reference} over {quarters} quarters (95% CI {:.1}% to {:.1}%; ahead in {:.0}% of replications){verdict}.",
+        sign * rel(d.diff.mean),
+        lo,
+        hi,
+        d.share_better * 100.0
+    )
+}
+
+/// The whole terminal summary of a finished run.
+pub fn render(
+    plan: &Plan,
+    summaries: &[PointSummary],
+    throughput: &Throughput,
+    wall: f64,
+    threads: usize,
+    out: &std::path::Path,
+) -> String {
+    let cfg = plan.base();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: {} replications × {} variants × {} point(s), {} quarters, seed {} ({:.1} s on {} threads)",
+        cfg.name,
+        cfg.replications,
+        cfg.variants.len(),
+        plan.points.len(),
+        cfg.horizon_quarters,
+        cfg.seed,
+        wall,
+        threads
+    );
+    if !cfg.question.is_empty() {
+        let _ = writeln!(s, "{}", cfg.question);
+    }
+    let reference = cfg.reference;
+    for ps in summaries {
+        let point_cfg = &plan.points[ps.point as usize].config;
+        if !ps.values.is_empty() {
+            let vals: Vec<String> = ps
+                .values
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            let _ = writeln!(s, "\npoint {}: {}", ps.point, vals.join(", "));
+        }
+        if summaries.len() == 1 {
+            let _ = writeln!(s);
+            let mut header = format!("{:<26}", "mean [95% CI]");
+            for v in &point_cfg.variants {
+                let _ = write!(header, "{:<28}", v.name);
+            }
+            let _ = writeln!(s, "{}", header.trim_end());
+            for (metric, label, f) in SHOWN {
+                let mut line = format!("{label:<26}");
+                for sums in &ps.metrics {
+                    let _ = write!(line, "{:<28}", with_ci(&sums[index(metric)], f));
+                }
+                let _ = writeln!(s, "{}", line.trim_end());
+            }
+            let _ = writeln!(s);
+        }
+        for (v, pairs) in ps.paired.iter().enumerate() {
+            let Some(pairs) = pairs else { continue };
+            let b = index("bookings");
+            let ref_mean = ps.metrics[reference][b].mean;
+            let _ = writeln!(
+                s,
+                "{}",
+                bookings_sentence(
+                    &point_cfg.variants[v].name,
+                    &point_cfg.variants[reference].name,
+                    ref_mean,
+                    &pairs[b],
+                    point_cfg.horizon_quarters
+                )
+            );
+        }
+    }
+    let secs = wall.max(1e-9);
+    let _ = writeln!(
+        s,
+        "\nThroughput: {:.2}M customer-days/s, {:.2}M contacts/s ({} runs).",
+        throughput.customer_days as f64 / secs / 1e6,
+        throughput.contacts as f64 / secs / 1e6,
+        throughput.runs
+    );
+    let _ = writeln!(s, "Outputs: {}", out.display());
+    s
+}

@@ -1,0 +1,643 @@
+//! Scenarios: loading, validating into a typed [`Config`], built-in and shipped scenario files.
+//!
+//! Data flow: text → [`ScenarioSource`] (serde, unknown keys rejected) → overrides applied →
+//! [`validate`] → [`Config`]. Nothing downstream sees an unchecked value.
+
+pub mod model;
+pub mod source;
+pub mod template;
+
+use crate::engine::strategy::{Strategy, PRESETS};
+use crate::error::InputError;
+pub use model::Scenario;
+use model::{CustomerBehaviour, Market, RepSettings};
+pub use source::{Override, ScenarioSource};
+use std::collections::BTreeMap;
+pub use template::template;
+
+/// The built-in lesson scenario (the same text as `scenarios/lesson.toml`).
+pub const LESSON: &str = include_str!("../../scenarios/lesson.toml");
+
+pub use crate::calendar::DAYS_PER_QUARTER;
+
+/// Most customers a scenario may ask for (keeps memory under a few GB, see BENCHMARKS/README).
+pub const MAX_CUSTOMERS: u32 = 5_000_000;
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Scenario name.
+    pub name: String,
+    /// One-line question.
+    pub question: String,
+    /// Longer description.
+    pub description: String,
+    /// Horizon in quarters.
+    pub horizon_quarters: u32,
+    /// Replications per variant and point.
+    pub replications: u32,
+    /// Master seed.
+    pub seed: u64,
+    /// Market settings.
+    pub market: Market,
+    /// Customer behaviour settings.
+    pub customers: CustomerBehaviour,
+    /// Rep settings.
+    pub reps: RepSettings,
+    /// Vendors; index 0 is us.
+    pub vendors: Vec<VendorConfig>,
+    /// Variants to compare.
+    pub variants: Vec<VariantConfig>,
+    /// Index of the reference variant.
+    pub reference: usize,
+    /// The scenario as resolved (defaults and overrides applied), for the manifest.
+    pub resolved: Scenario,
+}
+
+/// A validated vendor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VendorConfig {
+    /// Name.
+    pub name: String,
+    /// Teams, west to east.
+    pub teams: Vec<TeamConfig>,
+}
+
+/// A validated team.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamConfig {
+    /// Name.
+    pub name: String,
+    /// Number of reps.
+    pub reps: u32,
+    /// Relative width of its region.
+    pub region_weight: f64,
+    /// Strategy used when no variant overrides it (competitors always use it).
+    pub strategy: Strategy,
+}
+
+/// A validated variant: the strategy of each of our (vendor 0's) teams.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantConfig {
+    /// Name.
+    pub name: String,
+    /// One strategy per team of vendor 0, in team order.
+    pub team_strategies: Vec<Strategy>,
+}
+
+impl Config {
+    /// Horizon in business days.
+    pub fn horizon_days(&self) -> u32 {
+        self.horizon_quarters * DAYS_PER_QUARTER
+    }
+
+    /// Strategies of every team of every vendor under a variant: `[vendor][team]`.
+    pub fn team_strategies(&self, variant: usize) -> Vec<Vec<Strategy>> {
+        self.vendors
+            .iter()
+            .enumerate()
+            .map(|(v, vendor)| {
+                if v == 0 {
+                    self.variants[variant].team_strategies.clone()
+                } else {
+                    vendor.teams.iter().map(|t| t.strategy.clone()).collect()
+                }
+            })
+            .collect()
+    }
+}
+
+/// Loads a scenario file (or the built-in lesson when `path` is `None`), applies overrides and
+/// validates it.
+pub fn load(
+    path: Option<&std::path::Path>,
+    overrides: &[Override],
+) -> Result<(ScenarioSource, Config), InputError> {
+    let source = match path {
+        Some(p) => ScenarioSource::read(p)?,
+        None => ScenarioSource::parse("<built-in lesson>", LESSON)?,
+    };
+    let config = build(&source, overrides)?;
+    Ok((source, config))
+}
+
+/// Applies overrides to a parsed source and validates the result.
+pub fn build(source: &ScenarioSource, overrides: &[Override]) -> Result<Config, InputError> {
+    let scenario = source.with_overrides(overrides)?;
+    validate(&scenario, &Locator { source, overrides })
+}
+
+/// Points errors at the override that set a key, or at its line in the file.
+pub struct Locator<'a> {
+    /// The file.
+    pub source: &'a ScenarioSource,
+    /// Overrides in force.
+    pub overrides: &'a [Override],
+}
+
+impl Locator<'_> {
+    /// An error for `path`.
+    pub fn error(&self, path: &str, problem: &str, allowed: &str) -> InputError {
+        if let Some(o) = self
+            .overrides
+            .iter()
+            .rev()
+            .find(|o| path == o.path || path.starts_with(&format!("{}.", o.path)))
+        {
+            return InputError::at(&o.origin, None, Some(path), problem, allowed);
+        }
+        let mut line = None;
+        let mut p = path;
+        while line.is_none() {
+            line = self.source.line_of_path(p);
+            match p.rfind('.') {
+                Some(i) => p = &p[..i],
+                None => break,
+            }
+        }
+        let problem = if self.source.line_of_path(path).is_none() {
+            format!("{problem} (a default or derived value)")
+        } else {
+            problem.to_string()
+        };
+        InputError::at(&self.source.file, line, Some(path), &problem, allowed)
+    }
+}
+
+/// Checks every value and resolves names into a [`Config`].
+pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
+    let mut c = Checker { at };
+    c.name("name", &s.name)?;
+    c.range_u("horizon_quarters", s.horizon_quarters as f64, 1.0, 200.0)?;
+    c.range_u("replications", s.replications as f64, 1.0, 1_000_000.0)?;
+    check_market(&mut c, &s.market)?;
+    check_customers(&mut c, &s.customers)?;
+    check_reps(&mut c, &s.reps)?;
+
+    let strategies = resolve_strategies(&mut c, s)?;
+    let strategy_allowed = || strategies.keys().cloned().collect::<Vec<_>>().join(", ");
+    let lookup = |c: &mut Checker, path: &str, name: &str| -> Result<Strategy, InputError> {
+        strategies.get(name).cloned().ok_or_else(|| {
+            c.at.error(
+                path,
+                &format!("strategy `{name}` does not exist"),
+                &strategy_allowed(),
+            )
+        })
+    };
+
+    if s.vendors.is_empty() {
+        return Err(at.error(
+            "vendors",
+            "no vendors are defined",
+            "at least one [[vendors]] with teams; the first is us",
+        ));
+    }
+    let mut vendors = Vec::new();
+    let mut vendor_names = Vec::new();
+    for (v, vendor) in s.vendors.iter().enumerate() {
+        let vp = format!("vendors.{v}");
+        c.name(&format!("{vp}.name"), &vendor.name)?;
+        c.unique(&format!("{vp}.name"), &mut vendor_names, &vendor.name)?;
+        if vendor.teams.is_empty() {
+            return Err(at.error(
+                &format!("{vp}.teams"),
+                "the vendor has no teams",
+                "at least one [[vendors.teams]] with reps ≥ 1",
+            ));
+        }
+        let mut teams = Vec::new();
+        let mut team_names = Vec::new();
+        for (t, team) in vendor.teams.iter().enumerate() {
+            let tp = format!("{vp}.teams.{t}");
+            c.name(&format!("{tp}.name"), &team.name)?;
+            c.unique(&format!("{tp}.name"), &mut team_names, &team.name)?;
+            c.range_u(&format!("{tp}.reps"), team.reps as f64, 1.0, 100_000.0)?;
+            c.range(
+                &format!("{tp}.region_weight"),
+                team.region_weight,
+                1e-6,
+                1e6,
+                false,
+            )?;
+            let (path, name) = match (&team.strategy, &vendor.strategy) {
+                (Some(name), _) => (format!("{tp}.strategy"), name.clone()),
+                (None, Some(name)) => (format!("{vp}.strategy"), name.clone()),
+                (None, None) => (tp.clone(), "aggressive".to_string()),
+            };
+            let strategy = lookup(&mut c, &path, &name)?;
+            teams.push(TeamConfig {
+                name: team.name.clone(),
+                reps: team.reps,
+                region_weight: team.region_weight,
+                strategy,
+            });
+        }
+        vendors.push(VendorConfig {
+            name: vendor.name.clone(),
+            teams,
+        });
+    }
+
+    if s.variants.is_empty() {
+        return Err(at.error(
+            "variants",
+            "no variants are defined",
+            "at least one [[variants]] with a name and a strategy",
+        ));
+    }
+    let our_teams: Vec<String> = vendors[0].teams.iter().map(|t| t.name.clone()).collect();
+    let mut variants = Vec::new();
+    let mut variant_names = Vec::new();
+    for (i, variant) in s.variants.iter().enumerate() {
+        let p = format!("variants.{i}");
+        c.name(&format!("{p}.name"), &variant.name)?;
+        c.unique(&format!("{p}.name"), &mut variant_names, &variant.name)?;
+        let base = lookup(&mut c, &format!("{p}.strategy"), &variant.strategy)?;
+        let mut team_strategies = vec![base; our_teams.len()];
+        for (team, strategy) in &variant.teams {
+            let tp = format!("{p}.teams.{team}");
+            let Some(idx) = our_teams.iter().position(|t| t == team) else {
+                return Err(at.error(
+                    &tp,
+                    &format!("team `{team}` is not one of our teams"),
+                    &our_teams.join(", "),
+                ));
+            };
+            team_strategies[idx] = lookup(&mut c, &tp, strategy)?;
+        }
+        variants.push(VariantConfig {
+            name: variant.name.clone(),
+            team_strategies,
+        });
+    }
+    let reference = match &s.reference {
+        None => 0,
+        Some(r) => variant_names.iter().position(|n| n == r).ok_or_else(|| {
+            at.error(
+                "reference",
+                &format!("variant `{r}` does not exist"),
+                &variant_names.join(", "),
+            )
+        })?,
+    };
+    if let Some(sweep) = &s.sweep {
+        check_sweep(&mut c, sweep)?;
+    }
+
+    Ok(Config {
+        name: s.name.clone(),
+        question: s.question.clone(),
+        description: s.description.clone(),
+        horizon_quarters: s.horizon_quarters,
+        replications: s.replications,
+        seed: s.seed,
+        market: s.market.clone(),
+        customers: s.customers.clone(),
+        reps: s.reps.clone(),
+        vendors,
+        variants,
+        reference,
+        resolved: s.clone(),
+    })
+}
+
+/// Presets plus user-defined strategies, each checked.
+fn resolve_strategies(
+    c: &mut Checker,
+    s: &Scenario,
+) -> Result<BTreeMap<String, Strategy>, InputError> {
+    let mut out: BTreeMap<String, Strategy> = PRESETS
+        .iter()
+        .map(|p| (p.to_string(), Strategy::preset(p).expect("preset exists")))
+        .collect();
+    for (name, spec) in &s.strategies {
+        let p = format!("strategies.{name}");
+        c.name(&p, name)?;
+        let base_name = match (&spec.base, Strategy::preset(name)) {
+            (Some(b), _) => b.clone(),
+            (None, Some(_)) => name.clone(),
+            (None, None) => {
+                return Err(c.at.error(
+                    &format!("{p}.base"),
+                    "is missing",
+                    &format!("one of the presets: {}", PRESETS.join(", ")),
+                ))
+            }
+        };
+        let base = Strategy::preset(&base_name).ok_or_else(|| {
+            c.at.error(
+                &format!("{p}.base"),
+                &format!("preset `{base_name}` does not exist"),
+                &PRESETS.join(", "),
+            )
+        })?;
+        let strategy = base.with_overrides(&spec.knobs);
+        strategy.check().map_err(|(knob, got, allowed)| {
+            c.at.error(
+                &format!("{p}.{knob}"),
+                &format!("{got} is out of range"),
+                allowed,
+            )
+        })?;
+        out.insert(name.clone(), strategy);
+    }
+    Ok(out)
+}
+
+fn check_market(c: &mut Checker, m: &Market) -> Result<(), InputError> {
+    c.range_u(
+        "market.customers",
+        m.customers as f64,
+        1.0,
+        MAX_CUSTOMERS as f64,
+    )?;
+    c.range_u("market.peers", m.peers as f64, 0.0, 64.0)?;
+    if m.peers == 0 && m.customers > 20_000 {
+        return Err(c.at.error(
+            "market.peers",
+            "a complete peer network (peers = 0) is limited to 20000 customers",
+            "peers from 1 to 64, or 0 with at most 20000 customers",
+        ));
+    }
+    if m.peers > 0 && m.peers >= m.customers {
+        return Err(c.at.error(
+            "market.peers",
+            &format!("{} peers need more than {} customers", m.peers, m.customers),
+            "fewer peers than customers (0 = complete network)",
+        ));
+    }
+    let mix = &m.segment_mix;
+    for (k, v) in [
+        ("smb", mix.smb),
+        ("mid_market", mix.mid_market),
+        ("enterprise", mix.enterprise),
+    ] {
+        c.prob(&format!("market.segment_mix.{k}"), v)?;
+    }
+    let total = mix.smb + mix.mid_market + mix.enterprise;
+    if (total - 1.0).abs() > 1e-6 {
+        return Err(c.at.error(
+            "market.segment_mix",
+            &format!("shares sum to {total}"),
+            "shares that sum to 1",
+        ));
+    }
+    c.range("market.value_median_k", m.value_median_k, 1e-6, 1e9, false)?;
+    c.range("market.value_sigma", m.value_sigma, 0.0, 3.0, true)?;
+    c.range(
+        "market.spontaneous_need_rate",
+        m.spontaneous_need_rate,
+        0.0,
+        20.0,
+        true,
+    )?;
+    c.range("market.imitation_rate", m.imitation_rate, 0.0, 20.0, true)?;
+    c.range_u(
+        "market.imitation_window_days",
+        m.imitation_window_days as f64,
+        1.0,
+        100_000.0,
+    )?;
+    c.range(
+        "market.renewal_years_min",
+        m.renewal_years_min,
+        0.1,
+        50.0,
+        true,
+    )?;
+    c.range(
+        "market.renewal_years_max",
+        m.renewal_years_max,
+        m.renewal_years_min,
+        50.0,
+        true,
+    )?;
+    for (k, seg) in [
+        ("smb", &m.segments.smb),
+        ("mid_market", &m.segments.mid_market),
+        ("enterprise", &m.segments.enterprise),
+    ] {
+        let p = format!("market.segments.{k}");
+        c.range(
+            &format!("{p}.cycle_days"),
+            seg.cycle_days,
+            0.0,
+            2600.0,
+            true,
+        )?;
+        c.range(&format!("{p}.stage_cv"), seg.stage_cv, 0.0, 3.0, true)?;
+        c.range(
+            &format!("{p}.value_multiplier"),
+            seg.value_multiplier,
+            1e-6,
+            1e6,
+            false,
+        )?;
+    }
+    Ok(())
+}
+
+fn check_customers(c: &mut Checker, b: &CustomerBehaviour) -> Result<(), InputError> {
+    let p = |k: &str| format!("customers.{k}");
+    c.range_u(
+        &p("attention_per_month"),
+        b.attention_per_month as f64,
+        1.0,
+        1000.0,
+    )?;
+    let r = &b.receptivity;
+    for (k, v) in [
+        ("dormant", r.dormant),
+        ("problem_identification", r.problem_identification),
+        ("exploration", r.exploration),
+        ("supplier_selection", r.supplier_selection),
+        ("validation", r.validation),
+        ("decision", r.decision),
+        ("cool_off", r.cool_off),
+    ] {
+        c.prob(&format!("customers.receptivity.{k}"), v)?;
+    }
+    for (k, v) in [
+        ("initial_trust", b.initial_trust),
+        ("trust_gain", b.trust_gain),
+        ("trust_loss", b.trust_loss),
+        ("peer_warning_trust_loss", b.peer_warning_trust_loss),
+        ("shortlist_on_welcome", b.shortlist_on_welcome),
+        ("inbound_discovery", b.inbound_discovery),
+        ("incumbent_shortlist", b.incumbent_shortlist),
+        ("stage_shortening", b.stage_shortening),
+        ("insight_spark", b.insight_spark),
+        ("budget_approval", b.budget_approval),
+        ("discount_learning", b.discount_learning),
+        ("wait_threshold", b.wait_threshold),
+        ("pull_in_acceptance", b.pull_in_acceptance),
+    ] {
+        c.prob(&p(k), v)?;
+    }
+    for (k, v) in [
+        ("fatigue_per_contact", b.fatigue_per_contact),
+        ("annoyance_per_unwelcome", b.annoyance_per_unwelcome),
+        ("annoyance_per_conflict", b.annoyance_per_conflict),
+        ("no_decision_pressure", b.no_decision_pressure),
+        ("budget_year_end_boost", b.budget_year_end_boost),
+        ("budget_last_week_boost", b.budget_last_week_boost),
+        ("trust_weight", b.trust_weight),
+        ("price_weight", b.price_weight),
+        ("incumbent_weight", b.incumbent_weight),
+    ] {
+        c.range(&p(k), v, 0.0, 100.0, true)?;
+    }
+    c.range(
+        &p("no_decision_utility"),
+        b.no_decision_utility,
+        -50.0,
+        50.0,
+        true,
+    )?;
+    for (k, v) in [
+        ("fatigue_half_life_days", b.fatigue_half_life_days),
+        ("trust_half_life_days", b.trust_half_life_days),
+        ("annoyance_half_life_days", b.annoyance_half_life_days),
+    ] {
+        c.range(&p(k), v, 0.01, 1e6, true)?;
+    }
+    c.range(&p("block_threshold"), b.block_threshold, 1e-6, 1e6, false)?;
+    for (k, v, lo) in [
+        ("conflict_window_days", b.conflict_window_days, 0.0),
+        ("block_days", b.block_days, 1.0),
+        ("cool_off_days", b.cool_off_days, 0.0),
+        ("budget_retry_days", b.budget_retry_days, 1.0),
+        ("decision_patience_days", b.decision_patience_days, 0.0),
+        ("wait_window_days", b.wait_window_days, 0.0),
+    ] {
+        c.range_u(&p(k), v as f64, lo, 13_000.0)?;
+    }
+    Ok(())
+}
+
+fn check_reps(c: &mut Checker, r: &RepSettings) -> Result<(), InputError> {
+    c.range(
+        "reps.capacity_per_day",
+        r.capacity_per_day,
+        0.01,
+        200.0,
+        true,
+    )?;
+    c.range("reps.quota_factor", r.quota_factor, 1e-6, 100.0, true)?;
+    c.prob("reps.ratchet_up", r.ratchet_up)?;
+    c.prob("reps.ratchet_down", r.ratchet_down)
+}
+
+fn check_sweep(c: &mut Checker, sweep: &model::SweepSpec) -> Result<(), InputError> {
+    if sweep.mode != "grid" && sweep.mode != "zip" {
+        return Err(c.at.error(
+            "sweep.mode",
+            &format!("`{}` is not a sweep mode", sweep.mode),
+            "grid, zip",
+        ));
+    }
+    if sweep.parameters.is_empty() {
+        return Err(c.at.error(
+            "sweep.parameters",
+            "no parameters to sweep",
+            "at least one \"path\" = [values...]",
+        ));
+    }
+    let mut len = None;
+    for (path, values) in &sweep.parameters {
+        let p = format!("sweep.parameters.{path}");
+        if values.is_empty() {
+            return Err(c.at.error(
+                &p,
+                "has an empty list of values",
+                "a list of one or more numbers",
+            ));
+        }
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            return Err(c
+                .at
+                .error(&p, &format!("{v} is not a finite number"), "finite numbers"));
+        }
+        if sweep.mode == "zip" && *len.get_or_insert(values.len()) != values.len() {
+            return Err(c.at.error(
+                &p,
+                "lists of different lengths in a zip sweep",
+                "equal-length lists (or mode = \"grid\")",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Small helpers that turn a failed check into a located error.
+struct Checker<'a> {
+    at: &'a Locator<'a>,
+}
+
+impl Checker<'_> {
+    fn range(
+        &mut self,
+        path: &str,
+        v: f64,
+        lo: f64,
+        hi: f64,
+        lo_inclusive: bool,
+    ) -> Result<(), InputError> {
+        let ok = v.is_finite() && (if lo_inclusive { v >= lo } else { v > lo }) && v <= hi;
+        if ok {
+            return Ok(());
+        }
+        let lower = if lo_inclusive {
+            format!("from {lo}")
+        } else {
+            format!("above {lo}")
+        };
+        Err(self.at.error(
+            path,
+            &format!("{v} is out of range"),
+            &format!("a finite number {lower} to {hi}"),
+        ))
+    }
+
+    fn range_u(&mut self, path: &str, v: f64, lo: f64, hi: f64) -> Result<(), InputError> {
+        if v >= lo && v <= hi {
+            return Ok(());
+        }
+        Err(self.at.error(
+            path,
+            &format!("{v} is out of range"),
+            &format!("a whole number from {lo} to {hi}"),
+        ))
+    }
+
+    fn prob(&mut self, path: &str, v: f64) -> Result<(), InputError> {
+        self.range(path, v, 0.0, 1.0, true)
+    }
+
+    fn name(&mut self, path: &str, name: &str) -> Result<(), InputError> {
+        let ok = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+        if ok {
+            return Ok(());
+        }
+        Err(self.at.error(
+            path,
+            &format!("`{name}` is not a valid name"),
+            "1–64 letters, digits, '-' or '_'",
+        ))
+    }
+
+    fn unique(&mut self, path: &str, seen: &mut Vec<String>, name: &str) -> Result<(), InputError> {
+        if seen.iter().any(|n| n == name) {
+            return Err(self
+                .at
+                .error(path, &format!("`{name}` is used twice"), "unique names"));
+        }
+        seen.push(name.to_string());
+        Ok(())
+    }
+}

@@ -1,0 +1,524 @@
+//! The scenario file as written: serde structs for every section and knob, with defaults.
+//!
+//! These structs are what `toml` deserializes (`deny_unknown_fields` everywhere, so a typo is an
+//! error, not a silently ignored key). Nothing downstream uses them before
+//! [`crate::scenario::validate`] has checked every value and resolved names into a
+//! [`crate::scenario::Config`]. Every knob documents its unit, its default and, where there is one,
+//! the field fact behind the default (see `../shared/FIELD-FACTS.md`).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name; the default output folder is `output/<name>/`. Letters, digits, `-`, `_`.
+    pub name: String,
+    /// The one-line question the scenario answers (shown by `salesim list` and in the report).
+    #[serde(default)]
+    pub question: String,
+    /// A longer description: set-up, what to look at.
+    #[serde(default)]
+    pub description: String,
+    /// Simulated horizon in vendor fiscal quarters (65 business days each). Default 12 (three years).
+    #[serde(default = "defaults::horizon_quarters")]
+    pub horizon_quarters: u32,
+    /// Replications per variant (and per sweep point). Default 200.
+    #[serde(default = "defaults::replications")]
+    pub replications: u32,
+    /// Master seed; every run's seed derives from (seed, point, replication). Default 20261126.
+    #[serde(default = "defaults::seed")]
+    pub seed: u64,
+    /// Variant that the others are compared against. Default: the first variant.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// The market: customers, their segments and how needs arise.
+    #[serde(default)]
+    pub market: Market,
+    /// How customers respond to contacts, decide, budget and remember.
+    #[serde(default)]
+    pub customers: CustomerBehaviour,
+    /// Rep capacity and quota setting.
+    #[serde(default)]
+    pub reps: RepSettings,
+    /// Vendors: the first is "us" (the vendor whose strategies are compared), the rest compete.
+    #[serde(default = "defaults::vendors")]
+    pub vendors: Vec<VendorSpec>,
+    /// User-defined strategies, each starting from a preset (`aggressive` or `aligned`).
+    #[serde(default)]
+    pub strategies: BTreeMap<String, StrategySpec>,
+    /// The variants to compare: which strategy our teams use.
+    #[serde(default = "defaults::variants")]
+    pub variants: Vec<VariantSpec>,
+    /// Optional parameter sweep.
+    #[serde(default)]
+    pub sweep: Option<SweepSpec>,
+}
+
+/// The market's accounts and how their needs arise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Market {
+    /// Number of customer accounts. Default 1500.
+    pub customers: u32,
+    /// Peer network: each account's `peers` nearest neighbours in the 2D market (0 = a complete
+    /// network, every account a peer of every other). Default 8.
+    pub peers: u32,
+    /// Share of accounts in each segment (must sum to 1).
+    pub segment_mix: SegmentMix,
+    /// Median annual value of a mid-market account, in $k. Default 40.
+    pub value_median_k: f64,
+    /// Log-normal sigma of account value (dimensionless). Default 0.8.
+    pub value_sigma: f64,
+    /// Spontaneous need rate `p` per account per year (Bass 1969 innovation coefficient).
+    /// Default 0.15: together with renewals this gives a buying journey every ~2.5 years.
+    pub spontaneous_need_rate: f64,
+    /// Imitation rate `q` per year, times the share of peers that bought within
+    /// `imitation_window_days` (Bass 1969 imitation coefficient). Default 0.38 (Bass's
+    /// often-quoted q; FIELD-FACTS "Validation equations"). Word of mouth influences 84% of B2B
+    /// decision-makers (Forrester).
+    pub imitation_rate: f64,
+    /// How long a peer's purchase keeps counting as "recent" for imitation, in business days.
+    /// Default 260 (one year). Set it to the horizon or more for a pure Bass market.
+    pub imitation_window_days: u32,
+    /// Shortest contract before a renewal need, in years. Default 2.
+    pub renewal_years_min: f64,
+    /// Longest contract before a renewal need, in years. Default 4 ("a few years").
+    pub renewal_years_max: f64,
+    /// Whether an account can buy again after its first purchase (renewals, new needs). Default
+    /// true; false gives one purchase per account, as in the Bass model.
+    pub repeat_purchases: bool,
+    /// Segment definitions: buying-cycle length and value.
+    pub segments: Segments,
+}
+
+/// Share of accounts per segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SegmentMix {
+    /// Default 0.3.
+    pub smb: f64,
+    /// Default 0.5.
+    pub mid_market: f64,
+    /// Default 0.2.
+    pub enterprise: f64,
+}
+
+/// The three segments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Segments {
+    /// Small business: about a month's cycle.
+    pub smb: SegmentSpec,
+    /// Mid-market: one to three months.
+    pub mid_market: SegmentSpec,
+    /// Enterprise: six to eighteen months.
+    pub enterprise: SegmentSpec,
+}
+
+/// One segment's buying cycle and value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentSpec {
+    /// Mean length of the whole buying journey (need to decision), in business days. Field
+    /// figures (FIELD-FACTS, [U]): SMB 14–30 days, mid-market 30–90, enterprise 90–180+; DESIGN
+    /// puts enterprise at 6–18 months. Defaults: SMB 22, mid-market 50, enterprise 200.
+    pub cycle_days: f64,
+    /// Coefficient of variation of each stage's length (gamma distributed). Default 0.5.
+    #[serde(default = "defaults::stage_cv")]
+    pub stage_cv: f64,
+    /// Multiplier on the account's annual value. Defaults: SMB 0.25, mid-market 1, enterprise 6.
+    pub value_multiplier: f64,
+}
+
+/// How accounts respond to contacts, choose, budget and remember.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CustomerBehaviour {
+    /// Contacts an account will take per month from all vendors together; further contacts are
+    /// unwelcome. Buyers spend about 17% of purchase time with suppliers and 5–6% with any one rep
+    /// (Gartner B2B, FIELD-FACTS [S]). Default 4.
+    pub attention_per_month: u32,
+    /// Chance that a contact is welcome, by buying stage (before fatigue and attention).
+    pub receptivity: Receptivity,
+    /// Fatigue: receptivity is divided by (1 + `fatigue_per_contact` × recent contacts from that
+    /// vendor). Default 0.117, so 7 recent contacts cut response by 45% (HubSpot, 3.5M leads:
+    /// 7+ calls → 45% less likely to respond; FIELD-FACTS [S]).
+    pub fatigue_per_contact: f64,
+    /// Half-life of the "recent contacts" count behind fatigue, in business days. Default 10.
+    pub fatigue_half_life_days: f64,
+    /// Trust an account starts with toward every vendor (0–1). Default 0.3.
+    pub initial_trust: f64,
+    /// Share of the remaining distance to full trust gained per welcome contact. Default 0.06.
+    pub trust_gain: f64,
+    /// Trust lost per unwelcome contact (absolute). Default 0.02.
+    pub trust_loss: f64,
+    /// Half-life of trust's drift back to `initial_trust`, in business days. Default 260.
+    pub trust_half_life_days: f64,
+    /// Annoyance added by an unwelcome contact. Default 1.
+    pub annoyance_per_unwelcome: f64,
+    /// Extra annoyance when two reps of one vendor contact the account within
+    /// `conflict_window_days` (an internal conflict). Default 1.
+    pub annoyance_per_conflict: f64,
+    /// Window for counting two reps of one vendor as an internal conflict, business days. Default 5.
+    pub conflict_window_days: u32,
+    /// Half-life of annoyance, in business days. Default 40: annoyance fades over a quarter or two.
+    pub annoyance_half_life_days: f64,
+    /// Annoyance at which the account blocks the vendor ("pest control"). Default 6.
+    pub block_threshold: f64,
+    /// How long a block lasts, business days. Default 130 (two quarters, DESIGN §2).
+    pub block_days: u32,
+    /// Trust each peer loses toward a vendor when the account blocks it and warns them. Default
+    /// 0.05 (word of mouth influences 84% of B2B decision-makers, Forrester [U]).
+    pub peer_warning_trust_loss: f64,
+    /// Chance a welcome contact in exploration, selection or validation puts the vendor on the
+    /// shortlist. Default 0.35.
+    pub shortlist_on_welcome: f64,
+    /// Chance each vendor is shortlisted without any contact when exploration starts (buyers
+    /// find vendors themselves). Default 0.25.
+    pub inbound_discovery: f64,
+    /// Chance the incumbent vendor is shortlisted when exploration starts. Default 0.7.
+    pub incumbent_shortlist: f64,
+    /// Share of the remaining stage time removed by a welcome contact in an active stage.
+    /// Default 0.1.
+    pub stage_shortening: f64,
+    /// Chance a welcome contact to a dormant account sparks a need ("insight selling"). Default
+    /// 0.01 (rarely, DESIGN §2).
+    pub insight_spark: f64,
+    /// Days after a purchase with very low receptivity (cool-off). Default 65.
+    pub cool_off_days: u32,
+    /// Logit weight on trust (0–1) in the vendor choice. Default 3.
+    pub trust_weight: f64,
+    /// Logit weight per unit discount fraction (0.1 discount adds 0.1 × weight). Default 4.
+    pub price_weight: f64,
+    /// Logit bonus for the incumbent vendor. Default 0.7.
+    pub incumbent_weight: f64,
+    /// Logit utility of no decision, before pressure. Default 1.9, calibrated so no decision ends
+    /// 40–60% of qualified opportunities (JOLT, Dixon & McKenna 2022, FIELD-FACTS [S]).
+    pub no_decision_utility: f64,
+    /// Extra no-decision utility per unit of pressure (total annoyance toward all vendors divided
+    /// by `block_threshold`): pressure tactics backfire (JOLT). Default 1.5.
+    pub no_decision_pressure: f64,
+    /// Budget approval: chance per decision attempt away from the fiscal year end. Default 0.35.
+    pub budget_approval: f64,
+    /// Multiplier on approval in the last month of the account's own fiscal year ("use it or lose
+    /// it"): US federal procurement puts 16.5% of spend in the last month and 8.7% in the last
+    /// week (Liebman & Mahoney 2017, AER; FIELD-FACTS [V]). Default 2.
+    pub budget_year_end_boost: f64,
+    /// Further multiplier on approval in the last week of the fiscal year. Default 2.
+    pub budget_last_week_boost: f64,
+    /// Days between budget attempts when approval is refused. Default 5.
+    pub budget_retry_days: u32,
+    /// Days an account waits in the decision stage for budget before giving up (no decision).
+    /// Default 130.
+    pub decision_patience_days: u32,
+    /// How fast an account learns to expect a vendor's discount (share of the gap closed per
+    /// discounted purchase or offer). Default 0.5.
+    pub discount_learning: f64,
+    /// Expected discount above which an account waits for the vendor's quarter end. Default 0.05.
+    pub wait_threshold: f64,
+    /// How far ahead of the vendor's quarter end an account is willing to wait, days. Default 25.
+    pub wait_window_days: u32,
+    /// Chance per 10 points of discount that an account in late stage accepts a quarter-end
+    /// pull-in (it needs budget too, so pull-ins are less certain). Default 0.3.
+    pub pull_in_acceptance: f64,
+}
+
+/// Receptivity by buying stage (chance a contact is welcome, 0–1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Receptivity {
+    /// No active need. Default 0.06.
+    pub dormant: f64,
+    /// Problem identification. Default 0.35.
+    pub problem_identification: f64,
+    /// Exploration and requirements. Default 0.6.
+    pub exploration: f64,
+    /// Supplier selection (highest). Default 0.8.
+    pub supplier_selection: f64,
+    /// Validation and consensus. Default 0.55.
+    pub validation: f64,
+    /// Decision (waiting for budget and sign-off). Default 0.4.
+    pub decision: f64,
+    /// Cool-off after a purchase. Default 0.03.
+    pub cool_off: f64,
+}
+
+/// Rep capacity and quota setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RepSettings {
+    /// Contacts a rep can make per business day at full effort. Default 10 (InsideSales 2017:
+    /// 11.9 conversations a day per rep; FIELD-FACTS [S]).
+    pub capacity_per_day: f64,
+    /// Quota as a share of the territory's expected quarterly demand (sum of account value ×
+    /// expected purchases per quarter ÷ vendors). Default 1.1.
+    pub quota_factor: f64,
+    /// Ratchet after a beat: next quota moves this share of the way to the quarter's bookings
+    /// (Leone, Misra & Zimmerman 2004: asymmetric ratchet). Default 0 (no ratchet).
+    pub ratchet_up: f64,
+    /// Ratchet after a miss: share of the way down to the quarter's bookings. Default 0.
+    pub ratchet_down: f64,
+}
+
+/// A vendor and its sales teams.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorSpec {
+    /// Vendor name, unique.
+    pub name: String,
+    /// Strategy of this vendor's teams unless a team or (for the first vendor) a variant says
+    /// otherwise. Default `aggressive` for competitors.
+    #[serde(default)]
+    pub strategy: Option<String>,
+    /// Teams; they split the market into regions (west to east), neighbours share a border.
+    pub teams: Vec<TeamSpec>,
+}
+
+/// One sales team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamSpec {
+    /// Team name, unique within the vendor.
+    pub name: String,
+    /// Number of reps (at least 1); each owns a territory inside the team's region.
+    pub reps: u32,
+    /// Strategy override for this team.
+    #[serde(default)]
+    pub strategy: Option<String>,
+    /// Share of the market's width this team's region covers, relative to its sibling teams.
+    /// Default 1 (equal regions).
+    #[serde(default = "defaults::one")]
+    pub region_weight: f64,
+}
+
+/// A user-defined strategy: a preset plus overridden knobs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategySpec {
+    /// The preset to start from: `aggressive` or `aligned`. May be left out when the strategy is
+    /// named after a preset (`[strategies.aggressive]` tweaks the aggressive preset).
+    #[serde(default)]
+    pub base: Option<String>,
+    /// Knobs to override (any subset).
+    #[serde(flatten)]
+    pub knobs: StrategyOverrides,
+}
+
+/// Strategy knobs, all optional, overriding a preset (see [`crate::engine::Strategy`] for units,
+/// ranges and defaults).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyOverrides {
+    pub effort_base: Option<f64>,
+    pub effort_ramp: Option<f64>,
+    pub give_up_below: Option<f64>,
+    pub give_up_effort: Option<f64>,
+    pub sandbagging: Option<bool>,
+    pub listening: Option<f64>,
+    pub min_receptivity: Option<f64>,
+    pub listening_cost: Option<f64>,
+    pub min_contact_gap_days: Option<u32>,
+    pub poaching: Option<f64>,
+    pub poach_neighbour_share: Option<f64>,
+    pub discount_max: Option<f64>,
+    pub discount_window_days: Option<u32>,
+    pub defending: Option<f64>,
+}
+
+/// One variant: which strategy our (the first vendor's) teams use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    /// Variant name, unique (a column value in every CSV).
+    pub name: String,
+    /// Strategy for all of our teams.
+    pub strategy: String,
+    /// Per-team overrides: team name → strategy.
+    #[serde(default)]
+    pub teams: BTreeMap<String, String>,
+}
+
+/// A parameter sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// `grid` (every combination) or `zip` (matched lists of equal length). Default `grid`.
+    #[serde(default = "defaults::sweep_mode")]
+    pub mode: String,
+    /// Parameter path → values, e.g. `"strategies.aggressive.discount_max" = [0.0, 0.1, 0.2]`.
+    pub parameters: BTreeMap<String, Vec<f64>>,
+}
+
+impl Default for Market {
+    fn default() -> Self {
+        Market {
+            customers: 1500,
+            peers: 8,
+            segment_mix: SegmentMix::default(),
+            value_median_k: 40.0,
+            value_sigma: 0.8,
+            spontaneous_need_rate: 0.15,
+            imitation_rate: 0.38,
+            imitation_window_days: 260,
+            renewal_years_min: 2.0,
+            renewal_years_max: 4.0,
+            repeat_purchases: true,
+            segments: Segments::default(),
+        }
+    }
+}
+
+impl Default for SegmentMix {
+    fn default() -> Self {
+        SegmentMix {
+            smb: 0.3,
+            mid_market: 0.5,
+            enterprise: 0.2,
+        }
+    }
+}
+
+impl Default for Segments {
+    fn default() -> Self {
+        Segments {
+            smb: SegmentSpec {
+                cycle_days: 22.0,
+                stage_cv: 0.5,
+                value_multiplier: 0.25,
+            },
+            mid_market: SegmentSpec {
+                cycle_days: 50.0,
+                stage_cv: 0.5,
+                value_multiplier: 1.0,
+            },
+            enterprise: SegmentSpec {
+                cycle_days: 200.0,
+                stage_cv: 0.5,
+                value_multiplier: 6.0,
+            },
+        }
+    }
+}
+
+impl Default for CustomerBehaviour {
+    fn default() -> Self {
+        CustomerBehaviour {
+            attention_per_month: 4,
+            receptivity: Receptivity::default(),
+            fatigue_per_contact: 0.117,
+            fatigue_half_life_days: 10.0,
+            initial_trust: 0.3,
+            trust_gain: 0.06,
+            trust_loss: 0.02,
+            trust_half_life_days: 260.0,
+            annoyance_per_unwelcome: 1.0,
+            annoyance_per_conflict: 1.0,
+            conflict_window_days: 5,
+            annoyance_half_life_days: 40.0,
+            block_threshold: 6.0,
+            block_days: 130,
+            peer_warning_trust_loss: 0.05,
+            shortlist_on_welcome: 0.35,
+            inbound_discovery: 0.25,
+            incumbent_shortlist: 0.7,
+            stage_shortening: 0.1,
+            insight_spark: 0.01,
+            cool_off_days: 65,
+            trust_weight: 3.0,
+            price_weight: 4.0,
+            incumbent_weight: 0.7,
+            no_decision_utility: 1.9,
+            no_decision_pressure: 1.5,
+            budget_approval: 0.35,
+            budget_year_end_boost: 2.0,
+            budget_last_week_boost: 2.0,
+            budget_retry_days: 5,
+            decision_patience_days: 130,
+            discount_learning: 0.5,
+            wait_threshold: 0.05,
+            wait_window_days: 25,
+            pull_in_acceptance: 0.3,
+        }
+    }
+}
+
+impl Default for Receptivity {
+    fn default() -> Self {
+        Receptivity {
+            dormant: 0.06,
+            problem_identification: 0.35,
+            exploration: 0.6,
+            supplier_selection: 0.8,
+            validation: 0.55,
+            decision: 0.4,
+            cool_off: 0.03,
+        }
+    }
+}
+
+impl Default for RepSettings {
+    fn default() -> Self {
+        RepSettings {
+            capacity_per_day: 10.0,
+            quota_factor: 1.1,
+            ratchet_up: 0.0,
+            ratchet_down: 0.0,
+        }
+    }
+}
+
+/// Default values used by serde.
+pub(crate) mod defaults {
+    use super::*;
+
+    pub fn horizon_quarters() -> u32 {
+        12
+    }
+    pub fn replications() -> u32 {
+        200
+    }
+    pub fn seed() -> u64 {
+        20261126
+    }
+    pub fn stage_cv() -> f64 {
+        0.5
+    }
+    pub fn one() -> f64 {
+        1.0
+    }
+    pub fn sweep_mode() -> String {
+        "grid".to_string()
+    }
+    pub fn vendors() -> Vec<VendorSpec> {
+        let team = |name: &str, reps| TeamSpec {
+            name: name.to_string(),
+            reps,
+            strategy: None,
+            region_weight: 1.0,
+        };
+        vec![
+            VendorSpec {
+                name: "us".into(),
+                strategy: None,
+                teams: vec![team("west", 6), team("east", 6)],
+            },
+            VendorSpec {
+                name: "rival".into(),
+                strategy: Some("aggressive".into()),
+                teams: vec![team("field", 8)],
+            },
+        ]
+    }
+    pub fn variants() -> Vec<VariantSpec> {
+        ["aggressive", "aligned"]
+            .iter()
+            .map(|s| VariantSpec {
+                name: s.to_string(),
+                strategy: s.to_string(),
+                teams: Default::default(),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,355 @@
+//! Reading scenario text: parse errors with file and line, key paths to lines, `--set` overrides.
+//!
+//! A scenario travels as a [`ScenarioSource`]: the file's name and text plus the fully
+//! defaulted TOML tree. Overrides (`--set path=value`, sweep points) are applied to that tree, so
+//! every path a user can name is a path in the file format, and errors can point back either to
+//! the line in the file or to the override that set the value.
+
+use super::model::Scenario;
+use crate::error::InputError;
+use std::ops::Range;
+
+/// A parsed scenario with everything needed to report errors against its source.
+#[derive(Debug, Clone)]
+pub struct ScenarioSource {
+    /// File name as the user gave it (or `<built-in lesson>`).
+    pub file: String,
+    /// The file's text.
+    pub text: String,
+    /// The scenario as written, all defaults filled in.
+    pub scenario: Scenario,
+}
+
+/// One `path=value` override, remembered with how the user wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// Dotted path, array elements by index: `vendors.0.teams.1.reps`.
+    pub path: String,
+    /// The new value.
+    pub value: toml::Value,
+    /// Where it came from, for error messages (`--set market.customers=10`, `[sweep] ...`).
+    pub origin: String,
+}
+
+impl ScenarioSource {
+    /// Parses scenario text; errors name the file, the key and the line.
+    pub fn parse(file: &str, text: &str) -> Result<ScenarioSource, InputError> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+        Ok(ScenarioSource {
+            file: file.to_string(),
+            text: text.to_string(),
+            scenario,
+        })
+    }
+
+    /// Reads and parses a scenario file.
+    pub fn read(path: &std::path::Path) -> Result<ScenarioSource, InputError> {
+        let file = path.display().to_string();
+        if path.is_dir() {
+            return Err(InputError::file(
+                &file,
+                "is a directory",
+                "a scenario .toml file",
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| {
+            InputError::file(
+                &file,
+                &format!("cannot be read ({e})"),
+                "a readable .toml file",
+            )
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let line = line_of(
+                std::str::from_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]).unwrap_or(""),
+                usize::MAX,
+            );
+            InputError::at(
+                &file,
+                Some(line),
+                None,
+                "is not valid UTF-8 text",
+                "a UTF-8 TOML file",
+            )
+        })?;
+        ScenarioSource::parse(&file, &text)
+    }
+
+    /// The 1-based line where a key path is written, if it is written in the file.
+    pub fn line_of_path(&self, path: &str) -> Option<usize> {
+        locate(&self.text, path).map(|span| line_of(&self.text, span.start))
+    }
+
+    /// The scenario with overrides applied, deserialized again (unknown keys and wrong types in
+    /// overrides are reported against the override).
+    pub fn with_overrides(&self, overrides: &[Override]) -> Result<Scenario, InputError> {
+        if overrides.is_empty() {
+            return Ok(self.scenario.clone());
+        }
+        let mut tree = toml::Value::try_from(&self.scenario).map_err(|e| {
+            InputError::at(
+                &self.file,
+                None,
+                None,
+                &format!("cannot be re-encoded ({e})"),
+                "",
+            )
+        })?;
+        for o in overrides {
+            set_path(&mut tree, &o.path, o.value.clone()).map_err(|(problem, allowed)| {
+                InputError::at(&o.origin, None, Some(&o.path), &problem, &allowed)
+            })?;
+        }
+        let text = toml::to_string(&tree).map_err(|e| {
+            InputError::at(
+                &self.file,
+                None,
+                None,
+                &format!("cannot be re-encoded ({e})"),
+                "",
+            )
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            let origin = overrides
+                .iter()
+                .map(|o| o.origin.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let (problem, allowed) = describe_de_error(e.message());
+            InputError::at(
+                &origin,
+                None,
+                key_in_message(e.message()).as_deref(),
+                &problem,
+                &allowed,
+            )
+        })
+    }
+}
+
+impl Override {
+    /// Parses `path=value` as given to `--set`; the value is read as TOML (`10`, `0.5`, `true`,
+    /// `"text"`), and as a plain string if it is not valid TOML.
+    pub fn parse(arg: &str) -> Result<Override, InputError> {
+        let origin = format!("--set {arg}");
+        let (path, raw) = arg.split_once('=').ok_or_else(|| {
+            InputError::at(
+                &origin,
+                None,
+                None,
+                "has no `=`",
+                "path=value, e.g. market.customers=500",
+            )
+        })?;
+        let path = path.trim();
+        if path.is_empty() || path.split('.').any(|s| s.is_empty()) {
+            return Err(InputError::at(
+                &origin,
+                None,
+                Some(path),
+                "is not a parameter path",
+                "a dotted path such as market.customers or vendors.0.teams.1.reps",
+            ));
+        }
+        let raw = raw.trim();
+        let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+        Ok(Override {
+            path: path.to_string(),
+            value,
+            origin,
+        })
+    }
+}
+
+/// Sets `path` in a TOML tree. Tables along the way are created (so a strategy knob can be
+/// overridden even if the file does not set it); array indices must exist. A float with an
+/// integral value replaces an integer as an integer, so sweeps can step integer knobs.
+pub fn set_path(
+    tree: &mut toml::Value,
+    path: &str,
+    mut value: toml::Value,
+) -> Result<(), (String, String)> {
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut node = tree;
+    for (i, seg) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        node = match node {
+            toml::Value::Table(t) => {
+                if last {
+                    if let (Some(toml::Value::Integer(_)), toml::Value::Float(f)) =
+                        (t.get(*seg), &value)
+                    {
+                        if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                            value = toml::Value::Integer(*f as i64);
+                        }
+                    }
+                    t.insert(seg.to_string(), value);
+                    return Ok(());
+                }
+                t.entry(seg.to_string())
+                    .or_insert_with(|| toml::Value::Table(Default::default()))
+            }
+            toml::Value::Array(a) => {
+                let len = a.len();
+                let idx: usize = seg.parse().map_err(|_| {
+                    (
+                        format!("`{seg}` is not an index into a list of {len}"),
+                        format!("0 to {}", len.saturating_sub(1)),
+                    )
+                })?;
+                if idx >= len {
+                    return Err((
+                        format!("index {idx} is past the end of a list of {len}"),
+                        format!("0 to {}", len.saturating_sub(1)),
+                    ));
+                }
+                if last {
+                    a[idx] = value;
+                    return Ok(());
+                }
+                &mut a[idx]
+            }
+            _ => {
+                let parent = segments[..i].join(".");
+                return Err((
+                    format!("`{parent}` is a single value, it has no `{seg}`"),
+                    "a path that ends at a scenario key".to_string(),
+                ));
+            }
+        };
+    }
+    Ok(())
+}
+
+/// The byte span of the key (or array-of-tables entry) at a dotted path, as deep as it exists.
+fn locate(text: &str, path: &str) -> Option<Range<usize>> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let segments: Vec<&str> = path.split('.').collect();
+    walk(doc.as_table(), &segments, None)
+}
+
+/// Follows `segments` down from a table, remembering the deepest span found.
+fn walk(
+    table: &dyn toml_edit::TableLike,
+    segments: &[&str],
+    best: Option<Range<usize>>,
+) -> Option<Range<usize>> {
+    let Some((seg, rest)) = segments.split_first() else {
+        return best;
+    };
+    let Some((key, item)) = table.get_key_value(seg) else {
+        return best;
+    };
+    let best = key.span().or_else(|| item.span()).or(best);
+    match (item, rest.split_first()) {
+        (_, None) => best,
+        (toml_edit::Item::ArrayOfTables(list), Some((idx, after))) => {
+            match idx.parse::<usize>().ok().and_then(|i| list.get(i)) {
+                Some(entry) => walk(entry, after, entry.span().or(best)),
+                None => best,
+            }
+        }
+        (item, Some(_)) => match item.as_table_like() {
+            Some(inner) => walk(inner, rest, best),
+            None => best,
+        },
+    }
+}
+
+/// 1-based line number of a byte offset (clamped to the text).
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// Turns a toml/serde error into an input error with file, line and key.
+fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> InputError {
+    let line = e.span().map(|s| line_of(text, s.start));
+    let key = key_in_message(e.message()).or_else(|| {
+        let span = e.span()?;
+        let start = text[..span.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |p| p + 1);
+        let line_text = text[start..].lines().next()?;
+        let (k, _) = line_text.split_once('=')?;
+        Some(k.trim().to_string())
+    });
+    let (problem, allowed) = describe_de_error(e.message());
+    InputError::at(file, line, key.as_deref(), &problem, &allowed)
+}
+
+/// Pulls the key out of serde messages such as "unknown field `foo`, expected ...".
+fn key_in_message(msg: &str) -> Option<String> {
+    if msg.starts_with("unknown field") || msg.starts_with("missing field") {
+        let start = msg.find('`')? + 1;
+        let end = start + msg[start..].find('`')?;
+        return Some(msg[start..end].to_string());
+    }
+    None
+}
+
+/// Splits a serde message into the problem and what is allowed.
+fn describe_de_error(msg: &str) -> (String, String) {
+    let msg = msg.trim();
+    if let Some((problem, expected)) = msg.split_once(", expected ") {
+        let allowed = if problem.starts_with("unknown field") {
+            format!("one of {expected}")
+        } else {
+            expected.to_string()
+        };
+        return (problem.to_string(), allowed);
+    }
+    if msg.starts_with("missing field") {
+        return (msg.to_string(), "the key must be given".to_string());
+    }
+    (
+        msg.to_string(),
+        "valid TOML for a salesim scenario (see `salesim init`)".to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "name = \"x\"\n\n[market]\ncustomers = 5\n\n[[vendors]]\nname = \"us\"\n[[vendors.teams]]\nname = \"a\"\nreps = 2\n[[vendors.teams]]\nname = \"b\"\nreps = 0\n";
+
+    #[test]
+    fn locates_nested_keys_and_array_entries() {
+        let src = ScenarioSource::parse("t.toml", TEXT).unwrap();
+        assert_eq!(src.line_of_path("market.customers"), Some(4));
+        assert_eq!(src.line_of_path("vendors.0.teams.1.reps"), Some(13));
+        assert_eq!(src.line_of_path("vendors.0.teams.0.name"), Some(9));
+        assert_eq!(src.line_of_path("horizon_quarters"), None);
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let err =
+            ScenarioSource::parse("t.toml", "name = \"x\"\n[market]\ncustomerz = 3\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("t.toml:3"), "{text}");
+        assert!(text.contains("customerz"), "{text}");
+        assert!(text.contains("customers"), "lists what is allowed: {text}");
+    }
+
+    #[test]
+    fn override_sets_and_converts_integral_floats() {
+        let src = ScenarioSource::parse("t.toml", TEXT).unwrap();
+        let o = Override::parse("market.customers=7.0").unwrap();
+        assert_eq!(src.with_overrides(&[o]).unwrap().market.customers, 7);
+        let bad = Override::parse("market.customerz=7").unwrap();
+        let err = src.with_overrides(&[bad]).unwrap_err().to_string();
+        assert!(
+            err.contains("--set market.customerz=7") && err.contains("customerz"),
+            "{err}"
+        );
+    }
+}
