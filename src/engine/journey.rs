@@ -36,15 +36,33 @@ impl Engine<'_> {
             let busy = (cycle * rate / DAYS_PER_YEAR as f64).min(0.9);
             if self.draw(c, purpose::INITIAL) < busy {
                 let into = self.draw(c, purpose::INITIAL);
-                self.begin_journey(c);
-                // Fast-forward: shorten the journey already run by `into` of its length.
-                let a = &mut self.accounts[c as usize];
-                a.stage_end = (a.stage_end as f64 * (1.0 - into)) as Day;
-                let (end, generation) = (a.stage_end, a.generation);
-                self.schedule(end, c, generation, EventKind::StageEnd);
+                self.begin_journey_part_way(c, into);
             }
         }
         self.schedule_spontaneous(c);
+    }
+
+    /// Starts a journey that is already `into` (0–1) of the way through its stages: the stage
+    /// holding that point, with the matching share of it left.
+    fn begin_journey_part_way(&mut self, c: CustomerId, into: f64) {
+        self.begin_journey(c);
+        let mut stage = Stage::ProblemIdentification;
+        let mut start = 0.0;
+        while stage != Stage::Validation && into >= start + stage.share_of_cycle() {
+            start += stage.share_of_cycle();
+            stage = stage.next();
+        }
+        if stage != Stage::ProblemIdentification {
+            self.enter_stage(c, stage);
+            if stage.can_shortlist() && stage != Stage::Exploration {
+                self.discover_vendors(c);
+            }
+        }
+        let left = 1.0 - ((into - start) / stage.share_of_cycle()).clamp(0.0, 1.0);
+        let a = &mut self.accounts[c as usize];
+        a.stage_end = (a.stage_end as f64 * left) as Day;
+        let (end, generation) = (a.stage_end, a.generation);
+        self.schedule(end, c, generation, EventKind::StageEnd);
     }
 
     /// Dispatches one scheduled event.
@@ -78,6 +96,7 @@ impl Engine<'_> {
         let a = &mut self.accounts[c as usize];
         a.waited = false;
         a.delayed = false;
+        a.budget_approved = false;
         self.enter_stage(c, Stage::ProblemIdentification);
     }
 
@@ -116,7 +135,8 @@ impl Engine<'_> {
         len.round().clamp(0.0, 4.0 * DAYS_PER_YEAR as f64) as Day
     }
 
-    /// At the start of exploration the account finds vendors itself (and usually its incumbent).
+    /// At the start of exploration the account finds vendors itself (and usually its incumbent);
+    /// each such inbound lead goes to the vendor's home rep for the account.
     fn discover_vendors(&mut self, c: CustomerId) {
         let b = &self.cfg.customers;
         let (inbound, incumbent_p) = (b.inbound_discovery, b.incumbent_shortlist);
@@ -128,7 +148,12 @@ impl Engine<'_> {
                 inbound
             };
             if self.draw(c, purpose::DISCOVERY) < p && !self.rel(c, v).is_blocked(self.day) {
-                self.rel_mut(c, v).shortlisted = true;
+                // An inbound lead lands with the account's home rep, in its pipeline.
+                let home = self.world.vendors[v].home_rep[c as usize];
+                let r = self.rel_mut(c, v);
+                r.shortlisted = true;
+                r.owner = home;
+                self.reps[v][home as usize].pipeline.push(c);
             }
         }
     }
@@ -179,24 +204,28 @@ impl Engine<'_> {
         self.draw(c, purpose::BUDGET) < p
     }
 
-    /// A decision attempt: wait for a discount, be asked to wait (sandbagging), find budget, choose.
+    /// A decision attempt: find budget (retrying until patience runs out), then perhaps wait for a
+    /// quarter-end discount or be asked to wait by a sandbagging rep, then choose.
     fn attempt_decision(&mut self, c: CustomerId) {
         if self.accounts[c as usize].stage != Stage::Decision {
             return;
         }
-        if self.wait_for_quarter_end(c) || self.sandbagged(c) {
-            return;
-        }
         let day = self.day;
-        if !self.budget_ok(c) {
-            let b = &self.cfg.customers;
-            let (patience, retry) = (b.decision_patience_days, b.budget_retry_days);
-            if day - self.accounts[c as usize].decision_since >= patience {
-                self.conclude(c, Outcome::NoDecision, 0.0, false);
-            } else {
-                let generation = self.accounts[c as usize].generation;
-                self.schedule(day + retry, c, generation, EventKind::DecisionAttempt);
+        if !self.accounts[c as usize].budget_approved {
+            if !self.budget_ok(c) {
+                let b = &self.cfg.customers;
+                let (patience, retry) = (b.decision_patience_days, b.budget_retry_days);
+                if day - self.accounts[c as usize].decision_since >= patience {
+                    self.conclude(c, Outcome::NoDecision, 0.0, false);
+                } else {
+                    let generation = self.accounts[c as usize].generation;
+                    self.schedule(day + retry, c, generation, EventKind::DecisionAttempt);
+                }
+                return;
             }
+            self.accounts[c as usize].budget_approved = true;
+        }
+        if self.wait_for_quarter_end(c) || self.sandbagged(c) {
             return;
         }
         let outcome = self.choose(c);
@@ -208,7 +237,8 @@ impl Engine<'_> {
     }
 
     /// An account that expects a quarter-end discount from a shortlisted vendor waits for that
-    /// quarter end (once per journey): customers learn to wait, which feeds the hockey stick.
+    /// quarter end's last two weeks (once per journey, budget in hand): customers learn to wait,
+    /// which feeds the hockey stick.
     fn wait_for_quarter_end(&mut self, c: CustomerId) -> bool {
         let b = &self.cfg.customers;
         let (threshold, window) = (b.wait_threshold as f32, b.wait_window_days);
@@ -237,7 +267,8 @@ impl Engine<'_> {
         true
     }
 
-    /// A sandbagging rep who has made quota asks a ready account to sign next quarter instead,
+    /// In the quarter's last week, a sandbagging rep who has made quota asks a ready account to
+    /// sign next quarter instead,
     /// holding out a discount to make it wait.
     fn sandbagged(&mut self, c: CustomerId) -> bool {
         let day = self.day;
@@ -252,7 +283,7 @@ impl Engine<'_> {
             let rep = self.credited_rep(c, v);
             let strategy = self.rep_strategy(v, rep);
             if !strategy.sandbagging
-                || days_left_in_quarter(day) >= strategy.discount_window_days
+                || days_left_in_quarter(day) >= crate::calendar::DAYS_PER_WEEK
                 || self.reps[v][rep as usize].attainment() < 1.0
             {
                 continue;
@@ -351,9 +382,7 @@ impl Engine<'_> {
             let poached = self.world.vendors[0].home_rep[c as usize] != rep;
             self.recorder.deal(day, list, net, poached, pulled_in);
         }
-        let learning = self.cfg.customers.discount_learning as f32;
-        let r = self.rel_mut(c, v);
-        r.expected_discount += learning * (discount as f32 - r.expected_discount);
+        self.learn_discount(c, v, discount);
         let a = &mut self.accounts[c as usize];
         a.incumbent = v as u8;
         a.adopted = true;
@@ -371,6 +400,22 @@ impl Engine<'_> {
             );
         }
         self.tell_peers(c);
+    }
+
+    /// The account learns to expect a vendor's discount; if it got one, its peers hear of it.
+    pub(crate) fn learn_discount(&mut self, c: CustomerId, v: usize, discount: f64) {
+        let b = &self.cfg.customers;
+        let (learning, word) = (b.discount_learning as f32, b.discount_word_of_mouth as f32);
+        let target = discount as f32;
+        let r = self.rel_mut(c, v);
+        r.expected_discount += learning * (target - r.expected_discount);
+        if discount > 0.0 && word > 0.0 {
+            for i in 0..self.world.peers_per_customer as usize {
+                let p = self.world.peers_of(c)[i];
+                let r = self.rel_mut(p, v);
+                r.expected_discount += word * learning * (target - r.expected_discount).max(0.0);
+            }
+        }
     }
 
     /// A peer's purchase raises each dormant peer's need hazard by `q / peers` per year for

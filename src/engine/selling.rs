@@ -18,6 +18,14 @@ use rand::Rng as _;
 const SEEN_WINDOW_DAYS: Day = 10;
 /// Open opportunities under which a rep's pipeline counts as thin (and poaching starts).
 const THIN_PIPELINE: usize = 3;
+/// Share of a day's contact slots going to the pipeline, per open opportunity.
+const PIPELINE_SLOT_SHARE: f64 = 0.1;
+/// Fewest business days between two pipeline contacts to one account, whatever the strategy.
+const PIPELINE_MIN_GAP_DAYS: Day = 5;
+/// Cap on how much repetition multiplies the annoyance of an unwelcome contact.
+const MAX_ANNOYANCE_REPEAT: f64 = 5.0;
+/// What a listening rep assumes about an account whose situation it has not learned.
+const UNKNOWN_RECEPTIVITY: f64 = 0.2;
 /// Most accounts a rep queues up to defend.
 const MAX_DEFEND_QUEUE: usize = 20;
 
@@ -106,7 +114,9 @@ impl Engine<'_> {
     fn pick_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<(CustomerId, bool)> {
         let day = self.day;
         if let Some(c) = self.reps[v][r as usize].defend.pop() {
-            return Some((c, false));
+            if self.not_too_soon(c, v, s) {
+                return Some((c, false));
+            }
         }
         let attainment = self.reps[v][r as usize].attainment();
         if s.discount_max > 0.0
@@ -128,6 +138,9 @@ impl Engine<'_> {
                 return Some((c, true));
             }
         }
+        if let Some(c) = self.pipeline_target(v, r, s) {
+            return Some((c, false));
+        }
         if s.poaching > 0.0
             && self.reps[v][r as usize].pipeline.len() < THIN_PIPELINE
             && self.rng.random::<f64>() < s.poaching
@@ -137,6 +150,28 @@ impl Engine<'_> {
             }
         }
         self.territory_target(v, r, s)
+    }
+
+    /// Every rep works its open opportunities: a slot goes to one of them with a chance that
+    /// grows with the pipeline (10% per opportunity, at most half the slots), respecting the
+    /// strategy's minimum gap between contacts (and at least [`PIPELINE_MIN_GAP_DAYS`]).
+    fn pipeline_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<CustomerId> {
+        let pipeline = &self.reps[v][r as usize].pipeline;
+        let share = (pipeline.len() as f64 * PIPELINE_SLOT_SHARE).min(0.5);
+        if pipeline.is_empty() || self.rng.random::<f64>() >= share {
+            return None;
+        }
+        let c = pipeline[self.rng.random_range(0..pipeline.len())];
+        self.not_too_soon(c, v, s).then_some(c)
+    }
+
+    /// Whether a follow-up contact (pipeline, defending) respects the strategy's minimum gap, and
+    /// at least [`PIPELINE_MIN_GAP_DAYS`].
+    fn not_too_soon(&self, c: CustomerId, v: usize, s: &Strategy) -> bool {
+        let gap = s.min_contact_gap_days.max(PIPELINE_MIN_GAP_DAYS);
+        self.rel(c, v)
+            .days_since_contact(self.day)
+            .is_none_or(|d| d >= gap)
     }
 
     /// An account in a teammate's territory or a neighbouring team's region.
@@ -167,28 +202,35 @@ impl Engine<'_> {
         Some(territory[self.rng.random_range(0..territory.len())])
     }
 
-    /// The best of a few sampled accounts of the rep's own territory.
+    /// The best of a few sampled accounts of the rep's own territory. A stage-blind rep takes the
+    /// more valuable of two; a listening rep samples more and ranks by the receptivity it has
+    /// learned (known for each account with chance `listening`, else guessed at
+    /// [`UNKNOWN_RECEPTIVITY`]) times √value, and skips the slot when the best is below
+    /// `min_receptivity`.
     fn territory_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<(CustomerId, bool)> {
         let territory = &self.world.vendors[v].reps[r as usize].territory;
         if territory.is_empty() {
             return None;
         }
-        let listening = self.rng.random::<f64>() < s.listening;
-        let samples = 3 + (5.0 * s.listening).round() as usize;
+        let samples = 2 + (6.0 * s.listening).round() as usize;
         let mut best: Option<(f64, CustomerId, f64)> = None;
         for _ in 0..samples {
             let c = territory[self.rng.random_range(0..territory.len())];
-            let rel = self.rel(c, v);
-            if s.min_contact_gap_days > 0
-                && rel
-                    .days_since_contact(self.day)
-                    .is_some_and(|d| d < s.min_contact_gap_days)
-            {
+            let too_soon = self
+                .rel(c, v)
+                .days_since_contact(self.day)
+                .is_some_and(|d| d < s.min_contact_gap_days);
+            if too_soon {
                 continue;
             }
             let value = self.world.customers[c as usize].annual_value as f64;
-            let (score, receptive) = if listening {
-                let p = self.receptivity(c, v);
+            let (score, receptive) = if s.listening > 0.0 {
+                let known = self.rng.random::<f64>() < s.listening;
+                let p = if known {
+                    self.receptivity(c, v)
+                } else {
+                    UNKNOWN_RECEPTIVITY
+                };
                 (p * value.sqrt(), p)
             } else {
                 (value, 1.0)
@@ -198,7 +240,7 @@ impl Engine<'_> {
             }
         }
         let (_, c, receptive) = best?;
-        (!listening || receptive >= s.min_receptivity).then_some((c, false))
+        (receptive >= s.min_receptivity).then_some((c, false))
     }
 
     /// Chance that a contact from vendor `v` is welcome now: stage receptivity, cut by fatigue
@@ -286,7 +328,8 @@ impl Engine<'_> {
             }
             let loss = self.cfg.customers.trust_loss as f32;
             self.set_trust(c, v, self.trust(c, v) - loss);
-            self.annoy(c, v, self.cfg.customers.annoyance_per_unwelcome);
+            let repeat = (recent as f64 + 1.0).min(MAX_ANNOYANCE_REPEAT);
+            self.annoy(c, v, self.cfg.customers.annoyance_per_unwelcome * repeat);
         }
     }
 
@@ -353,17 +396,17 @@ impl Engine<'_> {
     }
 
     /// A quarter-end discount to pull a late-stage deal in: accepted with a chance that grows
-    /// with the discount, and only with budget; either way the account learns to expect it.
+    /// with the discount (the rep offers `discount_max` × the gap to quota, at least a fifth of it),
+    /// and only with budget; either way the account (and its peers) learn to expect it.
     fn offer_pull_in(&mut self, v: usize, r: RepId, c: CustomerId, s: &Strategy) {
-        let b = &self.cfg.customers;
-        let (learning, acceptance) = (b.discount_learning as f32, b.pull_in_acceptance);
+        let acceptance = self.cfg.customers.pull_in_acceptance;
         let gap = (1.0 - self.reps[v][r as usize].attainment()).clamp(0.0, 1.0);
-        let discount = s.discount_max * (0.5 + 0.5 * gap);
+        let discount = s.discount_max * gap.max(0.2);
         let quarter = quarter_of(self.day);
         let rel = self.rel_mut(c, v);
         rel.offered_quarter = quarter;
-        rel.expected_discount += learning * (discount as f32 - rel.expected_discount);
         rel.offered_discount = rel.offered_discount.max(discount as f32);
+        self.learn_discount(c, v, discount);
         let accept = self.rng.random::<f64>() < (acceptance * discount / 0.1).min(1.0);
         if accept && self.budget_ok(c) {
             self.conclude(c, Outcome::Bought(v), discount, true);

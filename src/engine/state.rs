@@ -89,6 +89,8 @@ pub struct Account {
     pub waited: bool,
     /// Already delayed by a sandbagging rep in this journey.
     pub delayed: bool,
+    /// Budget approved in this journey.
+    pub budget_approved: bool,
     /// Vendor holding the current contract.
     pub incumbent: u8,
     /// Bought at least once (Bass adoption).
@@ -108,6 +110,7 @@ impl Account {
             decision_since: 0,
             waited: false,
             delayed: false,
+            budget_approved: false,
             incumbent,
             adopted: false,
         }

@@ -26,13 +26,13 @@ pub struct Strategy {
     /// next quarter. Effort drops after the quota ceiling (Misra & Nair 2011, FIELD-FACTS [V]).
     /// Aggressive true, aligned false.
     pub sandbagging: bool,
-    /// How much target choice relies on what the rep has learned by listening (stage and
-    /// receptivity) rather than account value (0 = stage-blind, 1 = fully listening). Aggressive 0,
-    /// aligned 1.
+    /// Listening: the chance that the rep knows where a sampled account is in its buying cycle
+    /// (its receptivity), learned by listening; target choice then ranks by that rather than by
+    /// account value (0 = stage-blind). Aggressive 0, aligned 0.6.
     pub listening: f64,
     /// A listening rep skips a contact when the best account it knows of is less likely than this
     /// to welcome it (0–1): aligned reps wait for the customer's moment rather than buzz.
-    /// Aggressive 0, aligned 0.25.
+    /// Aggressive 0, aligned 0.2.
     pub min_receptivity: f64,
     /// Share of capacity that listening costs at `listening = 1` (0–1). Default 0.2.
     pub listening_cost: f64,
@@ -88,8 +88,8 @@ impl Strategy {
             give_up_below: 0.0,
             give_up_effort: 0.5,
             sandbagging: false,
-            listening: 1.0,
-            min_receptivity: 0.25,
+            listening: 0.6,
+            min_receptivity: 0.2,
             listening_cost: 0.2,
             min_contact_gap_days: 10,
             poaching: 0.0,

@@ -470,6 +470,7 @@ fn check_customers(c: &mut Checker, b: &CustomerBehaviour) -> Result<(), InputEr
         ("insight_spark", b.insight_spark),
         ("budget_approval", b.budget_approval),
         ("discount_learning", b.discount_learning),
+        ("discount_word_of_mouth", b.discount_word_of_mouth),
         ("wait_threshold", b.wait_threshold),
         ("pull_in_acceptance", b.pull_in_acceptance),
     ] {

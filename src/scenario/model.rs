@@ -152,11 +152,14 @@ pub struct CustomerBehaviour {
     pub initial_trust: f64,
     /// Share of the remaining distance to full trust gained per welcome contact. Default 0.06.
     pub trust_gain: f64,
-    /// Trust lost per unwelcome contact (absolute). Default 0.02.
+    /// Trust lost per unwelcome contact (absolute). Default 0.01.
     pub trust_loss: f64,
     /// Half-life of trust's drift back to `initial_trust`, in business days. Default 260.
     pub trust_half_life_days: f64,
-    /// Annoyance added by an unwelcome contact. Default 1.
+    /// Annoyance added by an unwelcome contact, times the vendor's recent contacts (this one
+    /// included, at most 5): one unwanted call is shrugged off, the fifth in a fortnight is not
+    /// (HubSpot: response falls with repeated calls; MarketingSherpa 2017: "too many emails" is
+    /// the top unsubscribe reason, 26%). Default 0.3.
     pub annoyance_per_unwelcome: f64,
     /// Extra annoyance when two reps of one vendor contact the account within
     /// `conflict_window_days` (an internal conflict). Default 1.
@@ -176,7 +179,7 @@ pub struct CustomerBehaviour {
     /// shortlist. Default 0.35.
     pub shortlist_on_welcome: f64,
     /// Chance each vendor is shortlisted without any contact when exploration starts (buyers
-    /// find vendors themselves). Default 0.25.
+    /// find vendors themselves). Default 0.5.
     pub inbound_discovery: f64,
     /// Chance the incumbent vendor is shortlisted when exploration starts. Default 0.7.
     pub incumbent_shortlist: f64,
@@ -194,7 +197,7 @@ pub struct CustomerBehaviour {
     pub price_weight: f64,
     /// Logit bonus for the incumbent vendor. Default 0.7.
     pub incumbent_weight: f64,
-    /// Logit utility of no decision, before pressure. Default 1.9, calibrated so no decision ends
+    /// Logit utility of no decision, before pressure. Default 1.7, calibrated so no decision ends
     /// 40–60% of qualified opportunities (JOLT, Dixon & McKenna 2022, FIELD-FACTS [S]).
     pub no_decision_utility: f64,
     /// Extra no-decision utility per unit of pressure (total annoyance toward all vendors divided
@@ -216,12 +219,16 @@ pub struct CustomerBehaviour {
     /// How fast an account learns to expect a vendor's discount (share of the gap closed per
     /// discounted purchase or offer). Default 0.5.
     pub discount_learning: f64,
+    /// Share of an account's discount learning passed on to each of its peers when it gets a
+    /// discounted deal: buyers talk, and procurement learns that a vendor discounts at quarter
+    /// end (Larkin 2014: customers exploit quarter-end deals). Default 0.3.
+    pub discount_word_of_mouth: f64,
     /// Expected discount above which an account waits for the vendor's quarter end. Default 0.05.
     pub wait_threshold: f64,
-    /// How far ahead of the vendor's quarter end an account is willing to wait, days. Default 25.
+    /// How far ahead of the vendor's quarter end an account is willing to wait, days. Default 45.
     pub wait_window_days: u32,
     /// Chance per 10 points of discount that an account in late stage accepts a quarter-end
-    /// pull-in (it needs budget too, so pull-ins are less certain). Default 0.3.
+    /// pull-in (it needs budget too, so pull-ins are less certain). Default 0.5.
     pub pull_in_acceptance: f64,
 }
 
@@ -411,9 +418,9 @@ impl Default for CustomerBehaviour {
             fatigue_half_life_days: 10.0,
             initial_trust: 0.3,
             trust_gain: 0.06,
-            trust_loss: 0.02,
+            trust_loss: 0.01,
             trust_half_life_days: 260.0,
-            annoyance_per_unwelcome: 1.0,
+            annoyance_per_unwelcome: 0.2,
             annoyance_per_conflict: 1.0,
             conflict_window_days: 5,
             annoyance_half_life_days: 40.0,
@@ -421,7 +428,7 @@ impl Default for CustomerBehaviour {
             block_days: 130,
             peer_warning_trust_loss: 0.05,
             shortlist_on_welcome: 0.35,
-            inbound_discovery: 0.25,
+            inbound_discovery: 0.5,
             incumbent_shortlist: 0.7,
             stage_shortening: 0.1,
             insight_spark: 0.01,
@@ -429,7 +436,7 @@ impl Default for CustomerBehaviour {
             trust_weight: 3.0,
             price_weight: 4.0,
             incumbent_weight: 0.7,
-            no_decision_utility: 1.9,
+            no_decision_utility: 1.7,
             no_decision_pressure: 1.5,
             budget_approval: 0.35,
             budget_year_end_boost: 2.0,
@@ -437,9 +444,10 @@ impl Default for CustomerBehaviour {
             budget_retry_days: 5,
             decision_patience_days: 130,
             discount_learning: 0.5,
+            discount_word_of_mouth: 0.3,
             wait_threshold: 0.05,
-            wait_window_days: 25,
-            pull_in_acceptance: 0.3,
+            wait_window_days: 45,
+            pull_in_acceptance: 0.5,
         }
     }
 }
