@@ -140,6 +140,7 @@ pub fn run_scenario(source: &ScenarioSource, args: &RunArgs) -> Result<Finished,
     let manifest = serde_json::to_string_pretty(&output::manifest(&plan, &info))
         .expect("manifest is plain JSON");
     output::write_atomic(&out.join("manifest.json"), manifest.as_bytes())?;
+    crate::report::build(&out).map_err(|e| SalesimError::Report(e.to_string()))?;
     let text = output::summary::render(&plan, &summaries, &throughput, wall, threads, &out);
     if !args.quiet {
         print!("{text}");

@@ -13,6 +13,8 @@ pub mod journey;
 pub mod selling;
 pub mod state;
 pub mod strategy;
+#[cfg(test)]
+mod tests;
 
 use crate::calendar::{quarter_of, Day, DAYS_PER_QUARTER};
 use crate::metrics::{Recorder, RunRecord};

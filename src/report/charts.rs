@@ -1,0 +1,587 @@
+//! The per-run charts: bookings over time, the hockey stick, the discount U-curve, quota
+//! attainment, the customer's side, and the paired differences against the reference.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::frame::{
+    category_tick, dashed_line, line_with_band, padded, panel, percent_tick, Axes, Chart,
+    DrawResult, Palette, GREY,
+};
+use super::input::{OutputFolder, RunRow, WeekRow};
+use super::metrics::{metric, Unit};
+use super::stats::{band, quartiles, Band};
+
+/// Metrics shown in the paired-difference forest plot, top to bottom.
+const FOREST_METRICS: [&str; 12] = [
+    "bookings",
+    "deals",
+    "win_rate",
+    "no_decision_rate",
+    "discount_cost",
+    "contacts",
+    "unwelcome_share",
+    "blocks",
+    "conflicts",
+    "quota_attainment",
+    "mean_trust",
+    "hockey_stick",
+];
+
+/// The data of one point (point 0 when there is no sweep) as the run charts need it.
+pub(crate) struct RunView<'a> {
+    pub folder: &'a OutputFolder,
+    pub point: u32,
+    pub palette: Palette,
+}
+
+impl<'a> RunView<'a> {
+    pub fn new(folder: &'a OutputFolder, palette: Palette) -> Self {
+        RunView {
+            folder,
+            point: folder.focus_point(),
+            palette,
+        }
+    }
+
+    fn variants(&self) -> &[String] {
+        self.palette.variants()
+    }
+
+    fn quarter_rows(&self, variant: &str) -> impl Iterator<Item = &RunRow> {
+        let (point, variant) = (self.point, variant.to_string());
+        self.folder
+            .quarters
+            .iter()
+            .filter(move |r| r.key.point == point && r.key.variant == variant)
+    }
+
+    fn quarters(&self) -> Vec<u32> {
+        let mut qs: Vec<u32> = self.folder.quarters.iter().map(|r| r.quarter).collect();
+        qs.sort_unstable();
+        qs.dedup();
+        qs
+    }
+
+    /// Mean and CI of a per-quarter metric, quarter by quarter.
+    fn quarter_bands(&self, variant: &str, metric: &str) -> Vec<(f64, Band)> {
+        self.quarters()
+            .into_iter()
+            .map(|q| {
+                let values = self
+                    .quarter_rows(variant)
+                    .filter(|r| r.quarter == q)
+                    .map(|r| r.get(metric));
+                (q as f64, band(values))
+            })
+            .collect()
+    }
+
+    /// Cumulative bookings: cumulated within each replication first, then mean and CI.
+    fn cumulative_bands(&self, variant: &str) -> Vec<(f64, Band)> {
+        let mut reps: std::collections::BTreeMap<u32, Vec<(u32, f64)>> = Default::default();
+        for r in self.quarter_rows(variant) {
+            reps.entry(r.key.replication)
+                .or_default()
+                .push((r.quarter, r.get("bookings")));
+        }
+        let cumulated: Vec<Vec<(u32, f64)>> = reps
+            .into_values()
+            .map(|mut qs| {
+                qs.sort_by_key(|(q, _)| *q);
+                let mut total = 0.0;
+                qs.into_iter()
+                    .map(|(q, b)| {
+                        (q, {
+                            total += b;
+                            total
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        self.quarters()
+            .into_iter()
+            .map(|q| {
+                let at_q = cumulated
+                    .iter()
+                    .filter_map(|c| c.iter().find(|(qq, _)| *qq == q).map(|(_, v)| *v));
+                (q as f64, band(at_q))
+            })
+            .collect()
+    }
+
+    fn week_rows(&self, variant: &str) -> Vec<&WeekRow> {
+        let mut rows: Vec<&WeekRow> = self
+            .folder
+            .weeks
+            .iter()
+            .filter(|w| w.point == self.point && w.variant == variant)
+            .collect();
+        rows.sort_by_key(|w| w.week);
+        rows
+    }
+
+    fn run_values(&self, variant: &str, metric: &str) -> Vec<f64> {
+        self.folder
+            .runs
+            .iter()
+            .filter(|r| r.key.point == self.point && r.key.variant == variant)
+            .map(|r| r.get(metric))
+            .collect()
+    }
+
+    fn replications(&self) -> u32 {
+        self.folder.manifest.replications
+    }
+
+    /// " at sweep point 0 (x = 1, y = 2)" for sweeps, "" otherwise.
+    pub fn point_note(&self) -> String {
+        let m = &self.folder.manifest;
+        if !m.is_sweep() {
+            return String::new();
+        }
+        let values = m
+            .sweep
+            .points
+            .iter()
+            .find(|p| p.point == self.point)
+            .map(|p| {
+                p.values
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        format!(" - sweep point {} ({values})", self.point)
+    }
+}
+
+/// Which per-run chart to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RunChartKind {
+    BookingsByQuarter,
+    CumulativeBookings,
+    DealsByWeek,
+    DiscountByWeek,
+    QuotaAttainment,
+    CustomerSide,
+    PairedDifferences,
+}
+
+impl RunChartKind {
+    pub const ALL: [RunChartKind; 7] = [
+        RunChartKind::BookingsByQuarter,
+        RunChartKind::CumulativeBookings,
+        RunChartKind::DealsByWeek,
+        RunChartKind::DiscountByWeek,
+        RunChartKind::QuotaAttainment,
+        RunChartKind::CustomerSide,
+        RunChartKind::PairedDifferences,
+    ];
+}
+
+/// A per-run chart bound to its data.
+pub(crate) struct RunChart<'a> {
+    pub kind: RunChartKind,
+    pub view: &'a RunView<'a>,
+}
+
+impl Chart for RunChart<'_> {
+    fn name(&self) -> String {
+        match self.kind {
+            RunChartKind::BookingsByQuarter => "bookings_by_quarter",
+            RunChartKind::CumulativeBookings => "cumulative_bookings",
+            RunChartKind::DealsByWeek => "deals_by_week",
+            RunChartKind::DiscountByWeek => "discount_by_week",
+            RunChartKind::QuotaAttainment => "quota_attainment",
+            RunChartKind::CustomerSide => "customer_side",
+            RunChartKind::PairedDifferences => "paired_differences",
+        }
+        .into()
+    }
+
+    fn title(&self) -> String {
+        match self.kind {
+            RunChartKind::BookingsByQuarter => {
+                "How much does each strategy book, quarter by quarter?".into()
+            }
+            RunChartKind::CumulativeBookings => "Who is ahead over the whole horizon?".into(),
+            RunChartKind::DealsByWeek => "When in the quarter do deals close?".into(),
+            RunChartKind::DiscountByWeek => "When in the quarter are discounts deepest?".into(),
+            RunChartKind::QuotaAttainment => "How close do reps come to quota?".into(),
+            RunChartKind::CustomerSide => "How do customers experience our selling?".into(),
+            RunChartKind::PairedDifferences => {
+                format!(
+                    "How does each strategy differ from {}?",
+                    self.view.folder.manifest.reference()
+                )
+            }
+        }
+    }
+
+    fn subtitle(&self) -> String {
+        let n = self.view.replications();
+        let note = self.view.point_note();
+        match self.kind {
+            RunChartKind::BookingsByQuarter
+            | RunChartKind::CumulativeBookings
+            | RunChartKind::CustomerSide => {
+                format!("Mean of {n} replications; shaded band = 95% CI{note}")
+            }
+            RunChartKind::DealsByWeek => {
+                format!("Deals per replication by week of quarter, all quarters summed{note}")
+            }
+            RunChartKind::DiscountByWeek => {
+                format!("Deal-weighted mean discount by week of quarter{note}")
+            }
+            RunChartKind::QuotaAttainment => {
+                format!("One dot per replication, box = quartiles; dashed line = quota{note}")
+            }
+            RunChartKind::PairedDifferences => {
+                format!("Paired difference as % of the reference mean; bar = 95% CI{note}")
+            }
+        }
+    }
+
+    fn caption(&self) -> String {
+        match self.kind {
+            RunChartKind::BookingsByQuarter => "Look at whether the gap between the lines opens or closes in later quarters.",
+            RunChartKind::CumulativeBookings => "Look at where the lines cross, if they do: that is when the slower strategy pays back.",
+            RunChartKind::DealsByWeek => "Look at the spike in weeks 12-13: the hockey stick of quarter-driven selling.",
+            RunChartKind::DiscountByWeek => "Look for the U-shape: deeper discounts at the ends of the quarter buy timing, not demand.",
+            RunChartKind::QuotaAttainment => "Look at how many replications sit above the dashed quota line, and how spread out they are.",
+            RunChartKind::CustomerSide => "Look at annoyance and blocked accounts rising while trust falls: the pest-control effect.",
+            RunChartKind::PairedDifferences => "Bars right of zero mean more than the reference; check each metric's 'better' direction, and bars crossing zero are undecided.",
+        }
+        .into()
+    }
+
+    fn legend(&self) -> Vec<(String, RGBColor)> {
+        let mut legend = self.view.palette.legend();
+        if self.kind == RunChartKind::PairedDifferences {
+            let reference = self.view.folder.manifest.reference();
+            legend.retain(|(v, _)| v != reference);
+            legend.push((
+                format!("{reference} (reference = 0)"),
+                RGBColor(0x22, 0x22, 0x22),
+            ));
+        }
+        legend
+    }
+
+    fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult {
+        let view = self.view;
+        match self.kind {
+            RunChartKind::BookingsByQuarter => draw_bookings_by_quarter(body, view),
+            RunChartKind::CumulativeBookings => draw_cumulative(body, view),
+            RunChartKind::DealsByWeek => draw_deals_by_week(body, view),
+            RunChartKind::DiscountByWeek => draw_discount_by_week(body, view),
+            RunChartKind::QuotaAttainment => draw_quota(body, view),
+            RunChartKind::CustomerSide => draw_customer_side(body, view),
+            RunChartKind::PairedDifferences => draw_forest(body, view),
+        }
+    }
+}
+
+/// Draws one band series per variant on a quarter axis.
+fn draw_quarter_bands<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    view: &RunView,
+    series: &[(String, Vec<(f64, Band)>)],
+    mut axes: Axes,
+) -> DrawResult {
+    let values = series
+        .iter()
+        .flat_map(|(_, s)| s.iter().flat_map(|(_, b)| [b.low, b.high]));
+    axes.y = padded(values, true);
+    let quarters = view.quarters();
+    let last = quarters.last().copied().unwrap_or(1) as f64;
+    axes.x = 0.5..last + 0.5;
+    axes.x_ticks = axes.x_ticks.min(quarters.len().min(13));
+    let mut plot = panel(area, &axes)?;
+    for (variant, points) in series {
+        line_with_band(&mut plot, points, view.palette.color(variant))?;
+    }
+    Ok(())
+}
+
+fn draw_bookings_by_quarter<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    view: &RunView,
+) -> DrawResult {
+    let series: Vec<_> = view
+        .variants()
+        .iter()
+        .map(|v| (v.clone(), view.quarter_bands(v, "bookings")))
+        .collect();
+    draw_quarter_bands(
+        area,
+        view,
+        &series,
+        Axes::new(0.0..1.0, 0.0..1.0, "Quarter", "Bookings per quarter ($k)"),
+    )
+}
+
+fn draw_cumulative<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    view: &RunView,
+) -> DrawResult {
+    let series: Vec<_> = view
+        .variants()
+        .iter()
+        .map(|v| (v.clone(), view.cumulative_bands(v)))
+        .collect();
+    draw_quarter_bands(
+        area,
+        view,
+        &series,
+        Axes::new(0.0..1.0, 0.0..1.0, "Quarter", "Cumulative bookings ($k)"),
+    )
+}
+
+fn week_axes<'a>(y: std::ops::Range<f64>, y_label: &'a str) -> Axes<'a> {
+    let mut axes = Axes::new(0.5..13.5, y, "Week of quarter", y_label);
+    axes.x_ticks = 13;
+    axes
+}
+
+fn draw_deals_by_week<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    view: &RunView,
+) -> DrawResult {
+    let variants = view.variants();
+    let rows: Vec<Vec<&WeekRow>> = variants.iter().map(|v| view.week_rows(v)).collect();
+    let y = padded(rows.iter().flatten().map(|w| w.deals), true);
+    let mut plot = panel(area, &week_axes(y, "Deals closed (per replication)"))?;
+    let width = 0.8 / variants.len().max(1) as f64;
+    for (i, (variant, rows)) in variants.iter().zip(&rows).enumerate() {
+        let color = view.palette.color(variant);
+        let left = -0.4 + i as f64 * width;
+        plot.draw_series(rows.iter().map(|w| {
+            let x = w.week as f64 + left;
+            Rectangle::new([(x, 0.0), (x + width * 0.92, w.deals)], color.filled())
+        }))?;
+    }
+    Ok(())
+}
+
+fn draw_discount_by_week<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    view: &RunView,
+) -> DrawResult {
+    let variants = view.variants();
+    let rows: Vec<Vec<&WeekRow>> = variants.iter().map(|v| view.week_rows(v)).collect();
+    let y = padded(rows.iter().flatten().map(|w| w.mean_discount), true);
+    let mut axes = week_axes(y, "Mean discount (% off list)");
+    axes.y_format = &percent_tick;
+    let mut plot = panel(area, &axes)?;
+    for (variant, rows) in variants.iter().zip(&rows) {
+        let color = view.palette.color(variant);
+        let pts: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|w| w.mean_discount.is_finite())
+            .map(|w| (w.week as f64, w.mean_discount))
+            .collect();
+        plot.draw_series(LineSeries::new(pts.clone(), color.stroke_width(4)))?;
+        plot.draw_series(pts.into_iter().map(|p| Circle::new(p, 7, color.filled())))?;
+    }
+    Ok(())
+}
+
+fn draw_quota<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, view: &RunView) -> DrawResult {
+    let variants = view.variants().to_vec();
+    let values: Vec<Vec<f64>> = variants
+        .iter()
+        .map(|v| view.run_values(v, "quota_attainment"))
+        .collect();
+    let y = padded(values.iter().flatten().copied().chain([0.9, 1.1]), false);
+    let names = category_tick(&variants);
+    let mut axes = Axes::new(
+        -0.5..variants.len() as f64 - 0.5,
+        y,
+        "Variant",
+        "Quota attainment (1.0 = at quota)",
+    );
+    axes.x_ticks = variants.len();
+    axes.x_format = &names;
+    let mut plot = panel(area, &axes)?;
+    dashed_line(&mut plot, (-0.5, 1.0), (variants.len() as f64 - 0.5, 1.0))?;
+    let label_style = super::frame::font(22.0).pos(Pos::new(HPos::Left, VPos::Bottom));
+    plot.draw_series([Text::new("quota", (-0.48, 1.0), label_style)])?;
+    for (i, (variant, vals)) in variants.iter().zip(&values).enumerate() {
+        draw_box_and_dots(&mut plot, i as f64, vals, view.palette.color(variant))?;
+    }
+    Ok(())
+}
+
+fn draw_box_and_dots<DB: DrawingBackend>(
+    plot: &mut super::frame::Plot<DB>,
+    x: f64,
+    values: &[f64],
+    color: RGBColor,
+) -> DrawResult {
+    let Some([lo, q1, med, q3, hi]) = quartiles(values) else {
+        return Ok(());
+    };
+    let ink = color.stroke_width(3);
+    plot.draw_series([
+        Rectangle::new([(x - 0.22, q1), (x + 0.22, q3)], color.mix(0.18).filled()),
+        Rectangle::new([(x - 0.22, q1), (x + 0.22, q3)], ink),
+    ])?;
+    plot.draw_series([
+        PathElement::new(
+            vec![(x - 0.22, med), (x + 0.22, med)],
+            color.stroke_width(5),
+        ),
+        PathElement::new(vec![(x, lo), (x, q1)], ink),
+        PathElement::new(vec![(x, q3), (x, hi)], ink),
+    ])?;
+    // Deterministic jitter so dots at the same value stay visible.
+    let dots = values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(i, v)| {
+            let jitter = ((i as f64 * 0.618_034).fract() - 0.5) * 0.3;
+            Circle::new(
+                (x + 0.3 + jitter * 0.3 + 0.05, *v),
+                5,
+                color.mix(0.75).filled(),
+            )
+        });
+    plot.draw_series(dots)?;
+    Ok(())
+}
+
+fn draw_customer_side<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    view: &RunView,
+) -> DrawResult {
+    let panels = area.split_evenly((1, 3));
+    for (panel_area, name) in panels
+        .iter()
+        .zip(["unwelcome_share", "blocks", "mean_trust"])
+    {
+        let info = metric(name);
+        let series: Vec<_> = view
+            .variants()
+            .iter()
+            .map(|v| (v.clone(), view.quarter_bands(v, name)))
+            .collect();
+        let label = match name {
+            "unwelcome_share" => "% of contacts unwelcome",
+            "blocks" => "Accounts blocking us (per quarter)",
+            _ => "Trust index (0-100%)",
+        };
+        let mut axes = Axes::new(0.0..1.0, 0.0..1.0, "Quarter", label);
+        axes.panel_title = Some(info.label);
+        axes.y_label_area = 90;
+        axes.x_ticks = 6;
+        if info.unit == Unit::Share {
+            axes.y_format = &percent_tick;
+        }
+        draw_quarter_bands(panel_area, view, &series, axes)?;
+    }
+    Ok(())
+}
+
+/// One row of the forest plot: a metric's difference as % of the reference mean.
+struct ForestRow {
+    variant: String,
+    row: usize,
+    diff: Band,
+}
+
+fn forest_rows(view: &RunView, names: &[&str]) -> Vec<ForestRow> {
+    let folder = view.folder;
+    let reference = folder.manifest.reference();
+    let mut out = Vec::new();
+    for (row, name) in names.iter().enumerate() {
+        let Some(base) = folder
+            .summary_for(view.point, reference, name)
+            .map(|s| s.mean)
+        else {
+            continue;
+        };
+        if !base.is_finite() || base.abs() < 1e-12 {
+            continue;
+        }
+        for variant in view.variants().iter().filter(|v| *v != reference) {
+            if let Some(c) = folder.comparison_for(view.point, variant, name) {
+                let pct = |d: f64| 100.0 * d / base.abs();
+                let diff = Band {
+                    mean: pct(c.mean_diff),
+                    low: pct(c.ci_low),
+                    high: pct(c.ci_high),
+                };
+                out.push(ForestRow {
+                    variant: variant.clone(),
+                    row,
+                    diff,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn forest_label(name: &str) -> String {
+    let info = metric(name);
+    let better = if info.higher_is_better {
+        "higher"
+    } else {
+        "lower"
+    };
+    format!("{} ({better} better)", info.label)
+}
+
+fn draw_forest<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, view: &RunView) -> DrawResult {
+    let rows = forest_rows(view, &FOREST_METRICS);
+    // Top-to-bottom order: row 0 at the top of the plot.
+    let n = FOREST_METRICS.len();
+    let labels: Vec<String> = FOREST_METRICS
+        .iter()
+        .rev()
+        .map(|m| forest_label(m))
+        .collect();
+    let names = category_tick(&labels);
+    let x = padded(rows.iter().flat_map(|r| [r.diff.low, r.diff.high]), true);
+    let mut axes = Axes::new(
+        x,
+        -0.5..n as f64 - 0.5,
+        "Difference vs reference (% of reference mean)",
+        "",
+    );
+    axes.y_ticks = n;
+    axes.y_format = &names;
+    axes.x_format = &|v: &f64| format!("{v:+.0}%");
+    axes.y_label_area = 400;
+    let mut plot = panel(area, &axes)?;
+    dashed_line(&mut plot, (0.0, -0.5), (0.0, n as f64 - 0.5))?;
+    let others: Vec<&String> = view
+        .variants()
+        .iter()
+        .filter(|v| *v != view.folder.manifest.reference())
+        .collect();
+    for r in &rows {
+        let j = others.iter().position(|v| **v == r.variant).unwrap_or(0) as f64;
+        let y = (n - 1 - r.row) as f64 + (j - (others.len() as f64 - 1.0) / 2.0) * 0.25;
+        let color = view.palette.color(&r.variant);
+        plot.draw_series([PathElement::new(
+            vec![(r.diff.low, y), (r.diff.high, y)],
+            color.stroke_width(5),
+        )])?;
+        plot.draw_series([Circle::new((r.diff.mean, y), 8, color.filled())])?;
+    }
+    if rows.is_empty() {
+        plot.draw_series([Text::new(
+            "no paired comparisons in comparison.csv",
+            (0.0, n as f64 / 2.0),
+            super::frame::font(26.0).color(&GREY),
+        )])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,386 @@
+//! The shared chart frame: fonts, the Okabe–Ito palette, the header (title, subtitle, legend),
+//! the axes, and rendering one chart to PNG and SVG with atomic writes. Every chart goes through
+//! here, so all charts look alike and a variant has the same colour everywhere.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::error::ReportError;
+use super::write_atomic;
+
+/// Chart size in pixels: readable on a 1280×720 projector.
+pub(crate) const WIDTH: u32 = 1280;
+pub(crate) const HEIGHT: u32 = 720;
+/// Height of the header strip holding title, subtitle and legend.
+const HEADER: u32 = 150;
+/// The font family name the bundled DejaVu fonts are registered under.
+const FAMILY: &str = "sans-serif";
+
+/// Okabe–Ito colour-blind-safe palette, ordered so the first two variants get the strongest
+/// contrast (vermillion vs blue); yellow comes last because it is faint on white.
+const OKABE_ITO: [RGBColor; 8] = [
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0xF0, 0xE4, 0x42),
+];
+/// Neutral grey for "undecided" and reference lines.
+pub(crate) const GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
+const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+
+/// Registers the bundled fonts once, so charts render on machines without system fonts.
+pub(crate) fn ensure_fonts() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The fonts ship with the crate and are known to parse; a failure would show up as
+        // missing text in the tests, not as a panic here.
+        let _ = plotters::style::register_font(
+            FAMILY,
+            FontStyle::Normal,
+            include_bytes!("../../assets/DejaVuSans.ttf"),
+        );
+        let _ = plotters::style::register_font(
+            FAMILY,
+            FontStyle::Bold,
+            include_bytes!("../../assets/DejaVuSans-Bold.ttf"),
+        );
+    });
+}
+
+/// Variant → colour, assigned by the variant order of the manifest.
+#[derive(Debug, Clone)]
+pub(crate) struct Palette {
+    variants: Vec<String>,
+}
+
+impl Palette {
+    pub fn new(variants: Vec<String>) -> Self {
+        Palette { variants }
+    }
+
+    pub fn variants(&self) -> &[String] {
+        &self.variants
+    }
+
+    pub fn color(&self, variant: &str) -> RGBColor {
+        let i = self.variants.iter().position(|v| v == variant).unwrap_or(0);
+        OKABE_ITO[i % OKABE_ITO.len()]
+    }
+
+    /// The legend entries for all variants.
+    pub fn legend(&self) -> Vec<(String, RGBColor)> {
+        self.variants
+            .iter()
+            .map(|v| (v.clone(), self.color(v)))
+            .collect()
+    }
+}
+
+/// A plotting failure, converted from whichever backend produced it.
+#[derive(Debug)]
+pub(crate) struct ChartError(pub String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        ChartError(e.to_string())
+    }
+}
+
+pub(crate) type DrawResult = Result<(), ChartError>;
+
+/// A font of the bundled family.
+pub(crate) fn font(size: f64) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&INK)
+}
+
+fn bold(size: f64) -> TextStyle<'static> {
+    (FAMILY, size, FontStyle::Bold).into_font().color(&INK)
+}
+
+/// One chart: what it is called, what question it answers, and how to draw its body.
+pub(crate) trait Chart {
+    /// File stem under `charts/`.
+    fn name(&self) -> String;
+    /// The question the chart answers, used as its title.
+    fn title(&self) -> String;
+    /// Second header line: what is plotted and what the bands mean.
+    fn subtitle(&self) -> String;
+    /// One line for the report: what to look at.
+    fn caption(&self) -> String;
+    /// Legend entries (label, colour).
+    fn legend(&self) -> Vec<(String, RGBColor)>;
+    /// Draws the body (everything below the header).
+    fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult;
+}
+
+/// A chart written to disk, with its SVG text kept for inlining into the report.
+#[derive(Debug, Clone)]
+pub(crate) struct Rendered {
+    pub name: String,
+    pub title: String,
+    pub caption: String,
+    pub png: PathBuf,
+    pub svg_path: PathBuf,
+    pub svg: String,
+}
+
+/// Draws `chart` to `charts_dir/<name>.png` and `.svg`, each written atomically.
+pub(crate) fn render<C: Chart>(charts_dir: &Path, chart: &C) -> Result<Rendered, ReportError> {
+    let name = chart.name();
+    let fail = |e: ChartError| ReportError::Chart {
+        chart: name.clone(),
+        message: e.0,
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        draw_whole(&root, chart).map_err(fail)?;
+    }
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        draw_whole(&root, chart).map_err(fail)?;
+    }
+    let png_bytes = encode_png(rgb).map_err(|e| fail(ChartError(e)))?;
+    let png = charts_dir.join(format!("{name}.png"));
+    let svg_path = charts_dir.join(format!("{name}.svg"));
+    write_atomic(&png, &png_bytes)?;
+    write_atomic(&svg_path, svg.as_bytes())?;
+    Ok(Rendered {
+        name,
+        title: chart.title(),
+        caption: chart.caption(),
+        png,
+        svg_path,
+        svg,
+    })
+}
+
+fn encode_png(rgb: Vec<u8>) -> Result<Vec<u8>, String> {
+    let image =
+        image::RgbImage::from_raw(WIDTH, HEIGHT, rgb).ok_or("pixel buffer has the wrong size")?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, image::ImageOutputFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(out.into_inner())
+}
+
+fn draw_whole<DB: DrawingBackend, C: Chart>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &C,
+) -> DrawResult {
+    ensure_fonts();
+    root.fill(&WHITE)?;
+    let (header, body) = root.split_vertically(HEADER);
+    draw_header(&header, &chart.title(), &chart.subtitle(), &chart.legend())?;
+    chart.draw(&body)?;
+    root.present()?;
+    Ok(())
+}
+
+fn draw_header<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    legend: &[(String, RGBColor)],
+) -> DrawResult {
+    let top_left = Pos::new(HPos::Left, VPos::Top);
+    area.draw(&Text::new(
+        title.to_string(),
+        (36, 18),
+        bold(36.0).pos(top_left),
+    ))?;
+    area.draw(&Text::new(
+        subtitle.to_string(),
+        (38, 66),
+        font(22.0).pos(top_left),
+    ))?;
+    let mut x = 38;
+    for (label, color) in legend {
+        let mid_left = Pos::new(HPos::Left, VPos::Center);
+        area.draw(&Rectangle::new([(x, 110), (x + 28, 132)], color.filled()))?;
+        area.draw(&Text::new(
+            label.clone(),
+            (x + 38, 121),
+            font(24.0).pos(mid_left),
+        ))?;
+        let (w, _) = area.estimate_text_size(label, &font(24.0))?;
+        x += 38 + w as i32 + 44;
+    }
+    Ok(())
+}
+
+/// A 2-D chart context with f64 axes, as every salesim chart uses.
+pub(crate) type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Formats a tick value.
+pub(crate) type TickFormat<'a> = &'a dyn Fn(&f64) -> String;
+
+/// Axis ranges, labels (with units) and tick formats for one panel.
+pub(crate) struct Axes<'a> {
+    pub x: Range<f64>,
+    pub y: Range<f64>,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    pub x_ticks: usize,
+    pub y_ticks: usize,
+    pub x_format: TickFormat<'a>,
+    pub y_format: TickFormat<'a>,
+    /// Optional small title above the panel (for multi-panel charts).
+    pub panel_title: Option<&'a str>,
+    /// Width reserved for the y tick labels.
+    pub y_label_area: u32,
+}
+
+impl<'a> Axes<'a> {
+    /// Axes with plain number ticks.
+    pub fn new(x: Range<f64>, y: Range<f64>, x_label: &'a str, y_label: &'a str) -> Self {
+        Axes {
+            x,
+            y,
+            x_label,
+            y_label,
+            x_ticks: 13,
+            y_ticks: 8,
+            x_format: &plain_tick,
+            y_format: &plain_tick,
+            panel_title: None,
+            y_label_area: 110,
+        }
+    }
+}
+
+/// Default tick format: no trailing zeros, thousands grouped.
+pub(crate) fn plain_tick(v: &f64) -> String {
+    let a = v.abs();
+    if a >= 1000.0 {
+        super::metrics::group_thousands(*v, 0)
+    } else if a >= 10.0 || (v.fract() == 0.0) {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Percentage ticks for values stored as fractions.
+pub(crate) fn percent_tick(v: &f64) -> String {
+    format!("{:.0}%", v * 100.0)
+}
+
+/// Tick formatter that names categories placed at integer positions 0, 1, 2, ...
+pub(crate) fn category_tick(names: &[String]) -> impl Fn(&f64) -> String + '_ {
+    move |v: &f64| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 {
+            names.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Builds the panel: margins, axis labels with units, grid and tick labels in projector sizes.
+pub(crate) fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    axes: &Axes,
+) -> Result<Plot<'a, DB>, ChartError> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_left(16)
+        .margin_right(36)
+        .margin_top(if axes.panel_title.is_some() { 8 } else { 16 })
+        .margin_bottom(12)
+        .x_label_area_size(70)
+        .y_label_area_size(axes.y_label_area);
+    if let Some(t) = axes.panel_title {
+        builder.caption(t, bold(24.0));
+    }
+    let mut chart = builder.build_cartesian_2d(axes.x.clone(), axes.y.clone())?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.x_label)
+        .y_desc(axes.y_label)
+        .x_labels(axes.x_ticks)
+        .y_labels(axes.y_ticks)
+        .x_label_formatter(axes.x_format)
+        .y_label_formatter(axes.y_format)
+        .label_style(font(22.0))
+        .axis_desc_style(font(24.0))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
+        .draw()?;
+    Ok(chart)
+}
+
+/// A mean line with markers over a translucent 95% band.
+pub(crate) fn line_with_band<DB: DrawingBackend>(
+    plot: &mut Plot<DB>,
+    points: &[(f64, super::stats::Band)],
+    color: RGBColor,
+) -> DrawResult {
+    let pts: Vec<_> = points.iter().filter(|(_, b)| b.mean.is_finite()).collect();
+    let upper = pts.iter().map(|(x, b)| (*x, b.high));
+    let lower = pts.iter().rev().map(|(x, b)| (*x, b.low));
+    let outline: Vec<(f64, f64)> = upper.chain(lower).collect();
+    if outline.len() >= 3 {
+        plot.draw_series(std::iter::once(Polygon::new(
+            outline,
+            color.mix(0.22).filled(),
+        )))?;
+    }
+    let line: Vec<(f64, f64)> = pts.iter().map(|(x, b)| (*x, b.mean)).collect();
+    plot.draw_series(LineSeries::new(line.clone(), color.stroke_width(4)))?;
+    plot.draw_series(line.into_iter().map(|p| Circle::new(p, 6, color.filled())))?;
+    Ok(())
+}
+
+/// A horizontal or vertical reference line (e.g. quota = 1.0, zero difference), dashed.
+pub(crate) fn dashed_line<DB: DrawingBackend>(
+    plot: &mut Plot<DB>,
+    from: (f64, f64),
+    to: (f64, f64),
+) -> DrawResult {
+    plot.draw_series(DashedLineSeries::new(
+        vec![from, to],
+        12,
+        8,
+        INK.stroke_width(3),
+    ))?;
+    Ok(())
+}
+
+/// A y range from data with 8% headroom; zero is included when `from_zero`.
+pub(crate) fn padded(values: impl IntoIterator<Item = f64>, from_zero: bool) -> Range<f64> {
+    let (mut lo, mut hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !lo.is_finite() {
+        return 0.0..1.0;
+    }
+    if from_zero {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(hi.abs().max(1e-9) * 0.02);
+    let lo = if from_zero && lo >= 0.0 {
+        0.0
+    } else {
+        lo - pad
+    };
+    hi += pad;
+    lo..hi
+}

@@ -1,0 +1,370 @@
+//! The self-contained HTML report: question and set-up, headline comparisons in plain words with
+//! 95% CIs, the charts (inline SVG), the summary table, how to reproduce, and the model's main
+//! assumptions with their field sources. No network, no external files, no JavaScript.
+//!
+//! Headline numbers carry `data-variant`, `data-metric` and `data-mean` attributes so a browser
+//! test can check them against `summary.csv`.
+
+use std::fmt::Write as _;
+
+use super::frame::Rendered;
+use super::input::{ComparisonRow, OutputFolder, SummaryRow};
+use super::metrics::{metric, MetricInfo, Unit, METRICS};
+
+/// Metrics that get a plain-words headline sentence, in this order.
+const HEADLINE_METRICS: [&str; 5] = [
+    "bookings",
+    "win_rate",
+    "no_decision_rate",
+    "blocks",
+    "hockey_stick",
+];
+
+/// The model's main assumptions and the field evidence behind them (see FIELD-FACTS.md).
+const ASSUMPTIONS: [(&str, &str); 10] = [
+    ("Reps concentrate deals at quarter end and discount to pull them in; timing-driven mispricing costs 6-8% of revenue.", "Larkin 2014, J. Labor Econ 32(2)"),
+    ("Customers have their own budget cycle, with spending bunched at their fiscal year end.", "Liebman & Mahoney 2017, AER"),
+    ("40-60% of qualified opportunities end in no decision, and pressure tactics make that worse.", "Dixon & McKenna 2022, The JOLT Effect"),
+    ("Contact beyond a threshold annoys: after 7+ calls a lead is 45% less likely to respond.", "HubSpot analysis of 3.5M leads"),
+    ("Buyers spend about 17% of buying time with suppliers and only 5-6% with any one rep.", "Gartner B2B buying research"),
+    ("New adoption spreads by word of mouth following the Bass diffusion model.", "Bass 1969, Management Science"),
+    ("Effort depends on distance to quota; ceilings and ratchets change effort.", "Misra & Nair 2011, QME"),
+    ("Quarterly bonuses act as pacers; reps give up when quota is out of reach.", "Chung, Steenburgh & Sudhir 2014, Marketing Science"),
+    ("Sales are higher and prices lower at fiscal period end.", "Oyer 1998, QJE"),
+    ("A rep holds about 11.9 conversations a day, 4.8% of them meaningful.", "InsideSales 2017"),
+];
+
+const CSS: &str = r#"
+body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
+.banner{background:#fff3cd;border:3px solid #d55e00;padding:.8em 1em;font-weight:bold;margin:1em 0}
+dl.setup{display:grid;grid-template-columns:max-content auto;gap:.2em 1.2em}dl.setup dt{font-weight:bold}dl.setup dd{margin:0}
+ul.headlines li{margin:.5em 0;font-size:1.08em}.clear{font-weight:bold}.unclear{color:#666}
+figure.chart{margin:1.5em 0;break-inside:avoid}figure.chart svg{width:100%;height:auto;display:block;border:1px solid #eee}
+figcaption{font-style:italic;margin-top:.3em}
+table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border:1px solid #ccc;padding:.3em .5em;text-align:right}
+th:first-child,td:first-child{text-align:left}thead th{background:#f3f3f3}
+pre{background:#f6f6f6;padding:.8em;overflow-x:auto;white-space:pre-wrap}
+.note{color:#555;font-size:.92em}
+@media print{body{max-width:none;margin:0}figure.chart{break-before:page;page-break-before:always}
+section{break-inside:auto}h2{break-after:avoid}a{color:inherit;text-decoration:none}}
+"#;
+
+/// Escapes text for HTML content and attribute values.
+pub(crate) fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Builds the whole page.
+pub(crate) fn page(folder: &OutputFolder, charts: &[Rendered]) -> String {
+    let m = &folder.manifest;
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>salesim report: {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        esc(&m.scenario_name)
+    );
+    if !m.complete {
+        html.push_str("<div class=\"banner\" id=\"incomplete\" role=\"alert\">Warning: this run is incomplete (manifest says \"complete\": false). Results cover only the runs that finished and may change.</div>\n");
+    }
+    let _ = writeln!(
+        html,
+        "<header><h1 id=\"question\">{}</h1><p>{}</p></header>",
+        esc(&m.question),
+        esc(&m.description)
+    );
+    html.push_str(&setup(folder));
+    html.push_str(&headlines(folder));
+    html.push_str(&chart_section(charts));
+    html.push_str(&summary_table(folder));
+    html.push_str(&reproduce(folder));
+    html.push_str(&assumptions());
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+fn setup(folder: &OutputFolder) -> String {
+    let m = &folder.manifest;
+    let reference = m.reference();
+    let variants: Vec<String> = folder
+        .variants()
+        .iter()
+        .map(|v| {
+            if v == reference {
+                format!("{} (reference)", esc(v))
+            } else {
+                esc(v)
+            }
+        })
+        .collect();
+    let years = m.horizon_quarters as f64 / 4.0;
+    let mut rows = vec![
+        ("Scenario", esc(&m.scenario_name)),
+        ("Variants", variants.join(", ")),
+        ("Replications", m.replications.to_string()),
+        (
+            "Horizon",
+            format!("{} quarters ({years} years)", m.horizon_quarters),
+        ),
+        ("Master seed", m.master_seed.to_string()),
+        ("salesim version", esc(&m.salesim_version)),
+    ];
+    if m.is_sweep() {
+        let params = m
+            .sweep
+            .parameters
+            .iter()
+            .map(|p| esc(p))
+            .collect::<Vec<_>>()
+            .join(", ");
+        rows.push((
+            "Sweep",
+            format!(
+                "{} ({}, {} points); headlines and table describe point {}",
+                params,
+                esc(&m.sweep.mode),
+                m.sweep.points.len(),
+                folder.focus_point()
+            ),
+        ));
+    }
+    if let Some(t) = &m.threads {
+        rows.push(("Threads", esc(&t.to_string())));
+    }
+    if let Some(w) = m.wall_time_seconds {
+        rows.push(("Wall time", format!("{w:.1} s")));
+    }
+    let body: String = rows
+        .iter()
+        .map(|(k, v)| format!("<dt>{k}</dt><dd>{v}</dd>"))
+        .collect();
+    format!("<section id=\"setup\"><h2>Set-up</h2><dl class=\"setup\">{body}</dl></section>\n")
+}
+
+/// A mean in a span a test can find: `data-mean` holds the exact value from summary.csv.
+fn mean_span(s: &SummaryRow, info: &MetricInfo) -> String {
+    format!(
+        "<span class=\"headline\" data-variant=\"{}\" data-metric=\"{}\" data-mean=\"{}\">{}</span>",
+        esc(&s.variant),
+        esc(&s.metric),
+        s.mean,
+        esc(&info.format(s.mean))
+    )
+}
+
+fn headlines(folder: &OutputFolder) -> String {
+    let point = folder.focus_point();
+    let reference = folder.manifest.reference().to_string();
+    let mut items = String::new();
+    for variant in folder.variants().iter().filter(|v| **v != reference) {
+        for name in HEADLINE_METRICS {
+            let r = folder.summary_for(point, &reference, name);
+            let v = folder.summary_for(point, variant, name);
+            let c = folder.comparison_for(point, variant, name);
+            if let (Some(r), Some(v), Some(c)) = (r, v, c) {
+                let _ = writeln!(items, "<li>{}</li>", sentence(folder, r, v, c));
+            }
+        }
+    }
+    if items.is_empty() {
+        items.push_str("<li>No paired comparison is available in comparison.csv.</li>");
+    }
+    format!(
+        "<section id=\"headline\"><h2>Headline</h2><ul class=\"headlines\">\n{items}</ul>\n<p class=\"note\">Differences are paired over replications (common random numbers) with 95% Student-t confidence intervals. \"Clear\" means the 95% CI excludes zero.</p></section>\n"
+    )
+}
+
+/// One plain-words comparison, e.g. "aligned booked 23.0% more than aggressive over 12 quarters
+/// ($7,123.4k vs $5,789.0k; 95% CI 18.0% to 28.0%)".
+fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &ComparisonRow) -> String {
+    let info = metric(&c.metric);
+    let (var, reference) = (esc(&v.variant), esc(&r.variant));
+    let clear = c.ci_low > 0.0 || c.ci_high < 0.0;
+    let (diff, lo, hi, unit) = if info.unit == Unit::Share {
+        (
+            100.0 * c.mean_diff,
+            100.0 * c.ci_low,
+            100.0 * c.ci_high,
+            " points",
+        )
+    } else {
+        let base = r.mean.abs();
+        (
+            100.0 * c.mean_diff / base,
+            100.0 * c.ci_low / base,
+            100.0 * c.ci_high / base,
+            "%",
+        )
+    };
+    let more = if diff >= 0.0 { "more" } else { "less" };
+    let amount = format!(
+        "{:.1}{}",
+        diff.abs(),
+        if unit == "%" {
+            "%"
+        } else {
+            " percentage points"
+        }
+    );
+    let what = match c.metric.as_str() {
+        "bookings" => format!(
+            "{var} booked {amount} {more} than {reference} over {} quarters",
+            folder.manifest.horizon_quarters
+        ),
+        "blocks" => format!(
+            "{var} was blocked by {amount} {} accounts than {reference}",
+            if diff >= 0.0 { "more" } else { "fewer" }
+        ),
+        "hockey_stick" => {
+            format!("{var} closed {amount} {more} of its deals in weeks 12-13 than {reference}")
+        }
+        _ => format!(
+            "{var}'s {} was {amount} {} than {reference}'s",
+            info.label.to_lowercase(),
+            if diff >= 0.0 { "higher" } else { "lower" }
+        ),
+    };
+    let verdict = if clear {
+        let better = (c.mean_diff > 0.0) == info.higher_is_better;
+        format!(
+            "<span class=\"clear\">clearly {}</span>",
+            if better { "better" } else { "worse" }
+        )
+    } else {
+        "<span class=\"unclear\">no clear difference</span>".to_string()
+    };
+    format!(
+        "{what} ({} vs {}; <span class=\"headline-diff\" data-variant=\"{var}\" data-metric=\"{}\" data-mean-diff=\"{}\" data-ci-low=\"{}\" data-ci-high=\"{}\">95% CI {lo:+.1}{unit} to {hi:+.1}{unit}</span>): {verdict}; {var} did better in {:.0}% of replications.",
+        mean_span(v, &info),
+        mean_span(r, &info),
+        esc(&c.metric),
+        c.mean_diff,
+        c.ci_low,
+        c.ci_high,
+        100.0 * c.share_better,
+    )
+}
+
+fn chart_section(charts: &[Rendered]) -> String {
+    let mut out = String::from("<section id=\"charts\"><h2>Charts</h2>\n");
+    for chart in charts {
+        let _ = writeln!(
+            out,
+            "<figure class=\"chart\" id=\"chart-{}\" data-chart=\"{}\">{}<figcaption>{}</figcaption></figure>",
+            esc(&chart.name),
+            esc(&chart.name),
+            inline_svg(&chart.svg, &chart.title),
+            esc(&chart.caption)
+        );
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// Prepares plotters' SVG for inlining: drops any XML prolog and the namespace URL (HTML5 does
+/// not need it, and the report must contain no external URL), and labels it for screen readers.
+fn inline_svg(svg: &str, title: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    svg[start..]
+        .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+        .replacen(
+            "<svg ",
+            &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(title)),
+            1,
+        )
+}
+
+fn summary_table(folder: &OutputFolder) -> String {
+    let point = folder.focus_point();
+    let variants = folder.variants();
+    let head: String = variants
+        .iter()
+        .map(|v| format!("<th>{}</th>", esc(v)))
+        .collect();
+    let mut rows = String::new();
+    for info in METRICS
+        .iter()
+        .filter(|m| folder.summary.iter().any(|s| s.metric == m.name))
+    {
+        let cells: String = variants
+            .iter()
+            .map(|v| match folder.summary_for(point, v, info.name) {
+                Some(s) => format!(
+                    "<td data-variant=\"{}\" data-metric=\"{}\" data-mean=\"{}\">{} [{}, {}]</td>",
+                    esc(v),
+                    info.name,
+                    s.mean,
+                    esc(&info.format(s.mean)),
+                    esc(&info.format(s.ci_low)),
+                    esc(&info.format(s.ci_high))
+                ),
+                None => "<td>n/a</td>".into(),
+            })
+            .collect();
+        let _ = writeln!(
+            rows,
+            "<tr><th scope=\"row\">{} <code>{}</code></th>{cells}</tr>",
+            esc(info.label),
+            info.name
+        );
+    }
+    let n = folder
+        .summary
+        .iter()
+        .find(|s| s.point == point)
+        .map_or(0, |s| s.n);
+    format!(
+        "<section id=\"summary\"><h2>Summary table</h2><p class=\"note\">Mean [95% CI] over {n} replications{}. Money in $k over the horizon; shares in %.</p>\n<table><thead><tr><th>Metric</th>{head}</tr></thead><tbody>\n{rows}</tbody></table></section>\n",
+        if folder.manifest.is_sweep() { format!(", sweep point {point}; every point is in summary.csv") } else { String::new() }
+    )
+}
+
+fn reproduce(folder: &OutputFolder) -> String {
+    let m = &folder.manifest;
+    format!(
+        "<section id=\"reproduce\"><h2>How to reproduce</h2><p>Run this command (master seed <code id=\"seed\">{}</code>, salesim {}); results are bit-identical whatever the number of threads:</p><pre><code id=\"command\">{}</code></pre><p>Rebuild this report from the output folder with <code>salesim report DIR</code>.</p></section>\n",
+        m.master_seed,
+        esc(&m.salesim_version),
+        esc(&m.command)
+    )
+}
+
+fn assumptions() -> String {
+    let items: String = ASSUMPTIONS
+        .iter()
+        .map(|(claim, source)| format!("<li>{} <cite>({})</cite></li>\n", esc(claim), esc(source)))
+        .collect();
+    format!("<section id=\"assumptions\"><h2>Main assumptions and their field sources</h2><ul>\n{items}</ul><p class=\"note\">Each is a calibrated default of the model, not a hard-coded outcome; a scenario can change them.</p></section>\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            esc("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn inline_svg_drops_namespace_url_and_prolog() {
+        let svg = "<?xml version=\"1.0\"?>\n<svg width=\"1\" xmlns=\"http://www.w3.org/2000/svg\"><text>t</text></svg>";
+        let out = inline_svg(svg, "A <b> title");
+        assert!(out.starts_with("<svg role=\"img\" aria-label=\"A &lt;b&gt; title\" width=\"1\">"));
+        assert!(!out.contains("http"));
+    }
+}

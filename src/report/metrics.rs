@@ -1,0 +1,146 @@
+//! What each metric means to a reader: its label, unit, which direction is better, and how its
+//! numbers are printed. One table, so charts, sentences and the summary table agree.
+
+/// How a metric's values are expressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unit {
+    /// Thousands of currency units.
+    Money,
+    /// A fraction 0–1, printed as a percentage.
+    Share,
+    /// A count (deals, contacts, accounts).
+    Count,
+    /// A plain ratio such as quota attainment (1.0 = at quota).
+    Ratio,
+}
+
+/// Reader-facing facts about one metric.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MetricInfo {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub unit: Unit,
+    pub higher_is_better: bool,
+}
+
+const fn info(
+    name: &'static str,
+    label: &'static str,
+    unit: Unit,
+    higher_is_better: bool,
+) -> MetricInfo {
+    MetricInfo {
+        name,
+        label,
+        unit,
+        higher_is_better,
+    }
+}
+
+/// Every metric of the output contract, in contract order.
+pub(crate) const METRICS: [MetricInfo; 17] = [
+    info("bookings", "Bookings (net)", Unit::Money, true),
+    info("list_value", "List value", Unit::Money, true),
+    info("discount_cost", "Discount cost", Unit::Money, false),
+    info("deals", "Deals won", Unit::Count, true),
+    info("win_rate", "Win rate", Unit::Share, true),
+    info("no_decision_rate", "No-decision rate", Unit::Share, false),
+    info(
+        "lost_to_competitor",
+        "Lost to competitor",
+        Unit::Share,
+        false,
+    ),
+    info("contacts", "Contacts", Unit::Count, true),
+    info("unwelcome_share", "Unwelcome contacts", Unit::Share, false),
+    info("blocks", "Accounts that blocked us", Unit::Count, false),
+    info("conflicts", "Rep conflicts", Unit::Count, false),
+    info("poached_deals", "Poached deals", Unit::Count, true),
+    info("quota_attainment", "Quota attainment", Unit::Ratio, true),
+    info("reps_at_quota_share", "Reps at quota", Unit::Share, true),
+    info("mean_trust", "Customer trust", Unit::Share, true),
+    info("hockey_stick", "Deals in weeks 12-13", Unit::Share, false),
+    info("yoy_growth", "Year-over-year growth", Unit::Share, true),
+];
+
+/// Looks a metric up by name; unknown metrics get a neutral description.
+pub(crate) fn metric(name: &str) -> MetricInfo {
+    METRICS
+        .iter()
+        .find(|m| m.name == name)
+        .copied()
+        .unwrap_or(info("unknown", "unknown metric", Unit::Ratio, true))
+}
+
+impl MetricInfo {
+    /// Axis label with unit, e.g. "Bookings (net) ($k)".
+    pub fn axis_label(&self) -> String {
+        let unit = match self.unit {
+            Unit::Money => "$k",
+            Unit::Share => "%",
+            Unit::Count => "count",
+            Unit::Ratio => "1.0 = at quota",
+        };
+        format!("{} ({unit})", self.label)
+    }
+
+    /// Prints a value as the report shows it, e.g. "1,234.5", "18.3%", "0.97".
+    pub fn format(&self, value: f64) -> String {
+        if !value.is_finite() {
+            return "n/a".into();
+        }
+        match self.unit {
+            Unit::Money => format!("${}k", group_thousands(value, 1)),
+            Unit::Share => format!("{:.1}%", value * 100.0),
+            Unit::Count => group_thousands(value, 1),
+            Unit::Ratio => format!("{value:.2}"),
+        }
+    }
+}
+
+/// Formats with `decimals` decimals and comma thousands separators: 12345.67 → "12,345.7".
+pub(crate) fn group_thousands(value: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), ""), |(i, f)| (i, f));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_unit() {
+        assert_eq!(metric("bookings").format(12345.67), "$12,345.7k");
+        assert_eq!(metric("win_rate").format(0.1834), "18.3%");
+        assert_eq!(metric("blocks").format(-1234.0), "-1,234.0");
+        assert_eq!(metric("quota_attainment").format(0.966), "0.97");
+        assert_eq!(metric("yoy_growth").format(f64::NAN), "n/a");
+        assert_eq!(group_thousands(-0.01, 1), "0.0");
+    }
+
+    #[test]
+    fn every_contract_metric_is_described() {
+        for name in crate::report::input::RUN_METRICS {
+            assert_eq!(metric(name).name, name);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Charts (plotters, PNG and SVG) and a self-contained HTML report, built purely from a finished
+//! output folder. The simulator calls [`build`] after a run, and `salesim report DIR` calls it on
+//! an existing folder.
+//!
+//! Everything is read and validated first; only then are files written, each one atomically
+//! (`name.tmp` in the same folder, then rename), so a broken folder never yields a half-written
+//! report.
+
+mod charts;
+mod error;
+mod frame;
+mod html;
+mod input;
+mod metrics;
+mod stats;
+mod sweep;
+
+use std::path::{Path, PathBuf};
+
+pub use error::ReportError;
+
+use charts::{RunChart, RunChartKind, RunView};
+use frame::{render, Palette, Rendered};
+use input::OutputFolder;
+
+/// What [`build`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportOutcome {
+    /// Every chart file written (PNG and SVG), under `dir/charts/`.
+    pub charts: Vec<PathBuf>,
+    /// The self-contained HTML report, `dir/report.html`.
+    pub report: PathBuf,
+}
+
+/// Reads the CSVs and `manifest.json` in `dir` and writes `dir/charts/*.png`, `*.svg` and
+/// `dir/report.html`.
+pub fn build(dir: &Path) -> Result<ReportOutcome, ReportError> {
+    let folder = OutputFolder::read(dir)?;
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Write {
+        path: charts_dir.clone(),
+        source,
+    })?;
+    let palette = Palette::new(folder.variants());
+    let rendered = render_all(&folder, &palette, &charts_dir)?;
+    let report = dir.join("report.html");
+    let page = html::page(&folder, &rendered);
+    write_atomic(&report, page.as_bytes())?;
+    let charts = rendered
+        .iter()
+        .flat_map(|r| [r.png.clone(), r.svg_path.clone()])
+        .collect();
+    Ok(ReportOutcome { charts, report })
+}
+
+fn render_all(
+    folder: &OutputFolder,
+    palette: &Palette,
+    charts_dir: &Path,
+) -> Result<Vec<Rendered>, ReportError> {
+    let view = RunView::new(folder, palette.clone());
+    let mut rendered = RunChartKind::ALL
+        .iter()
+        .map(|&kind| render(charts_dir, &RunChart { kind, view: &view }))
+        .collect::<Result<Vec<_>, _>>()?;
+    if folder.manifest.is_sweep() {
+        rendered.extend(sweep::render_sweep(folder, palette, charts_dir)?);
+    }
+    Ok(rendered)
+}
+
+/// Writes `bytes` to `path` atomically: `path.tmp` in the same folder, then rename.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    result.map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        ReportError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}

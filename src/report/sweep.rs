@@ -1,0 +1,460 @@
+//! Sweep charts: each key metric against the first swept parameter (one line per variant, 95%
+//! band, one panel per value of the other parameters in a grid), and for a two-parameter grid a
+//! heat map of which variant wins on bookings and by how much.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::error::ReportError;
+use super::frame::{
+    category_tick, font, line_with_band, padded, panel, percent_tick, render, Axes, Chart,
+    DrawResult, Palette, Rendered, GREY,
+};
+use super::input::{OutputFolder, SweepPoint};
+use super::metrics::{metric, Unit};
+use super::stats::Band;
+
+/// Metrics that get a `sweep_<metric>` chart.
+pub(crate) const SWEEP_METRICS: [&str; 6] = [
+    "bookings",
+    "win_rate",
+    "no_decision_rate",
+    "blocks",
+    "hockey_stick",
+    "quota_attainment",
+];
+/// At most this many panels per sweep chart; wider grids show the first ones and say so.
+const MAX_PANELS: usize = 4;
+
+/// Renders every sweep chart, plus the winner heat map for a two-parameter grid.
+pub(crate) fn render_sweep(
+    folder: &OutputFolder,
+    palette: &Palette,
+    dir: &Path,
+) -> Result<Vec<Rendered>, ReportError> {
+    let view = SweepView::new(folder, palette.clone());
+    let mut out = SWEEP_METRICS
+        .iter()
+        .map(|&metric| {
+            render(
+                dir,
+                &SweepChart {
+                    metric,
+                    view: &view,
+                },
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if view.is_two_parameter_grid() {
+        out.push(render(dir, &WinnerHeatmap { view: &view })?);
+    }
+    Ok(out)
+}
+
+/// A group of sweep points sharing the values of every parameter but the first.
+struct Group<'a> {
+    label: Option<String>,
+    points: Vec<&'a SweepPoint>,
+}
+
+pub(crate) struct SweepView<'a> {
+    folder: &'a OutputFolder,
+    palette: Palette,
+}
+
+impl<'a> SweepView<'a> {
+    fn new(folder: &'a OutputFolder, palette: Palette) -> Self {
+        SweepView { folder, palette }
+    }
+
+    fn params(&self) -> &[String] {
+        &self.folder.manifest.sweep.parameters
+    }
+
+    fn is_grid(&self) -> bool {
+        self.folder.manifest.sweep.mode != "zip"
+    }
+
+    fn is_two_parameter_grid(&self) -> bool {
+        self.params().len() == 2 && self.is_grid()
+    }
+
+    fn value(point: &SweepPoint, param: &str) -> f64 {
+        point.values.get(param).copied().unwrap_or(f64::NAN)
+    }
+
+    /// Points grouped by the non-first parameters (grid), or all in one group (zip, 1 parameter).
+    fn groups(&self) -> Vec<Group<'a>> {
+        let params = self.params();
+        let mut points: Vec<&SweepPoint> = self.folder.manifest.sweep.points.iter().collect();
+        points.sort_by(|a, b| Self::value(a, &params[0]).total_cmp(&Self::value(b, &params[0])));
+        if params.len() < 2 || !self.is_grid() {
+            return vec![Group {
+                label: None,
+                points,
+            }];
+        }
+        let key = |p: &SweepPoint| {
+            params[1..]
+                .iter()
+                .map(|k| format!("{} = {}", short(k), Self::value(p, k)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut groups: Vec<Group> = Vec::new();
+        for p in points {
+            let label = key(p);
+            match groups
+                .iter_mut()
+                .find(|g| g.label.as_deref() == Some(label.as_str()))
+            {
+                Some(g) => g.points.push(p),
+                None => groups.push(Group {
+                    label: Some(label),
+                    points: vec![p],
+                }),
+            }
+        }
+        groups
+    }
+
+    fn series(&self, metric: &str, variant: &str, points: &[&SweepPoint]) -> Vec<(f64, Band)> {
+        let x = &self.params()[0];
+        points
+            .iter()
+            .filter_map(|p| {
+                let s = self.folder.summary_for(p.point, variant, metric)?;
+                Some((
+                    Self::value(p, x),
+                    Band {
+                        mean: s.mean,
+                        low: s.ci_low,
+                        high: s.ci_high,
+                    },
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The last segment of a parameter path, for compact panel titles.
+fn short(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// `sweep_<metric>`: one metric against the first swept parameter.
+struct SweepChart<'a> {
+    metric: &'static str,
+    view: &'a SweepView<'a>,
+}
+
+impl Chart for SweepChart<'_> {
+    fn name(&self) -> String {
+        format!("sweep_{}", self.metric)
+    }
+
+    fn title(&self) -> String {
+        let label = metric(self.metric).label.to_lowercase();
+        format!("How does {} move {label}?", short(&self.view.params()[0]))
+    }
+
+    fn subtitle(&self) -> String {
+        let groups = self.view.groups().len();
+        let more = if groups > MAX_PANELS {
+            format!(" (first {MAX_PANELS} of {groups} panels)")
+        } else {
+            String::new()
+        };
+        format!("Mean per sweep point; shaded band = 95% CI{more}")
+    }
+
+    fn caption(&self) -> String {
+        format!(
+            "Look at whether the lines cross as {} changes: that is where the better strategy flips.",
+            self.view.params()[0]
+        )
+    }
+
+    fn legend(&self) -> Vec<(String, RGBColor)> {
+        self.view.palette.legend()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult {
+        let groups: Vec<Group> = self.view.groups().into_iter().take(MAX_PANELS).collect();
+        let areas = body.split_evenly((1, groups.len().max(1)));
+        for (area, group) in areas.iter().zip(&groups) {
+            self.draw_panel(area, group, groups.len() > 1)?;
+        }
+        Ok(())
+    }
+}
+
+impl SweepChart<'_> {
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        group: &Group,
+        narrow: bool,
+    ) -> DrawResult {
+        let info = metric(self.metric);
+        let series: Vec<(String, Vec<(f64, Band)>)> = self
+            .view
+            .palette
+            .variants()
+            .iter()
+            .map(|v| (v.clone(), self.view.series(self.metric, v, &group.points)))
+            .collect();
+        let all = || series.iter().flat_map(|(_, s)| s.iter());
+        let x = padded(all().map(|(x, _)| *x), false);
+        let y = padded(
+            all().flat_map(|(_, b)| [b.low, b.high]),
+            info.unit != Unit::Ratio,
+        );
+        let x_param = &self.view.params()[0];
+        let x_label = if narrow {
+            short(x_param).to_string()
+        } else {
+            x_param.clone()
+        };
+        let y_label = info.axis_label();
+        let mut axes = Axes::new(x, y, &x_label, &y_label);
+        axes.panel_title = group.label.as_deref();
+        axes.x_ticks = if narrow { 4 } else { 8 };
+        if narrow {
+            axes.y_label_area = 90;
+        }
+        if info.unit == Unit::Share {
+            axes.y_format = &percent_tick;
+        }
+        let mut plot = panel(area, &axes)?;
+        for (variant, points) in &series {
+            line_with_band(&mut plot, points, self.view.palette.color(variant))?;
+        }
+        Ok(())
+    }
+}
+
+/// Who wins one grid cell on bookings.
+#[derive(Debug, Clone, PartialEq)]
+enum Verdict {
+    /// `variant` is ahead of every other with 95% confidence (as far as the paired CIs against
+    /// the reference can tell); `margin` is its lead in $k.
+    Winner { variant: String, margin: f64 },
+    /// Some 95% CI crosses zero.
+    Undecided,
+}
+
+/// Decides a cell from the paired bookings differences against the reference: a non-reference
+/// variant wins if its CI is above zero (the largest such mean wins); the reference wins if every
+/// other variant's CI is below zero; otherwise the cell is undecided.
+fn verdict(folder: &OutputFolder, point: u32, variants: &[String]) -> Verdict {
+    let reference = folder.manifest.reference();
+    let diffs: Vec<_> = variants
+        .iter()
+        .filter(|v| *v != reference)
+        .filter_map(|v| folder.comparison_for(point, v, "bookings").map(|c| (v, c)))
+        .collect();
+    if diffs.is_empty() {
+        return Verdict::Undecided;
+    }
+    let best = diffs
+        .iter()
+        .filter(|(_, c)| c.ci_low > 0.0)
+        .max_by(|a, b| a.1.mean_diff.total_cmp(&b.1.mean_diff));
+    if let Some((v, c)) = best {
+        return Verdict::Winner {
+            variant: (*v).clone(),
+            margin: c.mean_diff,
+        };
+    }
+    if diffs.iter().all(|(_, c)| c.ci_high < 0.0) {
+        let margin = diffs
+            .iter()
+            .map(|(_, c)| -c.mean_diff)
+            .fold(f64::INFINITY, f64::min);
+        return Verdict::Winner {
+            variant: reference.to_string(),
+            margin,
+        };
+    }
+    Verdict::Undecided
+}
+
+/// `sweep_winner_heatmap`: the two-parameter grid coloured by the bookings winner.
+struct WinnerHeatmap<'a> {
+    view: &'a SweepView<'a>,
+}
+
+impl Chart for WinnerHeatmap<'_> {
+    fn name(&self) -> String {
+        "sweep_winner_heatmap".into()
+    }
+
+    fn title(&self) -> String {
+        "Where does each strategy win on bookings?".into()
+    }
+
+    fn subtitle(&self) -> String {
+        "Label = the winner's paired lead in bookings ($k over the horizon); darker = bigger lead"
+            .into()
+    }
+
+    fn caption(&self) -> String {
+        "Look for the boundary between colours; grey cells are undecided (the 95% CI crosses zero)."
+            .into()
+    }
+
+    fn legend(&self) -> Vec<(String, RGBColor)> {
+        let mut legend = self.view.palette.legend();
+        legend.push(("undecided".into(), GREY));
+        legend
+    }
+
+    fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult {
+        let params = self.view.params();
+        let xs = distinct(self.view, &params[0]);
+        let ys = distinct(self.view, &params[1]);
+        let x_names: Vec<String> = xs.iter().map(|v| v.to_string()).collect();
+        let y_names: Vec<String> = ys.iter().map(|v| v.to_string()).collect();
+        let (x_fmt, y_fmt) = (category_tick(&x_names), category_tick(&y_names));
+        let mut axes = Axes::new(
+            -0.5..xs.len() as f64 - 0.5,
+            -0.5..ys.len() as f64 - 0.5,
+            &params[0],
+            &params[1],
+        );
+        axes.x_ticks = xs.len();
+        axes.y_ticks = ys.len();
+        axes.x_format = &x_fmt;
+        axes.y_format = &y_fmt;
+        let mut plot = panel(body, &axes)?;
+        let cells = self.cells(&xs, &ys);
+        let max = cells.iter().filter_map(|(_, _, v)| match v {
+            Verdict::Winner { margin, .. } => Some(margin.abs()),
+            Verdict::Undecided => None,
+        });
+        let max = max.fold(0.0, f64::max);
+        for (i, j, v) in &cells {
+            self.draw_cell(&mut plot, *i as f64, *j as f64, v, max)?;
+        }
+        Ok(())
+    }
+}
+
+impl WinnerHeatmap<'_> {
+    fn cells(&self, xs: &[f64], ys: &[f64]) -> Vec<(usize, usize, Verdict)> {
+        let params = self.view.params();
+        let variants = self.view.palette.variants();
+        self.view
+            .folder
+            .manifest
+            .sweep
+            .points
+            .iter()
+            .filter_map(|p| {
+                let i = xs
+                    .iter()
+                    .position(|x| *x == SweepView::value(p, &params[0]))?;
+                let j = ys
+                    .iter()
+                    .position(|y| *y == SweepView::value(p, &params[1]))?;
+                Some((i, j, verdict(self.view.folder, p.point, variants)))
+            })
+            .collect()
+    }
+
+    fn draw_cell<DB: DrawingBackend>(
+        &self,
+        plot: &mut super::frame::Plot<DB>,
+        x: f64,
+        y: f64,
+        verdict: &Verdict,
+        max: f64,
+    ) -> DrawResult {
+        let (fill, lines) = match verdict {
+            Verdict::Winner { variant, margin } => {
+                let strength = if max > 0.0 {
+                    0.35 + 0.65 * margin.abs() / max
+                } else {
+                    1.0
+                };
+                let color = tint(self.view.palette.color(variant), strength);
+                (
+                    color,
+                    [
+                        variant.clone(),
+                        format!("+{}k", super::metrics::group_thousands(*margin, 1)),
+                    ],
+                )
+            }
+            Verdict::Undecided => (
+                RGBColor(0xDD, 0xDD, 0xDD),
+                ["undecided".to_string(), "CI crosses 0".to_string()],
+            ),
+        };
+        plot.draw_series([Rectangle::new(
+            [(x - 0.48, y - 0.46), (x + 0.48, y + 0.46)],
+            fill.filled(),
+        )])?;
+        let ink = if luminance(fill) < 0.45 { WHITE } else { BLACK };
+        let centre = Pos::new(HPos::Center, VPos::Center);
+        plot.draw_series([
+            Text::new(
+                lines[0].clone(),
+                (x, y + 0.1),
+                font(26.0).color(&ink).pos(centre),
+            ),
+            Text::new(
+                lines[1].clone(),
+                (x, y - 0.12),
+                font(22.0).color(&ink).pos(centre),
+            ),
+        ])?;
+        Ok(())
+    }
+}
+
+/// Sorted distinct values of one parameter over the sweep points.
+fn distinct(view: &SweepView, param: &str) -> Vec<f64> {
+    let mut values: Vec<f64> = view
+        .folder
+        .manifest
+        .sweep
+        .points
+        .iter()
+        .map(|p| SweepView::value(p, param))
+        .collect();
+    values.sort_by(f64::total_cmp);
+    values.dedup();
+    values
+}
+
+/// Blends `color` with white: strength 1 = full colour, 0 = white.
+fn tint(color: RGBColor, strength: f64) -> RGBColor {
+    let mix = |c: u8| (255.0 - (255.0 - c as f64) * strength.clamp(0.0, 1.0)).round() as u8;
+    RGBColor(mix(color.0), mix(color.1), mix(color.2))
+}
+
+fn luminance(c: RGBColor) -> f64 {
+    (0.299 * c.0 as f64 + 0.587 * c.1 as f64 + 0.114 * c.2 as f64) / 255.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tint_blends_towards_white() {
+        assert_eq!(tint(RGBColor(0, 100, 200), 1.0), RGBColor(0, 100, 200));
+        assert_eq!(tint(RGBColor(0, 100, 200), 0.0), RGBColor(255, 255, 255));
+    }
+
+    #[test]
+    fn short_takes_last_segment() {
+        assert_eq!(short("strategies.aggressive.discount_max"), "discount_max");
+        assert_eq!(short("plain"), "plain");
+    }
+}
