@@ -16,8 +16,6 @@ use rand::Rng as _;
 
 /// Days within which another vendor's or a teammate's contact counts as "seen on the account".
 const SEEN_WINDOW_DAYS: Day = 10;
-/// Open opportunities under which a rep's pipeline counts as thin (and poaching starts).
-const THIN_PIPELINE: usize = 3;
 /// Share of a day's contact slots going to the pipeline, per open opportunity.
 const PIPELINE_SLOT_SHARE: f64 = 0.1;
 /// Fewest business days between two pipeline contacts to one account, whatever the strategy.
@@ -105,7 +103,13 @@ impl Engine<'_> {
             let rel = self.rel(c, v);
             rel.owner == r && rel.shortlisted && self.accounts[c as usize].stage.is_active()
         });
-        self.reps[v][r as usize].pipeline = pipeline;
+        let value: f64 = pipeline
+            .iter()
+            .map(|&c| self.world.customers[c as usize].annual_value as f64)
+            .sum();
+        let rep = &mut self.reps[v][r as usize];
+        rep.pipeline = pipeline;
+        rep.pipeline_value = value;
     }
 
     /// Whom to contact next: a defended account, a quarter-end pull-in, a poached account, or the
@@ -142,7 +146,7 @@ impl Engine<'_> {
             return Some((c, false));
         }
         if s.poaching > 0.0
-            && self.reps[v][r as usize].pipeline.len() < THIN_PIPELINE
+            && self.reps[v][r as usize].pipeline_is_thin()
             && self.rng.random::<f64>() < s.poaching
         {
             if let Some(c) = self.poach_target(v, r, s) {

@@ -117,6 +117,10 @@ impl Account {
     }
 }
 
+/// Pipeline coverage a rep wants: open pipeline worth three times the quota still to make (the
+/// common "3× coverage" rule of sales management).
+pub const PIPELINE_COVERAGE: f64 = 3.0;
+
 /// Marks "no rep" and "never".
 pub const NONE: u32 = u32::MAX;
 
@@ -194,6 +198,8 @@ pub struct RepState {
     pub booked: f64,
     /// Opportunities this rep owns (may hold stale entries, cleaned when read).
     pub pipeline: Vec<CustomerId>,
+    /// List value of the open pipeline, $k (as of the rep's last clean-up).
+    pub pipeline_value: f64,
     /// Accounts to "defend" with extra contacts.
     pub defend: Vec<CustomerId>,
     /// Fractional contact carried to the next day.
@@ -207,6 +213,7 @@ impl RepState {
             quota,
             booked: 0.0,
             pipeline: Vec::new(),
+            pipeline_value: 0.0,
             defend: Vec::new(),
             carry: 0.0,
         }
@@ -215,6 +222,12 @@ impl RepState {
     /// Bookings over quota this quarter.
     pub fn attainment(&self) -> f64 {
         self.booked / self.quota
+    }
+
+    /// Whether the open pipeline covers less than [`PIPELINE_COVERAGE`] times what is still
+    /// missing to quota: the rep's own pipeline is thin, so it hunts elsewhere (poaching).
+    pub fn pipeline_is_thin(&self) -> bool {
+        self.pipeline_value < PIPELINE_COVERAGE * (self.quota - self.booked).max(0.0)
     }
 
     /// Ratchets the quota toward this quarter's bookings and starts the next quarter

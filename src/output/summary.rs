@@ -167,6 +167,11 @@ pub fn render(
         throughput.contacts as f64 / secs / 1e6,
         throughput.runs
     );
-    let _ = writeln!(s, "Outputs: {} (report: {})", out.display(), out.join("report.html").display());
+    let _ = writeln!(
+        s,
+        "Outputs: {} (report: {})",
+        out.display(),
+        out.join("report.html").display()
+    );
     s
 }
