@@ -193,7 +193,15 @@ fn lesson(quick: bool, args: &RunArgs) -> Result<(), SalesimError> {
     if quick && args.replications.is_none() {
         args.replications = Some(QUICK_REPLICATIONS);
     }
-    run_scenario(&source, &args)?;
+    let finished = run_scenario(&source, &args)?;
+    if !args.quiet {
+        if let Some(ps) = finished.summaries.first() {
+            print!(
+                "{}",
+                output::lesson::narrate(&finished.plan, ps, &finished.out.join("report.html"))
+            );
+        }
+    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! when the whole run has finished, manifest last, so an interrupted run never leaves a file that
 //! looks complete.
 
+pub mod lesson;
 pub mod summary;
 
 use crate::error::SalesimError;
@@ -109,6 +110,10 @@ pub struct PointSummary {
     pub metrics: Vec<Vec<crate::experiment::stats::Summary>>,
     /// `[variant][metric]` paired comparisons against the reference (`None` for the reference).
     pub paired: Vec<Option<Vec<crate::experiment::stats::Paired>>>,
+    /// `[variant][quarter]` mean bookings over replications, $k.
+    pub quarter_bookings: Vec<Vec<f64>>,
+    /// `[variant]` pulled-in deals per replication.
+    pub pulled_in: Vec<f64>,
 }
 
 fn csv_err(file: &str, e: csv::Error) -> SalesimError {
@@ -239,6 +244,19 @@ impl CsvOutputs {
             values: point.values.clone(),
             metrics: Vec::new(),
             paired: Vec::new(),
+            quarter_bookings: (0..cfg.variants.len())
+                .map(|v| {
+                    (0..cfg.horizon_quarters as usize)
+                        .map(|q| {
+                            let runs = result.runs.iter().filter(|r| r.variant == v);
+                            runs.map(|r| r.record.quarters[q].bookings).sum::<f64>() / reps
+                        })
+                        .collect()
+                })
+                .collect(),
+            pulled_in: (0..cfg.variants.len())
+                .map(|v| result.pooled(v).pulled_in / reps)
+                .collect(),
         };
         for (v, variant) in cfg.variants.iter().enumerate() {
             let weeks = result.weeks_of(v);
