@@ -32,18 +32,6 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
     }
 }
 
-impl Default for RunArgs {
-    fn default() -> Self {
-        RunArgs {
-            out: None,
-            replications: None,
-            seed: None,
-            threads: None,
-            set: Vec::new(),
-            quiet: false,
-        }
-    }
-}
 
 /// The overrides a command line asks for: `--replications`, `--seed`, then each `--set`.
 pub fn overrides(args: &RunArgs) -> Result<Vec<Override>, InputError> {

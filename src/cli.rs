@@ -15,7 +15,7 @@ pub struct Cli {
 }
 
 /// Options shared by commands that run simulations.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct RunArgs {
     /// Output folder (default: output/<scenario name>/).
     #[arg(long, value_name = "DIR")]

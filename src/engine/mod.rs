@@ -168,7 +168,7 @@ impl<'a> Engine<'a> {
     pub fn step(&mut self) {
         self.process_events();
         self.reps_act();
-        if (self.day + 1) % DAYS_PER_QUARTER == 0 {
+        if (self.day + 1).is_multiple_of(DAYS_PER_QUARTER) {
             self.close_quarter();
         }
         self.day += 1;
