@@ -9,26 +9,8 @@ use serde::Deserialize;
 
 use super::error::ReportError;
 
-/// Metric columns of `runs.csv`, in contract order.
-pub(crate) const RUN_METRICS: [&str; 17] = [
-    "bookings",
-    "list_value",
-    "discount_cost",
-    "deals",
-    "win_rate",
-    "no_decision_rate",
-    "lost_to_competitor",
-    "contacts",
-    "unwelcome_share",
-    "blocks",
-    "conflicts",
-    "poached_deals",
-    "quota_attainment",
-    "reps_at_quota_share",
-    "mean_trust",
-    "hockey_stick",
-    "yoy_growth",
-];
+/// Metric columns of `runs.csv`, in contract order (the simulator's own list).
+pub(crate) use crate::metrics::RUN_METRICS;
 
 /// `quarters.csv` holds the same metrics except `yoy_growth`.
 pub(crate) fn quarter_metrics() -> &'static [&'static str] {

@@ -11,35 +11,7 @@ use std::path::Path;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-pub const METRICS: [&str; 17] = [
-    "bookings",
-    "list_value",
-    "discount_cost",
-    "deals",
-    "win_rate",
-    "no_decision_rate",
-    "lost_to_competitor",
-    "contacts",
-    "unwelcome_share",
-    "blocks",
-    "conflicts",
-    "poached_deals",
-    "quota_attainment",
-    "reps_at_quota_share",
-    "mean_trust",
-    "hockey_stick",
-    "yoy_growth",
-];
-
-const LOWER_IS_BETTER: [&str; 7] = [
-    "discount_cost",
-    "no_decision_rate",
-    "lost_to_competitor",
-    "unwelcome_share",
-    "blocks",
-    "conflicts",
-    "hockey_stick",
-];
+pub const METRICS: [&str; 17] = salesim::metrics::RUN_METRICS;
 
 /// Which sweep, if any, the fixture pretends to have run.
 #[derive(Clone, Debug)]
@@ -328,7 +300,7 @@ impl Fixture {
                         .map(|(a, b)| a[mi] - b[mi])
                         .collect();
                     let (mean, _, lo, hi, _) = stats(&diffs);
-                    let lower = LOWER_IS_BETTER.contains(metric);
+                    let lower = !salesim::metrics::higher_is_better(metric);
                     let better = diffs
                         .iter()
                         .filter(|d| if lower { **d < 0.0 } else { **d > 0.0 })
