@@ -32,7 +32,6 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
     }
 }
 
-
 /// The overrides a command line asks for: `--replications`, `--seed`, then each `--set`.
 pub fn overrides(args: &RunArgs) -> Result<Vec<Override>, InputError> {
     let mut out = Vec::new();
