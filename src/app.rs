@@ -204,8 +204,11 @@ fn validate(files: &[PathBuf]) -> Result<(), SalesimError> {
                 plan.total_runs()
             ),
             Err(e) => {
-                eprintln!("salesim: error: {e}");
-                first_error.get_or_insert(e);
+                if first_error.is_some() {
+                    eprintln!("salesim: error: {e}");
+                } else {
+                    first_error = Some(e);
+                }
             }
         }
     }
@@ -292,7 +295,11 @@ fn report(dir: &Path) -> Result<(), SalesimError> {
         )
         .into());
     }
-    Err(SalesimError::Report(
-        "charts and report are not built in this version yet".into(),
-    ))
+    let outcome = crate::report::build(dir).map_err(|e| SalesimError::Report(e.to_string()))?;
+    println!(
+        "wrote {} chart files and {}",
+        outcome.charts.len(),
+        outcome.report.display()
+    );
+    Ok(())
 }

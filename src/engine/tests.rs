@@ -1,1 +1,635 @@
 //! Unit tests of the engine's mechanisms.
+//!
+//! Each test builds a small market from the built-in lesson (with `--set`-style overrides), puts
+//! one account into a chosen state by hand and drives the engine's own methods (`contact`,
+//! `choose`, `annoy`, `receptivity`, `budget_approval`, `step`, ...) to check one documented
+//! mechanism. Where a check could pass vacuously, a control case shows the same set-up does react
+//! when the mechanism's condition is lifted.
+
+use super::journey::Outcome;
+use super::state::{Relation, Stage, NONE};
+use super::{Engine, EventKind, Strategy};
+use crate::calendar::{days_left_in_fiscal_year, quarter_of, Day, DAYS_PER_QUARTER, DAYS_PER_YEAR};
+use crate::metrics::Tally;
+use crate::scenario::{self, Config, Override};
+use crate::world::{self, CustomerId, RepId, Segment, World};
+
+const SEED: u64 = 7;
+
+/// The built-in lesson with a small market and the given `path=value` overrides.
+fn config(sets: &[&str]) -> Config {
+    let mut overrides = vec![Override::parse("market.customers=300").unwrap()];
+    overrides.extend(sets.iter().map(|s| Override::parse(s).unwrap()));
+    scenario::load(None, &overrides).unwrap().1
+}
+
+fn world_of(cfg: &Config) -> World {
+    world::generate(cfg, SEED)
+}
+
+/// An engine running variant 0 (aggressive for us).
+fn engine<'a>(cfg: &'a Config, world: &'a World) -> Engine<'a> {
+    Engine::new(cfg, world, cfg.team_strategies(0), SEED)
+}
+
+/// Our pooled tally so far.
+fn totals(e: &Engine) -> Tally {
+    e.recorder.clone().into_record(0, 0).total()
+}
+
+/// Puts account `c` into `stage` with fresh relations to every vendor (nothing shortlisted, no
+/// annoyance, fatigue or block), its stage ending 40 days from today. Earlier scheduled events for
+/// the account become stale (the generation moves on).
+fn prepare(e: &mut Engine, c: CustomerId, stage: Stage) {
+    let day = e.day;
+    let init = e.cfg.customers.initial_trust as f32;
+    for v in 0..e.world.vendors.len() {
+        let mut rel = Relation::new(init, false);
+        rel.trust_day = day;
+        *e.rel_mut(c, v) = rel;
+    }
+    let a = &mut e.accounts[c as usize];
+    a.stage = stage;
+    a.stage_end = day + 40;
+    a.generation = a.generation.wrapping_add(1);
+    a.decision_since = day;
+    a.budget_approved = false;
+    a.waited = false;
+    a.delayed = false;
+}
+
+/// Sets every team's effort to zero, so stepping the engine runs only the accounts' own events
+/// (needs, stage ends, decisions) and no rep contact can shorten, block or pull in anything.
+fn silence_reps(e: &mut Engine) {
+    for s in e.strategies.iter_mut().flatten() {
+        s.effort_base = 0.0;
+        s.effort_ramp = 0.0;
+    }
+}
+
+/// Vendor `v`'s home rep for account `c` and that rep's strategy.
+fn home_rep(e: &Engine, v: usize, c: CustomerId) -> (RepId, Strategy) {
+    let r = e.world.vendors[v].home_rep[c as usize];
+    (r, e.rep_strategy(v, r).clone())
+}
+
+// 1. Blocked vendors --------------------------------------------------------------------------
+
+#[test]
+fn blocked_vendor_is_never_chosen() {
+    let cfg = config(&[]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    e.day = 100;
+    let c = 5;
+    prepare(&mut e, c, Stage::Decision);
+    for v in [0, 1] {
+        e.rel_mut(c, v).shortlisted = true;
+        e.set_trust(c, v, 1.0);
+    }
+    // Control: unblocked and fully trusted, we are chosen often.
+    let ours = (0..500)
+        .filter(|_| e.choose(c) == Outcome::Bought(0))
+        .count();
+    assert!(
+        ours > 50,
+        "control: unblocked vendor 0 chosen only {ours}/500"
+    );
+
+    e.rel_mut(c, 0).blocked_until = e.day + 10_000;
+    let mut outcomes = [0usize; 3];
+    for _ in 0..2000 {
+        match e.choose(c) {
+            Outcome::Bought(0) => outcomes[0] += 1,
+            Outcome::Bought(_) => outcomes[1] += 1,
+            Outcome::NoDecision => outcomes[2] += 1,
+        }
+    }
+    assert_eq!(outcomes[0], 0, "a blocked vendor was chosen: {outcomes:?}");
+    assert!(
+        outcomes[1] > 0 && outcomes[2] > 0,
+        "the other vendor and no decision remain possible: {outcomes:?}"
+    );
+}
+
+#[test]
+fn contact_from_blocked_vendor_is_wasted() {
+    let cfg = config(&[
+        "customers.receptivity.exploration=1",
+        "customers.shortlist_on_welcome=1",
+        "customers.attention_per_month=1000",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    e.day = 100;
+
+    // Control: the same contact, unblocked, is welcome and does everything a welcome contact does.
+    let c2 = 6;
+    prepare(&mut e, c2, Stage::Exploration);
+    let (r2, s2) = home_rep(&e, 0, c2);
+    let (trust, end, generation) = (
+        e.trust(c2, 0),
+        e.accounts[c2 as usize].stage_end,
+        e.accounts[c2 as usize].generation,
+    );
+    let before = totals(&e);
+    e.contact(0, r2, c2, &s2, false);
+    assert!(
+        e.trust(c2, 0) > trust,
+        "control: welcome contact builds trust"
+    );
+    assert!(
+        e.rel(c2, 0).shortlisted,
+        "control: welcome contact shortlists"
+    );
+    assert!(
+        e.accounts[c2 as usize].stage_end < end && e.accounts[c2 as usize].generation != generation,
+        "control: welcome contact shortens the stage"
+    );
+    assert_eq!(totals(&e).unwelcome, before.unwelcome);
+
+    // Blocked: nothing happens, and it counts as unwelcome.
+    let c = 5;
+    prepare(&mut e, c, Stage::Exploration);
+    e.rel_mut(c, 0).blocked_until = e.day + 100;
+    let (r, s) = home_rep(&e, 0, c);
+    let trust = e.trust(c, 0);
+    let account = e.accounts[c as usize].clone();
+    let before = totals(&e);
+    e.contact(0, r, c, &s, false);
+    let after = totals(&e);
+    assert_eq!(e.trust(c, 0), trust, "trust must not rise");
+    assert!(!e.rel(c, 0).shortlisted, "must not shortlist");
+    assert_eq!(e.rel(c, 0).owner, NONE, "must not take ownership");
+    assert!(!e.reps[0][r as usize].pipeline.contains(&c));
+    let a = &e.accounts[c as usize];
+    assert_eq!(
+        (a.stage, a.stage_end, a.generation),
+        (account.stage, account.stage_end, account.generation),
+        "stage timing must not change"
+    );
+    assert_eq!(after.contacts, before.contacts + 1.0);
+    assert_eq!(
+        after.unwelcome,
+        before.unwelcome + 1.0,
+        "counts as unwelcome"
+    );
+}
+
+// 2. Annoyance ---------------------------------------------------------------------------------
+
+#[test]
+fn annoyance_decays_at_the_configured_half_life() {
+    let cfg = config(&["customers.annoyance_half_life_days=25"]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    let h = cfg.customers.annoyance_half_life_days as Day;
+    assert_eq!(h, 25);
+    let (c, v, d) = (3, 0, 30);
+    e.day = d;
+    prepare(&mut e, c, Stage::Dormant);
+    let rel = e.rel_mut(c, v);
+    rel.annoyance = 3.0;
+    rel.annoyance_day = d;
+    assert!((e.annoyance(c, v) - 3.0).abs() < 1e-6);
+    e.day = d + h;
+    assert!(
+        (e.annoyance(c, v) - 1.5).abs() < 1e-4,
+        "{}",
+        e.annoyance(c, v)
+    );
+    e.day = d + 2 * h;
+    assert!(
+        (e.annoyance(c, v) - 0.75).abs() < 1e-4,
+        "{}",
+        e.annoyance(c, v)
+    );
+    e.day = d + h / 5;
+    let expected = 3.0 * 0.5f32.powf(0.2);
+    assert!((e.annoyance(c, v) - expected).abs() < 1e-4);
+}
+
+#[test]
+fn annoyance_past_threshold_blocks_and_warns_peers() {
+    let cfg = config(&[]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    e.day = 80;
+    let (c, v) = (10, 0);
+    prepare(&mut e, c, Stage::SupplierSelection);
+    e.rel_mut(c, v).shortlisted = true;
+    e.rel_mut(c, v).owner = 0;
+    let peers = world.peers_of(c).to_vec();
+    assert!(!peers.is_empty());
+    let outsider = (0..world.customers.len() as CustomerId)
+        .find(|o| *o != c && !peers.contains(o))
+        .unwrap();
+    let trust_of = |e: &Engine, list: &[CustomerId]| -> Vec<f32> {
+        list.iter().map(|&p| e.trust(p, v)).collect()
+    };
+    let peer_trust = trust_of(&e, &peers);
+    let outsider_trust = e.trust(outsider, v);
+    let threshold = cfg.customers.block_threshold;
+
+    e.annoy(c, v, threshold - 0.5);
+    assert!(
+        !e.rel(c, v).is_blocked(e.day),
+        "below the threshold: no block"
+    );
+    assert_eq!(trust_of(&e, &peers), peer_trust);
+    assert_eq!(totals(&e).blocks, 0.0);
+
+    e.annoy(c, v, 1.0);
+    let rel = e.rel(c, v);
+    assert!(rel.is_blocked(e.day), "past the threshold: blocked");
+    assert_eq!(rel.blocked_until, e.day + cfg.customers.block_days);
+    assert!(
+        !rel.shortlisted && rel.owner == NONE,
+        "dropped from the shortlist"
+    );
+    assert_eq!(totals(&e).blocks, 1.0);
+    let loss = cfg.customers.peer_warning_trust_loss as f32;
+    assert!(loss > 0.0);
+    for (p, (&now, &was)) in peers
+        .iter()
+        .zip(trust_of(&e, &peers).iter().zip(&peer_trust))
+    {
+        assert!(
+            (now - (was - loss)).abs() < 1e-5,
+            "peer {p}: trust {was} -> {now}, expected a fall of {loss}"
+        );
+    }
+    assert_eq!(
+        e.trust(outsider, v),
+        outsider_trust,
+        "non-peers are not warned"
+    );
+}
+
+// 3. Fatigue -----------------------------------------------------------------------------------
+
+#[test]
+fn fatigue_from_recent_contacts_lowers_receptivity() {
+    let cfg = config(&[
+        "customers.attention_per_month=1000",
+        "customers.block_threshold=100000",
+    ]);
+    let default = crate::scenario::model::CustomerBehaviour::default();
+    assert_eq!(
+        cfg.customers.fatigue_per_contact,
+        default.fatigue_per_contact
+    );
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    e.day = 200;
+    let c = 12;
+    prepare(&mut e, c, Stage::SupplierSelection);
+    let (r, s) = home_rep(&e, 0, c);
+    let fresh = e.receptivity(c, 0);
+    assert!((fresh - cfg.customers.receptivity.supplier_selection).abs() < 1e-12);
+    let mut last = fresh;
+    for i in 0..7 {
+        e.contact(0, r, c, &s, false);
+        let now = e.receptivity(c, 0);
+        assert!(
+            now < last,
+            "contact {}: receptivity {now} not below {last}",
+            i + 1
+        );
+        last = now;
+    }
+    assert_eq!(e.accounts[c as usize].stage, Stage::SupplierSelection);
+    let ratio = last / fresh;
+    assert!(
+        (ratio - 0.55).abs() <= 0.02,
+        "7 recent contacts should cut receptivity by about 45% (HubSpot): ratio {ratio}"
+    );
+    // Fatigue is per vendor, and it fades.
+    assert!((e.receptivity(c, 1) - fresh).abs() < 1e-12);
+    e.day += cfg.customers.fatigue_half_life_days as Day;
+    let later = e.receptivity(c, 0);
+    assert!(later > last && later < fresh, "{last} < {later} < {fresh}");
+}
+
+// 4. Pull-in ----------------------------------------------------------------------------------
+
+#[test]
+fn discount_pull_in_closes_now_at_the_discounted_price() {
+    let cfg = config(&[
+        "customers.pull_in_acceptance=1",
+        "customers.budget_approval=1",
+        "customers.receptivity.validation=1",
+        "customers.attention_per_month=1000",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    // Day 60 of the third quarter: 4 days left, inside the last two weeks.
+    e.day = 2 * DAYS_PER_QUARTER + 60;
+    let c = 20;
+    prepare(&mut e, c, Stage::Validation);
+    let (r, s) = home_rep(&e, 0, c);
+    assert!(s.discount_max > 0.0, "variant 0 is the discounting preset");
+    {
+        let rel = e.rel_mut(c, 0);
+        rel.shortlisted = true;
+        rel.owner = r;
+    }
+    e.reps[0][r as usize].pipeline.push(c);
+    let quota = e.reps[0][r as usize].quota;
+    e.reps[0][r as usize].booked = 0.3 * quota;
+    let list = world.customers[c as usize].annual_value as f64;
+
+    e.contact(0, r, c, &s, true);
+
+    // The rep offers discount_max × the gap to quota (documented in `offer_pull_in`).
+    let discount = s.discount_max * 0.7;
+    assert!(discount > 0.0);
+    let booked = e.reps[0][r as usize].booked - 0.3 * quota;
+    assert!(
+        (booked - list * (1.0 - discount)).abs() < 1e-6 * list,
+        "booked {booked}, list {list}, expected discount {discount}"
+    );
+    assert!((e.rel(c, 0).offered_discount as f64 - discount).abs() < 1e-6);
+    assert_eq!(e.rel(c, 0).offered_quarter, quarter_of(e.day));
+    let record = e.recorder.clone().into_record(0, 0);
+    let q = &record.quarters[quarter_of(e.day) as usize];
+    assert_eq!(q.deals, 1.0, "the deal is booked today, in this quarter");
+    assert_eq!(q.pulled_in, 1.0);
+    assert_eq!(q.late_deals, 1.0);
+    assert!((q.list_value - list).abs() < 1e-9);
+    assert!((q.bookings - booked).abs() < 1e-9);
+    assert_eq!(record.total().deals, 1.0);
+    assert_eq!(record.weeks.deals[12], 1.0, "closed in week 13");
+    assert_eq!(e.accounts[c as usize].stage, Stage::CoolOff);
+    assert_eq!(e.accounts[c as usize].incumbent, 0);
+}
+
+// 5. Budget -----------------------------------------------------------------------------------
+
+/// Puts account `c` into the decision stage today with us shortlisted and fully trusted, and
+/// schedules its first decision attempt; steps (reps silenced, so no contact blocks us or pulls
+/// the deal in) until it leaves the decision stage or `limit` days pass, and returns the day it
+/// left, if it did.
+fn decide(e: &mut Engine, c: CustomerId, limit: Day) -> Option<Day> {
+    silence_reps(e);
+    prepare(e, c, Stage::Decision);
+    e.rel_mut(c, 0).shortlisted = true;
+    e.set_trust(c, 0, 1.0);
+    let generation = e.accounts[c as usize].generation;
+    e.schedule(e.day, c, generation, EventKind::DecisionAttempt);
+    let start = e.day;
+    while e.day <= start + limit {
+        let today = e.day;
+        e.step();
+        if e.accounts[c as usize].stage != Stage::Decision {
+            return Some(today);
+        }
+    }
+    None
+}
+
+#[test]
+fn customer_without_budget_never_buys_and_gives_up_after_patience() {
+    let sets = [
+        "customers.decision_patience_days=30",
+        "customers.budget_retry_days=5",
+    ];
+    let c = 25;
+    // Control: with budget the account concludes at its first attempt.
+    let cfg = config(&[&sets[..], &["customers.budget_approval=1"]].concat());
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    assert_eq!(decide(&mut e, c, 40), Some(0), "control: decides at once");
+
+    let cfg = config(&[&sets[..], &["customers.budget_approval=0"]].concat());
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    let left = decide(&mut e, c, 40).expect("gives up within patience + one retry");
+    let (patience, retry) = (
+        cfg.customers.decision_patience_days,
+        cfg.customers.budget_retry_days,
+    );
+    assert!(
+        (patience..=patience + retry).contains(&left),
+        "left the decision stage on day {left}, patience {patience}"
+    );
+    assert_eq!(e.accounts[c as usize].stage, Stage::Dormant, "no decision");
+    let t = totals(&e);
+    assert_eq!(t.deals, 0.0, "no budget, no deals");
+    assert!(t.no_decision >= 1.0);
+    assert!(
+        e.accounts
+            .iter()
+            .all(|a| a.stage != Stage::CoolOff && !a.adopted),
+        "nobody in the market bought without budget"
+    );
+}
+
+// 6. Attention --------------------------------------------------------------------------------
+
+#[test]
+fn attention_budget_is_shared_across_vendors() {
+    let cfg = config(&[
+        "customers.attention_per_month=2",
+        "customers.receptivity.supplier_selection=1",
+        "customers.shortlist_on_welcome=1",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    e.day = 42; // first day of month 2
+    let c = 30;
+    prepare(&mut e, c, Stage::SupplierSelection);
+    assert_eq!(e.receptivity(c, 0), 1.0);
+    let (r1, s1) = home_rep(&e, 1, c);
+    e.contact(1, r1, c, &s1, false);
+    assert_eq!(e.receptivity(c, 0), 1.0, "one unit of attention left");
+    e.day += 1;
+    e.contact(1, r1, c, &s1, false);
+    assert_eq!(e.receptivity(c, 0), 0.0, "attention used up by vendor 1");
+    assert_eq!(e.receptivity(c, 1), 0.0);
+
+    let (r0, s0) = home_rep(&e, 0, c);
+    let trust = e.trust(c, 0);
+    let before = totals(&e);
+    e.contact(0, r0, c, &s0, false);
+    let after = totals(&e);
+    assert_eq!(
+        after.unwelcome,
+        before.unwelcome + 1.0,
+        "our contact is unwelcome"
+    );
+    assert!(e.trust(c, 0) < trust, "an unwelcome contact costs trust");
+    assert!(!e.rel(c, 0).shortlisted);
+
+    e.day = 63; // next month
+    assert!(e.receptivity(c, 0) > 0.5, "attention returns next month");
+}
+
+// 7. Budget calendar --------------------------------------------------------------------------
+
+#[test]
+fn budget_approval_rises_at_the_accounts_own_fiscal_year_end() {
+    let cfg = config(&["customers.budget_approval=0.1"]);
+    let world = world_of(&cfg);
+    let e = engine(&cfg, &world);
+    let b = &cfg.customers;
+    let (base, month, week) = (
+        b.budget_approval,
+        b.budget_approval * b.budget_year_end_boost,
+        b.budget_approval * b.budget_year_end_boost * b.budget_last_week_boost,
+    );
+    assert!(base < month && month < week && week <= 1.0);
+    for c in 0..20 {
+        let offset = world.customers[c as usize].fiscal_offset;
+        // The day (in the second year) with `left` business days left in its fiscal year.
+        let day_with = |left: Day| -> Day {
+            let d = DAYS_PER_YEAR + (2 * DAYS_PER_YEAR - 1 - left - offset) % DAYS_PER_YEAR;
+            assert_eq!(days_left_in_fiscal_year(d, offset), left);
+            d
+        };
+        for (left, want) in [
+            (150, base),
+            (21, base),
+            (20, month),
+            (5, month),
+            (4, week),
+            (0, week),
+        ] {
+            let got = e.budget_approval(c, day_with(left));
+            assert!(
+                (got - want).abs() < 1e-12,
+                "account {c}, {left} days left in its fiscal year: {got}, expected {want}"
+            );
+        }
+    }
+    // It is the account's own calendar: two accounts with different offsets differ on one day.
+    let (a, z) = (0..world.customers.len() as CustomerId)
+        .flat_map(|a| (0..world.customers.len() as CustomerId).map(move |z| (a, z)))
+        .find(|&(a, z)| {
+            let (oa, oz) = (
+                world.customers[a as usize].fiscal_offset,
+                world.customers[z as usize].fiscal_offset,
+            );
+            days_left_in_fiscal_year(300, oa) < 5 && days_left_in_fiscal_year(300, oz) > 100
+        })
+        .expect("accounts with different fiscal calendars");
+    assert!(e.budget_approval(a, 300) > e.budget_approval(z, 300));
+}
+
+// 8. Scheduling -------------------------------------------------------------------------------
+
+#[test]
+fn shortened_stage_ends_once_at_the_new_time() {
+    let cfg = config(&[
+        "market.segments.enterprise.stage_cv=0",
+        "customers.receptivity.supplier_selection=1",
+        "customers.attention_per_month=1000",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    e.day = 10;
+    let c = (0..world.customers.len() as CustomerId)
+        .find(|&c| world.customers[c as usize].segment == Segment::Enterprise)
+        .unwrap();
+    prepare(&mut e, c, Stage::SupplierSelection);
+    let old_end = e.accounts[c as usize].stage_end;
+    let old_generation = e.accounts[c as usize].generation;
+    e.schedule(old_end, c, old_generation, EventKind::StageEnd);
+
+    let (r, s) = home_rep(&e, 0, c);
+    e.contact(0, r, c, &s, false);
+    let a = &e.accounts[c as usize];
+    let new_end = a.stage_end;
+    assert!(new_end < old_end, "a welcome contact shortens the stage");
+    assert_ne!(
+        a.generation, old_generation,
+        "the old StageEnd becomes stale"
+    );
+    let ends = |e: &Engine, day: Day| -> Vec<u32> {
+        e.agenda[day as usize]
+            .iter()
+            .filter(|ev| ev.customer == c && ev.kind == EventKind::StageEnd)
+            .map(|ev| ev.generation)
+            .collect()
+    };
+    assert_eq!(ends(&e, new_end), vec![a.generation], "new end scheduled");
+    assert_eq!(
+        ends(&e, old_end),
+        vec![old_generation],
+        "old end still on the agenda"
+    );
+
+    // No rep makes contacts from here on: only the account's own events move it.
+    silence_reps(&mut e);
+    let mut changes = Vec::new();
+    let mut stage = Stage::SupplierSelection;
+    while e.day <= old_end + 1 {
+        let today = e.day;
+        e.step();
+        let now = e.accounts[c as usize].stage;
+        if now != stage {
+            changes.push((today, stage, now));
+            stage = now;
+        }
+    }
+    assert_eq!(
+        changes,
+        vec![(new_end, Stage::SupplierSelection, Stage::Validation)],
+        "the stage ends once, at the new time (old end was day {old_end})"
+    );
+    // Validation's own end is scheduled (cv 0: exactly its share of the enterprise cycle).
+    let a = &e.accounts[c as usize];
+    let seg = &cfg.market.segments.enterprise;
+    let length = (seg.cycle_days * Stage::Validation.share_of_cycle()).round() as Day;
+    assert_eq!(a.stage_end, new_end + length);
+    assert_eq!(ends(&e, a.stage_end), vec![a.generation]);
+}
+
+// 9. Effort -----------------------------------------------------------------------------------
+
+#[test]
+fn aggressive_effort_ramps_gives_up_and_coasts() {
+    let s = Strategy::aggressive();
+    let q = DAYS_PER_QUARTER;
+    let effort = |day: Day, att: f64| Engine::effort(&s, day, att);
+
+    // Rises toward the quarter end with a gap, more with a bigger gap.
+    let mut last = 0.0;
+    for day in 0..q {
+        let now = effort(q + day, 0.5);
+        assert!(now >= last, "day {day}: effort {now} fell from {last}");
+        last = now;
+    }
+    assert!(effort(q - 1, 0.5) > effort(0, 0.5) + 0.1);
+    assert!(effort(q - 1, 0.4) > effort(q - 1, 0.9));
+    assert_eq!(effort(0, 0.5), s.effort_base);
+
+    // Far from quota late in the quarter: collapses below the base.
+    let late = q * 3 / 4;
+    let below = s.give_up_below * 0.5;
+    assert!(effort(late, below) < s.effort_base);
+    assert!(effort(late, below) < effort(late, s.give_up_below + 0.05));
+    assert!(
+        effort(10, below) >= s.effort_base,
+        "early in the quarter nobody gives up"
+    );
+
+    // After quota with sandbagging: drops below the base and below the effort just short of it.
+    assert!(effort(late, 1.2) < s.effort_base);
+    assert!(effort(late, 1.2) < effort(late, 0.99));
+    assert!(effort(5, 1.0) < s.effort_base);
+}
+
+#[test]
+fn aligned_effort_is_flat() {
+    let s = Strategy::aligned();
+    for day in (0..2 * DAYS_PER_QUARTER).step_by(3) {
+        for att in [0.0, 0.1, 0.5, 0.99, 1.0, 1.5, 3.0] {
+            assert_eq!(
+                Engine::effort(&s, day, att),
+                s.effort_base,
+                "day {day}, attainment {att}"
+            );
+        }
+    }
+}

@@ -299,10 +299,11 @@ fn key_in_message(msg: &str) -> Option<String> {
 fn describe_de_error(msg: &str) -> (String, String) {
     let msg = msg.trim();
     if let Some((problem, expected)) = msg.split_once(", expected ") {
-        let allowed = if problem.starts_with("unknown field") {
-            format!("one of {expected}")
-        } else {
-            expected.to_string()
+        let allowed = match expected {
+            "u32" | "u64" | "i64" => "a whole number (not negative)".to_string(),
+            "f64" => "a number".to_string(),
+            "a boolean" | "bool" => "true or false".to_string(),
+            other => other.to_string(),
         };
         return (problem.to_string(), allowed);
     }
