@@ -410,8 +410,7 @@ impl Engine<'_> {
         let r = self.rel_mut(c, v);
         r.expected_discount += learning * (target - r.expected_discount);
         if discount > 0.0 && word > 0.0 {
-            for i in 0..self.world.peers_per_customer as usize {
-                let p = self.world.peers_of(c)[i];
+            for p in self.world.peer_list(c) {
                 let r = self.rel_mut(p, v);
                 r.expected_discount += word * learning * (target - r.expected_discount).max(0.0);
             }
@@ -425,23 +424,14 @@ impl Engine<'_> {
         if m.imitation_rate <= 0.0 {
             return;
         }
-        let n = self.world.customers.len() as u32;
-        let k = if self.world.peers_per_customer == 0 {
-            n - 1
-        } else {
-            self.world.peers_per_customer
-        };
-        if k == 0 {
+        let peers = self.world.peer_list(c);
+        if peers.is_empty() {
             return;
         }
+        let k = peers.len();
         let rate_per_day = m.imitation_rate / k as f64 / DAYS_PER_YEAR as f64;
         let window = m.imitation_window_days as f64;
         let day = self.day;
-        let peers: Vec<CustomerId> = if self.world.peers_per_customer == 0 {
-            (0..n).filter(|&p| p != c).collect()
-        } else {
-            self.world.peers_of(c).to_vec()
-        };
         for p in peers {
             let wait = -(1.0 - self.draw(p, purpose::IMITATION)).ln() / rate_per_day;
             if wait < window {

@@ -443,11 +443,8 @@ impl Engine<'_> {
         if v == 0 {
             self.recorder.block(day);
         }
-        if self.world.peers_per_customer > 0 {
-            for i in 0..self.world.peers_per_customer as usize {
-                let p = self.world.peers_of(c)[i];
-                self.set_trust(p, v, self.trust(p, v) - warning);
-            }
+        for p in self.world.peer_list(c) {
+            self.set_trust(p, v, self.trust(p, v) - warning);
         }
     }
 }

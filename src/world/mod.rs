@@ -103,6 +103,18 @@ impl World {
         &self.peers[c as usize * k..(c as usize + 1) * k]
     }
 
+    /// The peers of an account as a list: its nearest peers, or every other account in a
+    /// complete network.
+    pub fn peer_list(&self, c: CustomerId) -> Vec<CustomerId> {
+        if self.peers_per_customer == 0 {
+            (0..self.customers.len() as CustomerId)
+                .filter(|&p| p != c)
+                .collect()
+        } else {
+            self.peers_of(c).to_vec()
+        }
+    }
+
     /// Bytes of memory held per account by the world (excluding the engine's state).
     pub fn bytes_per_customer(&self) -> usize {
         let n = self.customers.len().max(1);
