@@ -60,7 +60,8 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Market {
-    /// Number of customer accounts. Default 1500.
+    /// Number of customer accounts. Default 4000 (about 400 per rep of ours with the default
+    /// vendors).
     pub customers: u32,
     /// Peer network: each account's `peers` nearest neighbours in the 2D market (0 = a complete
     /// network, every account a peer of every other). Default 8.
@@ -361,7 +362,7 @@ pub struct SweepSpec {
 impl Default for Market {
     fn default() -> Self {
         Market {
-            customers: 1500,
+            customers: 4000,
             peers: 8,
             segment_mix: SegmentMix::default(),
             value_median_k: 40.0,
@@ -510,12 +511,17 @@ pub(crate) mod defaults {
             VendorSpec {
                 name: "us".into(),
                 strategy: None,
-                teams: vec![team("west", 6), team("east", 6)],
+                teams: vec![team("west", 5), team("east", 5)],
             },
             VendorSpec {
                 name: "rival".into(),
                 strategy: Some("aggressive".into()),
-                teams: vec![team("field", 8)],
+                teams: vec![team("field", 5)],
+            },
+            VendorSpec {
+                name: "challenger".into(),
+                strategy: Some("aligned".into()),
+                teams: vec![team("field", 4)],
             },
         ]
     }
