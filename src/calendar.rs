@@ -28,6 +28,13 @@ pub fn day_in_quarter(day: Day) -> u32 {
 }
 
 /// Week of quarter, 1–13.
+///
+/// ```
+/// use salesim::calendar::week_of_quarter;
+/// assert_eq!(week_of_quarter(0), 1); // first day of the first quarter
+/// assert_eq!(week_of_quarter(64), 13); // the quarter's last day
+/// assert_eq!(week_of_quarter(65), 1); // next quarter
+/// ```
 pub fn week_of_quarter(day: Day) -> u32 {
     day_in_quarter(day) / DAYS_PER_WEEK + 1
 }

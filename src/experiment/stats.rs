@@ -28,6 +28,12 @@ pub fn t_975(df: usize) -> f64 {
 }
 
 /// Summarises the finite values of a sample.
+///
+/// ```
+/// let s = salesim::experiment::stats::summarize(&[1.0, 2.0, 3.0, f64::NAN]);
+/// assert_eq!((s.mean, s.n), (2.0, 3));
+/// assert!(s.ci_low < 2.0 && s.ci_high > 2.0);
+/// ```
 pub fn summarize(values: &[f64]) -> Summary {
     let xs: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let n = xs.len();
