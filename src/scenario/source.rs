@@ -86,7 +86,7 @@ impl ScenarioSource {
         if overrides.is_empty() {
             return Ok(self.scenario.clone());
         }
-        let mut tree = toml::Value::try_from(&self.scenario).map_err(|e| {
+        let reencode = |e: &dyn std::fmt::Display| {
             InputError::at(
                 &self.file,
                 None,
@@ -94,21 +94,14 @@ impl ScenarioSource {
                 &format!("cannot be re-encoded ({e})"),
                 "",
             )
-        })?;
+        };
+        let mut tree = toml::Value::try_from(&self.scenario).map_err(|e| reencode(&e))?;
         for o in overrides {
             set_path(&mut tree, &o.path, o.value.clone()).map_err(|(problem, allowed)| {
                 InputError::at(&o.origin, None, Some(&o.path), &problem, &allowed)
             })?;
         }
-        let text = toml::to_string(&tree).map_err(|e| {
-            InputError::at(
-                &self.file,
-                None,
-                None,
-                &format!("cannot be re-encoded ({e})"),
-                "",
-            )
-        })?;
+        let text = toml::to_string(&tree).map_err(|e| reencode(&e))?;
         toml::from_str(&text).map_err(|e| {
             let origin = overrides
                 .iter()
