@@ -118,14 +118,8 @@ impl<'a> Engine<'a> {
         let n_vendors = world.vendors.len();
         let horizon = cfg.horizon_days();
         let b = &cfg.customers;
-        let relations = world
-            .customers
-            .iter()
-            .flat_map(|c| {
-                (0..n_vendors)
-                    .map(move |v| Relation::new(b.initial_trust as f32, c.incumbent as usize == v))
-            })
-            .collect();
+        let relations =
+            vec![Relation::new(b.initial_trust as f32); world.customers.len() * n_vendors];
         let reps = world
             .vendors
             .iter()
@@ -148,7 +142,7 @@ impl<'a> Engine<'a> {
             customer_seed: crate::rng::mix(run_seed ^ Stream::Customers as u64),
             rng: stream(run_seed, Stream::Behaviour),
             decay: state::DecayTables::new(b, horizon),
-            recorder: Recorder::new(cfg.horizon_quarters, world.vendors[0].reps.len()),
+            recorder: Recorder::new(cfg.horizon_quarters),
             all_contacts: 0,
         };
         for c in 0..world.customers.len() as CustomerId {

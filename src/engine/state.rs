@@ -159,7 +159,7 @@ pub struct Relation {
 
 impl Relation {
     /// A fresh relation.
-    pub fn new(trust: f32, _incumbent: bool) -> Relation {
+    pub fn new(trust: f32) -> Relation {
         Relation {
             trust,
             trust_day: 0,

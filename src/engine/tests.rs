@@ -44,7 +44,7 @@ fn prepare(e: &mut Engine, c: CustomerId, stage: Stage) {
     let day = e.day;
     let init = e.cfg.customers.initial_trust as f32;
     for v in 0..e.world.vendors.len() {
-        let mut rel = Relation::new(init, false);
+        let mut rel = Relation::new(init);
         rel.trust_day = day;
         *e.rel_mut(c, v) = rel;
     }

@@ -264,7 +264,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder for `quarters` quarters.
-    pub fn new(quarters: u32, _reps: usize) -> Recorder {
+    pub fn new(quarters: u32) -> Recorder {
         Recorder {
             quarters: vec![Tally::default(); quarters as usize],
             weeks: WeekTally::default(),

@@ -25,6 +25,28 @@ pub const FILES: [&str; 6] = [
     "manifest.json",
 ];
 
+/// Columns of `weeks.csv` after `point` and any `param_*` columns.
+pub const WEEK_COLUMNS: [&str; 5] = [
+    "variant",
+    "week_of_quarter",
+    "deals",
+    "bookings",
+    "mean_discount",
+];
+/// Columns of `summary.csv` after `point` and any `param_*` columns.
+pub const SUMMARY_COLUMNS: [&str; 7] =
+    ["variant", "metric", "mean", "sd", "ci_low", "ci_high", "n"];
+/// Columns of `comparison.csv` after `point` and any `param_*` columns.
+pub const COMPARISON_COLUMNS: [&str; 7] = [
+    "variant",
+    "reference",
+    "metric",
+    "mean_diff",
+    "ci_low",
+    "ci_high",
+    "share_better",
+];
+
 /// A file written under a temporary name and renamed into place on [`AtomicFile::commit`].
 pub struct AtomicFile {
     path: PathBuf,
@@ -35,10 +57,7 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Creates `<path>.partial`.
     pub fn create(path: &Path) -> Result<AtomicFile, SalesimError> {
-        let partial = path.with_file_name(format!(
-            "{}.partial",
-            path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
-        ));
+        let partial = partial_path(path);
         let file = File::create(&partial)
             .map_err(|e| SalesimError::io(format!("creating {}", partial.display()), e))?;
         Ok(AtomicFile {
@@ -71,12 +90,34 @@ impl Write for AtomicFile {
     }
 }
 
+/// Writes bytes to `<path>.partial`, syncs it and renames it to `path`; on failure the partial
+/// file is removed. The one implementation of whole-file atomic writes (CSV streams use
+/// [`AtomicFile`]).
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let partial = partial_path(path);
+    let result = (|| {
+        let mut file = File::create(&partial)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
 /// Writes bytes to a path atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SalesimError> {
-    let mut f = AtomicFile::create(path)?;
-    f.write_all(bytes)
-        .map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))?;
-    f.commit()
+    write_file_atomically(path, bytes)
+        .map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))
+}
+
+/// `<path>.partial`, where a file is written before it is renamed into place.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".partial");
+    PathBuf::from(name)
 }
 
 /// Formats a number for CSV: shortest round-trip decimal, `NaN` for missing.
@@ -166,36 +207,13 @@ impl CsvOutputs {
             .write_record(keys(&["quarter"], &QUARTER_METRICS))
             .map_err(|e| csv_err("quarters.csv", e))?;
         out.weeks
-            .write_record(with_params(
-                &["point"],
-                &[
-                    "variant",
-                    "week_of_quarter",
-                    "deals",
-                    "bookings",
-                    "mean_discount",
-                ],
-            ))
+            .write_record(with_params(&["point"], &WEEK_COLUMNS))
             .map_err(|e| csv_err("weeks.csv", e))?;
         out.summary
-            .write_record(with_params(
-                &["point"],
-                &["variant", "metric", "mean", "sd", "ci_low", "ci_high", "n"],
-            ))
+            .write_record(with_params(&["point"], &SUMMARY_COLUMNS))
             .map_err(|e| csv_err("summary.csv", e))?;
         out.comparison
-            .write_record(with_params(
-                &["point"],
-                &[
-                    "variant",
-                    "reference",
-                    "metric",
-                    "mean_diff",
-                    "ci_low",
-                    "ci_high",
-                    "share_better",
-                ],
-            ))
+            .write_record(with_params(&["point"], &COMPARISON_COLUMNS))
             .map_err(|e| csv_err("comparison.csv", e))?;
         Ok(out)
     }

@@ -530,7 +530,7 @@ fn forest_rows(view: &RunView, names: &[&str]) -> Vec<ForestRow> {
 
 fn forest_label(name: &str) -> String {
     let info = metric(name);
-    let better = if info.higher_is_better {
+    let better = if info.higher_is_better() {
         "higher"
     } else {
         "lower"

@@ -236,7 +236,7 @@ fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &Compariso
         ),
     };
     let verdict = if clear {
-        let better = (c.mean_diff > 0.0) == info.higher_is_better;
+        let better = (c.mean_diff > 0.0) == info.higher_is_better();
         format!(
             "<span class=\"clear\">clearly {}</span>",
             if better { "better" } else { "worse" }

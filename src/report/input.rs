@@ -303,14 +303,7 @@ pub(crate) struct WeekRow {
 }
 
 fn read_weeks(table: &Table) -> Result<Vec<WeekRow>, ReportError> {
-    let c = table.cols(&[
-        "point",
-        "variant",
-        "week_of_quarter",
-        "deals",
-        "bookings",
-        "mean_discount",
-    ])?;
+    let c = table.cols(&with_point(&crate::output::WEEK_COLUMNS))?;
     (0..table.len())
         .map(|r| {
             table.f64(r, c[4])?; // bookings: validated, not charted
@@ -338,9 +331,7 @@ pub(crate) struct SummaryRow {
 }
 
 fn read_summary(table: &Table) -> Result<Vec<SummaryRow>, ReportError> {
-    let c = table.cols(&[
-        "point", "variant", "metric", "mean", "sd", "ci_low", "ci_high", "n",
-    ])?;
+    let c = table.cols(&with_point(&crate::output::SUMMARY_COLUMNS))?;
     (0..table.len())
         .map(|r| {
             table.f64(r, c[4])?;
@@ -370,16 +361,7 @@ pub(crate) struct ComparisonRow {
 }
 
 fn read_comparison(table: &Table) -> Result<Vec<ComparisonRow>, ReportError> {
-    let c = table.cols(&[
-        "point",
-        "variant",
-        "reference",
-        "metric",
-        "mean_diff",
-        "ci_low",
-        "ci_high",
-        "share_better",
-    ])?;
+    let c = table.cols(&with_point(&crate::output::COMPARISON_COLUMNS))?;
     (0..table.len())
         .map(|r| {
             table.text(r, c[2])?; // reference: the manifest names it
@@ -493,4 +475,11 @@ impl OutputFolder {
             .iter()
             .find(|c| c.point == point && c.variant == variant && c.metric == metric)
     }
+}
+
+/// `point` followed by a file's contract columns.
+fn with_point<'a>(columns: &[&'a str]) -> Vec<&'a str> {
+    std::iter::once("point")
+        .chain(columns.iter().copied())
+        .collect()
 }

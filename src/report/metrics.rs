@@ -20,47 +20,31 @@ pub(crate) struct MetricInfo {
     pub name: &'static str,
     pub label: &'static str,
     pub unit: Unit,
-    pub higher_is_better: bool,
 }
 
-const fn info(
-    name: &'static str,
-    label: &'static str,
-    unit: Unit,
-    higher_is_better: bool,
-) -> MetricInfo {
-    MetricInfo {
-        name,
-        label,
-        unit,
-        higher_is_better,
-    }
+const fn info(name: &'static str, label: &'static str, unit: Unit) -> MetricInfo {
+    MetricInfo { name, label, unit }
 }
 
 /// Every metric of the output contract, in contract order.
 pub(crate) const METRICS: [MetricInfo; 17] = [
-    info("bookings", "Bookings (net)", Unit::Money, true),
-    info("list_value", "List value", Unit::Money, true),
-    info("discount_cost", "Discount cost", Unit::Money, false),
-    info("deals", "Deals won", Unit::Count, true),
-    info("win_rate", "Win rate", Unit::Share, true),
-    info("no_decision_rate", "No-decision rate", Unit::Share, false),
-    info(
-        "lost_to_competitor",
-        "Lost to competitor",
-        Unit::Share,
-        false,
-    ),
-    info("contacts", "Contacts", Unit::Count, true),
-    info("unwelcome_share", "Unwelcome contacts", Unit::Share, false),
-    info("blocks", "Accounts that blocked us", Unit::Count, false),
-    info("conflicts", "Rep conflicts", Unit::Count, false),
-    info("poached_deals", "Poached deals", Unit::Count, true),
-    info("quota_attainment", "Quota attainment", Unit::Ratio, true),
-    info("reps_at_quota_share", "Reps at quota", Unit::Share, true),
-    info("mean_trust", "Customer trust", Unit::Share, true),
-    info("hockey_stick", "Deals in weeks 12-13", Unit::Share, false),
-    info("yoy_growth", "Year-over-year growth", Unit::Share, true),
+    info("bookings", "Bookings (net)", Unit::Money),
+    info("list_value", "List value", Unit::Money),
+    info("discount_cost", "Discount cost", Unit::Money),
+    info("deals", "Deals won", Unit::Count),
+    info("win_rate", "Win rate", Unit::Share),
+    info("no_decision_rate", "No-decision rate", Unit::Share),
+    info("lost_to_competitor", "Lost to competitor", Unit::Share),
+    info("contacts", "Contacts", Unit::Count),
+    info("unwelcome_share", "Unwelcome contacts", Unit::Share),
+    info("blocks", "Accounts that blocked us", Unit::Count),
+    info("conflicts", "Rep conflicts", Unit::Count),
+    info("poached_deals", "Poached deals", Unit::Count),
+    info("quota_attainment", "Quota attainment", Unit::Ratio),
+    info("reps_at_quota_share", "Reps at quota", Unit::Share),
+    info("mean_trust", "Customer trust", Unit::Share),
+    info("hockey_stick", "Deals in weeks 12-13", Unit::Share),
+    info("yoy_growth", "Year-over-year growth", Unit::Share),
 ];
 
 /// Looks a metric up by name; unknown metrics get a neutral description.
@@ -69,10 +53,15 @@ pub(crate) fn metric(name: &str) -> MetricInfo {
         .iter()
         .find(|m| m.name == name)
         .copied()
-        .unwrap_or(info("unknown", "unknown metric", Unit::Ratio, true))
+        .unwrap_or(info("unknown", "unknown metric", Unit::Ratio))
 }
 
 impl MetricInfo {
+    /// Whether more is better, as the simulator defines it ([`crate::metrics::higher_is_better`]).
+    pub fn higher_is_better(&self) -> bool {
+        crate::metrics::higher_is_better(self.name)
+    }
+
     /// Axis label with unit, e.g. "Bookings (net) ($k)".
     pub fn axis_label(&self) -> String {
         let unit = match self.unit {

@@ -71,15 +71,8 @@ fn render_all(
 
 /// Writes `bytes` to `path` atomically: `path.tmp` in the same folder, then rename.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    result.map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        ReportError::Write {
-            path: path.to_path_buf(),
-            source,
-        }
+    crate::output::write_file_atomically(path, bytes).map_err(|source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
     })
 }

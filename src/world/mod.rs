@@ -6,7 +6,7 @@
 //! world (common random numbers).
 
 use crate::calendar::DAYS_PER_YEAR;
-use crate::rng::{stream, Rng, Stream};
+use crate::rng::{stream, Stream};
 use crate::scenario::Config;
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal};
@@ -175,7 +175,7 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
     let vendors = config
         .vendors
         .iter()
-        .map(|v| sales_force(config, v, &customers, annual_need_rate, n_vendors, &mut rng))
+        .map(|v| sales_force(config, v, &customers, annual_need_rate, n_vendors))
         .collect();
     World {
         customers,
@@ -203,7 +203,6 @@ fn sales_force(
     customers: &[Customer],
     annual_need_rate: f64,
     n_vendors: usize,
-    _rng: &mut Rng,
 ) -> SalesForce {
     let total_weight: f64 = vendor.teams.iter().map(|t| t.region_weight).sum();
     let mut teams = Vec::new();
