@@ -29,6 +29,23 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
         }
         Some(Command::Init { name }) => init(&name),
         Some(Command::Report { dir }) => report(&dir),
+        Some(Command::CheckModel {
+            replications,
+            threads,
+            only,
+            set,
+        }) => {
+            let args = RunArgs {
+                replications,
+                set,
+                ..RunArgs::default()
+            };
+            check_model(
+                &overrides(&args)?,
+                threads.map(usize::from),
+                only.as_deref(),
+            )
+        }
     }
 }
 
@@ -281,6 +298,33 @@ fn init(name: &str) -> Result<(), SalesimError> {
         path.display()
     );
     Ok(())
+}
+
+/// Runs the validation suite and prints its table; fails if any check fails.
+fn check_model(
+    overrides: &[Override],
+    threads: Option<usize>,
+    only: Option<&str>,
+) -> Result<(), SalesimError> {
+    if let Some(name) = only {
+        if !crate::validation::checks().iter().any(|c| c.name == name) {
+            let names: Vec<&str> = crate::validation::checks().iter().map(|c| c.name).collect();
+            return Err(InputError::at(
+                &format!("--only {name}"),
+                None,
+                None,
+                "is not a check",
+                &names.join(", "),
+            )
+            .into());
+        }
+    }
+    let rows = crate::validation::run_suite(overrides, threads, only)?;
+    print!("{}", crate::validation::render(&rows));
+    match rows.iter().filter(|r| !r.verdict.pass).count() {
+        0 => Ok(()),
+        failed => Err(SalesimError::ModelCheck(failed)),
+    }
 }
 
 /// Rebuilds charts and report from a finished output folder.

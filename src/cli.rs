@@ -74,6 +74,23 @@ pub enum Command {
         /// Scenario name (letters, digits, '-', '_'); the file is NAME.toml.
         name: String,
     },
+    /// Check the model against published field facts (see VALIDATION.md): runs every scenario of
+    /// scenarios/validation/ and prints fact, source, expected band, measured value with 95% CI
+    /// and pass/fail. Exits 1 if any check fails.
+    CheckModel {
+        /// Replications per check (default: each validation scenario's own count).
+        #[arg(long, value_name = "N")]
+        replications: Option<u32>,
+        /// Worker threads (default: all cores).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
+        /// Run only the check with this name (e.g. bass, hockey-stick).
+        #[arg(long, value_name = "NAME")]
+        only: Option<String>,
+        /// Override a value in every validation scenario (see `run --set`). Repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
     /// Rebuild the charts and report.html of a finished output folder from its CSVs.
     Report {
         /// The output folder.

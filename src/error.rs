@@ -81,6 +81,9 @@ pub enum SalesimError {
     /// Building charts or the report failed.
     #[error("report: {0}")]
     Report(String),
+    /// `check-model` found checks outside their bands.
+    #[error("{0} model check(s) failed")]
+    ModelCheck(usize),
     /// The run was interrupted.
     #[error("interrupted")]
     Interrupted,

@@ -16,4 +16,5 @@ pub mod output;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod validation;
 pub mod world;

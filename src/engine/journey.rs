@@ -380,9 +380,15 @@ impl Engine<'_> {
         self.reps[v][rep as usize].booked += net;
         if v == 0 {
             let poached = self.world.vendors[0].home_rep[c as usize] != rep;
+            let fiscal_left = days_left_in_fiscal_year(day, customer.fiscal_offset);
             self.recorder.deal(day, list, net, poached, pulled_in);
+            self.recorder.fiscal_timing(fiscal_left);
         }
         self.learn_discount(c, v, discount);
+        let a = &mut self.accounts[c as usize];
+        if !a.adopted {
+            self.recorder.adoption(day);
+        }
         let a = &mut self.accounts[c as usize];
         a.incumbent = v as u8;
         a.adopted = true;

@@ -115,7 +115,12 @@ impl Engine<'_> {
     /// Whom to contact next: a defended account, a quarter-end pull-in, a poached account, or the
     /// best of a few accounts of the own territory (by value when stage-blind, by what listening
     /// has revealed about receptivity otherwise). `None` when a listening rep finds no one ready.
-    fn pick_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<(CustomerId, bool)> {
+    pub(crate) fn pick_target(
+        &mut self,
+        v: usize,
+        r: RepId,
+        s: &Strategy,
+    ) -> Option<(CustomerId, bool)> {
         let day = self.day;
         if let Some(c) = self.reps[v][r as usize].defend.pop() {
             if self.not_too_soon(c, v, s) {
@@ -139,6 +144,8 @@ impl Engine<'_> {
                         && !rel.is_blocked(day)
                 });
             if let Some(c) = late {
+                // One pull-in call per account and quarter, whether or not it gets through.
+                self.rel_mut(c, v).offered_quarter = quarter;
                 return Some((c, true));
             }
         }
@@ -209,15 +216,15 @@ impl Engine<'_> {
     /// The best of a few sampled accounts of the rep's own territory. A stage-blind rep takes the
     /// more valuable of two; a listening rep samples more and ranks by the receptivity it has
     /// learned (known for each account with chance `listening`, else guessed at
-    /// [`UNKNOWN_RECEPTIVITY`]) times √value, and skips the slot when the best is below
-    /// `min_receptivity`.
+    /// [`UNKNOWN_RECEPTIVITY`]) times √value, passing over accounts it believes less receptive
+    /// than `min_receptivity`; the slot goes unused when no sampled account qualifies.
     fn territory_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<(CustomerId, bool)> {
         let territory = &self.world.vendors[v].reps[r as usize].territory;
         if territory.is_empty() {
             return None;
         }
         let samples = 2 + (6.0 * s.listening).round() as usize;
-        let mut best: Option<(f64, CustomerId, f64)> = None;
+        let mut best: Option<(f64, CustomerId)> = None;
         for _ in 0..samples {
             let c = territory[self.rng.random_range(0..territory.len())];
             let too_soon = self
@@ -228,23 +235,25 @@ impl Engine<'_> {
                 continue;
             }
             let value = self.world.customers[c as usize].annual_value as f64;
-            let (score, receptive) = if s.listening > 0.0 {
+            let score = if s.listening > 0.0 {
                 let known = self.rng.random::<f64>() < s.listening;
                 let p = if known {
                     self.receptivity(c, v)
                 } else {
                     UNKNOWN_RECEPTIVITY
                 };
-                (p * value.sqrt(), p)
+                if p < s.min_receptivity {
+                    continue;
+                }
+                p * value.sqrt()
             } else {
-                (value, 1.0)
+                value
             };
             if best.is_none_or(|b| score > b.0) {
-                best = Some((score, c, receptive));
+                best = Some((score, c));
             }
         }
-        let (_, c, receptive) = best?;
-        (receptive >= s.min_receptivity).then_some((c, false))
+        best.map(|(_, c)| (c, false))
     }
 
     /// Chance that a contact from vendor `v` is welcome now: stage receptivity, cut by fatigue
@@ -261,8 +270,15 @@ impl Engine<'_> {
         {
             return 0.0;
         }
-        let r = &b.receptivity;
-        let base = match a.stage {
+        let base = self.stage_receptivity(c);
+        let recent = rel.fatigue * self.decay.fatigue(self.day - rel.fatigue_day.min(self.day));
+        base / (1.0 + b.fatigue_per_contact * recent as f64)
+    }
+
+    /// Receptivity of the account's current buying stage, before fatigue and attention.
+    pub fn stage_receptivity(&self, c: CustomerId) -> f64 {
+        let r = &self.cfg.customers.receptivity;
+        match self.accounts[c as usize].stage {
             Stage::Dormant => r.dormant,
             Stage::ProblemIdentification => r.problem_identification,
             Stage::Exploration => r.exploration,
@@ -270,9 +286,7 @@ impl Engine<'_> {
             Stage::Validation => r.validation,
             Stage::Decision => r.decision,
             Stage::CoolOff => r.cool_off,
-        };
-        let recent = rel.fatigue * self.decay.fatigue(self.day - rel.fatigue_day.min(self.day));
-        base / (1.0 + b.fatigue_per_contact * recent as f64)
+        }
     }
 
     /// One contact from rep `r` of vendor `v` to account `c`.
@@ -303,12 +317,19 @@ impl Engine<'_> {
                 .days_since_contact(day)
                 .is_some_and(|d| d <= conflict_window);
         let blocked = rel.is_blocked(day);
-        let welcome = !blocked && self.take_attention(c) && {
-            let p = self.receptivity(c, v);
-            self.rng.random::<f64>() < p
-        };
+        // Receptivity is zero once the month's attention is used up; a welcome contact (a
+        // conversation) uses one unit of it, an ignored one does not.
+        let p = self.receptivity(c, v);
+        let welcome = !blocked && self.rng.random::<f64>() < p;
+        if welcome {
+            self.use_attention(c);
+        }
         let rel = self.rel(c, v);
         let recent = rel.fatigue * self.decay.fatigue(day - rel.fatigue_day.min(day));
+        if v == 0 && !blocked {
+            let base = self.stage_receptivity(c);
+            self.recorder.response(recent as f64, welcome, base);
+        }
         let rel = self.rel_mut(c, v);
         rel.last_contact = day;
         rel.last_rep = r;
@@ -349,20 +370,15 @@ impl Engine<'_> {
         })
     }
 
-    /// Uses one unit of the account's monthly attention; false when none is left.
-    fn take_attention(&mut self, c: CustomerId) -> bool {
+    /// A conversation uses one unit of the account's monthly attention.
+    fn use_attention(&mut self, c: CustomerId) {
         let month = month_of(self.day);
-        let limit = self.cfg.customers.attention_per_month;
         let a = &mut self.accounts[c as usize];
         if a.attention_month != month {
             a.attention_month = month;
             a.attention_used = 0;
         }
-        if a.attention_used >= limit {
-            return false;
-        }
         a.attention_used += 1;
-        true
     }
 
     /// A welcome contact: trust, shortlist and ownership, a faster stage, a pull-in offer, or
@@ -406,9 +422,7 @@ impl Engine<'_> {
         let acceptance = self.cfg.customers.pull_in_acceptance;
         let gap = (1.0 - self.reps[v][r as usize].attainment()).clamp(0.0, 1.0);
         let discount = s.discount_max * gap.max(0.2);
-        let quarter = quarter_of(self.day);
         let rel = self.rel_mut(c, v);
-        rel.offered_quarter = quarter;
         rel.offered_discount = rel.offered_discount.max(discount as f32);
         self.learn_discount(c, v, discount);
         let accept = self.rng.random::<f64>() < (acceptance * discount / 0.1).min(1.0);

@@ -339,6 +339,15 @@ fn discount_pull_in_closes_now_at_the_discounted_price() {
     e.reps[0][r as usize].booked = 0.3 * quota;
     let list = world.customers[c as usize].annual_value as f64;
 
+    // The rep's next target is this late-stage deal, as a pull-in; picking it uses up the
+    // account's one pull-in call of the quarter, so the rep does not call it again.
+    assert_eq!(e.pick_target(0, r, &s), Some((c, true)));
+    assert_eq!(e.rel(c, 0).offered_quarter, quarter_of(e.day));
+    assert_ne!(
+        e.pick_target(0, r, &s),
+        Some((c, true)),
+        "one pull-in call per quarter"
+    );
     e.contact(0, r, c, &s, true);
 
     // The rep offers discount_max × the gap to quota (documented in `offer_pull_in`).

@@ -140,6 +140,8 @@ pub struct RunResult {
 pub struct PointResult {
     /// The point.
     pub point: u32,
+    /// The point's configuration.
+    pub config: Config,
     /// Every run of the point.
     pub runs: Vec<RunResult>,
 }
@@ -246,6 +248,7 @@ pub fn run_point(point: &Point, on_run: &(dyn Fn() + Sync)) -> PointResult {
         .collect();
     PointResult {
         point: point.index,
+        config: cfg.clone(),
         runs,
     }
 }

@@ -214,6 +214,48 @@ impl AddAssign for EffortCurve {
     }
 }
 
+/// Our contacts' response by how many recent contacts from us the account had (fatigue): bins
+/// 0, 1, …, 14 and 15+ of the decayed count before the contact. `expected` sums the stage's
+/// base receptivity, so welcome ÷ expected isolates fatigue and attention from the stage mix.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ResponseCurve {
+    /// Contacts (not to accounts blocking us).
+    pub contacts: [f64; 16],
+    /// Of which welcome.
+    pub welcome: [f64; 16],
+    /// Sum of the stage receptivity of those contacts.
+    pub expected: [f64; 16],
+}
+
+impl AddAssign for ResponseCurve {
+    fn add_assign(&mut self, o: ResponseCurve) {
+        for b in 0..16 {
+            self.contacts[b] += o.contacts[b];
+            self.welcome[b] += o.welcome[b];
+            self.expected[b] += o.expected[b];
+        }
+    }
+}
+
+/// When our deals fall in the customer's own fiscal year.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FiscalTiming {
+    /// Our deals.
+    pub deals: f64,
+    /// Of which in the last month (21 business days) of the customer's fiscal year.
+    pub last_month: f64,
+    /// Of which in its last week.
+    pub last_week: f64,
+}
+
+impl AddAssign for FiscalTiming {
+    fn add_assign(&mut self, o: FiscalTiming) {
+        self.deals += o.deals;
+        self.last_month += o.last_month;
+        self.last_week += o.last_week;
+    }
+}
+
 /// Everything one run records.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunRecord {
@@ -223,6 +265,12 @@ pub struct RunRecord {
     pub weeks: WeekTally,
     /// Effort versus attainment.
     pub effort: EffortCurve,
+    /// Response versus recent contacts.
+    pub response: ResponseCurve,
+    /// Our deals against the customers' fiscal calendars.
+    pub fiscal: FiscalTiming,
+    /// First purchases (from any vendor) per quarter: Bass adoption.
+    pub adoptions: Vec<f64>,
     /// Accounts × days simulated (throughput).
     pub customer_days: u64,
     /// Contacts by all vendors (throughput).
@@ -260,6 +308,9 @@ pub struct Recorder {
     quarters: Vec<Tally>,
     weeks: WeekTally,
     effort: EffortCurve,
+    response: ResponseCurve,
+    fiscal: FiscalTiming,
+    adoptions: Vec<f64>,
 }
 
 impl Recorder {
@@ -269,6 +320,9 @@ impl Recorder {
             quarters: vec![Tally::default(); quarters as usize],
             weeks: WeekTally::default(),
             effort: EffortCurve::default(),
+            response: ResponseCurve::default(),
+            fiscal: FiscalTiming::default(),
+            adoptions: vec![0.0; quarters as usize],
         }
     }
 
@@ -323,6 +377,32 @@ impl Recorder {
         self.weeks.discount_sum[w] += 1.0 - net / list;
     }
 
+    /// The response to one of our contacts: recent contacts before it, welcome or not, and the
+    /// stage's base receptivity.
+    pub fn response(&mut self, recent: f64, welcome: bool, stage_receptivity: f64) {
+        let bin = (recent.max(0.0).round() as usize).min(15);
+        self.response.contacts[bin] += 1.0;
+        self.response.welcome[bin] += welcome as u8 as f64;
+        self.response.expected[bin] += stage_receptivity;
+    }
+
+    /// Where in the customer's own fiscal year one of our deals fell.
+    pub fn fiscal_timing(&mut self, days_left_in_fiscal_year: Day) {
+        self.fiscal.deals += 1.0;
+        if days_left_in_fiscal_year < crate::calendar::DAYS_PER_MONTH {
+            self.fiscal.last_month += 1.0;
+        }
+        if days_left_in_fiscal_year < crate::calendar::DAYS_PER_WEEK {
+            self.fiscal.last_week += 1.0;
+        }
+    }
+
+    /// An account bought for the first time (from any vendor).
+    pub fn adoption(&mut self, day: Day) {
+        let q = (quarter_of(day) as usize).min(self.adoptions.len() - 1);
+        self.adoptions[q] += 1.0;
+    }
+
     /// A rep's effort today (recorded in the last third of the quarter).
     pub fn effort(&mut self, day: Day, attainment: f64, effort: f64) {
         if crate::calendar::day_in_quarter(day) * 3 >= crate::calendar::DAYS_PER_QUARTER * 2 {
@@ -350,6 +430,9 @@ impl Recorder {
             quarters: self.quarters,
             weeks: self.weeks,
             effort: self.effort,
+            response: self.response,
+            fiscal: self.fiscal,
+            adoptions: self.adoptions,
             customer_days,
             all_contacts,
         }
@@ -395,6 +478,9 @@ mod tests {
             quarters: vec![q(10.0); 8],
             weeks: WeekTally::default(),
             effort: EffortCurve::default(),
+            response: ResponseCurve::default(),
+            fiscal: FiscalTiming::default(),
+            adoptions: Vec::new(),
             customer_days: 0,
             all_contacts: 0,
         };

@@ -4,6 +4,7 @@
 //! [`validate`] → [`Config`]. Nothing downstream sees an unchecked value.
 
 pub mod model;
+pub mod reference;
 pub mod source;
 pub mod template;
 

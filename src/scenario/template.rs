@@ -32,7 +32,7 @@ mid_market = 0.5
 enterprise = 0.2
 
 [customers]
-attention_per_month = 4      # contacts an account takes per month from all vendors
+attention_per_month = 3      # contacts an account takes per month from all vendors
 annoyance_half_life_days = 40
 block_threshold = 6.0        # annoyance at which an account blocks a vendor ("pest control")
 block_days = 130             # how long a block lasts

@@ -1,0 +1,238 @@
+//! The scenario reference in `docs/SCENARIOS.md` is generated from the code and must match it.
+//!
+//! After changing a scenario key, a default, a doc comment, a range or a strategy preset, rewrite
+//! the generated block with `SALESIM_BLESS=1 cargo test --release --test reference`.
+
+use salesim::scenario::reference::{doc_comments, markdown, KEY_NOTES};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+const BEGIN: &str = "<!-- BEGIN GENERATED REFERENCE -->\n";
+const END: &str = "<!-- END GENERATED REFERENCE -->";
+
+fn docs_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/SCENARIOS.md")
+}
+
+/// The generated reference, computed once for all tests.
+fn reference() -> &'static str {
+    static MD: OnceLock<String> = OnceLock::new();
+    MD.get_or_init(markdown)
+}
+
+/// Splits the docs into (before and BEGIN, generated block, END and after).
+fn split(text: &str) -> (&str, &str, &str) {
+    let begin = text
+        .find(BEGIN)
+        .unwrap_or_else(|| panic!("docs/SCENARIOS.md has no `{}` line", BEGIN.trim()))
+        + BEGIN.len();
+    let end = begin
+        + text[begin..]
+            .find(END)
+            .unwrap_or_else(|| panic!("docs/SCENARIOS.md has no `{END}` line"));
+    (&text[..begin], &text[begin..end], &text[end..])
+}
+
+#[test]
+fn docs_hold_the_generated_reference() {
+    let path = docs_path();
+    let text = std::fs::read_to_string(&path).expect("docs/SCENARIOS.md exists");
+    let (head, block, tail) = split(&text);
+    let expected = reference();
+    if block == expected {
+        return;
+    }
+    if std::env::var_os("SALESIM_BLESS").is_some() {
+        std::fs::write(&path, format!("{head}{expected}{tail}")).expect("docs/SCENARIOS.md writes");
+        return;
+    }
+    let first_diff = block
+        .lines()
+        .zip(expected.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| block.lines().count().min(expected.lines().count()));
+    panic!(
+        "the generated reference in docs/SCENARIOS.md is out of date (first difference at line {} \
+         of the block:\n  docs: {:?}\n  code: {:?}).\nRegenerate it with:\n  SALESIM_BLESS=1 cargo \
+         test --release --test reference",
+        first_diff + 1,
+        block.lines().nth(first_diff).unwrap_or(""),
+        expected.lines().nth(first_diff).unwrap_or(""),
+    );
+}
+
+/// Every key path of a TOML tree, list positions written `<i>`, `<j>` as in the reference.
+fn key_paths(value: &toml::Value, prefix: &str, depth: usize, out: &mut Vec<String>) {
+    const INDEX: [&str; 2] = ["<i>", "<j>"];
+    match value {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.push(path.clone());
+                // Maps keyed by user names (variant team overrides, sweep parameters) end here.
+                let user_map =
+                    (path.ends_with(".teams") && v.is_table()) || path.ends_with("parameters");
+                if !user_map {
+                    key_paths(v, &path, depth, out);
+                }
+            }
+        }
+        toml::Value::Array(a) => {
+            if let Some(first) = a.first().filter(|v| v.is_table()) {
+                key_paths(first, &format!("{prefix}.{}", INDEX[depth]), depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_scenario_key_is_in_the_reference() {
+    let md = reference();
+    // The default scenario, plus every optional key set, so Option fields appear too.
+    let text = r#"
+name = "x"
+reference = "aggressive"
+[[vendors]]
+name = "us"
+strategy = "aligned"
+  [[vendors.teams]]
+  name = "west"
+  reps = 1
+  strategy = "aligned"
+[strategies.NAME]
+base = "aggressive"
+[[variants]]
+name = "aggressive"
+strategy = "aggressive"
+teams = { west = "aligned" }
+[sweep]
+parameters = { "market.customers" = [100.0] }
+"#;
+    let mut paths = Vec::new();
+    for t in ["name = \"x\"", text] {
+        let scenario = salesim::scenario::ScenarioSource::parse("t.toml", t)
+            .expect("parses")
+            .scenario;
+        let tree = toml::Value::try_from(&scenario).expect("serializes");
+        key_paths(&tree, "", 0, &mut paths);
+    }
+    for path in &paths {
+        let heading = md.lines().any(|l| {
+            l.starts_with("### ")
+                && (l.contains(&format!("`[{path}]`")) || l.contains(&format!("`[[{path}]]`")))
+        });
+        assert!(
+            heading || md.contains(&format!("| `{path}` |")),
+            "scenario key `{path}` has no row (or section) in the reference"
+        );
+    }
+    assert!(paths.contains(&"vendors.<i>.teams.<j>.region_weight".to_string()));
+    assert!(paths.contains(&"sweep.mode".to_string()));
+
+    // Every field of every scenario struct appears as the last segment of a row's path.
+    let model = doc_comments(include_str!("../src/scenario/model.rs"));
+    assert!(
+        model.len() >= 12,
+        "the doc-comment parser found the structs"
+    );
+    for (name, docs) in &model {
+        if name == "StrategySpec" {
+            continue; // `knobs` is flattened: its keys are the Strategy knobs, checked below
+        }
+        for (field, _) in &docs.fields {
+            assert!(
+                md.contains(&format!(".{field}` |")) || md.contains(&format!("| `{field}` |")),
+                "field `{name}.{field}` has no row in the reference"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_strategy_knob_is_in_the_reference_with_both_presets() {
+    let md = reference();
+    let aggressive = serde_json::to_value(salesim::engine::strategy::Strategy::aggressive())
+        .expect("serializes");
+    let aligned =
+        serde_json::to_value(salesim::engine::strategy::Strategy::aligned()).expect("serializes");
+    let knobs = aggressive.as_object().expect("an object");
+    assert!(knobs.len() >= 10);
+    for (knob, value) in knobs {
+        let row = md
+            .lines()
+            .find(|l| l.starts_with(&format!("| `strategies.NAME.{knob}` |")))
+            .unwrap_or_else(|| panic!("strategy knob `{knob}` has no row in the reference"));
+        let cells: Vec<&str> = row.split(" | ").collect();
+        assert_eq!(cells[1], format!("`{value}`"), "aggressive value of {knob}");
+        assert_eq!(
+            cells[2],
+            format!("`{}`", aligned[knob]),
+            "aligned value of {knob}"
+        );
+    }
+    // The overridable knobs of a user strategy are exactly the Strategy knobs.
+    let model = doc_comments(include_str!("../src/scenario/model.rs"));
+    let overridable: Vec<&str> = model["StrategyOverrides"]
+        .fields
+        .iter()
+        .map(|(f, _)| f.as_str())
+        .collect();
+    let mut known: Vec<&str> = knobs.keys().map(String::as_str).collect();
+    let mut over = overridable.clone();
+    known.sort_unstable();
+    over.sort_unstable();
+    assert_eq!(
+        over, known,
+        "StrategyOverrides and Strategy have the same knobs"
+    );
+}
+
+/// The row of a key.
+fn row(key: &str) -> &'static str {
+    reference()
+        .lines()
+        .find(|l| l.starts_with(&format!("| `{key}` |")))
+        .unwrap_or_else(|| panic!("no row for `{key}`"))
+}
+
+#[test]
+fn known_defaults_and_ranges_appear() {
+    assert!(row("customers.inbound_discovery").contains("a finite number from 0 to 1"));
+    assert!(row("customers.inbound_discovery").contains("`0.5`"));
+    assert!(row("market.customers").contains("a whole number from 1 to 5000000"));
+    assert!(row("market.segment_mix.smb").contains("shares that sum to 1"));
+    assert!(row("horizon_quarters").contains("a whole number from 1 to 200"));
+    assert!(row("name").contains("| required |"));
+    assert!(row("name").contains("letters, digits"));
+    assert!(row("vendors.<i>.teams.<j>.reps").contains("| required |"));
+    assert!(row("vendors.<i>.name").contains("unique names"));
+    assert!(row("market.peers").contains("20000 customers"));
+    assert!(row("vendors.<i>.teams.<j>.region_weight").contains("`1.0`"));
+    assert!(row("market.segments.enterprise.cycle_days").contains("`200.0` when"));
+    assert!(row("market.segments.smb.stage_cv").contains("`0.5`"));
+    assert!(row("sweep.mode").contains("`\"grid\"`") && row("sweep.mode").contains("grid, zip"));
+    assert!(row("strategies.NAME.discount_max").contains("a number from 0 to 0.9"));
+    assert!(row("strategies.NAME.discount_window_days").contains("from 1 to 65"));
+    assert!(row("strategies.NAME.sandbagging").contains("true or false"));
+    assert!(row("seed").contains("a whole number (not negative)"));
+    let md = reference();
+    assert!(
+        !md.contains("(undocumented)"),
+        "every key has a doc comment"
+    );
+}
+
+#[test]
+fn cross_key_notes_name_existing_keys() {
+    for (path, _) in KEY_NOTES {
+        assert!(
+            reference().contains(&format!("| `{path}` |")),
+            "KEY_NOTES names `{path}`, which has no row"
+        );
+    }
+}
