@@ -113,12 +113,13 @@ pub fn run_scenario(source: &ScenarioSource, args: &RunArgs) -> Result<Finished,
         )
         .into());
     }
-    std::fs::create_dir_all(&out)
-        .map_err(|e| SalesimError::io(format!("creating {}", out.display()), e))?;
     let threads = args
         .threads
         .map(usize::from)
         .unwrap_or_else(rayon::current_num_threads);
+    experiment::check_memory(source, &plan, threads)?;
+    std::fs::create_dir_all(&out)
+        .map_err(|e| SalesimError::io(format!("creating {}", out.display()), e))?;
 
     let bar = progress_bar(plan.total_runs(), args.quiet);
     let started = Instant::now();

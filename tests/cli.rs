@@ -731,3 +731,57 @@ fn report_without_manifest_exits_2() {
     assert!(stderr(&out).contains("manifest.json"));
     assert!(!tmp.path().join("report.html").exists());
 }
+
+#[test]
+fn one_variant_run_writes_a_report_without_comparisons() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("single");
+    ok(
+        salesim(&[
+            "run",
+            "scenarios/validation/quota-effort.toml",
+            "--replications",
+            "2",
+            "--set",
+            "market.customers=300",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        "a one-variant run",
+    );
+    let comparison = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    assert_eq!(
+        comparison.lines().count(),
+        1,
+        "header only: nothing to compare"
+    );
+    assert!(out.join("report.html").is_file());
+    assert!(out.join("charts/bookings_by_quarter.png").is_file());
+    assert!(!out.join("charts/paired_differences.png").exists());
+}
+
+#[test]
+fn runs_that_would_exhaust_memory_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("huge");
+    let result = Command::new(env!("CARGO_BIN_EXE_salesim"))
+        .current_dir(manifest_dir())
+        .env("SALESIM_MEMORY_LIMIT_GB", "0.001")
+        .args(["run", "scenarios/lesson.toml", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2));
+    let err = stderr(&result);
+    assert!(err.contains("scenarios/lesson.toml:25"), "{err}");
+    assert!(
+        err.contains("market.customers") && err.contains("GB of memory"),
+        "{err}"
+    );
+    assert!(
+        err.contains("limit of 0.001 GB") && err.contains("Allowed:"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}

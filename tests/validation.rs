@@ -18,7 +18,11 @@ fn check(name: &str, replications: u32) {
     let rows = run_suite(&overrides, Some(2), Some(name)).expect("validation scenario runs");
     assert_eq!(rows.len(), 1, "check {name} exists");
     let row = &rows[0];
-    assert!(row.verdict.pass, "{name}: expected {}, measured {}", row.band, row.verdict.measured);
+    assert!(
+        row.verdict.pass,
+        "{name}: expected {}, measured {}",
+        row.band, row.verdict.measured
+    );
 }
 
 /// Full run: max gap 0.007 at 20 replications; tolerance is 3 SE + 0.01 at any count.

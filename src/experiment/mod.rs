@@ -122,6 +122,71 @@ pub fn plan(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, Inp
     })
 }
 
+/// Memory a run may use, unless `SALESIM_MEMORY_LIMIT_GB` says otherwise: 16 GB, two thirds of
+/// the 24 GB machines salesim is developed on.
+pub const DEFAULT_MEMORY_LIMIT_GB: f64 = 16.0;
+
+/// Estimated peak bytes of one run in flight: the world (accounts, peers, territories) and the
+/// engine's state (account and account–vendor relations, reps, the agenda), from the real
+/// type sizes.
+pub fn bytes_per_run(cfg: &Config) -> f64 {
+    use crate::engine::{Account, Relation};
+    let n = cfg.market.customers as f64;
+    let vendors = cfg.vendors.len() as f64;
+    let peers = cfg.market.peers as f64;
+    let reps: f64 = cfg
+        .vendors
+        .iter()
+        .flat_map(|v| &v.teams)
+        .map(|t| t.reps as f64)
+        .sum();
+    let per_customer = std::mem::size_of::<crate::world::Customer>() as f64
+        + std::mem::size_of::<Account>() as f64
+        + vendors * (std::mem::size_of::<Relation>() as f64 + 8.0)
+        + peers * 4.0
+        + 3.0 * std::mem::size_of::<crate::engine::Event>() as f64;
+    let agenda = cfg.horizon_days() as f64 * 24.0;
+    n * per_customer + reps * 256.0 + agenda
+}
+
+/// Refuses, before anything runs or is written, a plan whose runs in flight (one per worker
+/// thread) plus the per-run records of a point would exceed the memory limit.
+pub fn check_memory(
+    source: &ScenarioSource,
+    plan: &Plan,
+    threads: usize,
+) -> Result<(), InputError> {
+    let limit_gb = std::env::var("SALESIM_MEMORY_LIMIT_GB")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(DEFAULT_MEMORY_LIMIT_GB);
+    for point in &plan.points {
+        let cfg = &point.config;
+        let in_flight = threads.min(cfg.replications as usize).max(1) as f64;
+        let records = cfg.replications as f64
+            * cfg.variants.len() as f64
+            * (cfg.horizon_quarters as f64 * std::mem::size_of::<Tally>() as f64 + 1024.0);
+        let gb = (bytes_per_run(cfg) * in_flight + records) / 1e9;
+        if gb > limit_gb {
+            let key = "market.customers";
+            return Err(InputError::at(
+                &source.file,
+                source.line_of_path(key),
+                Some(key),
+                &format!(
+                    "this run would need about {gb:.1} GB of memory ({} customers × {} vendors, {} runs in flight, {} replications), over the limit of {limit_gb} GB",
+                    cfg.market.customers,
+                    cfg.vendors.len(),
+                    in_flight,
+                    cfg.replications
+                ),
+                "fewer customers, vendors or replications, fewer --threads, or a higher SALESIM_MEMORY_LIMIT_GB",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The results of one run, reduced to what the outputs need.
 #[derive(Debug, Clone)]
 pub struct RunResult {

@@ -88,19 +88,42 @@ pub fn narrate(plan: &Plan, ps: &PointSummary, report: &std::path::Path) -> Stri
         .filter(|&i| q[reference][i] > q[other][i])
         .collect();
     if ahead.is_empty() {
-        let _ = writeln!(s, "Pressure did not pay in any single quarter of this market: {b} booked more in every quarter.\n");
+        let _ = writeln!(
+            s,
+            "Pressure did not pay in any single quarter of this market: {b} booked more in every quarter.\n"
+        );
     } else {
         let list: Vec<String> = ahead.iter().map(|i| format!("Q{}", i + 1)).collect();
         let _ = writeln!(
             s,
-            "Where pressure did pay: the {a} team booked more in {} (Q1: ${:.0}k against ${:.0}k). \
-             Judged one quarter at a time, pressure can look right; judged over {} quarters, the \
-             annoyance it leaves behind has a price.\n",
+            "Where pressure did pay: the {a} team booked more in {} (Q1: ${:.0}k against ${:.0}k).",
             list.join(", "),
             q[reference][0],
             q[other][0],
-            cfg.horizon_quarters
         );
+    }
+    if let Some(Some(pairs)) = ps.paired.get(other) {
+        let d = &pairs[bookings].diff;
+        let verdict = if d.ci_low > 0.0 {
+            format!(
+                "Judged one quarter at a time, pressure can look right; over {} quarters the {b} team \
+                 came out ahead, without the discounts or the blocks.",
+                cfg.horizon_quarters
+            )
+        } else if d.ci_high < 0.0 {
+            format!(
+                "In this market pressure paid over the whole {} quarters too: the {a} team's extra \
+                 deals outweighed its discounts and the accounts it annoyed.",
+                cfg.horizon_quarters
+            )
+        } else {
+            format!(
+                "Over {} quarters the two come out level: the {a} team's early lead was paid for \
+                 with discounts and blocked accounts.",
+                cfg.horizon_quarters
+            )
+        };
+        let _ = writeln!(s, "{verdict}\n");
     }
     let _ = writeln!(s, "Charts and the full report: {}", report.display());
     s

@@ -104,6 +104,11 @@ struct Table {
 
 impl Table {
     fn read(dir: &Path, name: &str) -> Result<Self, ReportError> {
+        Self::read_rows(dir, name, false)
+    }
+
+    /// Reads a table that may legitimately have no rows (comparison.csv of a one-variant run).
+    fn read_rows(dir: &Path, name: &str, allow_empty: bool) -> Result<Self, ReportError> {
         let path = dir.join(name);
         let file = std::fs::File::open(&path).map_err(|source| ReportError::Read {
             path: path.clone(),
@@ -117,7 +122,7 @@ impl Table {
             let line = record.position().map_or(0, |p| p.line());
             rows.push((line, record));
         }
-        if rows.is_empty() {
+        if rows.is_empty() && !allow_empty {
             return Err(ReportError::no_data(&path, "has a header but no rows"));
         }
         Ok(Table {
@@ -405,7 +410,9 @@ impl OutputFolder {
         let quarters = read_run_rows(&Table::read(dir, "quarters.csv")?, quarter_metrics(), true)?;
         let weeks = read_weeks(&Table::read(dir, "weeks.csv")?)?;
         let summary = read_summary(&Table::read(dir, "summary.csv")?)?;
-        let comparison = read_comparison(&Table::read(dir, "comparison.csv")?)?;
+        let single_variant = manifest.variants.len() == 1;
+        let comparison =
+            read_comparison(&Table::read_rows(dir, "comparison.csv", single_variant)?)?;
         let folder = OutputFolder {
             manifest,
             runs,

@@ -59,8 +59,11 @@ fn render_all(
     charts_dir: &Path,
 ) -> Result<Vec<Rendered>, ReportError> {
     let view = RunView::new(folder, palette.clone());
+    // With one variant there is nothing to compare against: no paired-differences chart.
+    let single = folder.manifest.variants.len() == 1;
     let mut rendered = RunChartKind::ALL
         .iter()
+        .filter(|&&kind| !(single && kind == RunChartKind::PairedDifferences))
         .map(|&kind| render(charts_dir, &RunChart { kind, view: &view }))
         .collect::<Result<Vec<_>, _>>()?;
     if folder.manifest.is_sweep() {

@@ -159,7 +159,8 @@ impl Override {
 
 /// Sets `path` in a TOML tree. Tables along the way are created (so a strategy knob can be
 /// overridden even if the file does not set it); array indices must exist. A float with an
-/// integral value replaces an integer as an integer, so sweeps can step integer knobs.
+/// integral value sets an integer key (or a key not written yet) as an integer, so sweeps can
+/// step integer knobs.
 pub fn set_path(
     tree: &mut toml::Value,
     path: &str,
@@ -172,11 +173,13 @@ pub fn set_path(
         node = match node {
             toml::Value::Table(t) => {
                 if last {
-                    if let (Some(toml::Value::Integer(_)), toml::Value::Float(f)) =
-                        (t.get(*seg), &value)
-                    {
-                        if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                            value = toml::Value::Integer(*f as i64);
+                    // An integral float may set an integer key (sweep values are floats); when
+                    // the key is not written yet its type is unknown, and an integer also
+                    // deserializes into a float key.
+                    let integer_ok = matches!(t.get(*seg), None | Some(toml::Value::Integer(_)));
+                    if let toml::Value::Float(f) = value {
+                        if integer_ok && f.fract() == 0.0 && f.abs() < 9.0e15 {
+                            value = toml::Value::Integer(f as i64);
                         }
                     }
                     t.insert(seg.to_string(), value);
@@ -339,6 +342,14 @@ mod tests {
         let src = ScenarioSource::parse("t.toml", TEXT).unwrap();
         let o = Override::parse("market.customers=7.0").unwrap();
         assert_eq!(src.with_overrides(&[o]).unwrap().market.customers, 7);
+        let gap = Override {
+            path: "strategies.blend.min_contact_gap_days".into(),
+            value: toml::Value::Float(5.0),
+            origin: "[sweep]".into(),
+        };
+        let base = Override::parse("strategies.blend.base=\"aligned\"").unwrap();
+        let s = src.with_overrides(&[base, gap]).unwrap();
+        assert_eq!(s.strategies["blend"].knobs.min_contact_gap_days, Some(5));
         let bad = Override::parse("market.customerz=7").unwrap();
         let err = src.with_overrides(&[bad]).unwrap_err().to_string();
         assert!(
