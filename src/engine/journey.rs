@@ -88,6 +88,7 @@ impl Engine<'_> {
     fn begin_journey(&mut self, c: CustomerId) {
         let n_vendors = self.world.vendors.len();
         for v in 0..n_vendors {
+            self.suspect(c, v);
             let r = self.rel_mut(c, v);
             r.shortlisted = false;
             r.owner = NONE;
@@ -150,10 +151,13 @@ impl Engine<'_> {
             if self.draw(c, purpose::DISCOVERY) < p && !self.rel(c, v).is_blocked(self.day) {
                 // An inbound lead lands with the account's home rep, in its pipeline.
                 let home = self.world.vendors[v].home_rep[c as usize];
+                if self.rel(c, v).owner != home {
+                    self.suspect(c, v);
+                }
                 let r = self.rel_mut(c, v);
                 r.shortlisted = true;
                 r.owner = home;
-                self.reps[v][home as usize].pipeline.push(c);
+                self.pipeline_push(v, home, c);
             }
         }
     }
@@ -389,6 +393,9 @@ impl Engine<'_> {
         if !a.adopted {
             self.recorder.adoption(day);
         }
+        for u in 0..self.world.vendors.len() {
+            self.suspect(c, u);
+        }
         let a = &mut self.accounts[c as usize];
         a.incumbent = v as u8;
         a.adopted = true;
@@ -453,6 +460,9 @@ impl Engine<'_> {
 
     /// The account goes dormant (after no decision or cool-off) and its spontaneous-need clock restarts.
     fn become_dormant(&mut self, c: CustomerId) {
+        for v in 0..self.world.vendors.len() {
+            self.suspect(c, v);
+        }
         let a = &mut self.accounts[c as usize];
         a.stage = Stage::Dormant;
         a.generation = a.generation.wrapping_add(1);

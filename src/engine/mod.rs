@@ -89,6 +89,10 @@ pub struct Engine<'a> {
     pub(crate) accounts: Vec<Account>,
     /// Per (account, vendor): `relations[c * vendors + v]`.
     pub(crate) relations: Vec<Relation>,
+    /// Day of the last contact per (account, vendor), same index (`NONE` = never). Kept apart
+    /// from [`Relation`]: reps sampling accounts read only this, and a dense array of 4 bytes per
+    /// pair stays in cache where the whole relations would not.
+    pub(crate) last_contact: Vec<Day>,
     /// Per vendor, per rep.
     pub(crate) reps: Vec<Vec<RepState>>,
     pub(crate) agenda: Vec<Vec<Event>>,
@@ -120,6 +124,7 @@ impl<'a> Engine<'a> {
         let b = &cfg.customers;
         let relations =
             vec![Relation::new(b.initial_trust as f32); world.customers.len() * n_vendors];
+        let last_contact = vec![state::NONE; world.customers.len() * n_vendors];
         let reps = world
             .vendors
             .iter()
@@ -137,6 +142,7 @@ impl<'a> Engine<'a> {
                 .map(|c| Account::new(c.incumbent))
                 .collect(),
             relations,
+            last_contact,
             reps,
             agenda: vec![Vec::new(); horizon as usize + 1],
             customer_seed: crate::rng::mix(run_seed ^ Stream::Customers as u64),
@@ -223,6 +229,12 @@ impl<'a> Engine<'a> {
     pub(crate) fn rel_mut(&mut self, c: CustomerId, v: usize) -> &mut Relation {
         let n = self.world.vendors.len();
         &mut self.relations[c as usize * n + v]
+    }
+
+    /// Days since vendor `v` last contacted account `c` (`None` if never).
+    pub(crate) fn days_since_contact(&self, c: CustomerId, v: usize) -> Option<Day> {
+        let last = self.last_contact[c as usize * self.world.vendors.len() + v];
+        (last != state::NONE).then(|| self.day.saturating_sub(last))
     }
 
     /// Settles the quarter: records attainment and trust, ratchets quotas, resets bookings.

@@ -96,20 +96,80 @@ impl Engine<'_> {
         }
     }
 
-    /// Drops pipeline entries the rep no longer owns or that have ended.
-    fn clean_pipeline(&mut self, v: usize, r: RepId) {
-        let mut pipeline = std::mem::take(&mut self.reps[v][r as usize].pipeline);
-        pipeline.retain(|&c| {
-            let rel = self.rel(c, v);
-            rel.owner == r && rel.shortlisted && self.accounts[c as usize].stage.is_active()
-        });
-        let value: f64 = pipeline
-            .iter()
-            .map(|&c| self.world.customers[c as usize].annual_value as f64)
-            .sum();
+    /// Whether rep `r` of vendor `v` holds an open opportunity on account `c`: it owns it, the
+    /// vendor is shortlisted and the journey is under way.
+    pub(crate) fn is_open_opportunity(&self, c: CustomerId, v: usize, r: RepId) -> bool {
+        let rel = self.rel(c, v);
+        rel.owner == r && rel.shortlisted && self.accounts[c as usize].stage.is_active()
+    }
+
+    /// Notes, before the owner, shortlist or stage of account `c` changes, that the pipeline
+    /// entry of its current owner at vendor `v` may go stale; that rep re-checks it at its next
+    /// clean-up.
+    pub(crate) fn suspect(&mut self, c: CustomerId, v: usize) {
+        let owner = self.rel(c, v).owner;
+        if owner != NONE {
+            self.reps[v][owner as usize].suspects.push(c);
+        }
+    }
+
+    /// Adds account `c` to rep `r`'s pipeline (suspected at once if it is not an open
+    /// opportunity of the rep's).
+    pub(crate) fn pipeline_push(&mut self, v: usize, r: RepId, c: CustomerId) {
+        let open = self.is_open_opportunity(c, v, r);
         let rep = &mut self.reps[v][r as usize];
+        rep.pipeline.push(c);
+        if !open {
+            rep.suspects.push(c);
+        }
+    }
+
+    /// Drops pipeline entries the rep no longer owns or that have ended, and values the open
+    /// pipeline (in pipeline order).
+    ///
+    /// Equivalent to re-checking every entry with [`Self::is_open_opportunity`]: an entry that
+    /// was open at the last clean-up (or when pushed) can only have closed through a change the
+    /// engine noted in `suspects`, so only suspected entries are re-checked, and the values come
+    /// from the contiguous `pipeline_values` instead of one account look-up per entry.
+    fn clean_pipeline(&mut self, v: usize, r: RepId) {
+        let rep = &mut self.reps[v][r as usize];
+        let mut pipeline = std::mem::take(&mut rep.pipeline);
+        let mut values = std::mem::take(&mut rep.pipeline_values);
+        let mut suspects = std::mem::take(&mut rep.suspects);
+        let mut changed = values.len() != pipeline.len();
+        values.truncate(pipeline.len());
+        for &c in &pipeline[values.len()..] {
+            values.push(self.world.annual_values[c as usize]);
+        }
+        if !suspects.is_empty() {
+            // The suspects whose opportunity has closed; their entries go.
+            suspects.sort_unstable();
+            suspects.dedup();
+            suspects.retain(|&c| !self.is_open_opportunity(c, v, r));
+            if !suspects.is_empty() {
+                let mut kept = 0;
+                for i in 0..pipeline.len() {
+                    let c = pipeline[i];
+                    if suspects.binary_search(&c).is_err() {
+                        pipeline[kept] = c;
+                        values[kept] = values[i];
+                        kept += 1;
+                    }
+                }
+                changed |= kept != pipeline.len();
+                pipeline.truncate(kept);
+                values.truncate(kept);
+                suspects.clear();
+            }
+        }
+        let rep = &mut self.reps[v][r as usize];
+        if changed {
+            // Same values, same order: the same sum as adding up every entry's account value.
+            rep.pipeline_value = values.iter().map(|&x| x as f64).sum();
+        }
         rep.pipeline = pipeline;
-        rep.pipeline_value = value;
+        rep.pipeline_values = values;
+        rep.suspects = suspects;
     }
 
     /// Whom to contact next: a defended account, a quarter-end pull-in, a poached account, or the
@@ -180,9 +240,7 @@ impl Engine<'_> {
     /// at least [`PIPELINE_MIN_GAP_DAYS`].
     fn not_too_soon(&self, c: CustomerId, v: usize, s: &Strategy) -> bool {
         let gap = s.min_contact_gap_days.max(PIPELINE_MIN_GAP_DAYS);
-        self.rel(c, v)
-            .days_since_contact(self.day)
-            .is_none_or(|d| d >= gap)
+        self.days_since_contact(c, v).is_none_or(|d| d >= gap)
     }
 
     /// An account in a teammate's territory or a neighbouring team's region.
@@ -227,14 +285,15 @@ impl Engine<'_> {
         let mut best: Option<(f64, CustomerId)> = None;
         for _ in 0..samples {
             let c = territory[self.rng.random_range(0..territory.len())];
-            let too_soon = self
-                .rel(c, v)
-                .days_since_contact(self.day)
-                .is_some_and(|d| d < s.min_contact_gap_days);
+            // (With no minimum gap nothing is too soon: skip the relation look-up.)
+            let too_soon = s.min_contact_gap_days > 0
+                && self
+                    .days_since_contact(c, v)
+                    .is_some_and(|d| d < s.min_contact_gap_days);
             if too_soon {
                 continue;
             }
-            let value = self.world.customers[c as usize].annual_value as f64;
+            let value = self.world.annual_values[c as usize] as f64;
             let score = if s.listening > 0.0 {
                 let known = self.rng.random::<f64>() < s.listening;
                 let p = if known {
@@ -310,12 +369,11 @@ impl Engine<'_> {
             }
         }
         let conflict_window = self.cfg.customers.conflict_window_days;
+        let since = self.days_since_contact(c, v);
         let rel = self.rel(c, v);
         let conflict = rel.last_rep != r
             && rel.last_rep != NONE
-            && rel
-                .days_since_contact(day)
-                .is_some_and(|d| d <= conflict_window);
+            && since.is_some_and(|d| d <= conflict_window);
         let blocked = rel.is_blocked(day);
         // Receptivity is zero once the month's attention is used up; a welcome contact (a
         // conversation) uses one unit of it, an ignored one does not.
@@ -330,8 +388,9 @@ impl Engine<'_> {
             let base = self.stage_receptivity(c);
             self.recorder.response(recent as f64, welcome, base);
         }
+        let n_vendors = self.world.vendors.len();
+        self.last_contact[c as usize * n_vendors + v] = day;
         let rel = self.rel_mut(c, v);
-        rel.last_contact = day;
         rel.last_rep = r;
         rel.fatigue = recent + 1.0;
         rel.fatigue_day = day;
@@ -360,13 +419,11 @@ impl Engine<'_> {
 
     /// Whether another vendor or a teammate contacted the account recently.
     fn rival_seen(&self, c: CustomerId, v: usize, r: RepId) -> bool {
-        let day = self.day;
         (0..self.world.vendors.len()).any(|u| {
-            let rel = self.rel(c, u);
-            let recent = rel
-                .days_since_contact(day)
+            let recent = self
+                .days_since_contact(c, u)
                 .is_some_and(|d| d <= SEEN_WINDOW_DAYS);
-            recent && (u != v || rel.last_rep != r)
+            recent && (u != v || self.rel(c, u).last_rep != r)
         })
     }
 
@@ -400,12 +457,14 @@ impl Engine<'_> {
         }
         let shortlisted = self.rel(c, v).shortlisted;
         if shortlisted || (stage.can_shortlist() && self.rng.random::<f64>() < shortlist_p) {
+            if self.rel(c, v).owner != r {
+                self.suspect(c, v);
+            }
             let rel = self.rel_mut(c, v);
             rel.shortlisted = true;
             rel.owner = r;
-            let pipeline = &mut self.reps[v][r as usize].pipeline;
-            if !pipeline.contains(&c) {
-                pipeline.push(c);
+            if !self.reps[v][r as usize].pipeline.contains(&c) {
+                self.pipeline_push(v, r, c);
             }
         }
         if stage.is_active() {
@@ -450,6 +509,7 @@ impl Engine<'_> {
         let day = self.day;
         let b = &self.cfg.customers;
         let (block_days, warning) = (b.block_days, b.peer_warning_trust_loss as f32);
+        self.suspect(c, v);
         let rel = self.rel_mut(c, v);
         rel.blocked_until = day + block_days;
         rel.shortlisted = false;

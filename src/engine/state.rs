@@ -141,8 +141,6 @@ pub struct Relation {
     pub fatigue_day: Day,
     /// Blocked ("pest control") until this day, exclusive; 0 = not blocked.
     pub blocked_until: Day,
-    /// Last contact day from this vendor (`NONE` = never).
-    pub last_contact: Day,
     /// Rep of that last contact.
     pub last_rep: RepId,
     /// Rep owning the opportunity in the current journey (`NONE` = none).
@@ -168,7 +166,6 @@ impl Relation {
             fatigue: 0.0,
             fatigue_day: 0,
             blocked_until: 0,
-            last_contact: NONE,
             last_rep: NONE,
             owner: NONE,
             shortlisted: false,
@@ -181,11 +178,6 @@ impl Relation {
     /// Whether the vendor is blocked on `day`.
     pub fn is_blocked(&self, day: Day) -> bool {
         day < self.blocked_until
-    }
-
-    /// Days since the last contact from this vendor (`None` if never).
-    pub fn days_since_contact(&self, day: Day) -> Option<Day> {
-        (self.last_contact != NONE).then(|| day.saturating_sub(self.last_contact))
     }
 }
 
@@ -200,6 +192,15 @@ pub struct RepState {
     pub pipeline: Vec<CustomerId>,
     /// List value of the open pipeline, $k (as of the rep's last clean-up).
     pub pipeline_value: f64,
+    /// List values of the first `pipeline_values.len()` pipeline entries, in pipeline order
+    /// (entries pushed since the last clean-up are valued at the next one), so the clean-up sums
+    /// a contiguous array instead of looking every account up.
+    pub pipeline_values: Vec<f32>,
+    /// Accounts whose pipeline entry may have gone stale since the last clean-up: the engine
+    /// notes an account here whenever it changes the owner, shortlist or stage of an account this
+    /// rep owns. Only these entries are re-checked, so a clean-up costs O(changes), not
+    /// O(pipeline) random reads.
+    pub suspects: Vec<CustomerId>,
     /// Accounts to "defend" with extra contacts.
     pub defend: Vec<CustomerId>,
     /// Fractional contact carried to the next day.
@@ -214,6 +215,8 @@ impl RepState {
             booked: 0.0,
             pipeline: Vec::new(),
             pipeline_value: 0.0,
+            pipeline_values: Vec::new(),
+            suspects: Vec::new(),
             defend: Vec::new(),
             carry: 0.0,
         }

@@ -289,26 +289,27 @@ pub fn execute(
 }
 
 /// All replications of one point, in parallel; each replication's world is generated once and
-/// shared by its variants.
+/// shared by its variants, which also run in parallel.
 pub fn run_point(point: &Point, on_run: &(dyn Fn() + Sync)) -> PointResult {
     let cfg = &point.config;
+    // Variants of a replication run in parallel too (sharing its world), so that a point with
+    // fewer replications than threads (one replication of a big market) still uses every thread.
+    // `collect` keeps (replication, variant) order whatever the scheduling.
     let runs: Vec<RunResult> = (0..cfg.replications)
         .into_par_iter()
-        .flat_map_iter(|replication| {
+        .flat_map(|replication| {
             let seed = run_seed(cfg.seed, point.index, replication);
-            let world = world::generate(cfg, seed);
-            (0..cfg.variants.len())
-                .map(|variant| {
-                    let record = engine::run(cfg, &world, variant, seed);
-                    on_run();
-                    RunResult {
-                        replication,
-                        seed,
-                        variant,
-                        record,
-                    }
-                })
-                .collect::<Vec<_>>()
+            let world = std::sync::Arc::new(world::generate(cfg, seed));
+            (0..cfg.variants.len()).into_par_iter().map(move |variant| {
+                let record = engine::run(cfg, &world, variant, seed);
+                on_run();
+                RunResult {
+                    replication,
+                    seed,
+                    variant,
+                    record,
+                }
+            })
         })
         .collect();
     PointResult {

@@ -88,6 +88,9 @@ pub struct SalesForce {
 pub struct World {
     /// Accounts.
     pub customers: Vec<Customer>,
+    /// `customers[c].annual_value` for every account, dense: reps sampling their territories
+    /// read only this (4 bytes per account, cache-friendly) instead of the whole record.
+    pub annual_values: Vec<f32>,
     /// Peer lists, `peers_per_customer` per account, flat. Empty for a complete network.
     pub peers: Vec<CustomerId>,
     /// Peers per account (0 for a complete network).
@@ -124,6 +127,7 @@ impl World {
             .map(|v| v.reps.iter().map(|r| r.territory.len()).sum::<usize>())
             .sum();
         (std::mem::size_of::<Customer>() * n
+            + self.annual_values.len() * 4
             + self.peers.len() * 4
             + territories * 4
             + self.vendors.len() * n * 4)
@@ -178,6 +182,7 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
         .map(|v| sales_force(config, v, &customers, annual_need_rate, n_vendors))
         .collect();
     World {
+        annual_values: customers.iter().map(|c| c.annual_value).collect(),
         customers,
         peers,
         peers_per_customer: k as u32,
@@ -272,53 +277,85 @@ fn sales_force(
 }
 
 /// The `k` nearest accounts of every account, using a uniform grid.
+///
+/// The accounts are counting-sorted by grid cell (row-major; by index within a cell) into one
+/// contiguous array holding their positions, so a search reads a few short runs of memory rather
+/// than one random account record per candidate, and accounts are visited cell by cell, so
+/// neighbouring searches share what is in cache. Each search widens a ring of cells until the
+/// `k`-th nearest candidate lies within the ring's radius; candidates are ordered by (squared
+/// distance, index).
 fn nearest_peers(customers: &[Customer], k: usize) -> Vec<CustomerId> {
     let n = customers.len();
     let g = ((n as f64 / 2.0).sqrt().ceil() as usize).max(1);
     let cell = |x: f32| ((x as f64 * g as f64) as usize).min(g - 1);
-    let mut buckets: Vec<Vec<CustomerId>> = vec![Vec::new(); g * g];
-    for (i, c) in customers.iter().enumerate() {
-        buckets[cell(c.y) * g + cell(c.x)].push(i as CustomerId);
+    let cell_of: Vec<u32> = customers
+        .iter()
+        .map(|c| (cell(c.y) * g + cell(c.x)) as u32)
+        .collect();
+    // start[b]..start[b + 1]: the accounts of cell b in `points`.
+    let mut start = vec![0u32; g * g + 1];
+    for &b in &cell_of {
+        start[b as usize + 1] += 1;
     }
-    let mut out = Vec::with_capacity(n * k);
+    for b in 0..g * g {
+        start[b + 1] += start[b];
+    }
+    let mut next = start.clone();
+    let mut points = vec![(0.0f32, 0.0f32, 0 as CustomerId); n];
+    for (i, (&b, c)) in cell_of.iter().zip(customers).enumerate() {
+        points[next[b as usize] as usize] = (c.x, c.y, i as CustomerId);
+        next[b as usize] += 1;
+    }
+    drop((cell_of, next));
+    let order =
+        |a: &(f32, CustomerId), b: &(f32, CustomerId)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    let mut out = vec![0 as CustomerId; n * k];
     let mut found: Vec<(f32, CustomerId)> = Vec::new();
-    for (i, c) in customers.iter().enumerate() {
-        let (cx, cy) = (cell(c.x) as isize, cell(c.y) as isize);
-        found.clear();
-        let mut ring = 0isize;
-        loop {
-            for dy in -ring..=ring {
-                for dx in -ring..=ring {
-                    if dx.abs() != ring && dy.abs() != ring {
-                        continue;
-                    }
-                    let (x, y) = (cx + dx, cy + dy);
-                    if x < 0 || y < 0 || x >= g as isize || y >= g as isize {
-                        continue;
-                    }
-                    for &j in &buckets[y as usize * g + x as usize] {
-                        if j as usize != i {
-                            let o = &customers[j as usize];
-                            found.push(((o.x - c.x).powi(2) + (o.y - c.y).powi(2), j));
+    for home in 0..g * g {
+        let (cx, cy) = ((home % g) as isize, (home / g) as isize);
+        for &(x0, y0, i) in &points[start[home] as usize..start[home + 1] as usize] {
+            found.clear();
+            let mut ring = 0isize;
+            loop {
+                for dy in -ring..=ring {
+                    for dx in -ring..=ring {
+                        if dx.abs() != ring && dy.abs() != ring {
+                            continue;
+                        }
+                        let (x, y) = (cx + dx, cy + dy);
+                        if x < 0 || y < 0 || x >= g as isize || y >= g as isize {
+                            continue;
+                        }
+                        let b = y as usize * g + x as usize;
+                        for &(px, py, j) in &points[start[b] as usize..start[b + 1] as usize] {
+                            if j != i {
+                                found.push(((px - x0).powi(2) + (py - y0).powi(2), j));
+                            }
                         }
                     }
                 }
-            }
-            // Everything within `ring` cells is seen; the k-th nearest is final once it lies
-            // inside that radius.
-            let covered = ring as f32 / g as f32;
-            if found.len() >= k {
-                found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                if found[k - 1].0.sqrt() <= covered || ring as usize >= g {
+                // Everything within `ring` cells is seen; the k-th nearest is final once it lies
+                // inside that radius.
+                let covered = ring as f32 / g as f32;
+                if found.len() >= k {
+                    found.select_nth_unstable_by(k - 1, order);
+                    if found[k - 1].0.sqrt() <= covered || ring as usize >= g {
+                        break;
+                    }
+                }
+                if ring as usize >= g {
                     break;
                 }
+                ring += 1;
             }
-            if ring as usize >= g {
-                break;
+            let m = k.min(found.len());
+            let nearest = &mut found[..m];
+            nearest.sort_unstable_by(order);
+            let at = i as usize * k;
+            for (slot, &(_, j)) in out[at..at + nearest.len()].iter_mut().zip(nearest.iter()) {
+                *slot = j;
             }
-            ring += 1;
         }
-        out.extend(found.iter().take(k).map(|&(_, j)| j));
     }
     out
 }
