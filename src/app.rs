@@ -214,7 +214,12 @@ fn lesson(quick: bool, args: &RunArgs) -> Result<(), SalesimError> {
 fn validate(files: &[PathBuf]) -> Result<(), SalesimError> {
     let mut first_error = None;
     for f in files {
-        match ScenarioSource::read(f).and_then(|s| experiment::plan(&s, &[]).map(|p| (s, p))) {
+        let checked = ScenarioSource::read(f).and_then(|s| {
+            let plan = experiment::plan(&s, &[])?;
+            experiment::check_memory(&s, &plan, rayon::current_num_threads())?;
+            Ok((s, plan))
+        });
+        match checked {
             Ok((_, plan)) => println!(
                 "{}: ok ({} point(s), {} runs)",
                 f.display(),

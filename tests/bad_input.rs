@@ -3,15 +3,16 @@
 //!
 //! For every file, `salesim run FILE --out <tmp>/out --quiet` and `salesim validate FILE` must:
 //! exit with code 2; name the file; name the key and the line where there is one (the table
-//! below, written by reading each file, not by copying the program's output); say what is
-//! allowed ("Allowed:"); never panic; and create no output folder.
+//! below, written by reading each file, not by copying the program's output);
+//! state the problem and say what is allowed ("Allowed:"); never panic; write nothing to stdout;
+//! and create no output folder. A missing file and a directory are checked the same way.
 //!
 //! Files whose message is known not to meet the contract yet carry a `bug` note: the main test
-//! still checks everything but the key/line for them, and the ignored test
-//! `known_bugs_are_fixed` checks them in full (un-ignore it when the bugs are fixed).
+//! still checks exit code, file, "Allowed:", no panic and no output for them, and the ignored
+//! test `known_bugs_are_fixed` checks them in full (un-ignore it when the bugs are fixed).
 //!
-//! Absurd sizes (memory-exhausting scenarios, `tests/bad_input/size/`) have their own tests at the
-//! end: they must be refused up front with an estimate and the limit.
+//! Absurd sizes (memory-exhausting scenarios, `tests/bad_input/size/`) and special files (a FIFO,
+//! `/dev/zero`) have their own tests at the end, ignored until the program refuses them up front.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

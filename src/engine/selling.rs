@@ -233,6 +233,7 @@ impl Engine<'_> {
             return None;
         }
         let c = pipeline[self.rng.random_range(0..pipeline.len())];
+        self.prefetch_account(c, v);
         self.not_too_soon(c, v, s).then_some(c)
     }
 
@@ -282,8 +283,9 @@ impl Engine<'_> {
             return None;
         }
         let samples = 2 + (6.0 * s.listening).round() as usize;
+        self.prefetch_samples(v, r, s, samples);
         let mut best: Option<(f64, CustomerId)> = None;
-        for _ in 0..samples {
+        for k in 0..samples {
             let c = territory[self.rng.random_range(0..territory.len())];
             // (With no minimum gap nothing is too soon: skip the relation look-up.)
             let too_soon = s.min_contact_gap_days > 0
@@ -291,6 +293,8 @@ impl Engine<'_> {
                     .days_since_contact(c, v)
                     .is_some_and(|d| d < s.min_contact_gap_days);
             if too_soon {
+                // The look-ahead assumed a draw for this sample that is not made: redo it.
+                self.prefetch_samples(v, r, s, samples - k - 1);
                 continue;
             }
             let value = self.world.annual_values[c as usize] as f64;
@@ -313,6 +317,25 @@ impl Engine<'_> {
             }
         }
         best.map(|(_, c)| (c, false))
+    }
+
+    /// Starts fetching the accounts the next `n` territory samples will look at, by drawing
+    /// ahead on a copy of the behaviour stream (which the engine's own stream never sees) and
+    /// assuming no sample is too soon; the loop redoes this when one is. Speed only: a wrong
+    /// guess costs a wasted fetch, never a different result.
+    fn prefetch_samples(&self, v: usize, r: RepId, s: &Strategy, n: usize) {
+        if !self.prefetch_ahead || n == 0 {
+            return;
+        }
+        let territory = &self.world.vendors[v].reps[r as usize].territory;
+        let mut ahead = self.rng.clone();
+        for _ in 0..n {
+            let c = territory[ahead.random_range(0..territory.len())];
+            self.prefetch_account(c, v);
+            if s.listening > 0.0 {
+                let _: f64 = ahead.random();
+            }
+        }
     }
 
     /// Chance that a contact from vendor `v` is welcome now: stage receptivity, cut by fatigue
@@ -358,6 +381,7 @@ impl Engine<'_> {
         pull_in: bool,
     ) {
         let day = self.day;
+        self.prefetch_account(c, v);
         self.all_contacts += 1;
         if v == 0 {
             self.recorder.contact(day);

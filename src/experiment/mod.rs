@@ -53,6 +53,9 @@ impl Plan {
     }
 }
 
+/// Most sweep points a plan may have.
+pub const MAX_POINTS: usize = 100_000;
+
 /// Builds the plan: applies overrides, expands the sweep (grid: every combination, the last
 /// parameter varying fastest; zip: matched positions) and validates every point.
 pub fn plan(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, InputError> {
@@ -70,6 +73,21 @@ pub fn plan(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, Inp
     };
     let parameters: Vec<String> = sweep.parameters.keys().cloned().collect();
     let lists: Vec<&Vec<f64>> = sweep.parameters.values().collect();
+    let count = if sweep.mode == "zip" {
+        lists[0].len()
+    } else {
+        lists.iter().fold(1usize, |n, l| n.saturating_mul(l.len()))
+    };
+    if count > MAX_POINTS {
+        let key = "sweep.parameters";
+        return Err(InputError::at(
+            &source.file,
+            source.line_of_path(key),
+            Some(key),
+            &format!("{count} sweep points is too many"),
+            &format!("at most {MAX_POINTS} sweep points"),
+        ));
+    }
     let combos: Vec<Vec<f64>> = if sweep.mode == "zip" {
         (0..lists[0].len())
             .map(|i| lists.iter().map(|l| l[i]).collect())
@@ -84,7 +102,7 @@ pub fn plan(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, Inp
                 .collect()
         })
     };
-    if combos.len() > 100_000 {
+    if combos.len() > MAX_POINTS {
         let key = "sweep.parameters";
         return Err(InputError::at(
             &source.file,

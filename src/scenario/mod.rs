@@ -187,6 +187,14 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         })
     };
 
+    if s.vendors.len() > 64 {
+        let n = s.vendors.len();
+        return Err(at.error(
+            "vendors",
+            &format!("{n} vendors is too many"),
+            "1 to 64 vendors",
+        ));
+    }
     if s.vendors.is_empty() {
         return Err(at.error(
             "vendors",

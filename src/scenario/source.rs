@@ -9,6 +9,9 @@ use super::model::Scenario;
 use crate::error::InputError;
 use std::ops::Range;
 
+/// Largest scenario file read (16 MB): a scenario is a few kilobytes.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
 /// A parsed scenario with everything needed to report errors against its source.
 #[derive(Debug, Clone)]
 pub struct ScenarioSource {
@@ -45,6 +48,23 @@ impl ScenarioSource {
     /// Reads and parses a scenario file.
     pub fn read(path: &std::path::Path) -> Result<ScenarioSource, InputError> {
         let file = path.display().to_string();
+        if path.exists() && !path.is_dir() && !path.is_file() {
+            return Err(InputError::file(
+                &file,
+                "is not a regular file",
+                "a scenario .toml file",
+            ));
+        }
+        if path
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() > MAX_FILE_BYTES)
+        {
+            return Err(InputError::file(
+                &file,
+                "is too large for a scenario",
+                &format!("a scenario file of at most {MAX_FILE_BYTES} bytes"),
+            ));
+        }
         if path.is_dir() {
             return Err(InputError::file(
                 &file,
