@@ -57,9 +57,10 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// Account–vendor pairs from which reps prefetch their territory samples (below it, the
-/// engine's state stays in cache and the look-ahead would cost more than it saves).
-const PREFETCH_AHEAD_MIN_RELATIONS: usize = 0;
+/// Account–vendor pairs from which the engine prefetches accounts' state ahead of use. Below
+/// it the state stays in the CPU caches and the extra work of looking ahead costs more than it
+/// saves (measured: BENCHMARKS.md).
+pub const PREFETCH_MIN_RELATIONS: usize = 60_000;
 
 /// How many events ahead [`Engine::process_events`] starts fetching an account's state.
 const EVENT_PREFETCH_DISTANCE: usize = 8;
@@ -130,9 +131,9 @@ pub struct Engine<'a> {
     pub(crate) recorder: Recorder,
     /// Contacts by all vendors (throughput).
     pub(crate) all_contacts: u64,
-    /// Whether reps look ahead at the accounts they will sample (pays off once the engine's
-    /// state outgrows the CPU caches).
-    pub(crate) prefetch_ahead: bool,
+    /// Whether to prefetch accounts' state ahead of use: only for markets whose state outgrows
+    /// the CPU caches (see [`PREFETCH_MIN_RELATIONS`]).
+    pub(crate) prefetching: bool,
 }
 
 /// Runs one replication of one variant to the horizon and returns its record.
@@ -181,7 +182,7 @@ impl<'a> Engine<'a> {
             decay: state::DecayTables::new(b, horizon),
             recorder: Recorder::new(cfg.horizon_quarters),
             all_contacts: 0,
-            prefetch_ahead: world.customers.len() * n_vendors >= PREFETCH_AHEAD_MIN_RELATIONS,
+            prefetching: world.customers.len() * n_vendors >= PREFETCH_MIN_RELATIONS,
         };
         for c in 0..world.customers.len() as CustomerId {
             engine.start_account(c);
@@ -204,6 +205,52 @@ impl<'a> Engine<'a> {
             self.close_quarter();
         }
         self.day += 1;
+    }
+
+    /// Bytes of memory held by this run's changing state right now: accounts, account–vendor
+    /// relations and last contacts, the agenda of scheduled events (allocated capacity) and the
+    /// reps' pipelines. The world it sells into is counted by [`World::bytes_per_customer`].
+    ///
+    /// Per account this is bounded: fixed per-account and per-(account, vendor) state, plus the
+    /// events still pending, which are at most a few per account (its renewal, next spontaneous
+    /// need, current stage end or decision attempt, imitation sparks from peers' purchases and
+    /// stage ends left stale by shortening; stale ones are dropped on their day).
+    pub fn state_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let agenda: usize = self
+            .agenda
+            .iter()
+            .map(|day| size_of::<Vec<Event>>() + day.capacity() * size_of::<Event>())
+            .sum();
+        let reps: usize = self
+            .reps
+            .iter()
+            .flatten()
+            .map(|r| {
+                size_of::<RepState>()
+                    + (r.pipeline.capacity() + r.suspects.capacity() + r.defend.capacity())
+                        * size_of::<CustomerId>()
+                    + r.pipeline_values.capacity() * size_of::<f32>()
+            })
+            .sum();
+        self.accounts.capacity() * size_of::<Account>()
+            + self.relations.capacity() * size_of::<Relation>()
+            + self.last_contact.capacity() * size_of::<Day>()
+            + agenda
+            + reps
+    }
+
+    /// [`Self::state_bytes`] per account.
+    pub fn bytes_per_customer(&self) -> usize {
+        self.state_bytes() / self.world.customers.len().max(1)
+    }
+
+    /// Events scheduled and not yet processed (including stale ones).
+    pub fn pending_events(&self) -> usize {
+        self.agenda[self.day.min(self.horizon) as usize..]
+            .iter()
+            .map(Vec::len)
+            .sum()
     }
 
     /// The finished run's record.
@@ -234,8 +281,10 @@ impl<'a> Engine<'a> {
         let today = self.day as usize;
         let n_vendors = self.world.vendors.len();
         let mut i = 0;
+        let prefetching = self.prefetching;
         while i < self.agenda[today].len() {
-            if let Some(ahead) = self.agenda[today].get(i + EVENT_PREFETCH_DISTANCE) {
+            let ahead = self.agenda[today].get(i + EVENT_PREFETCH_DISTANCE);
+            if let (true, Some(ahead)) = (prefetching, ahead) {
                 let c = ahead.customer as usize;
                 prefetch(&self.accounts[c]);
                 prefetch(&self.world.customers[c]);
@@ -274,6 +323,9 @@ impl<'a> Engine<'a> {
     /// Starts fetching what a look at account `c` by vendor `v`, or a contact, reads: the
     /// account, its relation with `v`, its last contacts and its value.
     pub(crate) fn prefetch_account(&self, c: CustomerId, v: usize) {
+        if !self.prefetching {
+            return;
+        }
         let n = self.world.vendors.len();
         let i = c as usize * n;
         prefetch(&self.accounts[c as usize]);

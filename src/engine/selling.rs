@@ -324,7 +324,7 @@ impl Engine<'_> {
     /// assuming no sample is too soon; the loop redoes this when one is. Speed only: a wrong
     /// guess costs a wasted fetch, never a different result.
     fn prefetch_samples(&self, v: usize, r: RepId, s: &Strategy, n: usize) {
-        if !self.prefetch_ahead || n == 0 {
+        if !self.prefetching || n == 0 {
             return;
         }
         let territory = &self.world.vendors[v].reps[r as usize].territory;
