@@ -2,7 +2,9 @@
 
 use crate::cli::{Cli, Command, RunArgs};
 use crate::error::{InputError, SalesimError};
-use crate::experiment::{self, Plan};
+use crate::experiment::journal::{self, JOURNAL_FILE};
+use crate::experiment::{self, Execution, JournaledRuns, Plan, RunResult, Slice};
+use crate::interrupt;
 use crate::output::{self, CsvOutputs, RunInfo};
 use crate::scenario::{self, Override, ScenarioSource};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -29,6 +31,9 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
         }
         Some(Command::Init { name }) => init(&name),
         Some(Command::Report { dir }) => report(&dir),
+        Some(Command::Merge { dirs, out, quiet }) => {
+            merge(&dirs, out.as_deref(), quiet).map(|_| ())
+        }
         Some(Command::CheckModel {
             replications,
             threads,
@@ -95,7 +100,8 @@ pub struct Finished {
     pub text: String,
 }
 
-/// Runs a scenario with command-line options and writes every output.
+/// Runs a scenario with command-line options and writes every output (for a `--shard`, the
+/// slice's journal and manifest). With `--resume`, continues the run stopped in the folder.
 pub fn run_scenario(source: &ScenarioSource, args: &RunArgs) -> Result<Finished, SalesimError> {
     let overrides = overrides(args)?;
     let plan = experiment::plan(source, &overrides)?;
@@ -103,6 +109,72 @@ pub fn run_scenario(source: &ScenarioSource, args: &RunArgs) -> Result<Finished,
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&plan.base().name));
+    check_output_folder(&out)?;
+    let threads = args
+        .threads
+        .map(usize::from)
+        .unwrap_or_else(rayon::current_num_threads);
+    experiment::check_memory(source, &plan, threads)?;
+    let slice = args.shard.unwrap_or(Slice::WHOLE);
+    let header = journal::header(&plan, source, args, slice);
+    let journal_path = out.join(JOURNAL_FILE);
+    let resumed = if args.resume {
+        if !journal_path.is_file() {
+            return Err(InputError::at(
+                &format!("--resume --out {}", out.display()),
+                None,
+                None,
+                "there is no stopped run to resume in this folder (no journal.bin)",
+                "the --out folder of a run that was stopped before it finished",
+            )
+            .into());
+        }
+        let contents = journal::read(&journal_path)?;
+        journal::check_matches(
+            &contents,
+            &header,
+            "the scenario, options and --shard of the stopped run (another --out, or deleting journal.bin, starts over)",
+        )?;
+        Some(contents)
+    } else {
+        refuse_to_overwrite_stopped_run(&journal_path)?;
+        None
+    };
+    std::fs::create_dir_all(&out)
+        .map_err(|e| SalesimError::io(format!("creating {}", out.display()), e))?;
+    let writer = match &resumed {
+        Some(contents) => journal::Writer::append_to(&journal_path, contents.valid_len)?,
+        None => journal::Writer::create(&journal_path, &header)?,
+    };
+    let earlier = match &resumed {
+        Some(contents) => JournaledRuns::of(std::slice::from_ref(contents))?,
+        None => JournaledRuns::none(),
+    };
+    let mut command = reproduce_command(source, &plan, args);
+    if !slice.is_whole() {
+        command.push_str(&format!(" --shard {slice}"));
+    }
+    let job = Job {
+        plan: &plan,
+        out: &out,
+        slice,
+        threads,
+        quiet: args.quiet,
+        command,
+        scenario_file: source.file.clone(),
+        merged_from: Vec::new(),
+    };
+    let finished = produce(&job, earlier, Some(&writer))?;
+    if slice.is_whole() {
+        // Every output is in place: the journal has served its purpose.
+        std::fs::remove_file(&journal_path)
+            .map_err(|e| SalesimError::io(format!("removing {}", journal_path.display()), e))?;
+    }
+    Ok(finished)
+}
+
+/// Refuses an `--out` path that exists and is not a folder.
+fn check_output_folder(out: &Path) -> Result<(), InputError> {
     if out.exists() && !out.is_dir() {
         return Err(InputError::at(
             &format!("--out {}", out.display()),
@@ -110,52 +182,270 @@ pub fn run_scenario(source: &ScenarioSource, args: &RunArgs) -> Result<Finished,
             None,
             "exists and is not a folder",
             "a folder path",
-        )
-        .into());
+        ));
     }
-    let threads = args
-        .threads
-        .map(usize::from)
-        .unwrap_or_else(rayon::current_num_threads);
-    experiment::check_memory(source, &plan, threads)?;
-    std::fs::create_dir_all(&out)
-        .map_err(|e| SalesimError::io(format!("creating {}", out.display()), e))?;
+    Ok(())
+}
 
-    let bar = progress_bar(plan.total_runs(), args.quiet);
+/// A fresh run must not silently throw away the finished runs of one that was stopped: the
+/// user continues it with `--resume`, or deletes its journal to start over.
+fn refuse_to_overwrite_stopped_run(journal_path: &Path) -> Result<(), InputError> {
+    if !journal_path.is_file() {
+        return Ok(());
+    }
+    let held = match journal::read(journal_path) {
+        Ok(c) => format!(
+            "holds the journal of a {} run of `{}` ({} runs finished)",
+            if c.header.slice.is_whole() {
+                "stopped".to_string()
+            } else {
+                format!("slice {}", c.header.slice)
+            },
+            c.header.scenario_name,
+            c.entries.len()
+        ),
+        Err(_) => "holds a journal salesim cannot read".to_string(),
+    };
+    Err(InputError::file(
+        &journal_path.display().to_string(),
+        &held,
+        "--resume to continue it, or another --out (or deleting journal.bin) to start over",
+    ))
+}
+
+/// One execution's output: where, what, how.
+struct Job<'a> {
+    plan: &'a Plan,
+    out: &'a Path,
+    slice: Slice,
+    threads: usize,
+    quiet: bool,
+    command: String,
+    scenario_file: String,
+    merged_from: Vec<String>,
+}
+
+/// Runs what `earlier` lacks of the job's slice, journaling each new run, and writes the
+/// outputs: for the whole plan the CSVs, manifest, charts and report; for a slice its manifest.
+/// Stopped by a signal, it keeps the finished points' CSVs, marks the manifest incomplete and
+/// returns [`SalesimError::Interrupted`] with the command that resumes.
+fn produce(
+    job: &Job,
+    mut earlier: JournaledRuns,
+    journal: Option<&journal::Writer>,
+) -> Result<Finished, SalesimError> {
+    let plan = job.plan;
+    let slice_runs = job.slice.runs_of(plan.total_runs());
+    let bar = progress_bar(slice_runs, job.quiet);
+    bar.set_position(earlier.len());
     let started = Instant::now();
-    let mut csv = CsvOutputs::create(&out, &plan)?;
-    let throughput = experiment::execute(
-        &plan,
-        Some(threads),
-        &|| bar.inc(1),
-        &mut |point, result| csv.write_point(point, &result),
+    let mut csv = match job.slice.is_whole() {
+        true => Some(CsvOutputs::create(job.out, plan)?),
+        false => None,
+    };
+    let on_run = |r: &RunResult| {
+        if let Some(journal) = journal {
+            journal.append(&journal::Entry {
+                point: r.point,
+                replication: r.replication,
+                variant: r.variant as u32,
+                seed: r.seed,
+                record: r.record.clone(),
+            })?;
+        }
+        bar.inc(1);
+        Ok(())
+    };
+    let how = Execution {
+        threads: Some(job.threads),
+        slice: job.slice,
+        stop: interrupt::stop_flag(),
+        on_run: &on_run,
+    };
+    let outcome = experiment::execute_slice(
+        plan,
+        &how,
+        &mut |p, r, v| earlier.load(p, r, v),
+        &mut |point, result| match &mut csv {
+            Some(csv) => csv.write_point(point, &result),
+            None => Ok(()),
+        },
     )?;
     bar.finish_and_clear();
+    if let Some(journal) = journal {
+        journal.sync()?;
+    }
     let wall = started.elapsed().as_secs_f64();
-    let summaries = csv.commit()?;
-
-    let info = RunInfo {
-        command: reproduce_command(source, &plan, args),
-        scenario_file: source.file.clone(),
-        threads,
-        wall_time_seconds: wall,
-        throughput,
-        complete: true,
+    let summaries = match csv {
+        Some(csv) => csv.commit()?,
+        None => Vec::new(),
     };
-    let manifest = serde_json::to_string_pretty(&output::manifest(&plan, &info))
+    let info = RunInfo {
+        command: job.command.clone(),
+        scenario_file: job.scenario_file.clone(),
+        threads: job.threads,
+        wall_time_seconds: wall,
+        throughput: outcome.throughput,
+        complete: outcome.complete,
+        slice: job.slice,
+        finished_runs: outcome.finished_runs,
+        computed_runs: outcome.computed_runs,
+        merged_from: job.merged_from.clone(),
+    };
+    let manifest = serde_json::to_string_pretty(&output::manifest(plan, &info))
         .expect("manifest is plain JSON");
-    output::write_atomic(&out.join("manifest.json"), manifest.as_bytes())?;
-    crate::report::build(&out).map_err(|e| SalesimError::Report(e.to_string()))?;
-    let text = output::summary::render(&plan, &summaries, &throughput, wall, threads, &out);
-    if !args.quiet {
+    output::write_atomic(&job.out.join("manifest.json"), manifest.as_bytes())?;
+    if !outcome.complete {
+        // A report from an earlier run in this folder would not match these outputs.
+        let _ = std::fs::remove_file(job.out.join("report.html"));
+        let _ = std::fs::remove_dir_all(job.out.join("charts"));
+        return Err(SalesimError::Interrupted(format!(
+            "{} of {} runs finished and are kept in {} (finished sweep points also in its CSVs; manifest.json says \"complete\": false). Continue with: {} --resume --out {}",
+            outcome.finished_runs,
+            outcome.slice_runs,
+            job.out.join(JOURNAL_FILE).display(),
+            job.command,
+            job.out.display()
+        )));
+    }
+    let text = if job.slice.is_whole() {
+        crate::report::build(job.out).map_err(|e| SalesimError::Report(e.to_string()))?;
+        output::summary::render(
+            plan,
+            &summaries,
+            &outcome.throughput,
+            wall,
+            job.threads,
+            job.out,
+        )
+    } else {
+        format!(
+            "slice {}: {} runs in {}. When all {} slices have finished: salesim merge DIR... (every slice folder)\n",
+            job.slice,
+            outcome.finished_runs,
+            job.out.join(JOURNAL_FILE).display(),
+            job.slice.count
+        )
+    };
+    if !job.quiet {
         print!("{text}");
     }
     Ok(Finished {
-        out,
-        plan,
+        out: job.out.to_path_buf(),
+        plan: plan.clone(),
         summaries,
         text,
     })
+}
+
+/// `salesim merge`: checks that the slice folders belong together and cover the plan, then
+/// writes the files one unsharded run writes, from their journals (nothing is recomputed).
+pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finished, SalesimError> {
+    let mut slices = Vec::new();
+    for dir in dirs {
+        let path = dir.join(JOURNAL_FILE);
+        if !path.is_file() {
+            return Err(InputError::file(
+                &dir.display().to_string(),
+                "has no journal.bin",
+                "slice folders written by `salesim run SCENARIO --shard K/N --out DIR`",
+            )
+            .into());
+        }
+        slices.push(journal::read(&path)?);
+    }
+    let first = slices[0].header.clone();
+    let source = ScenarioSource::parse(&first.scenario_file, &first.scenario_text)?;
+    let args = RunArgs {
+        replications: first.replications,
+        seed: first.seed,
+        set: first.set.clone(),
+        ..RunArgs::default()
+    };
+    let plan = experiment::plan(&source, &overrides(&args)?)?;
+    let count = first.slice.count;
+    let mut folder_of: Vec<Option<&Path>> = vec![None; count as usize];
+    for (contents, dir) in slices.iter().zip(dirs) {
+        let slice = contents.header.slice;
+        journal::check_matches(
+            contents,
+            &journal::header(&plan, &source, &args, slice),
+            "slice folders of one job array: the same scenario, options, seed and salesim version",
+        )?;
+        let name = dir.display().to_string();
+        if slice.count != count {
+            return Err(InputError::file(
+                &name,
+                &format!(
+                    "is slice {slice}, but {} is a slice of {count}",
+                    dirs[0].display()
+                ),
+                "the slices of one job array, all with the same N",
+            )
+            .into());
+        }
+        if let Some(other) = folder_of[slice.index as usize - 1].replace(dir) {
+            return Err(InputError::file(
+                &name,
+                &format!("is slice {slice}, and so is {}", other.display()),
+                "each slice once",
+            )
+            .into());
+        }
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| folder_of[*k as usize - 1].is_none())
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(InputError::file(
+            &dirs[0].display().to_string(),
+            &format!("missing slice(s): {}", missing.join(", ")),
+            &format!("all {count} slice folders of the job array"),
+        )
+        .into());
+    }
+    let runs = JournaledRuns::of(&slices)?;
+    for (p, point) in plan.points.iter().enumerate() {
+        let first_run = experiment::first_run_of(&plan, p as u32);
+        let variants = point.config.variants.len() as u32;
+        for replication in 0..point.config.replications {
+            for variant in 0..variants {
+                if runs.contains(point.index, replication, variant) {
+                    continue;
+                }
+                let run = first_run + u64::from(replication * variants + variant);
+                let k = (run % u64::from(count)) as usize;
+                return Err(InputError::file(
+                    &folder_of[k].expect("checked above").display().to_string(),
+                    &format!(
+                        "slice {}/{count} has not finished (point {}, replication {replication}, variant {variant} is missing)",
+                        k + 1,
+                        point.index
+                    ),
+                    "finished slices: rerun the slice's command with --resume",
+                )
+                .into());
+            }
+        }
+    }
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("output").join(&plan.base().name));
+    check_output_folder(&out)?;
+    std::fs::create_dir_all(&out)
+        .map_err(|e| SalesimError::io(format!("creating {}", out.display()), e))?;
+    let job = Job {
+        plan: &plan,
+        out: &out,
+        slice: Slice::WHOLE,
+        threads: 1,
+        quiet,
+        command: reproduce_command(&source, &plan, &args),
+        scenario_file: source.file.clone(),
+        merged_from: dirs.iter().map(|d| d.display().to_string()).collect(),
+    };
+    produce(&job, runs, None)
 }
 
 /// The command that reproduces a run: the file, its seed and replications, and every `--set`.

@@ -1,5 +1,6 @@
 //! Command-line definitions (clap derive); the doc comments are the `--help` text.
 
+use crate::experiment::Slice;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -36,6 +37,16 @@ pub struct RunArgs {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Continue the run that was stopped (Ctrl-C, SIGTERM, kill -9, a lost node) in the --out
+    /// folder, with the same scenario and options: runs it finished (kept in journal.bin) are
+    /// not computed again, and the outputs are identical to an uninterrupted run's.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run only the K-th of N slices of the plan (points × replications × variants), e.g. one
+    /// task of a cluster job array; the folder gets journal.bin and manifest.json. Combine all N
+    /// slice folders with `salesim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Slice>,
 }
 
 /// The commands.
@@ -90,6 +101,19 @@ pub enum Command {
         /// Override a value in every validation scenario (see `run --set`). Repeatable.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+    },
+    /// Combine the slice folders of `run --shard K/N` (all N of them, from the same scenario,
+    /// options, seed and salesim version) into exactly the files one unsharded run writes.
+    Merge {
+        /// The slice folders.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Output folder (default: output/<scenario name>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// No summary on the terminal.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Rebuild the charts and report.html of a finished output folder from its CSVs.
     Report {

@@ -84,16 +84,19 @@ pub enum SalesimError {
     /// `check-model` found checks outside their bands.
     #[error("{0} model check(s) failed")]
     ModelCheck(usize),
-    /// The run was interrupted.
-    #[error("interrupted")]
-    Interrupted,
+    /// The run was stopped by Ctrl-C or SIGTERM; the message says what was kept and how to
+    /// resume.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
 }
 
 impl SalesimError {
-    /// The process exit code: 2 for bad input, 1 for everything else.
+    /// The process exit code: 2 for bad input, 130 when stopped by a signal, 1 for everything
+    /// else.
     pub fn exit_code(&self) -> i32 {
         match self {
             SalesimError::Input(_) => 2,
+            SalesimError::Interrupted(_) => crate::interrupt::EXIT_CODE,
             _ => 1,
         }
     }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod interrupt;
 pub mod metrics;
 pub mod output;
 pub mod report;

@@ -22,6 +22,7 @@ use crate::rng::{keyed_uniform, stream, Rng, Stream};
 use crate::scenario::Config;
 use crate::world::{CustomerId, World};
 pub use state::{Account, Relation, RepState, Stage};
+use std::sync::atomic::{AtomicBool, Ordering};
 pub use strategy::Strategy;
 
 /// Asks the CPU to start fetching the cache line(s) holding `x`, so that several random reads of
@@ -138,9 +139,27 @@ pub struct Engine<'a> {
 
 /// Runs one replication of one variant to the horizon and returns its record.
 pub fn run(cfg: &Config, world: &World, variant: usize, run_seed: u64) -> RunRecord {
+    run_unless_stopped(cfg, world, variant, run_seed, &AtomicBool::new(false))
+        .expect("never stopped")
+}
+
+/// [`run`], abandoned (returning `None`) at the start of the first business day on which `stop`
+/// is set, so that an interrupted experiment stops within a simulated day.
+pub fn run_unless_stopped(
+    cfg: &Config,
+    world: &World,
+    variant: usize,
+    run_seed: u64,
+    stop: &AtomicBool,
+) -> Option<RunRecord> {
     let mut engine = Engine::new(cfg, world, cfg.team_strategies(variant), run_seed);
-    engine.run_to_horizon();
-    engine.finish()
+    while engine.day < engine.horizon {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        engine.step();
+    }
+    Some(engine.finish())
 }
 
 impl<'a> Engine<'a> {

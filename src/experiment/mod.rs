@@ -6,6 +6,7 @@
 //! does not re-roll the market. Results are collected in plan order, so outputs are identical
 //! whatever the thread count.
 
+pub mod journal;
 pub mod stats;
 
 use crate::engine;
@@ -15,6 +16,8 @@ use crate::rng::run_seed;
 use crate::scenario::{self, Config, Override, ScenarioSource};
 use crate::world;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One sweep point: its parameter values and its validated configuration.
 #[derive(Debug, Clone)]
@@ -208,6 +211,8 @@ pub fn check_memory(
 /// The results of one run, reduced to what the outputs need.
 #[derive(Debug, Clone)]
 pub struct RunResult {
+    /// Sweep point.
+    pub point: u32,
     /// Replication index.
     pub replication: u32,
     /// Run seed.
@@ -278,61 +283,341 @@ pub struct Throughput {
     pub runs: u64,
 }
 
-/// Runs every point, handing each finished point to `sink` in order. `on_run` is called after
-/// each run (from worker threads) for progress.
+/// The K-th (1-based) of N slices of a plan: the runs whose index in plan order (point, then
+/// replication, then variant) leaves remainder K−1 when divided by N. Dealing runs out in turn
+/// keeps slices of a sweep balanced when later points cost more than earlier ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slice {
+    /// K, from 1.
+    pub index: u32,
+    /// N, at least 1.
+    pub count: u32,
+}
+
+impl Slice {
+    /// The whole plan (1/1).
+    pub const WHOLE: Slice = Slice { index: 1, count: 1 };
+
+    /// Whether this is the whole plan.
+    pub fn is_whole(&self) -> bool {
+        self.count == 1
+    }
+
+    /// How many of a plan's `total` runs are in the slice.
+    pub fn runs_of(&self, total: u64) -> u64 {
+        let n = u64::from(self.count);
+        total / n + u64::from(u64::from(self.index - 1) < total % n)
+    }
+
+    /// Whether the run with this plan-order index is in the slice.
+    pub fn owns(&self, run: u64) -> bool {
+        run % u64::from(self.count) == u64::from(self.index - 1)
+    }
+}
+
+impl std::fmt::Display for Slice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Slice {
+    type Err = String;
+
+    /// Parses `K/N` with 1 ≤ K ≤ N.
+    fn from_str(s: &str) -> Result<Slice, String> {
+        let allowed = "K/N with whole numbers 1 ≤ K ≤ N, e.g. 3/8";
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}` is not a slice. Allowed: {allowed}"))?;
+        let parse = |x: &str| x.trim().parse::<u32>().ok();
+        match (parse(k), parse(n)) {
+            (Some(index), Some(count)) if index >= 1 && index <= count => {
+                Ok(Slice { index, count })
+            }
+            _ => Err(format!("`{s}` is not a slice. Allowed: {allowed}")),
+        }
+    }
+}
+
+/// Plan-order index of a point's first run.
+pub fn first_run_of(plan: &Plan, point: u32) -> u64 {
+    plan.points[..point as usize]
+        .iter()
+        .map(|p| p.config.variants.len() as u64 * u64::from(p.config.replications))
+        .sum()
+}
+
+/// SHA-256 (hex) of the salesim version and every point's index, swept values and resolved
+/// scenario: two runs with the same digest compute the same runs.
+pub fn plan_digest(plan: &Plan) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(env!("CARGO_PKG_VERSION"));
+    for p in &plan.points {
+        let identity = serde_json::json!([p.index, p.values, p.config.resolved]);
+        hash.update(serde_json::to_vec(&identity).expect("plain JSON"));
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    /// Throughput of every run of the slice, finished earlier or now.
+    pub throughput: Throughput,
+    /// Runs of the slice finished (earlier or now).
+    pub finished_runs: u64,
+    /// Runs in the slice.
+    pub slice_runs: u64,
+    /// Runs computed by this execution (the rest were finished earlier).
+    pub computed_runs: u64,
+    /// Whether every run of the slice finished (false: stopped).
+    pub complete: bool,
+}
+
+/// Runs finished before this execution (a resumed journal, or merged slices): `Some` result for
+/// a (point, replication, variant) that need not run again.
+pub type Earlier<'a> = dyn FnMut(u32, u32, u32) -> Result<Option<RunResult>, SalesimError> + 'a;
+
+/// What to run and how.
+pub struct Execution<'a> {
+    /// Worker threads (default: rayon's).
+    pub threads: Option<usize>,
+    /// The slice of the plan to run.
+    pub slice: Slice,
+    /// Set (by Ctrl-C) to stop: no new run starts, runs in flight are abandoned within a day.
+    pub stop: &'a AtomicBool,
+    /// Called with each run finished now, from worker threads (to journal it, count progress).
+    pub on_run: &'a (dyn Fn(&RunResult) -> Result<(), SalesimError> + Sync),
+}
+
+/// Runs every point to the end, handing each finished point to `sink` in order. `on_run` is
+/// called after each run (from worker threads) for progress.
 pub fn execute(
     plan: &Plan,
     threads: Option<usize>,
     on_run: &(dyn Fn() + Sync),
     sink: &mut dyn FnMut(&Point, PointResult) -> Result<(), SalesimError>,
 ) -> Result<Throughput, SalesimError> {
+    let never = AtomicBool::new(false);
+    let count = |_: &RunResult| {
+        on_run();
+        Ok(())
+    };
+    let how = Execution {
+        threads,
+        slice: Slice::WHOLE,
+        stop: &never,
+        on_run: &count,
+    };
+    Ok(execute_slice(plan, &how, &mut |_, _, _| Ok(None), sink)?.throughput)
+}
+
+/// Runs the slice's runs that `earlier` does not have, point by point; for the whole plan, hands
+/// each point's results (earlier and new, in (replication, variant) order) to `sink`.
+pub fn execute_slice(
+    plan: &Plan,
+    how: &Execution,
+    earlier: &mut Earlier,
+    sink: &mut dyn FnMut(&Point, PointResult) -> Result<(), SalesimError>,
+) -> Result<Outcome, SalesimError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
+    if let Some(n) = how.threads {
         builder = builder.num_threads(n);
     }
     let pool = builder
         .build()
         .map_err(|e| SalesimError::io("starting worker threads", std::io::Error::other(e)))?;
-    let mut throughput = Throughput::default();
+    let mut outcome = Outcome {
+        throughput: Throughput::default(),
+        finished_runs: 0,
+        slice_runs: 0,
+        computed_runs: 0,
+        complete: true,
+    };
+    let mut first_run = 0u64;
     for point in &plan.points {
-        let result = pool.install(|| run_point(point, on_run));
-        for r in &result.runs {
-            throughput.customer_days += r.record.customer_days;
-            throughput.contacts += r.record.all_contacts;
-            throughput.runs += 1;
+        let cfg = &point.config;
+        let variants = cfg.variants.len() as u32;
+        let mut runs = Vec::new();
+        let mut todo: Vec<(u32, Vec<usize>)> = Vec::new();
+        for replication in 0..cfg.replications {
+            let mut missing = Vec::new();
+            for variant in 0..variants {
+                let run = first_run + u64::from(replication * variants + variant);
+                if !how.slice.owns(run) {
+                    continue;
+                }
+                outcome.slice_runs += 1;
+                match earlier(point.index, replication, variant)? {
+                    Some(result) => runs.push(result),
+                    None => missing.push(variant as usize),
+                }
+            }
+            if !missing.is_empty() {
+                todo.push((replication, missing));
+            }
         }
-        sink(point, result)?;
+        first_run += u64::from(cfg.replications * variants);
+        if !todo.is_empty() && !how.stop.load(Ordering::Relaxed) {
+            let new = pool.install(|| run_some(point, &todo, how))?;
+            outcome.computed_runs += new.len() as u64;
+            runs.extend(new);
+        }
+        for r in &runs {
+            outcome.throughput.customer_days += r.record.customer_days;
+            outcome.throughput.contacts += r.record.all_contacts;
+            outcome.throughput.runs += 1;
+        }
+        outcome.finished_runs += runs.len() as u64;
+        let point_done = runs.len() == (cfg.replications * variants) as usize;
+        if how.slice.is_whole() && point_done {
+            runs.sort_by_key(|r| (r.replication, r.variant));
+            sink(
+                point,
+                PointResult {
+                    point: point.index,
+                    config: cfg.clone(),
+                    runs,
+                },
+            )?;
+        }
     }
-    Ok(throughput)
+    outcome.complete = outcome.finished_runs == outcome.slice_runs;
+    Ok(outcome)
 }
 
-/// All replications of one point, in parallel; each replication's world is generated once and
-/// shared by its variants, which also run in parallel.
-pub fn run_point(point: &Point, on_run: &(dyn Fn() + Sync)) -> PointResult {
+/// Some replications of one point, each with some of its variants, in parallel: each
+/// replication's world is generated once and shared by its variants, which also run in
+/// parallel (so a point with fewer replications than threads still uses every thread). Runs
+/// abandoned because `stop` was set are left out.
+fn run_some(
+    point: &Point,
+    todo: &[(u32, Vec<usize>)],
+    how: &Execution,
+) -> Result<Vec<RunResult>, SalesimError> {
     let cfg = &point.config;
-    // Variants of a replication run in parallel too (sharing its world), so that a point with
-    // fewer replications than threads (one replication of a big market) still uses every thread.
-    // `collect` keeps (replication, variant) order whatever the scheduling.
-    let runs: Vec<RunResult> = (0..cfg.replications)
-        .into_par_iter()
-        .flat_map(|replication| {
+    let runs: Vec<Result<Option<RunResult>, SalesimError>> = todo
+        .par_iter()
+        .flat_map(|(replication, variants)| {
+            let replication = *replication;
             let seed = run_seed(cfg.seed, point.index, replication);
-            let world = std::sync::Arc::new(world::generate(cfg, seed));
-            (0..cfg.variants.len()).into_par_iter().map(move |variant| {
-                let record = engine::run(cfg, &world, variant, seed);
-                on_run();
-                RunResult {
+            let world = (!how.stop.load(Ordering::Relaxed))
+                .then(|| std::sync::Arc::new(world::generate(cfg, seed)));
+            variants.par_iter().map(move |&variant| {
+                let Some(world) = &world else {
+                    return Ok(None);
+                };
+                let Some(record) = engine::run_unless_stopped(cfg, world, variant, seed, how.stop)
+                else {
+                    return Ok(None);
+                };
+                let result = RunResult {
+                    point: point.index,
                     replication,
                     seed,
                     variant,
                     record,
-                }
+                };
+                (how.on_run)(&result)?;
+                Ok(Some(result))
             })
         })
         .collect();
+    let mut out = Vec::with_capacity(runs.len());
+    for r in runs {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+/// All replications of one point (every variant), run to the end: the results in
+/// (replication, variant) order.
+pub fn run_point(point: &Point, on_run: &(dyn Fn() + Sync)) -> PointResult {
+    let todo: Vec<(u32, Vec<usize>)> = (0..point.config.replications)
+        .map(|r| (r, (0..point.config.variants.len()).collect()))
+        .collect();
+    let never = AtomicBool::new(false);
+    let count = |_: &RunResult| {
+        on_run();
+        Ok(())
+    };
+    let how = Execution {
+        threads: None,
+        slice: Slice::WHOLE,
+        stop: &never,
+        on_run: &count,
+    };
+    let runs = run_some(point, &todo, &how).expect("counting progress cannot fail");
     PointResult {
         point: point.index,
-        config: cfg.clone(),
+        config: point.config.clone(),
         runs,
+    }
+}
+
+/// Runs read back from journals (one when resuming, N when merging slices), loaded point by
+/// point as the execution reaches them.
+pub struct JournaledRuns {
+    readers: Vec<journal::EntryReader>,
+    index: std::collections::HashMap<(u32, u32, u32), (usize, journal::Location)>,
+}
+
+impl JournaledRuns {
+    /// Nothing journaled.
+    pub fn none() -> JournaledRuns {
+        JournaledRuns {
+            readers: Vec::new(),
+            index: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The runs of the given journals.
+    pub fn of(journals: &[journal::Contents]) -> Result<JournaledRuns, SalesimError> {
+        let mut runs = JournaledRuns::none();
+        for (i, contents) in journals.iter().enumerate() {
+            runs.readers
+                .push(journal::EntryReader::open(&contents.path)?);
+            for (key, loc) in &contents.entries {
+                runs.index.entry(*key).or_insert((i, *loc));
+            }
+        }
+        Ok(runs)
+    }
+
+    /// Runs journaled.
+    pub fn len(&self) -> u64 {
+        self.index.len() as u64
+    }
+
+    /// Whether nothing is journaled.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Whether a run is journaled.
+    pub fn contains(&self, point: u32, replication: u32, variant: u32) -> bool {
+        self.index.contains_key(&(point, replication, variant))
+    }
+
+    /// A journaled run, if there is one.
+    pub fn load(
+        &mut self,
+        point: u32,
+        replication: u32,
+        variant: u32,
+    ) -> Result<Option<RunResult>, SalesimError> {
+        let Some(&(reader, loc)) = self.index.get(&(point, replication, variant)) else {
+            return Ok(None);
+        };
+        let entry = self.readers[reader].entry(loc)?;
+        Ok(Some(RunResult {
+            point: entry.point,
+            replication: entry.replication,
+            seed: entry.seed,
+            variant: entry.variant as usize,
+            record: entry.record,
+        }))
     }
 }

@@ -14,6 +14,7 @@
 
 use crate::calendar::{in_last_two_weeks, quarter_of, week_of_quarter, Day, WEEKS_PER_QUARTER};
 use crate::engine::journey::Outcome;
+use serde::{Deserialize, Serialize};
 use std::ops::{Add, AddAssign};
 
 /// Metric names of `runs.csv`, in column order.
@@ -63,7 +64,7 @@ pub fn higher_is_better(metric: &str) -> bool {
 }
 
 /// Additive counts for one quarter (or a sum of quarters).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// Net bookings, $k.
     pub bookings: f64,
@@ -168,7 +169,7 @@ impl Tally {
 }
 
 /// Deals, bookings and discounts by week of quarter (1–13, index 0–12).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct WeekTally {
     /// Deals closed.
     pub deals: [f64; 13],
@@ -197,7 +198,7 @@ impl Add for WeekTally {
 }
 
 /// Effort by attainment in the last third of the quarter: the effort-versus-quota curve.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct EffortCurve {
     /// Sum of effort (share of capacity) per attainment bin of width 0.1 (last bin: ≥ 1.5).
     pub effort_sum: [f64; 16],
@@ -217,7 +218,7 @@ impl AddAssign for EffortCurve {
 /// Our contacts' response by how many recent contacts from us the account had (fatigue): bins
 /// 0, 1, …, 14 and 15+ of the decayed count before the contact. `expected` sums the stage's
 /// base receptivity, so welcome ÷ expected isolates fatigue and attention from the stage mix.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResponseCurve {
     /// Contacts (not to accounts blocking us).
     pub contacts: [f64; 16],
@@ -238,7 +239,7 @@ impl AddAssign for ResponseCurve {
 }
 
 /// When our deals fall in the customer's own fiscal year.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct FiscalTiming {
     /// Our deals.
     pub deals: f64,
@@ -257,7 +258,7 @@ impl AddAssign for FiscalTiming {
 }
 
 /// Everything one run records.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     /// One tally per quarter.
     pub quarters: Vec<Tally>,

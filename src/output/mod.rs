@@ -384,8 +384,17 @@ pub struct RunInfo {
     pub wall_time_seconds: f64,
     /// Throughput counters.
     pub throughput: Throughput,
-    /// Whether every run finished.
+    /// Whether every run (of the slice) finished.
     pub complete: bool,
+    /// The slice of the plan that ran (1/1: all of it).
+    pub slice: crate::experiment::Slice,
+    /// Runs (of the slice) finished.
+    pub finished_runs: u64,
+    /// Runs computed by this invocation (fewer than `finished_runs` after `--resume`; none for
+    /// a merge).
+    pub computed_runs: u64,
+    /// The slice folders a `salesim merge` combined (empty for a run).
+    pub merged_from: Vec<String>,
 }
 
 /// The manifest: the resolved scenario, seeds, version, threads, wall time, throughput.
@@ -429,6 +438,11 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
         "threads": info.threads,
         "wall_time_seconds": info.wall_time_seconds,
         "complete": info.complete,
+        "shard": { "index": info.slice.index, "count": info.slice.count },
+        "finished_runs": info.finished_runs,
+        "computed_runs": info.computed_runs,
+        "total_runs": plan.total_runs(),
+        "merged_from": info.merged_from,
         "runs": info.throughput.runs,
         "throughput": {
             "customer_days": info.throughput.customer_days,

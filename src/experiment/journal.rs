@@ -1,0 +1,320 @@
+//! The run journal (`journal.bin` in the output folder): every finished run's record, appended
+//! as it finishes, so an interrupted run (Ctrl-C, SIGTERM, even `kill -9`) can be resumed
+//! without recomputing finished runs, and so slices of a plan run on different machines can be
+//! merged into the files one run writes.
+//!
+//! Format: the magic bytes `SALESIMJ`, then frames of `[u32 length][u32 CRC-32][payload]`
+//! (little-endian). The first frame's payload is the [`Header`] (JSON), the rest are [`Entry`]s
+//! (postcard: floats as their exact bits, so a resumed or merged run is byte-identical to an
+//! uninterrupted one). A frame cut short or failing its checksum (a write interrupted by
+//! `kill -9` or a crash) ends the journal: everything before it is kept, it is dropped.
+
+use super::{Plan, Slice};
+use crate::error::{InputError, SalesimError};
+use crate::metrics::RunRecord;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The journal's file name inside an output folder.
+pub const JOURNAL_FILE: &str = "journal.bin";
+
+/// The first bytes of every journal.
+const MAGIC: &[u8; 8] = b"SALESIMJ";
+
+/// Version of the journal's layout; a journal of another layout is refused, not misread.
+pub const FORMAT: u32 = 1;
+
+/// Largest frame a reader accepts (a header with a long scenario file, or one run's record).
+const MAX_FRAME_BYTES: u32 = 64 << 20;
+
+/// What a journal belongs to: enough to refuse mixing runs of different experiments, and to
+/// rebuild the plan (for `salesim merge`) from the scenario text and the command-line options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// [`FORMAT`] of the writer.
+    pub format: u32,
+    /// The salesim version that wrote it.
+    pub salesim_version: String,
+    /// SHA-256 of the version and every point's resolved scenario ([`super::plan_digest`]).
+    pub plan_digest: String,
+    /// Scenario name.
+    pub scenario_name: String,
+    /// Scenario file as given (or `<built-in lesson>`).
+    pub scenario_file: String,
+    /// The scenario file's text.
+    pub scenario_text: String,
+    /// `--replications`, if given.
+    pub replications: Option<u32>,
+    /// `--seed`, if given.
+    pub seed: Option<u64>,
+    /// Every `--set`, in order.
+    pub set: Vec<String>,
+    /// The master seed after overrides.
+    pub master_seed: u64,
+    /// The slice this journal holds (1/1: the whole plan).
+    pub slice: Slice,
+    /// Runs in the whole plan.
+    pub total_runs: u64,
+}
+
+/// One finished run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Sweep point.
+    pub point: u32,
+    /// Replication.
+    pub replication: u32,
+    /// Variant index.
+    pub variant: u32,
+    /// Run seed.
+    pub seed: u64,
+    /// The run's record.
+    pub record: RunRecord,
+}
+
+/// Where one entry's frame lies in a journal file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// Byte offset of the payload.
+    pub offset: u64,
+    /// Payload length.
+    pub len: u32,
+}
+
+/// A journal read back: its header, where each finished run's entry is, and how many bytes of
+/// the file are whole frames.
+#[derive(Debug, Clone)]
+pub struct Contents {
+    /// The file.
+    pub path: PathBuf,
+    /// Its header.
+    pub header: Header,
+    /// (point, replication, variant) → entry location; a run journaled twice keeps its first
+    /// entry (both are identical: runs are deterministic).
+    pub entries: HashMap<(u32, u32, u32), Location>,
+    /// Bytes of whole, checksummed frames from the start of the file.
+    pub valid_len: u64,
+}
+
+fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 8);
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+fn io(path: &Path, what: &str, e: std::io::Error) -> SalesimError {
+    SalesimError::io(format!("{what} {}", path.display()), e)
+}
+
+/// A bad or foreign journal: bad input (exit 2) naming the file.
+fn unusable(path: &Path, problem: &str) -> SalesimError {
+    mismatch(
+        path,
+        problem,
+        "a journal.bin written by this salesim version's `run` (another --out, or deleting it, starts over)",
+    )
+}
+
+fn mismatch(path: &Path, problem: &str, allowed: &str) -> SalesimError {
+    InputError::file(&path.display().to_string(), problem, allowed).into()
+}
+
+/// Reads a journal: the header and the location of every whole entry.
+pub fn read(path: &Path) -> Result<Contents, SalesimError> {
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(|e| io(path, "reading", e))?;
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(unusable(path, "is not a salesim journal"));
+    }
+    let mut at = MAGIC.len();
+    let mut frames = Vec::new();
+    while let Some(head) = bytes.get(at..at + 8) {
+        let len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes"));
+        let crc = u32::from_le_bytes(head[4..].try_into().expect("4 bytes"));
+        let start = at + 8;
+        let Some(payload) = bytes.get(start..start + len as usize) else {
+            break;
+        };
+        if len > MAX_FRAME_BYTES || crc32fast::hash(payload) != crc {
+            break;
+        }
+        frames.push(Location {
+            offset: start as u64,
+            len,
+        });
+        at = start + len as usize;
+    }
+    let Some(first) = frames.first() else {
+        return Err(unusable(path, "has no readable header"));
+    };
+    let header: Header = serde_json::from_slice(payload_of(&bytes, first))
+        .map_err(|_| unusable(path, "has a header this version cannot read"))?;
+    if header.format != FORMAT {
+        return Err(unusable(
+            path,
+            &format!(
+                "has journal format {}, this salesim writes format {FORMAT}",
+                header.format
+            ),
+        ));
+    }
+    let mut entries = HashMap::with_capacity(frames.len());
+    for loc in &frames[1..] {
+        let entry: Entry = postcard::from_bytes(payload_of(&bytes, loc))
+            .map_err(|_| unusable(path, "has an entry this version cannot read"))?;
+        entries
+            .entry((entry.point, entry.replication, entry.variant))
+            .or_insert(*loc);
+    }
+    Ok(Contents {
+        path: path.to_path_buf(),
+        header,
+        entries,
+        valid_len: at as u64,
+    })
+}
+
+fn payload_of<'b>(bytes: &'b [u8], loc: &Location) -> &'b [u8] {
+    &bytes[loc.offset as usize..loc.offset as usize + loc.len as usize]
+}
+
+/// Reads entries back from a journal by their locations.
+pub struct EntryReader {
+    path: PathBuf,
+    file: File,
+}
+
+impl EntryReader {
+    /// Opens a journal for reading entries.
+    pub fn open(path: &Path) -> Result<EntryReader, SalesimError> {
+        let file = File::open(path).map_err(|e| io(path, "opening", e))?;
+        Ok(EntryReader {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// The entry at `loc`.
+    pub fn entry(&mut self, loc: Location) -> Result<Entry, SalesimError> {
+        let mut buf = vec![0; loc.len as usize];
+        self.file
+            .seek(SeekFrom::Start(loc.offset))
+            .and_then(|_| self.file.read_exact(&mut buf))
+            .map_err(|e| io(&self.path, "reading", e))?;
+        postcard::from_bytes(&buf).map_err(|_| unusable(&self.path, "changed while being read"))
+    }
+}
+
+/// Appends entries to a journal, one `write` per frame, so a run killed at any moment leaves
+/// at most one torn frame (which [`read`] drops).
+pub struct Writer {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+impl Writer {
+    /// Starts a new journal with its header, replacing any file at `path`.
+    pub fn create(path: &Path, header: &Header) -> Result<Writer, SalesimError> {
+        let json = serde_json::to_vec(header).expect("the header is plain JSON");
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend(frame(&json));
+        crate::output::write_atomic(path, &bytes)?;
+        Writer::append_to(path, bytes.len() as u64)
+    }
+
+    /// Continues a journal after its last whole frame (`valid_len`), dropping a torn tail.
+    pub fn append_to(path: &Path, valid_len: u64) -> Result<Writer, SalesimError> {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| io(path, "opening", e))?;
+        file.set_len(valid_len)
+            .map_err(|e| io(path, "truncating", e))?;
+        let mut file = file;
+        file.seek(SeekFrom::End(0))
+            .map_err(|e| io(path, "opening", e))?;
+        Ok(Writer {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Appends one finished run (called from worker threads).
+    pub fn append(&self, entry: &Entry) -> Result<(), SalesimError> {
+        let payload = postcard::to_stdvec(entry).expect("records serialize");
+        let bytes = frame(&payload);
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        file.write_all(&bytes)
+            .map_err(|e| io(&self.path, "writing", e))
+    }
+
+    /// Flushes the journal to disk.
+    pub fn sync(&self) -> Result<(), SalesimError> {
+        let file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        file.sync_all().map_err(|e| io(&self.path, "syncing", e))
+    }
+}
+
+/// Checks that a journal belongs to this plan and slice, naming what differs; `allowed` says
+/// what would be accepted.
+pub fn check_matches(
+    contents: &Contents,
+    expected: &Header,
+    allowed: &str,
+) -> Result<(), SalesimError> {
+    let found = &contents.header;
+    let what = if found.salesim_version != expected.salesim_version {
+        format!(
+            "was written by salesim {}, this is salesim {}",
+            found.salesim_version, expected.salesim_version
+        )
+    } else if found.scenario_name != expected.scenario_name {
+        format!(
+            "holds scenario `{}`, not `{}`",
+            found.scenario_name, expected.scenario_name
+        )
+    } else if found.master_seed != expected.master_seed {
+        format!(
+            "holds master seed {}, not {}",
+            found.master_seed, expected.master_seed
+        )
+    } else if found.plan_digest != expected.plan_digest {
+        "holds a run of different scenario contents or --set/--replications options".to_string()
+    } else if found.slice != expected.slice {
+        format!("holds slice {}, not slice {}", found.slice, expected.slice)
+    } else {
+        return Ok(());
+    };
+    Err(mismatch(&contents.path, &what, allowed))
+}
+
+/// Builds the header of a plan's journal.
+pub fn header(
+    plan: &Plan,
+    source: &crate::scenario::ScenarioSource,
+    args: &crate::cli::RunArgs,
+    slice: Slice,
+) -> Header {
+    Header {
+        format: FORMAT,
+        salesim_version: env!("CARGO_PKG_VERSION").to_string(),
+        plan_digest: super::plan_digest(plan),
+        scenario_name: plan.base().name.clone(),
+        scenario_file: source.file.clone(),
+        scenario_text: source.text.clone(),
+        replications: args.replications,
+        seed: args.seed,
+        set: args.set.clone(),
+        master_seed: plan.base().seed,
+        slice,
+        total_runs: plan.total_runs(),
+    }
+}

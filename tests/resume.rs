@@ -1,0 +1,453 @@
+//! Interruption, resume and cluster slices, on the real binary (issue 7):
+//! - Ctrl-C (SIGINT) and SIGTERM stop a sweep cleanly: exit 130, finished points' CSVs in place,
+//!   the manifest says incomplete, no `.partial` file or stale report left looking complete;
+//! - `--resume` (also after `kill -9`, also with a torn last journal frame) computes only the
+//!   missing runs and ends with CSVs byte-identical to an uninterrupted run;
+//! - `--shard K/N` slices merged by `salesim merge` equal one unsharded run byte for byte, and
+//!   merge refuses slices of other scenarios, options, seeds or versions, missing, doubled or
+//!   unfinished slices (exit 2, naming the folder).
+
+use salesim::experiment::journal;
+use salesim::experiment::Slice;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const CSV_FILES: [&str; 5] = [
+    "runs.csv",
+    "quarters.csv",
+    "weeks.csv",
+    "summary.csv",
+    "comparison.csv",
+];
+
+/// A 7-point sweep (attention per month) of a reduced market: long enough (seconds) to be
+/// stopped mid-way, with points that finish one after another.
+const SWEEP: &[&str] = &[
+    "scenarios/attention-budget.toml",
+    "--set",
+    "market.customers=1500",
+    "--replications",
+    "6",
+    "--threads",
+    "2",
+];
+
+/// A small lesson for the slice tests: 5 replications × 2 variants = 10 runs, so 3 slices get
+/// 4, 3 and 3 runs and slices split replications' variants.
+const SMALL: &[&str] = &[
+    "scenarios/lesson.toml",
+    "--set",
+    "market.customers=400",
+    "--replications",
+    "5",
+];
+
+fn salesim(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_salesim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("salesim starts");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    out
+}
+
+fn run(base: &[&str], extra: &[&str]) -> Output {
+    let mut args = vec!["run"];
+    args.extend_from_slice(base);
+    args.extend_from_slice(extra);
+    args.push("-q");
+    salesim(&args)
+}
+
+fn spawn(base: &[&str], out: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_salesim"))
+        .arg("run")
+        .args(base)
+        .args(["--out", out.to_str().unwrap(), "-q"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("salesim starts")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+fn assert_same_csvs(expected: &Path, actual: &Path) {
+    for f in CSV_FILES {
+        assert!(
+            read(&expected.join(f)) == read(&actual.join(f)),
+            "{f} differs between {} and {}",
+            expected.display(),
+            actual.display()
+        );
+    }
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&read(&dir.join("manifest.json"))).expect("manifest is JSON")
+}
+
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |s| s.lines().count())
+}
+
+/// Waits until at least one sweep point's rows have been streamed (runs.csv.partial has more
+/// than its header) and more runs are journaled, then signals the run.
+fn stop_after_first_point(child: &mut Child, out: &Path, signal: &str) -> Output {
+    let started = Instant::now();
+    while lines(&out.join("runs.csv.partial")) < 2 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run finished before it could be stopped: make SWEEP bigger"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no point ever finished"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let mut child_out = child.stderr.take().unwrap();
+    let status = child.wait().unwrap();
+    let mut err = Vec::new();
+    std::io::Read::read_to_end(&mut child_out, &mut err).unwrap();
+    Output {
+        status,
+        stdout: Vec::new(),
+        stderr: err,
+    }
+}
+
+fn uninterrupted(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("whole");
+    let o = run(SWEEP, &["--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !dir.join(journal::JOURNAL_FILE).exists(),
+        "a finished run removes its journal"
+    );
+    dir
+}
+
+fn no_partial_files(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".partial"), "{name} left behind");
+    }
+}
+
+#[test]
+fn a_stopped_sweep_keeps_finished_points_and_resumes_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = uninterrupted(tmp.path());
+    for signal in ["-INT", "-TERM"] {
+        let dir = tmp.path().join(format!("stopped{signal}"));
+        // An earlier complete run in the same folder: its report must not survive next to the
+        // stopped run's outputs.
+        let o = run(SMALL, &["--out", dir.to_str().unwrap()]);
+        assert!(o.status.success());
+        let mut child = spawn(SWEEP, &dir);
+        let o = stop_after_first_point(&mut child, &dir, signal);
+        assert_eq!(o.status.code(), Some(130), "{signal}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
+        no_partial_files(&dir);
+        assert!(
+            !dir.join("report.html").exists(),
+            "stale report left behind"
+        );
+        let m = manifest(&dir);
+        assert_eq!(m["complete"], false);
+        let finished = m["finished_runs"].as_u64().unwrap();
+        let total = m["total_runs"].as_u64().unwrap();
+        assert!(0 < finished && finished < total, "{finished} of {total}");
+        // The CSVs hold exactly the finished points, each whole, as in the full run.
+        let kept = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+        let full = std::fs::read_to_string(whole.join("runs.csv")).unwrap();
+        assert!(kept.lines().count() > 1, "no finished point kept");
+        assert!(
+            full.starts_with(&kept),
+            "the kept rows are not the first points of the full run"
+        );
+        let points_kept = kept.lines().count() - 1;
+        assert_eq!(points_kept % 12, 0, "a point's 6 × 2 runs are kept whole");
+        let journaled = journal::read(&dir.join(journal::JOURNAL_FILE))
+            .unwrap()
+            .entries
+            .len() as u64;
+        assert_eq!(journaled, finished);
+
+        let o = run(SWEEP, &["--out", dir.to_str().unwrap(), "--resume"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_same_csvs(&whole, &dir);
+        let m = manifest(&dir);
+        assert_eq!(m["complete"], true);
+        assert_eq!(
+            m["computed_runs"].as_u64().unwrap(),
+            total - journaled,
+            "resume recomputed finished runs"
+        );
+        assert!(dir.join("report.html").is_file());
+        assert!(!dir.join(journal::JOURNAL_FILE).exists());
+        no_partial_files(&dir);
+    }
+}
+
+#[test]
+fn resume_after_kill_9_and_a_torn_journal_is_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = uninterrupted(tmp.path());
+    let dir = tmp.path().join("killed");
+    let mut child = spawn(SWEEP, &dir);
+    let o = stop_after_first_point(&mut child, &dir, "-KILL");
+    assert_eq!(o.status.code(), None, "killed by a signal");
+    assert!(!dir.join("runs.csv").exists(), "nothing looks complete");
+    assert!(
+        !dir.join("manifest.json").exists(),
+        "nothing looks complete"
+    );
+    // Tear the last frame, as a kill in the middle of a write would.
+    let path = dir.join(journal::JOURNAL_FILE);
+    let before = journal::read(&path).unwrap();
+    assert!(before.entries.len() >= 2);
+    let len = std::fs::metadata(&path).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(len - 7).unwrap();
+    drop(file);
+    let torn = journal::read(&path).unwrap();
+    assert_eq!(torn.entries.len(), before.entries.len() - 1);
+
+    // A fresh run must not throw the stopped run's work away.
+    let o = run(SWEEP, &["--out", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
+
+    let o = run(SWEEP, &["--out", dir.to_str().unwrap(), "--resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same_csvs(&whole, &dir);
+    let m = manifest(&dir);
+    assert_eq!(
+        m["computed_runs"].as_u64().unwrap(),
+        m["total_runs"].as_u64().unwrap() - torn.entries.len() as u64
+    );
+}
+
+#[test]
+fn resume_refuses_another_scenario_or_nothing_to_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let o = run(SWEEP, &["--out", dir.to_str().unwrap(), "--resume"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no stopped run"), "{}", stderr(&o));
+    // A slice's journal stays; resuming it with other options is refused, naming what differs.
+    let o = run(SMALL, &["--out", dir.to_str().unwrap(), "--shard", "1/2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(
+        SMALL,
+        &[
+            "--out",
+            dir.to_str().unwrap(),
+            "--shard",
+            "1/2",
+            "--seed",
+            "7",
+            "--resume",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("master seed"), "{}", stderr(&o));
+    let o = run(
+        SMALL,
+        &["--out", dir.to_str().unwrap(), "--shard", "2/2", "--resume"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("slice 1/2, not slice 2/2"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn slices(tmp: &Path, base: &[&str], n: u32) -> Vec<PathBuf> {
+    (1..=n)
+        .map(|k| {
+            let dir = tmp.join(format!("slice-{k}"));
+            let shard = format!("{k}/{n}");
+            let o = run(base, &["--out", dir.to_str().unwrap(), "--shard", &shard]);
+            assert!(o.status.success(), "{}", stderr(&o));
+            assert_eq!(manifest(&dir)["shard"]["index"], k);
+            assert!(!dir.join("runs.csv").exists(), "a slice writes no CSVs");
+            dir
+        })
+        .collect()
+}
+
+fn merge(dirs: &[&Path], out: &Path) -> Output {
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    args.extend(["--out", out.to_str().unwrap(), "-q"]);
+    salesim(&args)
+}
+
+#[test]
+fn three_slices_merge_into_the_unsharded_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    let o = run(SMALL, &["--out", whole.to_str().unwrap()]);
+    assert!(o.status.success());
+    let dirs = slices(tmp.path(), SMALL, 3);
+    let counts: Vec<usize> = dirs
+        .iter()
+        .map(|d| {
+            journal::read(&d.join(journal::JOURNAL_FILE))
+                .unwrap()
+                .entries
+                .len()
+        })
+        .collect();
+    assert_eq!(counts, vec![4, 3, 3], "10 runs dealt out in turn");
+    let merged = tmp.path().join("merged");
+    // Any order of the folders.
+    let o = merge(&[&dirs[2], &dirs[0], &dirs[1]], &merged);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same_csvs(&whole, &merged);
+    assert!(merged.join("report.html").is_file());
+    let (a, b) = (manifest(&whole), manifest(&merged));
+    for key in [
+        "scenario",
+        "seeds",
+        "command",
+        "total_runs",
+        "finished_runs",
+        "complete",
+    ] {
+        assert_eq!(a[key], b[key], "manifest {key}");
+    }
+    assert_eq!(a["throughput"]["contacts"], b["throughput"]["contacts"]);
+    assert_eq!(b["computed_runs"], 0, "a merge computes nothing");
+}
+
+#[test]
+fn a_sweep_split_in_three_merges_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep: &[&str] = &[
+        "scenarios/discount-sweep.toml",
+        "--set",
+        "market.customers=300",
+        "--replications",
+        "2",
+    ];
+    let whole = tmp.path().join("whole");
+    let o = run(sweep, &["--out", whole.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dirs = slices(tmp.path(), sweep, 3);
+    let merged = tmp.path().join("merged");
+    let o = merge(&[&dirs[0], &dirs[1], &dirs[2]], &merged);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same_csvs(&whole, &merged);
+}
+
+#[test]
+fn merge_refuses_slices_that_do_not_belong_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = slices(tmp.path(), SMALL, 3);
+    let out = tmp.path().join("merged");
+    let refused = |dirs: &[&Path], expect: &str| {
+        let o = merge(dirs, &out);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(expect),
+            "wanted `{expect}`: {}",
+            stderr(&o)
+        );
+        assert!(!out.join("runs.csv").exists(), "nothing written");
+    };
+    refused(&[&dirs[0], &dirs[1]], "missing slice(s): 3/3");
+    refused(&[&dirs[0], &dirs[1], &dirs[1]], "and so is");
+    refused(&[tmp.path()], "has no journal.bin");
+
+    let other = |name: &str, extra: &[&str]| -> PathBuf {
+        let dir = tmp.path().join(name);
+        let mut args = extra.to_vec();
+        let d = dir.to_str().unwrap().to_string();
+        args.extend(["--out", &d, "--shard", "3/3"]);
+        let o = run(SMALL, &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        dir
+    };
+    let seed = other("seed", &["--seed", "99"]);
+    refused(&[&dirs[0], &dirs[1], &seed], "master seed 99");
+    let set = other("set", &["--set", "market.peers=3"]);
+    refused(&[&dirs[0], &dirs[1], &set], "different scenario contents");
+    let four = tmp.path().join("four");
+    let o = run(SMALL, &["--out", four.to_str().unwrap(), "--shard", "3/4"]);
+    assert!(o.status.success());
+    refused(&[&dirs[0], &dirs[1], &four], "is slice 3/4");
+
+    // Another salesim version: the same journal with the header's version changed.
+    let old = tmp.path().join("old");
+    std::fs::create_dir_all(&old).unwrap();
+    let contents = journal::read(&dirs[2].join(journal::JOURNAL_FILE)).unwrap();
+    let mut header = contents.header.clone();
+    header.salesim_version = "0.0.1".into();
+    let w = journal::Writer::create(&old.join(journal::JOURNAL_FILE), &header).unwrap();
+    let mut reader = journal::EntryReader::open(&contents.path).unwrap();
+    for loc in contents.entries.values() {
+        w.append(&reader.entry(*loc).unwrap()).unwrap();
+    }
+    drop(w);
+    refused(&[&dirs[0], &dirs[1], &old], "salesim 0.0.1");
+
+    // An unfinished slice: its last run lost.
+    let path = dirs[2].join(journal::JOURNAL_FILE);
+    let len = std::fs::metadata(&path).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_len(len - 1).unwrap();
+    drop(f);
+    refused(
+        &[&dirs[0], &dirs[1], &dirs[2]],
+        "slice 3/3 has not finished",
+    );
+}
+
+#[test]
+fn bad_shard_arguments_exit_2() {
+    for bad in ["0/3", "4/3", "3", "a/b", "1/0", "-1/2"] {
+        let arg = format!("--shard={bad}");
+        let o = run(SMALL, &[&arg, "--out", "/nonexistent/never"]);
+        assert_eq!(o.status.code(), Some(2), "--shard {bad}: {}", stderr(&o));
+        assert!(stderr(&o).contains("K/N"), "--shard {bad}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn slices_deal_every_run_to_exactly_one_slice() {
+    for n in 1..=7u32 {
+        for total in [0u64, 1, 5, 10, 11, 100] {
+            let slices: Vec<Slice> = (1..=n).map(|k| Slice { index: k, count: n }).collect();
+            for run in 0..total {
+                assert_eq!(slices.iter().filter(|s| s.owns(run)).count(), 1);
+            }
+            let counted: Vec<u64> = slices.iter().map(|s| s.runs_of(total)).collect();
+            let owned: Vec<u64> = slices
+                .iter()
+                .map(|s| (0..total).filter(|r| s.owns(*r)).count() as u64)
+                .collect();
+            assert_eq!(counted, owned, "n={n} total={total}");
+        }
+    }
+    assert_eq!("2/5".parse::<Slice>(), Ok(Slice { index: 2, count: 5 }));
+}
