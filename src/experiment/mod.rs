@@ -364,7 +364,7 @@ pub fn plan_digest(plan: &Plan) -> String {
 /// How an execution ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outcome {
-    /// Throughput of every run of the slice, finished earlier or now.
+    /// Throughput of the runs computed now (not those finished earlier).
     pub throughput: Throughput,
     /// Runs of the slice finished (earlier or now).
     pub finished_runs: u64,
@@ -463,12 +463,12 @@ pub fn execute_slice(
         if !todo.is_empty() && !how.stop.load(Ordering::Relaxed) {
             let new = pool.install(|| run_some(point, &todo, how))?;
             outcome.computed_runs += new.len() as u64;
+            for r in &new {
+                outcome.throughput.customer_days += r.record.customer_days;
+                outcome.throughput.contacts += r.record.all_contacts;
+                outcome.throughput.runs += 1;
+            }
             runs.extend(new);
-        }
-        for r in &runs {
-            outcome.throughput.customer_days += r.record.customer_days;
-            outcome.throughput.contacts += r.record.all_contacts;
-            outcome.throughput.runs += 1;
         }
         outcome.finished_runs += runs.len() as u64;
         let point_done = runs.len() == (cfg.replications * variants) as usize;
