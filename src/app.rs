@@ -635,6 +635,20 @@ fn report(dir: &Path) -> Result<(), SalesimError> {
         )
         .into());
     }
+    let unfinished = std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|m| m["complete"] == false);
+    if unfinished {
+        return Err(InputError::at(
+            &dir.join("manifest.json").display().to_string(),
+            None,
+            Some("complete"),
+            "is false: this run was stopped before it finished",
+            "a finished output folder (continue the run with `salesim run ... --resume` first)",
+        )
+        .into());
+    }
     let outcome = crate::report::build(dir).map_err(|e| SalesimError::Report(e.to_string()))?;
     println!(
         "wrote {} chart files and {}",

@@ -184,6 +184,9 @@ fn a_stopped_sweep_keeps_finished_points_and_resumes_byte_identical() {
         );
         let points_kept = kept.lines().count() - 1;
         assert_eq!(points_kept % 12, 0, "a point's 6 × 2 runs are kept whole");
+        let o = salesim(&["report", dir.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "no report of a stopped run");
+        assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
         let journaled = journal::read(&dir.join(journal::JOURNAL_FILE))
             .unwrap()
             .entries
