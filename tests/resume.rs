@@ -291,7 +291,12 @@ fn slices(tmp: &Path, base: &[&str], n: u32) -> Vec<PathBuf> {
             let shard = format!("{k}/{n}");
             let o = run(base, &["--out", dir.to_str().unwrap(), "--shard", &shard]);
             assert!(o.status.success(), "{}", stderr(&o));
-            assert_eq!(manifest(&dir)["shard"]["index"], k);
+            let m = manifest(&dir);
+            assert_eq!(m["shard"]["index"], k);
+            assert_eq!(
+                m["files"],
+                serde_json::json!(["journal.bin", "manifest.json"])
+            );
             assert!(!dir.join("runs.csv").exists(), "a slice writes no CSVs");
             dir
         })

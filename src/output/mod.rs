@@ -452,7 +452,11 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
         },
         "sweep": { "parameters": plan.parameters, "mode": plan.mode, "points": points },
         "seeds": seeds,
-        "files": FILES,
+        "files": if info.slice.is_whole() {
+            FILES.to_vec()
+        } else {
+            vec![crate::experiment::journal::JOURNAL_FILE, "manifest.json"]
+        },
         "scenario": cfg.resolved,
     })
 }

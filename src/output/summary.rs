@@ -64,7 +64,16 @@ pub fn bookings_sentence(
     d: &Paired,
     quarters: u32,
 ) -> String {
-    let rel = |x: f64| 100.0 * x / reference_mean;
+    // Relative to the reference's bookings, unless it booked nothing: then in $k.
+    let relative = reference_mean > 0.0;
+    let unit = if relative { "%" } else { " $k" };
+    let rel = |x: f64| {
+        if relative {
+            100.0 * x / reference_mean
+        } else {
+            x
+        }
+    };
     let (word, sign) = if d.diff.mean >= 0.0 {
         ("more", 1.0)
     } else {
@@ -81,7 +90,7 @@ pub fn bookings_sentence(
         " — not distinguishable from no difference"
     };
     format!(
-        "{variant} booked {:.1}% {word} than {reference} over {quarters} quarters (95% CI {:.1}% to {:.1}%; ahead in {:.0}% of replications){verdict}.",
+        "{variant} booked {:.1}{unit} {word} than {reference} over {quarters} quarters (95% CI {:.1}{unit} to {:.1}{unit}; ahead in {:.0}% of replications){verdict}.",
         sign * rel(d.diff.mean),
         lo,
         hi,
@@ -174,4 +183,28 @@ pub fn render(
         out.join("report.html").display()
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::stats::paired;
+
+    #[test]
+    fn bookings_sentence_is_relative_to_the_reference() {
+        let d = paired(&[110.0, 120.0, 130.0], &[100.0, 100.0, 100.0], true);
+        let s = bookings_sentence("aligned", "aggressive", 100.0, &d, 12);
+        assert!(
+            s.starts_with("aligned booked 20.0% more than aggressive"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn bookings_sentence_falls_back_to_k_when_the_reference_booked_nothing() {
+        let d = paired(&[1500.0, 1700.0], &[0.0, 0.0], true);
+        let s = bookings_sentence("aligned", "aggressive", 0.0, &d, 8);
+        assert!(s.starts_with("aligned booked 1600.0 $k more"), "{s}");
+        assert!(!s.contains("inf") && !s.contains("NaN"), "{s}");
+    }
 }
