@@ -154,12 +154,32 @@ pub fn run_scenario(source: &ScenarioSource, args: &RunArgs) -> Result<Finished,
     if !slice.is_whole() {
         command.push_str(&format!(" --shard {slice}"));
     }
+    let resume_command = if source.file.starts_with('<') {
+        // The built-in lesson: resumed by the command that ran it.
+        let mut cmd = "salesim lesson".to_string();
+        if let Some(r) = args.replications {
+            cmd.push_str(&format!(" --replications {r}"));
+        }
+        if let Some(s) = args.seed {
+            cmd.push_str(&format!(" --seed {s}"));
+        }
+        for s in &args.set {
+            cmd.push_str(&format!(" --set '{s}'"));
+        }
+        if !slice.is_whole() {
+            cmd.push_str(&format!(" --shard {slice}"));
+        }
+        format!("{cmd} --resume --out {}", out.display())
+    } else {
+        format!("{command} --resume --out {}", out.display())
+    };
     let job = Job {
         plan: &plan,
         out: &out,
         slice,
         threads,
         quiet: args.quiet,
+        resume_command,
         command,
         scenario_file: source.file.clone(),
         merged_from: Vec::new(),
@@ -221,6 +241,8 @@ struct Job<'a> {
     threads: usize,
     quiet: bool,
     command: String,
+    /// What to type to continue the job if it is stopped.
+    resume_command: String,
     scenario_file: String,
     merged_from: Vec<String>,
 }
@@ -300,12 +322,11 @@ fn produce(
         let _ = std::fs::remove_file(job.out.join("report.html"));
         let _ = std::fs::remove_dir_all(job.out.join("charts"));
         return Err(SalesimError::Interrupted(format!(
-            "{} of {} runs finished and are kept in {} (finished sweep points also in its CSVs; manifest.json says \"complete\": false). Continue with: {} --resume --out {}",
+            "{} of {} runs finished and are kept in {}; manifest.json says \"complete\": false. Continue with: {}",
             outcome.finished_runs,
             outcome.slice_runs,
             job.out.join(JOURNAL_FILE).display(),
-            job.command,
-            job.out.display()
+            job.resume_command
         )));
     }
     let text = if job.slice.is_whole() {
@@ -442,6 +463,14 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
         threads: 1,
         quiet,
         command: reproduce_command(&source, &plan, &args),
+        resume_command: format!(
+            "salesim merge {} --out {}",
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            out.display()
+        ),
         scenario_file: source.file.clone(),
         merged_from: dirs.iter().map(|d| d.display().to_string()).collect(),
     };
