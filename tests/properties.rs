@@ -315,22 +315,11 @@ fn an_override() -> impl Strategy<Value = Override> {
     })
 }
 
-/// The generic "allowed" text of a TOML syntax error (src/scenario/source.rs).
-const SYNTAX_ALLOWED: &str = "valid TOML for a salesim scenario (see `salesim init`)";
-
-/// Known bug, tolerated here so the suite stays green until it is fixed (then delete this and
-/// un-ignore `toml_syntax_errors_state_a_problem`): for some TOML syntax errors (a stray `\r`,
-/// an inline table cut off at the end of the file) the toml crate's `message()` is empty and
-/// salesim passes it on as the problem: `fuzz.toml:1: . Allowed: valid TOML ...`.
-fn known_empty_syntax_problem(e: &InputError) -> bool {
-    e.problem.is_empty() && e.allowed == SYNTAX_ALLOWED && e.line.is_some()
-}
-
 /// The contract of a failed load: says where and what.
 fn check_error(e: &InputError, what: &str) -> Result<(), TestCaseError> {
     prop_assert!(!e.origin.is_empty(), "{what}: error without origin: {e:?}");
     prop_assert!(
-        !e.problem.trim().is_empty() || known_empty_syntax_problem(e),
+        !e.problem.trim().is_empty(),
         "{what}: error without problem: {e:?}"
     );
     let text = e.to_string();
@@ -501,7 +490,6 @@ fn apply(edits: &[Edit]) -> String {
 }
 
 #[test]
-#[ignore = "pending: bug, TOML syntax errors with an empty problem"]
 fn toml_syntax_errors_state_a_problem() {
     for text in [
         "\r",

@@ -137,14 +137,16 @@ pub struct Locator<'a> {
 }
 
 impl Locator<'_> {
-    /// An error for `path`.
+    /// An error for `path`: against the override that set it (or that created the table it
+    /// names, as a sweep path into a strategy the file does not define does), else against its
+    /// line in the file.
     pub fn error(&self, path: &str, problem: &str, allowed: &str) -> InputError {
-        if let Some(o) = self
-            .overrides
-            .iter()
-            .rev()
-            .find(|o| path == o.path || path.starts_with(&format!("{}.", o.path)))
-        {
+        let below = |outer: &str, inner: &str| inner.starts_with(&format!("{outer}."));
+        if let Some(o) = self.overrides.iter().rev().find(|o| {
+            path == o.path
+                || below(&o.path, path)
+                || (below(path, &o.path) && !self.source.is_written(path))
+        }) {
             return InputError::at(&o.origin, None, Some(path), problem, allowed);
         }
         let mut line = None;
@@ -326,6 +328,28 @@ fn resolve_strategies(
         let base_name = match (&spec.base, Strategy::preset(name)) {
             (Some(b), _) => b.clone(),
             (None, Some(_)) => name.clone(),
+            // Not in the file: an override (`--set`, a sweep path) named a strategy that
+            // neither the file nor the presets define.
+            (None, None) if !c.at.source.is_written(&p) => {
+                let defined = s
+                    .strategies
+                    .keys()
+                    .filter(|k| c.at.source.is_written(&format!("strategies.{k}")));
+                let known: std::collections::BTreeSet<&str> = PRESETS
+                    .iter()
+                    .copied()
+                    .chain(defined.map(String::as_str))
+                    .collect();
+                let known: Vec<&str> = known.into_iter().collect();
+                return Err(c.at.error(
+                    &p,
+                    &format!("strategy `{name}` does not exist"),
+                    &format!(
+                        "a preset or a strategy the file defines: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
             (None, None) => {
                 return Err(c.at.error(
                     &format!("{p}.base"),

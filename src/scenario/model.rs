@@ -308,9 +308,9 @@ pub struct TeamSpec {
     pub region_weight: f64,
 }
 
+// Deserialized by hand (module `strategy_table` below), not derived with `#[serde(flatten)]`.
 /// A user-defined strategy: a preset plus overridden knobs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StrategySpec {
     /// The preset to start from: `aggressive` or `aligned`. May be left out when the strategy is
     /// named after a preset (`[strategies.aggressive]` tweaks the aggressive preset).
@@ -541,5 +541,151 @@ pub(crate) mod defaults {
                 teams: Default::default(),
             })
             .collect()
+    }
+}
+
+/// Deserializing a [`StrategySpec`] without `#[serde(flatten)]`, which buffers the table and so
+/// loses the key, the line and `deny_unknown_fields` in error messages.
+///
+/// The table's entries are read straight from the TOML deserializer's own map access: `base` is
+/// taken out, every other key is handed to the derived deserializer of [`StrategyOverrides`]. So a
+/// wrong type, an unknown key or a negative count inside `[strategies.X]` is reported by `toml`
+/// with the span of that key or value, as everywhere else in the file.
+mod strategy_table {
+    use super::{StrategyOverrides, StrategySpec};
+    use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
+    use serde::{Deserialize, Deserializer};
+    use std::fmt;
+    use std::sync::OnceLock;
+
+    /// The key that picks the preset; every other key is a knob.
+    const BASE: &str = "base";
+
+    impl<'de> Deserialize<'de> for StrategySpec {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_map(SpecVisitor)
+        }
+    }
+
+    struct SpecVisitor;
+
+    impl<'de> Visitor<'de> for SpecVisitor {
+        type Value = StrategySpec;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a strategy table (`base` and strategy knobs)")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<StrategySpec, A::Error> {
+            let mut base = None;
+            let knobs = StrategyOverrides::deserialize(Knobs {
+                map,
+                base: &mut base,
+                fields: &[],
+            })?;
+            Ok(StrategySpec { base, knobs })
+        }
+    }
+
+    /// The strategy table seen as the knobs alone: a deserializer (for [`StrategyOverrides`]) and
+    /// its map access, which stores `base` on the way.
+    struct Knobs<'b, A> {
+        map: A,
+        base: &'b mut Option<String>,
+        /// The knob names, as the derived deserializer announces them.
+        fields: &'static [&'static str],
+    }
+
+    impl<'de, A: MapAccess<'de>> Deserializer<'de> for Knobs<'_, A> {
+        type Error = A::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
+            visitor.visit_map(self)
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            mut self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, A::Error> {
+            self.fields = fields;
+            visitor.visit_map(self)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+
+    impl<'de, A: MapAccess<'de>> MapAccess<'de> for Knobs<'_, A> {
+        type Error = A::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, A::Error> {
+            let mut seed = Some(seed);
+            loop {
+                let key = KeySeed {
+                    seed: &mut seed,
+                    fields: self.fields,
+                };
+                match self.map.next_key_seed(key)? {
+                    None => return Ok(None),
+                    Some(Key::Knob(k)) => return Ok(Some(k)),
+                    Some(Key::Base) => *self.base = self.map.next_value()?,
+                }
+            }
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(
+            &mut self,
+            seed: V,
+        ) -> Result<V::Value, A::Error> {
+            self.map.next_value_seed(seed)
+        }
+    }
+
+    /// A key of the strategy table: `base`, or a knob as the knob deserializer's seed read it.
+    enum Key<K> {
+        Base,
+        Knob(K),
+    }
+
+    /// Reads one key inside the underlying map access (so errors get the key's span): `base` is
+    /// recognised, a knob is passed to the knob seed, anything else is an unknown field with
+    /// `base` and the knobs as the expected keys.
+    struct KeySeed<'s, K> {
+        seed: &'s mut Option<K>,
+        fields: &'static [&'static str],
+    }
+
+    impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, K> {
+        type Value = Key<K::Value>;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            let key = String::deserialize(d)?;
+            if key == BASE {
+                return Ok(Key::Base);
+            }
+            if !self.fields.contains(&key.as_str()) {
+                return Err(de::Error::unknown_field(&key, all_keys(self.fields)));
+            }
+            let seed = self.seed.take().expect("one knob key per seed");
+            seed.deserialize(key.into_deserializer()).map(Key::Knob)
+        }
+    }
+
+    /// `base` followed by the knob names (built once; the knob names never change).
+    fn all_keys(fields: &'static [&'static str]) -> &'static [&'static str] {
+        static ALL: OnceLock<Vec<&'static str>> = OnceLock::new();
+        ALL.get_or_init(|| {
+            std::iter::once(BASE)
+                .chain(fields.iter().copied())
+                .collect()
+        })
     }
 }

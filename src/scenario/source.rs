@@ -95,9 +95,15 @@ impl ScenarioSource {
         ScenarioSource::parse(&file, &text)
     }
 
-    /// The 1-based line where a key path is written, if it is written in the file.
+    /// The 1-based line where a key path is written, if it is written in the file; for a path
+    /// only partly written, the line of its deepest written part.
     pub fn line_of_path(&self, path: &str) -> Option<usize> {
-        locate(&self.text, path).map(|span| line_of(&self.text, span.start))
+        locate(&self.text, path).map(|(span, _)| line_of(&self.text, span.start))
+    }
+
+    /// Whether the whole key path is written in the file (not only a table above it).
+    pub fn is_written(&self, path: &str) -> bool {
+        locate(&self.text, path).is_some_and(|(_, whole)| whole)
     }
 
     /// The scenario with overrides applied, deserialized again (unknown keys and wrong types in
@@ -121,8 +127,9 @@ impl ScenarioSource {
                 InputError::at(&o.origin, None, Some(&o.path), &problem, &allowed)
             })?;
         }
-        let text = toml::to_string(&tree).map_err(|e| reencode(&e))?;
-        toml::from_str(&text).map_err(|e| {
+        // Straight from the tree: no spans to keep (errors point at the overrides), and no
+        // round trip through text, which dominated planning a large sweep.
+        tree.try_into().map_err(|e: toml::de::Error| {
             let origin = overrides
                 .iter()
                 .map(|o| o.origin.as_str())
@@ -240,39 +247,116 @@ pub fn set_path(
     Ok(())
 }
 
-/// The byte span of the key (or array-of-tables entry) at a dotted path, as deep as it exists.
-fn locate(text: &str, path: &str) -> Option<Range<usize>> {
+/// The byte span of the key (or array-of-tables entry) at a dotted path, as deep as it exists,
+/// and whether the whole path exists.
+fn locate(text: &str, path: &str) -> Option<(Range<usize>, bool)> {
     let doc = toml_edit::ImDocument::parse(text).ok()?;
     let segments: Vec<&str> = path.split('.').collect();
     walk(doc.as_table(), &segments, None)
 }
 
-/// Follows `segments` down from a table, remembering the deepest span found.
+/// Follows `segments` down from a table, remembering the deepest span found (and whether the
+/// path was followed to its end).
 fn walk(
     table: &dyn toml_edit::TableLike,
     segments: &[&str],
     best: Option<Range<usize>>,
-) -> Option<Range<usize>> {
+) -> Option<(Range<usize>, bool)> {
+    let partial = |best: Option<Range<usize>>| best.map(|b| (b, false));
     let Some((seg, rest)) = segments.split_first() else {
-        return best;
+        return best.map(|b| (b, true));
     };
     let Some((key, item)) = table.get_key_value(seg) else {
-        return best;
+        return partial(best);
     };
     let best = key.span().or_else(|| item.span()).or(best);
     match (item, rest.split_first()) {
-        (_, None) => best,
+        (_, None) => best.map(|b| (b, true)),
         (toml_edit::Item::ArrayOfTables(list), Some((idx, after))) => {
             match idx.parse::<usize>().ok().and_then(|i| list.get(i)) {
                 Some(entry) => walk(entry, after, entry.span().or(best)),
-                None => best,
+                None => partial(best),
             }
         }
         (item, Some(_)) => match item.as_table_like() {
             Some(inner) => walk(inner, rest, best),
-            None => best,
+            None => partial(best),
         },
     }
+}
+
+/// One key of a parsed document, for mapping an error's span back to a key path.
+struct Entry {
+    /// Dotted key path, array-of-tables entries by index: `vendors.0.teams.1.reps`.
+    path: String,
+    /// Span of the key as written (absent for an array-of-tables entry).
+    key: Option<Range<usize>>,
+    /// Span of the value, or of the whole table (header and body).
+    item: Option<Range<usize>>,
+    /// Whether the item is a table (standard, inline or an array-of-tables entry).
+    table: bool,
+}
+
+/// Every key of the text, depth first; `None` if the text is not valid TOML.
+fn entries(text: &str) -> Option<Vec<Entry>> {
+    fn collect(table: &dyn toml_edit::TableLike, prefix: &str, out: &mut Vec<Entry>) {
+        for (name, _) in table.iter() {
+            let Some((key, item)) = table.get_key_value(name) else {
+                continue;
+            };
+            let path = join_path(prefix, name);
+            out.push(Entry {
+                path: path.clone(),
+                key: key.span(),
+                item: item.span(),
+                table: item.is_table_like(),
+            });
+            if let Some(list) = item.as_array_of_tables() {
+                for (i, entry) in list.iter().enumerate() {
+                    let path = format!("{path}.{i}");
+                    out.push(Entry {
+                        path: path.clone(),
+                        key: None,
+                        item: entry.span(),
+                        table: true,
+                    });
+                    collect(entry, &path, out);
+                }
+            } else if let Some(inner) = item.as_table_like() {
+                collect(inner, &path, out);
+            }
+        }
+    }
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let mut out = Vec::new();
+    collect(doc.as_table(), "", &mut out);
+    Some(out)
+}
+
+/// The key path of the deepest key, value or table whose span holds byte `offset`
+/// (`strategies.gentle.discount_max` for an error in that value); `None` if there is none or
+/// the text is not valid TOML.
+fn path_at(text: &str, offset: usize) -> Option<String> {
+    let holds = |span: &Option<Range<usize>>| {
+        span.as_ref()
+            .is_some_and(|s| s.contains(&offset) || (s.is_empty() && s.start == offset))
+    };
+    entries(text)?
+        .into_iter()
+        .filter(|e| holds(&e.key) || holds(&e.item))
+        .max_by_key(|e| e.path.split('.').count())
+        .map(|e| e.path)
+}
+
+/// The key path of the table spanning exactly `span` (errors about a whole table, such as a
+/// missing key, carry its span); `""` for the top level.
+fn table_with_span(text: &str, span: &Range<usize>) -> String {
+    entries(text)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.table && e.item.as_ref() == Some(span))
+        .max_by_key(|e| e.path.split('.').count())
+        .map_or_else(String::new, |e| e.path)
 }
 
 /// 1-based line number of a byte offset (clamped to the text).
@@ -286,19 +370,71 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// Turns a toml/serde error into an input error with file, line and key.
+///
+/// The key is the full path of what the error's span points at (`market.customers`,
+/// `strategies.gentle.discount_max`; for a missing key, the table's path and the key). When the
+/// text is not valid TOML there are no paths, and the key is the one written on the error's line.
 fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> InputError {
     let line = e.span().map(|s| line_of(text, s.start));
-    let key = key_in_message(e.message()).or_else(|| {
-        let span = e.span()?;
-        let start = text[..span.start.min(text.len())]
-            .rfind('\n')
-            .map_or(0, |p| p + 1);
-        let line_text = text[start..].lines().next()?;
-        let (k, _) = line_text.split_once('=')?;
-        Some(k.trim().to_string())
-    });
-    let (problem, allowed) = describe_de_error(e.message());
+    let named = key_in_message(e.message());
+    let key = match (&named, e.span()) {
+        (Some(missing), Some(span)) if e.message().starts_with("missing field") => {
+            Some(join_path(&table_with_span(text, &span), missing))
+        }
+        _ => e
+            .span()
+            .and_then(|s| path_at(text, s.start))
+            .or(named)
+            .or_else(|| {
+                let span = e.span()?;
+                let (k, _) = line_text(text, span.start).split_once('=')?;
+                Some(k.trim().to_string())
+            }),
+    };
+    let (problem, allowed) = match e.message().trim() {
+        "" => (
+            syntax_problem(text, e.span().map_or(text.len(), |s| s.start)),
+            SYNTAX_ALLOWED.to_string(),
+        ),
+        message => describe_de_error(message),
+    };
     InputError::at(file, line, key.as_deref(), &problem, &allowed)
+}
+
+/// `table.key`, or `key` at the top level.
+fn join_path(table: &str, key: &str) -> String {
+    if table.is_empty() {
+        key.to_string()
+    } else {
+        format!("{table}.{key}")
+    }
+}
+
+/// The text of the line holding byte `offset`.
+fn line_text(text: &str, offset: usize) -> &str {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
+    text[start..].lines().next().unwrap_or("")
+}
+
+/// What is wrong at byte `offset` of text that is not valid TOML, for the syntax errors the
+/// `toml` crate reports without a message.
+fn syntax_problem(text: &str, offset: usize) -> String {
+    let offset = offset.min(text.len());
+    let before = text[..offset].rsplit('\n').next().unwrap_or("").trim_end();
+    match text[offset..].chars().next() {
+        None if before.ends_with('=') => {
+            "the value is missing: the file ends after `=`".to_string()
+        }
+        None => "the file ends in the middle of a TOML item (an unfinished key, value, list or \
+                 table)"
+            .to_string(),
+        Some('\r') => "a stray carriage return (`\\r` not followed by a line break)".to_string(),
+        Some(c) if c.is_control() => {
+            format!("control character U+{:04X} is not allowed here", c as u32)
+        }
+        Some(c) => format!("unexpected `{c}` breaks the TOML syntax here"),
+    }
 }
 
 /// Pulls the key out of serde messages such as "unknown field `foo`, expected ...".
@@ -326,11 +462,11 @@ fn describe_de_error(msg: &str) -> (String, String) {
     if msg.starts_with("missing field") {
         return (msg.to_string(), "the key must be given".to_string());
     }
-    (
-        msg.to_string(),
-        "valid TOML for a salesim scenario (see `salesim init`)".to_string(),
-    )
+    (msg.to_string(), SYNTAX_ALLOWED.to_string())
 }
+
+/// What is allowed when the text is not a salesim scenario at all.
+const SYNTAX_ALLOWED: &str = "valid TOML for a salesim scenario (see `salesim init`)";
 
 #[cfg(test)]
 mod tests {
@@ -355,6 +491,42 @@ mod tests {
         assert!(text.contains("t.toml:3"), "{text}");
         assert!(text.contains("customerz"), "{text}");
         assert!(text.contains("customers"), "lists what is allowed: {text}");
+    }
+
+    #[test]
+    fn serde_errors_name_the_full_key_path() {
+        let err = |text: &str| ScenarioSource::parse("t.toml", text).unwrap_err();
+        let e =
+            err("name = \"x\"\n[strategies.gentle]\nbase = \"aligned\"\ndiscount_max = \"hi\"\n");
+        assert_eq!(e.line, Some(4), "{e}");
+        assert_eq!(
+            e.key.as_deref(),
+            Some("strategies.gentle.discount_max"),
+            "{e}"
+        );
+        let e = err("name = \"x\"\n[strategies.gentle]\nbase = \"aligned\"\nnope = 1\n");
+        assert_eq!(e.key.as_deref(), Some("strategies.gentle.nope"), "{e}");
+        assert!(
+            e.allowed.contains("`base`") && e.allowed.contains("`discount_max`"),
+            "{e}"
+        );
+        let e = err(TEXT.replace("reps = 0\n", "").as_str());
+        assert_eq!(e.key.as_deref(), Some("vendors.0.teams.1.reps"), "{e}");
+        assert_eq!(err("question = \"q\"\n").key.as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn syntax_errors_without_a_message_get_one() {
+        for (text, line, words) in [
+            ("name = \"x\"\ncustomers = ", 2, "value is missing"),
+            ("name = \"x\"\n\rq = 1\n", 2, "carriage return"),
+            ("\r", 1, "carriage return"),
+            ("teams = { west = ", 1, "ends"),
+        ] {
+            let e = ScenarioSource::parse("t.toml", text).unwrap_err();
+            assert!(e.problem.contains(words), "{text:?}: {e}");
+            assert_eq!(e.line, Some(line), "{text:?}: {e}");
+        }
     }
 
     #[test]
