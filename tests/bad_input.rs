@@ -476,7 +476,6 @@ fn size_fixtures_are_well_formed() {
 }
 
 #[test]
-#[ignore = "pending: src/experiment/mod.rs must refuse before building every sweep point and name `replications` when run records dominate"]
 fn absurd_sizes_are_refused_up_front_with_an_estimate_and_the_limit() {
     let mut problems = Vec::new();
     for (file, keys) in SIZE_CASES {

@@ -82,13 +82,27 @@ pub fn plan(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, Inp
         lists.iter().fold(1usize, |n, l| n.saturating_mul(l.len()))
     };
     if count > MAX_POINTS {
+        // What the plan itself would hold: every point's configuration and values (a lower
+        // bound: the configurations' heap parts are not counted).
+        let per_point = std::mem::size_of::<Point>()
+            + parameters
+                .iter()
+                .map(|p| std::mem::size_of::<(String, f64)>() + p.len())
+                .sum::<usize>();
+        let gb = |points: usize| points as f64 * per_point as f64 / 1e9;
         let key = "sweep.parameters";
         return Err(InputError::at(
             &source.file,
             source.line_of_path(key),
             Some(key),
-            &format!("{count} sweep points is too many"),
-            &format!("at most {MAX_POINTS} sweep points"),
+            &format!(
+                "{count} sweep points is too many: planning them would take at least {:.1} GB of memory before any run starts",
+                gb(count)
+            ),
+            &format!(
+                "at most {MAX_POINTS} sweep points (about {:.1} GB to plan)",
+                gb(MAX_POINTS)
+            ),
         ));
     }
     let combos: Vec<Vec<f64>> = if sweep.mode == "zip" {
@@ -105,24 +119,20 @@ pub fn plan(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, Inp
                 .collect()
         })
     };
-    if combos.len() > MAX_POINTS {
-        let key = "sweep.parameters";
-        return Err(InputError::at(
-            &source.file,
-            source.line_of_path(key),
-            Some(key),
-            &format!("{} points is too many", combos.len()),
-            "at most 100000 sweep points",
-        ));
-    }
+    // Where each parameter is written (looked up once, not once per point).
+    let lines: Vec<String> = parameters
+        .iter()
+        .map(|path| {
+            source
+                .line_of_path(&format!("sweep.parameters.{path}"))
+                .map(|l| format!(":{l}"))
+                .unwrap_or_default()
+        })
+        .collect();
     let mut points = Vec::with_capacity(combos.len());
     for (i, values) in combos.into_iter().enumerate() {
         let mut all = overrides.to_vec();
-        for (path, v) in parameters.iter().zip(&values) {
-            let line = source
-                .line_of_path(&format!("sweep.parameters.{path}"))
-                .map(|l| format!(":{l}"))
-                .unwrap_or_default();
+        for ((path, line), v) in parameters.iter().zip(&lines).zip(&values) {
             all.push(Override {
                 path: path.clone(),
                 value: toml::Value::Float(*v),
@@ -130,6 +140,9 @@ pub fn plan(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, Inp
             });
         }
         let config = scenario::build(source, &all)?;
+        // A point too big even for one run in flight is refused now, before the other points
+        // are built (`check_memory` then applies the real number of runs in flight).
+        check_point_memory(source, &config, 1)?;
         points.push(Point {
             index: i as u32,
             values: parameters.iter().cloned().zip(values).collect(),
@@ -170,6 +183,14 @@ pub fn bytes_per_run(cfg: &Config) -> f64 {
     n * per_customer + reps * 256.0 + agenda
 }
 
+/// The memory limit in GB: `SALESIM_MEMORY_LIMIT_GB`, else [`DEFAULT_MEMORY_LIMIT_GB`].
+fn memory_limit_gb() -> f64 {
+    std::env::var("SALESIM_MEMORY_LIMIT_GB")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(DEFAULT_MEMORY_LIMIT_GB)
+}
+
 /// Refuses, before anything runs or is written, a plan whose runs in flight (one per worker
 /// thread) plus the per-run records of a point would exceed the memory limit.
 pub fn check_memory(
@@ -177,35 +198,50 @@ pub fn check_memory(
     plan: &Plan,
     threads: usize,
 ) -> Result<(), InputError> {
-    let limit_gb = std::env::var("SALESIM_MEMORY_LIMIT_GB")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(DEFAULT_MEMORY_LIMIT_GB);
     for point in &plan.points {
-        let cfg = &point.config;
-        let in_flight = threads.min(cfg.replications as usize).max(1) as f64;
-        let records = cfg.replications as f64
-            * cfg.variants.len() as f64
-            * (cfg.horizon_quarters as f64 * std::mem::size_of::<Tally>() as f64 + 1024.0);
-        let gb = (bytes_per_run(cfg) * in_flight + records) / 1e9;
-        if gb > limit_gb {
-            let key = "market.customers";
-            return Err(InputError::at(
-                &source.file,
-                source.line_of_path(key),
-                Some(key),
-                &format!(
-                    "this run would need about {gb:.1} GB of memory ({} customers × {} vendors, {} runs in flight, {} replications), over the limit of {limit_gb} GB",
-                    cfg.market.customers,
-                    cfg.vendors.len(),
-                    in_flight,
-                    cfg.replications
-                ),
-                "fewer customers, vendors or replications, fewer --threads, or a higher SALESIM_MEMORY_LIMIT_GB",
-            ));
-        }
+        check_point_memory(source, &point.config, threads)?;
     }
     Ok(())
+}
+
+/// [`check_memory`] for one point's configuration. The message names the key behind the larger
+/// share: the records of the point's runs (`replications`) or the runs in flight
+/// (`market.customers`).
+fn check_point_memory(
+    source: &ScenarioSource,
+    cfg: &Config,
+    threads: usize,
+) -> Result<(), InputError> {
+    let limit_gb = memory_limit_gb();
+    let in_flight = threads.min(cfg.replications as usize).max(1) as f64;
+    let records = cfg.replications as f64
+        * cfg.variants.len() as f64
+        * (cfg.horizon_quarters as f64 * std::mem::size_of::<Tally>() as f64 + 1024.0);
+    let runs = bytes_per_run(cfg) * in_flight;
+    let gb = (runs + records) / 1e9;
+    if gb <= limit_gb {
+        return Ok(());
+    }
+    let key = if records > runs {
+        "replications"
+    } else {
+        "market.customers"
+    };
+    Err(InputError::at(
+        &source.file,
+        source.line_of_path(key),
+        Some(key),
+        &format!(
+            "this run would need about {gb:.1} GB of memory ({} customers × {} vendors, {} runs in flight; {} replications × {} variants × {} quarters of records), over the limit of {limit_gb} GB",
+            cfg.market.customers,
+            cfg.vendors.len(),
+            in_flight,
+            cfg.replications,
+            cfg.variants.len(),
+            cfg.horizon_quarters,
+        ),
+        "fewer customers, vendors, replications or quarters, fewer --threads, or a higher SALESIM_MEMORY_LIMIT_GB",
+    ))
 }
 
 /// The results of one run, reduced to what the outputs need.
