@@ -323,10 +323,19 @@ impl Engine<'_> {
     /// ahead on a copy of the behaviour stream (which the engine's own stream never sees) and
     /// assuming no sample is too soon; the loop redoes this when one is. Speed only: a wrong
     /// guess costs a wasted fetch, never a different result.
+    ///
+    /// Inlined down to the test of the flag: a market below
+    /// [`super::PREFETCH_MIN_RELATIONS`] pays no call (the look-ahead itself stays out of line).
+    #[inline]
     fn prefetch_samples(&self, v: usize, r: RepId, s: &Strategy, n: usize) {
-        if !self.prefetching || n == 0 {
-            return;
+        if self.prefetching && n > 0 {
+            self.prefetch_samples_ahead(v, r, s, n);
         }
+    }
+
+    /// The look-ahead of [`Self::prefetch_samples`].
+    #[inline(never)]
+    fn prefetch_samples_ahead(&self, v: usize, r: RepId, s: &Strategy, n: usize) {
         let territory = &self.world.vendors[v].reps[r as usize].territory;
         let mut ahead = self.rng.clone();
         for _ in 0..n {

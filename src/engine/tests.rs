@@ -642,3 +642,54 @@ fn aligned_effort_is_flat() {
         }
     }
 }
+
+// 10. Memory ----------------------------------------------------------------------------------
+
+/// Documented bound (BENCHMARKS.md) on the engine's changing state per account, beyond the fixed
+/// per-account and per-(account, vendor) state: scheduled events pending per account (counting
+/// the agenda's spare capacity), and the reps' pipelines and agenda day headers spread over the
+/// accounts.
+const MAX_EVENT_SLOTS_PER_ACCOUNT: usize = 8;
+const MAX_OTHER_BYTES_PER_ACCOUNT: usize = 16;
+
+#[test]
+fn state_bytes_per_account_stay_within_the_documented_bound() {
+    use super::{Account, Event};
+    use std::mem::size_of;
+    // The lesson's market (4,000 accounts, 8 peers, 3 vendors, 19 reps), both strategies for us.
+    let cfg = config(&["market.customers=4000"]);
+    let world = world_of(&cfg);
+    let n_vendors = world.vendors.len();
+    let fixed = size_of::<Account>() + n_vendors * (size_of::<Relation>() + size_of::<Day>());
+    let bound =
+        fixed + MAX_EVENT_SLOTS_PER_ACCOUNT * size_of::<Event>() + MAX_OTHER_BYTES_PER_ACCOUNT;
+    for variant in 0..cfg.variants.len() {
+        let mut e = Engine::new(&cfg, &world, cfg.team_strategies(variant), SEED);
+        let mut peak = e.bytes_per_customer();
+        while e.day < e.horizon {
+            e.step();
+            peak = peak.max(e.bytes_per_customer());
+        }
+        eprintln!(
+            "variant {variant}: fixed {fixed} B, peak {peak} B per account (bound {bound} B); \
+             world {} B per account; sizes: Customer {}, Account {}, Relation {}, Event {}, \
+             RepState {}",
+            world.bytes_per_customer(),
+            size_of::<crate::world::Customer>(),
+            size_of::<Account>(),
+            size_of::<Relation>(),
+            size_of::<Event>(),
+            size_of::<super::RepState>(),
+        );
+        assert!(peak >= fixed, "the fixed state is counted");
+        // The world: the account's record, its value, its peers, and per vendor its place in
+        // one territory and its home rep.
+        let peers = cfg.market.peers as usize;
+        let world_bound = size_of::<crate::world::Customer>() + 4 * (1 + peers + 2 * n_vendors);
+        assert!(world.bytes_per_customer() <= world_bound);
+        assert!(
+            peak <= bound,
+            "variant {variant}: {peak} B per account over the bound of {bound} B"
+        );
+    }
+}
