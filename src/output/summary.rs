@@ -84,6 +84,12 @@ pub fn bookings_sentence(
     } else {
         (-rel(d.diff.ci_high), -rel(d.diff.ci_low))
     };
+    if d.diff.n < 2 {
+        return format!(
+            "{variant} booked {:.1}{unit} {word} than {reference} over {quarters} quarters (one replication: no confidence interval; run more replications to compare).",
+            sign * rel(d.diff.mean),
+        );
+    }
     let verdict = if d.diff.ci_low > 0.0 || d.diff.ci_high < 0.0 {
         ""
     } else {
@@ -206,5 +212,16 @@ mod tests {
         let s = bookings_sentence("aligned", "aggressive", 0.0, &d, 8);
         assert!(s.starts_with("aligned booked 1600.0 $k more"), "{s}");
         assert!(!s.contains("inf") && !s.contains("NaN"), "{s}");
+    }
+
+    #[test]
+    fn bookings_sentence_of_one_replication_claims_no_interval() {
+        let d = paired(&[102.0], &[100.0], true);
+        let s = bookings_sentence("aligned", "aggressive", 100.0, &d, 12);
+        assert!(s.starts_with("aligned booked 2.0% more"), "{s}");
+        assert!(
+            s.contains("no confidence interval") && !s.contains("NaN"),
+            "{s}"
+        );
     }
 }
