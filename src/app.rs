@@ -260,6 +260,16 @@ fn produce(
     let slice_runs = job.slice.runs_of(plan.total_runs());
     let bar = progress_bar(slice_runs, job.quiet);
     bar.set_position(earlier.len());
+    // Until this job writes its own manifest, no manifest or report from an earlier run may sit
+    // beside outputs being replaced: a crash in between must not leave a folder that looks
+    // complete.
+    for stale in ["manifest.json", "report.html"] {
+        let path = job.out.join(stale);
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .map_err(|e| SalesimError::io(format!("removing {}", path.display()), e))?;
+        }
+    }
     let started = Instant::now();
     let mut csv = match job.slice.is_whole() {
         true => Some(CsvOutputs::create(job.out, plan)?),

@@ -222,6 +222,19 @@ fn resume_after_kill_9_and_a_torn_journal_is_byte_identical() {
         !dir.join("manifest.json").exists(),
         "nothing looks complete"
     );
+
+    // Killed in a folder that held a finished run: its manifest and report do not survive
+    // beside the outputs being replaced.
+    let reused = tmp.path().join("reused");
+    let o = run(SMALL, &["--out", reused.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(reused.join("manifest.json").exists());
+    let mut child = spawn(SWEEP, &reused);
+    let o = stop_after_first_point(&mut child, &reused, "-KILL");
+    assert_eq!(o.status.code(), None);
+    assert!(!reused.join("manifest.json").exists(), "old manifest left");
+    assert!(!reused.join("report.html").exists(), "old report left");
+
     // Tear the last frame, as a kill in the middle of a write would.
     let path = dir.join(journal::JOURNAL_FILE);
     let before = journal::read(&path).unwrap();
