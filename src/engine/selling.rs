@@ -89,8 +89,10 @@ impl Engine<'_> {
             self.recorder
                 .effort(self.day, self.reps[0][r as usize].attainment(), effort);
         }
+        // Where the pull-in search resumes: see [`Self::pick_target_from`].
+        let mut pull_in_from = 0;
         for _ in 0..n as u32 {
-            if let Some((c, pull_in)) = self.pick_target(v, r, &strategy) {
+            if let Some((c, pull_in)) = self.pick_target_from(v, r, &strategy, &mut pull_in_from) {
                 self.contact(v, r, c, &strategy, pull_in);
             }
         }
@@ -147,18 +149,26 @@ impl Engine<'_> {
             suspects.dedup();
             suspects.retain(|&c| !self.is_open_opportunity(c, v, r));
             if !suspects.is_empty() {
-                let mut kept = 0;
-                for i in 0..pipeline.len() {
-                    let c = pipeline[i];
-                    if suspects.binary_search(&c).is_err() {
-                        pipeline[kept] = c;
-                        values[kept] = values[i];
-                        kept += 1;
+                // Entries before the first closed one stay where they are; compaction starts
+                // there (same kept entries, same order as filtering the whole pipeline).
+                let closed = |c: CustomerId| match suspects.as_slice() {
+                    [one] => c == *one,
+                    many => many.binary_search(&c).is_ok(),
+                };
+                if let Some(first) = pipeline.iter().position(|&c| closed(c)) {
+                    let mut kept = first;
+                    for i in first + 1..pipeline.len() {
+                        let c = pipeline[i];
+                        if !closed(c) {
+                            pipeline[kept] = c;
+                            values[kept] = values[i];
+                            kept += 1;
+                        }
                     }
+                    changed = true;
+                    pipeline.truncate(kept);
+                    values.truncate(kept);
                 }
-                changed |= kept != pipeline.len();
-                pipeline.truncate(kept);
-                values.truncate(kept);
                 suspects.clear();
             }
         }
@@ -172,14 +182,38 @@ impl Engine<'_> {
         rep.suspects = suspects;
     }
 
-    /// Whom to contact next: a defended account, a quarter-end pull-in, a poached account, or the
-    /// best of a few accounts of the own territory (by value when stage-blind, by what listening
-    /// has revealed about receptivity otherwise). `None` when a listening rep finds no one ready.
+    /// Whom to contact next (see [`Self::pick_target_from`]), searching the whole pipeline for
+    /// a pull-in.
+    #[cfg(test)]
     pub(crate) fn pick_target(
         &mut self,
         v: usize,
         r: RepId,
         s: &Strategy,
+    ) -> Option<(CustomerId, bool)> {
+        self.pick_target_from(v, r, s, &mut 0)
+    }
+
+    /// Whom to contact next: a defended account, a quarter-end pull-in, a poached account, or the
+    /// best of a few accounts of the own territory (by value when stage-blind, by what listening
+    /// has revealed about receptivity otherwise). `None` when a listening rep finds no one ready.
+    ///
+    /// The quarter-end pull-in search starts at pipeline entry `*pull_in_from` (0 at the start of
+    /// a rep's day) and advances it past the entries found not to qualify.
+    ///
+    /// Within one rep's day (one [`Self::rep_works`]) an entry that does not qualify for a
+    /// pull-in never comes to qualify: the day does not change (a block cannot lapse), an
+    /// `offered_quarter` is only ever set to the current quarter, and no account reaches a late
+    /// stage while reps act (stages advance on scheduled events; a contact only starts a journey,
+    /// concludes or blocks). The pipeline is compacted only at the day's clean-up and otherwise
+    /// only grows at its end. So the first qualifying entry from `*pull_in_from` on is the first
+    /// of the whole pipeline, as a full scan would find.
+    fn pick_target_from(
+        &mut self,
+        v: usize,
+        r: RepId,
+        s: &Strategy,
+        pull_in_from: &mut usize,
     ) -> Option<(CustomerId, bool)> {
         let day = self.day;
         if let Some(c) = self.reps[v][r as usize].defend.pop() {
@@ -193,17 +227,17 @@ impl Engine<'_> {
             && attainment < 1.0
         {
             let quarter = quarter_of(day);
-            let late = self.reps[v][r as usize]
-                .pipeline
-                .iter()
-                .copied()
-                .find(|&c| {
-                    let rel = self.rel(c, v);
-                    self.accounts[c as usize].stage.is_late()
-                        && rel.offered_quarter != quarter
-                        && !rel.is_blocked(day)
-                });
-            if let Some(c) = late {
+            let pipeline = &self.reps[v][r as usize].pipeline;
+            let from = (*pull_in_from).min(pipeline.len());
+            let late = pipeline[from..].iter().position(|&c| {
+                let rel = self.rel(c, v);
+                self.accounts[c as usize].stage.is_late()
+                    && rel.offered_quarter != quarter
+                    && !rel.is_blocked(day)
+            });
+            *pull_in_from = late.map_or(pipeline.len(), |i| from + i + 1);
+            if let Some(i) = late {
+                let c = pipeline[from + i];
                 // One pull-in call per account and quarter, whether or not it gets through.
                 self.rel_mut(c, v).offered_quarter = quarter;
                 return Some((c, true));
