@@ -22,6 +22,49 @@ pub enum Outcome {
     NoDecision,
 }
 
+/// The parameters of a log-normal stage length for one segment and stage, worked out once per
+/// run instead of at every stage entry (the same expressions on the same inputs, so the same
+/// values).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StageLength {
+    /// Mean length, days (the segment's cycle × the stage's share of it).
+    mean: f64,
+    /// `ln(mean) − σ²/2`.
+    mu: f64,
+    /// `σ`, with `σ² = ln(1 + cv²)`.
+    sigma: f64,
+}
+
+/// [`StageLength`] per segment (by its index) and stage (by its index).
+pub(crate) type StageLengths = [[StageLength; 7]; 3];
+
+/// The stage-length parameters of every segment and stage.
+pub(crate) fn stage_lengths(cfg: &crate::scenario::Config) -> StageLengths {
+    use crate::world::Segment;
+    let mut table = StageLengths::default();
+    for segment in [Segment::Smb, Segment::MidMarket, Segment::Enterprise] {
+        let seg = segment_spec(cfg, segment);
+        for stage in [
+            Stage::Dormant,
+            Stage::ProblemIdentification,
+            Stage::Exploration,
+            Stage::SupplierSelection,
+            Stage::Validation,
+            Stage::Decision,
+            Stage::CoolOff,
+        ] {
+            let mean = seg.cycle_days * stage.share_of_cycle();
+            let sigma2 = (1.0 + seg.stage_cv * seg.stage_cv).ln();
+            table[segment as usize][stage as usize] = StageLength {
+                mean,
+                mu: mean.ln() - sigma2 / 2.0,
+                sigma: sigma2.sqrt(),
+            };
+        }
+    }
+    table
+}
+
 impl Engine<'_> {
     /// Initial state at day 0: the running contract's renewal, a spontaneous-need clock, and, for
     /// some accounts, a journey already under way (as in a market that was running before).
@@ -124,15 +167,15 @@ impl Engine<'_> {
 
     /// A log-normal stage length around the segment's cycle share (0 for zero-length cycles).
     fn stage_length(&mut self, c: CustomerId, stage: Stage) -> Day {
-        let seg = segment_spec(self.cfg, self.world.customers[c as usize].segment);
-        let mean = seg.cycle_days * stage.share_of_cycle();
-        if mean <= 0.0 {
+        let segment = self.world.customers[c as usize].segment;
+        let p = self.stage_lengths[segment as usize][stage as usize];
+        if p.mean <= 0.0 {
             return 0;
         }
-        let sigma2 = (1.0 + seg.stage_cv * seg.stage_cv).ln();
         let (u1, u2) = (self.draw(c, purpose::STAGE), self.draw(c, purpose::STAGE));
         let z = (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-        let len = (mean.ln() - sigma2 / 2.0 + sigma2.sqrt() * z).exp();
+        // ln(mean) − σ²/2 + σ·z, as (ln(mean) − σ²/2) + σ·z (Rust's left-to-right order).
+        let len = (p.mu + p.sigma * z).exp();
         len.round().clamp(0.0, 4.0 * DAYS_PER_YEAR as f64) as Day
     }
 

@@ -129,6 +129,8 @@ pub struct Engine<'a> {
     pub(crate) customer_seed: u64,
     pub(crate) rng: Rng,
     pub(crate) decay: state::DecayTables,
+    /// Log-normal stage-length parameters per segment and stage.
+    pub(crate) stage_lengths: journey::StageLengths,
     pub(crate) recorder: Recorder,
     /// Contacts by all vendors (throughput).
     pub(crate) all_contacts: u64,
@@ -199,6 +201,7 @@ impl<'a> Engine<'a> {
             customer_seed: crate::rng::mix(run_seed ^ Stream::Customers as u64),
             rng: stream(run_seed, Stream::Behaviour),
             decay: state::DecayTables::new(b, horizon),
+            stage_lengths: journey::stage_lengths(cfg),
             recorder: Recorder::new(cfg.horizon_quarters),
             all_contacts: 0,
             prefetching: world.customers.len() * n_vendors >= PREFETCH_MIN_RELATIONS,
