@@ -359,6 +359,18 @@ fn three_slices_merge_into_the_unsharded_run() {
     }
     assert_eq!(b["computed_runs"], 0, "a merge computes nothing");
     assert_eq!(b["runs"], 0, "throughput counts only runs computed");
+    let loud = tmp.path().join("loud");
+    let o = salesim(&[
+        "merge",
+        dirs[0].to_str().unwrap(),
+        dirs[1].to_str().unwrap(),
+        dirs[2].to_str().unwrap(),
+        "--out",
+        loud.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("No runs computed"), "{stdout}");
+    assert!(!stdout.contains("Throughput: 0.00M"), "{stdout}");
 }
 
 #[test]

@@ -175,13 +175,20 @@ pub fn render(
         }
     }
     let secs = wall.max(1e-9);
-    let _ = writeln!(
-        s,
-        "\nThroughput: {:.2}M customer-days/s, {:.2}M contacts/s ({} runs).",
-        throughput.customer_days as f64 / secs / 1e6,
-        throughput.contacts as f64 / secs / 1e6,
-        throughput.runs
-    );
+    if throughput.runs == 0 {
+        let _ = writeln!(
+            s,
+            "\nNo runs computed: every run came from journals (resume or merge)."
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "\nThroughput: {:.2}M customer-days/s, {:.2}M contacts/s ({} runs).",
+            throughput.customer_days as f64 / secs / 1e6,
+            throughput.contacts as f64 / secs / 1e6,
+            throughput.runs
+        );
+    }
     let _ = writeln!(
         s,
         "Outputs: {} (report: {})",
