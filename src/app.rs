@@ -260,15 +260,17 @@ fn produce(
     let slice_runs = job.slice.runs_of(plan.total_runs());
     let bar = progress_bar(slice_runs, job.quiet);
     bar.set_position(earlier.len());
-    // Until this job writes its own manifest, no manifest or report from an earlier run may sit
-    // beside outputs being replaced: a crash in between must not leave a folder that looks
-    // complete.
-    for stale in ["manifest.json", "report.html"] {
+    // Until this job writes its own manifest, no manifest, report or charts from an earlier run
+    // may sit beside outputs being replaced: a stop or crash in between must not leave a folder
+    // that looks complete.
+    for stale in ["manifest.json", "report.html", "charts"] {
         let path = job.out.join(stale);
-        if path.exists() {
-            std::fs::remove_file(&path)
-                .map_err(|e| SalesimError::io(format!("removing {}", path.display()), e))?;
-        }
+        let removed = match path.is_dir() {
+            true => std::fs::remove_dir_all(&path),
+            false if path.exists() => std::fs::remove_file(&path),
+            false => Ok(()),
+        };
+        removed.map_err(|e| SalesimError::io(format!("removing {}", path.display()), e))?;
     }
     let started = Instant::now();
     let mut csv = match job.slice.is_whole() {
@@ -328,9 +330,6 @@ fn produce(
         .expect("manifest is plain JSON");
     output::write_atomic(&job.out.join("manifest.json"), manifest.as_bytes())?;
     if !outcome.complete {
-        // A report from an earlier run in this folder would not match these outputs.
-        let _ = std::fs::remove_file(job.out.join("report.html"));
-        let _ = std::fs::remove_dir_all(job.out.join("charts"));
         return Err(SalesimError::Interrupted(format!(
             "{} of {} runs finished and are kept in {}; manifest.json says \"complete\": false. Continue with: {}",
             outcome.finished_runs,
@@ -437,27 +436,24 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
         .into());
     }
     let runs = JournaledRuns::of(&slices)?;
-    for (p, point) in plan.points.iter().enumerate() {
-        let first_run = experiment::first_run_of(&plan, p as u32);
-        let variants = point.config.variants.len() as u32;
-        for replication in 0..point.config.replications {
-            for variant in 0..variants {
-                if runs.contains(point.index, replication, variant) {
-                    continue;
-                }
-                let run = first_run + u64::from(replication * variants + variant);
-                let k = (run % u64::from(count)) as usize;
-                return Err(InputError::file(
-                    &folder_of[k].expect("checked above").display().to_string(),
-                    &format!(
-                        "slice {}/{count} has not finished (point {}, replication {replication}, variant {variant} is missing)",
-                        k + 1,
-                        point.index
-                    ),
-                    "finished slices: rerun the slice's command with --resume",
-                )
-                .into());
+    for (point, planned) in plan.runs() {
+        for run in planned {
+            if runs.contains(point.index, run.replication, run.variant) {
+                continue;
             }
+            let slice = Slice::of_run(run.index, count);
+            return Err(InputError::file(
+                &folder_of[slice.index as usize - 1]
+                    .expect("checked above")
+                    .display()
+                    .to_string(),
+                &format!(
+                    "slice {slice} has not finished (point {}, replication {}, variant {} is missing)",
+                    point.index, run.replication, run.variant
+                ),
+                "finished slices: rerun the slice's command with --resume",
+            )
+            .into());
         }
     }
     let out = out

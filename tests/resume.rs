@@ -13,13 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const CSV_FILES: [&str; 5] = [
-    "runs.csv",
-    "quarters.csv",
-    "weeks.csv",
-    "summary.csv",
-    "comparison.csv",
-];
+/// The CSVs of an output folder (the contract's names are checked in tests/cli.rs).
+const CSV_FILES: [&str; 5] = {
+    let f = salesim::output::FILES;
+    [f[0], f[1], f[2], f[3], f[4]]
+};
 
 /// A 7-point sweep (attention per month) of a reduced market: long enough (seconds) to be
 /// stopped mid-way, with points that finish one after another.
@@ -234,6 +232,7 @@ fn resume_after_kill_9_and_a_torn_journal_is_byte_identical() {
     assert_eq!(o.status.code(), None);
     assert!(!reused.join("manifest.json").exists(), "old manifest left");
     assert!(!reused.join("report.html").exists(), "old report left");
+    assert!(!reused.join("charts").exists(), "old charts left");
 
     // Tear the last frame, as a kill in the middle of a write would.
     let path = dir.join(journal::JOURNAL_FILE);

@@ -212,13 +212,6 @@ impl<'a> Engine<'a> {
         engine
     }
 
-    /// Runs every day to the horizon.
-    pub fn run_to_horizon(&mut self) {
-        while self.day < self.horizon {
-            self.step();
-        }
-    }
-
     /// One business day.
     pub fn step(&mut self) {
         self.process_events();

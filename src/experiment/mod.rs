@@ -345,9 +345,17 @@ impl Slice {
         total / n + u64::from(u64::from(self.index - 1) < total % n)
     }
 
+    /// The slice of `count` that holds the run with this plan-order index.
+    pub fn of_run(run: u64, count: u32) -> Slice {
+        Slice {
+            index: (run % u64::from(count)) as u32 + 1,
+            count,
+        }
+    }
+
     /// Whether the run with this plan-order index is in the slice.
     pub fn owns(&self, run: u64) -> bool {
-        run % u64::from(self.count) == u64::from(self.index - 1)
+        Slice::of_run(run, self.count) == *self
     }
 }
 
@@ -376,12 +384,37 @@ impl std::str::FromStr for Slice {
     }
 }
 
-/// Plan-order index of a point's first run.
-pub fn first_run_of(plan: &Plan, point: u32) -> u64 {
-    plan.points[..point as usize]
-        .iter()
-        .map(|p| p.config.variants.len() as u64 * u64::from(p.config.replications))
-        .sum()
+/// One run of a plan, with its index in plan order (point, then replication, then variant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedRun {
+    /// Index in plan order.
+    pub index: u64,
+    /// Replication.
+    pub replication: u32,
+    /// Variant index.
+    pub variant: u32,
+}
+
+impl Plan {
+    /// Every point with its runs in plan order: the one numbering slices and journals share.
+    pub fn runs(&self) -> impl Iterator<Item = (&Point, impl Iterator<Item = PlannedRun>)> {
+        let mut first = 0u64;
+        self.points.iter().map(move |point| {
+            let variants = point.config.variants.len() as u32;
+            let start = first;
+            first += u64::from(point.config.replications) * u64::from(variants);
+            let runs = (0..point.config.replications).flat_map(move |replication| {
+                (0..variants).map(move |variant| PlannedRun {
+                    index: start
+                        + u64::from(replication) * u64::from(variants)
+                        + u64::from(variant),
+                    replication,
+                    variant,
+                })
+            });
+            (point, runs)
+        })
+    }
 }
 
 /// SHA-256 (hex) of the salesim version and every point's index, swept values and resolved
@@ -472,30 +505,25 @@ pub fn execute_slice(
         computed_runs: 0,
         complete: true,
     };
-    let mut first_run = 0u64;
-    for point in &plan.points {
+    for (point, planned) in plan.runs() {
         let cfg = &point.config;
         let variants = cfg.variants.len() as u32;
         let mut runs = Vec::new();
+        // Missing runs grouped by replication, so each replication's world is made once.
         let mut todo: Vec<(u32, Vec<usize>)> = Vec::new();
-        for replication in 0..cfg.replications {
-            let mut missing = Vec::new();
-            for variant in 0..variants {
-                let run = first_run + u64::from(replication * variants + variant);
-                if !how.slice.owns(run) {
-                    continue;
-                }
-                outcome.slice_runs += 1;
-                match earlier(point.index, replication, variant)? {
-                    Some(result) => runs.push(result),
-                    None => missing.push(variant as usize),
-                }
+        for run in planned.filter(|run| how.slice.owns(run.index)) {
+            outcome.slice_runs += 1;
+            if let Some(result) = earlier(point.index, run.replication, run.variant)? {
+                runs.push(result);
+                continue;
             }
-            if !missing.is_empty() {
-                todo.push((replication, missing));
+            match todo.last_mut() {
+                Some((replication, missing)) if *replication == run.replication => {
+                    missing.push(run.variant as usize)
+                }
+                _ => todo.push((run.replication, vec![run.variant as usize])),
             }
         }
-        first_run += u64::from(cfg.replications * variants);
         if !todo.is_empty() && !how.stop.load(Ordering::Relaxed) {
             let new = pool.install(|| run_some(point, &todo, how))?;
             outcome.computed_runs += new.len() as u64;
