@@ -6,6 +6,7 @@
 //! needs budget, whose approval depends on where it is in its own fiscal year ("use it or lose
 //! it"), then picks a shortlisted, unblocked vendor or no decision with a logit.
 
+use super::rounding::round_non_negative;
 use super::state::{Stage, NONE};
 use super::{purpose, Engine, EventKind, NeedSource, ALWAYS};
 use crate::calendar::{
@@ -176,7 +177,7 @@ impl Engine<'_> {
         let z = (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
         // ln(mean) − σ²/2 + σ·z, as (ln(mean) − σ²/2) + σ·z (Rust's left-to-right order).
         let len = (p.mu + p.sigma * z).exp();
-        len.round().clamp(0.0, 4.0 * DAYS_PER_YEAR as f64) as Day
+        round_non_negative(len).clamp(0.0, 4.0 * DAYS_PER_YEAR as f64) as Day
     }
 
     /// At the start of exploration the account finds vendors itself (and usually its incumbent);
@@ -191,7 +192,7 @@ impl Engine<'_> {
             } else {
                 inbound
             };
-            if self.draw(c, purpose::DISCOVERY) < p && !self.rel(c, v).is_blocked(self.day) {
+            if self.draw(c, purpose::DISCOVERY) < p && !self.is_blocked(c, v) {
                 // An inbound lead lands with the account's home rep, in its pipeline.
                 let home = self.world.vendors[v].home_rep[c as usize];
                 if self.rel(c, v).owner != home {
@@ -221,7 +222,7 @@ impl Engine<'_> {
             return;
         }
         let remaining = (a.stage_end - day) as f64;
-        let new_end = day + (remaining * (1.0 - share)).round() as Day;
+        let new_end = day + round_non_negative(remaining * (1.0 - share)) as Day;
         if new_end < a.stage_end {
             a.stage_end = new_end;
             a.generation = a.generation.wrapping_add(1);
@@ -299,7 +300,7 @@ impl Engine<'_> {
         }
         let expects = (0..self.world.vendors.len()).any(|v| {
             let r = self.rel(c, v);
-            r.shortlisted && !r.is_blocked(day) && r.expected_discount >= threshold
+            r.shortlisted && !self.is_blocked(c, v) && r.expected_discount >= threshold
         });
         if !expects {
             return false;
@@ -324,7 +325,7 @@ impl Engine<'_> {
         }
         for v in 0..self.world.vendors.len() {
             let r = self.rel(c, v);
-            if !r.shortlisted || r.is_blocked(day) {
+            if !r.shortlisted || self.is_blocked(c, v) {
                 continue;
             }
             let rep = self.credited_rep(c, v);
@@ -368,7 +369,6 @@ impl Engine<'_> {
             b.no_decision_pressure,
             b.block_threshold,
         );
-        let day = self.day;
         let n_vendors = self.world.vendors.len();
         let pressure: f64 = (0..n_vendors)
             .map(|v| self.annoyance(c, v) as f64)
@@ -381,7 +381,7 @@ impl Engine<'_> {
         let adopted = self.accounts[c as usize].adopted;
         for v in 0..n_vendors {
             let r = self.rel(c, v);
-            if !r.shortlisted || r.is_blocked(day) {
+            if !r.shortlisted || self.is_blocked(c, v) {
                 continue;
             }
             let utility = tw * self.trust(c, v) as f64
@@ -405,8 +405,8 @@ impl Engine<'_> {
         pulled_in: bool,
     ) {
         let day = self.day;
-        let our_opportunity = self.rel(c, 0).shortlisted && !self.rel(c, 0).is_blocked(day)
-            || outcome == Outcome::Bought(0);
+        let our_opportunity =
+            self.rel(c, 0).shortlisted && !self.is_blocked(c, 0) || outcome == Outcome::Bought(0);
         if our_opportunity {
             self.recorder.opportunity(day, outcome);
         }

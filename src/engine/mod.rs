@@ -10,6 +10,7 @@
 //! and the quarter is recorded.
 
 pub mod journey;
+pub mod rounding;
 pub mod selling;
 pub mod state;
 pub mod strategy;
@@ -21,7 +22,7 @@ use crate::metrics::{Recorder, RunRecord};
 use crate::rng::{keyed_uniform, stream, Rng, Stream};
 use crate::scenario::Config;
 use crate::world::{CustomerId, World};
-pub use state::{Account, Relation, RepState, Stage};
+pub use state::{Account, Reach, Relation, RepState, Stage};
 use std::sync::atomic::{AtomicBool, Ordering};
 pub use strategy::Strategy;
 
@@ -119,16 +120,16 @@ pub struct Engine<'a> {
     pub(crate) accounts: Vec<Account>,
     /// Per (account, vendor): `relations[c * vendors + v]`.
     pub(crate) relations: Vec<Relation>,
-    /// Day of the last contact per (account, vendor), same index (`NONE` = never). Kept apart
-    /// from [`Relation`]: reps sampling accounts read only this, and a dense array of 4 bytes per
-    /// pair stays in cache where the whole relations would not.
-    pub(crate) last_contact: Vec<Day>,
+    /// Last contact, block and fatigue per (account, vendor), same index: see [`Reach`].
+    pub(crate) reach: Vec<Reach>,
     /// Per vendor, per rep.
     pub(crate) reps: Vec<Vec<RepState>>,
     pub(crate) agenda: Vec<Vec<Event>>,
     pub(crate) customer_seed: u64,
     pub(crate) rng: Rng,
     pub(crate) decay: state::DecayTables,
+    /// Receptivity of each buying stage (by [`Stage`] index), from the scenario.
+    pub(crate) receptivity_by_stage: [f64; 7],
     /// Log-normal stage-length parameters per segment and stage.
     pub(crate) stage_lengths: journey::StageLengths,
     pub(crate) recorder: Recorder,
@@ -177,7 +178,7 @@ impl<'a> Engine<'a> {
         let b = &cfg.customers;
         let relations =
             vec![Relation::new(b.initial_trust as f32); world.customers.len() * n_vendors];
-        let last_contact = vec![state::NONE; world.customers.len() * n_vendors];
+        let reach = vec![Reach::new(); world.customers.len() * n_vendors];
         let reps = world
             .vendors
             .iter()
@@ -195,12 +196,13 @@ impl<'a> Engine<'a> {
                 .map(|c| Account::new(c.incumbent))
                 .collect(),
             relations,
-            last_contact,
+            reach,
             reps,
             agenda: vec![Vec::new(); horizon as usize + 1],
             customer_seed: crate::rng::mix(run_seed ^ Stream::Customers as u64),
             rng: stream(run_seed, Stream::Behaviour),
             decay: state::DecayTables::new(b, horizon),
+            receptivity_by_stage: state::receptivity_by_stage(&b.receptivity),
             stage_lengths: journey::stage_lengths(cfg),
             recorder: Recorder::new(cfg.horizon_quarters),
             all_contacts: 0,
@@ -250,7 +252,7 @@ impl<'a> Engine<'a> {
             .sum();
         self.accounts.capacity() * size_of::<Account>()
             + self.relations.capacity() * size_of::<Relation>()
-            + self.last_contact.capacity() * size_of::<Day>()
+            + self.reach.capacity() * size_of::<Reach>()
             + agenda
             + reps
     }
@@ -329,6 +331,22 @@ impl<'a> Engine<'a> {
         &self.relations[c as usize * self.world.vendors.len() + v]
     }
 
+    /// Whether account `c` can be reached by vendor `v`: last contact, block, fatigue.
+    pub(crate) fn reach(&self, c: CustomerId, v: usize) -> &Reach {
+        &self.reach[c as usize * self.world.vendors.len() + v]
+    }
+
+    /// [`Self::reach`], mutable.
+    pub(crate) fn reach_mut(&mut self, c: CustomerId, v: usize) -> &mut Reach {
+        let n = self.world.vendors.len();
+        &mut self.reach[c as usize * n + v]
+    }
+
+    /// Whether account `c` blocks vendor `v` today.
+    pub(crate) fn is_blocked(&self, c: CustomerId, v: usize) -> bool {
+        self.reach(c, v).is_blocked(self.day)
+    }
+
     /// The relation of an account with a vendor, mutable.
     pub(crate) fn rel_mut(&mut self, c: CustomerId, v: usize) -> &mut Relation {
         let n = self.world.vendors.len();
@@ -347,14 +365,14 @@ impl<'a> Engine<'a> {
         let i = c as usize * n;
         prefetch(&self.accounts[c as usize]);
         prefetch(&self.relations[i + v]);
-        prefetch(&self.last_contact[i]);
-        prefetch(&self.last_contact[i + n - 1]);
+        prefetch(&self.reach[i]);
+        prefetch(&self.reach[i + n - 1]);
         prefetch(&self.world.annual_values[c as usize]);
     }
 
     /// Days since vendor `v` last contacted account `c` (`None` if never).
     pub(crate) fn days_since_contact(&self, c: CustomerId, v: usize) -> Option<Day> {
-        let last = self.last_contact[c as usize * self.world.vendors.len() + v];
+        let last = self.reach(c, v).last_contact;
         (last != state::NONE).then(|| self.day.saturating_sub(last))
     }
 

@@ -6,6 +6,7 @@
 //! journey; unwelcome ones add annoyance, and enough annoyance gets the vendor blocked.
 
 use super::journey::Outcome;
+use super::rounding::{floor_non_negative, round_non_negative};
 use super::state::{Stage, NONE};
 use super::{Engine, NeedSource, Strategy};
 use crate::calendar::{
@@ -83,7 +84,7 @@ impl Engine<'_> {
             * (1.0 - strategy.listening * strategy.listening_cost);
         let rep = &mut self.reps[v][r as usize];
         let total = contacts + rep.carry;
-        let n = total.floor();
+        let n = floor_non_negative(total);
         rep.carry = total - n;
         if v == 0 {
             self.recorder
@@ -233,7 +234,7 @@ impl Engine<'_> {
                 let rel = self.rel(c, v);
                 self.accounts[c as usize].stage.is_late()
                     && rel.offered_quarter != quarter
-                    && !rel.is_blocked(day)
+                    && !self.is_blocked(c, v)
             });
             *pull_in_from = late.map_or(pipeline.len(), |i| from + i + 1);
             if let Some(i) = late {
@@ -316,7 +317,7 @@ impl Engine<'_> {
         if territory.is_empty() {
             return None;
         }
-        let samples = 2 + (6.0 * s.listening).round() as usize;
+        let samples = 2 + round_non_negative(6.0 * s.listening) as usize;
         self.prefetch_samples(v, r, s, samples);
         let mut best: Option<(f64, CustomerId)> = None;
         for k in 0..samples {
@@ -386,32 +387,38 @@ impl Engine<'_> {
     /// vendor is blocked or the account's monthly attention is used up (Gartner: 17% of buying
     /// time with all suppliers together).
     pub fn receptivity(&self, c: CustomerId, v: usize) -> f64 {
-        let b = &self.cfg.customers;
-        let a = &self.accounts[c as usize];
-        let rel = self.rel(c, v);
-        if rel.is_blocked(self.day)
-            || (a.attention_month == month_of(self.day)
-                && a.attention_used >= b.attention_per_month)
-        {
+        if !self.reachable(c, v) {
             return 0.0;
         }
-        let base = self.stage_receptivity(c);
-        let recent = rel.fatigue * self.decay.fatigue(self.day - rel.fatigue_day.min(self.day));
-        base / (1.0 + b.fatigue_per_contact * recent as f64)
+        self.receptivity_given(self.stage_receptivity(c), self.fatigue_now(c, v))
+    }
+
+    /// Whether a contact from vendor `v` can be welcome at all today: the vendor is not blocked
+    /// and the account has attention left this month.
+    fn reachable(&self, c: CustomerId, v: usize) -> bool {
+        let a = &self.accounts[c as usize];
+        !self.is_blocked(c, v)
+            && (a.attention_month != month_of(self.day)
+                || a.attention_used < self.cfg.customers.attention_per_month)
+    }
+
+    /// Receptivity of a reachable account from its stage's receptivity and its recent contacts.
+    fn receptivity_given(&self, stage_receptivity: f64, recent: f32) -> f64 {
+        stage_receptivity / (1.0 + self.cfg.customers.fatigue_per_contact * recent as f64)
+    }
+
+    /// Recent contacts from vendor `v` (fatigue), decayed to today.
+    fn fatigue_now(&self, c: CustomerId, v: usize) -> f32 {
+        let reach = self.reach(c, v);
+        reach.fatigue
+            * self
+                .decay
+                .fatigue(self.day - reach.fatigue_day.min(self.day))
     }
 
     /// Receptivity of the account's current buying stage, before fatigue and attention.
     pub fn stage_receptivity(&self, c: CustomerId) -> f64 {
-        let r = &self.cfg.customers.receptivity;
-        match self.accounts[c as usize].stage {
-            Stage::Dormant => r.dormant,
-            Stage::ProblemIdentification => r.problem_identification,
-            Stage::Exploration => r.exploration,
-            Stage::SupplierSelection => r.supplier_selection,
-            Stage::Validation => r.validation,
-            Stage::Decision => r.decision,
-            Stage::CoolOff => r.cool_off,
-        }
+        self.receptivity_by_stage[self.accounts[c as usize].stage as usize]
     }
 
     /// One contact from rep `r` of vendor `v` to account `c`.
@@ -441,26 +448,28 @@ impl Engine<'_> {
         let conflict = rel.last_rep != r
             && rel.last_rep != NONE
             && since.is_some_and(|d| d <= conflict_window);
-        let blocked = rel.is_blocked(day);
-        // Receptivity is zero once the month's attention is used up; a welcome contact (a
-        // conversation) uses one unit of it, an ignored one does not.
-        let p = self.receptivity(c, v);
+        let blocked = self.is_blocked(c, v);
+        // Receptivity (as [`Self::receptivity`]) is zero once the month's attention is used up; a
+        // welcome contact (a conversation) uses one unit of it, an ignored one does not.
+        let recent = self.fatigue_now(c, v);
+        let base = self.stage_receptivity(c);
+        let p = if self.reachable(c, v) {
+            self.receptivity_given(base, recent)
+        } else {
+            0.0
+        };
         let welcome = !blocked && self.rng.random::<f64>() < p;
         if welcome {
             self.use_attention(c);
         }
-        let rel = self.rel(c, v);
-        let recent = rel.fatigue * self.decay.fatigue(day - rel.fatigue_day.min(day));
         if v == 0 && !blocked {
-            let base = self.stage_receptivity(c);
             self.recorder.response(recent as f64, welcome, base);
         }
-        let n_vendors = self.world.vendors.len();
-        self.last_contact[c as usize * n_vendors + v] = day;
-        let rel = self.rel_mut(c, v);
-        rel.last_rep = r;
-        rel.fatigue = recent + 1.0;
-        rel.fatigue_day = day;
+        let reach = self.reach_mut(c, v);
+        reach.last_contact = day;
+        reach.fatigue = recent + 1.0;
+        reach.fatigue_day = day;
+        self.rel_mut(c, v).last_rep = r;
         if conflict {
             if v == 0 {
                 self.recorder.conflict(day);
@@ -564,8 +573,7 @@ impl Engine<'_> {
         let rel = self.rel_mut(c, v);
         rel.annoyance = current;
         rel.annoyance_day = day;
-        if (current as f64) >= self.cfg.customers.block_threshold && !self.rel(c, v).is_blocked(day)
-        {
+        if (current as f64) >= self.cfg.customers.block_threshold && !self.is_blocked(c, v) {
             self.block(c, v);
         }
     }
@@ -577,8 +585,8 @@ impl Engine<'_> {
         let b = &self.cfg.customers;
         let (block_days, warning) = (b.block_days, b.peer_warning_trust_loss as f32);
         self.suspect(c, v);
+        self.reach_mut(c, v).blocked_until = day + block_days;
         let rel = self.rel_mut(c, v);
-        rel.blocked_until = day + block_days;
         rel.shortlisted = false;
         rel.owner = NONE;
         if v == 0 {

@@ -68,6 +68,23 @@ impl Stage {
     }
 }
 
+/// Receptivity of each stage, indexed by the stage's discriminant (`Stage as usize`).
+pub fn receptivity_by_stage(r: &crate::scenario::model::Receptivity) -> [f64; 7] {
+    let mut table = [0.0; 7];
+    for (stage, p) in [
+        (Stage::Dormant, r.dormant),
+        (Stage::ProblemIdentification, r.problem_identification),
+        (Stage::Exploration, r.exploration),
+        (Stage::SupplierSelection, r.supplier_selection),
+        (Stage::Validation, r.validation),
+        (Stage::Decision, r.decision),
+        (Stage::CoolOff, r.cool_off),
+    ] {
+        table[stage as usize] = p;
+    }
+    table
+}
+
 /// An account's own state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
@@ -135,13 +152,7 @@ pub struct Relation {
     pub annoyance: f32,
     /// Day annoyance was last set.
     pub annoyance_day: Day,
-    /// Recent-contact count (fatigue) as of `fatigue_day`.
-    pub fatigue: f32,
-    /// Day fatigue was last set.
-    pub fatigue_day: Day,
-    /// Blocked ("pest control") until this day, exclusive; 0 = not blocked.
-    pub blocked_until: Day,
-    /// Rep of that last contact.
+    /// Rep of the last contact.
     pub last_rep: RepId,
     /// Rep owning the opportunity in the current journey (`NONE` = none).
     pub owner: RepId,
@@ -163,9 +174,6 @@ impl Relation {
             trust_day: 0,
             annoyance: 0.0,
             annoyance_day: 0,
-            fatigue: 0.0,
-            fatigue_day: 0,
-            blocked_until: 0,
             last_rep: NONE,
             owner: NONE,
             shortlisted: false,
@@ -174,10 +182,45 @@ impl Relation {
             offered_quarter: NONE,
         }
     }
+}
+
+/// What decides whether an account can be reached by one vendor today: its last contact, a
+/// block, recent contacts (fatigue). Kept apart from [`Relation`] in a dense array of 16 bytes
+/// per (account, vendor): reps sampling accounts read only this, and in the lesson's market it
+/// stays in the CPU's L2 cache where the whole relations (then 52 bytes each) did not
+/// (BENCHMARKS.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reach {
+    /// Day of the vendor's last contact (`NONE` = never).
+    pub last_contact: Day,
+    /// Blocked ("pest control") until this day, exclusive; 0 = not blocked.
+    pub blocked_until: Day,
+    /// Recent-contact count (fatigue) as of `fatigue_day`.
+    pub fatigue: f32,
+    /// Day fatigue was last set.
+    pub fatigue_day: Day,
+}
+
+impl Reach {
+    /// Never contacted, not blocked, no fatigue.
+    pub fn new() -> Reach {
+        Reach {
+            last_contact: NONE,
+            blocked_until: 0,
+            fatigue: 0.0,
+            fatigue_day: 0,
+        }
+    }
 
     /// Whether the vendor is blocked on `day`.
     pub fn is_blocked(&self, day: Day) -> bool {
         day < self.blocked_until
+    }
+}
+
+impl Default for Reach {
+    fn default() -> Reach {
+        Reach::new()
     }
 }
 

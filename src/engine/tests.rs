@@ -7,7 +7,7 @@
 //! when the mechanism's condition is lifted.
 
 use super::journey::Outcome;
-use super::state::{Relation, Stage, NONE};
+use super::state::{Reach, Relation, Stage, NONE};
 use super::{Engine, EventKind, Strategy};
 use crate::calendar::{days_left_in_fiscal_year, quarter_of, Day, DAYS_PER_QUARTER, DAYS_PER_YEAR};
 use crate::metrics::Tally;
@@ -47,6 +47,11 @@ fn prepare(e: &mut Engine, c: CustomerId, stage: Stage) {
         let mut rel = Relation::new(init);
         rel.trust_day = day;
         *e.rel_mut(c, v) = rel;
+        let reach = e.reach_mut(c, v);
+        *reach = Reach {
+            last_contact: reach.last_contact,
+            ..Reach::new()
+        };
     }
     let a = &mut e.accounts[c as usize];
     a.stage = stage;
@@ -96,7 +101,7 @@ fn blocked_vendor_is_never_chosen() {
         "control: unblocked vendor 0 chosen only {ours}/500"
     );
 
-    e.rel_mut(c, 0).blocked_until = e.day + 10_000;
+    e.reach_mut(c, 0).blocked_until = e.day + 10_000;
     let mut outcomes = [0usize; 3];
     for _ in 0..2000 {
         match e.choose(c) {
@@ -151,7 +156,7 @@ fn contact_from_blocked_vendor_is_wasted() {
     // Blocked: nothing happens, and it counts as unwelcome.
     let c = 5;
     prepare(&mut e, c, Stage::Exploration);
-    e.rel_mut(c, 0).blocked_until = e.day + 100;
+    e.reach_mut(c, 0).blocked_until = e.day + 100;
     let (r, s) = home_rep(&e, 0, c);
     let trust = e.trust(c, 0);
     let account = e.accounts[c as usize].clone();
@@ -232,17 +237,17 @@ fn annoyance_past_threshold_blocks_and_warns_peers() {
     let threshold = cfg.customers.block_threshold;
 
     e.annoy(c, v, threshold - 0.5);
-    assert!(
-        !e.rel(c, v).is_blocked(e.day),
-        "below the threshold: no block"
-    );
+    assert!(!e.is_blocked(c, v), "below the threshold: no block");
     assert_eq!(trust_of(&e, &peers), peer_trust);
     assert_eq!(totals(&e).blocks, 0.0);
 
     e.annoy(c, v, 1.0);
     let rel = e.rel(c, v);
-    assert!(rel.is_blocked(e.day), "past the threshold: blocked");
-    assert_eq!(rel.blocked_until, e.day + cfg.customers.block_days);
+    assert!(e.is_blocked(c, v), "past the threshold: blocked");
+    assert_eq!(
+        e.reach(c, v).blocked_until,
+        e.day + cfg.customers.block_days
+    );
     assert!(
         !rel.shortlisted && rel.owner == NONE,
         "dropped from the shortlist"
@@ -660,7 +665,7 @@ fn state_bytes_per_account_stay_within_the_documented_bound() {
     let cfg = config(&["market.customers=4000"]);
     let world = world_of(&cfg);
     let n_vendors = world.vendors.len();
-    let fixed = size_of::<Account>() + n_vendors * (size_of::<Relation>() + size_of::<Day>());
+    let fixed = size_of::<Account>() + n_vendors * (size_of::<Relation>() + size_of::<Reach>());
     let bound =
         fixed + MAX_EVENT_SLOTS_PER_ACCOUNT * size_of::<Event>() + MAX_OTHER_BYTES_PER_ACCOUNT;
     for variant in 0..cfg.variants.len() {
@@ -672,12 +677,13 @@ fn state_bytes_per_account_stay_within_the_documented_bound() {
         }
         eprintln!(
             "variant {variant}: fixed {fixed} B, peak {peak} B per account (bound {bound} B); \
-             world {} B per account; sizes: Customer {}, Account {}, Relation {}, Event {}, \
+             world {} B per account; sizes: Customer {}, Account {}, Relation {}, Reach {}, Event {}, \
              RepState {}",
             world.bytes_per_customer(),
             size_of::<crate::world::Customer>(),
             size_of::<Account>(),
             size_of::<Relation>(),
+            size_of::<Reach>(),
             size_of::<Event>(),
             size_of::<super::RepState>(),
         );

@@ -381,7 +381,7 @@ impl Recorder {
     /// The response to one of our contacts: recent contacts before it, welcome or not, and the
     /// stage's base receptivity.
     pub fn response(&mut self, recent: f64, welcome: bool, stage_receptivity: f64) {
-        let bin = (recent.max(0.0).round() as usize).min(15);
+        let bin = (crate::engine::rounding::round_non_negative(recent.max(0.0)) as usize).min(15);
         self.response.contacts[bin] += 1.0;
         self.response.welcome[bin] += welcome as u8 as f64;
         self.response.expected[bin] += stage_receptivity;
