@@ -176,10 +176,11 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
     };
     let annual_need_rate =
         2.0 / (m.renewal_years_min + m.renewal_years_max) + m.spontaneous_need_rate;
+    let by_y = south_to_north(&customers);
     let vendors = config
         .vendors
         .iter()
-        .map(|v| sales_force(config, v, &customers, annual_need_rate, n_vendors))
+        .map(|v| sales_force(config, v, &customers, &by_y, annual_need_rate, n_vendors))
         .collect();
     World {
         annual_values: customers.iter().map(|c| c.annual_value).collect(),
@@ -200,39 +201,70 @@ pub fn segment_spec(config: &Config, segment: Segment) -> &crate::scenario::mode
     }
 }
 
+/// The accounts ordered south to north: by `y` (in [`f32::total_cmp`] order), then by index.
+///
+/// One sort of `(y, index)` keys packed into `u64`s, shared by every vendor's territories.
+fn south_to_north(customers: &[Customer]) -> Vec<CustomerId> {
+    let mut keys: Vec<u64> = customers
+        .iter()
+        .enumerate()
+        .map(|(c, cu)| (total_order_bits(cu.y) as u64) << 32 | c as u64)
+        .collect();
+    // Keys are distinct (they hold the index), so an unstable sort gives the one order.
+    keys.sort_unstable();
+    keys.into_iter().map(|key| key as CustomerId).collect()
+}
+
+/// The bits of `f` mapped so that unsigned integer order is [`f32::total_cmp`] order.
+fn total_order_bits(f: f32) -> u32 {
+    let bits = f.to_bits();
+    // As `total_cmp`: flip the magnitude of negatives, then the sign bit makes them the smallest.
+    (bits ^ ((((bits as i32) >> 31) as u32) >> 1)) ^ 0x8000_0000
+}
+
 /// Splits the market into team regions (west to east, by region weight) and each region into
 /// territories of equal account counts (south to north); sets quotas from territory potential.
+///
+/// `by_y` is [`south_to_north`] of `customers`. A region keeps the accounts with
+/// `west <= x < east` (the last region everything from its `west` on) in `by_y` order. Validated
+/// region weights are positive, so the regions' `west` edges never decrease and each account lies
+/// in exactly one region: the last one whose `west` is at most its `x`, found by binary search.
 fn sales_force(
     config: &Config,
     vendor: &crate::scenario::VendorConfig,
     customers: &[Customer],
+    by_y: &[CustomerId],
     annual_need_rate: f64,
     n_vendors: usize,
 ) -> SalesForce {
     let total_weight: f64 = vendor.teams.iter().map(|t| t.region_weight).sum();
-    let mut teams = Vec::new();
-    let mut reps = Vec::new();
-    let mut home_rep = vec![0; customers.len()];
-    let mut west = 0.0f64;
     let n_teams = vendor.teams.len();
+    // bands[t] = (west, east) of team t's region.
+    let mut bands = Vec::with_capacity(n_teams);
+    let mut west = 0.0f64;
     for (t, team) in vendor.teams.iter().enumerate() {
         let east = if t + 1 == n_teams {
             1.0
         } else {
             west + team.region_weight / total_weight
         };
-        let mut region: Vec<CustomerId> = (0..customers.len() as u32)
-            .filter(|&c| {
-                let x = customers[c as usize].x as f64;
-                x >= west && (x < east || t + 1 == n_teams)
-            })
-            .collect();
-        region.sort_by(|&a, &b| {
-            customers[a as usize]
-                .y
-                .total_cmp(&customers[b as usize].y)
-                .then(a.cmp(&b))
-        });
+        bands.push((west, east));
+        west = east;
+    }
+    debug_assert!(bands.windows(2).all(|w| w[0].0 <= w[1].0));
+    let mut regions: Vec<Vec<CustomerId>> = vec![Vec::new(); n_teams];
+    for &c in by_y {
+        let x = customers[c as usize].x as f64;
+        // No region for an `x` west of the first edge (or NaN), as `x >= west` fails everywhere.
+        if let Some(t) = bands.partition_point(|&(w, _)| w <= x).checked_sub(1) {
+            regions[t].push(c);
+        }
+    }
+    let mut teams = Vec::with_capacity(n_teams);
+    let mut reps = Vec::new();
+    let mut home_rep = vec![0; customers.len()];
+    for (t, (team, region)) in vendor.teams.iter().zip(&regions).enumerate() {
+        let (west, east) = bands[t];
         let first = reps.len() as RepId;
         let n_reps = team.reps as usize;
         for r in 0..n_reps {
@@ -267,7 +299,6 @@ fn sales_force(
             reps: first..reps.len() as RepId,
             neighbours,
         });
-        west = east;
     }
     SalesForce {
         teams,
@@ -284,6 +315,12 @@ fn sales_force(
 /// neighbouring searches share what is in cache. Each search widens a ring of cells until the
 /// `k`-th nearest candidate lies within the ring's radius; candidates are ordered by (squared
 /// distance, index).
+///
+/// The search keeps only the `k` best candidates so far ([`Nearest`]), which is all the stopping
+/// test and the answer need: the `k` best of everything seen. A ring's cells in its top and
+/// bottom rows are adjacent in the array and read as one run each. A row or side column of a ring
+/// whose accounts all lie farther along one axis than the `k`-th best so far is skipped: none of
+/// them could enter the `k` best, so the rings searched and the answer stay the same.
 fn nearest_peers(customers: &[Customer], k: usize) -> Vec<CustomerId> {
     let n = customers.len();
     let g = ((n as f64 / 2.0).sqrt().ceil() as usize).max(1);
@@ -307,35 +344,239 @@ fn nearest_peers(customers: &[Customer], k: usize) -> Vec<CustomerId> {
         next[b as usize] += 1;
     }
     drop((cell_of, next));
-    let order =
-        |a: &(f32, CustomerId), b: &(f32, CustomerId)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    // The extreme coordinates of the accounts in each grid row and column (±∞ when empty).
+    let (mut row_lo, mut row_hi) = (vec![f32::INFINITY; g], vec![f32::NEG_INFINITY; g]);
+    let (mut col_lo, mut col_hi) = (row_lo.clone(), row_hi.clone());
+    for b in 0..g * g {
+        let (x, y) = (b % g, b / g);
+        for &(px, py, _) in &points[start[b] as usize..start[b + 1] as usize] {
+            (col_lo[x], col_hi[x]) = (col_lo[x].min(px), col_hi[x].max(px));
+            (row_lo[y], row_hi[y]) = (row_lo[y].min(py), row_hi[y].max(py));
+        }
+    }
+    // The accounts of cells (x0..=x1, y) of one grid row.
+    let run = |y: usize, x0: usize, x1: usize| {
+        &points[start[y * g + x0] as usize..start[y * g + x1 + 1] as usize]
+    };
     let mut out = vec![0 as CustomerId; n * k];
-    let mut found: Vec<(f32, CustomerId)> = Vec::new();
+    let mut nearest = Nearest::new(k);
     for home in 0..g * g {
-        let (cx, cy) = ((home % g) as isize, (home / g) as isize);
-        for &(x0, y0, i) in &points[start[home] as usize..start[home + 1] as usize] {
-            found.clear();
-            let mut ring = 0isize;
-            loop {
-                for dy in -ring..=ring {
-                    for dx in -ring..=ring {
-                        if dx.abs() != ring && dy.abs() != ring {
-                            continue;
-                        }
-                        let (x, y) = (cx + dx, cy + dy);
-                        if x < 0 || y < 0 || x >= g as isize || y >= g as isize {
-                            continue;
-                        }
-                        let b = y as usize * g + x as usize;
-                        for &(px, py, j) in &points[start[b] as usize..start[b + 1] as usize] {
-                            if j != i {
-                                found.push(((px - x0).powi(2) + (py - y0).powi(2), j));
-                            }
-                        }
+        let (cx, cy) = (home % g, home / g);
+        // Rings beyond this one add no cell: the search has seen every account.
+        let last_ring = cx.max(g - 1 - cx).max(cy).max(g - 1 - cy);
+        for &(x0, y0, i) in run(cy, cx, cx) {
+            nearest.clear();
+            nearest.offer_all(run(cy, cx, cx), x0, y0, Some(i));
+            let mut ring = 0;
+            // Everything within `ring` cells is seen; the k-th nearest is final once it lies
+            // inside that radius.
+            while !nearest.within(ring as f32 / g as f32) && ring < last_ring {
+                ring += 1;
+                let (x_lo, x_hi) = (cx.saturating_sub(ring), (cx + ring).min(g - 1));
+                // Cells are assigned monotonically in x and y, so the accounts of a row south of
+                // the home row all have `py < y0`, and `y0 - row_hi` is at most each one's
+                // `y0 - py`; likewise north and for the side columns (see `Nearest::beyond`).
+                if cy >= ring && !nearest.beyond(y0 - row_hi[cy - ring]) {
+                    nearest.offer_all(run(cy - ring, x_lo, x_hi), x0, y0, None);
+                }
+                if cy + ring < g && !nearest.beyond(row_lo[cy + ring] - y0) {
+                    nearest.offer_all(run(cy + ring, x_lo, x_hi), x0, y0, None);
+                }
+                // The side columns, between those rows.
+                let rows = (cy + 1).saturating_sub(ring)..(cy + ring).min(g);
+                if cx >= ring && !nearest.beyond(x0 - col_hi[cx - ring]) {
+                    for y in rows.clone() {
+                        nearest.offer_all(run(y, cx - ring, cx - ring), x0, y0, None);
                     }
                 }
-                // Everything within `ring` cells is seen; the k-th nearest is final once it lies
-                // inside that radius.
+                if cx + ring < g && !nearest.beyond(col_lo[cx + ring] - x0) {
+                    for y in rows {
+                        nearest.offer_all(run(y, cx + ring, cx + ring), x0, y0, None);
+                    }
+                }
+            }
+            let at = i as usize * k;
+            for (slot, &key) in out[at..].iter_mut().zip(nearest.best()) {
+                *slot = key as CustomerId;
+            }
+        }
+    }
+    out
+}
+
+/// The `k` best candidates of one nearest-peer search, as `(squared distance, index)` keys packed
+/// into `u64`s (distance bits high, index low), ascending.
+///
+/// A squared distance is never negative, so its bits order as [`f32::total_cmp`] does and the
+/// packed keys order as (distance, index). Keys are distinct, so the `k` best are one set.
+struct Nearest {
+    /// The best keys so far, ascending; `keys[..len]` are in use.
+    keys: Vec<u64>,
+    /// Keys in use (at most `keys.len()`).
+    len: usize,
+    /// `keys[k - 1]` once `k` keys are in, `u64::MAX` before: a key must be below it to enter.
+    bar: u64,
+}
+
+impl Nearest {
+    /// An empty search for the `k` best.
+    fn new(k: usize) -> Nearest {
+        Nearest {
+            keys: vec![0; k],
+            len: 0,
+            bar: u64::MAX,
+        }
+    }
+
+    /// Forgets the candidates of the previous search.
+    fn clear(&mut self) {
+        self.len = 0;
+        self.bar = u64::MAX;
+    }
+
+    /// Offers every point of `points` (except account `skip`) as a candidate for the account at
+    /// `(x0, y0)`.
+    #[inline]
+    fn offer_all(
+        &mut self,
+        points: &[(f32, f32, CustomerId)],
+        x0: f32,
+        y0: f32,
+        skip: Option<CustomerId>,
+    ) {
+        for &(px, py, j) in points {
+            let d = (px - x0).powi(2) + (py - y0).powi(2);
+            let key = (d.to_bits() as u64) << 32 | j as u64;
+            if key < self.bar && Some(j) != skip {
+                self.insert(key);
+            }
+        }
+    }
+
+    /// Inserts a key below the bar, dropping the worst when all `k` places are taken.
+    fn insert(&mut self, key: u64) {
+        let k = self.keys.len();
+        // The keys that stay: all of them, or all but the worst when full.
+        let kept = self.len.min(k - 1);
+        let keys = &mut self.keys[..=kept];
+        let mut at = kept;
+        while at > 0 {
+            let before = keys[at - 1];
+            if before < key {
+                break;
+            }
+            keys[at] = before;
+            at -= 1;
+        }
+        keys[at] = key;
+        self.len = kept + 1;
+        if self.len == k {
+            self.bar = keys[kept];
+        }
+    }
+
+    /// Whether `k` candidates are in and the `k`-th lies within distance `radius`.
+    fn within(&self, radius: f32) -> bool {
+        self.len == self.keys.len() && f32::from_bits((self.bar >> 32) as u32).sqrt() <= radius
+    }
+
+    /// Whether no account at least `gap` away along one axis can enter: `k` are in and the
+    /// `k`-th is nearer than `gap`.
+    ///
+    /// `gap` must be an `f32` difference `a - b` with `0 <= a - b` at most the account's own
+    /// `|px - x0|` (or `|py - y0|`) in exact arithmetic. Rounding is monotone, so the account's
+    /// computed squared distance is at least `gap * gap`; when that is strictly above the `k`-th
+    /// distance the account's key is above the bar, whatever its index.
+    fn beyond(&self, gap: f32) -> bool {
+        self.len == self.keys.len() && gap.powi(2) > f32::from_bits((self.bar >> 32) as u32)
+    }
+
+    /// The best keys, ascending (fewer than `k` if fewer candidates were offered).
+    fn best(&self) -> &[u64] {
+        &self.keys[..self.len]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        crate::scenario::load(None, &[]).unwrap().1
+    }
+
+    /// An account at `(x, y)`; only the position matters to peers and territories (and the value
+    /// to quotas).
+    fn at(x: f32, y: f32, annual_value: f32) -> Customer {
+        Customer {
+            x,
+            y,
+            annual_value,
+            segment: Segment::Smb,
+            fiscal_offset: 0,
+            renewal_days: 1,
+            first_renewal_day: 0,
+            incumbent: 0,
+        }
+    }
+
+    /// Test markets: uniform ones, and ones full of ties (accounts on a coarse lattice, on cell
+    /// edges, several at one spot, all in one spot).
+    fn markets() -> Vec<Vec<Customer>> {
+        let mut rng = stream(5, Stream::Market);
+        let mut markets = Vec::new();
+        for n in [2, 3, 5, 9, 40, 400, 1500] {
+            markets.push(
+                (0..n)
+                    .map(|_| at(rng.random(), rng.random(), 1.0))
+                    .collect(),
+            );
+        }
+        for (n, steps) in [(300, 7), (200, 4), (512, 16), (50, 2)] {
+            markets.push(
+                (0..n)
+                    .map(|_| {
+                        let x = rng.random_range(0..steps) as f32 / steps as f32;
+                        let y = rng.random_range(0..steps) as f32 / steps as f32;
+                        at(x, y, rng.random())
+                    })
+                    .collect(),
+            );
+        }
+        // 128 accounts make a 8 × 8 grid: these sit on its cell edges, rings apart.
+        markets.push(
+            (0..128)
+                .map(|i| at((i % 9) as f32 / 8.0, (i / 9 % 9) as f32 / 8.0, 1.0))
+                .collect(),
+        );
+        markets.push((0..30).map(|_| at(0.5, 0.25, 1.0)).collect());
+        markets
+    }
+
+    /// The nearest peers as `nearest_peers` found them before it kept only the `k` best: every
+    /// candidate of the rings so far, `select_nth_unstable_by` after each ring.
+    fn ring_select_reference(customers: &[Customer], k: usize) -> Vec<CustomerId> {
+        let n = customers.len();
+        let g = ((n as f64 / 2.0).sqrt().ceil() as usize).max(1);
+        let cell = |x: f32| ((x as f64 * g as f64) as usize).min(g - 1);
+        let cell_of: Vec<usize> = customers
+            .iter()
+            .map(|c| cell(c.y) * g + cell(c.x))
+            .collect();
+        let order =
+            |a: &(f32, CustomerId), b: &(f32, CustomerId)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        let mut out = vec![0; n * k];
+        for (i, c) in customers.iter().enumerate() {
+            let (cx, cy) = ((cell_of[i] % g) as isize, (cell_of[i] / g) as isize);
+            let mut found = Vec::new();
+            let mut ring = 0isize;
+            loop {
+                for (j, p) in customers.iter().enumerate() {
+                    let (px, py) = ((cell_of[j] % g) as isize, (cell_of[j] / g) as isize);
+                    if j != i && (px - cx).abs().max((py - cy).abs()) == ring {
+                        found.push(((p.x - c.x).powi(2) + (p.y - c.y).powi(2), j as CustomerId));
+                    }
+                }
                 let covered = ring as f32 / g as f32;
                 if found.len() >= k {
                     found.select_nth_unstable_by(k - 1, order);
@@ -349,56 +590,123 @@ fn nearest_peers(customers: &[Customer], k: usize) -> Vec<CustomerId> {
                 ring += 1;
             }
             let m = k.min(found.len());
-            let nearest = &mut found[..m];
-            nearest.sort_unstable_by(order);
-            let at = i as usize * k;
-            for (slot, &(_, j)) in out[at..at + nearest.len()].iter_mut().zip(nearest.iter()) {
+            found[..m].sort_unstable_by(order);
+            for (slot, &(_, j)) in out[i * k..].iter_mut().zip(&found[..m]) {
                 *slot = j;
             }
         }
+        out
     }
-    out
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config() -> Config {
-        crate::scenario::load(None, &[]).unwrap().1
+    /// Every other account by (squared distance, index), the first `k` (0 past the last).
+    fn brute_force_reference(customers: &[Customer], k: usize) -> Vec<CustomerId> {
+        let mut out = vec![0; customers.len() * k];
+        for (i, c) in customers.iter().enumerate() {
+            let mut all: Vec<(f32, CustomerId)> = (0..customers.len())
+                .filter(|&j| j != i)
+                .map(|j| {
+                    let p = &customers[j];
+                    ((p.x - c.x).powi(2) + (p.y - c.y).powi(2), j as CustomerId)
+                })
+                .collect();
+            all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for (slot, &(_, j)) in out[i * k..(i + 1) * k].iter_mut().zip(&all) {
+                *slot = j;
+            }
+        }
+        out
     }
 
     #[test]
     fn nearest_peers_match_brute_force() {
-        let mut rng = stream(5, Stream::Market);
-        let customers: Vec<Customer> = (0..400)
-            .map(|_| Customer {
-                x: rng.random(),
-                y: rng.random(),
-                annual_value: 1.0,
-                segment: Segment::Smb,
-                fiscal_offset: 0,
-                renewal_days: 1,
-                first_renewal_day: 0,
-                incumbent: 0,
-            })
-            .collect();
-        let k = 6;
-        let peers = nearest_peers(&customers, k);
-        for i in 0..customers.len() {
-            let mut all: Vec<(f32, u32)> = (0..customers.len())
-                .filter(|&j| j != i)
-                .map(|j| {
-                    (
-                        (customers[j].x - customers[i].x).powi(2)
-                            + (customers[j].y - customers[i].y).powi(2),
-                        j as u32,
-                    )
+        for customers in markets() {
+            let n = customers.len();
+            for k in [1, 2, 6, 8, 64] {
+                let peers = nearest_peers(&customers, k);
+                let want = brute_force_reference(&customers, k);
+                for i in 0..n {
+                    let got = &peers[i * k..(i + 1) * k];
+                    assert_eq!(got, &want[i * k..(i + 1) * k], "n {n}, k {k}, account {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nearest_peers_match_the_ring_by_ring_selection() {
+        for customers in markets() {
+            for k in [1, 3, 8, 20] {
+                let n = customers.len();
+                assert_eq!(
+                    nearest_peers(&customers, k),
+                    ring_select_reference(&customers, k),
+                    "n {n}, k {k}"
+                );
+            }
+        }
+    }
+
+    /// Territories as `sales_force` made them before the accounts were ordered once for all
+    /// vendors: each region filtered from all accounts, then sorted by (y, index).
+    fn territories_reference(
+        vendor: &crate::scenario::VendorConfig,
+        customers: &[Customer],
+    ) -> Vec<Vec<CustomerId>> {
+        let total_weight: f64 = vendor.teams.iter().map(|t| t.region_weight).sum();
+        let n_teams = vendor.teams.len();
+        let mut west = 0.0f64;
+        let mut territories = Vec::new();
+        for (t, team) in vendor.teams.iter().enumerate() {
+            let east = if t + 1 == n_teams {
+                1.0
+            } else {
+                west + team.region_weight / total_weight
+            };
+            let mut region: Vec<CustomerId> = (0..customers.len() as u32)
+                .filter(|&c| {
+                    let x = customers[c as usize].x as f64;
+                    x >= west && (x < east || t + 1 == n_teams)
                 })
                 .collect();
-            all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            let want: Vec<u32> = all.iter().take(k).map(|p| p.1).collect();
-            assert_eq!(&peers[i * k..(i + 1) * k], &want[..], "account {i}");
+            region.sort_by(|&a, &b| {
+                customers[a as usize]
+                    .y
+                    .total_cmp(&customers[b as usize].y)
+                    .then(a.cmp(&b))
+            });
+            let n_reps = team.reps as usize;
+            for r in 0..n_reps {
+                let (lo, hi) = (region.len() * r / n_reps, region.len() * (r + 1) / n_reps);
+                territories.push(region[lo..hi].to_vec());
+            }
+            west = east;
+        }
+        territories
+    }
+
+    #[test]
+    fn territories_match_per_region_sorting() {
+        let mut cfg = config();
+        let team = cfg.vendors[0].teams[0].clone();
+        let teams = |spec: &[(u32, f64)]| {
+            spec.iter()
+                .map(|&(reps, region_weight)| crate::scenario::TeamConfig {
+                    reps,
+                    region_weight,
+                    ..team.clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        cfg.vendors[1].teams = teams(&[(3, 1.0), (2, 1e-6), (4, 2.5), (1, 1e6), (5, 0.3)]);
+        cfg.vendors[2].teams = teams(&[(700, 1.0), (1, 3.0)]);
+        for customers in markets() {
+            let by_y = south_to_north(&customers);
+            for v in &cfg.vendors {
+                let force = sales_force(&cfg, v, &customers, &by_y, 0.7, cfg.vendors.len());
+                let got: Vec<Vec<CustomerId>> =
+                    force.reps.iter().map(|r| r.territory.clone()).collect();
+                assert_eq!(got, territories_reference(v, &customers));
+            }
         }
     }
 
