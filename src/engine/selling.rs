@@ -150,12 +150,14 @@ impl Engine<'_> {
             suspects.dedup();
             suspects.retain(|&c| !self.is_open_opportunity(c, v, r));
             if !suspects.is_empty() {
+                // A 64-bit filter of the closed accounts' ids turns most entries away with one
+                // test; only the others are looked up among the (sorted) closed ones.
+                let filter = suspects.iter().fold(0u64, |f, &c| f | 1 << (c % 64));
+                let closed = |c: CustomerId| {
+                    filter & (1 << (c % 64)) != 0 && suspects.binary_search(&c).is_ok()
+                };
                 // Entries before the first closed one stay where they are; compaction starts
                 // there (same kept entries, same order as filtering the whole pipeline).
-                let closed = |c: CustomerId| match suspects.as_slice() {
-                    [one] => c == *one,
-                    many => many.binary_search(&c).is_ok(),
-                };
                 if let Some(first) = pipeline.iter().position(|&c| closed(c)) {
                     let mut kept = first;
                     for i in first + 1..pipeline.len() {
