@@ -46,10 +46,84 @@ pub fn keyed_uniform(seed: u64, account: u32, purpose: u32, counter: u32) -> f64
     (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// A uniform index in `0..n` (`n ≥ 1`): exactly what `rng.random_range(0..n)` returns, drawing
+/// the same numbers from the stream, but inlined at the call site.
+///
+/// The reps' territory samples draw an index several times per contact slot, and rand's generic
+/// `random_range` is an out-of-line call of about 50 instructions. This is rand 0.9's algorithm
+/// for a `usize` range that fits in `u32` (one `u32` draw, a widening multiply, and a second draw
+/// in the rare case that the low half falls in the biased zone); larger `n` go to rand itself.
+/// The test `random_index_is_rands_random_range` pins the equivalence, draw for draw, so an
+/// upgrade of rand that changes its algorithm fails loudly instead of changing results.
+#[inline(always)]
+pub fn random_index(rng: &mut Rng, n: usize) -> usize {
+    use rand::{Rng as _, RngCore as _};
+    if n > u32::MAX as usize {
+        return rng.random_range(0..n);
+    }
+    debug_assert!(n > 0, "cannot sample empty range");
+    let range = n as u32;
+    let wide = |x: u32| {
+        let product = x as u64 * range as u64;
+        ((product >> 32) as u32, product as u32)
+    };
+    let (mut index, low) = wide(rng.next_u32());
+    if low > range.wrapping_neg() {
+        let (carry, _) = wide(rng.next_u32());
+        index += low.checked_add(carry).is_none() as u32;
+    }
+    index as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::Rng as _;
+
+    #[test]
+    fn random_index_is_rands_random_range() {
+        use rand::RngCore as _;
+        let mut ours = stream(11, Stream::Behaviour);
+        let mut rands = stream(11, Stream::Behaviour);
+        let mut sizes = stream(12, Stream::Market);
+        // Small ranges (territories, pipelines), ranges just around powers of two, where the
+        // biased zone is largest, and the largest ranges that stay on the u32 path.
+        let special = [
+            1usize,
+            2,
+            3,
+            5,
+            7,
+            255,
+            256,
+            257,
+            65_535,
+            65_537,
+            1 << 31,
+            (1 << 31) + 1,
+        ];
+        for i in 0..2_000_000 {
+            let n = match i % 4 {
+                0 => special[i / 4 % special.len()],
+                1 => sizes.random_range(1..1_000),
+                2 => sizes.random_range(1..=u32::MAX as usize),
+                _ => (u32::MAX - sizes.random_range(0..1_000u32)) as usize,
+            };
+            assert_eq!(
+                random_index(&mut ours, n),
+                rands.random_range(0..n),
+                "n = {n}"
+            );
+        }
+        assert_eq!(
+            ours.next_u64(),
+            rands.next_u64(),
+            "the streams stay in step"
+        );
+        let big = u32::MAX as usize + 7;
+        assert_eq!(random_index(&mut ours, big), rands.random_range(0..big));
+        assert_eq!(ours.next_u64(), rands.next_u64());
+    }
 
     #[test]
     fn seeds_depend_on_point_and_replication_only() {

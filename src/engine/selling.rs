@@ -12,6 +12,7 @@ use super::{Engine, NeedSource, Strategy};
 use crate::calendar::{
     day_in_quarter, days_left_in_quarter, month_of, quarter_of, Day, DAYS_PER_QUARTER,
 };
+use crate::rng::random_index;
 use crate::world::{CustomerId, RepId};
 use rand::Rng as _;
 
@@ -269,7 +270,7 @@ impl Engine<'_> {
         if pipeline.is_empty() || self.rng.random::<f64>() >= share {
             return None;
         }
-        let c = pipeline[self.rng.random_range(0..pipeline.len())];
+        let c = pipeline[random_index(&mut self.rng, pipeline.len())];
         self.prefetch_account(c, v);
         self.not_too_soon(c, v, s).then_some(c)
     }
@@ -288,7 +289,7 @@ impl Engine<'_> {
         let neighbour =
             !team.neighbours.is_empty() && self.rng.random::<f64>() < s.poach_neighbour_share;
         let victim = if neighbour {
-            let t = team.neighbours[self.rng.random_range(0..team.neighbours.len())];
+            let t = team.neighbours[random_index(&mut self.rng, team.neighbours.len())];
             let reps = &sf.teams[t as usize].reps;
             self.rng.random_range(reps.clone())
         } else {
@@ -306,7 +307,7 @@ impl Engine<'_> {
         if territory.is_empty() {
             return None;
         }
-        Some(territory[self.rng.random_range(0..territory.len())])
+        Some(territory[random_index(&mut self.rng, territory.len())])
     }
 
     /// The best of a few sampled accounts of the rep's own territory. A stage-blind rep takes the
@@ -323,7 +324,7 @@ impl Engine<'_> {
         self.prefetch_samples(v, r, s, samples);
         let mut best: Option<(f64, CustomerId)> = None;
         for k in 0..samples {
-            let c = territory[self.rng.random_range(0..territory.len())];
+            let c = territory[random_index(&mut self.rng, territory.len())];
             // (With no minimum gap nothing is too soon: skip the relation look-up.)
             let too_soon = s.min_contact_gap_days > 0
                 && self
@@ -376,7 +377,7 @@ impl Engine<'_> {
         let territory = &self.world.vendors[v].reps[r as usize].territory;
         let mut ahead = self.rng.clone();
         for _ in 0..n {
-            let c = territory[ahead.random_range(0..territory.len())];
+            let c = territory[random_index(&mut ahead, territory.len())];
             self.prefetch_account(c, v);
             if s.listening > 0.0 {
                 let _: f64 = ahead.random();
