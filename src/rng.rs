@@ -47,7 +47,9 @@ pub fn keyed_uniform(seed: u64, account: u32, purpose: u32, counter: u32) -> f64
 }
 
 /// A uniform index in `0..n` (`n ≥ 1`): exactly what `rng.random_range(0..n)` returns, drawing
-/// the same numbers from the stream, but inlined at the call site.
+/// the same numbers from the stream, but inlined at the call site. Unlike rand it does not
+/// check `n ≥ 1` in release builds (it would return 0): callers index a list they have just
+/// found non-empty.
 ///
 /// The reps' territory samples draw an index several times per contact slot, and rand's generic
 /// `random_range` is an out-of-line call of about 50 instructions. This is rand 0.9's algorithm

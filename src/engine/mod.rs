@@ -225,7 +225,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Bytes of memory held by this run's changing state right now: accounts, account–vendor
-    /// relations and last contacts, the agenda of scheduled events (allocated capacity) and the
+    /// relations and reach (last contact, block, fatigue), the agenda of scheduled events (allocated capacity) and the
     /// reps' pipelines. The world it sells into is counted by [`World::bytes_per_customer`].
     ///
     /// Per account this is bounded: fixed per-account and per-(account, vendor) state, plus the
@@ -307,6 +307,8 @@ impl<'a> Engine<'a> {
                 prefetch(&self.world.customers[c]);
                 prefetch(&self.relations[c * n_vendors]);
                 prefetch(&self.relations[c * n_vendors + n_vendors - 1]);
+                prefetch(&self.reach[c * n_vendors]);
+                prefetch(&self.reach[c * n_vendors + n_vendors - 1]);
             }
             let e = self.agenda[today][i];
             i += 1;

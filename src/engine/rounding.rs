@@ -3,14 +3,16 @@
 //! On the x86_64 baseline (SSE2, no SSE4.1 `roundsd`) `f64::round` and `f64::floor` are calls
 //! into compiler-builtins, about 25 instructions each. The engine rounds several times per
 //! contact (territory samples, stage lengths, shortening, the response curve), so these inline
-//! versions, which return exactly what the std functions return for every non-negative input
-//! (pinned by the tests below), matter. For negative inputs use the std functions.
+//! versions, which return exactly what the std functions return for every input from +0.0 up,
+//! infinity and NaN included (pinned by the tests below), matter. For negative inputs (and
+//! −0.0, which they return as +0.0) use the std functions.
 
 /// `x.floor()` for `x ≥ 0` (and NaN, which stays NaN): below 2⁵² the truncating cast to `i64`
 /// (one instruction, unlike the cast to `u64`) is exact, and every `f64` from 2⁵² up is already an
 /// integer.
 #[inline(always)]
 pub fn floor_non_negative(x: f64) -> f64 {
+    debug_assert!(!(x < 0.0), "floor_non_negative({x})");
     if x < 4_503_599_627_370_496.0 {
         (x as i64) as f64
     } else {
@@ -23,6 +25,7 @@ pub fn floor_non_negative(x: f64) -> f64 {
 /// 0.49999999999999994, which `(x + 0.5).floor()` would round up.
 #[inline(always)]
 pub fn round_non_negative(x: f64) -> f64 {
+    debug_assert!(!(x < 0.0), "round_non_negative({x})");
     if x < 4_503_599_627_370_496.0 {
         let whole = (x as i64) as f64;
         if x - whole >= 0.5 {

@@ -390,10 +390,23 @@ impl Engine<'_> {
     /// vendor is blocked or the account's monthly attention is used up (Gartner: 17% of buying
     /// time with all suppliers together).
     pub fn receptivity(&self, c: CustomerId, v: usize) -> f64 {
-        if !self.reachable(c, v) {
-            return 0.0;
+        self.receptivity_with(c, v, self.stage_receptivity(c), self.fatigue_now(c, v))
+    }
+
+    /// [`Self::receptivity`] from the stage's receptivity and the recent contacts, when the caller
+    /// needs those too.
+    fn receptivity_with(
+        &self,
+        c: CustomerId,
+        v: usize,
+        stage_receptivity: f64,
+        recent: f32,
+    ) -> f64 {
+        if self.reachable(c, v) {
+            stage_receptivity / (1.0 + self.cfg.customers.fatigue_per_contact * recent as f64)
+        } else {
+            0.0
         }
-        self.receptivity_given(self.stage_receptivity(c), self.fatigue_now(c, v))
     }
 
     /// Whether a contact from vendor `v` can be welcome at all today: the vendor is not blocked
@@ -403,11 +416,6 @@ impl Engine<'_> {
         !self.is_blocked(c, v)
             && (a.attention_month != month_of(self.day)
                 || a.attention_used < self.cfg.customers.attention_per_month)
-    }
-
-    /// Receptivity of a reachable account from its stage's receptivity and its recent contacts.
-    fn receptivity_given(&self, stage_receptivity: f64, recent: f32) -> f64 {
-        stage_receptivity / (1.0 + self.cfg.customers.fatigue_per_contact * recent as f64)
     }
 
     /// Recent contacts from vendor `v` (fatigue), decayed to today.
@@ -456,11 +464,7 @@ impl Engine<'_> {
         // welcome contact (a conversation) uses one unit of it, an ignored one does not.
         let recent = self.fatigue_now(c, v);
         let base = self.stage_receptivity(c);
-        let p = if self.reachable(c, v) {
-            self.receptivity_given(base, recent)
-        } else {
-            0.0
-        };
+        let p = self.receptivity_with(c, v, base, recent);
         let welcome = !blocked && self.rng.random::<f64>() < p;
         if welcome {
             self.use_attention(c);

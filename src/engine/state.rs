@@ -186,9 +186,9 @@ impl Relation {
 
 /// What decides whether an account can be reached by one vendor today: its last contact, a
 /// block, recent contacts (fatigue). Kept apart from [`Relation`] in a dense array of 16 bytes
-/// per (account, vendor): reps sampling accounts read only this, and in the lesson's market it
-/// stays in the CPU's L2 cache where the whole relations (then 52 bytes each) did not
-/// (BENCHMARKS.md).
+/// per (account, vendor): reps sampling accounts read only this and the account itself, so a
+/// sample touches 16 bytes of relation state instead of the 52 of the former whole relation
+/// (fewer L1 misses, BENCHMARKS.md §10).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reach {
     /// Day of the vendor's last contact (`NONE` = never).

@@ -164,7 +164,7 @@ pub const DEFAULT_MEMORY_LIMIT_GB: f64 = 16.0;
 /// engine's state (account and account–vendor relations, reps, the agenda), from the real
 /// type sizes.
 pub fn bytes_per_run(cfg: &Config) -> f64 {
-    use crate::engine::{Account, Relation};
+    use crate::engine::{Account, Reach, Relation};
     let n = cfg.market.customers as f64;
     let vendors = cfg.vendors.len() as f64;
     let peers = cfg.market.peers as f64;
@@ -176,7 +176,8 @@ pub fn bytes_per_run(cfg: &Config) -> f64 {
         .sum();
     let per_customer = std::mem::size_of::<crate::world::Customer>() as f64
         + std::mem::size_of::<Account>() as f64
-        + vendors * (std::mem::size_of::<Relation>() as f64 + 8.0)
+        + vendors
+            * (std::mem::size_of::<Relation>() as f64 + std::mem::size_of::<Reach>() as f64 + 4.0)
         + peers * 4.0
         + 3.0 * std::mem::size_of::<crate::engine::Event>() as f64;
     let agenda = cfg.horizon_days() as f64 * 24.0;

@@ -501,6 +501,36 @@ impl Nearest {
 mod tests {
     use super::*;
 
+    #[test]
+    fn total_order_bits_orders_as_total_cmp() {
+        let specials = [
+            f32::NEG_INFINITY,
+            -1.5,
+            -f32::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f32::MIN_POSITIVE,
+            0.25,
+            1.0,
+            f32::MAX,
+            f32::INFINITY,
+            f32::NAN,
+            -f32::NAN,
+        ];
+        let mut rng = crate::rng::stream(3, crate::rng::Stream::Market);
+        let mut values: Vec<f32> = specials.to_vec();
+        values.extend((0..2_000).map(|_| f32::from_bits(rng.random::<u32>())));
+        for &a in &values {
+            for &b in &values[..64] {
+                assert_eq!(
+                    total_order_bits(a).cmp(&total_order_bits(b)),
+                    a.total_cmp(&b),
+                    "{a:e} vs {b:e}"
+                );
+            }
+        }
+    }
+
     fn config() -> Config {
         crate::scenario::load(None, &[]).unwrap().1
     }
