@@ -12,7 +12,7 @@
 /// integer.
 #[inline(always)]
 pub fn floor_non_negative(x: f64) -> f64 {
-    debug_assert!(!(x < 0.0), "floor_non_negative({x})");
+    debug_assert!(x >= 0.0 || x.is_nan(), "floor_non_negative({x})");
     if x < 4_503_599_627_370_496.0 {
         (x as i64) as f64
     } else {
@@ -25,7 +25,7 @@ pub fn floor_non_negative(x: f64) -> f64 {
 /// 0.49999999999999994, which `(x + 0.5).floor()` would round up.
 #[inline(always)]
 pub fn round_non_negative(x: f64) -> f64 {
-    debug_assert!(!(x < 0.0), "round_non_negative({x})");
+    debug_assert!(x >= 0.0 || x.is_nan(), "round_non_negative({x})");
     if x < 4_503_599_627_370_496.0 {
         let whole = (x as i64) as f64;
         if x - whole >= 0.5 {
