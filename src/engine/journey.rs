@@ -45,15 +45,7 @@ pub(crate) fn stage_lengths(cfg: &crate::scenario::Config) -> StageLengths {
     let mut table = StageLengths::default();
     for segment in [Segment::Smb, Segment::MidMarket, Segment::Enterprise] {
         let seg = segment_spec(cfg, segment);
-        for stage in [
-            Stage::Dormant,
-            Stage::ProblemIdentification,
-            Stage::Exploration,
-            Stage::SupplierSelection,
-            Stage::Validation,
-            Stage::Decision,
-            Stage::CoolOff,
-        ] {
+        for stage in Stage::ALL {
             let mean = seg.cycle_days * stage.share_of_cycle();
             let sigma2 = (1.0 + seg.stage_cv * seg.stage_cv).ln();
             table[segment as usize][stage as usize] = StageLength {

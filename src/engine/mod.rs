@@ -225,8 +225,8 @@ impl<'a> Engine<'a> {
     }
 
     /// Bytes of memory held by this run's changing state right now: accounts, account–vendor
-    /// relations and reach (last contact, block, fatigue), the agenda of scheduled events (allocated capacity) and the
-    /// reps' pipelines. The world it sells into is counted by [`World::bytes_per_customer`].
+    /// relations and reach (last contact, block, fatigue), the agenda of scheduled events
+    /// (allocated capacity) and the reps' pipelines. The world it sells into is counted by [`World::bytes_per_customer`].
     ///
     /// Per account this is bounded: fixed per-account and per-(account, vendor) state, plus the
     /// events still pending, which are at most a few per account (its renewal, next spontaneous

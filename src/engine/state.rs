@@ -28,6 +28,17 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in discriminant order (`Stage::ALL[s as usize] == s`).
+    pub const ALL: [Stage; 7] = [
+        Stage::Dormant,
+        Stage::ProblemIdentification,
+        Stage::Exploration,
+        Stage::SupplierSelection,
+        Stage::Validation,
+        Stage::Decision,
+        Stage::CoolOff,
+    ];
+
     /// Whether a need is being worked on (problem identification to decision).
     pub fn is_active(self) -> bool {
         !matches!(self, Stage::Dormant | Stage::CoolOff)
@@ -69,20 +80,16 @@ impl Stage {
 }
 
 /// Receptivity of each stage, indexed by the stage's discriminant (`Stage as usize`).
-pub fn receptivity_by_stage(r: &crate::scenario::model::Receptivity) -> [f64; 7] {
-    let mut table = [0.0; 7];
-    for (stage, p) in [
-        (Stage::Dormant, r.dormant),
-        (Stage::ProblemIdentification, r.problem_identification),
-        (Stage::Exploration, r.exploration),
-        (Stage::SupplierSelection, r.supplier_selection),
-        (Stage::Validation, r.validation),
-        (Stage::Decision, r.decision),
-        (Stage::CoolOff, r.cool_off),
-    ] {
-        table[stage as usize] = p;
-    }
-    table
+pub fn receptivity_by_stage(r: &crate::scenario::model::Receptivity) -> [f64; Stage::ALL.len()] {
+    Stage::ALL.map(|stage| match stage {
+        Stage::Dormant => r.dormant,
+        Stage::ProblemIdentification => r.problem_identification,
+        Stage::Exploration => r.exploration,
+        Stage::SupplierSelection => r.supplier_selection,
+        Stage::Validation => r.validation,
+        Stage::Decision => r.decision,
+        Stage::CoolOff => r.cool_off,
+    })
 }
 
 /// An account's own state.
@@ -352,5 +359,12 @@ mod tests {
         r.settle_quarter(0.5, 0.1);
         assert_eq!(r.quota, 140.0);
         assert_eq!(r.booked, 0.0);
+    }
+
+    #[test]
+    fn every_stage_is_listed_at_its_own_index() {
+        for (i, stage) in Stage::ALL.into_iter().enumerate() {
+            assert_eq!(stage as usize, i, "{stage:?}");
+        }
     }
 }

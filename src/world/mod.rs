@@ -316,6 +316,18 @@ fn sales_force(
 /// `k`-th nearest candidate lies within the ring's radius; candidates are ordered by (squared
 /// distance, index).
 ///
+/// The grid of the peer search: `g` × `g` square cells over the unit market (about two accounts
+/// per cell), and each account's cell, `row × g + column`.
+fn peer_grid(customers: &[Customer]) -> (usize, Vec<u32>) {
+    let g = ((customers.len() as f64 / 2.0).sqrt().ceil() as usize).max(1);
+    let cell = |x: f32| ((x as f64 * g as f64) as usize).min(g - 1);
+    let cell_of = customers
+        .iter()
+        .map(|c| (cell(c.y) * g + cell(c.x)) as u32)
+        .collect();
+    (g, cell_of)
+}
+
 /// The search keeps only the `k` best candidates so far ([`Nearest`]), which is all the stopping
 /// test and the answer need: the `k` best of everything seen. A ring's cells in its top and
 /// bottom rows are adjacent in the array and read as one run each. A row or side column of a ring
@@ -323,12 +335,7 @@ fn sales_force(
 /// them could enter the `k` best, so the rings searched and the answer stay the same.
 fn nearest_peers(customers: &[Customer], k: usize) -> Vec<CustomerId> {
     let n = customers.len();
-    let g = ((n as f64 / 2.0).sqrt().ceil() as usize).max(1);
-    let cell = |x: f32| ((x as f64 * g as f64) as usize).min(g - 1);
-    let cell_of: Vec<u32> = customers
-        .iter()
-        .map(|c| (cell(c.y) * g + cell(c.x)) as u32)
-        .collect();
+    let (g, cell_of) = peer_grid(customers);
     // start[b]..start[b + 1]: the accounts of cell b in `points`.
     let mut start = vec![0u32; g * g + 1];
     for &b in &cell_of {
@@ -587,12 +594,8 @@ mod tests {
     /// candidate of the rings so far, `select_nth_unstable_by` after each ring.
     fn ring_select_reference(customers: &[Customer], k: usize) -> Vec<CustomerId> {
         let n = customers.len();
-        let g = ((n as f64 / 2.0).sqrt().ceil() as usize).max(1);
-        let cell = |x: f32| ((x as f64 * g as f64) as usize).min(g - 1);
-        let cell_of: Vec<usize> = customers
-            .iter()
-            .map(|c| cell(c.y) * g + cell(c.x))
-            .collect();
+        let (g, cell_of) = peer_grid(customers);
+        let cell_of: Vec<usize> = cell_of.into_iter().map(|b| b as usize).collect();
         let order =
             |a: &(f32, CustomerId), b: &(f32, CustomerId)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
         let mut out = vec![0; n * k];
