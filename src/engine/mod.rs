@@ -96,7 +96,8 @@ pub enum NeedSource {
     Insight,
 }
 
-/// Purposes of the accounts' keyed draws (kept distinct so streams do not overlap).
+/// Purposes of the accounts' keyed draws: each is a sequence of its own (its own key and its own
+/// counter), so that draws of one purpose never shift those of another.
 pub(crate) mod purpose {
     pub const NEED: u32 = 1;
     pub const STAGE: u32 = 2;
@@ -106,6 +107,8 @@ pub(crate) mod purpose {
     pub const IMITATION: u32 = 6;
     pub const INITIAL: u32 = 7;
     pub const WAIT: u32 = 8;
+    /// How many purposes there are (they are numbered from 1).
+    pub const COUNT: usize = 8;
 }
 
 /// One replication of one variant: the world, the accounts' and reps' changing state, the
@@ -321,11 +324,11 @@ impl<'a> Engine<'a> {
         self.agenda[today] = Vec::new();
     }
 
-    /// The account's next keyed uniform draw.
+    /// The account's next keyed uniform draw for `purpose` (see [`purpose`]).
     pub(crate) fn draw(&mut self, c: CustomerId, purpose: u32) -> f64 {
-        let a = &mut self.accounts[c as usize];
-        a.draws = a.draws.wrapping_add(1);
-        keyed_uniform(self.customer_seed, c, purpose, a.draws)
+        let counter = &mut self.accounts[c as usize].draws[purpose as usize - 1];
+        *counter = counter.wrapping_add(1);
+        keyed_uniform(self.customer_seed, c, purpose, u32::from(*counter))
     }
 
     /// The relation of an account with a vendor.

@@ -101,8 +101,11 @@ pub struct Account {
     pub stage_end: Day,
     /// Bumped whenever scheduled events become stale.
     pub generation: u32,
-    /// Counter of the account's keyed draws.
-    pub draws: u32,
+    /// Counters of the account's keyed draws, one per purpose ([`super::purpose`]): the n-th
+    /// need wait, stage length or choice of an account is the same draw in every variant, however
+    /// many draws of other purposes a strategy has caused (common random numbers). Counters wrap
+    /// after 65,536 draws of one purpose, far beyond what an account draws in any horizon.
+    pub draws: [u16; super::purpose::COUNT],
     /// Month of `attention_used`.
     pub attention_month: u32,
     /// Contacts taken this month from all vendors.
@@ -128,7 +131,7 @@ impl Account {
             stage: Stage::Dormant,
             stage_end: 0,
             generation: 0,
-            draws: 0,
+            draws: [0; super::purpose::COUNT],
             attention_month: u32::MAX,
             attention_used: 0,
             decision_since: 0,

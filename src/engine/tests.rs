@@ -339,7 +339,12 @@ fn discount_pull_in_closes_now_at_the_discounted_price() {
         rel.shortlisted = true;
         rel.owner = r;
     }
-    e.reps[0][r as usize].pipeline.push(c);
+    // This deal is the rep's whole pipeline (the start of the run may have given it others).
+    let rep = &mut e.reps[0][r as usize];
+    rep.pipeline.clear();
+    rep.pipeline_values.clear();
+    rep.suspects.clear();
+    rep.pipeline.push(c);
     let quota = e.reps[0][r as usize].quota;
     e.reps[0][r as usize].booked = 0.3 * quota;
     let list = world.customers[c as usize].annual_value as f64;
@@ -698,4 +703,32 @@ fn state_bytes_per_account_stay_within_the_documented_bound() {
             "variant {variant}: {peak} B per account over the bound of {bound} B"
         );
     }
+}
+
+#[test]
+fn an_accounts_draws_of_one_purpose_ignore_its_draws_of_others() {
+    use super::purpose::{BUDGET, CHOICE, NEED, STAGE, WAIT};
+    let cfg = config(&[]);
+    let world = world_of(&cfg);
+    let c = 11;
+    // The same run twice; in the second, the strategy has (say) caused extra budget checks,
+    // choices and waits for the account in between its need and stage-length draws.
+    let mut plain = engine(&cfg, &world);
+    let mut pressed = engine(&cfg, &world);
+    let plain_draws: Vec<f64> = [NEED, STAGE, NEED, STAGE, STAGE]
+        .iter()
+        .map(|&p| plain.draw(c, p))
+        .collect();
+    let mut pressed_draws = Vec::new();
+    for &p in &[NEED, STAGE, NEED, STAGE, STAGE] {
+        for other in [BUDGET, CHOICE, WAIT] {
+            pressed.draw(c, other);
+        }
+        pressed_draws.push(pressed.draw(c, p));
+    }
+    assert_eq!(plain_draws, pressed_draws);
+    // Each purpose is a sequence of its own, not one sequence read in turns.
+    assert_ne!(plain_draws[0], plain_draws[1]);
+    assert_ne!(plain_draws[0], plain_draws[2]);
+    assert_ne!(plain.draw(c, BUDGET), plain.draw(c, CHOICE));
 }
