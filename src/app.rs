@@ -163,9 +163,7 @@ pub fn run_scenario(source: &ScenarioSource, args: &RunArgs) -> Result<Finished,
         if let Some(s) = args.seed {
             cmd.push_str(&format!(" --seed {s}"));
         }
-        for s in &args.set {
-            cmd.push_str(&format!(" --set '{s}'"));
-        }
+        push_sets(&mut cmd, args);
         if !slice.is_whole() {
             cmd.push_str(&format!(" --shard {slice}"));
         }
@@ -495,10 +493,15 @@ fn reproduce_command(source: &ScenarioSource, plan: &Plan, args: &RunArgs) -> St
         "salesim run {file} --seed {} --replications {}",
         cfg.seed, cfg.replications
     );
+    push_sets(&mut cmd, args);
+    cmd
+}
+
+/// Appends the run's `--set` options, quoted for a shell, to a command line.
+fn push_sets(cmd: &mut String, args: &RunArgs) {
     for s in &args.set {
         cmd.push_str(&format!(" --set '{s}'"));
     }
-    cmd
 }
 
 /// A progress bar on a terminal; hidden when quiet or not a terminal.
