@@ -1,14 +1,18 @@
 //! Randomness: one portable, seedable generator type and the one function that derives seeds.
 //!
-//! Seeds come from (master seed, point, replication, stream) only, never from threads or clocks,
-//! so results are identical whatever the thread count. The market (world generation and the
-//! customers' own exogenous draws) and behaviour (reps' and contacts' draws) use separate streams:
-//! changing a strategy does not re-roll the market (common random numbers).
+//! Seeds come from (master seed, replication, stream) only, never from the sweep point, threads
+//! or clocks, so results are identical whatever the thread count, and replication `r` of every
+//! variant and every sweep point sells into the same market (common random numbers, DESIGN §3).
+//! The market (world generation and the customers' own exogenous draws) and behaviour use
+//! separate streams, and behaviour has one stream per rep of every vendor: changing our strategy
+//! re-rolls neither the market nor the rivals' reps.
 
 use rand::SeedableRng;
 
-/// The generator used everywhere: ChaCha8, portable across platforms and versions.
-pub type Rng = rand_chacha::ChaCha8Rng;
+/// The generator used everywhere: xoshiro256++, portable across platforms and versions (its
+/// `seed_from_u64` expands the seed with SplitMix64), and about 6% faster in the engine than
+/// ChaCha8 (BENCHMARKS.md).
+pub type Rng = rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Independent random streams of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,14 +33,21 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The seed of replication `replication` at sweep point `point`: the same for every variant.
-pub fn run_seed(master: u64, point: u32, replication: u32) -> u64 {
-    mix(mix(master ^ 0x5A1E_5111) ^ ((point as u64) << 32 | replication as u64))
+/// The seed of replication `replication`: the same for every variant and every sweep point.
+pub fn run_seed(master: u64, replication: u32) -> u64 {
+    mix(mix(master ^ 0x5A1E_5111) ^ replication as u64)
 }
 
 /// A generator for one stream of a run.
 pub fn stream(run_seed: u64, stream: Stream) -> Rng {
     Rng::seed_from_u64(mix(run_seed ^ mix(stream as u64)))
+}
+
+/// The behaviour stream of one rep (`rep` of vendor `vendor`): each rep draws from its own
+/// stream, so a change in one rep's behaviour (how many draws it makes) never shifts another's.
+pub fn rep_stream(run_seed: u64, vendor: usize, rep: u32) -> Rng {
+    let key = mix(((vendor as u64) << 32) | rep as u64);
+    Rng::seed_from_u64(mix(run_seed ^ mix(Stream::Behaviour as u64) ^ key))
 }
 
 /// A uniform draw in [0, 1) keyed by (seed, account, purpose, counter): the account's own
@@ -128,14 +139,26 @@ mod tests {
     }
 
     #[test]
-    fn seeds_depend_on_point_and_replication_only() {
-        assert_eq!(run_seed(1, 0, 3), run_seed(1, 0, 3));
-        assert_ne!(run_seed(1, 0, 3), run_seed(1, 0, 4));
-        assert_ne!(run_seed(1, 0, 3), run_seed(1, 1, 3));
-        assert_ne!(run_seed(1, 0, 3), run_seed(2, 0, 3));
+    fn seeds_depend_on_the_replication_only() {
+        assert_eq!(run_seed(1, 3), run_seed(1, 3));
+        assert_ne!(run_seed(1, 3), run_seed(1, 4));
+        assert_ne!(run_seed(1, 3), run_seed(2, 3));
         let a: u64 = stream(7, Stream::Market).random();
         let b: u64 = stream(7, Stream::Behaviour).random();
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn every_rep_has_a_stream_of_its_own() {
+        let first = |v, r| -> u64 { rep_stream(7, v, r).random() };
+        let all = [first(0, 0), first(0, 1), first(1, 0), first(1, 1)];
+        for i in 0..all.len() {
+            for j in i + 1..all.len() {
+                assert_ne!(all[i], all[j]);
+            }
+        }
+        assert_eq!(first(1, 1), first(1, 1));
+        assert_ne!(first(0, 0), stream(7, Stream::Behaviour).random::<u64>());
     }
 
     #[test]

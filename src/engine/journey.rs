@@ -7,12 +7,21 @@
 //! it"), then picks a shortlisted, unblocked vendor or no decision with a logit.
 
 use super::rounding::round_non_negative;
-use super::state::{Stage, NONE};
+use super::state::{Knowledge, Stage, NONE};
 use super::{purpose, Engine, EventKind, NeedSource, ALWAYS};
 use crate::calendar::{
     days_left_in_fiscal_year, days_left_in_quarter, next_quarter_start, Day, DAYS_PER_YEAR,
 };
 use crate::world::{segment_spec, CustomerId};
+
+/// How a purchase came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DealKind {
+    /// The account chose the vendor at its decision.
+    Chosen,
+    /// The account chose the vendor at a decision a quarter-end discount pulled in.
+    PulledIn,
+}
 
 /// How a journey ended, for the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +38,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct StageLength {
     /// Mean length, days (the segment's cycle × the stage's share of it).
-    mean: f64,
+    pub(crate) mean: f64,
     /// `ln(mean) − σ²/2`.
     mu: f64,
     /// `σ`, with `σ² = ln(1 + cv²)`.
@@ -58,29 +67,74 @@ pub(crate) fn stage_lengths(cfg: &crate::scenario::Config) -> StageLengths {
     table
 }
 
+/// `p` with `shift` added to its log-odds (0 and 1 stay put).
+fn with_log_odds(p: f64, shift: f64) -> f64 {
+    if p <= 0.0 || p >= 1.0 || shift == 0.0 {
+        return p;
+    }
+    let odds = p / (1.0 - p) * shift.exp();
+    odds / (1.0 + odds)
+}
+
 impl Engine<'_> {
-    /// Initial state at day 0: the running contract's renewal, a spontaneous-need clock, and, for
-    /// some accounts, a journey already under way (as in a market that was running before).
+    /// Initial state at day 0, as in a market that has been running: each account's contract is
+    /// `contract_phase` of the way through its cycle (its term, then the renewal journey), so
+    /// some renewals are under way and the others come due spread over the term; of the
+    /// accounts not renewing, some are on a journey for a spontaneous need (the share of time
+    /// that need rate keeps an account busy). And a spontaneous-need clock.
     pub(crate) fn start_account(&mut self, c: CustomerId) {
         let m = &self.cfg.market;
         let customer = &self.world.customers[c as usize];
         if m.repeat_purchases {
-            let renewal = customer.first_renewal_day;
-            self.schedule(renewal, c, ALWAYS, EventKind::Need(NeedSource::Renewal));
-            let cycle = segment_spec(self.cfg, customer.segment).cycle_days;
-            let rate = 2.0 / (m.renewal_years_min + m.renewal_years_max) + m.spontaneous_need_rate;
-            let busy = (cycle * rate / DAYS_PER_YEAR as f64).min(0.9);
-            if self.draw(c, purpose::INITIAL) < busy {
-                let into = self.draw(c, purpose::INITIAL);
-                self.begin_journey_part_way(c, into);
+            let journey = self.typical_journey_days(c);
+            let term = customer.renewal_days as f64;
+            let phase = customer.contract_phase as f64 * (term + journey);
+            if phase < journey {
+                self.accounts[c as usize].renewal_due = true;
+                self.begin_journey_part_way(c, phase);
+            } else {
+                let contract = self.accounts[c as usize].contract;
+                let due = (phase - journey) as Day;
+                self.schedule(due, c, contract, EventKind::Need(NeedSource::Renewal));
+                let busy = (journey * m.spontaneous_need_rate / DAYS_PER_YEAR as f64).min(0.9);
+                if self.draw(c, purpose::INITIAL) < busy {
+                    let into = self.draw(c, purpose::INITIAL) * journey;
+                    self.begin_journey_part_way(c, into);
+                }
             }
         }
         self.schedule_spontaneous(c);
     }
 
-    /// Starts a journey that is already `into` (0–1) of the way through its stages: the stage
-    /// holding that point, with the matching share of it left.
-    fn begin_journey_part_way(&mut self, c: CustomerId, into: f64) {
+    /// The mean length of an account's buying journey, business days: its segment's cycle, plus
+    /// the mean wait for budget (see [`Self::typical_budget_wait_days`]).
+    fn typical_journey_days(&self, c: CustomerId) -> f64 {
+        let cycle = segment_spec(self.cfg, self.world.customers[c as usize].segment).cycle_days;
+        cycle + self.typical_budget_wait_days()
+    }
+
+    /// The mean wait for budget in the decision stage, business days: attempts every
+    /// `budget_retry_days`, each approved with `budget_approval` (away from the fiscal year end),
+    /// at most the patience.
+    fn typical_budget_wait_days(&self) -> f64 {
+        let b = &self.cfg.customers;
+        let p = b.budget_approval.max(1e-9);
+        let wait = b.budget_retry_days as f64 * (1.0 - p) / p;
+        wait.min(b.decision_patience_days as f64)
+    }
+
+    /// Starts a journey that began `into_days` business days before day 0 (at most the typical
+    /// journey): in the stage holding that point, with the matching share of it left, or, past
+    /// the stages, in the decision stage waiting for budget.
+    fn begin_journey_part_way(&mut self, c: CustomerId, into_days: f64) {
+        let cycle = segment_spec(self.cfg, self.world.customers[c as usize].segment).cycle_days;
+        if into_days >= cycle {
+            self.begin_journey(c);
+            self.enter_stage(c, Stage::Decision);
+            self.discover_vendors(c);
+            return;
+        }
+        let into = into_days / cycle;
         self.begin_journey(c);
         let mut stage = Stage::ProblemIdentification;
         let mut start = 0.0;
@@ -111,10 +165,18 @@ impl Engine<'_> {
         }
     }
 
-    /// A need arises; only a dormant account starts a journey.
-    pub(crate) fn need_arises(&mut self, c: CustomerId, _source: NeedSource) {
-        let a = &self.accounts[c as usize];
-        if a.stage != Stage::Dormant || (a.adopted && !self.cfg.market.repeat_purchases) {
+    /// A need arises; only a dormant account starts a journey. A contract that comes up for
+    /// renewal stays due until a purchase settles it: a journey under way settles it, and if that
+    /// journey (or the renewal's own) ends in no decision, the renewal is taken up again (see
+    /// [`Self::conclude`]). So no renewal is lost and none is counted twice: demand is
+    /// stationary.
+    pub(crate) fn need_arises(&mut self, c: CustomerId, source: NeedSource) {
+        let repeat = self.cfg.market.repeat_purchases;
+        let a = &mut self.accounts[c as usize];
+        if source == NeedSource::Renewal {
+            a.renewal_due = true;
+        }
+        if a.stage != Stage::Dormant || (a.adopted && !repeat) {
             return;
         }
         self.begin_journey(c);
@@ -143,6 +205,7 @@ impl Engine<'_> {
         let length = self.stage_length(c, stage);
         let a = &mut self.accounts[c as usize];
         a.stage = stage;
+        a.stage_since = day;
         a.generation = a.generation.wrapping_add(1);
         let generation = a.generation;
         if stage == Stage::Decision {
@@ -152,6 +215,13 @@ impl Engine<'_> {
         } else {
             a.stage_end = day + length;
             self.schedule(day + length, c, generation, EventKind::StageEnd);
+        }
+        // The vendors in the deal take part in each step of the buying process (proposals,
+        // trials, references, sign-off), so they see the journey move on.
+        for v in 0..self.world.vendors.len() {
+            if self.rel(c, v).shortlisted {
+                self.observe(c, v, Knowledge::Stage(stage));
+            }
         }
         if stage == Stage::Exploration {
             self.discover_vendors(c);
@@ -173,17 +243,23 @@ impl Engine<'_> {
     }
 
     /// At the start of exploration the account finds vendors itself (and usually its incumbent);
-    /// each such inbound lead goes to the vendor's home rep for the account.
+    /// each such inbound lead goes to the vendor's home rep for the account. The account looks
+    /// first at vendors it knows and trusts: the odds of finding a vendor are the base chance's
+    /// odds times e^(trust_weight × (trust − initial_trust)), the same weight on trust as in its
+    /// choice (Forrester 2024: 41% of buyers start with a single vendor in mind; 6sense: the
+    /// vendor preferred before sellers are met wins 8 journeys in 10).
     fn discover_vendors(&mut self, c: CustomerId) {
         let b = &self.cfg.customers;
         let (inbound, incumbent_p) = (b.inbound_discovery, b.incumbent_shortlist);
+        let (tw, initial) = (b.trust_weight, b.initial_trust as f32);
         let incumbent = self.accounts[c as usize].incumbent as usize;
         for v in 0..self.world.vendors.len() {
-            let p = if v == incumbent && self.accounts[c as usize].adopted {
+            let base = if v == incumbent && self.accounts[c as usize].adopted {
                 incumbent_p
             } else {
                 inbound
             };
+            let p = with_log_odds(base, tw * (self.trust(c, v) - initial) as f64);
             if self.draw(c, purpose::DISCOVERY) < p && !self.is_blocked(c, v) {
                 // An inbound lead lands with the account's home rep, in its pipeline.
                 let home = self.world.vendors[v].home_rep[c as usize];
@@ -193,16 +269,45 @@ impl Engine<'_> {
                 let r = self.rel_mut(c, v);
                 r.shortlisted = true;
                 r.owner = home;
+                self.observe(c, v, Knowledge::Stage(Stage::Exploration));
                 self.pipeline_push(v, home, c);
             }
         }
     }
 
-    /// The current stage ends: move on.
+    /// The current stage ends: the account drops vendors that did not engage in it, and moves on.
     fn stage_ends(&mut self, c: CustomerId) {
         let stage = self.accounts[c as usize].stage;
         if stage.is_active() && stage != Stage::Decision {
+            if stage.can_shortlist() {
+                self.drop_unengaged_vendors(c);
+            }
             self.enter_stage(c, stage.next());
+        }
+    }
+
+    /// A buyer moves on without the vendors it could not talk to: each shortlisted vendor that
+    /// had no welcome conversation with the account during the stage now ending is dropped from
+    /// the shortlist with chance `unengaged_drop` (and told so). Buyers reward the vendors that
+    /// engage (Oldroyd, McElheran & Elkington 2011, HBR: leads answered within an hour were 7
+    /// times likelier to be qualified; Velocify buyer survey: 72% say the first seller to respond
+    /// has the advantage).
+    fn drop_unengaged_vendors(&mut self, c: CustomerId) {
+        let drop = self.cfg.customers.unengaged_drop;
+        if drop <= 0.0 {
+            return;
+        }
+        let since = self.accounts[c as usize].stage_since;
+        for v in 0..self.world.vendors.len() {
+            let rel = self.rel(c, v);
+            if !rel.shortlisted || (rel.conversed != NONE && rel.conversed >= since) {
+                continue;
+            }
+            if self.draw(c, purpose::ENGAGEMENT) < drop {
+                self.suspect(c, v);
+                self.observe(c, v, Knowledge::Rebuffed);
+                self.rel_mut(c, v).shortlisted = false;
+            }
         }
     }
 
@@ -256,7 +361,7 @@ impl Engine<'_> {
                 let b = &self.cfg.customers;
                 let (patience, retry) = (b.decision_patience_days, b.budget_retry_days);
                 if day - self.accounts[c as usize].decision_since >= patience {
-                    self.conclude(c, Outcome::NoDecision, 0.0, false);
+                    self.conclude(c, Outcome::NoDecision, 0.0, DealKind::Chosen);
                 } else {
                     let generation = self.accounts[c as usize].generation;
                     self.schedule(day + retry, c, generation, EventKind::DecisionAttempt);
@@ -268,16 +373,11 @@ impl Engine<'_> {
         if self.wait_for_quarter_end(c) || self.sandbagged(c) {
             return;
         }
-        let outcome = self.choose(c);
-        let discount = match outcome {
-            Outcome::Bought(v) => self.price_offer(c, v),
-            Outcome::NoDecision => 0.0,
-        };
-        self.conclude(c, outcome, discount, false);
+        self.decide_now(c, None);
     }
 
     /// An account that expects a quarter-end discount from a shortlisted vendor waits for that
-    /// quarter end's last two weeks (once per journey, budget in hand): customers learn to wait,
+    /// quarter's last week (once per journey, budget in hand): customers learn to wait,
     /// which feeds the hockey stick.
     fn wait_for_quarter_end(&mut self, c: CustomerId) -> bool {
         let b = &self.cfg.customers;
@@ -349,38 +449,59 @@ impl Engine<'_> {
         r.offered_discount.max(r.expected_discount.min(cap)) as f64
     }
 
-    /// The logit choice among shortlisted, unblocked vendors and no decision; pressure (total
-    /// annoyance) raises the utility of no decision (JOLT: pressure tactics backfire).
+    /// The account's decision, in two steps (a nested logit with no decision in a nest of its
+    /// own). First, whether it decides at all: the logit of the shortlist's inclusive value (the
+    /// log-sum of trust and incumbency over the shortlisted, unblocked vendors) against no
+    /// decision, whose utility pressure (total annoyance) raises. Then, having decided, which
+    /// vendor: a logit on trust, price and incumbency. Price enters only the second step: no
+    /// decision is mostly indecision, the fear of choosing wrong, which a discount does not
+    /// remove (JOLT, Dixon & McKenna 2022: 56% of no-decision losses come from indecision, 44%
+    /// from the status quo; pressure tactics backfire). With `price_weight` 0 this is the plain
+    /// logit over vendors and no decision.
     pub(crate) fn choose(&mut self, c: CustomerId) -> Outcome {
         let b = &self.cfg.customers;
-        let (tw, pw, iw, nd, ndp, threshold) = (
+        let (tw, pw, iw, nd, ndp) = (
             b.trust_weight,
             b.price_weight,
             b.incumbent_weight,
             b.no_decision_utility,
             b.no_decision_pressure,
-            b.block_threshold,
         );
+        let threshold = self.block_threshold(c);
         let n_vendors = self.world.vendors.len();
         let pressure: f64 = (0..n_vendors)
             .map(|v| self.annoyance(c, v) as f64)
             .sum::<f64>()
             / threshold;
-        let gumbel = |u: f64| -(-(u.max(1e-300)).ln()).ln();
-        let u = self.draw(c, purpose::CHOICE);
-        let mut best = (nd + ndp * pressure + gumbel(u), Outcome::NoDecision);
         let incumbent = self.accounts[c as usize].incumbent as usize;
         let adopted = self.accounts[c as usize].adopted;
+        let mut confidence = [f64::NEG_INFINITY; crate::scenario::MAX_VENDORS];
+        let mut inclusive = 0.0;
         for v in 0..n_vendors {
             let r = self.rel(c, v);
-            if !r.shortlisted || self.is_blocked(c, v) {
+            if r.shortlisted && !self.is_blocked(c, v) {
+                let incumbency = if adopted && v == incumbent { iw } else { 0.0 };
+                confidence[v] = tw * self.trust(c, v) as f64 + incumbency;
+                inclusive += confidence[v].exp();
+            }
+        }
+        let decides = if inclusive > 0.0 {
+            let odds = (inclusive.ln() - nd - ndp * pressure).exp();
+            odds / (1.0 + odds)
+        } else {
+            0.0
+        };
+        if self.draw(c, purpose::CHOICE) >= decides {
+            return Outcome::NoDecision;
+        }
+        let gumbel = |u: f64| -(-(u.max(1e-300)).ln()).ln();
+        let mut best = (f64::NEG_INFINITY, Outcome::NoDecision);
+        for (v, &confidence) in confidence.iter().enumerate().take(n_vendors) {
+            if confidence == f64::NEG_INFINITY {
                 continue;
             }
-            let utility = tw * self.trust(c, v) as f64
-                + pw * self.price_offer(c, v)
-                + if adopted && v == incumbent { iw } else { 0.0 };
             let u = self.draw(c, purpose::CHOICE);
-            let total = utility + gumbel(u);
+            let total = confidence + pw * self.price_offer(c, v) + gumbel(u);
             if total > best.0 {
                 best = (total, Outcome::Bought(v));
             }
@@ -388,13 +509,32 @@ impl Engine<'_> {
         best.1
     }
 
-    /// Ends the journey: records the outcome for every shortlisted vendor, books a purchase.
+    /// The account decides now (a pulled-in decision): a shortlisted, unblocked vendor at its
+    /// offered price, or no decision. `pulled_in_by` is the vendor whose pull-in moved the
+    /// decision; the deal counts as pulled in if that vendor wins it.
+    pub(crate) fn decide_now(&mut self, c: CustomerId, pulled_in_by: Option<usize>) {
+        let outcome = self.choose(c);
+        let discount = match outcome {
+            Outcome::Bought(v) => self.price_offer(c, v),
+            Outcome::NoDecision => 0.0,
+        };
+        let kind = match outcome {
+            Outcome::Bought(v) if Some(v) == pulled_in_by => DealKind::PulledIn,
+            _ => DealKind::Chosen,
+        };
+        self.conclude(c, outcome, discount, kind);
+    }
+
+    /// Ends the journey: records the outcome for us, tells every shortlisted vendor how it ended
+    /// (closing their opportunities), books a purchase. No decision on a contract that came due
+    /// is the status quo: the account keeps what it has for another term (no booking; the
+    /// contract's next review comes a contract length later).
     pub(crate) fn conclude(
         &mut self,
         c: CustomerId,
         outcome: Outcome,
         discount: f64,
-        pulled_in: bool,
+        kind: DealKind,
     ) {
         let day = self.day;
         let our_opportunity =
@@ -402,15 +542,48 @@ impl Engine<'_> {
         if our_opportunity {
             self.recorder.opportunity(day, outcome);
         }
-        match outcome {
-            Outcome::Bought(v) => self.purchase(c, v, discount, pulled_in),
-            Outcome::NoDecision => self.become_dormant(c),
+        let after = match outcome {
+            Outcome::Bought(_) => Stage::CoolOff,
+            Outcome::NoDecision => Stage::Dormant,
+        };
+        for v in 0..self.world.vendors.len() {
+            if self.rel(c, v).shortlisted {
+                self.suspect(c, v);
+                self.observe(c, v, Knowledge::Stage(after));
+                self.rel_mut(c, v).shortlisted = false;
+            }
         }
+        match outcome {
+            Outcome::Bought(v) => self.purchase(c, v, discount, kind),
+            Outcome::NoDecision => {
+                self.become_dormant(c);
+                if self.accounts[c as usize].renewal_due {
+                    self.extend_contract(c);
+                }
+            }
+        }
+    }
+
+    /// The account keeps its current arrangement for another term: the running contract's next
+    /// review comes a contract length from today.
+    fn extend_contract(&mut self, c: CustomerId) {
+        let day = self.day;
+        let term = self.world.customers[c as usize].renewal_days;
+        let a = &mut self.accounts[c as usize];
+        a.renewal_due = false;
+        a.contract = a.contract.wrapping_add(1);
+        let contract = a.contract;
+        self.schedule(
+            day + term,
+            c,
+            contract,
+            EventKind::Need(NeedSource::Renewal),
+        );
     }
 
     /// Books a purchase: bookings to the credited rep, discount learning, incumbency, cool-off,
     /// the next renewal, and word of mouth to peers (imitation).
-    fn purchase(&mut self, c: CustomerId, v: usize, discount: f64, pulled_in: bool) {
+    fn purchase(&mut self, c: CustomerId, v: usize, discount: f64, kind: DealKind) {
         let day = self.day;
         let customer = &self.world.customers[c as usize];
         let list = customer.annual_value as f64;
@@ -420,9 +593,12 @@ impl Engine<'_> {
         if v == 0 {
             let poached = self.world.vendors[0].home_rep[c as usize] != rep;
             let fiscal_left = days_left_in_fiscal_year(day, customer.fiscal_offset);
-            self.recorder.deal(day, list, net, poached, pulled_in);
+            self.recorder.deal(day, list, net, poached, kind);
             self.recorder.fiscal_timing(fiscal_left);
         }
+        let a = &self.accounts[c as usize];
+        self.recorder
+            .market_deal(day, a.adopted.then_some(a.incumbent as usize), v);
         self.learn_discount(c, v, discount);
         let a = &mut self.accounts[c as usize];
         if !a.adopted {
@@ -431,21 +607,21 @@ impl Engine<'_> {
         for u in 0..self.world.vendors.len() {
             self.suspect(c, u);
         }
+        // The purchase is a new contract: it replaces the running one (whose renewal, if still
+        // pending, goes stale) and comes up for renewal after the account's contract length.
         let a = &mut self.accounts[c as usize];
         a.incumbent = v as u8;
         a.adopted = true;
+        a.renewal_due = false;
+        a.contract = a.contract.wrapping_add(1);
         a.stage = Stage::CoolOff;
         a.generation = a.generation.wrapping_add(1);
-        let generation = a.generation;
+        let (generation, contract) = (a.generation, a.contract);
         let (cool_off, renewal_days) = (self.cfg.customers.cool_off_days, customer.renewal_days);
         self.schedule(day + cool_off, c, generation, EventKind::CoolOffEnd);
         if self.cfg.market.repeat_purchases {
-            self.schedule(
-                day + renewal_days,
-                c,
-                ALWAYS,
-                EventKind::Need(NeedSource::Renewal),
-            );
+            let kind = EventKind::Need(NeedSource::Renewal);
+            self.schedule(day + renewal_days, c, contract, kind);
         }
         self.tell_peers(c);
     }

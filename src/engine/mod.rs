@@ -8,6 +8,11 @@
 //! Phases of a day: (1) customer events due today, in the order scheduled; (2) reps act, vendors
 //! taking turns in an order that rotates by day; (3) on a quarter's last day, quotas are settled
 //! and the quarter is recorded.
+//!
+//! A run first warms the market up (`warm_up_quarters`, our teams selling the reference
+//! variant's strategy, nothing recorded), then each variant takes over from a copy of that
+//! warmed-up state ([`warmed_up`], [`run_from`]): every variant of a replication starts from the
+//! same running market.
 
 pub mod journey;
 pub mod rounding;
@@ -19,10 +24,10 @@ mod tests;
 
 use crate::calendar::{quarter_of, Day, DAYS_PER_QUARTER};
 use crate::metrics::{Recorder, RunRecord};
-use crate::rng::{keyed_uniform, stream, Rng, Stream};
+use crate::rng::{keyed_uniform, rep_stream, Rng, Stream};
 use crate::scenario::Config;
 use crate::world::{CustomerId, World};
-pub use state::{Account, Reach, Relation, RepState, Stage};
+pub use state::{Account, Knowledge, Reach, Relation, RepState, ResponseLog, Stage};
 use std::sync::atomic::{AtomicBool, Ordering};
 pub use strategy::Strategy;
 
@@ -53,7 +58,9 @@ pub struct Event {
     /// The account.
     pub customer: CustomerId,
     /// The account's generation when scheduled; a stale event (the account has moved on) is
-    /// skipped. [`ALWAYS`] marks events valid whatever happened since (needs from outside).
+    /// skipped. [`ALWAYS`] marks events valid whatever happened since (needs from outside). For a
+    /// renewal need it is the contract's serial instead: the renewal of a contract that a
+    /// purchase has since replaced is stale.
     pub generation: u32,
     /// What happens.
     pub kind: EventKind,
@@ -107,18 +114,23 @@ pub(crate) mod purpose {
     pub const IMITATION: u32 = 6;
     pub const INITIAL: u32 = 7;
     pub const WAIT: u32 = 8;
+    pub const ENGAGEMENT: u32 = 9;
     /// How many purposes there are (they are numbered from 1).
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
 }
 
 /// One replication of one variant: the world, the accounts' and reps' changing state, the
 /// agenda and the recorder.
+#[derive(Clone)]
 pub struct Engine<'a> {
     pub(crate) cfg: &'a Config,
     pub(crate) world: &'a World,
     /// Strategy of every team: `[vendor][team]`.
     pub(crate) strategies: Vec<Vec<Strategy>>,
     pub(crate) day: Day,
+    /// First day of the horizon, after the warm-up (quarter 1 of the record starts here).
+    pub(crate) start: Day,
+    /// Last day simulated + 1: the warm-up plus the horizon.
     pub(crate) horizon: Day,
     pub(crate) accounts: Vec<Account>,
     /// Per (account, vendor): `relations[c * vendors + v]`.
@@ -129,7 +141,10 @@ pub struct Engine<'a> {
     pub(crate) reps: Vec<Vec<RepState>>,
     pub(crate) agenda: Vec<Vec<Event>>,
     pub(crate) customer_seed: u64,
-    pub(crate) rng: Rng,
+    /// One behaviour stream per rep: `[vendor][rep]` (see [`crate::rng::rep_stream`]).
+    pub(crate) rep_rngs: Vec<Vec<Rng>>,
+    /// Per vendor: how often its contacts were welcome, by what it knew of the account.
+    pub(crate) responses: Vec<ResponseLog>,
     pub(crate) decay: state::DecayTables,
     /// Receptivity of each buying stage (by [`Stage`] index), from the scenario.
     pub(crate) receptivity_by_stage: [f64; 7],
@@ -143,7 +158,8 @@ pub struct Engine<'a> {
     pub(crate) prefetching: bool,
 }
 
-/// Runs one replication of one variant to the horizon and returns its record.
+/// Runs one replication of one variant to the horizon (after the warm-up) and returns its
+/// record.
 pub fn run(cfg: &Config, world: &World, variant: usize, run_seed: u64) -> RunRecord {
     run_unless_stopped(cfg, world, variant, run_seed, &AtomicBool::new(false))
         .expect("never stopped")
@@ -158,14 +174,27 @@ pub fn run_unless_stopped(
     run_seed: u64,
     stop: &AtomicBool,
 ) -> Option<RunRecord> {
-    let mut engine = Engine::new(cfg, world, cfg.team_strategies(variant), run_seed);
-    while engine.day < engine.horizon {
-        if stop.load(Ordering::Relaxed) {
-            return None;
-        }
-        engine.step();
-    }
-    Some(engine.finish())
+    run_from(&warmed_up(cfg, world, run_seed, stop)?, variant, stop)
+}
+
+/// The market of one replication, warmed up: every vendor's teams selling as in the reference
+/// variant through the warm-up quarters. `None` if `stop` was set.
+pub fn warmed_up<'a>(
+    cfg: &'a Config,
+    world: &'a World,
+    run_seed: u64,
+    stop: &AtomicBool,
+) -> Option<Engine<'a>> {
+    let mut engine = Engine::new(cfg, world, cfg.team_strategies(cfg.reference), run_seed);
+    engine.run_until(engine.start, stop).then_some(engine)
+}
+
+/// One variant of a replication, from (a copy of) its warmed-up market to the horizon.
+pub fn run_from(warm: &Engine, variant: usize, stop: &AtomicBool) -> Option<RunRecord> {
+    let mut engine = warm.clone();
+    engine.begin_horizon(variant);
+    let horizon = engine.horizon;
+    engine.run_until(horizon, stop).then(|| engine.finish())
 }
 
 impl<'a> Engine<'a> {
@@ -177,7 +206,8 @@ impl<'a> Engine<'a> {
         run_seed: u64,
     ) -> Self {
         let n_vendors = world.vendors.len();
-        let horizon = cfg.horizon_days();
+        let start = cfg.warm_up_days();
+        let horizon = start + cfg.horizon_days();
         let b = &cfg.customers;
         let relations =
             vec![Relation::new(b.initial_trust as f32); world.customers.len() * n_vendors];
@@ -192,22 +222,35 @@ impl<'a> Engine<'a> {
             world,
             strategies,
             day: 0,
+            start,
             horizon,
+            // In a market with repeat purchases every account holds a contract at day 0 (an
+            // installed base); in a Bass market nobody has bought yet.
             accounts: world
                 .customers
                 .iter()
-                .map(|c| Account::new(c.incumbent))
+                .map(|c| Account::new(c.incumbent, cfg.market.repeat_purchases))
                 .collect(),
             relations,
             reach,
             reps,
             agenda: vec![Vec::new(); horizon as usize + 1],
             customer_seed: crate::rng::mix(run_seed ^ Stream::Customers as u64),
-            rng: stream(run_seed, Stream::Behaviour),
+            rep_rngs: world
+                .vendors
+                .iter()
+                .enumerate()
+                .map(|(v, sf)| {
+                    (0..sf.reps.len() as u32)
+                        .map(|r| rep_stream(run_seed, v, r))
+                        .collect()
+                })
+                .collect(),
+            responses: vec![ResponseLog::default(); n_vendors],
             decay: state::DecayTables::new(b, horizon),
             receptivity_by_stage: state::receptivity_by_stage(&b.receptivity),
             stage_lengths: journey::stage_lengths(cfg),
-            recorder: Recorder::new(cfg.horizon_quarters),
+            recorder: Recorder::new(cfg.horizon_quarters + cfg.warm_up_quarters, 0),
             all_contacts: 0,
             prefetching: world.customers.len() * n_vendors >= PREFETCH_MIN_RELATIONS,
         };
@@ -215,6 +258,32 @@ impl<'a> Engine<'a> {
             engine.start_account(c);
         }
         engine
+    }
+
+    /// Steps to day `end` (exclusive); `false` if `stop` was set first.
+    fn run_until(&mut self, end: Day, stop: &AtomicBool) -> bool {
+        while self.day < end {
+            if stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            self.step();
+        }
+        true
+    }
+
+    /// The horizon begins (after the warm-up): the variant's strategies take over, quotas start
+    /// afresh from territory potential, and recording starts.
+    pub fn begin_horizon(&mut self, variant: usize) {
+        self.strategies = self.cfg.team_strategies(variant);
+        self.recorder = Recorder::new(self.cfg.horizon_quarters, self.start);
+        self.all_contacts = 0;
+        for (v, sf) in self.world.vendors.iter().enumerate() {
+            for (r, rep) in sf.reps.iter().enumerate() {
+                let state = &mut self.reps[v][r];
+                state.quota = rep.quota;
+                state.booked = 0.0;
+            }
+        }
     }
 
     /// One business day.
@@ -273,9 +342,43 @@ impl<'a> Engine<'a> {
             .sum()
     }
 
-    /// The finished run's record.
+    /// The finished run's record (the horizon's days; the warm-up is not counted).
     pub fn finish(self) -> RunRecord {
-        let customer_days = self.world.customers.len() as u64 * self.horizon as u64;
+        if std::env::var("SALESIM_DEBUG").is_ok() {
+            for (v, log) in self.responses.iter().enumerate() {
+                let rates: Vec<String> = (0..Knowledge::COUNT)
+                    .map(|i| {
+                        format!(
+                            "{:.2}/{:.0}",
+                            (log.welcome[i] + 1.0) / (log.contacts[i] + 2.0),
+                            log.contacts[i]
+                        )
+                    })
+                    .collect();
+                eprintln!("vendor {v}: {}", rates.join(" "));
+            }
+            let rec = self.recorder.clone().into_record(0, 0);
+            let years: Vec<String> = rec
+                .quarters
+                .chunks(4)
+                .map(|q| {
+                    format!(
+                        "{:.0}/{:.0}/pi{:.0}/{:.0}/kept{:.0}of{:.0}",
+                        q.iter().map(|t| t.market_deals).sum::<f64>(),
+                        q.iter().map(|t| t.deals).sum::<f64>(),
+                        q.iter().map(|t| t.pulled_in).sum::<f64>(),
+                        q.iter().map(|t| t.base_sum).sum::<f64>() / 4.0,
+                        q.iter().map(|t| t.base_kept).sum::<f64>(),
+                        q.iter().map(|t| t.base_purchases).sum::<f64>()
+                    )
+                })
+                .collect();
+            eprintln!(
+                "market deals/our deals/our base per year: {}",
+                years.join(" ")
+            );
+        }
+        let customer_days = self.world.customers.len() as u64 * (self.horizon - self.start) as u64;
         self.recorder.into_record(customer_days, self.all_contacts)
     }
 
@@ -315,13 +418,21 @@ impl<'a> Engine<'a> {
             }
             let e = self.agenda[today][i];
             i += 1;
-            let a = &self.accounts[e.customer as usize];
-            if e.generation != ALWAYS && e.generation != a.generation {
-                continue;
+            if self.is_current(&e) {
+                self.handle(e);
             }
-            self.handle(e);
         }
         self.agenda[today] = Vec::new();
+    }
+
+    /// Whether a scheduled event still applies: the account has not moved on since (its
+    /// generation), or, for a renewal need, the contract it renews is still the running one.
+    fn is_current(&self, e: &Event) -> bool {
+        let a = &self.accounts[e.customer as usize];
+        match e.kind {
+            EventKind::Need(NeedSource::Renewal) => e.generation == a.contract,
+            _ => e.generation == ALWAYS || e.generation == a.generation,
+        }
     }
 
     /// The account's next keyed uniform draw for `purpose` (see [`purpose`]).
@@ -383,13 +494,24 @@ impl<'a> Engine<'a> {
 
     /// Settles the quarter: records attainment and trust, ratchets quotas, resets bookings.
     fn close_quarter(&mut self) {
-        let q = quarter_of(self.day) as usize;
+        let (up, down) = (self.cfg.reps.ratchet_up, self.cfg.reps.ratchet_down);
+        if self.day < self.start {
+            for rep in self.reps.iter_mut().flatten() {
+                rep.settle_quarter(up, down);
+            }
+            return;
+        }
+        let q = quarter_of(self.day - self.start) as usize;
         let attainment: Vec<f64> = self.reps[0].iter().map(|r| r.booked / r.quota).collect();
         let n = self.world.customers.len();
         let trust_sum: f64 = (0..n as CustomerId).map(|c| self.trust(c, 0) as f64).sum();
+        let base = self
+            .accounts
+            .iter()
+            .filter(|a| a.adopted && a.incumbent == 0)
+            .count();
         self.recorder
-            .close_quarter(q, &attainment, trust_sum / n as f64);
-        let (up, down) = (self.cfg.reps.ratchet_up, self.cfg.reps.ratchet_down);
+            .close_quarter(q, &attainment, trust_sum / n as f64, base as f64);
         for rep in self.reps.iter_mut().flatten() {
             rep.settle_quarter(up, down);
         }

@@ -77,7 +77,7 @@ mod tests {
 
     #[test]
     fn agree_with_std_on_random_values() {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut rng = crate::rng::Rng::seed_from_u64(5);
         for _ in 0..200_000 {
             // Values spread over many magnitudes, and many exactly at or near halves.
             let x = match rng.random_range(0..3) {

@@ -4,10 +4,14 @@
 //! the account's receptivity (by stage, cut by fatigue, zero when blocked or when the account's
 //! monthly attention is used up). Welcome contacts build trust, shortlist the vendor and speed the
 //! journey; unwelcome ones add annoyance, and enough annoyance gets the vendor blocked.
+//!
+//! Reps act on what they could observe, never on the account's own state: what their vendor's
+//! conversations revealed ([`Knowledge`], recorded in the vendor's CRM), how often contacts to
+//! accounts known that way were welcome (their own [`super::ResponseLog`]), their own contacts,
+//! and their colleagues' activity on the accounts they own.
 
-use super::journey::Outcome;
 use super::rounding::{floor_non_negative, round_non_negative};
-use super::state::{Stage, NONE};
+use super::state::{Knowledge, Stage, NONE};
 use super::{Engine, NeedSource, Strategy};
 use crate::calendar::{
     day_in_quarter, days_left_in_quarter, month_of, quarter_of, Day, DAYS_PER_QUARTER,
@@ -16,18 +20,23 @@ use crate::rng::random_index;
 use crate::world::{CustomerId, RepId};
 use rand::Rng as _;
 
-/// Days within which another vendor's or a teammate's contact counts as "seen on the account".
+/// Days within which a rival vendor's contact, mentioned by the buyer in a welcome conversation,
+/// counts as a rival "seen on the account".
 const SEEN_WINDOW_DAYS: Day = 10;
 /// Share of a day's contact slots going to the pipeline, per open opportunity.
 const PIPELINE_SLOT_SHARE: f64 = 0.1;
 /// Fewest business days between two pipeline contacts to one account, whatever the strategy.
 const PIPELINE_MIN_GAP_DAYS: Day = 5;
-/// Cap on how much repetition multiplies the annoyance of an unwelcome contact.
-const MAX_ANNOYANCE_REPEAT: f64 = 5.0;
-/// What a listening rep assumes about an account whose situation it has not learned.
-const UNKNOWN_RECEPTIVITY: f64 = 0.2;
 /// Most accounts a rep queues up to defend.
 const MAX_DEFEND_QUEUE: usize = 20;
+/// How long a vendor trusts what it observed of an account that was dormant, cooling off,
+/// deciding, or that turned a contact away ("not now"), business days: a quarter, the span of a
+/// rep's pipeline review. (A stage of an active journey stays current for that stage's mean
+/// length in the account's segment, at least [`MIN_KNOWLEDGE_DAYS`].) Model assumptions; no
+/// field figure.
+const SLOW_KNOWLEDGE_DAYS: Day = DAYS_PER_QUARTER;
+/// Shortest time an observed journey stage is taken as current, business days (two weeks).
+const MIN_KNOWLEDGE_DAYS: Day = 10;
 
 impl Engine<'_> {
     /// The strategy of a rep's team.
@@ -56,8 +65,8 @@ impl Engine<'_> {
         }
     }
 
-    /// Effort today as a share of capacity: the quarter-end ramp grows with quarter progress and
-    /// the gap to quota; far from quota late in the quarter the rep gives up; past quota a
+    /// Effort today as a share of capacity: the quarter-end ramp grows with the square of quarter
+    /// progress and in proportion to the gap to quota; far from quota late in the quarter the rep gives up; past quota a
     /// sandbagging rep coasts.
     pub fn effort(strategy: &Strategy, day: Day, attainment: f64) -> f64 {
         let progress = day_in_quarter(day) as f64 / (DAYS_PER_QUARTER - 1) as f64;
@@ -100,11 +109,17 @@ impl Engine<'_> {
         }
     }
 
-    /// Whether rep `r` of vendor `v` holds an open opportunity on account `c`: it owns it, the
-    /// vendor is shortlisted and the journey is under way.
+    /// Whether rep `r` of vendor `v` holds an open opportunity on account `c`: it owns it and the
+    /// vendor is on the shortlist of the journey under way (a shortlist lasts until the journey
+    /// ends, and the shortlisted vendors hear how it ended, so the vendor's CRM knows this).
     pub(crate) fn is_open_opportunity(&self, c: CustomerId, v: usize, r: RepId) -> bool {
         let rel = self.rel(c, v);
-        rel.owner == r && rel.shortlisted && self.accounts[c as usize].stage.is_active()
+        rel.owner == r && rel.shortlisted
+    }
+
+    /// A uniform draw from rep `r`'s own behaviour stream.
+    fn roll(&mut self, v: usize, r: RepId) -> f64 {
+        self.rep_rngs[v][r as usize].random()
     }
 
     /// Notes, before the owner, shortlist or stage of account `c` changes, that the pipeline
@@ -198,20 +213,15 @@ impl Engine<'_> {
         self.pick_target_from(v, r, s, &mut 0)
     }
 
-    /// Whom to contact next: a defended account, a quarter-end pull-in, a poached account, or the
-    /// best of a few accounts of the own territory (by value when stage-blind, by what listening
-    /// has revealed about receptivity otherwise). `None` when a listening rep finds no one ready.
+    /// Whom to contact next: a defended account, a quarter-end pull-in, a pipeline follow-up, a
+    /// poached account, or the best of a few accounts of the own territory (by value when
+    /// stage-blind, by the welcome rate the vendor has learned for what it knows of each
+    /// account otherwise). `None` when a listening rep finds no one it believes ready.
     ///
-    /// The quarter-end pull-in search starts at pipeline entry `*pull_in_from` (0 at the start of
-    /// a rep's day) and advances it past the entries found not to qualify.
-    ///
-    /// Within one rep's day (one [`Self::rep_works`]) an entry that does not qualify for a
-    /// pull-in never comes to qualify: the day does not change (a block cannot lapse), an
-    /// `offered_quarter` is only ever set to the current quarter, and no account reaches a late
-    /// stage while reps act (stages advance on scheduled events; a contact only starts a journey,
-    /// concludes or blocks). The pipeline is compacted only at the day's clean-up and otherwise
-    /// only grows at its end. So the first qualifying entry from `*pull_in_from` on is the first
-    /// of the whole pipeline, as a full scan would find.
+    /// The quarter-end pull-in calls go through the rep's pipeline once a day, in order: the
+    /// search starts at pipeline entry `*pull_in_from` (0 at the start of a rep's day) and
+    /// advances it past the entries found not to qualify. (A deal whose late stage one of the
+    /// day's own conversations reveals is called on the next day.)
     fn pick_target_from(
         &mut self,
         v: usize,
@@ -220,10 +230,8 @@ impl Engine<'_> {
         pull_in_from: &mut usize,
     ) -> Option<(CustomerId, bool)> {
         let day = self.day;
-        if let Some(c) = self.reps[v][r as usize].defend.pop() {
-            if self.not_too_soon(c, v, s) {
-                return Some((c, false));
-            }
+        if let Some(c) = self.defend_target(v, r, s) {
+            return Some((c, false));
         }
         let attainment = self.reps[v][r as usize].attainment();
         if s.discount_max > 0.0
@@ -235,9 +243,9 @@ impl Engine<'_> {
             let from = (*pull_in_from).min(pipeline.len());
             let late = pipeline[from..].iter().position(|&c| {
                 let rel = self.rel(c, v);
-                self.accounts[c as usize].stage.is_late()
+                matches!(rel.known, Knowledge::Stage(stage) if stage.is_late())
                     && rel.offered_quarter != quarter
-                    && !self.is_blocked(c, v)
+                    && self.is_open_opportunity(c, v, r)
             });
             *pull_in_from = late.map_or(pipeline.len(), |i| from + i + 1);
             if let Some(i) = late {
@@ -252,7 +260,7 @@ impl Engine<'_> {
         }
         if s.poaching > 0.0
             && self.reps[v][r as usize].pipeline_is_thin()
-            && self.rng.random::<f64>() < s.poaching
+            && self.roll(v, r) < s.poaching
         {
             if let Some(c) = self.poach_target(v, r, s) {
                 return Some((c, false));
@@ -261,22 +269,67 @@ impl Engine<'_> {
         self.territory_target(v, r, s)
     }
 
+    /// The oldest account on the rep's defend list that it still defends (see
+    /// [`Self::still_defends`]), unless the rep itself contacted it too recently for its strategy
+    /// (and at least a day ago). Entries it no longer defends are dropped.
+    fn defend_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<CustomerId> {
+        let mut i = 0;
+        while i < self.reps[v][r as usize].defend.len() {
+            let c = self.reps[v][r as usize].defend[i];
+            if !self.still_defends(c, v, r) {
+                self.reps[v][r as usize].defend.remove(i);
+                continue;
+            }
+            let gap = s.min_contact_gap_days.max(1);
+            let own_last = self.rel(c, v).last_rep == r;
+            if !own_last || self.days_since_contact(c, v).is_none_or(|d| d >= gap) {
+                self.reps[v][r as usize].defend.remove(i);
+                return Some(c);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Whether rep `r` still defends account `c`: the vendor is still in the deal, and the rep
+    /// owns the opportunity or the account is in its own territory (a colleague who won the
+    /// opportunity over is fought for it).
+    fn still_defends(&self, c: CustomerId, v: usize, r: RepId) -> bool {
+        let rel = self.rel(c, v);
+        rel.shortlisted && (rel.owner == r || self.world.vendors[v].home_rep[c as usize] == r)
+    }
+
+    /// The owner of an open opportunity saw another rep at work on it (a colleague in the CRM, or
+    /// a rival the buyer mentioned): with the chance its strategy's `defending` gives, it puts
+    /// the account on its defend list, to be contacted before anything else.
+    fn consider_defending(&mut self, v: usize, owner: RepId, c: CustomerId) {
+        let defending = self.rep_strategy(v, owner).defending;
+        if defending <= 0.0 || self.roll(v, owner) >= defending {
+            return;
+        }
+        let queue = &mut self.reps[v][owner as usize].defend;
+        if queue.len() < MAX_DEFEND_QUEUE && !queue.contains(&c) {
+            queue.push(c);
+        }
+    }
+
     /// Every rep works its open opportunities: a slot goes to one of them with a chance that
     /// grows with the pipeline (10% per opportunity, at most half the slots), respecting the
     /// strategy's minimum gap between contacts (and at least [`PIPELINE_MIN_GAP_DAYS`]).
     fn pipeline_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<CustomerId> {
-        let pipeline = &self.reps[v][r as usize].pipeline;
-        let share = (pipeline.len() as f64 * PIPELINE_SLOT_SHARE).min(0.5);
-        if pipeline.is_empty() || self.rng.random::<f64>() >= share {
+        let len = self.reps[v][r as usize].pipeline.len();
+        let share = (len as f64 * PIPELINE_SLOT_SHARE).min(0.5);
+        if len == 0 || self.roll(v, r) >= share {
             return None;
         }
-        let c = pipeline[random_index(&mut self.rng, pipeline.len())];
+        let i = random_index(&mut self.rep_rngs[v][r as usize], len);
+        let c = self.reps[v][r as usize].pipeline[i];
         self.prefetch_account(c, v);
         self.not_too_soon(c, v, s).then_some(c)
     }
 
-    /// Whether a follow-up contact (pipeline, defending) respects the strategy's minimum gap, and
-    /// at least [`PIPELINE_MIN_GAP_DAYS`].
+    /// Whether a follow-up contact (pipeline) respects the strategy's minimum gap, and at least
+    /// [`PIPELINE_MIN_GAP_DAYS`].
     fn not_too_soon(&self, c: CustomerId, v: usize, s: &Strategy) -> bool {
         let gap = s.min_contact_gap_days.max(PIPELINE_MIN_GAP_DAYS);
         self.days_since_contact(c, v).is_none_or(|d| d >= gap)
@@ -284,19 +337,20 @@ impl Engine<'_> {
 
     /// An account in a teammate's territory or a neighbouring team's region.
     fn poach_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<CustomerId> {
-        let sf = &self.world.vendors[v];
+        let world = self.world;
+        let sf = &world.vendors[v];
         let team = &sf.teams[sf.reps[r as usize].team as usize];
-        let neighbour =
-            !team.neighbours.is_empty() && self.rng.random::<f64>() < s.poach_neighbour_share;
+        let neighbour = !team.neighbours.is_empty() && self.roll(v, r) < s.poach_neighbour_share;
+        let rng = &mut self.rep_rngs[v][r as usize];
         let victim = if neighbour {
-            let t = team.neighbours[random_index(&mut self.rng, team.neighbours.len())];
+            let t = team.neighbours[random_index(rng, team.neighbours.len())];
             let reps = &sf.teams[t as usize].reps;
-            self.rng.random_range(reps.clone())
+            rng.random_range(reps.clone())
         } else {
             if team.reps.len() < 2 {
                 return None;
             }
-            let other = self.rng.random_range(team.reps.start..team.reps.end - 1);
+            let other = rng.random_range(team.reps.start..team.reps.end - 1);
             if other >= r {
                 other + 1
             } else {
@@ -307,24 +361,25 @@ impl Engine<'_> {
         if territory.is_empty() {
             return None;
         }
-        Some(territory[random_index(&mut self.rng, territory.len())])
+        Some(territory[random_index(rng, territory.len())])
     }
 
     /// The best of a few sampled accounts of the rep's own territory. A stage-blind rep takes the
-    /// more valuable of two; a listening rep samples more and ranks by the receptivity it has
-    /// learned (known for each account with chance `listening`, else guessed at
-    /// [`UNKNOWN_RECEPTIVITY`]) times √value, passing over accounts it believes less receptive
-    /// than `min_receptivity`; the slot goes unused when no sampled account qualifies.
+    /// more valuable of two; a listening rep samples more and ranks them by the welcome rate its
+    /// vendor has learned for what it knows of each ([`Self::believed_receptivity`]) times
+    /// √value, passing over accounts it believes less receptive than `min_receptivity`; the slot
+    /// goes unused when no sampled account qualifies.
     fn territory_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<(CustomerId, bool)> {
-        let territory = &self.world.vendors[v].reps[r as usize].territory;
+        let world = self.world;
+        let territory = &world.vendors[v].reps[r as usize].territory;
         if territory.is_empty() {
             return None;
         }
         let samples = 2 + round_non_negative(6.0 * s.listening) as usize;
-        self.prefetch_samples(v, r, s, samples);
+        self.prefetch_samples(v, r, samples);
         let mut best: Option<(f64, CustomerId)> = None;
         for k in 0..samples {
-            let c = territory[random_index(&mut self.rng, territory.len())];
+            let c = territory[random_index(&mut self.rep_rngs[v][r as usize], territory.len())];
             // (With no minimum gap nothing is too soon: skip the relation look-up.)
             let too_soon = s.min_contact_gap_days > 0
                 && self
@@ -332,17 +387,12 @@ impl Engine<'_> {
                     .is_some_and(|d| d < s.min_contact_gap_days);
             if too_soon {
                 // The look-ahead assumed a draw for this sample that is not made: redo it.
-                self.prefetch_samples(v, r, s, samples - k - 1);
+                self.prefetch_samples(v, r, samples - k - 1);
                 continue;
             }
             let value = self.world.annual_values[c as usize] as f64;
             let score = if s.listening > 0.0 {
-                let known = self.rng.random::<f64>() < s.listening;
-                let p = if known {
-                    self.receptivity(c, v)
-                } else {
-                    UNKNOWN_RECEPTIVITY
-                };
+                let p = self.believed_receptivity(c, v);
                 if p < s.min_receptivity {
                     continue;
                 }
@@ -357,31 +407,66 @@ impl Engine<'_> {
         best.map(|(_, c)| (c, false))
     }
 
+    /// What vendor `v` currently knows of account `c`: the last observation, while it is still
+    /// current (see [`SLOW_KNOWLEDGE_DAYS`]), else [`Knowledge::Unknown`].
+    pub(crate) fn knowledge(&self, c: CustomerId, v: usize) -> Knowledge {
+        let rel = self.rel(c, v);
+        if rel.known_day == NONE {
+            return Knowledge::Unknown;
+        }
+        let current_for = match rel.known {
+            Knowledge::Stage(stage) if stage.is_active() && stage != Stage::Decision => {
+                let segment = self.world.customers[c as usize].segment as usize;
+                let mean = self.stage_lengths[segment][stage as usize].mean;
+                (round_non_negative(mean) as Day).max(MIN_KNOWLEDGE_DAYS)
+            }
+            _ => SLOW_KNOWLEDGE_DAYS,
+        };
+        if self.day - rel.known_day.min(self.day) <= current_for {
+            rel.known
+        } else {
+            Knowledge::Unknown
+        }
+    }
+
+    /// The chance, as vendor `v` believes it, that account `c` welcomes a contact now: the rate
+    /// at which its contacts to accounts it knew that way were welcome. For an account it knows
+    /// nothing of, this is its learned cold-contact welcome rate: the explicit prior for unknown
+    /// accounts (a half before the first contact, see [`super::ResponseLog`]).
+    pub(crate) fn believed_receptivity(&self, c: CustomerId, v: usize) -> f64 {
+        self.responses[v].rate(self.knowledge(c, v))
+    }
+
+    /// Vendor `v` records what it observed of account `c` today.
+    pub(crate) fn observe(&mut self, c: CustomerId, v: usize, known: Knowledge) {
+        let day = self.day;
+        let rel = self.rel_mut(c, v);
+        rel.known = known;
+        rel.known_day = day;
+    }
+
     /// Starts fetching the accounts the next `n` territory samples will look at, by drawing
-    /// ahead on a copy of the behaviour stream (which the engine's own stream never sees) and
+    /// ahead on a copy of the rep's behaviour stream (which the rep's own stream never sees) and
     /// assuming no sample is too soon; the loop redoes this when one is. Speed only: a wrong
     /// guess costs a wasted fetch, never a different result.
     ///
     /// Inlined down to the test of the flag: a market below
     /// [`super::PREFETCH_MIN_RELATIONS`] pays no call (the look-ahead itself stays out of line).
     #[inline]
-    fn prefetch_samples(&self, v: usize, r: RepId, s: &Strategy, n: usize) {
+    fn prefetch_samples(&self, v: usize, r: RepId, n: usize) {
         if self.prefetching && n > 0 {
-            self.prefetch_samples_ahead(v, r, s, n);
+            self.prefetch_samples_ahead(v, r, n);
         }
     }
 
     /// The look-ahead of [`Self::prefetch_samples`].
     #[inline(never)]
-    fn prefetch_samples_ahead(&self, v: usize, r: RepId, s: &Strategy, n: usize) {
+    fn prefetch_samples_ahead(&self, v: usize, r: RepId, n: usize) {
         let territory = &self.world.vendors[v].reps[r as usize].territory;
-        let mut ahead = self.rng.clone();
+        let mut ahead = self.rep_rngs[v][r as usize].clone();
         for _ in 0..n {
             let c = territory[random_index(&mut ahead, territory.len())];
             self.prefetch_account(c, v);
-            if s.listening > 0.0 {
-                let _: f64 = ahead.random();
-            }
         }
     }
 
@@ -447,25 +532,25 @@ impl Engine<'_> {
         if v == 0 {
             self.recorder.contact(day);
         }
-        if s.defending > 0.0 && self.rival_seen(c, v, r) && self.rng.random::<f64>() < s.defending {
-            let queue = &mut self.reps[v][r as usize].defend;
-            if queue.len() < MAX_DEFEND_QUEUE {
-                queue.push(c);
-            }
-        }
+        let known = self.knowledge(c, v);
+        let previous = self.reach(c, v).last_contact;
         let conflict_window = self.cfg.customers.conflict_window_days;
         let since = self.days_since_contact(c, v);
         let rel = self.rel(c, v);
         let conflict = rel.last_rep != r
             && rel.last_rep != NONE
             && since.is_some_and(|d| d <= conflict_window);
+        // A colleague's opportunity: its owner sees this contact in the vendor's CRM.
+        let colleague =
+            (rel.owner != r && rel.owner != NONE && rel.shortlisted).then_some(rel.owner);
         let blocked = self.is_blocked(c, v);
         // Receptivity (as [`Self::receptivity`]) is zero once the month's attention is used up; a
         // welcome contact (a conversation) uses one unit of it, an ignored one does not.
         let recent = self.fatigue_now(c, v);
         let base = self.stage_receptivity(c);
         let p = self.receptivity_with(c, v, base, recent);
-        let welcome = !blocked && self.rng.random::<f64>() < p;
+        let welcome = !blocked && self.roll(v, r) < p;
+        self.responses[v].record(known, welcome);
         if welcome {
             self.use_attention(c);
         }
@@ -477,36 +562,41 @@ impl Engine<'_> {
         reach.fatigue = recent + 1.0;
         reach.fatigue_day = day;
         self.rel_mut(c, v).last_rep = r;
+        if let Some(owner) = colleague {
+            self.consider_defending(v, owner, c);
+        }
         if conflict {
             if v == 0 {
                 self.recorder.conflict(day);
             }
             self.annoy(c, v, self.cfg.customers.annoyance_per_conflict);
         }
-        if blocked {
-            if v == 0 {
-                self.recorder.unwelcome(day);
-            }
-        } else if welcome {
-            self.welcome(v, r, c, s, pull_in);
-        } else {
-            if v == 0 {
-                self.recorder.unwelcome(day);
-            }
+        if welcome {
+            self.welcome(v, r, c, s, pull_in, previous);
+            return;
+        }
+        // Turned away: unwelcome, or refused by an account that blocks the vendor.
+        if v == 0 {
+            self.recorder.unwelcome(day);
+        }
+        self.observe(c, v, Knowledge::Rebuffed);
+        if !blocked {
             let loss = self.cfg.customers.trust_loss as f32;
             self.set_trust(c, v, self.trust(c, v) - loss);
-            let repeat = (recent as f64 + 1.0).min(MAX_ANNOYANCE_REPEAT);
-            self.annoy(c, v, self.cfg.customers.annoyance_per_unwelcome * repeat);
+            self.annoy(c, v, self.cfg.customers.annoyance_per_unwelcome);
         }
     }
 
-    /// Whether another vendor or a teammate contacted the account recently.
-    fn rival_seen(&self, c: CustomerId, v: usize, r: RepId) -> bool {
+    /// Whether another vendor contacted the account since `since` (vendor `v`'s previous contact,
+    /// `NONE` for never) and within [`SEEN_WINDOW_DAYS`]: what the buyer tells a rep in a
+    /// conversation about the rivals it is talking to.
+    fn rival_mentioned(&self, c: CustomerId, v: usize, since: Day) -> bool {
         (0..self.world.vendors.len()).any(|u| {
-            let recent = self
-                .days_since_contact(c, u)
-                .is_some_and(|d| d <= SEEN_WINDOW_DAYS);
-            recent && (u != v || self.rel(c, u).last_rep != r)
+            let last = self.reach(c, u).last_contact;
+            u != v
+                && last != NONE
+                && (since == NONE || last > since)
+                && self.day - last.min(self.day) <= SEEN_WINDOW_DAYS
         })
     }
 
@@ -521,9 +611,18 @@ impl Engine<'_> {
         a.attention_used += 1;
     }
 
-    /// A welcome contact: trust, shortlist and ownership, a faster stage, a pull-in offer, or
-    /// (rarely) a need sparked in a dormant account.
-    fn welcome(&mut self, v: usize, r: RepId, c: CustomerId, s: &Strategy, pull_in: bool) {
+    /// A welcome contact: trust, what the conversation reveals, shortlist and ownership, a faster
+    /// stage, a pull-in offer, or (rarely) a need sparked in a dormant account. `previous` is the
+    /// vendor's contact before this one (`NONE` for none).
+    fn welcome(
+        &mut self,
+        v: usize,
+        r: RepId,
+        c: CustomerId,
+        s: &Strategy,
+        pull_in: bool,
+        previous: Day,
+    ) {
         let b = &self.cfg.customers;
         let (gain, shortlist_p, shortening, spark) = (
             b.trust_gain as f32,
@@ -533,13 +632,23 @@ impl Engine<'_> {
         );
         let trust = self.trust(c, v);
         self.set_trust(c, v, trust + gain * (1.0 - trust));
+        let day = self.day;
+        self.rel_mut(c, v).conversed = day;
         let stage = self.accounts[c as usize].stage;
-        if pull_in && stage.is_late() && self.rel(c, v).shortlisted {
+        let in_the_deal = self.rel(c, v).shortlisted;
+        // A buyer tells a vendor in its deal where the deal stands; anyone else learns it by
+        // asking (listening).
+        if in_the_deal || (s.listening > 0.0 && self.roll(v, r) < s.listening) {
+            self.observe(c, v, Knowledge::Stage(stage));
+        }
+        if in_the_deal && self.rel(c, v).owner == r && self.rival_mentioned(c, v, previous) {
+            self.consider_defending(v, r, c);
+        }
+        if pull_in && stage.is_late() && in_the_deal {
             self.offer_pull_in(v, r, c, s);
             return;
         }
-        let shortlisted = self.rel(c, v).shortlisted;
-        if shortlisted || (stage.can_shortlist() && self.rng.random::<f64>() < shortlist_p) {
+        if in_the_deal || (stage.can_shortlist() && self.roll(v, r) < shortlist_p) {
             if self.rel(c, v).owner != r {
                 self.suspect(c, v);
             }
@@ -552,14 +661,24 @@ impl Engine<'_> {
         }
         if stage.is_active() {
             self.shorten_stage(c, shortening);
-        } else if stage == Stage::Dormant && self.rng.random::<f64>() < spark {
+        } else if stage == Stage::Dormant && self.roll(v, r) < spark {
             self.need_arises(c, NeedSource::Insight);
+            if self.accounts[c as usize].stage.is_active() {
+                // The vendor that sparked the need helps frame it, and is in the deal from the
+                // start (Dixon & Adamson 2011, The Challenger Sale: insight-led selling).
+                self.rel_mut(c, v).shortlisted = true;
+                self.rel_mut(c, v).owner = r;
+                self.observe(c, v, Knowledge::Stage(Stage::ProblemIdentification));
+                self.pipeline_push(v, r, c);
+            }
         }
     }
 
-    /// A quarter-end discount to pull a late-stage deal in: accepted with a chance that grows
-    /// with the discount (the rep offers `discount_max` × the gap to quota, at least a fifth of it),
-    /// and only with budget; either way the account (and its peers) learn to expect it.
+    /// A quarter-end discount to pull a late-stage deal in. The rep offers `discount_max` × the
+    /// gap to quota (at least a fifth of it); the account accepts to decide now with a chance
+    /// that grows with the discount, if it has budget now. Deciding now, it still chooses among
+    /// its shortlist (the offer lowers this vendor's price) or makes no decision. Either way it
+    /// (and its peers) learn to expect the discount.
     fn offer_pull_in(&mut self, v: usize, r: RepId, c: CustomerId, s: &Strategy) {
         let acceptance = self.cfg.customers.pull_in_acceptance;
         let gap = (1.0 - self.reps[v][r as usize].attainment()).clamp(0.0, 1.0);
@@ -567,22 +686,28 @@ impl Engine<'_> {
         let rel = self.rel_mut(c, v);
         rel.offered_discount = rel.offered_discount.max(discount as f32);
         self.learn_discount(c, v, discount);
-        let accept = self.rng.random::<f64>() < (acceptance * discount / 0.1).min(1.0);
+        let accept = self.roll(v, r) < (acceptance * discount / 0.1).min(1.0);
         if accept && self.budget_ok(c) {
-            self.conclude(c, Outcome::Bought(v), discount, true);
+            self.decide_now(c, Some(v));
         }
     }
 
-    /// Adds annoyance; past the threshold the account blocks the vendor and warns its peers.
+    /// Adds annoyance; past the account's threshold it blocks the vendor and warns its peers.
     pub(crate) fn annoy(&mut self, c: CustomerId, v: usize, amount: f64) {
         let day = self.day;
         let current = self.annoyance(c, v) + amount as f32;
         let rel = self.rel_mut(c, v);
         rel.annoyance = current;
         rel.annoyance_day = day;
-        if (current as f64) >= self.cfg.customers.block_threshold && !self.is_blocked(c, v) {
+        if (current as f64) >= self.block_threshold(c) && !self.is_blocked(c, v) {
             self.block(c, v);
         }
+    }
+
+    /// The annoyance at which account `c` blocks a vendor: the median threshold times its own
+    /// tolerance.
+    pub(crate) fn block_threshold(&self, c: CustomerId) -> f64 {
+        self.cfg.customers.block_threshold * self.world.customers[c as usize].tolerance as f64
     }
 
     /// "Pest control": the account blocks the vendor for `block_days`, drops it from the
@@ -593,6 +718,7 @@ impl Engine<'_> {
         let (block_days, warning) = (b.block_days, b.peer_warning_trust_loss as f32);
         self.suspect(c, v);
         self.reach_mut(c, v).blocked_until = day + block_days;
+        self.observe(c, v, Knowledge::Rebuffed);
         let rel = self.rel_mut(c, v);
         rel.shortlisted = false;
         rel.owner = NONE;

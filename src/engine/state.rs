@@ -110,6 +110,8 @@ pub struct Account {
     pub attention_month: u32,
     /// Contacts taken this month from all vendors.
     pub attention_used: u32,
+    /// Day the current stage began.
+    pub stage_since: Day,
     /// Day the decision stage began.
     pub decision_since: Day,
     /// Already waited for a vendor's quarter end in this journey.
@@ -120,13 +122,20 @@ pub struct Account {
     pub budget_approved: bool,
     /// Vendor holding the current contract.
     pub incumbent: u8,
-    /// Bought at least once (Bass adoption).
+    /// Holds a contract (an installed base at day 0 in a market with repeat purchases; the
+    /// first purchase in a Bass market). Incumbent shortlisting and the incumbent bonus need it.
     pub adopted: bool,
+    /// The running contract has come up for renewal and no purchase has settled it yet: the
+    /// journey under way settles it, and a renewal that ends in no decision is taken up again.
+    pub renewal_due: bool,
+    /// Serial number of the running contract; a renewal event of an earlier contract (replaced
+    /// by a purchase before it came due) is stale.
+    pub contract: u32,
 }
 
 impl Account {
-    /// A dormant account.
-    pub fn new(incumbent: u8) -> Account {
+    /// A dormant account; `adopted` when it holds a contract with `incumbent`.
+    pub fn new(incumbent: u8, adopted: bool) -> Account {
         Account {
             stage: Stage::Dormant,
             stage_end: 0,
@@ -134,12 +143,15 @@ impl Account {
             draws: [0; super::purpose::COUNT],
             attention_month: u32::MAX,
             attention_used: 0,
+            stage_since: 0,
             decision_since: 0,
             waited: false,
             delayed: false,
             budget_approved: false,
             incumbent,
-            adopted: false,
+            adopted,
+            renewal_due: false,
+            contract: 0,
         }
     }
 }
@@ -174,6 +186,64 @@ pub struct Relation {
     pub offered_discount: f32,
     /// Quarter in which a pull-in was last offered (`NONE` = never).
     pub offered_quarter: u32,
+    /// What the vendor knows of the account, as its reps observed it (see [`Knowledge`]).
+    pub known: Knowledge,
+    /// Day of `known` (`NONE` = never observed).
+    pub known_day: Day,
+    /// Day of the vendor's last welcome conversation with the account (`NONE` = never).
+    pub conversed: Day,
+}
+
+/// What a vendor has observed of an account: the stage a welcome conversation revealed, or that
+/// the account turned a contact away. Reps never read the account's own state: they rank and
+/// pick accounts by this, aged by the day it was observed (see `Engine::knowledge`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Knowledge {
+    /// A welcome conversation (or an inbound lead, or the journey's outcome) revealed this stage.
+    Stage(Stage),
+    /// The account turned a contact away (unwelcome, or refused while it blocks the vendor).
+    Rebuffed,
+    /// Nothing observed, or what was observed is out of date.
+    Unknown,
+}
+
+impl Knowledge {
+    /// How many knowledge categories there are: the stages, rebuffed, unknown.
+    pub const COUNT: usize = Stage::ALL.len() + 2;
+
+    /// Index of the category in per-category tables.
+    pub fn index(self) -> usize {
+        match self {
+            Knowledge::Stage(s) => s as usize,
+            Knowledge::Rebuffed => Stage::ALL.len(),
+            Knowledge::Unknown => Stage::ALL.len() + 1,
+        }
+    }
+}
+
+/// A vendor's own record of how often its contacts were welcome, by what it knew of the account
+/// before the contact ([`Knowledge`]): the response rates its reps learn from experience. The
+/// estimate for a category is the posterior mean under a uniform prior, (welcome + 1) ÷
+/// (contacts + 2), so a category never tried is believed to be welcome half of the time.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ResponseLog {
+    /// Contacts per category.
+    pub contacts: [f64; Knowledge::COUNT],
+    /// Of which welcome.
+    pub welcome: [f64; Knowledge::COUNT],
+}
+
+impl ResponseLog {
+    /// Records one contact made knowing `k`.
+    pub fn record(&mut self, k: Knowledge, welcome: bool) {
+        self.contacts[k.index()] += 1.0;
+        self.welcome[k.index()] += welcome as u8 as f64;
+    }
+
+    /// The learned chance that a contact to an account known as `k` is welcome.
+    pub fn rate(&self, k: Knowledge) -> f64 {
+        (self.welcome[k.index()] + 1.0) / (self.contacts[k.index()] + 2.0)
+    }
 }
 
 impl Relation {
@@ -190,6 +260,9 @@ impl Relation {
             expected_discount: 0.0,
             offered_discount: 0.0,
             offered_quarter: NONE,
+            known: Knowledge::Unknown,
+            known_day: NONE,
+            conversed: NONE,
         }
     }
 }
@@ -254,7 +327,9 @@ pub struct RepState {
     /// rep owns. Only these entries are re-checked, so a clean-up costs O(changes), not
     /// O(pipeline) random reads.
     pub suspects: Vec<CustomerId>,
-    /// Accounts to "defend" with extra contacts.
+    /// Open opportunities of this rep on which it saw another rep (a rival's, a teammate's or a
+    /// neighbouring team's) at work, and decided to step up its own contacts: worked before any
+    /// other target, oldest first.
     pub defend: Vec<CustomerId>,
     /// Fractional contact carried to the next day.
     pub carry: f64,

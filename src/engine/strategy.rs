@@ -90,7 +90,7 @@ impl Strategy {
             give_up_effort: 0.5,
             sandbagging: false,
             listening: 0.6,
-            min_receptivity: 0.2,
+            min_receptivity: 0.1,
             listening_cost: 0.2,
             min_contact_gap_days: 10,
             poaching: 0.0,

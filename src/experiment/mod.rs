@@ -563,35 +563,41 @@ fn run_some(
     how: &Execution,
 ) -> Result<Vec<RunResult>, SalesimError> {
     let cfg = &point.config;
-    let runs: Vec<Result<Option<RunResult>, SalesimError>> = todo
+    let runs: Vec<Vec<Result<Option<RunResult>, SalesimError>>> = todo
         .par_iter()
-        .flat_map(|(replication, variants)| {
+        .map(|(replication, variants)| {
             let replication = *replication;
-            let seed = run_seed(cfg.seed, point.index, replication);
-            let world = (!how.stop.load(Ordering::Relaxed))
-                .then(|| std::sync::Arc::new(world::generate(cfg, seed)));
-            variants.par_iter().map(move |&variant| {
-                let Some(world) = &world else {
-                    return Ok(None);
-                };
-                let Some(record) = engine::run_unless_stopped(cfg, world, variant, seed, how.stop)
-                else {
-                    return Ok(None);
-                };
-                let result = RunResult {
-                    point: point.index,
-                    replication,
-                    seed,
-                    variant,
-                    record,
-                };
-                (how.on_run)(&result)?;
-                Ok(Some(result))
-            })
+            let seed = run_seed(cfg.seed, replication);
+            let world = (!how.stop.load(Ordering::Relaxed)).then(|| world::generate(cfg, seed));
+            // The warmed-up market is shared by the replication's variants (each runs on from a
+            // copy of it), like the world.
+            let warm = world
+                .as_ref()
+                .and_then(|world| engine::warmed_up(cfg, world, seed, how.stop));
+            variants
+                .par_iter()
+                .map(|&variant| {
+                    let Some(warm) = &warm else {
+                        return Ok(None);
+                    };
+                    let Some(record) = engine::run_from(warm, variant, how.stop) else {
+                        return Ok(None);
+                    };
+                    let result = RunResult {
+                        point: point.index,
+                        replication,
+                        seed,
+                        variant,
+                        record,
+                    };
+                    (how.on_run)(&result)?;
+                    Ok(Some(result))
+                })
+                .collect()
         })
         .collect();
-    let mut out = Vec::with_capacity(runs.len());
-    for r in runs {
+    let mut out = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for r in runs.into_iter().flatten() {
         out.extend(r?);
     }
     Ok(out)

@@ -13,7 +13,7 @@
 //! over the first year's, minus 1 (NaN under two years).
 
 use crate::calendar::{in_last_two_weeks, quarter_of, week_of_quarter, Day, WEEKS_PER_QUARTER};
-use crate::engine::journey::Outcome;
+use crate::engine::journey::{DealKind, Outcome};
 use serde::{Deserialize, Serialize};
 use std::ops::{Add, AddAssign};
 
@@ -102,6 +102,14 @@ pub struct Tally {
     pub trust_sum: f64,
     /// Quarter ends counted.
     pub trust_n: f64,
+    /// Purchases by every vendor (the whole market's deals).
+    pub market_deals: f64,
+    /// Purchases by accounts whose running contract was ours (renewals and replacements).
+    pub base_purchases: f64,
+    /// Of which from us again (kept).
+    pub base_kept: f64,
+    /// Sum over quarter ends of the accounts holding a contract with us (our installed base).
+    pub base_sum: f64,
 }
 
 impl AddAssign for Tally {
@@ -124,6 +132,10 @@ impl AddAssign for Tally {
         self.reps_at_quota += o.reps_at_quota;
         self.trust_sum += o.trust_sum;
         self.trust_n += o.trust_n;
+        self.market_deals += o.market_deals;
+        self.base_purchases += o.base_purchases;
+        self.base_kept += o.base_kept;
+        self.base_sum += o.base_sum;
     }
 }
 
@@ -306,6 +318,8 @@ impl RunRecord {
 /// Collects a run's tallies as the engine reports events (the observer of the daily loop).
 #[derive(Debug, Clone)]
 pub struct Recorder {
+    /// The day recording starts (the end of the warm-up): quarter 1 begins there.
+    start: Day,
     quarters: Vec<Tally>,
     weeks: WeekTally,
     effort: EffortCurve,
@@ -315,9 +329,10 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// A recorder for `quarters` quarters.
-    pub fn new(quarters: u32) -> Recorder {
+    /// A recorder for `quarters` quarters from day `start` (a quarter's first day).
+    pub fn new(quarters: u32, start: Day) -> Recorder {
         Recorder {
+            start,
             quarters: vec![Tally::default(); quarters as usize],
             weeks: WeekTally::default(),
             effort: EffortCurve::default(),
@@ -327,8 +342,13 @@ impl Recorder {
         }
     }
 
+    /// The quarter (0-based, from `start`) holding `day`, at most the last one.
+    fn quarter(&self, day: Day) -> usize {
+        (quarter_of(day.saturating_sub(self.start)) as usize).min(self.quarters.len() - 1)
+    }
+
     fn at(&mut self, day: Day) -> &mut Tally {
-        let q = (quarter_of(day) as usize).min(self.quarters.len() - 1);
+        let q = self.quarter(day);
         &mut self.quarters[q]
     }
 
@@ -364,14 +384,14 @@ impl Recorder {
     }
 
     /// We won a deal.
-    pub fn deal(&mut self, day: Day, list: f64, net: f64, poached: bool, pulled_in: bool) {
+    pub fn deal(&mut self, day: Day, list: f64, net: f64, poached: bool, kind: DealKind) {
         let t = self.at(day);
-        t.deals += 1.0;
         t.bookings += net;
         t.list_value += list;
+        t.deals += 1.0;
         t.late_deals += in_last_two_weeks(day) as u8 as f64;
         t.poached_deals += poached as u8 as f64;
-        t.pulled_in += pulled_in as u8 as f64;
+        t.pulled_in += (kind == DealKind::PulledIn) as u8 as f64;
         let w = (week_of_quarter(day) - 1).min(WEEKS_PER_QUARTER - 1) as usize;
         self.weeks.deals[w] += 1.0;
         self.weeks.bookings[w] += net;
@@ -398,9 +418,20 @@ impl Recorder {
         }
     }
 
+    /// Any vendor's deal: `incumbent` is the vendor of the contract the account held before, if
+    /// any, and `vendor` the one it bought from.
+    pub fn market_deal(&mut self, day: Day, incumbent: Option<usize>, vendor: usize) {
+        let t = self.at(day);
+        t.market_deals += 1.0;
+        if incumbent == Some(0) {
+            t.base_purchases += 1.0;
+            t.base_kept += (vendor == 0) as u8 as f64;
+        }
+    }
+
     /// An account bought for the first time (from any vendor).
     pub fn adoption(&mut self, day: Day) {
-        let q = (quarter_of(day) as usize).min(self.adoptions.len() - 1);
+        let q = self.quarter(day);
         self.adoptions[q] += 1.0;
     }
 
@@ -413,11 +444,19 @@ impl Recorder {
         }
     }
 
-    /// The quarter ends: rep attainments and the accounts' mean trust toward us.
-    pub fn close_quarter(&mut self, quarter: usize, attainment: &[f64], mean_trust: f64) {
+    /// The quarter ends: rep attainments, the accounts' mean trust toward us, and how many
+    /// accounts hold a contract with us.
+    pub fn close_quarter(
+        &mut self,
+        quarter: usize,
+        attainment: &[f64],
+        mean_trust: f64,
+        installed_base: f64,
+    ) {
         let Some(t) = self.quarters.get_mut(quarter) else {
             return;
         };
+        t.base_sum += installed_base;
         t.attainment_sum += attainment.iter().sum::<f64>();
         t.rep_quarters += attainment.len() as f64;
         t.reps_at_quota += attainment.iter().filter(|&&a| a >= 1.0).count() as f64;

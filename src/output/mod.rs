@@ -417,7 +417,7 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
         .iter()
         .map(|p| {
             let s: Vec<u64> = (0..p.config.replications)
-                .map(|r| crate::rng::run_seed(p.config.seed, p.index, r))
+                .map(|r| crate::rng::run_seed(p.config.seed, r))
                 .collect();
             serde_json::json!({ "point": p.index, "replication_seeds": s })
         })

@@ -24,6 +24,9 @@ pub use crate::calendar::DAYS_PER_QUARTER;
 /// Most customers a scenario may ask for (keeps memory under a few GB, see BENCHMARKS/README).
 pub const MAX_CUSTOMERS: u32 = 5_000_000;
 
+/// Most vendors a scenario may have (the engine keeps per-vendor tables on the stack).
+pub const MAX_VENDORS: usize = 64;
+
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -35,6 +38,8 @@ pub struct Config {
     pub description: String,
     /// Horizon in quarters.
     pub horizon_quarters: u32,
+    /// Quarters simulated before the horizon (nothing recorded), with the reference variant.
+    pub warm_up_quarters: u32,
     /// Replications per variant and point.
     pub replications: u32,
     /// Master seed.
@@ -90,6 +95,11 @@ impl Config {
     /// Horizon in business days.
     pub fn horizon_days(&self) -> u32 {
         self.horizon_quarters * DAYS_PER_QUARTER
+    }
+
+    /// Length of the warm-up, business days.
+    pub fn warm_up_days(&self) -> u32 {
+        self.warm_up_quarters * DAYS_PER_QUARTER
     }
 
     /// Strategies of every team of every vendor under a variant: `[vendor][team]`.
@@ -172,6 +182,7 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
     let mut c = Checker { at };
     c.name("name", &s.name)?;
     c.range_u("horizon_quarters", s.horizon_quarters as f64, 1.0, 200.0)?;
+    c.range_u("warm_up_quarters", s.warm_up_quarters as f64, 0.0, 40.0)?;
     c.range_u("replications", s.replications as f64, 1.0, 1_000_000.0)?;
     check_market(&mut c, &s.market)?;
     check_customers(&mut c, &s.customers)?;
@@ -189,12 +200,12 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         })
     };
 
-    if s.vendors.len() > 64 {
+    if s.vendors.len() > MAX_VENDORS {
         let n = s.vendors.len();
         return Err(at.error(
             "vendors",
             &format!("{n} vendors is too many"),
-            "1 to 64 vendors",
+            &format!("1 to {MAX_VENDORS} vendors"),
         ));
     }
     if s.vendors.is_empty() {
@@ -301,6 +312,7 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         question: s.question.clone(),
         description: s.description.clone(),
         horizon_quarters: s.horizon_quarters,
+        warm_up_quarters: s.warm_up_quarters,
         replications: s.replications,
         seed: s.seed,
         market: s.market.clone(),
@@ -498,6 +510,7 @@ fn check_customers(c: &mut Checker, b: &CustomerBehaviour) -> Result<(), InputEr
         ("peer_warning_trust_loss", b.peer_warning_trust_loss),
         ("shortlist_on_welcome", b.shortlist_on_welcome),
         ("inbound_discovery", b.inbound_discovery),
+        ("unengaged_drop", b.unengaged_drop),
         ("incumbent_shortlist", b.incumbent_shortlist),
         ("stage_shortening", b.stage_shortening),
         ("insight_spark", b.insight_spark),
@@ -537,6 +550,7 @@ fn check_customers(c: &mut Checker, b: &CustomerBehaviour) -> Result<(), InputEr
         c.range(&p(k), v, 0.01, 1e6, true)?;
     }
     c.range(&p("block_threshold"), b.block_threshold, 1e-6, 1e6, false)?;
+    c.range(&p("tolerance_sigma"), b.tolerance_sigma, 0.0, 3.0, true)?;
     for (k, v, lo) in [
         ("conflict_window_days", b.conflict_window_days, 0.0),
         ("block_days", b.block_days, 1.0),

@@ -24,6 +24,14 @@ pub struct Scenario {
     /// Simulated horizon in vendor fiscal quarters (65 business days each). Default 12 (three years).
     #[serde(default = "defaults::horizon_quarters")]
     pub horizon_quarters: u32,
+    /// Quarters simulated before the horizon starts, with our teams selling the reference
+    /// variant's strategy, so that the market is running (journeys under way, shortlists,
+    /// trust, annoyance, learned discounts) when the variants take over at quarter 1. Nothing
+    /// is recorded from them; every variant of a replication starts from the same warmed-up
+    /// market. Default 4 (a year: about the longest buying journey). 0 starts from day 0's
+    /// initial state (as a Bass market must).
+    #[serde(default = "defaults::warm_up_quarters")]
+    pub warm_up_quarters: u32,
     /// Replications per variant (and per sweep point). Default 200.
     #[serde(default = "defaults::replications")]
     pub replications: u32,
@@ -122,11 +130,14 @@ pub struct Segments {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentSpec {
-    /// Mean length of the whole buying journey (need to decision), in business days. Field
-    /// figures (FIELD-FACTS, [U]): SMB 14–30 days, mid-market 30–90, enterprise 90–180+; DESIGN
-    /// puts enterprise at 6–18 months. Defaults: SMB 22, mid-market 50, enterprise 200.
+    /// Mean length of the whole buying journey (need to decision, before the wait for budget),
+    /// in business days (5 a week; a calendar day is 5/7 of a business day). Field figures are in
+    /// calendar days (FIELD-FACTS, [U]): SMB 14-30, mid-market 30-90, enterprise 90-180+; DESIGN
+    /// puts enterprise at 6-18 months. Defaults, at the middle of those ranges: SMB 16 (22
+    /// calendar days), mid-market 43 (60 calendar days), enterprise 200 (280 calendar days,
+    /// about 9 months).
     pub cycle_days: f64,
-    /// Coefficient of variation of each stage's length (gamma distributed). Default 0.5.
+    /// Coefficient of variation of each stage's length (log-normally distributed). Default 0.5.
     #[serde(default = "defaults::stage_cv")]
     pub stage_cv: f64,
     /// Multiplier on the account's annual value. Defaults: SMB 0.25, mid-market 1, enterprise 6.
@@ -137,10 +148,12 @@ pub struct SegmentSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CustomerBehaviour {
-    /// Conversations (welcome contacts) an account will have per month with all vendors together;
-    /// once they are used up, further contacts are unwelcome. Buyers spend about 17% of purchase time with suppliers and 5–6% with any one rep
-    /// (Gartner B2B, FIELD-FACTS [S]): about one conversation a month with each of three vendors.
-    /// Default 3.
+    /// Welcome conversations an account will have per month with all vendors together; once
+    /// they are used up, further contacts are unwelcome. Buyers spend about 17% of their purchase
+    /// time meeting suppliers and 5-6% with any one (Gartner B2B, FIELD-FACTS [S]). Default 6:
+    /// assuming a buying group gives the purchase about a day a week (about 35 hours a month, a
+    /// model assumption), 17% is about 6 hour-long conversations a month, two with each of three
+    /// suppliers (5-6% each).
     pub attention_per_month: u32,
     /// Chance that a contact is welcome, by buying stage (before fatigue and attention).
     pub receptivity: Receptivity,
@@ -158,22 +171,32 @@ pub struct CustomerBehaviour {
     pub trust_loss: f64,
     /// Half-life of trust's drift back to `initial_trust`, in business days. Default 260.
     pub trust_half_life_days: f64,
-    /// Annoyance added by an unwelcome contact, times the vendor's recent contacts (this one
-    /// included, at most 5): one unwanted call is shrugged off, the fifth in a fortnight is not
-    /// (HubSpot: response falls with repeated calls; MarketingSherpa 2017: "too many emails" is
-    /// the top unsubscribe reason, 26%). Default 0.45, calibrated so that accounts block a
-    /// stage-blind quarter-driven team on about 0.1-0.3% of its unwelcome contacts, the range of
-    /// bulk-sender complaint rates mailbox providers tolerate (Gmail: under 0.3%; FIELD-FACTS).
+    /// Annoyance added by an unwelcome contact (one unwanted contact = 1). Default 1: annoyance
+    /// is counted in unwanted contacts, and `block_threshold` in the same unit.
     pub annoyance_per_unwelcome: f64,
     /// Extra annoyance when two reps of one vendor contact the account within
     /// `conflict_window_days` (an internal conflict). Default 1.
     pub annoyance_per_conflict: f64,
     /// Window for counting two reps of one vendor as an internal conflict, business days. Default 5.
     pub conflict_window_days: u32,
-    /// Half-life of annoyance, in business days. Default 40: annoyance fades over a quarter or two.
+    /// Half-life of annoyance, in business days. Default 15 (three weeks): annoyance is the
+    /// irritation of recent unwanted contact, counted over about the last month as buyers state
+    /// their tolerance per 30 days (see `block_threshold`); the long memory of pestering is lost
+    /// trust (`trust_loss`, `trust_half_life_days`) and the block itself (`block_days`). A model
+    /// assumption, no field figure.
     pub annoyance_half_life_days: f64,
-    /// Annoyance at which the account blocks the vendor ("pest control"). Default 6.
+    /// Annoyance at which the median account blocks the vendor ("pest control"), in unwanted
+    /// contacts (decayed with `annoyance_half_life_days`); each account's own threshold is this
+    /// times its tolerance (log-normal, see `tolerance_sigma`). Default 6.5, calibrated to buyers'
+    /// stated tolerance: 75% of buyers are fine with being attempted 2-4 times in 30 days
+    /// (Velocify buyer survey, via Heinz Marketing 2013 [S/U]). Unwanted contacts kept up at 4 a
+    /// month (every 5.25 business days) hold annoyance at 4.65 at the default half-life, and
+    /// 6.5 × e^(-0.674 × 0.5) = 4.65 puts that at the 25th percentile of thresholds: a quarter of
+    /// accounts block at that pace, 3% at 2 a month, 73% at 8 a month.
     pub block_threshold: f64,
+    /// Log-sd of the accounts' tolerance of unwanted contact around `block_threshold`. Default
+    /// 0.5 (a model assumption: buyers differ, and the survey gives one quantile only).
+    pub tolerance_sigma: f64,
     /// How long a block lasts, business days. Default 130 (two quarters, DESIGN §2).
     pub block_days: u32,
     /// Trust each peer loses toward a vendor when the account blocks it and warns them. Default
@@ -182,6 +205,13 @@ pub struct CustomerBehaviour {
     /// Chance a welcome contact in exploration, selection or validation puts the vendor on the
     /// shortlist. Default 0.35.
     pub shortlist_on_welcome: f64,
+    /// Chance that a shortlisted vendor which had no welcome conversation with the account during
+    /// a whole stage (exploration, supplier selection or validation) is dropped from the shortlist
+    /// when the stage ends: buyers move on with the vendors that engage. Default 0.5, a model
+    /// assumption backed qualitatively by lead-response studies (Oldroyd, McElheran & Elkington
+    /// 2011, HBR: leads contacted within an hour were 7× likelier to be qualified; Velocify buyer
+    /// survey: 72% say the first seller to respond has the advantage).
+    pub unengaged_drop: f64,
     /// Chance each vendor is shortlisted without any contact when exploration starts (buyers
     /// find vendors themselves). Default 0.5.
     pub inbound_discovery: f64,
@@ -264,8 +294,10 @@ pub struct Receptivity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RepSettings {
-    /// Contacts a rep can make per business day at full effort. Default 10 (InsideSales 2017:
-    /// 11.9 conversations a day per rep; FIELD-FACTS [S]).
+    /// Contacts a rep can make per business day at full effort. A contact is a conversation with
+    /// the account (a call answered, a meeting held), wanted (welcome) or not; unanswered
+    /// attempts are not modelled. Default 12 (InsideSales 2017: 11.9 conversations a day per
+    /// rep, of which 4.8% become meaningful; FIELD-FACTS [S]).
     pub capacity_per_day: f64,
     /// Quota as a share of the territory's expected quarterly demand (sum of account value ×
     /// expected purchases per quarter ÷ vendors). Default 1.1.
@@ -399,12 +431,12 @@ impl Default for Segments {
     fn default() -> Self {
         Segments {
             smb: SegmentSpec {
-                cycle_days: 22.0,
+                cycle_days: 16.0,
                 stage_cv: 0.5,
                 value_multiplier: 0.25,
             },
             mid_market: SegmentSpec {
-                cycle_days: 50.0,
+                cycle_days: 43.0,
                 stage_cv: 0.5,
                 value_multiplier: 1.0,
             },
@@ -420,7 +452,7 @@ impl Default for Segments {
 impl Default for CustomerBehaviour {
     fn default() -> Self {
         CustomerBehaviour {
-            attention_per_month: 3,
+            attention_per_month: 6,
             receptivity: Receptivity::default(),
             fatigue_per_contact: 0.117,
             fatigue_half_life_days: 10.0,
@@ -428,14 +460,16 @@ impl Default for CustomerBehaviour {
             trust_gain: 0.06,
             trust_loss: 0.01,
             trust_half_life_days: 260.0,
-            annoyance_per_unwelcome: 0.45,
+            annoyance_per_unwelcome: 1.0,
             annoyance_per_conflict: 1.0,
             conflict_window_days: 5,
-            annoyance_half_life_days: 40.0,
-            block_threshold: 6.0,
+            annoyance_half_life_days: 15.0,
+            block_threshold: 6.5,
+            tolerance_sigma: 0.5,
             block_days: 130,
             peer_warning_trust_loss: 0.05,
             shortlist_on_welcome: 0.35,
+            unengaged_drop: 0.5,
             inbound_discovery: 0.5,
             incumbent_shortlist: 0.7,
             stage_shortening: 0.1,
@@ -477,7 +511,7 @@ impl Default for Receptivity {
 impl Default for RepSettings {
     fn default() -> Self {
         RepSettings {
-            capacity_per_day: 10.0,
+            capacity_per_day: 12.0,
             quota_factor: 1.1,
             ratchet_up: 0.0,
             ratchet_down: 0.0,
@@ -491,6 +525,9 @@ pub(crate) mod defaults {
 
     pub fn horizon_quarters() -> u32 {
         12
+    }
+    pub fn warm_up_quarters() -> u32 {
+        4
     }
     pub fn replications() -> u32 {
         200

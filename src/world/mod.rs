@@ -42,10 +42,16 @@ pub struct Customer {
     pub fiscal_offset: u32,
     /// Contract length: days from a purchase to the renewal need.
     pub renewal_days: u32,
-    /// Day of the first renewal need of the contract running at day 0.
-    pub first_renewal_day: u32,
+    /// Where the contract running at day 0 is in its cycle (uniform on [0, 1)): the engine
+    /// places the account that far through contract term plus renewal journey, so that renewals
+    /// under way and coming due are spread as in a market that has been running.
+    pub contract_phase: f32,
     /// The vendor holding the contract at day 0.
     pub incumbent: u8,
+    /// How much unwanted contact this account tolerates, relative to the median account: it
+    /// blocks a vendor when its annoyance reaches `block_threshold` × `tolerance`. Log-normal
+    /// with median 1 and log-sd `customers.tolerance_sigma` (buyers differ: DESIGN §2).
+    pub tolerance: f32,
 }
 
 /// A sales team of one vendor.
@@ -142,6 +148,7 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
     let n = m.customers as usize;
     let n_vendors = config.vendors.len();
     let value = LogNormal::new(m.value_median_k.ln(), m.value_sigma).expect("validated sigma");
+    let tolerance_sigma = config.customers.tolerance_sigma;
     let mix = &m.segment_mix;
     let customers: Vec<Customer> = (0..n)
         .map(|_| {
@@ -163,8 +170,12 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
                 segment,
                 fiscal_offset: rng.random_range(0..DAYS_PER_YEAR),
                 renewal_days,
-                first_renewal_day: rng.random_range(0..renewal_days),
+                contract_phase: rng.random::<f32>(),
                 incumbent: rng.random_range(0..n_vendors) as u8,
+                // One standard normal per account, scaled by the log-sd: the same accounts are
+                // the touchy ones whatever the spread (common random numbers across a sweep).
+                tolerance: (tolerance_sigma * rng.sample::<f64, _>(rand_distr::StandardNormal))
+                    .exp() as f32,
             }
         })
         .collect();
@@ -174,13 +185,17 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
     } else {
         nearest_peers(&customers, k)
     };
-    let annual_need_rate =
-        2.0 / (m.renewal_years_min + m.renewal_years_max) + m.spontaneous_need_rate;
+    let need_rate = if m.repeat_purchases {
+        2.0 / (m.renewal_years_min + m.renewal_years_max) + m.spontaneous_need_rate
+    } else {
+        m.spontaneous_need_rate
+    };
+    let purchase_rate = 0.5 * need_rate;
     let by_y = south_to_north(&customers);
     let vendors = config
         .vendors
         .iter()
-        .map(|v| sales_force(config, v, &customers, &by_y, annual_need_rate, n_vendors))
+        .map(|v| sales_force(config, v, &customers, &by_y, purchase_rate, n_vendors))
         .collect();
     World {
         annual_values: customers.iter().map(|c| c.annual_value).collect(),
@@ -234,7 +249,7 @@ fn sales_force(
     vendor: &crate::scenario::VendorConfig,
     customers: &[Customer],
     by_y: &[CustomerId],
-    annual_need_rate: f64,
+    purchase_rate: f64,
     n_vendors: usize,
 ) -> SalesForce {
     let total_weight: f64 = vendor.teams.iter().map(|t| t.region_weight).sum();
@@ -271,14 +286,15 @@ fn sales_force(
             let lo = region.len() * r / n_reps;
             let hi = region.len() * (r + 1) / n_reps;
             let territory: Vec<CustomerId> = region[lo..hi].to_vec();
+            // Expected bookings per quarter: half of the buying journeys (renewals and other
+            // needs) end in no decision (JOLT); the vendors split the rest as fair shares.
             let potential: f64 = territory
                 .iter()
                 .map(|&c| customers[c as usize].annual_value as f64)
                 .sum::<f64>()
-                * annual_need_rate
+                * purchase_rate
                 / 4.0;
-            // Half of buying journeys end in no decision (JOLT); the rest split between vendors.
-            let quota = config.reps.quota_factor * potential * 0.5 / n_vendors as f64;
+            let quota = config.reps.quota_factor * potential / n_vendors as f64;
             for &c in &territory {
                 home_rep[c as usize] = reps.len() as RepId;
             }
@@ -552,7 +568,7 @@ mod tests {
             segment: Segment::Smb,
             fiscal_offset: 0,
             renewal_days: 1,
-            first_renewal_day: 0,
+            contract_phase: 0.0,
             incumbent: 0,
         }
     }
