@@ -119,7 +119,7 @@ pub fn checks() -> Vec<Check> {
             "Quarter-driven reps book a large share of their bookings in weeks 12-13; aligned reps do not",
             "Larkin 2014, J. Labor Econ; Larkin HBS case (Arck Systems); DESIGN: 30-40% of bookings in the last 10 business days is common",
             "customers.pull_in_acceptance",
-            "share of bookings in weeks 12-13: aggressive CI within 0.30-0.75; aligned CI within 0.10-0.22 (even spread 0.154)",
+            "share of bookings in weeks 12-13: aggressive CI within 0.30-0.75; aligned below aggressive (CI of the paired difference below 0; an even spread is 0.154)",
             scenario!("hockey-stick"),
             hockey_stick,
         ),
@@ -162,6 +162,16 @@ pub fn checks() -> Vec<Check> {
             "last month CI within 0.12-0.25 (uniform 0.081); last week CI within 0.04-0.13 (uniform 0.019)",
             scenario!("fiscal-year-end"),
             fiscal_year_end,
+        ),
+        check(
+            "preferred-vendor",
+            Calibration,
+            "The vendor a buyer prefers after selecting suppliers wins about 8 journeys in 10",
+            "6sense 2023 B2B buyer study, 3,500+ buyers (vendor research)",
+            "customers.preference_weight",
+            "share of purchases (all vendors) that go to the preferred vendor: CI within 0.75-0.85",
+            scenario!("outcome-rates"),
+            preferred_vendor,
         ),
         check(
             "quota-attainment",
@@ -216,10 +226,10 @@ pub fn checks() -> Vec<Check> {
         check(
             "timing-direction",
             HeldOut,
-            "Quarter-end pressure costs revenue in long-cycle enterprise selling (discounts and pull-forward)",
+            "Quarter-end timing games (pull-in discounts, sandbagging) cost revenue in long-cycle enterprise selling",
             "Larkin 2014, J. Labor Econ (mispricing costs 6-8% of revenue)",
             "the sign of the net effect (the size of discounts is a calibration target, not the net)",
-            "bookings of the quarter-driven team vs the same team without quarter-end pressure: CI of the paired difference below 0",
+            "bookings of the quarter-driven team vs the same team with the same quarter-end effort but no timing games: CI of the paired difference below 0",
             scenario!("timing-cost"),
             timing_direction,
         ),
@@ -339,26 +349,35 @@ fn run_metric(result: &PointResult, variant: usize, name: &str) -> Summary {
     per_run(result, variant, |r| r.metrics()[m])
 }
 
-/// Per replication, `f` of (this point's run, the other point's run) of one variant: paired by
-/// replication (every sweep point of a replication sells into the same market).
-fn paired(
-    a: &PointResult,
-    b: &PointResult,
-    variant: usize,
-    f: impl Fn(&RunRecord, &RunRecord) -> f64,
-) -> Summary {
-    let values: Vec<f64> = a
-        .runs
+/// The runs of variant `va` at point `a` and of variant `vb` at point `b`, paired by
+/// replication (every variant and sweep point of a replication sells into the same market).
+fn pairs<'a>(
+    a: &'a PointResult,
+    va: usize,
+    b: &'a PointResult,
+    vb: usize,
+) -> impl Iterator<Item = (&'a RunRecord, &'a RunRecord)> {
+    a.runs
         .iter()
-        .filter(|x| x.variant == variant)
-        .filter_map(|x| {
+        .filter(move |x| x.variant == va)
+        .filter_map(move |x| {
             let y = b
                 .runs
                 .iter()
-                .find(|y| y.variant == variant && y.replication == x.replication)?;
-            Some(f(&x.record, &y.record))
+                .find(|y| y.variant == vb && y.replication == x.replication)?;
+            Some((&x.record, &y.record))
         })
-        .collect();
+}
+
+/// Summary over replications of `f` of paired runs (see [`pairs`]).
+fn paired(
+    a: &PointResult,
+    va: usize,
+    b: &PointResult,
+    vb: usize,
+    f: impl Fn(&RunRecord, &RunRecord) -> f64,
+) -> Summary {
+    let values: Vec<f64> = pairs(a, va, b, vb).map(|(x, y)| f(x, y)).collect();
     summarize(&values)
 }
 
@@ -413,9 +432,17 @@ fn hockey_stick(results: &[PointResult]) -> Verdict {
         per_run(r, 0, late_bookings_share),
         per_run(r, 1, late_bookings_share),
     );
+    let gap = paired(r, 1, r, 0, |aligned, aggressive| {
+        late_bookings_share(aligned) - late_bookings_share(aggressive)
+    });
     Verdict {
-        measured: format!("aggressive {}; aligned {}", ci(&a), ci(&b)),
-        pass: within(&a, 0.30, 0.75) && within(&b, 0.10, 0.22),
+        measured: format!(
+            "aggressive {}; aligned {}; aligned - aggressive {}",
+            ci(&a),
+            ci(&b),
+            ci(&gap)
+        ),
+        pass: within(&a, 0.30, 0.75) && gap.ci_high < 0.0,
     }
 }
 
@@ -435,25 +462,15 @@ fn timing_cost(results: &[PointResult]) -> Verdict {
 /// Relative difference of bookings, variant 0 against variant 1, per replication.
 fn relative_bookings(r: &PointResult) -> Summary {
     let b = metric("bookings");
-    let diffs: Vec<f64> = (0..r.config.replications)
-        .map(|i| {
-            let get = |v: usize| {
-                r.runs
-                    .iter()
-                    .find(|x| x.variant == v && x.replication == i)
-                    .map(|x| x.record.metrics()[b])
-                    .unwrap_or(f64::NAN)
-            };
-            (get(0) - get(1)) / get(1)
-        })
-        .collect();
-    summarize(&diffs)
+    paired(r, 0, r, 1, |x, y| {
+        (x.metrics()[b] - y.metrics()[b]) / y.metrics()[b]
+    })
 }
 
 fn timing_direction(results: &[PointResult]) -> Verdict {
     let rel = relative_bookings(&results[0]);
     Verdict {
-        measured: format!("bookings, quarter-driven vs steady: {}", ci(&rel)),
+        measured: format!("bookings, with vs without timing games: {}", ci(&rel)),
         pass: rel.ci_high < 0.0,
     }
 }
@@ -506,6 +523,25 @@ fn fiscal_year_end(results: &[PointResult]) -> Verdict {
     }
 }
 
+fn preferred_vendor(results: &[PointResult]) -> Verdict {
+    let r = &results[0];
+    let share = |rec: &RunRecord| {
+        let t = rec.total();
+        t.preferred_won / t.preferred_purchases
+    };
+    let mut pass = true;
+    let mut parts = Vec::new();
+    for (v, variant) in r.config.variants.iter().enumerate() {
+        let s = per_run(r, v, share);
+        pass &= within(&s, 0.75, 0.85);
+        parts.push(format!("{}: {}", variant.name, ci(&s)));
+    }
+    Verdict {
+        measured: parts.join("; "),
+        pass,
+    }
+}
+
 fn quota_attainment(results: &[PointResult]) -> Verdict {
     let share = run_metric(&results[0], 0, "reps_at_quota_share");
     Verdict {
@@ -543,7 +579,7 @@ fn selling_elasticity(results: &[PointResult]) -> Verdict {
     let mut pass = true;
     let mut parts = Vec::new();
     for (v, variant) in low.config.variants.iter().enumerate() {
-        let e = paired(high, low, v, |h, l| {
+        let e = paired(high, v, low, v, |h, l| {
             (h.metrics()[b] / l.metrics()[b]).ln() / log_ratio
         });
         pass &= within(&e, 0.10, 0.60);

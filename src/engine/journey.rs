@@ -7,7 +7,7 @@
 //! it"), then picks a shortlisted, unblocked vendor or no decision with a logit.
 
 use super::rounding::round_non_negative;
-use super::state::{Knowledge, Stage, NONE};
+use super::state::{Knowledge, Stage, NONE, NO_PREFERENCE};
 use super::{purpose, Engine, EventKind, NeedSource, ALWAYS};
 use crate::calendar::{
     days_left_in_fiscal_year, days_left_in_quarter, next_quarter_start, Day, DAYS_PER_YEAR,
@@ -132,6 +132,7 @@ impl Engine<'_> {
             self.begin_journey(c);
             self.enter_stage(c, Stage::Decision);
             self.discover_vendors(c);
+            self.form_preference(c);
             return;
         }
         let into = into_days / cycle;
@@ -146,6 +147,9 @@ impl Engine<'_> {
             self.enter_stage(c, stage);
             if stage.can_shortlist() && stage != Stage::Exploration {
                 self.discover_vendors(c);
+            }
+            if stage == Stage::Validation {
+                self.form_preference(c);
             }
         }
         let left = 1.0 - ((into - start) / stage.share_of_cycle()).clamp(0.0, 1.0);
@@ -196,6 +200,7 @@ impl Engine<'_> {
         a.waited = false;
         a.delayed = false;
         a.budget_approved = false;
+        a.preferred = NO_PREFERENCE;
         self.enter_stage(c, Stage::ProblemIdentification);
     }
 
@@ -282,8 +287,39 @@ impl Engine<'_> {
             if stage.can_shortlist() {
                 self.drop_unengaged_vendors(c);
             }
+            if stage == Stage::SupplierSelection {
+                self.form_preference(c);
+            }
             self.enter_stage(c, stage.next());
         }
+    }
+
+    /// Supplier selection ends with a preferred vendor: a logit on trust and incumbency among
+    /// the shortlisted, unblocked vendors. Price is not part of it: B2B buyers select a supplier
+    /// on fit and confidence, then negotiate the price with it (the discount enters only the
+    /// final choice, [`Self::choose`]). Validation then tests that choice, and at the decision
+    /// the preferred vendor has `preference_weight` more utility than the others: buyers mostly
+    /// confirm the supplier they selected (6sense 2023, 3,500+ buyers: the vendor preferred
+    /// before sellers were engaged wins 8 journeys in 10).
+    fn form_preference(&mut self, c: CustomerId) {
+        let b = &self.cfg.customers;
+        let (tw, iw) = (b.trust_weight, b.incumbent_weight);
+        let a = &self.accounts[c as usize];
+        let (incumbent, adopted) = (a.incumbent as usize, a.adopted);
+        let gumbel = |u: f64| -(-(u.max(1e-300)).ln()).ln();
+        let mut best = (f64::NEG_INFINITY, NO_PREFERENCE);
+        for v in 0..self.world.vendors.len() {
+            if !self.rel(c, v).shortlisted || self.is_blocked(c, v) {
+                continue;
+            }
+            let utility =
+                tw * self.trust(c, v) as f64 + if adopted && v == incumbent { iw } else { 0.0 };
+            let total = utility + gumbel(self.draw(c, purpose::PREFERENCE));
+            if total > best.0 {
+                best = (total, v as u8);
+            }
+        }
+        self.accounts[c as usize].preferred = best.1;
     }
 
     /// A buyer moves on without the vendors it could not talk to: each shortlisted vendor that
@@ -376,8 +412,8 @@ impl Engine<'_> {
         self.decide_now(c, None);
     }
 
-    /// An account that expects a quarter-end discount from a shortlisted vendor waits for that
-    /// quarter's last week (once per journey, budget in hand): customers learn to wait,
+    /// An account that expects a quarter-end discount from the vendor it prefers (or, before it
+    /// prefers one, from any shortlisted vendor) waits for that quarter's last week (once per journey, budget in hand): customers learn to wait,
     /// which feeds the hockey stick.
     fn wait_for_quarter_end(&mut self, c: CustomerId) -> bool {
         let b = &self.cfg.customers;
@@ -390,9 +426,14 @@ impl Engine<'_> {
         {
             return false;
         }
+        // It waits for the supplier it selected; without a preference, for any on its shortlist.
+        let preferred = self.accounts[c as usize].preferred as usize;
         let expects = (0..self.world.vendors.len()).any(|v| {
             let r = self.rel(c, v);
-            r.shortlisted && !self.is_blocked(c, v) && r.expected_discount >= threshold
+            (preferred == NO_PREFERENCE as usize || v == preferred)
+                && r.shortlisted
+                && !self.is_blocked(c, v)
+                && r.expected_discount >= threshold
         });
         if !expects {
             return false;
@@ -495,13 +536,16 @@ impl Engine<'_> {
             return Outcome::NoDecision;
         }
         let gumbel = |u: f64| -(-(u.max(1e-300)).ln()).ln();
+        let preferred = self.accounts[c as usize].preferred as usize;
+        let preference = self.cfg.customers.preference_weight;
         let mut best = (f64::NEG_INFINITY, Outcome::NoDecision);
         for (v, &confidence) in confidence.iter().enumerate().take(n_vendors) {
             if confidence == f64::NEG_INFINITY {
                 continue;
             }
             let u = self.draw(c, purpose::CHOICE);
-            let total = confidence + pw * self.price_offer(c, v) + gumbel(u);
+            let preferred_bonus = if v == preferred { preference } else { 0.0 };
+            let total = confidence + preferred_bonus + pw * self.price_offer(c, v) + gumbel(u);
             if total > best.0 {
                 best = (total, Outcome::Bought(v));
             }
@@ -597,8 +641,9 @@ impl Engine<'_> {
             self.recorder.fiscal_timing(fiscal_left);
         }
         let a = &self.accounts[c as usize];
-        self.recorder
-            .market_deal(day, a.adopted.then_some(a.incumbent as usize), v);
+        let incumbent = a.adopted.then_some(a.incumbent as usize);
+        let preferred = (a.preferred != NO_PREFERENCE).then_some(a.preferred as usize);
+        self.recorder.market_deal(day, incumbent, preferred, v);
         self.learn_discount(c, v, discount);
         let a = &mut self.accounts[c as usize];
         if !a.adopted {

@@ -115,8 +115,9 @@ pub(crate) mod purpose {
     pub const INITIAL: u32 = 7;
     pub const WAIT: u32 = 8;
     pub const ENGAGEMENT: u32 = 9;
+    pub const PREFERENCE: u32 = 10;
     /// How many purposes there are (they are numbered from 1).
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
 }
 
 /// One replication of one variant: the world, the accounts' and reps' changing state, the
@@ -156,6 +157,7 @@ pub struct Engine<'a> {
     /// Whether to prefetch accounts' state ahead of use: only for markets whose state outgrows
     /// the CPU caches (see [`PREFETCH_MIN_RELATIONS`]).
     pub(crate) prefetching: bool,
+    pub(crate) dbg: [u64; 8],
 }
 
 /// Runs one replication of one variant to the horizon (after the warm-up) and returns its
@@ -253,6 +255,7 @@ impl<'a> Engine<'a> {
             recorder: Recorder::new(cfg.horizon_quarters + cfg.warm_up_quarters, 0),
             all_contacts: 0,
             prefetching: world.customers.len() * n_vendors >= PREFETCH_MIN_RELATIONS,
+            dbg: [0; 8],
         };
         for c in 0..world.customers.len() as CustomerId {
             engine.start_account(c);
@@ -376,6 +379,13 @@ impl<'a> Engine<'a> {
             eprintln!(
                 "market deals/our deals/our base per year: {}",
                 years.join(" ")
+            );
+            eprintln!("dbg {:?}", self.dbg);
+            let t = rec.total();
+            eprintln!(
+                "preferred won {:.3} of {}",
+                t.preferred_won / t.preferred_purchases,
+                t.preferred_purchases
             );
         }
         let customer_days = self.world.customers.len() as u64 * (self.horizon - self.start) as u64;

@@ -14,7 +14,8 @@ use super::rounding::{floor_non_negative, round_non_negative};
 use super::state::{Knowledge, Stage, NONE};
 use super::{Engine, NeedSource, Strategy};
 use crate::calendar::{
-    day_in_quarter, days_left_in_quarter, month_of, quarter_of, Day, DAYS_PER_QUARTER,
+    day_in_quarter, days_left_in_quarter, month_of, next_quarter_start, quarter_of, Day,
+    DAYS_PER_QUARTER,
 };
 use crate::rng::random_index;
 use crate::world::{CustomerId, RepId};
@@ -250,6 +251,9 @@ impl Engine<'_> {
             *pull_in_from = late.map_or(pipeline.len(), |i| from + i + 1);
             if let Some(i) = late {
                 let c = pipeline[from + i];
+                if v == 0 {
+                    self.dbg[0] += 1;
+                }
                 // One pull-in call per account and quarter, whether or not it gets through.
                 self.rel_mut(c, v).offered_quarter = quarter;
                 return Some((c, true));
@@ -645,6 +649,9 @@ impl Engine<'_> {
             self.consider_defending(v, r, c);
         }
         if pull_in && stage.is_late() && in_the_deal {
+            if v == 0 {
+                self.dbg[1] += 1;
+            }
             self.offer_pull_in(v, r, c, s);
             return;
         }
@@ -676,7 +683,9 @@ impl Engine<'_> {
 
     /// A quarter-end discount to pull a late-stage deal in. The rep offers `discount_max` × the
     /// gap to quota (at least a fifth of it); the account accepts to decide now with a chance
-    /// that grows with the discount, if it has budget now. Deciding now, it still chooses among
+    /// that grows with the discount (`pull_in_acceptance` at 10 points off), budget included: a
+    /// late-stage deal at a discount is signed within the buyer's authority, without waiting
+    /// for the budget approval of its own calendar (a model assumption). Deciding now, it still chooses among
     /// its shortlist (the offer lowers this vendor's price) or makes no decision. Either way it
     /// (and its peers) learn to expect the discount.
     fn offer_pull_in(&mut self, v: usize, r: RepId, c: CustomerId, s: &Strategy) {
@@ -686,9 +695,29 @@ impl Engine<'_> {
         let rel = self.rel_mut(c, v);
         rel.offered_discount = rel.offered_discount.max(discount as f32);
         self.learn_discount(c, v, discount);
-        let accept = self.roll(v, r) < (acceptance * discount / 0.1).min(1.0);
-        if accept && self.budget_ok(c) {
+        let accept = self.roll(v, r) < 1.0 - (1.0 - acceptance).powf(discount / 0.1);
+        if v == 0 && accept {
+            self.dbg[2] += 1;
+        }
+        if accept && self.could_sign_this_quarter(c) {
+            if v == 0 {
+                self.dbg[3] += 1;
+            }
             self.decide_now(c, Some(v));
+        }
+    }
+
+    /// Whether account `c` could sign now, moving its decision into this quarter: it is deciding
+    /// (validation done, waiting for budget or sign-off), or its validation would end by the end
+    /// of the next quarter anyway. A discount pulls a deal forward by a quarter at most; it does
+    /// not cut a validation that has months to run (Larkin 2014: deals shifted between
+    /// adjacent quarters).
+    fn could_sign_this_quarter(&self, c: CustomerId) -> bool {
+        let a = &self.accounts[c as usize];
+        match a.stage {
+            Stage::Decision => true,
+            Stage::Validation => a.stage_end < next_quarter_start(self.day) + DAYS_PER_QUARTER,
+            _ => false,
         }
     }
 

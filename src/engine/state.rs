@@ -122,6 +122,9 @@ pub struct Account {
     pub budget_approved: bool,
     /// Vendor holding the current contract.
     pub incumbent: u8,
+    /// The vendor the account came to prefer at the end of supplier selection in this journey
+    /// ([`NO_PREFERENCE`] before that, or if no vendor was left to prefer).
+    pub preferred: u8,
     /// Holds a contract (an installed base at day 0 in a market with repeat purchases; the
     /// first purchase in a Bass market). Incumbent shortlisting and the incumbent bonus need it.
     pub adopted: bool,
@@ -149,6 +152,7 @@ impl Account {
             delayed: false,
             budget_approved: false,
             incumbent,
+            preferred: NO_PREFERENCE,
             adopted,
             renewal_due: false,
             contract: 0,
@@ -162,6 +166,9 @@ pub const PIPELINE_COVERAGE: f64 = 3.0;
 
 /// Marks "no rep" and "never".
 pub const NONE: u32 = u32::MAX;
+
+/// [`Account::preferred`] before the account has come to prefer a vendor.
+pub const NO_PREFERENCE: u8 = u8::MAX;
 
 /// An account's relation with one vendor.
 #[derive(Debug, Clone, PartialEq)]

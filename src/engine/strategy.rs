@@ -46,9 +46,10 @@ pub struct Strategy {
     /// territory (0–1). Default 0.4.
     pub poach_neighbour_share: f64,
     /// Largest quarter-end discount offered to pull a late-stage deal into this quarter, as a
-    /// fraction of list (0–0.9). Aggressive 0.2 (DESIGN §2: up to about 25% in the last two
-    /// weeks), calibrated so timing discounts cost about 8% of list value in the enterprise
-    /// validation market (Larkin 2014: 6–8% of revenue); aligned 0.
+    /// fraction of list (0-0.9); the rep offers this times the gap to quota (at least a fifth of
+    /// it). Aggressive 0.25 (DESIGN: up to about 25% in the last two weeks), which makes timing
+    /// discounts cost about 7% of list value in the enterprise validation market (Larkin 2014:
+    /// 6-8% of revenue; the calibration target); aligned 0.
     pub discount_max: f64,
     /// The pull-in window at the end of the quarter, in business days. Default 10 (two weeks).
     pub discount_window_days: u32,
@@ -75,7 +76,7 @@ impl Strategy {
             min_contact_gap_days: 0,
             poaching: 0.3,
             poach_neighbour_share: 0.4,
-            discount_max: 0.2,
+            discount_max: 0.25,
             discount_window_days: 10,
             defending: 0.5,
         }

@@ -110,6 +110,10 @@ pub struct Tally {
     pub base_kept: f64,
     /// Sum over quarter ends of the accounts holding a contract with us (our installed base).
     pub base_sum: f64,
+    /// Purchases (by any vendor) of accounts that had come to prefer a vendor.
+    pub preferred_purchases: f64,
+    /// Of which from the preferred vendor.
+    pub preferred_won: f64,
 }
 
 impl AddAssign for Tally {
@@ -136,6 +140,8 @@ impl AddAssign for Tally {
         self.base_purchases += o.base_purchases;
         self.base_kept += o.base_kept;
         self.base_sum += o.base_sum;
+        self.preferred_purchases += o.preferred_purchases;
+        self.preferred_won += o.preferred_won;
     }
 }
 
@@ -419,10 +425,21 @@ impl Recorder {
     }
 
     /// Any vendor's deal: `incumbent` is the vendor of the contract the account held before, if
-    /// any, and `vendor` the one it bought from.
-    pub fn market_deal(&mut self, day: Day, incumbent: Option<usize>, vendor: usize) {
+    /// any, `preferred` the vendor it came to prefer in this journey, if any, and `vendor` the
+    /// one it bought from.
+    pub fn market_deal(
+        &mut self,
+        day: Day,
+        incumbent: Option<usize>,
+        preferred: Option<usize>,
+        vendor: usize,
+    ) {
         let t = self.at(day);
         t.market_deals += 1.0;
+        if let Some(p) = preferred {
+            t.preferred_purchases += 1.0;
+            t.preferred_won += (p == vendor) as u8 as f64;
+        }
         if incumbent == Some(0) {
             t.base_purchases += 1.0;
             t.base_kept += (vendor == 0) as u8 as f64;

@@ -532,6 +532,7 @@ fn check_customers(c: &mut Checker, b: &CustomerBehaviour) -> Result<(), InputEr
         ("trust_weight", b.trust_weight),
         ("price_weight", b.price_weight),
         ("incumbent_weight", b.incumbent_weight),
+        ("preference_weight", b.preference_weight),
     ] {
         c.range(&p(k), v, 0.0, 100.0, true)?;
     }

@@ -91,9 +91,12 @@ pub struct Market {
     /// How long a peer's purchase keeps counting as "recent" for imitation, in business days.
     /// Default 260 (one year). Set it to the horizon or more for a pure Bass market.
     pub imitation_window_days: u32,
-    /// Shortest contract before a renewal need, in years. Default 2.
+    /// Shortest contract before a renewal need, in years (each account's contract length is
+    /// uniform between the shortest and the longest). Default 1: B2B software contracts average
+    /// 1.3-1.5 years (Pacific Crest / KBCM private SaaS surveys 2015-2017: median average
+    /// contract length 1.5, 1.3 and 1.4 years [S]), so 1-2 years (mean 1.5).
     pub renewal_years_min: f64,
-    /// Longest contract before a renewal need, in years. Default 4 ("a few years").
+    /// Longest contract before a renewal need, in years. Default 2 (see `renewal_years_min`).
     pub renewal_years_max: f64,
     /// Whether an account can buy again after its first purchase (renewals, new needs). Default
     /// true; false gives one purchase per account, as in the Bass model.
@@ -229,10 +232,17 @@ pub struct CustomerBehaviour {
     pub trust_weight: f64,
     /// Logit weight per unit discount fraction (0.1 discount adds 0.1 × weight). Default 4.
     pub price_weight: f64,
+    /// Logit bonus, at the decision, of the vendor the account came to prefer at the end of
+    /// supplier selection. Default 1.2, calibrated so that the preferred vendor wins about 8 in
+    /// 10 of the journeys that end in a purchase (6sense 2023 buyer study, 3,500+ buyers [V,
+    /// vendor research]).
+    pub preference_weight: f64,
     /// Logit bonus for the incumbent vendor. Default 0.7.
     pub incumbent_weight: f64,
-    /// Logit utility of no decision, before pressure. Default 1.7, calibrated so no decision ends
-    /// 40–60% of qualified opportunities (JOLT, Dixon & McKenna 2022, FIELD-FACTS [S]).
+    /// Logit utility of no decision, before pressure, against the inclusive value of the
+    /// shortlist (see `Engine::choose`). Default 1.9, calibrated so no decision ends 40-60% of
+    /// qualified opportunities (JOLT, Dixon & McKenna 2022, FIELD-FACTS [S]) with a win rate of
+    /// at most 30% (practitioner figures: 15-25%, FIELD-FACTS [U]).
     pub no_decision_utility: f64,
     /// Extra no-decision utility per unit of pressure (total annoyance toward all vendors divided
     /// by `block_threshold`): pressure tactics backfire (JOLT). Default 1.5.
@@ -263,10 +273,11 @@ pub struct CustomerBehaviour {
     pub wait_threshold: f64,
     /// How far ahead of the vendor's quarter end an account is willing to wait, days. Default 45.
     pub wait_window_days: u32,
-    /// Chance per 10 points of discount that an account in late stage accepts a quarter-end
-    /// pull-in (it needs budget too, so pull-ins are less certain). Default 0.8: with the
-    /// other quarter-end mechanisms it puts 30-40% of quarter-driven deals in the last two weeks
-    /// (Larkin 2014).
+    /// Chance that an account in a late stage accepts a quarter-end pull-in at 10 points off, and
+    /// so decides now (it still chooses among its shortlist or makes no decision); at a discount
+    /// `d` the chance is 1 - (1 - this)^(d / 0.1). Default 0.9, calibrated so that the
+    /// quarter-driven team books 30-40% of its bookings in the last two weeks of the quarter on
+    /// the lesson market (Larkin 2014; DESIGN: 30-40% in the last 10 business days is common).
     pub pull_in_acceptance: f64,
 }
 
@@ -299,8 +310,11 @@ pub struct RepSettings {
     /// attempts are not modelled. Default 12 (InsideSales 2017: 11.9 conversations a day per
     /// rep, of which 4.8% become meaningful; FIELD-FACTS [S]).
     pub capacity_per_day: f64,
-    /// Quota as a share of the territory's expected quarterly demand (sum of account value ×
-    /// expected purchases per quarter ÷ vendors). Default 1.1.
+    /// Quota as a share of the territory's fair share of expected quarterly demand (sum of
+    /// account value × expected purchases per quarter ÷ vendors, counting half of the buying
+    /// journeys as ending in a purchase). Default 0.5, calibrated so that about half of the
+    /// quarter-driven reps make quota in a quarter on the lesson market (CSO Insights sales
+    /// performance studies: 49-59% of reps made quota in 2004-2015 [V/S]).
     pub quota_factor: f64,
     /// Ratchet after a beat: next quota moves this share of the way to the quarter's bookings
     /// (Leone, Misra & Zimmerman 2004: asymmetric ratchet). Default 0 (no ratchet).
@@ -409,8 +423,8 @@ impl Default for Market {
             spontaneous_need_rate: 0.15,
             imitation_rate: 0.38,
             imitation_window_days: 260,
-            renewal_years_min: 2.0,
-            renewal_years_max: 4.0,
+            renewal_years_min: 1.0,
+            renewal_years_max: 2.0,
             repeat_purchases: true,
             segments: Segments::default(),
         }
@@ -477,8 +491,9 @@ impl Default for CustomerBehaviour {
             cool_off_days: 65,
             trust_weight: 3.0,
             price_weight: 4.0,
+            preference_weight: 1.2,
             incumbent_weight: 0.7,
-            no_decision_utility: 1.7,
+            no_decision_utility: 1.9,
             no_decision_pressure: 1.5,
             budget_approval: 0.15,
             budget_year_end_boost: 3.0,
@@ -489,7 +504,7 @@ impl Default for CustomerBehaviour {
             discount_word_of_mouth: 0.3,
             wait_threshold: 0.05,
             wait_window_days: 45,
-            pull_in_acceptance: 0.8,
+            pull_in_acceptance: 0.9,
         }
     }
 }
@@ -512,7 +527,7 @@ impl Default for RepSettings {
     fn default() -> Self {
         RepSettings {
             capacity_per_day: 12.0,
-            quota_factor: 1.1,
+            quota_factor: 0.5,
             ratchet_up: 0.0,
             ratchet_down: 0.0,
         }
