@@ -182,6 +182,16 @@ const CASES: &[Case] = &[
     case("sweep_missing_parameters.toml", Some("parameters"), Some(3)),
     case("sweep_zip_lengths_differ.toml", Some("market.peers"), Some(5)),
     case("sweep_bad_mode.toml", Some("sweep.mode"), Some(4)),
+    // Tables written as lists (issue 14: serde built structs from sequences, extra elements were
+    // dropped and the file validated).
+    case("list_for_table_reps.toml", Some("reps"), Some(2)),
+    case("list_for_table_segment_mix.toml", Some("market.segment_mix"), Some(4)),
+    case("list_for_table_segments.toml", Some("market.segments"), Some(4)),
+    case("list_for_table_receptivity.toml", Some("customers.receptivity"), Some(4)),
+    case("list_for_table_variants.toml", Some("variants|variants.0"), Some(2)),
+    case("list_for_table_vendors.toml", Some("vendors|vendors.0"), Some(2)),
+    case("list_for_table_team.toml", Some("vendors.0.teams|vendors.0.teams.0"), Some(5)),
+    case("list_for_table_sweep.toml", Some("sweep"), Some(2)),
     // Cross-field checks.
     case("segment_mix_sum_not_one.toml", Some("market.segment_mix"), Some(3)),
     case("segment_mix_negative_share.toml", Some("market.segment_mix.smb"), Some(4)),
