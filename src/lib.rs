@@ -4,7 +4,8 @@
 //! points × replications, fan out with rayon) → [`world::generate`] → [`engine::run`] →
 //! [`metrics`] → [`experiment::stats`] → [`output`] (CSV, manifest, terminal summary) and
 //! [`report`] (charts, HTML). Around them: [`fsafe`] (atomic writes, never through a link;
-//! folder locks) and [`shown`] (commands quoted for a shell, text made safe for a terminal).
+//! folder locks), [`folder`] (which output folders a run may write into, what it clears there)
+//! and [`shown`] (commands quoted for a shell, text made safe for a terminal).
 
 pub mod app;
 pub mod calendar;
@@ -12,6 +13,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod folder;
 pub mod fsafe;
 pub mod interrupt;
 pub mod metrics;
