@@ -2,11 +2,14 @@
 
 use crate::cli::{Cli, Command, RunArgs};
 use crate::error::{InputError, SalesimError};
+use crate::experiment::job::{Job, Options, ScenarioRef};
 use crate::experiment::journal::{self, JOURNAL_FILE};
 use crate::experiment::{self, Execution, JournaledRuns, Plan, RunResult, Slice};
+use crate::folder;
 use crate::interrupt;
-use crate::output::{self, CsvOutputs, RunInfo};
+use crate::output::{self, CsvOutputs, PointSummary, RunInfo};
 use crate::scenario::{self, Override, ScenarioSource};
+use crate::shown::{for_terminal, shell_command};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -22,11 +25,12 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
         Some(Command::Lesson { quick, args }) => lesson(quick, &args),
         Some(Command::Run { scenario, args }) => {
             let source = ScenarioSource::read(&scenario)?;
-            run_scenario(&source, &args).map(|_| ())
+            let job = job(ScenarioRef::File(scenario.display().to_string()), &args);
+            run_scenario(&source, &job, &args).map(|_| ())
         }
         Some(Command::Validate { files }) => validate(&files),
         Some(Command::List { dir }) => {
-            print!("{}", list(&dir));
+            say(&list(&dir));
             Ok(())
         }
         Some(Command::Init { name }) => init(&name),
@@ -40,13 +44,13 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
             only,
             set,
         }) => {
-            let args = RunArgs {
+            let options = Options {
                 replications,
+                seed: None,
                 set,
-                ..RunArgs::default()
             };
             check_model(
-                &overrides(&args)?,
+                &options.overrides()?,
                 threads.map(usize::from),
                 only.as_deref(),
             )
@@ -54,37 +58,23 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
     }
 }
 
-/// The overrides a command line asks for: `--replications`, `--seed`, then each `--set`.
-pub fn overrides(args: &RunArgs) -> Result<Vec<Override>, InputError> {
-    let mut out = Vec::new();
-    if let Some(r) = args.replications {
-        out.push(Override {
-            path: "replications".into(),
-            value: toml::Value::Integer(r as i64),
-            origin: format!("--replications {r}"),
-        });
+/// Prints text for people on stdout, made safe for a terminal ([`for_terminal`]).
+fn say(text: &str) {
+    print!("{}", for_terminal(text));
+}
+
+/// The job a command line asks for: the scenario, `--replications`, `--seed`, every `--set`
+/// and `--shard`.
+pub fn job(scenario: ScenarioRef, args: &RunArgs) -> Job {
+    Job {
+        scenario,
+        options: Options {
+            replications: args.replications,
+            seed: args.seed,
+            set: args.set.clone(),
+        },
+        slice: args.shard.unwrap_or(Slice::WHOLE),
     }
-    if let Some(s) = args.seed {
-        // TOML integers are i64; larger seeds are refused with a clear message.
-        let value = i64::try_from(s).map_err(|_| {
-            InputError::at(
-                &format!("--seed {s}"),
-                None,
-                Some("seed"),
-                "is too large",
-                "a seed from 0 to 9223372036854775807",
-            )
-        })?;
-        out.push(Override {
-            path: "seed".into(),
-            value: toml::Value::Integer(value),
-            origin: format!("--seed {s}"),
-        });
-    }
-    for s in &args.set {
-        out.push(Override::parse(s)?);
-    }
-    Ok(out)
 }
 
 /// What a finished run leaves behind.
@@ -100,28 +90,33 @@ pub struct Finished {
     pub text: String,
 }
 
-/// Runs a scenario with command-line options and writes every output (for a `--shard`, the
-/// slice's journal and manifest). With `--resume`, continues the run stopped in the folder.
-pub fn run_scenario(source: &ScenarioSource, args: &RunArgs) -> Result<Finished, SalesimError> {
-    let overrides = overrides(args)?;
-    let plan = experiment::plan(source, &overrides)?;
+/// Runs a scenario's job with the command line's other options (`--out`, `--threads`,
+/// `--quiet`, `--resume`) and writes every output (for a `--shard`, the slice's journal and
+/// manifest). With `--resume`, continues the run stopped in the folder.
+pub fn run_scenario(
+    source: &ScenarioSource,
+    job: &Job,
+    args: &RunArgs,
+) -> Result<Finished, SalesimError> {
+    let plan = plan_or_stop(source, &job.options.overrides()?)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&plan.base().name));
-    check_output_folder(&out)?;
+    let origin = format!("--out {}", out.display());
     let threads = args
         .threads
         .map(usize::from)
         .unwrap_or_else(rayon::current_num_threads);
     experiment::check_memory(source, &plan, threads)?;
-    let slice = args.shard.unwrap_or(Slice::WHOLE);
-    let header = journal::header(&plan, source, args, slice);
+    check_slice(job.slice, &plan)?;
+    folder::check(&out, &origin)?;
+    let header = journal::header(&plan, job, &source.text);
     let journal_path = out.join(JOURNAL_FILE);
     let resumed = if args.resume {
         if !journal_path.is_file() {
             return Err(InputError::at(
-                &format!("--resume --out {}", out.display()),
+                &format!("--resume {origin}"),
                 None,
                 None,
                 "there is no stopped run to resume in this folder (no journal.bin)",
@@ -140,8 +135,7 @@ pub fn run_scenario(source: &ScenarioSource, args: &RunArgs) -> Result<Finished,
         refuse_to_overwrite_stopped_run(&journal_path)?;
         None
     };
-    std::fs::create_dir_all(&out)
-        .map_err(|e| SalesimError::io(format!("creating {}", out.display()), e))?;
+    let _lock = folder::claim(&out, &origin)?;
     let writer = match &resumed {
         Some(contents) => journal::Writer::append_to(&journal_path, contents.valid_len)?,
         None => journal::Writer::create(&journal_path, &header)?,
@@ -150,59 +144,43 @@ pub fn run_scenario(source: &ScenarioSource, args: &RunArgs) -> Result<Finished,
         Some(contents) => JournaledRuns::of(std::slice::from_ref(contents))?,
         None => JournaledRuns::none(),
     };
-    let mut command = reproduce_command(source, &plan, args);
-    if !slice.is_whole() {
-        command.push_str(&format!(" --shard {slice}"));
-    }
-    let resume_command = if source.file.starts_with('<') {
-        // The built-in lesson: resumed by the command that ran it.
-        let mut cmd = "salesim lesson".to_string();
-        if let Some(r) = args.replications {
-            cmd.push_str(&format!(" --replications {r}"));
-        }
-        if let Some(s) = args.seed {
-            cmd.push_str(&format!(" --seed {s}"));
-        }
-        push_sets(&mut cmd, args);
-        if !slice.is_whole() {
-            cmd.push_str(&format!(" --shard {slice}"));
-        }
-        format!("{cmd} --resume --out {}", out.display())
-    } else {
-        format!("{command} --resume --out {}", out.display())
-    };
-    let job = Job {
+    let production = Production {
         plan: &plan,
         out: &out,
-        slice,
+        slice: job.slice,
         threads,
         quiet: args.quiet,
-        resume_command,
-        command,
+        command: job.reproduce_command(&plan),
+        resume_command: job.resume_command(&plan, &out),
         scenario_file: source.file.clone(),
         merged_from: Vec::new(),
+        // The journal has served its purpose once every output of the whole plan is in place.
+        done_journal: job.slice.is_whole().then_some(journal_path.as_path()),
     };
-    let finished = produce(&job, earlier, Some(&writer))?;
-    if slice.is_whole() {
-        // Every output is in place: the journal has served its purpose.
-        std::fs::remove_file(&journal_path)
-            .map_err(|e| SalesimError::io(format!("removing {}", journal_path.display()), e))?;
-    }
-    Ok(finished)
+    produce(&production, earlier, Some(&writer))
 }
 
-/// Refuses an `--out` path that exists and is not a folder.
-fn check_output_folder(out: &Path) -> Result<(), InputError> {
-    if out.exists() && !out.is_dir() {
-        return Err(InputError::at(
-            &format!("--out {}", out.display()),
-            None,
-            None,
-            "exists and is not a folder",
-            "a folder path",
-        ));
+/// Plans, giving up with [`SalesimError::Interrupted`] (nothing written) if Ctrl-C or SIGTERM
+/// comes first; from here on the signals stop the command cleanly.
+fn plan_or_stop(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, SalesimError> {
+    experiment::plan_unless_stopped(source, overrides, interrupt::stop_flag())?.ok_or_else(|| {
+        SalesimError::Interrupted("stopped while planning, before anything was written".into())
+    })
+}
+
+/// Refuses a `--shard K/N` with more slices than the plan has runs.
+fn check_slice(slice: Slice, plan: &Plan) -> Result<(), InputError> {
+    let total = plan.total_runs();
+    if u64::from(slice.count) <= total {
+        return Ok(());
     }
-    Ok(())
+    Err(InputError::at(
+        &format!("--shard {slice}"),
+        None,
+        None,
+        &format!("asks for {} slices of a plan of {total} runs", slice.count),
+        &format!("K/N with N from 1 to {total} (the plan's points × replications × variants)"),
+    ))
 }
 
 /// A fresh run must not silently throw away the finished runs of one that was stopped: the
@@ -214,10 +192,10 @@ fn refuse_to_overwrite_stopped_run(journal_path: &Path) -> Result<(), InputError
     let held = match journal::read(journal_path) {
         Ok(c) => format!(
             "holds the journal of a {} run of `{}` ({} runs finished)",
-            if c.header.slice.is_whole() {
+            if c.header.job.slice.is_whole() {
                 "stopped".to_string()
             } else {
-                format!("slice {}", c.header.slice)
+                format!("slice {}", c.header.job.slice)
             },
             c.header.scenario_name,
             c.entries.len()
@@ -232,7 +210,7 @@ fn refuse_to_overwrite_stopped_run(journal_path: &Path) -> Result<(), InputError
 }
 
 /// One execution's output: where, what, how.
-struct Job<'a> {
+struct Production<'a> {
     plan: &'a Plan,
     out: &'a Path,
     slice: Slice,
@@ -243,14 +221,17 @@ struct Job<'a> {
     resume_command: String,
     scenario_file: String,
     merged_from: Vec<String>,
+    /// A journal to remove once the outputs are in place and complete.
+    done_journal: Option<&'a Path>,
 }
 
 /// Runs what `earlier` lacks of the job's slice, journaling each new run, and writes the
 /// outputs: for the whole plan the CSVs, manifest, charts and report; for a slice its manifest.
 /// Stopped by a signal, it keeps the finished points' CSVs, marks the manifest incomplete and
-/// returns [`SalesimError::Interrupted`] with the command that resumes.
+/// returns [`SalesimError::Interrupted`] with the command that resumes. The caller holds the
+/// output folder's lock.
 fn produce(
-    job: &Job,
+    job: &Production,
     mut earlier: JournaledRuns,
     journal: Option<&journal::Writer>,
 ) -> Result<Finished, SalesimError> {
@@ -261,15 +242,7 @@ fn produce(
     // Until this job writes its own manifest, no manifest, report or charts from an earlier run
     // may sit beside outputs being replaced: a stop or crash in between must not leave a folder
     // that looks complete.
-    for stale in ["manifest.json", "report.html", "charts"] {
-        let path = job.out.join(stale);
-        let removed = match path.is_dir() {
-            true => std::fs::remove_dir_all(&path),
-            false if path.exists() => std::fs::remove_file(&path),
-            false => Ok(()),
-        };
-        removed.map_err(|e| SalesimError::io(format!("removing {}", path.display()), e))?;
-    }
+    folder::clear_stale(job.out)?;
     let started = Instant::now();
     let mut csv = match job.slice.is_whole() {
         true => Some(CsvOutputs::create(job.out, plan)?),
@@ -308,10 +281,6 @@ fn produce(
         journal.sync()?;
     }
     let wall = started.elapsed().as_secs_f64();
-    let summaries = match csv {
-        Some(csv) => csv.commit()?,
-        None => Vec::new(),
-    };
     let info = RunInfo {
         command: job.command.clone(),
         scenario_file: job.scenario_file.clone(),
@@ -326,7 +295,24 @@ fn produce(
     };
     let manifest = serde_json::to_string_pretty(&output::manifest(plan, &info))
         .expect("manifest is plain JSON");
-    output::write_atomic(&job.out.join("manifest.json"), manifest.as_bytes())?;
+    let manifest_path = job.out.join("manifest.json");
+    let write_manifest = || write_file(&manifest_path, manifest.as_bytes());
+    let commit = |csv: Option<CsvOutputs>| csv.map_or(Ok(Vec::new()), CsvOutputs::commit);
+    // Putting the files in place is not cut short by a second Ctrl-C.
+    let summaries: Vec<PointSummary> = interrupt::finishing(|| {
+        if !outcome.complete {
+            // The manifest first: the CSVs about to be put in place are not final.
+            write_manifest()?;
+            return commit(csv);
+        }
+        let summaries = commit(csv)?;
+        write_manifest()?;
+        if let Some(path) = job.done_journal {
+            std::fs::remove_file(path)
+                .map_err(|e| SalesimError::io(format!("removing {}", path.display()), e))?;
+        }
+        Ok::<_, SalesimError>(summaries)
+    })?;
     if !outcome.complete {
         return Err(SalesimError::Interrupted(format!(
             "{} of {} runs finished and are kept in {}; manifest.json says \"complete\": false. Continue with: {}",
@@ -337,7 +323,13 @@ fn produce(
         )));
     }
     let text = if job.slice.is_whole() {
-        crate::report::build(job.out).map_err(|e| SalesimError::Report(e.to_string()))?;
+        crate::report::build(job.out).map_err(|e| {
+            SalesimError::Report(format!(
+                "{e}. The runs finished: the CSVs and manifest.json in {} are complete. Once the cause is fixed (a full disk?), build the charts and report with: {}",
+                job.out.display(),
+                shell_command(&["salesim".to_string(), "report".to_string(), job.out.display().to_string()])
+            ))
+        })?;
         output::summary::render(
             plan,
             &summaries,
@@ -356,7 +348,7 @@ fn produce(
         )
     };
     if !job.quiet {
-        print!("{text}");
+        say(&text);
     }
     Ok(Finished {
         out: job.out.to_path_buf(),
@@ -366,8 +358,18 @@ fn produce(
     })
 }
 
+/// Writes a whole file atomically ([`crate::fsafe::write`]).
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SalesimError> {
+    crate::fsafe::write(path, bytes)
+        .map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))
+}
+
+/// Most missing slices a merge names; the rest are counted.
+const MISSING_SLICES_SHOWN: usize = 10;
+
 /// `salesim merge`: checks that the slice folders belong together and cover the plan, then
 /// writes the files one unsharded run writes, from their journals (nothing is recomputed).
+/// Memory is bounded by the plan and the folders given, whatever N a journal claims.
 pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finished, SalesimError> {
     let mut slices = Vec::new();
     for dir in dirs {
@@ -383,21 +385,35 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
         slices.push(journal::read(&path)?);
     }
     let first = slices[0].header.clone();
-    let source = ScenarioSource::parse(&first.scenario_file, &first.scenario_text)?;
-    let args = RunArgs {
-        replications: first.replications,
-        seed: first.seed,
-        set: first.set.clone(),
-        ..RunArgs::default()
+    let source = ScenarioSource::parse(first.job.scenario.label(), &first.scenario_text)?;
+    let whole = Job {
+        slice: Slice::WHOLE,
+        ..first.job.clone()
     };
-    let plan = experiment::plan(&source, &overrides(&args)?)?;
-    let count = first.slice.count;
-    let mut folder_of: Vec<Option<&Path>> = vec![None; count as usize];
+    let plan = plan_or_stop(&source, &whole.options.overrides()?)?;
+    let count = first.job.slice.count;
+    if u64::from(count) > plan.total_runs() {
+        return Err(InputError::file(
+            &dirs[0].display().to_string(),
+            &format!(
+                "holds slice {} of a plan of {} runs",
+                first.job.slice,
+                plan.total_runs()
+            ),
+            "slice folders written by `salesim run SCENARIO --shard K/N` (N at most the plan's runs)",
+        )
+        .into());
+    }
+    let mut folder_of: std::collections::BTreeMap<u32, &Path> = Default::default();
     for (contents, dir) in slices.iter().zip(dirs) {
-        let slice = contents.header.slice;
+        let slice = contents.header.job.slice;
+        let expected = Job {
+            slice,
+            ..whole.clone()
+        };
         journal::check_matches(
             contents,
-            &journal::header(&plan, &source, &args, slice),
+            &journal::header(&plan, &expected, &source.text),
             "slice folders of one job array: the same scenario, options, seed and salesim version",
         )?;
         let name = dir.display().to_string();
@@ -412,7 +428,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
             )
             .into());
         }
-        if let Some(other) = folder_of[slice.index as usize - 1].replace(dir) {
+        if let Some(other) = folder_of.insert(slice.index, dir) {
             return Err(InputError::file(
                 &name,
                 &format!("is slice {slice}, and so is {}", other.display()),
@@ -421,14 +437,20 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
             .into());
         }
     }
-    let missing: Vec<String> = (1..=count)
-        .filter(|k| folder_of[*k as usize - 1].is_none())
-        .map(|k| format!("{k}/{count}"))
-        .collect();
-    if !missing.is_empty() {
+    let missing = count as usize - folder_of.len();
+    if missing > 0 {
+        let shown: Vec<String> = (1..=count)
+            .filter(|k| !folder_of.contains_key(k))
+            .take(MISSING_SLICES_SHOWN)
+            .map(|k| format!("{k}/{count}"))
+            .collect();
+        let more = match missing - shown.len() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
         return Err(InputError::file(
             &dirs[0].display().to_string(),
-            &format!("missing slice(s): {}", missing.join(", ")),
+            &format!("missing slice(s): {}{more}", shown.join(", ")),
             &format!("all {count} slice folders of the job array"),
         )
         .into());
@@ -436,18 +458,15 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
     let runs = JournaledRuns::of(&slices)?;
     for (point, planned) in plan.runs() {
         for run in planned {
-            if runs.contains(point.index, run.replication, run.variant) {
+            if runs.contains(point, run.replication, run.variant) {
                 continue;
             }
             let slice = Slice::of_run(run.index, count);
             return Err(InputError::file(
-                &folder_of[slice.index as usize - 1]
-                    .expect("checked above")
-                    .display()
-                    .to_string(),
+                &folder_of[&slice.index].display().to_string(),
                 &format!(
-                    "slice {slice} has not finished (point {}, replication {}, variant {} is missing)",
-                    point.index, run.replication, run.variant
+                    "slice {slice} has not finished (point {point}, replication {}, variant {} is missing)",
+                    run.replication, run.variant
                 ),
                 "finished slices: rerun the slice's command with --resume",
             )
@@ -457,51 +476,25 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| Path::new("output").join(&plan.base().name));
-    check_output_folder(&out)?;
-    std::fs::create_dir_all(&out)
-        .map_err(|e| SalesimError::io(format!("creating {}", out.display()), e))?;
-    let job = Job {
+    let origin = format!("--out {}", out.display());
+    folder::check(&out, &origin)?;
+    let _lock = folder::claim(&out, &origin)?;
+    let mut again = vec!["salesim".to_string(), "merge".to_string()];
+    again.extend(dirs.iter().map(|d| d.display().to_string()));
+    again.extend(["--out".to_string(), out.display().to_string()]);
+    let production = Production {
         plan: &plan,
         out: &out,
         slice: Slice::WHOLE,
         threads: 1,
         quiet,
-        command: reproduce_command(&source, &plan, &args),
-        resume_command: format!(
-            "salesim merge {} --out {}",
-            dirs.iter()
-                .map(|d| d.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" "),
-            out.display()
-        ),
+        command: whole.reproduce_command(&plan),
+        resume_command: shell_command(&again),
         scenario_file: source.file.clone(),
         merged_from: dirs.iter().map(|d| d.display().to_string()).collect(),
+        done_journal: None,
     };
-    produce(&job, runs, None)
-}
-
-/// The command that reproduces a run: the file, its seed and replications, and every `--set`.
-fn reproduce_command(source: &ScenarioSource, plan: &Plan, args: &RunArgs) -> String {
-    let cfg = plan.base();
-    let file = if source.file.starts_with('<') {
-        "scenarios/lesson.toml".to_string()
-    } else {
-        source.file.clone()
-    };
-    let mut cmd = format!(
-        "salesim run {file} --seed {} --replications {}",
-        cfg.seed, cfg.replications
-    );
-    push_sets(&mut cmd, args);
-    cmd
-}
-
-/// Appends the run's `--set` options, quoted for a shell, to a command line.
-fn push_sets(cmd: &mut String, args: &RunArgs) {
-    for s in &args.set {
-        cmd.push_str(&format!(" --set '{s}'"));
-    }
+    produce(&production, runs, None)
 }
 
 /// A progress bar on a terminal; hidden when quiet or not a terminal.
@@ -521,18 +514,19 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
 
 /// The built-in lesson: run it and narrate.
 fn lesson(quick: bool, args: &RunArgs) -> Result<(), SalesimError> {
-    let source = ScenarioSource::parse("<built-in lesson>", scenario::LESSON)?;
+    let source = ScenarioSource::parse(ScenarioRef::LESSON_LABEL, scenario::LESSON)?;
     let mut args = args.clone();
     if quick && args.replications.is_none() {
         args.replications = Some(QUICK_REPLICATIONS);
     }
-    let finished = run_scenario(&source, &args)?;
+    let finished = run_scenario(&source, &job(ScenarioRef::Lesson, &args), &args)?;
     if !args.quiet {
         if let Some(ps) = finished.summaries.first() {
-            print!(
-                "{}",
-                output::lesson::narrate(&finished.plan, ps, &finished.out.join("report.html"))
-            );
+            say(&output::lesson::narrate(
+                &finished.plan,
+                ps,
+                &finished.out.join("report.html"),
+            ));
         }
     }
     Ok(())
@@ -548,15 +542,15 @@ fn validate(files: &[PathBuf]) -> Result<(), SalesimError> {
             Ok((s, plan))
         });
         match checked {
-            Ok((_, plan)) => println!(
-                "{}: ok ({} point(s), {} runs)",
+            Ok((_, plan)) => say(&format!(
+                "{}: ok ({} point(s), {} runs)\n",
                 f.display(),
-                plan.points.len(),
+                plan.point_count(),
                 plan.total_runs()
-            ),
+            )),
             Err(e) => {
                 if first_error.is_some() {
-                    eprintln!("salesim: error: {e}");
+                    eprintln!("salesim: error: {}", for_terminal(&e.to_string()));
                 } else {
                     first_error = Some(e);
                 }
@@ -572,7 +566,7 @@ fn validate(files: &[PathBuf]) -> Result<(), SalesimError> {
 /// The built-in and shipped scenarios with their questions.
 pub fn list(dir: &Path) -> String {
     let mut s = String::new();
-    let lesson = ScenarioSource::parse("<built-in lesson>", scenario::LESSON)
+    let lesson = ScenarioSource::parse(ScenarioRef::LESSON_LABEL, scenario::LESSON)
         .expect("built-in lesson parses");
     s.push_str(&format!(
         "{:<32} {}\n",
@@ -615,22 +609,31 @@ fn init(name: &str) -> Result<(), SalesimError> {
         .into());
     }
     let path = PathBuf::from(format!("{name}.toml"));
-    if path.exists() {
-        return Err(InputError::at(
+    let exists = || -> SalesimError {
+        InputError::at(
             &path.display().to_string(),
             None,
             None,
             "already exists",
             "a name whose .toml file does not exist yet",
         )
-        .into());
+        .into()
+    };
+    // Not even a link to nowhere is replaced.
+    if path.symlink_metadata().is_ok() {
+        return Err(exists());
     }
-    output::write_atomic(&path, scenario::template(name).as_bytes())?;
-    println!(
-        "wrote {} — edit it, then: salesim run {}",
-        path.display(),
-        path.display()
-    );
+    match crate::fsafe::write_new(&path, scenario::template(name).as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
+        written => {
+            written.map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))?
+        }
+    }
+    let file = path.display().to_string();
+    say(&format!(
+        "wrote {file} — edit it, then: {}\n",
+        shell_command(&["salesim", "run", &file])
+    ));
     Ok(())
 }
 
@@ -654,15 +657,16 @@ fn check_model(
         }
     }
     let rows = crate::validation::run_suite(overrides, threads, only)?;
-    print!("{}", crate::validation::render(&rows));
+    say(&crate::validation::render(&rows));
     match rows.iter().filter(|r| !r.verdict.pass).count() {
         0 => Ok(()),
         failed => Err(SalesimError::ModelCheck(failed)),
     }
 }
 
-/// Rebuilds charts and report from a finished output folder.
+/// Rebuilds charts and report from a finished output folder (holding its lock meanwhile).
 fn report(dir: &Path) -> Result<(), SalesimError> {
+    let origin = dir.display().to_string();
     if !dir.join("manifest.json").is_file() {
         return Err(InputError::at(
             &dir.display().to_string(),
@@ -687,11 +691,13 @@ fn report(dir: &Path) -> Result<(), SalesimError> {
         )
         .into());
     }
+    folder::check(dir, &origin)?;
+    let _lock = folder::claim(dir, &origin)?;
     let outcome = crate::report::build(dir).map_err(|e| SalesimError::Report(e.to_string()))?;
-    println!(
-        "wrote {} chart files and {}",
+    say(&format!(
+        "wrote {} chart files and {}\n",
         outcome.charts.len(),
         outcome.report.display()
-    );
+    ));
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! Ctrl-C and SIGTERM: the first asks a running experiment to stop cleanly (no new run starts,
-//! runs in flight are abandoned, finished runs are kept in the journal and finished points in
-//! the CSVs); a second quits at once. Exit code 130 either way.
+//! Ctrl-C and SIGTERM: the first asks a running command to stop cleanly (planning gives up, no
+//! new run starts, runs in flight are abandoned, finished runs are kept in the journal and
+//! finished points in the CSVs); a second quits at once, except while output files are being
+//! put in place ([`finishing`]), which it lets finish first. Exit code 130 either way.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -9,24 +10,93 @@ use std::sync::OnceLock;
 pub const EXIT_CODE: i32 = 130;
 
 static STOP: AtomicBool = AtomicBool::new(false);
+static FINISHING: AtomicBool = AtomicBool::new(false);
+static QUIT_AFTER_FINISHING: AtomicBool = AtomicBool::new(false);
 static INSTALLED: OnceLock<bool> = OnceLock::new();
+
+/// What a signal does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// The first signal: stop cleanly.
+    Stop,
+    /// A second signal: quit now.
+    QuitNow,
+    /// A second signal while files are put in place: quit as soon as they are.
+    QuitAfterFinishing,
+}
+
+/// What a signal does, given the flags: `stop` (set by the first signal), `finishing` (files
+/// are being put in place) and `quit_after` (set when a quit has to wait).
+pub fn on_signal(stop: &AtomicBool, finishing: &AtomicBool, quit_after: &AtomicBool) -> Action {
+    if !stop.swap(true, Ordering::SeqCst) {
+        return Action::Stop;
+    }
+    if finishing.load(Ordering::SeqCst) {
+        quit_after.store(true, Ordering::SeqCst);
+        return Action::QuitAfterFinishing;
+    }
+    Action::QuitNow
+}
 
 /// The process-wide stop flag, with the signal handler installed on first use. If no handler
 /// can be installed (another one is), the flag still works but signals end the process as
 /// usual; finished runs are in the journal either way.
 pub fn stop_flag() -> &'static AtomicBool {
     INSTALLED.get_or_init(|| {
-        ctrlc::set_handler(|| {
-            if STOP.swap(true, Ordering::SeqCst) {
-                eprintln!("\nsalesim: stopped at once");
-                std::process::exit(EXIT_CODE);
-            }
-            eprintln!(
-                "\nsalesim: stopping: finished runs are kept, runs in flight are abandoned \
-                 (press Ctrl-C again to quit at once)"
-            );
-        })
+        ctrlc::set_handler(
+            || match on_signal(&STOP, &FINISHING, &QUIT_AFTER_FINISHING) {
+                Action::Stop => eprintln!(
+                    "\nsalesim: stopping: finished runs are kept, runs in flight are abandoned \
+                     (press Ctrl-C again to quit at once)"
+                ),
+                Action::QuitAfterFinishing => {
+                    eprintln!("\nsalesim: quitting as soon as the output files are in place")
+                }
+                Action::QuitNow => {
+                    eprintln!("\nsalesim: stopped at once");
+                    std::process::exit(EXIT_CODE);
+                }
+            },
+        )
         .is_ok()
     });
     &STOP
+}
+
+/// Runs `f`, which puts output files in place, so that a second signal cannot cut it short:
+/// the CSVs never stand in place without the manifest that says whether they are complete. If a
+/// second signal came meanwhile, quits (exit 130) as soon as `f` is done.
+pub fn finishing<T>(f: impl FnOnce() -> T) -> T {
+    FINISHING.store(true, Ordering::SeqCst);
+    let result = f();
+    FINISHING.store(false, Ordering::SeqCst);
+    if QUIT_AFTER_FINISHING.load(Ordering::SeqCst) {
+        eprintln!("salesim: stopped at once, with the output files in place");
+        std::process::exit(EXIT_CODE);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_signal_quits_at_once_unless_files_are_being_put_in_place() {
+        let (stop, finishing, quit_after) = (
+            AtomicBool::new(false),
+            AtomicBool::new(false),
+            AtomicBool::new(false),
+        );
+        assert_eq!(on_signal(&stop, &finishing, &quit_after), Action::Stop);
+        assert!(stop.load(Ordering::SeqCst));
+        finishing.store(true, Ordering::SeqCst);
+        assert_eq!(
+            on_signal(&stop, &finishing, &quit_after),
+            Action::QuitAfterFinishing
+        );
+        assert!(quit_after.load(Ordering::SeqCst));
+        finishing.store(false, Ordering::SeqCst);
+        assert_eq!(on_signal(&stop, &finishing, &quit_after), Action::QuitNow);
+    }
 }

@@ -3,7 +3,9 @@
 //! Pipeline: [`scenario`] (load, validate into a `Config`) → [`experiment`] (plan variants ×
 //! points × replications, fan out with rayon) → [`world::generate`] → [`engine::run`] →
 //! [`metrics`] → [`experiment::stats`] → [`output`] (CSV, manifest, terminal summary) and
-//! [`report`] (charts, HTML).
+//! [`report`] (charts, HTML). Around them: [`fsafe`] (atomic writes, never through a link;
+//! folder locks), [`folder`] (which output folders a run may write into, what it clears there)
+//! and [`shown`] (commands quoted for a shell, text made safe for a terminal).
 
 pub mod app;
 pub mod calendar;
@@ -11,11 +13,14 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod folder;
+pub mod fsafe;
 pub mod interrupt;
 pub mod metrics;
 pub mod output;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod shown;
 pub mod validation;
 pub mod world;

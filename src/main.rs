@@ -7,7 +7,11 @@ fn main() {
     match salesim::app::run(cli) {
         Ok(()) => {}
         Err(e) => {
-            eprintln!("salesim: error: {e:#}");
+            // Messages echo user input (names, values, paths): made safe for a terminal.
+            eprintln!(
+                "salesim: error: {}",
+                salesim::shown::for_terminal(&format!("{e:#}"))
+            );
             std::process::exit(e.exit_code());
         }
     }

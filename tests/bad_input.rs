@@ -14,10 +14,13 @@
 //! Absurd sizes (memory-exhausting scenarios, `tests/bad_input/size/`) and special files (a FIFO,
 //! `/dev/zero`) have their own tests at the end.
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::{manifest_dir, run_guarded};
 
 /// One corpus file: what the message must name.
 struct Case {
@@ -157,6 +160,7 @@ const CASES: &[Case] = &[
     case("name_duplicate_variant.toml", Some("variants.1.name"), Some(8)),
     case("name_too_long_variant.toml", Some("variants.0.name"), Some(4)),
     case("name_invalid_chars_strategy.toml", Some("strategies.soft touch"), Some(3)),
+    case("name_control_characters.toml", Some("name"), Some(1)),
     // Unknown strategies, teams and variants.
     case("unknown_strategy_vendor.toml", Some("vendors.1.strategy"), Some(14)),
     case("unknown_strategy_team.toml", Some("vendors.0.teams.0.strategy"), Some(8)),
@@ -182,6 +186,16 @@ const CASES: &[Case] = &[
     case("sweep_missing_parameters.toml", Some("parameters"), Some(3)),
     case("sweep_zip_lengths_differ.toml", Some("market.peers"), Some(5)),
     case("sweep_bad_mode.toml", Some("sweep.mode"), Some(4)),
+    // Tables written as lists (issue 14: serde built structs from sequences, extra elements were
+    // dropped and the file validated).
+    case("list_for_table_reps.toml", Some("reps"), Some(2)),
+    case("list_for_table_segment_mix.toml", Some("market.segment_mix"), Some(4)),
+    case("list_for_table_segments.toml", Some("market.segments"), Some(4)),
+    case("list_for_table_receptivity.toml", Some("customers.receptivity"), Some(4)),
+    case("list_for_table_variants.toml", Some("variants|variants.0"), Some(2)),
+    case("list_for_table_vendors.toml", Some("vendors|vendors.0"), Some(2)),
+    case("list_for_table_team.toml", Some("vendors.0.teams|vendors.0.teams.0"), Some(5)),
+    case("list_for_table_sweep.toml", Some("sweep"), Some(2)),
     // Cross-field checks.
     case("segment_mix_sum_not_one.toml", Some("market.segment_mix"), Some(3)),
     case("segment_mix_negative_share.toml", Some("market.segment_mix.smb"), Some(4)),
@@ -199,10 +213,6 @@ const CASES: &[Case] = &[
     case("binary_utf16.toml", None, Some(1)),
     case("binary_control_bytes.toml", None, Some(2)),
 ];
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn corpus_dir() -> PathBuf {
     manifest_dir().join("tests/bad_input")
@@ -244,6 +254,12 @@ fn check(path: &str, key: Option<&str>, line: Option<usize>, strict: bool) -> Ve
     }
     if out_dir.exists() {
         fail("the output folder was created".into());
+    }
+    if err
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        fail("the message holds raw control characters".into());
     }
     if !run.stdout.is_empty() {
         fail(format!(
@@ -420,49 +436,6 @@ const SIZE_CASES: &[(&str, &str)] = &[
     ),
     ("sweep_grid_10_to_the_9_points.toml", "sweep"),
 ];
-
-/// Runs salesim with `args` under a memory limit and a deadline; kills it if it overruns.
-/// Returns exit code, stderr and whether it overran.
-fn run_guarded(args: &[&str], deadline: Duration) -> (Option<i32>, String, bool) {
-    let bin = env!("CARGO_BIN_EXE_salesim");
-    let mut cmd = if cfg!(unix) {
-        let mut c = Command::new("sh");
-        c.arg("-c")
-            .arg("ulimit -v 4000000 2>/dev/null; exec \"$0\" \"$@\"")
-            .arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    };
-    let mut child = cmd
-        .args(args)
-        .current_dir(manifest_dir())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the salesim binary starts");
-    // Read stderr on a thread so a chatty child cannot block on a full pipe.
-    let mut pipe = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut err = String::new();
-        std::io::Read::read_to_string(&mut pipe, &mut err).ok();
-        err
-    });
-    let started = Instant::now();
-    let mut overran = false;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > deadline {
-            overran = true;
-            child.kill().ok();
-            break child.wait().unwrap();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (status.code(), reader.join().unwrap(), overran)
-}
 
 #[test]
 fn size_fixtures_are_well_formed() {

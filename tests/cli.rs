@@ -5,9 +5,12 @@
 //!
 //! Runs are kept small (few replications, or a reduced market via `--set market.customers=...`).
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::{manifest_dir, salesim, salesim_in, stderr, stdout};
 
 /// Metric columns of runs.csv, in contract order (DESIGN §4).
 const RUN_METRICS: [&str; 17] = [
@@ -41,38 +44,6 @@ const CSV_FILES: [&str; 5] = [
 const LESSON: &str = "scenarios/lesson.toml";
 const LESSON_VARIANTS: [&str; 2] = ["aggressive", "aligned"];
 const QUARTERS: usize = 12;
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs the binary in `cwd`; stderr must never show a panic.
-fn salesim_in(cwd: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_salesim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the salesim binary starts");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !stderr.contains("panicked"),
-        "salesim {args:?} panicked:\n{stderr}"
-    );
-    out
-}
-
-/// Runs the binary in the crate root.
-fn salesim(args: &[&str]) -> Output {
-    salesim_in(manifest_dir(), args)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Asserts a successful exit and returns stdout.
 fn ok(out: Output, what: &str) -> String {

@@ -342,7 +342,7 @@ fn load(text: &str, overrides: &[Override]) -> Result<(), TestCaseError> {
             // Sweeps in these inputs are small (a few short lists), so planning is cheap.
             match experiment::plan(&source, overrides) {
                 Ok(plan) => {
-                    prop_assert!(!plan.points.is_empty());
+                    prop_assert!(plan.point_count() >= 1);
                     prop_assert!(plan.total_runs() >= 1);
                 }
                 Err(e) => check_error(&e, "plan")?,
@@ -506,7 +506,7 @@ fn toml_syntax_errors_state_a_problem() {
 fn the_base_scenario_is_valid() {
     let source = ScenarioSource::parse("base.toml", BASE).unwrap();
     let plan = experiment::plan(&source, &[]).unwrap();
-    assert_eq!(plan.points.len(), 2);
+    assert_eq!(plan.point_count(), 2);
 }
 
 proptest! {
@@ -988,7 +988,7 @@ proptest! {
             .unwrap_or_else(|e| panic!("generated scenario does not parse: {e}\n{text}"));
         let plan = experiment::plan(&source, &[])
             .unwrap_or_else(|e| panic!("generated scenario is not valid: {e}\n{text}"));
-        let point = &plan.points[0];
+        let point = &plan.point(0).unwrap();
         prop_assert_eq!(point.config.market.customers, s.customers);
         check_point(&point.config, &experiment::run_point(point, &|| {}))?;
     }
@@ -1007,7 +1007,7 @@ proptest! {
                 return Ok(());
             }
         };
-        let point = &plan.points[0];
+        let point = &plan.point(0).unwrap();
         check_point(&point.config, &experiment::run_point(point, &|| {}))?;
     }
 }
@@ -1019,8 +1019,8 @@ proptest! {
     fn a_point_runs_identically_twice(s in small()) {
         let source = ScenarioSource::parse("prop.toml", &s.text()).unwrap();
         let plan = experiment::plan(&source, &[]).unwrap();
-        let a = experiment::run_point(&plan.points[0], &|| {});
-        let b = experiment::run_point(&plan.points[0], &|| {});
+        let a = experiment::run_point(&plan.point(0).unwrap(), &|| {});
+        let b = experiment::run_point(&plan.point(0).unwrap(), &|| {});
         prop_assert_eq!(a.runs.len(), b.runs.len());
         for (x, y) in a.runs.iter().zip(&b.runs) {
             prop_assert_eq!(x.seed, y.seed);

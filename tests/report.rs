@@ -141,7 +141,9 @@ fn tmp_files(dir: &Path) -> Vec<PathBuf> {
         let path = entry.path();
         if path.is_dir() {
             out.extend(tmp_files(&path));
-        } else if path.extension().is_some_and(|e| e == "tmp") {
+        } else if path.extension().is_some_and(|e| e == "tmp")
+            || salesim::fsafe::is_temporary(&path.file_name().unwrap().to_string_lossy())
+        {
             out.push(path);
         }
     }
@@ -319,6 +321,12 @@ fn one_parameter_sweep_draws_sweep_charts_without_heatmap() {
 #[test]
 fn two_parameter_grid_draws_winner_heatmap_with_undecided_cells() {
     let (dir, outcome) = build_fixture(sweep_fixture(grid()));
+    // A new run clears exactly the chart files salesim can draw: every one drawn is among them.
+    let clearable = salesim::report::chart_files();
+    for chart in &outcome.charts {
+        let name = chart.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(clearable.contains(&name), "{name} is not in chart_files()");
+    }
     for metric in SWEEP_METRICS {
         assert_chart(
             dir.path(),

@@ -7,29 +7,20 @@
 //!   merge refuses slices of other scenarios, options, seeds or versions, missing, doubled or
 //!   unfinished slices (exit 2, naming the folder).
 
+mod support;
+
 use salesim::experiment::journal;
 use salesim::experiment::Slice;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output};
 use std::time::{Duration, Instant};
+use support::{finish, manifest_dir, salesim, signal, spawn_in, stderr, SWEEP};
 
 /// The CSVs of an output folder (the contract's names are checked in tests/cli.rs).
 const CSV_FILES: [&str; 5] = {
     let f = salesim::output::FILES;
     [f[0], f[1], f[2], f[3], f[4]]
 };
-
-/// A 7-point sweep (attention per month) of a reduced market: long enough (seconds) to be
-/// stopped mid-way, with points that finish one after another.
-const SWEEP: &[&str] = &[
-    "scenarios/attention-budget.toml",
-    "--set",
-    "market.customers=1500",
-    "--replications",
-    "6",
-    "--threads",
-    "2",
-];
 
 /// A small lesson for the slice tests: 5 replications × 2 variants = 10 runs, so 3 slices get
 /// 4, 3 and 3 runs and slices split replications' variants.
@@ -41,17 +32,6 @@ const SMALL: &[&str] = &[
     "5",
 ];
 
-fn salesim(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_salesim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("salesim starts");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    out
-}
-
 fn run(base: &[&str], extra: &[&str]) -> Output {
     let mut args = vec!["run"];
     args.extend_from_slice(base);
@@ -61,19 +41,10 @@ fn run(base: &[&str], extra: &[&str]) -> Output {
 }
 
 fn spawn(base: &[&str], out: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_salesim"))
-        .arg("run")
-        .args(base)
-        .args(["--out", out.to_str().unwrap(), "-q"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("salesim starts")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    let mut args = vec!["run"];
+    args.extend_from_slice(base);
+    args.extend(["--out", out.to_str().unwrap(), "-q"]);
+    spawn_in(manifest_dir(), &args)
 }
 
 fn read(path: &Path) -> Vec<u8> {
@@ -99,11 +70,26 @@ fn lines(path: &Path) -> usize {
     std::fs::read_to_string(path).map_or(0, |s| s.lines().count())
 }
 
-/// Waits until at least one sweep point's rows have been streamed (runs.csv.partial has more
-/// than its header) and more runs are journaled, then signals the run.
-fn stop_after_first_point(child: &mut Child, out: &Path, signal: &str) -> Output {
+/// Lines of the temporary file runs.csv is streamed to (`.salesim-runs.csv.XXXXXX.partial`).
+fn streamed_runs_lines(out: &Path) -> usize {
+    std::fs::read_dir(out).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with(".salesim-runs.csv.") && salesim::fsafe::is_temporary(&name)
+            })
+            .map(|e| lines(&e.path()))
+            .max()
+            .unwrap_or(0)
+    })
+}
+
+/// Waits until at least one sweep point's rows have been streamed (the temporary runs.csv has
+/// more than its header) and more runs are journaled, then signals the run.
+fn stop_after_first_point(child: &mut Child, out: &Path, sig: &str) -> Output {
     let started = Instant::now();
-    while lines(&out.join("runs.csv.partial")) < 2 {
+    while streamed_runs_lines(out) < 2 {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the run finished before it could be stopped: make SWEEP bigger"
@@ -114,20 +100,8 @@ fn stop_after_first_point(child: &mut Child, out: &Path, signal: &str) -> Output
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let mut child_out = child.stderr.take().unwrap();
-    let status = child.wait().unwrap();
-    let mut err = Vec::new();
-    std::io::Read::read_to_end(&mut child_out, &mut err).unwrap();
-    Output {
-        status,
-        stdout: Vec::new(),
-        stderr: err,
-    }
+    signal(child, sig);
+    finish(child)
 }
 
 fn uninterrupted(tmp: &Path) -> PathBuf {

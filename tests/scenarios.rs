@@ -20,11 +20,14 @@
 //!    the engine is recalibrated.
 //! 3. `salesim list` shows every shipped scenario with its question.
 
+mod support;
+
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Mutex;
+use support::{manifest_dir, salesim};
 
 /// Files of the output contract (DESIGN §4).
 const OUTPUT_FILES: [&str; 7] = [
@@ -45,25 +48,6 @@ const AGGRESSIVE_AHEAD: &str = "scenarios/transactional-short-cycles.toml";
 
 /// A shipped scenario designed to show the lesson holding (aligned books more).
 const ALIGNED_AHEAD: &str = "scenarios/no-cicadas.toml";
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs the binary in the crate root; stderr must never show a panic.
-fn salesim(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_salesim"))
-        .args(args)
-        .current_dir(manifest_dir())
-        .output()
-        .expect("the salesim binary starts");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !stderr.contains("panicked"),
-        "salesim {args:?} panicked:\n{stderr}"
-    );
-    out
-}
 
 /// Asserts a successful exit and returns stdout.
 fn ok(out: Output, what: &str) -> String {

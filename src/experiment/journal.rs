@@ -9,12 +9,13 @@
 //! uninterrupted one). A frame cut short or failing its checksum (a write interrupted by
 //! `kill -9` or a crash) ends the journal: everything before it is kept, it is dropped.
 
-use super::{Plan, Slice};
+use super::job::Job;
+use super::Plan;
 use crate::error::{InputError, SalesimError};
 use crate::metrics::RunRecord;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -26,37 +27,30 @@ pub const JOURNAL_FILE: &str = "journal.bin";
 const MAGIC: &[u8; 8] = b"SALESIMJ";
 
 /// Version of the journal's layout; a journal of another layout is refused, not misread.
-pub const FORMAT: u32 = 1;
+/// (2: the header holds a [`Job`]; the plan digest covers the resolved scenario once.)
+pub const FORMAT: u32 = 2;
 
 /// Largest frame a reader accepts (a header with a long scenario file, or one run's record).
 const MAX_FRAME_BYTES: u32 = 64 << 20;
 
 /// What a journal belongs to: enough to refuse mixing runs of different experiments, and to
-/// rebuild the plan (for `salesim merge`) from the scenario text and the command-line options.
+/// rebuild the plan (for `salesim merge`) from the scenario text and the job's options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Header {
     /// [`FORMAT`] of the writer.
     pub format: u32,
     /// The salesim version that wrote it.
     pub salesim_version: String,
-    /// SHA-256 of the version and every point's resolved scenario ([`super::plan_digest`]).
+    /// SHA-256 of the version and the resolved scenario ([`super::plan_digest`]).
     pub plan_digest: String,
     /// Scenario name.
     pub scenario_name: String,
-    /// Scenario file as given (or `<built-in lesson>`).
-    pub scenario_file: String,
+    /// The scenario, the options and the slice.
+    pub job: Job,
     /// The scenario file's text.
     pub scenario_text: String,
-    /// `--replications`, if given.
-    pub replications: Option<u32>,
-    /// `--seed`, if given.
-    pub seed: Option<u64>,
-    /// Every `--set`, in order.
-    pub set: Vec<String>,
     /// The master seed after overrides.
     pub master_seed: u64,
-    /// The slice this journal holds (1/1: the whole plan).
-    pub slice: Slice,
     /// Runs in the whole plan.
     pub total_runs: u64,
 }
@@ -125,6 +119,14 @@ fn mismatch(path: &Path, problem: &str, allowed: &str) -> SalesimError {
     InputError::file(&path.display().to_string(), problem, allowed).into()
 }
 
+/// Whether a file begins as a salesim journal does.
+pub fn is_journal(path: &Path) -> bool {
+    let mut magic = [0u8; MAGIC.len()];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| &magic == MAGIC)
+}
+
 /// Reads a journal: the header and the location of every whole entry.
 pub fn read(path: &Path) -> Result<Contents, SalesimError> {
     let mut bytes = Vec::new();
@@ -155,17 +157,25 @@ pub fn read(path: &Path) -> Result<Contents, SalesimError> {
     let Some(first) = frames.first() else {
         return Err(unusable(path, "has no readable header"));
     };
-    let header: Header = serde_json::from_slice(payload_of(&bytes, first))
-        .map_err(|_| unusable(path, "has a header this version cannot read"))?;
-    if header.format != FORMAT {
+    /// The one header field every layout has.
+    #[derive(Deserialize)]
+    struct Layout {
+        format: u32,
+    }
+    let cannot_read = || unusable(path, "has a header this version cannot read");
+    let layout: Layout =
+        serde_json::from_slice(payload_of(&bytes, first)).map_err(|_| cannot_read())?;
+    if layout.format != FORMAT {
         return Err(unusable(
             path,
             &format!(
                 "has journal format {}, this salesim writes format {FORMAT}",
-                header.format
+                layout.format
             ),
         ));
     }
+    let header: Header =
+        serde_json::from_slice(payload_of(&bytes, first)).map_err(|_| cannot_read())?;
     let mut entries = HashMap::with_capacity(frames.len());
     for loc in &frames[1..] {
         let entry: Entry = postcard::from_bytes(payload_of(&bytes, loc))
@@ -226,16 +236,14 @@ impl Writer {
         let json = serde_json::to_vec(header).expect("the header is plain JSON");
         let mut bytes = MAGIC.to_vec();
         bytes.extend(frame(&json));
-        crate::output::write_atomic(path, &bytes)?;
+        crate::fsafe::write(path, &bytes).map_err(|e| io(path, "writing", e))?;
         Writer::append_to(path, bytes.len() as u64)
     }
 
-    /// Continues a journal after its last whole frame (`valid_len`), dropping a torn tail.
+    /// Continues a journal after its last whole frame (`valid_len`), dropping a torn tail. A
+    /// link at `path` is refused, not followed.
     pub fn append_to(path: &Path, valid_len: u64) -> Result<Writer, SalesimError> {
-        let file = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| io(path, "opening", e))?;
+        let file = crate::fsafe::open_for_writing(path).map_err(|e| io(path, "opening", e))?;
         file.set_len(valid_len)
             .map_err(|e| io(path, "truncating", e))?;
         let mut file = file;
@@ -288,33 +296,27 @@ pub fn check_matches(
         )
     } else if found.plan_digest != expected.plan_digest {
         "holds a run of different scenario contents or --set/--replications options".to_string()
-    } else if found.slice != expected.slice {
-        format!("holds slice {}, not slice {}", found.slice, expected.slice)
+    } else if found.job.slice != expected.job.slice {
+        format!(
+            "holds slice {}, not slice {}",
+            found.job.slice, expected.job.slice
+        )
     } else {
         return Ok(());
     };
     Err(mismatch(&contents.path, &what, allowed))
 }
 
-/// Builds the header of a plan's journal.
-pub fn header(
-    plan: &Plan,
-    source: &crate::scenario::ScenarioSource,
-    args: &crate::cli::RunArgs,
-    slice: Slice,
-) -> Header {
+/// Builds the header of a job's journal.
+pub fn header(plan: &Plan, job: &Job, scenario_text: &str) -> Header {
     Header {
         format: FORMAT,
         salesim_version: env!("CARGO_PKG_VERSION").to_string(),
         plan_digest: super::plan_digest(plan),
         scenario_name: plan.base().name.clone(),
-        scenario_file: source.file.clone(),
-        scenario_text: source.text.clone(),
-        replications: args.replications,
-        seed: args.seed,
-        set: args.set.clone(),
+        job: job.clone(),
+        scenario_text: scenario_text.to_string(),
         master_seed: plan.base().seed,
-        slice,
         total_runs: plan.total_runs(),
     }
 }

@@ -6,6 +6,7 @@
 //! does not re-roll the market. Results are collected in plan order, so outputs are identical
 //! whatever the thread count.
 
+pub mod job;
 pub mod journal;
 pub mod stats;
 
@@ -30,95 +31,152 @@ pub struct Point {
     pub config: Config,
 }
 
-/// Everything to run.
+/// What the plan keeps of each point: a few numbers, not its configuration (points are built
+/// again, one at a time, when they run).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PointShape {
+    /// The point's master seed (a sweep may vary `seed`).
+    seed: u64,
+    /// Its replications (a sweep may vary `replications`).
+    replications: u32,
+    /// Index in plan order of its first run.
+    first_run: u64,
+    /// [`bytes_per_run`] of its configuration.
+    run_bytes: f64,
+    /// Bytes of its runs' records ([`record_bytes`]).
+    record_bytes: f64,
+}
+
+/// Everything to run: the base configuration, the sweep's lists and a few numbers per point.
+/// Memory grows with the number of points, never with points × list length: a point's values
+/// and configuration are built when asked for ([`Plan::point`]).
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Swept parameter paths (empty without a sweep).
     pub parameters: Vec<String>,
     /// `grid` or `zip` (`none` without a sweep).
     pub mode: String,
-    /// The points.
-    pub points: Vec<Point>,
+    /// Point 0's configuration, with the whole resolved scenario (sweep included).
+    base: Config,
+    /// Each parameter's values.
+    lists: Vec<Vec<f64>>,
+    /// One per point.
+    shapes: Vec<PointShape>,
+    /// Variants (the same at every point).
+    variants: u32,
+    /// The scenario without its sweep section, and the overrides, to build points from.
+    points_source: ScenarioSource,
+    overrides: Vec<Override>,
+    /// `:LINE` where each parameter is written, for error messages.
+    lines: Vec<String>,
 }
 
 impl Plan {
-    /// The base configuration (point 0).
+    /// The base configuration (point 0's).
     pub fn base(&self) -> &Config {
-        &self.points[0].config
+        &self.base
+    }
+
+    /// Number of sweep points (1 without a sweep).
+    pub fn point_count(&self) -> usize {
+        self.shapes.len()
     }
 
     /// Total runs: points × variants × replications.
     pub fn total_runs(&self) -> u64 {
-        self.points
-            .iter()
-            .map(|p| p.config.variants.len() as u64 * p.config.replications as u64)
-            .sum()
+        self.shapes.last().map_or(0, |s| {
+            s.first_run + u64::from(s.replications) * u64::from(self.variants)
+        })
+    }
+
+    /// A point's master seed and replications.
+    pub fn seed_and_replications(&self, point: u32) -> (u64, u32) {
+        let s = &self.shapes[point as usize];
+        (s.seed, s.replications)
+    }
+
+    /// Parameter path → value at a point (grid: the last parameter varies fastest; zip:
+    /// matched positions).
+    pub fn values(&self, point: u32) -> Vec<(String, f64)> {
+        let mut values = vec![0.0; self.lists.len()];
+        let mut rest = point as usize;
+        for (p, list) in self.lists.iter().enumerate().rev() {
+            values[p] = if self.mode == "zip" {
+                list[point as usize]
+            } else {
+                let v = list[rest % list.len()];
+                rest /= list.len();
+                v
+            };
+        }
+        self.parameters.iter().cloned().zip(values).collect()
+    }
+
+    /// A point with its configuration, built now.
+    pub fn point(&self, index: u32) -> Result<Point, InputError> {
+        let values = self.values(index);
+        let config = if index == 0 {
+            self.base.clone()
+        } else {
+            build_point(&self.points_source, &self.overrides, &self.lines, &values)?
+        };
+        Ok(Point {
+            index,
+            values,
+            config,
+        })
     }
 }
 
 /// Most sweep points a plan may have.
 pub const MAX_POINTS: usize = 100_000;
 
-/// Builds the plan: applies overrides, expands the sweep (grid: every combination, the last
-/// parameter varying fastest; zip: matched positions) and validates every point.
+/// Builds the plan: applies overrides, checks the sweep's size before expanding it, then builds
+/// and validates every point (grid: every combination, the last parameter varying fastest;
+/// zip: matched positions), keeping only a few numbers of each.
 pub fn plan(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, InputError> {
-    let base = scenario::build(source, overrides)?;
-    let Some(sweep) = base.resolved.sweep.clone() else {
-        return Ok(Plan {
-            parameters: Vec::new(),
-            mode: "none".into(),
-            points: vec![Point {
-                index: 0,
-                values: Vec::new(),
-                config: base,
-            }],
-        });
+    let never = AtomicBool::new(false);
+    Ok(plan_unless_stopped(source, overrides, &never)?.expect("never stopped"))
+}
+
+/// [`plan`], giving up (`None`) as soon as `stop` is set: validating a large sweep's points
+/// takes a while.
+pub fn plan_unless_stopped(
+    source: &ScenarioSource,
+    overrides: &[Override],
+    stop: &AtomicBool,
+) -> Result<Option<Plan>, InputError> {
+    // The scenario and its sweep, checked once.
+    let unswept = scenario::build(source, overrides)?;
+    let (parameters, lists, mode) = match &unswept.resolved.sweep {
+        None => (Vec::new(), Vec::new(), "none".to_string()),
+        Some(sweep) => (
+            sweep.parameters.keys().cloned().collect::<Vec<_>>(),
+            sweep.parameters.values().cloned().collect::<Vec<_>>(),
+            sweep.mode.clone(),
+        ),
     };
-    let parameters: Vec<String> = sweep.parameters.keys().cloned().collect();
-    let lists: Vec<&Vec<f64>> = sweep.parameters.values().collect();
-    let count = if sweep.mode == "zip" {
+    let count = if mode == "zip" {
         lists[0].len()
     } else {
         lists.iter().fold(1usize, |n, l| n.saturating_mul(l.len()))
     };
     if count > MAX_POINTS {
-        // What the plan itself would hold: every point's configuration and values (a lower
-        // bound: the configurations' heap parts are not counted).
-        let per_point = std::mem::size_of::<Point>()
-            + parameters
-                .iter()
-                .map(|p| std::mem::size_of::<(String, f64)>() + p.len())
-                .sum::<usize>();
-        let gb = |points: usize| points as f64 * per_point as f64 / 1e9;
         let key = "sweep.parameters";
         return Err(InputError::at(
             &source.file,
             source.line_of_path(key),
             Some(key),
             &format!(
-                "{count} sweep points is too many: planning them would take at least {:.1} GB of memory before any run starts",
-                gb(count)
+                "{count} sweep points is too many: planning them would take at least {} of memory before any run starts",
+                planning_size(count, parameters.len())
             ),
             &format!(
-                "at most {MAX_POINTS} sweep points (about {:.1} GB to plan)",
-                gb(MAX_POINTS)
+                "at most {MAX_POINTS} sweep points (about {} to plan)",
+                planning_size(MAX_POINTS, parameters.len())
             ),
         ));
     }
-    let combos: Vec<Vec<f64>> = if sweep.mode == "zip" {
-        (0..lists[0].len())
-            .map(|i| lists.iter().map(|l| l[i]).collect())
-            .collect()
-    } else {
-        lists.iter().fold(vec![Vec::new()], |acc, list| {
-            acc.iter()
-                .flat_map(|prefix| {
-                    list.iter()
-                        .map(move |v| [prefix.clone(), vec![*v]].concat())
-                })
-                .collect()
-        })
-    };
     // Where each parameter is written (looked up once, not once per point).
     let lines: Vec<String> = parameters
         .iter()
@@ -129,31 +187,83 @@ pub fn plan(source: &ScenarioSource, overrides: &[Override]) -> Result<Plan, Inp
                 .unwrap_or_default()
         })
         .collect();
-    let mut points = Vec::with_capacity(combos.len());
-    for (i, values) in combos.into_iter().enumerate() {
-        let mut all = overrides.to_vec();
-        for ((path, line), v) in parameters.iter().zip(&lines).zip(&values) {
-            all.push(Override {
-                path: path.clone(),
-                value: toml::Value::Float(*v),
-                origin: format!("{}{line}: [sweep] \"{path}\" = {v}", source.file),
-            });
+    let mut points_source = source.clone();
+    points_source.scenario.sweep = None;
+    let variants = unswept.variants.len() as u32;
+    let mut plan = Plan {
+        parameters,
+        mode,
+        base: unswept,
+        lists,
+        shapes: Vec::with_capacity(count),
+        variants,
+        points_source,
+        overrides: overrides.to_vec(),
+        lines,
+    };
+    let mut first_run = 0u64;
+    for index in 0..count as u32 {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
         }
-        let config = scenario::build(source, &all)?;
+        let values = plan.values(index);
+        // Point 0 keeps the whole resolved scenario, sweep included, for the manifest.
+        let from = if index == 0 {
+            source
+        } else {
+            &plan.points_source
+        };
+        let config = if values.is_empty() {
+            plan.base.clone()
+        } else {
+            build_point(from, &plan.overrides, &plan.lines, &values)?
+        };
         // A point too big even for one run in flight is refused now, before the other points
         // are built (`check_memory` then applies the real number of runs in flight).
         check_point_memory(source, &config, 1)?;
-        points.push(Point {
-            index: i as u32,
-            values: parameters.iter().cloned().zip(values).collect(),
-            config,
+        plan.shapes.push(PointShape {
+            seed: config.seed,
+            replications: config.replications,
+            first_run,
+            run_bytes: bytes_per_run(&config),
+            record_bytes: record_bytes(&config),
+        });
+        first_run += u64::from(config.replications) * u64::from(variants);
+        if index == 0 {
+            plan.base = config;
+        }
+    }
+    Ok(Some(plan))
+}
+
+/// A lower bound on what planning `points` points of `parameters` swept parameters takes (what
+/// the plan keeps of each point), for the message refusing too many points: `4.8 MB`.
+fn planning_size(points: usize, parameters: usize) -> String {
+    let per_point = std::mem::size_of::<PointShape>() + parameters * std::mem::size_of::<f64>();
+    let bytes = points as f64 * per_point as f64;
+    match bytes {
+        b if b >= 1e9 => format!("{:.1} GB", b / 1e9),
+        b => format!("{:.1} MB", b / 1e6),
+    }
+}
+
+/// A point's configuration: the overrides, then its swept values, each error pointing at the
+/// sweep's line for that parameter.
+fn build_point(
+    source: &ScenarioSource,
+    overrides: &[Override],
+    lines: &[String],
+    values: &[(String, f64)],
+) -> Result<Config, InputError> {
+    let mut all = overrides.to_vec();
+    for ((path, v), line) in values.iter().zip(lines) {
+        all.push(Override {
+            path: path.clone(),
+            value: toml::Value::Float(*v),
+            origin: format!("{}{line}: [sweep] \"{path}\" = {v}", source.file),
         });
     }
-    Ok(Plan {
-        parameters,
-        mode: sweep.mode,
-        points,
-    })
+    scenario::build(source, &all)
 }
 
 /// Memory a run may use, unless `SALESIM_MEMORY_LIMIT_GB` says otherwise: 16 GB, two thirds of
@@ -174,14 +284,16 @@ pub fn bytes_per_run(cfg: &Config) -> f64 {
         .flat_map(|v| &v.teams)
         .map(|t| t.reps as f64)
         .sum();
-    let per_customer = std::mem::size_of::<crate::world::Customer>() as f64
-        + std::mem::size_of::<Account>() as f64
-        + vendors
-            * (std::mem::size_of::<Relation>() as f64 + std::mem::size_of::<Reach>() as f64 + 4.0)
-        + peers * 4.0
+    let engine_per_customer = std::mem::size_of::<Account>() as f64
+        + vendors * (std::mem::size_of::<Relation>() as f64 + std::mem::size_of::<Reach>() as f64)
         + 3.0 * std::mem::size_of::<crate::engine::Event>() as f64;
-    let agenda = cfg.horizon_days() as f64 * 24.0;
-    n * per_customer + reps * 256.0 + agenda
+    // With a warm-up, a replication keeps its warmed-up market while its variants run on from
+    // copies of it: two engines' state per run in flight.
+    let engines = if cfg.warm_up_quarters > 0 { 2.0 } else { 1.0 };
+    let world_per_customer =
+        std::mem::size_of::<crate::world::Customer>() as f64 + vendors * 4.0 + peers * 4.0;
+    let agenda = (cfg.warm_up_days() + cfg.horizon_days()) as f64 * 24.0;
+    n * (world_per_customer + engines * engine_per_customer) + engines * (reps * 256.0 + agenda)
 }
 
 /// The memory limit in GB: `SALESIM_MEMORY_LIMIT_GB`, else [`DEFAULT_MEMORY_LIMIT_GB`].
@@ -199,10 +311,30 @@ pub fn check_memory(
     plan: &Plan,
     threads: usize,
 ) -> Result<(), InputError> {
-    for point in &plan.points {
-        check_point_memory(source, &point.config, threads)?;
+    let limit_gb = memory_limit_gb();
+    for (index, s) in plan.shapes.iter().enumerate() {
+        let (runs, records, _) = memory_need(s.run_bytes, s.record_bytes, s.replications, threads);
+        if (runs + records) / 1e9 > limit_gb {
+            // Only a point that is refused is built again, for the message.
+            let point = plan.point(index as u32)?;
+            check_point_memory(source, &point.config, threads)?;
+        }
     }
     Ok(())
+}
+
+/// Bytes of the records a point's runs keep until the point is written.
+fn record_bytes(cfg: &Config) -> f64 {
+    cfg.replications as f64
+        * cfg.variants.len() as f64
+        * (cfg.horizon_quarters as f64 * std::mem::size_of::<Tally>() as f64 + 1024.0)
+}
+
+/// A point's memory: (runs in flight, records, runs in flight as a count) in bytes, for
+/// `threads` workers.
+fn memory_need(run_bytes: f64, records: f64, replications: u32, threads: usize) -> (f64, f64, f64) {
+    let in_flight = threads.min(replications as usize).max(1) as f64;
+    (run_bytes * in_flight, records, in_flight)
 }
 
 /// [`check_memory`] for one point's configuration. The message names the key behind the larger
@@ -214,11 +346,12 @@ fn check_point_memory(
     threads: usize,
 ) -> Result<(), InputError> {
     let limit_gb = memory_limit_gb();
-    let in_flight = threads.min(cfg.replications as usize).max(1) as f64;
-    let records = cfg.replications as f64
-        * cfg.variants.len() as f64
-        * (cfg.horizon_quarters as f64 * std::mem::size_of::<Tally>() as f64 + 1024.0);
-    let runs = bytes_per_run(cfg) * in_flight;
+    let (runs, records, in_flight) = memory_need(
+        bytes_per_run(cfg),
+        record_bytes(cfg),
+        cfg.replications,
+        threads,
+    );
     let gb = (runs + records) / 1e9;
     if gb <= limit_gb {
         return Ok(());
@@ -397,14 +530,13 @@ pub struct PlannedRun {
 }
 
 impl Plan {
-    /// Every point with its runs in plan order: the one numbering slices and journals share.
-    pub fn runs(&self) -> impl Iterator<Item = (&Point, impl Iterator<Item = PlannedRun>)> {
-        let mut first = 0u64;
-        self.points.iter().map(move |point| {
-            let variants = point.config.variants.len() as u32;
-            let start = first;
-            first += u64::from(point.config.replications) * u64::from(variants);
-            let runs = (0..point.config.replications).flat_map(move |replication| {
+    /// Every point's index with its runs in plan order: the one numbering slices and journals
+    /// share.
+    pub fn runs(&self) -> impl Iterator<Item = (u32, impl Iterator<Item = PlannedRun>)> + '_ {
+        let variants = self.variants;
+        self.shapes.iter().enumerate().map(move |(point, shape)| {
+            let start = shape.first_run;
+            let runs = (0..shape.replications).flat_map(move |replication| {
                 (0..variants).map(move |variant| PlannedRun {
                     index: start
                         + u64::from(replication) * u64::from(variants)
@@ -413,21 +545,20 @@ impl Plan {
                     variant,
                 })
             });
-            (point, runs)
+            (point as u32, runs)
         })
     }
 }
 
-/// SHA-256 (hex) of the salesim version and every point's index, swept values and resolved
-/// scenario: two runs with the same digest compute the same runs.
+/// SHA-256 (hex) of the salesim version and the resolved scenario (overrides applied, sweep
+/// included): every point is built from it, so two runs with the same digest compute the same
+/// runs.
 pub fn plan_digest(plan: &Plan) -> String {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
     hash.update(env!("CARGO_PKG_VERSION"));
-    for p in &plan.points {
-        let identity = serde_json::json!([p.index, p.values, p.config.resolved]);
-        hash.update(serde_json::to_vec(&identity).expect("plain JSON"));
-    }
+    let identity = serde_json::json!([plan.parameters, plan.mode, plan.base.resolved]);
+    hash.update(serde_json::to_vec(&identity).expect("plain JSON"));
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -506,13 +637,19 @@ pub fn execute_slice(
         computed_runs: 0,
         complete: true,
     };
-    for (point, planned) in plan.runs() {
+    for (index, planned) in plan.runs() {
+        let owned: Vec<PlannedRun> = planned.filter(|run| how.slice.owns(run.index)).collect();
+        if owned.is_empty() {
+            continue;
+        }
+        let point = plan.point(index)?;
+        let point = &point;
         let cfg = &point.config;
         let variants = cfg.variants.len() as u32;
         let mut runs = Vec::new();
         // Missing runs grouped by replication, so each replication's world is made once.
         let mut todo: Vec<(u32, Vec<usize>)> = Vec::new();
-        for run in planned.filter(|run| how.slice.owns(run.index)) {
+        for run in owned {
             outcome.slice_runs += 1;
             if let Some(result) = earlier(point.index, run.replication, run.variant)? {
                 runs.push(result);

@@ -1,8 +1,9 @@
-//! Output files: CSVs streamed point by point, the manifest, the terminal summary.
+//! Output files: CSVs streamed point by point, the manifest, the terminal summary. (What a run
+//! may do in its output folder is [`crate::folder`].)
 //!
-//! Every file is written to `<name>.partial` in the output folder and renamed into place only
-//! when the whole run has finished, manifest last, so an interrupted run never leaves a file that
-//! looks complete.
+//! Every file is written to a temporary file in the output folder ([`crate::fsafe`]) and renamed
+//! into place only when the run has finished or stopped, manifest last, so an interrupted run
+//! never leaves a file that looks complete.
 
 pub mod lesson;
 pub mod summary;
@@ -10,10 +11,9 @@ pub mod summary;
 use crate::error::SalesimError;
 use crate::experiment::stats::{paired, summarize};
 use crate::experiment::{Plan, Point, PointResult, Throughput};
+use crate::fsafe::AtomicFile;
 use crate::metrics::{higher_is_better, QUARTER_METRICS, RUN_METRICS};
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Names of the files a run writes, in the order they are committed.
 pub const FILES: [&str; 6] = [
@@ -47,78 +47,29 @@ pub const COMPARISON_COLUMNS: [&str; 7] = [
     "share_better",
 ];
 
-/// A file written under a temporary name and renamed into place on [`AtomicFile::commit`].
-pub struct AtomicFile {
-    path: PathBuf,
-    partial: PathBuf,
-    out: BufWriter<File>,
-}
-
-impl AtomicFile {
-    /// Creates `<path>.partial`.
-    pub fn create(path: &Path) -> Result<AtomicFile, SalesimError> {
-        let partial = partial_path(path);
-        let file = File::create(&partial)
-            .map_err(|e| SalesimError::io(format!("creating {}", partial.display()), e))?;
-        Ok(AtomicFile {
-            path: path.to_path_buf(),
-            partial,
-            out: BufWriter::new(file),
-        })
-    }
-
-    /// Flushes, syncs and renames into place.
-    pub fn commit(self) -> Result<(), SalesimError> {
-        let ctx = |what: &str| format!("{what} {}", self.path.display());
-        let file = self
-            .out
-            .into_inner()
-            .map_err(|e| SalesimError::io(ctx("writing"), e.into_error()))?;
-        file.sync_all()
-            .map_err(|e| SalesimError::io(ctx("syncing"), e))?;
-        std::fs::rename(&self.partial, &self.path)
-            .map_err(|e| SalesimError::io(ctx("renaming into"), e))
+/// Guards a text cell against spreadsheet formula injection: a cell that begins with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return (a spreadsheet would read `-1-1` as a formula) is written
+/// with a leading apostrophe, `'-1-1`, as OWASP recommends; every other cell is written as it
+/// is. Numbers are never guarded (a negative number is a number). pandas and R read the
+/// guarded cell as the text `'-1-1`; [`csv_text_value`] undoes the guard.
+pub fn csv_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
-impl Write for AtomicFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.out.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
+/// The text a [`csv_text`] cell stands for.
+pub fn csv_text_value(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
     }
 }
 
-/// Writes bytes to `<path>.partial`, syncs it and renames it to `path`; on failure the partial
-/// file is removed. The one implementation of whole-file atomic writes (CSV streams use
-/// [`AtomicFile`]).
-pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let partial = partial_path(path);
-    let result = (|| {
-        let mut file = File::create(&partial)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&partial, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    result
-}
-
-/// Writes bytes to a path atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SalesimError> {
-    write_file_atomically(path, bytes)
-        .map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))
-}
-
-/// `<path>.partial`, where a file is written before it is renamed into place.
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".partial");
-    PathBuf::from(name)
-}
+/// First characters that make a spreadsheet read a cell as a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// Formats a number for CSV: shortest round-trip decimal, `NaN` for missing.
 pub fn num(v: f64) -> String {
@@ -155,6 +106,8 @@ pub struct PointSummary {
     pub quarter_bookings: Vec<Vec<f64>>,
     /// `[variant]` pulled-in deals per replication.
     pub pulled_in: Vec<f64>,
+    /// The point's horizon in quarters (a sweep may vary it).
+    pub horizon_quarters: u32,
 }
 
 fn csv_err(file: &str, e: csv::Error) -> SalesimError {
@@ -165,7 +118,10 @@ impl CsvOutputs {
     /// Creates the `.partial` files and writes the headers.
     pub fn create(dir: &Path, plan: &Plan) -> Result<CsvOutputs, SalesimError> {
         let open = |name: &str| -> Result<csv::Writer<AtomicFile>, SalesimError> {
-            Ok(csv::WriterBuilder::new().from_writer(AtomicFile::create(&dir.join(name))?))
+            let path = dir.join(name);
+            let file = AtomicFile::create(&path)
+                .map_err(|e| SalesimError::io(format!("creating {}", path.display()), e))?;
+            Ok(csv::WriterBuilder::new().from_writer(file))
         };
         let params: Vec<String> = plan
             .parameters
@@ -226,7 +182,7 @@ impl CsvOutputs {
         for run in &result.runs {
             let mut key = vec![
                 p.clone(),
-                cfg.variants[run.variant].name.clone(),
+                csv_text(&cfg.variants[run.variant].name).into_owned(),
                 run.replication.to_string(),
                 run.seed.to_string(),
             ];
@@ -275,6 +231,7 @@ impl CsvOutputs {
             pulled_in: (0..cfg.variants.len())
                 .map(|v| result.pooled(v).pulled_in / reps)
                 .collect(),
+            horizon_quarters: cfg.horizon_quarters,
         };
         for (v, variant) in cfg.variants.iter().enumerate() {
             let weeks = result.weeks_of(v);
@@ -285,7 +242,7 @@ impl CsvOutputs {
                     f64::NAN
                 };
                 let row = lead(vec![
-                    variant.name.clone(),
+                    csv_text(&variant.name).into_owned(),
                     (w + 1).to_string(),
                     num(weeks.deals[w] / reps),
                     num(weeks.bookings[w] / reps),
@@ -299,8 +256,8 @@ impl CsvOutputs {
             for (m, metric) in RUN_METRICS.iter().enumerate() {
                 let s = summarize(&column(v, m));
                 let row = lead(vec![
-                    variant.name.clone(),
-                    metric.to_string(),
+                    csv_text(&variant.name).into_owned(),
+                    csv_text(metric).into_owned(),
                     num(s.mean),
                     num(s.sd),
                     num(s.ci_low),
@@ -328,9 +285,9 @@ impl CsvOutputs {
                     higher_is_better(metric),
                 );
                 let row = lead(vec![
-                    variant.name.clone(),
-                    cfg.variants[reference].name.clone(),
-                    metric.to_string(),
+                    csv_text(&variant.name).into_owned(),
+                    csv_text(&cfg.variants[reference].name).into_owned(),
+                    csv_text(metric).into_owned(),
                     num(d.diff.mean),
                     num(d.diff.ci_low),
                     num(d.diff.ci_high),
@@ -363,9 +320,12 @@ impl CsvOutputs {
             ("summary.csv", self.summary),
             ("comparison.csv", self.comparison),
         ] {
-            w.into_inner()
-                .map_err(|e| SalesimError::io(format!("writing {name}"), e.into_error()))?
-                .commit()?;
+            let file = w
+                .into_inner()
+                .map_err(|e| SalesimError::io(format!("writing {name}"), e.into_error()))?;
+            let path = file.path().to_path_buf();
+            file.commit()
+                .map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))?;
         }
         Ok(self.summaries)
     }
@@ -400,26 +360,25 @@ pub struct RunInfo {
 /// The manifest: the resolved scenario, seeds, version, threads, wall time, throughput.
 pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
     let cfg = plan.base();
-    let points: Vec<serde_json::Value> = plan
-        .points
-        .iter()
+    let indices = 0..plan.point_count() as u32;
+    let points: Vec<serde_json::Value> = indices
+        .clone()
         .map(|p| {
-            let values: serde_json::Map<String, serde_json::Value> = p
-                .values
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+            let values: serde_json::Map<String, serde_json::Value> = plan
+                .values(p)
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::json!(v)))
                 .collect();
-            serde_json::json!({ "point": p.index, "values": values })
+            serde_json::json!({ "point": p, "values": values })
         })
         .collect();
-    let seeds: Vec<serde_json::Value> = plan
-        .points
-        .iter()
+    let seeds: Vec<serde_json::Value> = indices
         .map(|p| {
-            let s: Vec<u64> = (0..p.config.replications)
-                .map(|r| crate::rng::run_seed(p.config.seed, r))
+            let (seed, replications) = plan.seed_and_replications(p);
+            let s: Vec<u64> = (0..replications)
+                .map(|r| crate::rng::run_seed(seed, r))
                 .collect();
-            serde_json::json!({ "point": p.index, "replication_seeds": s })
+            serde_json::json!({ "point": p, "replication_seeds": s })
         })
         .collect();
     let secs = info.wall_time_seconds.max(1e-9);

@@ -121,7 +121,7 @@ pub fn render(
         cfg.name,
         cfg.replications,
         cfg.variants.len(),
-        plan.points.len(),
+        plan.point_count(),
         cfg.horizon_quarters,
         cfg.seed,
         wall,
@@ -132,7 +132,6 @@ pub fn render(
     }
     let reference = cfg.reference;
     for ps in summaries {
-        let point_cfg = &plan.points[ps.point as usize].config;
         if !ps.values.is_empty() {
             let vals: Vec<String> = ps
                 .values
@@ -144,7 +143,7 @@ pub fn render(
         if summaries.len() == 1 {
             let _ = writeln!(s);
             let mut header = format!("{:<26}", "mean [95% CI]");
-            for v in &point_cfg.variants {
+            for v in &cfg.variants {
                 let _ = write!(header, "{:<28}", v.name);
             }
             let _ = writeln!(s, "{}", header.trim_end());
@@ -165,11 +164,11 @@ pub fn render(
                 s,
                 "{}",
                 bookings_sentence(
-                    &point_cfg.variants[v].name,
-                    &point_cfg.variants[reference].name,
+                    &cfg.variants[v].name,
+                    &cfg.variants[reference].name,
                     ref_mean,
                     &pairs[b],
-                    point_cfg.horizon_quarters
+                    ps.horizon_quarters
                 )
             );
         }

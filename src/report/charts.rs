@@ -172,6 +172,19 @@ pub(crate) enum RunChartKind {
 }
 
 impl RunChartKind {
+    /// The chart's file stem under `charts/`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunChartKind::BookingsByQuarter => "bookings_by_quarter",
+            RunChartKind::CumulativeBookings => "cumulative_bookings",
+            RunChartKind::DealsByWeek => "deals_by_week",
+            RunChartKind::DiscountByWeek => "discount_by_week",
+            RunChartKind::QuotaAttainment => "quota_attainment",
+            RunChartKind::CustomerSide => "customer_side",
+            RunChartKind::PairedDifferences => "paired_differences",
+        }
+    }
+
     pub const ALL: [RunChartKind; 7] = [
         RunChartKind::BookingsByQuarter,
         RunChartKind::CumulativeBookings,
@@ -191,16 +204,7 @@ pub(crate) struct RunChart<'a> {
 
 impl Chart for RunChart<'_> {
     fn name(&self) -> String {
-        match self.kind {
-            RunChartKind::BookingsByQuarter => "bookings_by_quarter",
-            RunChartKind::CumulativeBookings => "cumulative_bookings",
-            RunChartKind::DealsByWeek => "deals_by_week",
-            RunChartKind::DiscountByWeek => "discount_by_week",
-            RunChartKind::QuotaAttainment => "quota_attainment",
-            RunChartKind::CustomerSide => "customer_side",
-            RunChartKind::PairedDifferences => "paired_differences",
-        }
-        .into()
+        self.kind.name().into()
     }
 
     fn title(&self) -> String {

@@ -190,7 +190,8 @@ impl Table {
                 "must not be empty",
             ));
         }
-        Ok(raw.to_string())
+        // Text cells may carry the formula guard (`'-1-1`): the name is what it guards.
+        Ok(crate::output::csv_text_value(raw).to_string())
     }
 
     /// Checks that a parsed integer lies in `range`, naming the cell otherwise.

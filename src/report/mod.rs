@@ -3,8 +3,8 @@
 //! an existing folder.
 //!
 //! Everything is read and validated first; only then are files written, each one atomically
-//! (`name.tmp` in the same folder, then rename), so a broken folder never yields a half-written
-//! report.
+//! ([`crate::fsafe`]: a temporary file in the same folder, then rename), so a broken folder never
+//! yields a half-written report.
 
 mod charts;
 mod error;
@@ -36,7 +36,7 @@ pub struct ReportOutcome {
 /// `dir/report.html`.
 pub fn build(dir: &Path) -> Result<ReportOutcome, ReportError> {
     let folder = OutputFolder::read(dir)?;
-    let charts_dir = dir.join("charts");
+    let charts_dir = dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Write {
         path: charts_dir.clone(),
         source,
@@ -72,10 +72,30 @@ fn render_all(
     Ok(rendered)
 }
 
-/// Writes `bytes` to `path` atomically: `path.tmp` in the same folder, then rename.
+/// Writes `bytes` to `path` atomically ([`crate::fsafe::write`]).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    crate::output::write_file_atomically(path, bytes).map_err(|source| ReportError::Write {
+    crate::fsafe::write(path, bytes).map_err(|source| ReportError::Write {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// The folder under an output folder where the charts go.
+pub const CHARTS_DIR: &str = "charts";
+
+/// Every file name [`build`] can write under `charts/` (PNG and SVG of each chart), so that a
+/// new run can clear an earlier run's charts without touching anything else there.
+pub fn chart_files() -> Vec<String> {
+    let stems = RunChartKind::ALL
+        .iter()
+        .map(|k| k.name().to_string())
+        .chain(
+            sweep::SWEEP_METRICS
+                .iter()
+                .map(|m| sweep::sweep_chart_name(m)),
+        )
+        .chain([sweep::WINNER_HEATMAP.to_string()]);
+    stems
+        .flat_map(|s| [format!("{s}.png"), format!("{s}.svg")])
+        .collect()
 }

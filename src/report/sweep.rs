@@ -26,6 +26,14 @@ pub(crate) const SWEEP_METRICS: [&str; 6] = [
     "hockey_stick",
     "quota_attainment",
 ];
+/// The file stem of the winner heat map.
+pub(crate) const WINNER_HEATMAP: &str = "sweep_winner_heatmap";
+
+/// The file stem of a metric's sweep chart: `sweep_<metric>`.
+pub(crate) fn sweep_chart_name(metric: &str) -> String {
+    format!("sweep_{metric}")
+}
+
 /// At most this many panels per sweep chart; wider grids show the first ones and say so.
 const MAX_PANELS: usize = 4;
 
@@ -153,7 +161,7 @@ struct SweepChart<'a> {
 
 impl Chart for SweepChart<'_> {
     fn name(&self) -> String {
-        format!("sweep_{}", self.metric)
+        sweep_chart_name(self.metric)
     }
 
     fn title(&self) -> String {
@@ -290,7 +298,7 @@ struct WinnerHeatmap<'a> {
 
 impl Chart for WinnerHeatmap<'_> {
     fn name(&self) -> String {
-        "sweep_winner_heatmap".into()
+        WINNER_HEATMAP.into()
     }
 
     fn title(&self) -> String {

@@ -38,11 +38,25 @@ impl ScenarioSource {
     /// Parses scenario text; errors name the file, the key and the line.
     pub fn parse(file: &str, text: &str) -> Result<ScenarioSource, InputError> {
         let scenario: Scenario = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
-        Ok(ScenarioSource {
+        let source = ScenarioSource {
             file: file.to_string(),
             text: text.to_string(),
             scenario,
-        })
+        };
+        // serde builds a table's struct from a list too (dropping extra elements), so a list
+        // written where a table belongs is looked for in the text as written.
+        let written: toml::Value = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+        let shape = toml::Value::try_from(&source.scenario).ok();
+        if let Some(path) = shape.and_then(|shape| list_for_table(&written, &shape, "")) {
+            return Err(InputError::at(
+                file,
+                source.line_of_path(&path),
+                Some(&path),
+                LIST_FOR_TABLE,
+                &table_allowed(&path),
+            ));
+        }
+        Ok(source)
     }
 
     /// Reads and parses a scenario file.
@@ -122,10 +136,31 @@ impl ScenarioSource {
             )
         };
         let mut tree = toml::Value::try_from(&self.scenario).map_err(|e| reencode(&e))?;
+        // The scenario's shape, to find a list set where a table belongs (which serde would
+        // take); only overrides that set a list or a table can do that.
+        let nested = |v: &toml::Value| matches!(v, toml::Value::Array(_) | toml::Value::Table(_));
+        let shape = overrides
+            .iter()
+            .any(|o| nested(&o.value))
+            .then(|| tree.clone());
         for o in overrides {
             set_path(&mut tree, &o.path, o.value.clone()).map_err(|(problem, allowed)| {
                 InputError::at(&o.origin, None, Some(&o.path), &problem, &allowed)
             })?;
+        }
+        if let Some(path) = shape.and_then(|shape| list_for_table(&tree, &shape, "")) {
+            let by = overrides
+                .iter()
+                .rev()
+                .find(|o| path == o.path || path.starts_with(&format!("{}.", o.path)))
+                .map_or(self.file.as_str(), |o| o.origin.as_str());
+            return Err(InputError::at(
+                by,
+                None,
+                Some(&path),
+                LIST_FOR_TABLE,
+                &table_allowed(&path),
+            ));
         }
         // Straight from the tree: no spans to keep (errors point at the overrides), and no
         // round trip through text, which dominated planning a large sweep.
@@ -135,15 +170,52 @@ impl ScenarioSource {
                 .map(|o| o.origin.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
-            let (problem, allowed) = describe_de_error(e.message());
-            InputError::at(
-                &origin,
-                None,
-                key_in_message(e.message()).as_deref(),
-                &problem,
-                &allowed,
-            )
+            let key = key_in_message(e.message());
+            let (problem, allowed) = describe_de_error(e.message(), key.as_deref());
+            InputError::at(&origin, None, key.as_deref(), &problem, &allowed)
         })
+    }
+}
+
+/// The problem when a list is written where a table belongs.
+const LIST_FOR_TABLE: &str = "is a list, but a table is expected here";
+
+/// What is allowed where a list was written for a table at `path`.
+fn table_allowed(path: &str) -> String {
+    let header: Vec<&str> = path
+        .split('.')
+        .filter(|s| s.parse::<usize>().is_err())
+        .collect();
+    let header = header.join(".");
+    let section = match path
+        .rsplit('.')
+        .next()
+        .is_some_and(|s| s.parse::<usize>().is_ok())
+    {
+        true => format!("[[{header}]]"),
+        false => format!("[{header}]"),
+    };
+    format!(
+        "a table whose keys are named: a `{section}` section of `key = value` lines, or \
+         `{{ key = value, ... }}` (see `salesim init`)"
+    )
+}
+
+/// The key path of the first list in `written` where `shaped` (a scenario serialized, so every
+/// struct and map is a table) has a table; `path` is `written`'s own path.
+fn list_for_table(written: &toml::Value, shaped: &toml::Value, path: &str) -> Option<String> {
+    use toml::Value::{Array, Table};
+    match (written, shaped) {
+        (Array(_), Table(_)) => Some(path.to_string()),
+        (Table(w), Table(s)) => w
+            .iter()
+            .find_map(|(key, inner)| list_for_table(inner, s.get(key)?, &join_path(path, key))),
+        (Array(w), Array(s)) => w
+            .iter()
+            .zip(s)
+            .enumerate()
+            .find_map(|(i, (a, b))| list_for_table(a, b, &join_path(path, &i.to_string()))),
+        _ => None,
     }
 }
 
@@ -396,7 +468,7 @@ fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> InputError {
             syntax_problem(text, e.span().map_or(text.len(), |s| s.start)),
             SYNTAX_ALLOWED.to_string(),
         ),
-        message => describe_de_error(message),
+        message => describe_de_error(message, key.as_deref()),
     };
     InputError::at(file, line, key.as_deref(), &problem, &allowed)
 }
@@ -447,9 +519,17 @@ fn key_in_message(msg: &str) -> Option<String> {
     None
 }
 
-/// Splits a serde message into the problem and what is allowed.
-fn describe_de_error(msg: &str) -> (String, String) {
+/// Splits a serde message about `key` into the problem and what is allowed.
+fn describe_de_error(msg: &str, key: Option<&str>) -> (String, String) {
     let msg = msg.trim();
+    if msg.contains(", expected struct ") {
+        // A list too short for the struct it was read as (one long enough is caught by
+        // `list_for_table`): a list where a table belongs.
+        return (
+            LIST_FOR_TABLE.to_string(),
+            table_allowed(key.unwrap_or("section")),
+        );
+    }
     if let Some((problem, expected)) = msg.split_once(", expected ") {
         let allowed = match expected {
             "u32" | "u64" | "i64" => "a whole number (not negative)".to_string(),

@@ -1,0 +1,115 @@
+//! Text salesim shows to people, made safe: commands quoted so a POSIX shell runs exactly the
+//! words meant, and terminal output with every control character escaped and every line cut to
+//! a readable length.
+//!
+//! Scenario files, paths and `--set` values are user input, and they reach the reproduce
+//! command in `manifest.json` and the report, the "Continue with:" line, `salesim list`, the run
+//! summary and error messages. [`shell_command`] is the one place a command line is put
+//! together; [`for_terminal`] is applied to everything salesim prints.
+
+use std::borrow::Cow;
+
+/// Joins words into one command line for a POSIX shell, quoting every word that needs it
+/// (`'x;touch PWNED;.toml'`, `'it'"'"'s'`), so pasting the line runs exactly these words.
+///
+/// A NUL byte cannot be passed to a command at all; were one to reach a word (a tampered
+/// journal), it is shown as U+FFFD.
+pub fn shell_command<S: AsRef<str>>(words: &[S]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            let w = w.as_ref();
+            match shlex::try_quote(w) {
+                Ok(q) => q.into_owned(),
+                Err(_) => shlex::try_quote(&w.replace('\0', "\u{fffd}"))
+                    .map(Cow::into_owned)
+                    .unwrap_or_default(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Longest line [`for_terminal`] prints, in characters; longer lines keep their start and end.
+pub const MAX_LINE_CHARS: usize = 2000;
+
+/// Characters kept from the end of a line that is cut (the end of an error message says what is
+/// allowed).
+const KEPT_TAIL_CHARS: usize = 600;
+
+/// Text made safe to print: control characters other than line breaks and tabs (ESC, NUL, BEL,
+/// the C1 controls) and the bidirectional overrides are written as escapes (`\u{1b}`), and each
+/// line longer than [`MAX_LINE_CHARS`] is cut in the middle, saying how much was left out.
+pub fn for_terminal(text: &str) -> Cow<'_, str> {
+    let clean = |c: char| !needs_escape(c);
+    let short = |line: &str| line.len() <= MAX_LINE_CHARS;
+    if text.chars().all(clean) && text.split('\n').all(short) {
+        return Cow::Borrowed(text);
+    }
+    let lines: Vec<String> = text.split('\n').map(|l| bound(&escape(l))).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        if needs_escape(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn bound(line: &str) -> String {
+    let chars = line.chars().count();
+    if chars <= MAX_LINE_CHARS {
+        return line.to_string();
+    }
+    let head = MAX_LINE_CHARS - KEPT_TAIL_CHARS;
+    let start: String = line.chars().take(head).collect();
+    let end: String = line.chars().skip(chars - KEPT_TAIL_CHARS).collect();
+    format!(
+        "{start}…[{} characters not shown]…{end}",
+        chars - head - KEPT_TAIL_CHARS
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_words_stay_plain_and_hostile_ones_are_quoted() {
+        assert_eq!(
+            shell_command(&["salesim", "run", "scenarios/lesson.toml", "--seed", "7"]),
+            "salesim run scenarios/lesson.toml --seed 7"
+        );
+        let line = shell_command(&["run", "x;touch PWNED;.toml", "it's", "$(id)", ""]);
+        assert!(!line.contains(" x;"), "{line}");
+        assert!(line.ends_with(" ''"), "an empty word is kept: {line}");
+        assert_eq!(shell_command(&["a\0b"]), "'a\u{fffd}b'");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_long_lines_cut() {
+        assert_eq!(for_terminal("fine\n\ttext"), "fine\n\ttext");
+        let shown = for_terminal("a\u{1b}[2J\0b\u{9b}c\u{202e}d");
+        assert_eq!(shown, "a\\u{1b}[2J\\u{0}b\\u{9b}c\\u{202e}d");
+        let long = format!("start {} end", "n".repeat(10 << 20));
+        let shown = for_terminal(&long);
+        assert!(
+            shown.chars().count() < MAX_LINE_CHARS + 100,
+            "{}",
+            shown.len()
+        );
+        assert!(shown.starts_with("start ") && shown.ends_with(" end"));
+        assert!(shown.contains("characters not shown"));
+    }
+}

@@ -1,0 +1,642 @@
+//! The red-team checks of issue 14, on the real binary, so anyone can run the attack again:
+//! `cargo test --release --test red_team`. Each test is one defect the attacker found; each
+//! failed before its fix.
+//!
+//! 1. a run into a folder salesim did not write deleted the user's files;
+//! 2. a long sweep list made planning take memory as points × list length;
+//! 3. paths and `--set` values reached the printed commands unquoted (shell injection);
+//! 4. tables written as lists (`tests/bad_input/list_for_table_*.toml`, and `--set`);
+//! 5. `--shard 1/1000000000` was accepted, and merging such a slice exhausted memory;
+//! 6. temporary files followed links planted at their names;
+//! 7. a scenario path starting with `<` was taken for the built-in lesson;
+//! 8. control characters and huge names reached the terminal;
+//! 9. a dangling `--out` link, SIGTERM while planning, a report that cannot be written, no lock on
+//!    the output folder, and CSV cells a spreadsheet reads as formulas.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+use support::{
+    finish, manifest_dir, run_guarded, salesim, salesim_in, signal, spawn_in, stderr, stdout, SWEEP,
+};
+
+/// A lesson small enough to run in a moment.
+const TINY: &[&str] = &["--replications", "2", "--set", "market.customers=200"];
+
+/// The built-in lesson's file, for copies under hostile names.
+fn lesson_text() -> String {
+    std::fs::read_to_string(manifest_dir().join("scenarios/lesson.toml")).unwrap()
+}
+
+/// `salesim run FILE --out OUT -q` plus TINY and `extra`, from `cwd`.
+fn run_tiny(cwd: &Path, file: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", file, "--out", out.to_str().unwrap(), "-q"];
+    args.extend_from_slice(TINY);
+    args.extend_from_slice(extra);
+    salesim_in(cwd, &args)
+}
+
+/// `salesim run scenarios/lesson.toml --out OUT -q` plus TINY and `extra`.
+fn run_lesson(out: &Path, extra: &[&str]) -> Output {
+    run_tiny(manifest_dir(), "scenarios/lesson.toml", out, extra)
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// Runs a command line as printed by salesim through `sh`, with `salesim` defined as a shell
+/// function that prints its arguments (NUL-separated): the words the shell would have passed.
+fn words_through_sh(cwd: &Path, command: &str) -> Vec<String> {
+    let script =
+        format!("salesim() {{ for a in \"$@\"; do printf '%s\\0' \"$a\"; done; }}\n{command}\n");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(cwd)
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "sh failed on `{command}`: {}",
+        stderr(&out)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split_terminator('\0').map(str::to_string).collect()
+}
+
+/// Runs of a journal, read with the library (how far a run has got).
+fn journaled(out: &Path) -> usize {
+    salesim::experiment::journal::read(&out.join(salesim::experiment::journal::JOURNAL_FILE))
+        .map_or(0, |c| c.entries.len())
+}
+
+/// Waits until the run has journaled more than `runs` runs, then sends `signal`; returns its
+/// exit status and stderr.
+fn signal_after(child: &mut Child, out: &Path, runs: usize, sig: &str) -> Output {
+    let started = Instant::now();
+    while journaled(out) <= runs {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run finished before it could be stopped"
+        );
+        assert!(started.elapsed() < Duration::from_secs(120), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    support::signal(child, sig);
+    finish(child)
+}
+
+// 1. Output folders -----------------------------------------------------------------------------
+
+#[test]
+fn a_folder_salesim_did_not_write_is_refused_and_left_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let x = tmp.path().join("x");
+    std::fs::create_dir_all(x.join("charts/sub")).unwrap();
+    std::fs::write(x.join("charts/sub/thesis.png"), "mine").unwrap();
+    std::fs::write(x.join("manifest.json"), "{\"app\":1}").unwrap();
+    let o = run_lesson(&x, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(x.to_str().unwrap()), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(x.join("charts/sub/thesis.png")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        std::fs::read_to_string(x.join("manifest.json")).unwrap(),
+        "{\"app\":1}"
+    );
+    let names: Vec<_> = std::fs::read_dir(&x).unwrap().collect();
+    assert_eq!(names.len(), 2, "nothing added to the folder: {names:?}");
+
+    // Any file salesim did not write makes the folder foreign.
+    let y = tmp.path().join("y");
+    std::fs::create_dir_all(&y).unwrap();
+    std::fs::write(y.join("notes.txt"), "mine").unwrap();
+    let o = run_lesson(&y, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!y.join("runs.csv").exists());
+
+    // An empty folder is fine.
+    let z = tmp.path().join("z");
+    std::fs::create_dir_all(&z).unwrap();
+    let o = run_lesson(&z, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_run_into_its_own_folder_keeps_the_users_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("d");
+    let o = run_lesson(&d, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::create_dir_all(d.join("charts/sub")).unwrap();
+    std::fs::write(d.join("charts/sub/thesis.png"), "mine").unwrap();
+    std::fs::write(d.join("charts/my-chart.svg"), "mine").unwrap();
+    std::fs::write(d.join("notes.txt"), "mine").unwrap();
+    let o = run_lesson(&d, &["--seed", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["charts/sub/thesis.png", "charts/my-chart.svg", "notes.txt"] {
+        assert_eq!(std::fs::read_to_string(d.join(f)).unwrap(), "mine", "{f}");
+    }
+    assert_eq!(manifest(&d)["master_seed"], 5);
+    assert!(d.join("charts/bookings_by_quarter.png").is_file());
+}
+
+// 2. Memory -------------------------------------------------------------------------------------
+
+#[test]
+fn a_sweep_of_60000_values_is_planned_in_bounded_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let values: Vec<String> = (0..60_000)
+        .map(|i| format!("{}", i as f64 / 60_000.0))
+        .collect();
+    let text = format!(
+        "{}\n[sweep]\nparameters = {{ \"customers.initial_trust\" = [{}] }}\n",
+        lesson_text(),
+        values.join(", ")
+    );
+    let file = tmp.path().join("long-sweep.toml");
+    std::fs::write(&file, text).unwrap();
+    let (code, err, overran) = run_guarded(
+        &["validate", file.to_str().unwrap()],
+        Duration::from_secs(180),
+    );
+    assert!(!overran, "validate still going after 180 s: {err}");
+    assert_eq!(code, Some(0), "{err}");
+}
+
+// 3. Commands shown to users --------------------------------------------------------------------
+
+/// A `--set` value and names that a shell would run if they were pasted unquoted.
+const HOSTILE_SET: &str = "description=x' ; touch PWNED ; echo '";
+const HOSTILE_FILE: &str = "x;touch PWNED;.toml";
+const HOSTILE_OUT: &str = "out $(touch PWNED) `touch PWNED` 'q' \"d\"";
+
+/// The words a command for HOSTILE_FILE and HOSTILE_SET must pass, after `salesim`.
+fn hostile_words(replications: &str, customers: &str, more: &[&str]) -> Vec<String> {
+    let set = format!("market.customers={customers}");
+    let words = [
+        "run",
+        HOSTILE_FILE,
+        "--seed",
+        "20261126",
+        "--replications",
+        replications,
+        "--set",
+        &set,
+        "--set",
+        HOSTILE_SET,
+    ];
+    words.iter().chain(more).map(|w| w.to_string()).collect()
+}
+
+/// Asserts that `sh` runs a printed command as exactly `expected`, and nothing else.
+fn assert_runs_as_written(cwd: &Path, command: &str, expected: &[String]) {
+    assert_eq!(words_through_sh(cwd, command), expected, "{command}");
+    assert!(
+        !cwd.join("PWNED").exists(),
+        "a printed command ran a command: {command}"
+    );
+}
+
+#[test]
+fn printed_commands_run_as_written_in_a_posix_shell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    std::fs::write(cwd.join(HOSTILE_FILE), lesson_text()).unwrap();
+    let out = cwd.join(HOSTILE_OUT);
+    let o = run_tiny(cwd, HOSTILE_FILE, &out, &["--set", HOSTILE_SET]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected = hostile_words("2", "200", &[]);
+    assert_runs_as_written(cwd, manifest(&out)["command"].as_str().unwrap(), &expected);
+    // The report shows the same command, HTML-escaped.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let start = html.find("<code id=\"command\">").unwrap() + "<code id=\"command\">".len();
+    let shown = &html[start..start + html[start..].find("</code>").unwrap()];
+    let unescaped = shown
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&");
+    assert_runs_as_written(cwd, &unescaped, &expected);
+}
+
+#[test]
+fn the_continue_with_command_runs_as_written_in_a_posix_shell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let text = std::fs::read_to_string(manifest_dir().join(SWEEP[0])).unwrap();
+    std::fs::write(cwd.join(HOSTILE_FILE), text).unwrap();
+    let out = cwd.join(HOSTILE_OUT);
+    let mut args = vec!["run", HOSTILE_FILE, "--out", out.to_str().unwrap(), "-q"];
+    args.extend_from_slice(&SWEEP[1..]);
+    args.extend(["--set", HOSTILE_SET]);
+    let mut child = spawn_in(cwd, &args);
+    let o = signal_after(&mut child, &out, 12, "-INT");
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let err = stderr(&o);
+    let command = err
+        .split("Continue with: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no `Continue with:` in {err}"))
+        .trim_end();
+    let expected = hostile_words("6", "1500", &["--resume", "--out", out.to_str().unwrap()]);
+    assert_runs_as_written(cwd, command, &expected);
+}
+
+// 4. Strict tables (the corpus files are in tests/bad_input.rs) ---------------------------------
+
+#[test]
+fn a_table_set_as_a_list_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    for set in [
+        "market.segment_mix=[0.3, 0.5, 0.2]",
+        "reps=[10.0, 1.1, 0.0, 0.0, \"junk\"]",
+        "customers.receptivity=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]",
+    ] {
+        let o = run_lesson(&out, &["--set", set]);
+        assert_eq!(o.status.code(), Some(2), "--set {set}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("--set") && err.contains("table"), "{err}");
+        assert!(!out.exists(), "--set {set}: the output folder was created");
+    }
+}
+
+// 5. Slices -------------------------------------------------------------------------------------
+
+#[test]
+fn a_shard_count_above_the_runs_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    let o = run_lesson(&out, &["--shard", "1/1000000000"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--shard"), "{}", stderr(&o));
+    assert!(!out.exists());
+    // TINY has 2 replications × 2 variants: 4 runs, so at most 4 slices.
+    let o = run_lesson(&out, &["--shard", "1/5"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = run_lesson(&out, &["--shard", "4/4"]);
+    assert!(o.status.success(), "4 runs in 4 slices: {}", stderr(&o));
+}
+
+/// Rewrites the header frame of a journal with `edit` applied to its JSON (the format is
+/// `SALESIMJ`, then `[u32 length][u32 CRC-32][payload]` frames).
+fn edit_journal_header(path: &Path, edit: impl Fn(&mut serde_json::Value)) {
+    let bytes = std::fs::read(path).unwrap();
+    let len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value = serde_json::from_slice(&bytes[16..16 + len]).unwrap();
+    edit(&mut header);
+    let payload = serde_json::to_vec(&header).unwrap();
+    let mut out = b"SALESIMJ".to_vec();
+    out.extend((payload.len() as u32).to_le_bytes());
+    out.extend(crc32fast::hash(&payload).to_le_bytes());
+    out.extend(&payload);
+    out.extend(&bytes[16 + len..]);
+    std::fs::write(path, out).unwrap();
+}
+
+/// Sets every `slice` object's `count` in a JSON tree.
+fn set_slice_count(v: &mut serde_json::Value, count: u64) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, inner) in map.iter_mut() {
+                if k == "slice" {
+                    inner["count"] = count.into();
+                } else {
+                    set_slice_count(inner, count);
+                }
+            }
+        }
+        serde_json::Value::Array(list) => list.iter_mut().for_each(|x| set_slice_count(x, count)),
+        _ => {}
+    }
+}
+
+#[test]
+fn merging_a_slice_of_a_billion_is_refused_in_bounded_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = tmp.path().join("s");
+    let o = run_lesson(&s, &["--shard", "1/2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    edit_journal_header(&s.join("journal.bin"), |h| {
+        set_slice_count(h, 1_000_000_000)
+    });
+    let merged = tmp.path().join("merged");
+    let (code, err, overran) = run_guarded(
+        &[
+            "merge",
+            s.to_str().unwrap(),
+            "--out",
+            merged.to_str().unwrap(),
+        ],
+        Duration::from_secs(20),
+    );
+    assert!(!overran, "merge still going after 20 s");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.len() < 4000, "a message of {} bytes", err.len());
+    assert!(!merged.exists());
+}
+
+// 6. Temporary files ----------------------------------------------------------------------------
+
+#[test]
+#[cfg(unix)]
+fn temporary_files_never_follow_planted_links() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = tmp.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    let d = tmp.path().join("d");
+    let o = run_lesson(&d, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names = salesim::output::FILES.iter().chain(&[
+        "report.html",
+        "journal.bin",
+        "charts/bookings_by_quarter.png",
+    ]);
+    for name in names {
+        for suffix in [".partial", ".tmp"] {
+            symlink(&victim, d.join(format!("{name}{suffix}"))).unwrap();
+        }
+    }
+    // A link at a final name is replaced, not written through.
+    std::fs::remove_file(d.join("summary.csv")).unwrap();
+    symlink(&victim, d.join("summary.csv")).unwrap();
+    let o = run_lesson(&d, &["--seed", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(!d.join("summary.csv").is_symlink());
+
+    // `init` too.
+    let cwd = tmp.path().join("init");
+    std::fs::create_dir_all(&cwd).unwrap();
+    symlink(&victim, cwd.join("mine.toml.partial")).unwrap();
+    symlink(&victim, cwd.join("mine.toml.tmp")).unwrap();
+    let o = salesim_in(&cwd, &["init", "mine"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(cwd.join("mine.toml").is_file() && !cwd.join("mine.toml").is_symlink());
+}
+
+// 7. Scenario names -----------------------------------------------------------------------------
+
+#[test]
+fn a_scenario_path_starting_with_lt_is_named_in_the_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    std::fs::write(cwd.join("<mine>.toml"), lesson_text()).unwrap();
+    let out = cwd.join("out");
+    let o = run_tiny(cwd, "<mine>.toml", &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&out);
+    let words = words_through_sh(cwd, m["command"].as_str().unwrap());
+    assert_eq!(words[..2], ["run", "<mine>.toml"], "{words:?}");
+    assert_eq!(m["scenario_file"], "<mine>.toml");
+}
+
+// 8. The terminal -------------------------------------------------------------------------------
+
+/// Whether text holds a control character other than a line break (or a tab).
+fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+}
+
+#[test]
+fn control_characters_and_huge_names_never_reach_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("scenarios");
+    std::fs::create_dir_all(&dir).unwrap();
+    let hostile = lesson_text().replace(
+        "question = \"Over three years",
+        "question = \"\\u001b[2J\\u0007\\u009b31m Over three years",
+    );
+    assert_ne!(hostile, lesson_text());
+    std::fs::write(dir.join("clear.toml"), &hostile).unwrap();
+    let o = salesim(&["list", "--dir", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!has_control(&stdout(&o)), "list: {:?}", stdout(&o));
+    assert!(stdout(&o).contains("Over three years"), "{}", stdout(&o));
+
+    // The run summary.
+    let out = tmp.path().join("out");
+    let file = dir.join("clear.toml");
+    let o = salesim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--replications",
+        "2",
+        "--set",
+        "market.customers=200",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!has_control(&stdout(&o)), "summary: {:?}", stdout(&o));
+
+    // Errors echo names, values and paths without their control characters.
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "name = \"a\\u0000b\\u001b[2J\"\n").unwrap();
+    for args in [
+        vec!["validate", bad.to_str().unwrap()],
+        vec!["run", bad.to_str().unwrap()],
+        vec![
+            "run",
+            "scenarios/lesson.toml",
+            "--set",
+            "market.\u{1b}[2J=1",
+        ],
+        vec![
+            "run",
+            "scenarios/lesson.toml",
+            "--set",
+            "market.customers=\u{1b}[2J",
+        ],
+    ] {
+        let o = salesim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!has_control(&stderr(&o)), "{args:?}: {:?}", stderr(&o));
+    }
+
+    // A 10 MB name is not echoed in full.
+    std::fs::write(&bad, format!("name = \"{}!\"\n", "n".repeat(10 << 20))).unwrap();
+    let o = salesim(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        o.stderr.len() < 10_000,
+        "an error of {} bytes",
+        o.stderr.len()
+    );
+    assert!(stderr(&o).contains("Allowed:"), "{}", stderr(&o));
+}
+
+// 9. Small things -------------------------------------------------------------------------------
+
+#[test]
+#[cfg(unix)]
+fn a_dangling_link_as_out_is_refused_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::os::unix::fs::symlink(tmp.path().join("nowhere"), &out).unwrap();
+    let o = run_lesson(&out, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(out.to_str().unwrap()), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Allowed:"), "{}", stderr(&o));
+}
+
+#[test]
+#[cfg(unix)]
+fn sigterm_while_planning_exits_130_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 100,000 points: planning (every point is validated) takes seconds.
+    let a: Vec<String> = (0..400).map(|i| format!("{}", i as f64 / 400.0)).collect();
+    let b: Vec<String> = (0..250).map(|i| format!("{}", i as f64 / 250.0)).collect();
+    let text = format!(
+        "{}\n[sweep]\nparameters = {{ \"customers.initial_trust\" = [{}], \"customers.trust_gain\" = [{}] }}\n",
+        lesson_text(),
+        a.join(", "),
+        b.join(", ")
+    );
+    let file = tmp.path().join("big.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = tmp.path().join("out");
+    let mut child = spawn_in(
+        manifest_dir(),
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "ended within 0.3 s");
+    assert!(
+        !out.exists(),
+        "planning took < 0.3 s: the signal would not come while planning"
+    );
+    signal(&child, "-TERM");
+    let o = finish(&mut child);
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(!out.exists(), "the output folder was created");
+}
+
+#[test]
+fn a_report_that_cannot_be_written_says_how_to_build_it_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("my out");
+    let o = run_lesson(&d, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A file (not salesim's) where the charts go: writing the charts fails, as on a full disk.
+    std::fs::remove_dir_all(d.join("charts")).unwrap();
+    std::fs::write(d.join("charts"), "in the way").unwrap();
+    let o = run_lesson(&d, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(manifest(&d)["complete"], true, "the runs did finish");
+    assert!(!d.join("report.html").exists());
+    let hint = err
+        .split("salesim report")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no `salesim report` hint: {err}"));
+    let command = format!("salesim report{}", hint.lines().next().unwrap());
+    let command = command.trim_end_matches(['.', ' ']);
+    assert_eq!(
+        words_through_sh(tmp.path(), command),
+        ["report", d.to_str().unwrap()],
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("charts")).unwrap(),
+        "in the way"
+    );
+}
+
+#[test]
+fn a_second_run_into_a_busy_folder_is_stopped_by_the_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("busy");
+    let mut args = vec!["run", "--out", d.to_str().unwrap(), "-q"];
+    args.extend_from_slice(SWEEP);
+    let mut first = spawn_in(manifest_dir(), &args);
+    let started = Instant::now();
+    while journaled(&d) == 0 {
+        assert!(first.try_wait().unwrap().is_none(), "the first run ended");
+        assert!(started.elapsed() < Duration::from_secs(120), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for extra in [&[][..], &["--resume"][..]] {
+        let o = run_lesson(&d, extra);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("another salesim"), "{err}");
+        assert!(
+            !err.contains("Allowed: --resume"),
+            "told to resume a running run: {err}"
+        );
+    }
+    let o = salesim(&["report", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    signal(&first, "-KILL");
+    finish(&mut first);
+}
+
+#[test]
+fn text_cells_a_spreadsheet_would_run_are_guarded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = lesson_text()
+        .replace("reference = \"aggressive\"", "reference = \"-1-1\"")
+        .replace(
+            "name = \"aggressive\"\nstrategy = \"aggressive\"",
+            "name = \"-1-1\"\nstrategy = \"aggressive\"",
+        );
+    let file = tmp.path().join("formula.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = tmp.path().join("out");
+    let o = run_tiny(manifest_dir(), file.to_str().unwrap(), &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (name, columns) in [
+        ("runs.csv", &["variant"][..]),
+        ("quarters.csv", &["variant"]),
+        ("weeks.csv", &["variant"]),
+        ("summary.csv", &["variant"]),
+        ("comparison.csv", &["reference"]),
+    ] {
+        let mut reader = csv::Reader::from_path(out.join(name)).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let mut seen = false;
+        for row in reader.records() {
+            let row = row.unwrap();
+            for c in columns {
+                let i = header.iter().position(|h| h == *c).unwrap();
+                let cell = &row[i];
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@']),
+                    "{name} {c}: `{cell}`"
+                );
+                seen |= cell == "'-1-1";
+            }
+        }
+        assert!(seen, "{name}: the variant `-1-1` is not written as `'-1-1`");
+    }
+    // The report reads the guarded cells back as the variant's name, not as another variant.
+    let o = salesim(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("-1-1"),
+        "the variant is missing from the report"
+    );
+    assert!(
+        !html.contains("&#39;-1-1"),
+        "the guard leaked into the report"
+    );
+}
