@@ -281,7 +281,7 @@ impl Engine<'_> {
     }
 
     /// The current stage ends: the account drops vendors that did not engage in it, and moves on.
-    fn stage_ends(&mut self, c: CustomerId) {
+    pub(crate) fn stage_ends(&mut self, c: CustomerId) {
         let stage = self.accounts[c as usize].stage;
         if stage.is_active() && stage != Stage::Decision {
             if stage.can_shortlist() {
@@ -518,12 +518,12 @@ impl Engine<'_> {
         let adopted = self.accounts[c as usize].adopted;
         let mut confidence = [f64::NEG_INFINITY; crate::scenario::MAX_VENDORS];
         let mut inclusive = 0.0;
-        for v in 0..n_vendors {
+        for (v, confidence) in confidence.iter_mut().enumerate().take(n_vendors) {
             let r = self.rel(c, v);
             if r.shortlisted && !self.is_blocked(c, v) {
                 let incumbency = if adopted && v == incumbent { iw } else { 0.0 };
-                confidence[v] = tw * self.trust(c, v) as f64 + incumbency;
-                inclusive += confidence[v].exp();
+                *confidence = tw * self.trust(c, v) as f64 + incumbency;
+                inclusive += confidence.exp();
             }
         }
         let decides = if inclusive > 0.0 {

@@ -157,7 +157,6 @@ pub struct Engine<'a> {
     /// Whether to prefetch accounts' state ahead of use: only for markets whose state outgrows
     /// the CPU caches (see [`PREFETCH_MIN_RELATIONS`]).
     pub(crate) prefetching: bool,
-    pub(crate) dbg: [u64; 8],
 }
 
 /// Runs one replication of one variant to the horizon (after the warm-up) and returns its
@@ -255,7 +254,6 @@ impl<'a> Engine<'a> {
             recorder: Recorder::new(cfg.horizon_quarters + cfg.warm_up_quarters, 0),
             all_contacts: 0,
             prefetching: world.customers.len() * n_vendors >= PREFETCH_MIN_RELATIONS,
-            dbg: [0; 8],
         };
         for c in 0..world.customers.len() as CustomerId {
             engine.start_account(c);
@@ -347,47 +345,6 @@ impl<'a> Engine<'a> {
 
     /// The finished run's record (the horizon's days; the warm-up is not counted).
     pub fn finish(self) -> RunRecord {
-        if std::env::var("SALESIM_DEBUG").is_ok() {
-            for (v, log) in self.responses.iter().enumerate() {
-                let rates: Vec<String> = (0..Knowledge::COUNT)
-                    .map(|i| {
-                        format!(
-                            "{:.2}/{:.0}",
-                            (log.welcome[i] + 1.0) / (log.contacts[i] + 2.0),
-                            log.contacts[i]
-                        )
-                    })
-                    .collect();
-                eprintln!("vendor {v}: {}", rates.join(" "));
-            }
-            let rec = self.recorder.clone().into_record(0, 0);
-            let years: Vec<String> = rec
-                .quarters
-                .chunks(4)
-                .map(|q| {
-                    format!(
-                        "{:.0}/{:.0}/pi{:.0}/{:.0}/kept{:.0}of{:.0}",
-                        q.iter().map(|t| t.market_deals).sum::<f64>(),
-                        q.iter().map(|t| t.deals).sum::<f64>(),
-                        q.iter().map(|t| t.pulled_in).sum::<f64>(),
-                        q.iter().map(|t| t.base_sum).sum::<f64>() / 4.0,
-                        q.iter().map(|t| t.base_kept).sum::<f64>(),
-                        q.iter().map(|t| t.base_purchases).sum::<f64>()
-                    )
-                })
-                .collect();
-            eprintln!(
-                "market deals/our deals/our base per year: {}",
-                years.join(" ")
-            );
-            eprintln!("dbg {:?}", self.dbg);
-            let t = rec.total();
-            eprintln!(
-                "preferred won {:.3} of {}",
-                t.preferred_won / t.preferred_purchases,
-                t.preferred_purchases
-            );
-        }
         let customer_days = self.world.customers.len() as u64 * (self.horizon - self.start) as u64;
         self.recorder.into_record(customer_days, self.all_contacts)
     }
@@ -437,7 +394,7 @@ impl<'a> Engine<'a> {
 
     /// Whether a scheduled event still applies: the account has not moved on since (its
     /// generation), or, for a renewal need, the contract it renews is still the running one.
-    fn is_current(&self, e: &Event) -> bool {
+    pub(crate) fn is_current(&self, e: &Event) -> bool {
         let a = &self.accounts[e.customer as usize];
         match e.kind {
             EventKind::Need(NeedSource::Renewal) => e.generation == a.contract,

@@ -251,9 +251,6 @@ impl Engine<'_> {
             *pull_in_from = late.map_or(pipeline.len(), |i| from + i + 1);
             if let Some(i) = late {
                 let c = pipeline[from + i];
-                if v == 0 {
-                    self.dbg[0] += 1;
-                }
                 // One pull-in call per account and quarter, whether or not it gets through.
                 self.rel_mut(c, v).offered_quarter = quarter;
                 return Some((c, true));
@@ -649,9 +646,6 @@ impl Engine<'_> {
             self.consider_defending(v, r, c);
         }
         if pull_in && stage.is_late() && in_the_deal {
-            if v == 0 {
-                self.dbg[1] += 1;
-            }
             self.offer_pull_in(v, r, c, s);
             return;
         }
@@ -696,13 +690,7 @@ impl Engine<'_> {
         rel.offered_discount = rel.offered_discount.max(discount as f32);
         self.learn_discount(c, v, discount);
         let accept = self.roll(v, r) < 1.0 - (1.0 - acceptance).powf(discount / 0.1);
-        if v == 0 && accept {
-            self.dbg[2] += 1;
-        }
         if accept && self.could_sign_this_quarter(c) {
-            if v == 0 {
-                self.dbg[3] += 1;
-            }
             self.decide_now(c, Some(v));
         }
     }

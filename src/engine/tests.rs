@@ -234,7 +234,13 @@ fn annoyance_past_threshold_blocks_and_warns_peers() {
     };
     let peer_trust = trust_of(&e, &peers);
     let outsider_trust = e.trust(outsider, v);
-    let threshold = cfg.customers.block_threshold;
+    // The account's own threshold: the median threshold times its tolerance.
+    let threshold = e.block_threshold(c);
+    assert!(
+        (threshold - cfg.customers.block_threshold * world.customers[c as usize].tolerance as f64)
+            .abs()
+            < 1e-9
+    );
 
     e.annoy(c, v, threshold - 0.5);
     assert!(!e.is_blocked(c, v), "below the threshold: no block");
@@ -318,27 +324,24 @@ fn fatigue_from_recent_contacts_lowers_receptivity() {
 
 // 4. Pull-in ----------------------------------------------------------------------------------
 
-#[test]
-fn discount_pull_in_closes_now_at_the_discounted_price() {
-    let cfg = config(&[
-        "customers.pull_in_acceptance=1",
-        "customers.budget_approval=1",
-        "customers.receptivity.validation=1",
-        "customers.attention_per_month=1000",
-    ]);
-    let world = world_of(&cfg);
-    let mut e = engine(&cfg, &world);
+/// A late-stage deal of ours at the quarter's end, the home rep's whole pipeline, the rep at 30%
+/// of quota. Returns the account, the rep, the rep's strategy and the account's list value.
+fn pull_in_setup(e: &mut Engine, stage: Stage) -> (CustomerId, RepId, Strategy, f64) {
     // Day 60 of the third quarter: 4 days left, inside the last two weeks.
     e.day = 2 * DAYS_PER_QUARTER + 60;
     let c = 20;
-    prepare(&mut e, c, Stage::Validation);
-    let (r, s) = home_rep(&e, 0, c);
+    prepare(e, c, stage);
+    // Validation ends within the quarter, so the deal could sign this quarter.
+    e.accounts[c as usize].stage_end = e.day + 3;
+    let (r, s) = home_rep(e, 0, c);
     assert!(s.discount_max > 0.0, "variant 0 is the discounting preset");
     {
         let rel = e.rel_mut(c, 0);
         rel.shortlisted = true;
         rel.owner = r;
     }
+    // The rep knows the deal is late: it took part in the stage's start.
+    e.observe(c, 0, super::Knowledge::Stage(stage));
     // This deal is the rep's whole pipeline (the start of the run may have given it others).
     let rep = &mut e.reps[0][r as usize];
     rep.pipeline.clear();
@@ -347,7 +350,22 @@ fn discount_pull_in_closes_now_at_the_discounted_price() {
     rep.pipeline.push(c);
     let quota = e.reps[0][r as usize].quota;
     e.reps[0][r as usize].booked = 0.3 * quota;
-    let list = world.customers[c as usize].annual_value as f64;
+    let list = e.world.customers[c as usize].annual_value as f64;
+    (c, r, s, list)
+}
+
+#[test]
+fn discount_pull_in_moves_the_decision_now_at_the_discounted_price() {
+    let cfg = config(&[
+        "customers.pull_in_acceptance=1",
+        "customers.receptivity.validation=1",
+        "customers.attention_per_month=1000",
+        "customers.no_decision_utility=-50",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    let (c, r, s, list) = pull_in_setup(&mut e, Stage::Validation);
+    let quota = e.reps[0][r as usize].quota;
 
     // The rep's next target is this late-stage deal, as a pull-in; picking it uses up the
     // account's one pull-in call of the quarter, so the rep does not call it again.
@@ -360,7 +378,8 @@ fn discount_pull_in_closes_now_at_the_discounted_price() {
     );
     e.contact(0, r, c, &s, true);
 
-    // The rep offers discount_max × the gap to quota (documented in `offer_pull_in`).
+    // The rep offers discount_max × the gap to quota (documented in `offer_pull_in`); the
+    // account, which always decides here and has only us on its shortlist, buys from us now.
     let discount = s.discount_max * 0.7;
     assert!(discount > 0.0);
     let booked = e.reps[0][r as usize].booked - 0.3 * quota;
@@ -369,18 +388,79 @@ fn discount_pull_in_closes_now_at_the_discounted_price() {
         "booked {booked}, list {list}, expected discount {discount}"
     );
     assert!((e.rel(c, 0).offered_discount as f64 - discount).abs() < 1e-6);
-    assert_eq!(e.rel(c, 0).offered_quarter, quarter_of(e.day));
     let record = e.recorder.clone().into_record(0, 0);
     let q = &record.quarters[quarter_of(e.day) as usize];
     assert_eq!(q.deals, 1.0, "the deal is booked today, in this quarter");
     assert_eq!(q.pulled_in, 1.0);
     assert_eq!(q.late_deals, 1.0);
     assert!((q.list_value - list).abs() < 1e-9);
-    assert!((q.bookings - booked).abs() < 1e-9);
-    assert_eq!(record.total().deals, 1.0);
     assert_eq!(record.weeks.deals[12], 1.0, "closed in week 13");
     assert_eq!(e.accounts[c as usize].stage, Stage::CoolOff);
     assert_eq!(e.accounts[c as usize].incumbent, 0);
+}
+
+#[test]
+fn a_pulled_in_decision_can_still_end_in_no_decision_or_with_a_rival() {
+    // No decision: an account that will not decide accepts the earlier date, and then makes no
+    // decision; nothing is booked.
+    let cfg = config(&[
+        "customers.pull_in_acceptance=1",
+        "customers.receptivity.validation=1",
+        "customers.attention_per_month=1000",
+        "customers.no_decision_utility=50",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    let (c, r, s, _) = pull_in_setup(&mut e, Stage::Validation);
+    e.contact(0, r, c, &s, true);
+    assert_eq!(e.accounts[c as usize].stage, Stage::Dormant, "no decision");
+    assert_eq!(totals(&e).deals, 0.0);
+    assert_eq!(totals(&e).no_decision, 1.0);
+
+    // A rival: the account prefers the rival overwhelmingly; the discount does not buy it.
+    let cfg = config(&[
+        "customers.pull_in_acceptance=1",
+        "customers.receptivity.validation=1",
+        "customers.attention_per_month=1000",
+        "customers.no_decision_utility=-50",
+        "customers.preference_weight=50",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    let (c, r, s, _) = pull_in_setup(&mut e, Stage::Validation);
+    e.rel_mut(c, 1).shortlisted = true;
+    e.accounts[c as usize].preferred = 1;
+    e.contact(0, r, c, &s, true);
+    assert_eq!(e.accounts[c as usize].stage, Stage::CoolOff);
+    assert_eq!(e.accounts[c as usize].incumbent, 1, "bought from the rival");
+    assert_eq!(totals(&e).deals, 0.0);
+    assert_eq!(totals(&e).lost, 1.0);
+}
+
+#[test]
+fn only_a_deal_that_could_sign_this_quarter_is_pulled_in() {
+    let cfg = config(&[
+        "customers.pull_in_acceptance=1",
+        "customers.receptivity.validation=1",
+        "customers.attention_per_month=1000",
+        "customers.no_decision_utility=-50",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    let (c, r, s, _) = pull_in_setup(&mut e, Stage::Validation);
+    // Validation has half a year to run: a discount does not cut it short.
+    e.accounts[c as usize].stage_end = e.day + 130;
+    e.contact(0, r, c, &s, true);
+    assert_eq!(
+        e.accounts[c as usize].stage,
+        Stage::Validation,
+        "still validating"
+    );
+    assert_eq!(totals(&e).deals, 0.0);
+    assert!(
+        e.rel(c, 0).offered_discount > 0.0,
+        "the offer was made and learned"
+    );
 }
 
 // 5. Budget -----------------------------------------------------------------------------------
@@ -436,12 +516,11 @@ fn customer_without_budget_never_buys_and_gives_up_after_patience() {
     let t = totals(&e);
     assert_eq!(t.deals, 0.0, "no budget, no deals");
     assert!(t.no_decision >= 1.0);
-    assert!(
-        e.accounts
-            .iter()
-            .all(|a| a.stage != Stage::CoolOff && !a.adopted),
+    assert_eq!(
+        t.market_deals, 0.0,
         "nobody in the market bought without budget"
     );
+    assert!(e.accounts.iter().all(|a| a.stage != Stage::CoolOff));
 }
 
 // 6. Attention --------------------------------------------------------------------------------
@@ -731,4 +810,329 @@ fn an_accounts_draws_of_one_purpose_ignore_its_draws_of_others() {
     assert_ne!(plain_draws[0], plain_draws[1]);
     assert_ne!(plain_draws[0], plain_draws[2]);
     assert_ne!(plain.draw(c, BUDGET), plain.draw(c, CHOICE));
+}
+
+// 8. Defending --------------------------------------------------------------------------------
+
+/// An open opportunity of rep `owner` on account `c`, and a teammate of the owner's.
+fn opportunity_with_teammate(e: &mut Engine) -> (CustomerId, RepId, RepId) {
+    e.day = 100;
+    let c = 40;
+    prepare(e, c, Stage::SupplierSelection);
+    let (owner, _) = home_rep(e, 0, c);
+    let team = e.world.vendors[0].reps[owner as usize].team as usize;
+    let reps = e.world.vendors[0].teams[team].reps.clone();
+    let teammate = reps
+        .clone()
+        .find(|&r| r != owner)
+        .expect("a team of several reps");
+    let rel = e.rel_mut(c, 0);
+    rel.shortlisted = true;
+    rel.owner = owner;
+    e.reps[0][owner as usize].pipeline = vec![c];
+    e.reps[0][owner as usize].pipeline_values.clear();
+    (c, owner, teammate)
+}
+
+#[test]
+fn an_owner_defends_an_opportunity_a_teammate_works_and_the_defence_is_made() {
+    for (defending, defends) in [(1.0, true), (0.0, false)] {
+        let cfg = config(&[
+            &format!("strategies.aggressive.defending={defending}"),
+            "customers.block_threshold=100000",
+        ]);
+        let world = world_of(&cfg);
+        let mut e = engine(&cfg, &world);
+        let (c, owner, teammate) = opportunity_with_teammate(&mut e);
+        let s = e.rep_strategy(0, owner).clone();
+        e.contact(0, teammate, c, &s, false);
+        assert_eq!(
+            e.reps[0][owner as usize].defend.contains(&c),
+            defends,
+            "defending {defending}: the owner saw the teammate in the CRM"
+        );
+        if defends {
+            // The defence is worked at once (the next target), not dropped by a minimum gap.
+            assert_eq!(e.pick_target(0, owner, &s), Some((c, false)));
+            assert!(e.reps[0][owner as usize].defend.is_empty());
+            let before = totals(&e).conflicts;
+            e.contact(0, owner, c, &s, false);
+            assert_eq!(
+                totals(&e).conflicts,
+                before + 1.0,
+                "two of our reps on the account within days: a conflict"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_owner_defends_against_a_rival_the_buyer_mentions() {
+    let cfg = config(&[
+        "strategies.aggressive.defending=1",
+        "customers.receptivity.supplier_selection=1",
+        "customers.attention_per_month=1000",
+        "customers.block_threshold=100000",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    let (c, owner, _) = opportunity_with_teammate(&mut e);
+    let s = e.rep_strategy(0, owner).clone();
+    // Our contact a week ago, then a rival's two days ago.
+    e.reach_mut(c, 0).last_contact = e.day - 5;
+    e.rel_mut(c, 0).last_rep = owner;
+    e.reach_mut(c, 1).last_contact = e.day - 2;
+    e.contact(0, owner, c, &s, false);
+    assert!(
+        e.reps[0][owner as usize].defend.contains(&c),
+        "the buyer mentioned the rival in a welcome conversation"
+    );
+    // Control: a rival seen before our last contact is old news.
+    let mut e = engine(&cfg, &world);
+    let (c, owner, _) = opportunity_with_teammate(&mut e);
+    e.reach_mut(c, 0).last_contact = e.day - 2;
+    e.rel_mut(c, 0).last_rep = owner;
+    e.reach_mut(c, 1).last_contact = e.day - 5;
+    e.contact(0, owner, c, &s, false);
+    assert!(!e.reps[0][owner as usize].defend.contains(&c));
+}
+
+// 9. What reps know ---------------------------------------------------------------------------
+
+#[test]
+fn a_listening_rep_believes_only_what_it_observed() {
+    let cfg = config(&[]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    e.day = 100;
+    let c = 50;
+    // Whatever the account's hidden stage, block or use of attention, an account the vendor has
+    // not observed is believed at the vendor's learned cold-contact rate.
+    let prior = e.believed_receptivity(c, 0);
+    assert_eq!(prior, e.responses[0].rate(super::Knowledge::Unknown));
+    for stage in [Stage::Dormant, Stage::SupplierSelection, Stage::CoolOff] {
+        prepare(&mut e, c, stage);
+        assert_eq!(e.believed_receptivity(c, 0), prior, "{stage:?} is hidden");
+    }
+    e.reach_mut(c, 0).blocked_until = e.day + 100;
+    e.accounts[c as usize].attention_used = 1000;
+    assert_eq!(e.believed_receptivity(c, 0), prior, "a block is hidden too");
+    // Before any contact, the prior is one half (a uniform prior on the welcome rate).
+    let fresh = engine(&cfg, &world);
+    assert_eq!(fresh.responses[0].rate(super::Knowledge::Unknown), 0.5);
+    // A contact the account refuses (it blocks us) is observed: the account turned us away.
+    let (r, s) = home_rep(&e, 0, c);
+    e.contact(0, r, c, &s, false);
+    assert_eq!(e.knowledge(c, 0), super::Knowledge::Rebuffed);
+    assert_eq!(
+        e.believed_receptivity(c, 0),
+        e.responses[0].rate(super::Knowledge::Rebuffed)
+    );
+    // The observation ages out after a quarter.
+    e.day += DAYS_PER_QUARTER + 1;
+    assert_eq!(e.knowledge(c, 0), super::Knowledge::Unknown);
+}
+
+#[test]
+fn a_welcome_conversation_reveals_the_stage_to_a_listening_rep_only() {
+    for (listening, reveals) in [(1.0, true), (0.0, false)] {
+        let cfg = config(&[
+            &format!("strategies.aggressive.listening={listening}"),
+            "customers.receptivity.exploration=1",
+            "customers.attention_per_month=1000",
+            "customers.shortlist_on_welcome=0",
+        ]);
+        let world = world_of(&cfg);
+        let mut e = engine(&cfg, &world);
+        e.day = 100;
+        let c = 60;
+        prepare(&mut e, c, Stage::Exploration);
+        let (r, s) = home_rep(&e, 0, c);
+        e.contact(0, r, c, &s, false);
+        let known = e.knowledge(c, 0) == super::Knowledge::Stage(Stage::Exploration);
+        assert_eq!(known, reveals, "listening {listening}");
+    }
+}
+
+// 10. Contracts and renewals ------------------------------------------------------------------
+
+#[test]
+fn the_market_starts_with_an_installed_base_and_incumbents_count() {
+    let cfg = config(&[]);
+    let world = world_of(&cfg);
+    let e = engine(&cfg, &world);
+    assert!(
+        e.accounts.iter().all(|a| a.adopted),
+        "every account holds a contract"
+    );
+    for (a, customer) in e.accounts.iter().zip(&world.customers) {
+        assert_eq!(a.incumbent, customer.incumbent);
+    }
+    // The incumbent bonus applies: with a huge bonus the incumbent wins every decision.
+    let cfg = config(&[
+        "customers.incumbent_weight=60",
+        "customers.no_decision_utility=-50",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    e.day = 100;
+    let c = 70;
+    prepare(&mut e, c, Stage::Decision);
+    let incumbent = e.accounts[c as usize].incumbent as usize;
+    for v in 0..e.world.vendors.len() {
+        e.rel_mut(c, v).shortlisted = true;
+    }
+    for _ in 0..200 {
+        assert_eq!(e.choose(c), Outcome::Bought(incumbent));
+    }
+    // A Bass market starts with nobody having bought.
+    let cfg = config(&["market.repeat_purchases=false"]);
+    let world = world_of(&cfg);
+    assert!(engine(&cfg, &world).accounts.iter().all(|a| !a.adopted));
+}
+
+#[test]
+fn a_renewal_ending_in_no_decision_keeps_the_contract_for_another_term() {
+    let cfg = config(&["customers.no_decision_utility=50"]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    silence_reps(&mut e);
+    e.day = 100;
+    let c = 80;
+    prepare(&mut e, c, Stage::Decision);
+    e.accounts[c as usize].renewal_due = true;
+    e.accounts[c as usize].budget_approved = true;
+    let contract = e.accounts[c as usize].contract;
+    let term = world.customers[c as usize].renewal_days;
+    e.decide_now(c, None);
+    let a = &e.accounts[c as usize];
+    assert_eq!(a.stage, Stage::Dormant);
+    assert!(!a.renewal_due);
+    assert_eq!(a.contract, contract.wrapping_add(1), "a new term");
+    let renewals: Vec<Day> = e
+        .agenda
+        .iter()
+        .enumerate()
+        .flat_map(|(day, events)| events.iter().map(move |ev| (day as Day, *ev)))
+        .filter(|(_, ev)| {
+            ev.customer == c && ev.kind == EventKind::Need(super::NeedSource::Renewal)
+        })
+        .filter(|(_, ev)| e.is_current(ev))
+        .map(|(day, _)| day)
+        .collect();
+    assert_eq!(
+        renewals,
+        vec![e.day + term],
+        "exactly one renewal is pending, a term away"
+    );
+}
+
+#[test]
+fn a_renewal_that_arrives_mid_journey_is_settled_by_that_journey() {
+    let cfg = config(&["customers.no_decision_utility=-50"]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    silence_reps(&mut e);
+    e.day = 100;
+    let c = 90;
+    prepare(&mut e, c, Stage::Decision);
+    e.rel_mut(c, 0).shortlisted = true;
+    e.need_arises(c, super::NeedSource::Renewal);
+    assert!(
+        e.accounts[c as usize].renewal_due,
+        "the renewal waits for the journey"
+    );
+    assert_eq!(
+        e.accounts[c as usize].stage,
+        Stage::Decision,
+        "no second journey"
+    );
+    let contract = e.accounts[c as usize].contract;
+    e.decide_now(c, None);
+    let a = &e.accounts[c as usize];
+    assert_eq!(a.stage, Stage::CoolOff, "bought");
+    assert!(!a.renewal_due, "the purchase settled the renewal");
+    assert_eq!(a.contract, contract.wrapping_add(1));
+    // The renewal of the old contract, still on the agenda, is stale now.
+    let stale = super::Event {
+        customer: c,
+        generation: contract,
+        kind: EventKind::Need(super::NeedSource::Renewal),
+    };
+    assert!(!e.is_current(&stale));
+}
+
+// 11. Engagement and preference ---------------------------------------------------------------
+
+#[test]
+fn a_vendor_that_did_not_engage_in_a_stage_is_dropped_when_it_ends() {
+    let cfg = config(&["customers.unengaged_drop=1"]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    silence_reps(&mut e);
+    e.day = 100;
+    let c = 95;
+    prepare(&mut e, c, Stage::Exploration);
+    e.accounts[c as usize].stage_since = e.day;
+    e.rel_mut(c, 0).shortlisted = true;
+    e.rel_mut(c, 1).shortlisted = true;
+    e.rel_mut(c, 1).conversed = e.day + 3;
+    e.day += 10;
+    e.stage_ends(c);
+    assert!(
+        !e.rel(c, 0).shortlisted,
+        "no conversation in the stage: dropped"
+    );
+    assert!(e.rel(c, 1).shortlisted, "engaged: kept");
+    assert_eq!(e.accounts[c as usize].stage, Stage::SupplierSelection);
+}
+
+#[test]
+fn supplier_selection_ends_with_a_preferred_vendor_that_the_decision_favours() {
+    let cfg = config(&[
+        "customers.unengaged_drop=0",
+        "customers.preference_weight=60",
+        "customers.no_decision_utility=-50",
+    ]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    silence_reps(&mut e);
+    e.day = 100;
+    let c = 96;
+    prepare(&mut e, c, Stage::SupplierSelection);
+    e.rel_mut(c, 0).shortlisted = true;
+    e.rel_mut(c, 2).shortlisted = true;
+    e.stage_ends(c);
+    let preferred = e.accounts[c as usize].preferred as usize;
+    assert!(preferred == 0 || preferred == 2, "one of the shortlist");
+    for _ in 0..200 {
+        assert_eq!(e.choose(c), Outcome::Bought(preferred));
+    }
+}
+
+// 12. Behaviour streams -----------------------------------------------------------------------
+
+#[test]
+fn changing_our_strategy_does_not_change_what_rival_reps_do() {
+    // No defending: a rival that hears of our contact in a conversation defends against it, a
+    // causal link on the same day; without it the rivals' targets depend only on their own draws.
+    let cfg = config(&["strategies.aggressive.defending=0"]);
+    let world = world_of(&cfg);
+    // Day 3: our reps act first (the vendor going first rotates by day), the rivals after us.
+    let contacted_by_rivals = |variant: usize| -> Vec<(CustomerId, usize)> {
+        let mut e = Engine::new(&cfg, &world, cfg.team_strategies(variant), SEED);
+        e.day = 3;
+        e.step();
+        (0..world.customers.len() as CustomerId)
+            .flat_map(|c| (1..world.vendors.len()).map(move |v| (c, v)))
+            .filter(|&(c, v)| e.reach(c, v).last_contact == 3)
+            .collect()
+    };
+    let aggressive = contacted_by_rivals(0);
+    assert!(!aggressive.is_empty(), "the rivals made contacts");
+    assert_eq!(
+        aggressive,
+        contacted_by_rivals(1),
+        "the rivals' targets do not depend on how our reps drew theirs"
+    );
 }

@@ -161,8 +161,10 @@ pub struct CustomerBehaviour {
     /// Chance that a contact is welcome, by buying stage (before fatigue and attention).
     pub receptivity: Receptivity,
     /// Fatigue: receptivity is divided by (1 + `fatigue_per_contact` × recent contacts from that
-    /// vendor). Default 0.117, so 7 recent contacts cut response by 45% (HubSpot, 3.5M leads:
-    /// 7+ calls → 45% less likely to respond; FIELD-FACTS [S]).
+    /// vendor). Default 0.05, calibrated so that accounts with 7 or more recent contacts respond
+    /// about 45% less than accounts with 0-1 (HubSpot, 3.5M leads: 7+ calls → 45% less likely to
+    /// respond; FIELD-FACTS [S]); the monthly attention budget does part of that, fatigue the
+    /// rest.
     pub fatigue_per_contact: f64,
     /// Half-life of the "recent contacts" count behind fatigue, in business days. Default 10.
     pub fatigue_half_life_days: f64,
@@ -240,7 +242,7 @@ pub struct CustomerBehaviour {
     /// Logit bonus for the incumbent vendor. Default 0.7.
     pub incumbent_weight: f64,
     /// Logit utility of no decision, before pressure, against the inclusive value of the
-    /// shortlist (see `Engine::choose`). Default 1.9, calibrated so no decision ends 40-60% of
+    /// shortlist (see `Engine::choose`). Default 1.95, calibrated so no decision ends 40-60% of
     /// qualified opportunities (JOLT, Dixon & McKenna 2022, FIELD-FACTS [S]) with a win rate of
     /// at most 30% (practitioner figures: 15-25%, FIELD-FACTS [U]).
     pub no_decision_utility: f64,
@@ -312,7 +314,7 @@ pub struct RepSettings {
     pub capacity_per_day: f64,
     /// Quota as a share of the territory's fair share of expected quarterly demand (sum of
     /// account value × expected purchases per quarter ÷ vendors, counting half of the buying
-    /// journeys as ending in a purchase). Default 0.5, calibrated so that about half of the
+    /// journeys as ending in a purchase). Default 0.55, calibrated so that about half of the
     /// quarter-driven reps make quota in a quarter on the lesson market (CSO Insights sales
     /// performance studies: 49-59% of reps made quota in 2004-2015 [V/S]).
     pub quota_factor: f64,
@@ -468,7 +470,7 @@ impl Default for CustomerBehaviour {
         CustomerBehaviour {
             attention_per_month: 6,
             receptivity: Receptivity::default(),
-            fatigue_per_contact: 0.117,
+            fatigue_per_contact: 0.05,
             fatigue_half_life_days: 10.0,
             initial_trust: 0.3,
             trust_gain: 0.06,
@@ -493,7 +495,7 @@ impl Default for CustomerBehaviour {
             price_weight: 4.0,
             preference_weight: 1.2,
             incumbent_weight: 0.7,
-            no_decision_utility: 1.9,
+            no_decision_utility: 1.95,
             no_decision_pressure: 1.5,
             budget_approval: 0.15,
             budget_year_end_boost: 3.0,
@@ -527,7 +529,7 @@ impl Default for RepSettings {
     fn default() -> Self {
         RepSettings {
             capacity_per_day: 12.0,
-            quota_factor: 0.5,
+            quota_factor: 0.55,
             ratchet_up: 0.0,
             ratchet_down: 0.0,
         }

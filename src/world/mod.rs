@@ -570,6 +570,7 @@ mod tests {
             renewal_days: 1,
             contract_phase: 0.0,
             incumbent: 0,
+            tolerance: 1.0,
         }
     }
 

@@ -1,0 +1,225 @@
+//! Metamorphic properties of the model (DESIGN §2, "Invariants every model change keeps"): runs
+//! that must agree with each other whatever the figures are, so they hold without any expected
+//! value being written down.
+//!
+//! - Scaling every money value scales bookings and nothing else.
+//! - Identical variants give identical runs; so do identical sweep points.
+//! - The order of the variants does not change any variant's runs.
+//! - Doubling the horizon leaves its first quarters unchanged.
+//! - A market with no demand books nothing.
+//! - More defending means more defending: contacts to defended accounts and the internal
+//!   conflicts they bring grow with the knob.
+//!
+//! Stationarity and the selling elasticity are checks of the validation suite
+//! (`tests/validation.rs`, VALIDATION.md). All runs use the library directly on a small version
+//! of the built-in lesson.
+
+use salesim::experiment::{self, PointResult};
+use salesim::metrics::{RunRecord, RUN_METRICS};
+use salesim::scenario::{Override, ScenarioSource};
+
+/// The built-in lesson, small: 600 accounts, 4 quarters, 6 replications.
+const LESSON: &str = include_str!("../scenarios/lesson.toml");
+
+fn sets(extra: &[&str]) -> Vec<Override> {
+    let mut all = vec![
+        "market.customers=600",
+        "horizon_quarters=4",
+        "replications=6",
+        "seed=11",
+    ];
+    all.extend_from_slice(extra);
+    all.iter().map(|s| Override::parse(s).unwrap()).collect()
+}
+
+/// Every point's results of a scenario text with `--set`-style overrides.
+fn run(text: &str, extra: &[&str]) -> Vec<PointResult> {
+    let source = ScenarioSource::parse("metamorphic.toml", text).expect("scenario parses");
+    let plan = experiment::plan(&source, &sets(extra)).expect("scenario plans");
+    let mut results = Vec::new();
+    experiment::execute(&plan, Some(2), &|| {}, &mut |_, result| {
+        results.push(result);
+        Ok(())
+    })
+    .expect("runs");
+    results
+}
+
+/// The records of one variant (by name) of one point, in replication order.
+fn records<'a>(point: &'a PointResult, variant: &str) -> Vec<&'a RunRecord> {
+    let v = point
+        .config
+        .variants
+        .iter()
+        .position(|x| x.name == variant)
+        .expect("variant exists");
+    let mut runs: Vec<_> = point.runs.iter().filter(|r| r.variant == v).collect();
+    runs.sort_by_key(|r| r.replication);
+    runs.into_iter().map(|r| &r.record).collect()
+}
+
+fn metric(name: &str) -> usize {
+    RUN_METRICS.iter().position(|m| *m == name).unwrap()
+}
+
+/// The lesson with a third variant and a sweep appended to it.
+fn lesson_with(extra_toml: &str) -> String {
+    format!("{LESSON}\n{extra_toml}\n")
+}
+
+#[test]
+fn scaling_every_money_value_scales_bookings_and_nothing_else() {
+    let base = run(LESSON, &[]);
+    // Every money value: account values (the median), and nothing else is in money.
+    let scaled = run(LESSON, &["market.value_median_k=400"]);
+    let money = ["bookings", "list_value", "discount_cost"];
+    for variant in ["aggressive", "aligned"] {
+        for (a, b) in records(&base[0], variant)
+            .iter()
+            .zip(records(&scaled[0], variant))
+        {
+            let (ma, mb) = (a.metrics(), b.metrics());
+            for (i, name) in RUN_METRICS.iter().enumerate() {
+                if money.contains(name) {
+                    let ratio = mb[i] / ma[i];
+                    assert!(
+                        ma[i] == 0.0 && mb[i] == 0.0 || (ratio - 10.0).abs() < 1e-4,
+                        "{variant} {name}: {} → {} (ratio {ratio})",
+                        ma[i],
+                        mb[i]
+                    );
+                } else {
+                    // Counts and shares are unchanged; ratios of money (quota attainment) up to
+                    // the last digits of floating point.
+                    let same = ma[i] == mb[i]
+                        || ma[i].is_nan() && mb[i].is_nan()
+                        || (ma[i] - mb[i]).abs() <= 1e-7 * ma[i].abs();
+                    assert!(
+                        same,
+                        "{variant} {name}: {} → {} should not change",
+                        ma[i], mb[i]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn identical_variants_give_identical_runs() {
+    let text =
+        lesson_with("[[variants]]\nname = \"aggressive-again\"\nstrategy = \"aggressive\"\n");
+    let results = run(&text, &[]);
+    let (a, b) = (
+        records(&results[0], "aggressive"),
+        records(&results[0], "aggressive-again"),
+    );
+    assert_eq!(a.len(), 6);
+    assert_eq!(a, b);
+    // Control: a different strategy gives different runs.
+    assert_ne!(a, records(&results[0], "aligned"));
+}
+
+#[test]
+fn identical_sweep_points_give_identical_runs() {
+    let text = lesson_with(
+        "[sweep]\nparameters = { \"strategies.aggressive.discount_max\" = [0.25, 0.25, 0.1] }\n",
+    );
+    let results = run(&text, &[]);
+    assert_eq!(results.len(), 3);
+    for variant in ["aggressive", "aligned"] {
+        assert_eq!(
+            records(&results[0], variant),
+            records(&results[1], variant),
+            "{variant}: points 0 and 1 sweep the same value"
+        );
+    }
+    // Control: another value of the knob gives other runs for the variant that uses it.
+    assert_ne!(
+        records(&results[0], "aggressive"),
+        records(&results[2], "aggressive")
+    );
+}
+
+#[test]
+fn the_order_of_the_variants_does_not_matter() {
+    let swapped = LESSON.replace(
+        "[[variants]]\nname = \"aggressive\"\nstrategy = \"aggressive\"\n\n[[variants]]\nname = \"aligned\"\nstrategy = \"aligned\"",
+        "[[variants]]\nname = \"aligned\"\nstrategy = \"aligned\"\n\n[[variants]]\nname = \"aggressive\"\nstrategy = \"aggressive\"",
+    );
+    assert_ne!(swapped, LESSON, "the variants were swapped");
+    let (a, b) = (run(LESSON, &[]), run(&swapped, &[]));
+    assert_eq!(b[0].config.variants[0].name, "aligned");
+    for variant in ["aggressive", "aligned"] {
+        assert_eq!(
+            records(&a[0], variant),
+            records(&b[0], variant),
+            "{variant}"
+        );
+    }
+}
+
+#[test]
+fn doubling_the_horizon_leaves_its_first_quarters_unchanged() {
+    let short = run(LESSON, &[]);
+    let long = run(LESSON, &["horizon_quarters=8"]);
+    for variant in ["aggressive", "aligned"] {
+        for (a, b) in records(&short[0], variant)
+            .iter()
+            .zip(records(&long[0], variant))
+        {
+            assert_eq!(a.quarters[..], b.quarters[..4], "{variant}");
+        }
+    }
+}
+
+#[test]
+fn a_market_with_no_demand_books_nothing() {
+    let results = run(
+        LESSON,
+        &[
+            "market.repeat_purchases=false",
+            "market.spontaneous_need_rate=0",
+            "market.imitation_rate=0",
+            "customers.insight_spark=0",
+        ],
+    );
+    let bookings = metric("bookings");
+    for variant in ["aggressive", "aligned"] {
+        for r in records(&results[0], variant) {
+            assert_eq!(r.metrics()[bookings], 0.0, "{variant}");
+            assert_eq!(r.total().market_deals, 0.0, "{variant}: nobody buys");
+        }
+    }
+    // Not because nobody sells: the stage-blind reps keep calling.
+    for r in records(&results[0], "aggressive") {
+        assert!(r.total().contacts > 0.0);
+    }
+}
+
+#[test]
+fn more_defending_means_more_defence_and_more_conflict() {
+    // Our aggressive teams defend with 0, 0.5 and 1; the rivals' settings stay put.
+    let text = lesson_with(
+        "[strategies.turf]\nbase = \"aggressive\"\n\n[[variants]]\nname = \"turf\"\nstrategy = \"turf\"\n\n\
+         [sweep]\nparameters = { \"strategies.turf.defending\" = [0.0, 0.5, 1.0] }\n",
+    );
+    let results = run(&text, &["replications=12", "horizon_quarters=8"]);
+    let conflicts = metric("conflicts");
+    let totals: Vec<f64> = results
+        .iter()
+        .map(|p| {
+            records(p, "turf")
+                .iter()
+                .map(|r| r.metrics()[conflicts])
+                .sum()
+        })
+        .collect();
+    assert!(
+        totals[0] < totals[1] && totals[1] < totals[2],
+        "internal conflicts by defending 0 / 0.5 / 1: {totals:?}"
+    );
+    // The runs differ at every step of the knob (a knob that moved nothing would fail here).
+    assert_ne!(records(&results[0], "turf"), records(&results[1], "turf"));
+    assert_ne!(records(&results[1], "turf"), records(&results[2], "turf"));
+}
