@@ -646,16 +646,36 @@ fn lesson_reproduces_the_calibration_bands() {
         );
     };
 
-    // Hockey stick: uniform timing would put 2/13 ≈ 0.154 of deals in weeks 12–13.
-    in_band("aggressive", "hockey_stick", 0.30, 1.0);
-    in_band("aligned", "hockey_stick", 0.0, 0.22);
-    // No decision ends 40–60% of qualified opportunities (JOLT).
+    // Hockey stick: the quarter-driven team books 30% or more of its bookings in weeks 12-13
+    // (uniform timing would put 2/13 = 0.154 there); the aligned team less.
+    let weeks = Table::read(&out.join("weeks.csv"));
+    let late_share = |v: &str| -> f64 {
+        let rows = weeks.rows_where("variant", v);
+        let bookings = weeks.f64s(&rows, "bookings");
+        let week = weeks.f64s(&rows, "week_of_quarter");
+        let late: f64 = week
+            .iter()
+            .zip(&bookings)
+            .filter(|(w, _)| **w >= 12.0)
+            .map(|(_, b)| b)
+            .sum();
+        late / bookings.iter().sum::<f64>()
+    };
+    let (aggressive, aligned) = (late_share("aggressive"), late_share("aligned"));
+    assert!(
+        aggressive >= 0.30,
+        "aggressive late bookings share {aggressive}"
+    );
+    assert!(
+        aligned < aggressive,
+        "aligned {aligned} vs aggressive {aggressive}"
+    );
+    // No decision ends 40-60% of qualified opportunities (JOLT).
     in_band("aggressive", "no_decision_rate", 0.40, 0.60);
     in_band("aligned", "no_decision_rate", 0.40, 0.60);
-    // Win rate: the issue says "roughly 15–30%"; aggressive pulls deals in with discounts, so
-    // its band is widened a little at the top to 32%.
+    // Win rate 15-30% (practitioner figures 15-25%).
     in_band("aligned", "win_rate", 0.15, 0.30);
-    in_band("aggressive", "win_rate", 0.15, 0.32);
+    in_band("aggressive", "win_rate", 0.15, 0.30);
     // Timing-driven discounts cost the aggressive team a few percent of list (DESIGN: 6–8% at
     // one vendor), within 2–11%.
     let cost = m("aggressive", "discount_cost");
@@ -664,12 +684,31 @@ fn lesson_reproduces_the_calibration_bands() {
         (0.02..=0.11).contains(&share),
         "aggressive discount share of list {share}"
     );
-    // Aligned never discounts.
-    let runs = Table::read(&out.join("runs.csv"));
-    let rows = runs.rows_where("variant", "aligned");
-    assert_eq!(rows.len(), 30);
-    assert!(runs.f64s(&rows, "discount_cost").iter().all(|&d| d == 0.0));
-    assert_eq!(m("aligned", "discount_cost"), 0.0);
+    // Aligned never offers a discount: it honours only the offers our teams made before the
+    // switch (during the warm-up, as the reference's quarter-driven teams), in deals that close
+    // within the first year; from the second year on it gives none.
+    let quarters = Table::read(&out.join("quarters.csv"));
+    let rows = quarters.rows_where("variant", "aligned");
+    assert_eq!(rows.len(), 30 * 12);
+    let quarter = quarters.f64s(&rows, "quarter");
+    let cost = quarters.f64s(&rows, "discount_cost");
+    let legacy: f64 = quarter
+        .iter()
+        .zip(&cost)
+        .filter(|(q, _)| **q <= 4.0)
+        .map(|(_, c)| c)
+        .sum();
+    let later: f64 = quarter
+        .iter()
+        .zip(&cost)
+        .filter(|(q, _)| **q > 4.0)
+        .map(|(_, c)| c)
+        .sum();
+    assert_eq!(later, 0.0, "aligned gives no discount of its own");
+    assert!(
+        legacy / 30.0 < 0.01 * m("aligned", "bookings"),
+        "the honoured offers are a small legacy: {legacy}"
+    );
 }
 
 // 7. report ------------------------------------------------------------------------------------
@@ -710,7 +749,7 @@ fn one_variant_run_writes_a_report_without_comparisons() {
     ok(
         salesim(&[
             "run",
-            "scenarios/validation/quota-effort.toml",
+            "scenarios/validation/quota-attainment.toml",
             "--replications",
             "2",
             "--set",
