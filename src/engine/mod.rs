@@ -190,9 +190,13 @@ pub fn warmed_up<'a>(
     engine.run_until(engine.start, stop).then_some(engine)
 }
 
-/// One variant of a replication, from (a copy of) its warmed-up market to the horizon.
+/// One variant of a replication, from a copy of its warmed-up market to the horizon.
 pub fn run_from(warm: &Engine, variant: usize, stop: &AtomicBool) -> Option<RunRecord> {
-    let mut engine = warm.clone();
+    run_on(warm.clone(), variant, stop)
+}
+
+/// One variant of a replication, from its warmed-up market (taken) to the horizon.
+pub fn run_on(mut engine: Engine, variant: usize, stop: &AtomicBool) -> Option<RunRecord> {
     engine.begin_horizon(variant);
     let horizon = engine.horizon;
     engine.run_until(horizon, stop).then(|| engine.finish())

@@ -287,9 +287,9 @@ pub fn bytes_per_run(cfg: &Config) -> f64 {
     let engine_per_customer = std::mem::size_of::<Account>() as f64
         + vendors * (std::mem::size_of::<Relation>() as f64 + std::mem::size_of::<Reach>() as f64)
         + 3.0 * std::mem::size_of::<crate::engine::Event>() as f64;
-    // With a warm-up, a replication keeps its warmed-up market while its variants run on from
-    // copies of it: two engines' state per run in flight.
-    let engines = if cfg.warm_up_quarters > 0 { 2.0 } else { 1.0 };
+    // A replication in flight holds one engine per variant (the first takes the warmed-up
+    // market, the others copies of it), beside the world they share.
+    let engines = cfg.variants.len() as f64;
     let world_per_customer =
         std::mem::size_of::<crate::world::Customer>() as f64 + vendors * 4.0 + peers * 4.0;
     let agenda = (cfg.warm_up_days() + cfg.horizon_days()) as f64 * 24.0;
@@ -706,18 +706,20 @@ fn run_some(
             let replication = *replication;
             let seed = run_seed(cfg.seed, replication);
             let world = (!how.stop.load(Ordering::Relaxed)).then(|| world::generate(cfg, seed));
-            // The warmed-up market is shared by the replication's variants (each runs on from a
-            // copy of it), like the world.
+            // Every variant runs on from the replication's warmed-up market: copies of it for all
+            // but the first, which takes the original (one engine per variant, no spare).
             let warm = world
                 .as_ref()
                 .and_then(|world| engine::warmed_up(cfg, world, seed, how.stop));
-            variants
-                .par_iter()
-                .map(|&variant| {
-                    let Some(warm) = &warm else {
-                        return Ok(None);
-                    };
-                    let Some(record) = engine::run_from(warm, variant, how.stop) else {
+            let mut engines = Vec::with_capacity(variants.len());
+            if let (Some(warm), Some((&first, others))) = (warm, variants.split_first()) {
+                engines.extend(others.iter().map(|&variant| (variant, warm.clone())));
+                engines.insert(0, (first, warm));
+            }
+            engines
+                .into_par_iter()
+                .map(|(variant, engine)| {
+                    let Some(record) = engine::run_on(engine, variant, how.stop) else {
                         return Ok(None);
                     };
                     let result = RunResult {
