@@ -88,21 +88,67 @@ fn assert_success(out: &Output, what: &str) {
 
 /// Runs array task `k` of SLICES, as Slurm would with `--array=1-SLICES --cpus-per-task=threads`.
 fn slice(k: usize, cwd: &Path, results: &Path, threads: usize) -> Output {
+    slice_of(k, SLICES, cwd, results, threads)
+}
+
+/// Runs array task `k` of an array `1-n`.
+fn slice_of(k: usize, n: usize, cwd: &Path, results: &Path, threads: usize) -> Output {
     let mut vars = settings(results);
     vars.push(("SLURM_ARRAY_TASK_ID", k.to_string()));
-    vars.push(("SLURM_ARRAY_TASK_COUNT", SLICES.to_string()));
+    vars.push(("SLURM_ARRAY_TASK_COUNT", n.to_string()));
     vars.push(("SLURM_CPUS_PER_TASK", threads.to_string()));
     script("slice.sbatch", cwd, &vars)
 }
 
 fn merge(cwd: &Path, results: &Path) -> Output {
+    merge_of(SLICES, cwd, results)
+}
+
+/// The merge job of an array of `n` slices.
+fn merge_of(n: usize, cwd: &Path, results: &Path) -> Output {
     let mut vars = settings(results);
-    vars.push(("SLICES", SLICES.to_string()));
+    vars.push(("SLICES", n.to_string()));
     script("merge.sbatch", cwd, &vars)
 }
 
 fn slice_dir(results: &Path, k: usize) -> PathBuf {
     results.join(format!("slice-{k}-of-{SLICES}"))
+}
+
+/// One unsharded `salesim run` of the reduced sweep into `cwd/whole`.
+fn unsharded(cwd: &Path) -> PathBuf {
+    let whole = cwd.join("whole");
+    let mut args = vec![
+        "run".to_string(),
+        root().join(SCENARIO).display().to_string(),
+        "--out".to_string(),
+        whole.display().to_string(),
+        "--quiet".to_string(),
+    ];
+    args.extend(SALESIM_ARGS.split_whitespace().map(String::from));
+    let out = Command::new(env!("CARGO_BIN_EXE_salesim"))
+        .args(&args)
+        .current_dir(cwd)
+        .output()
+        .expect("salesim starts");
+    assert_success(&out, &format!("unsharded salesim {args:?}"));
+    whole
+}
+
+/// Every CSV of `merged` is byte-identical to the one in `whole`.
+fn assert_same_csvs(whole: &Path, merged: &Path) {
+    for f in CSV_FILES {
+        let (a, b) = (
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(merged.join(f)).unwrap_or_else(|e| panic!("merged {f} is readable: {e}")),
+        );
+        assert!(
+            a == b,
+            "merged {f} differs from the unsharded run's ({} vs {} bytes)",
+            b.len(),
+            a.len()
+        );
+    }
 }
 
 fn manifest(dir: &Path) -> serde_json::Value {
@@ -156,34 +202,7 @@ fn slurm_array_slices_merge_to_the_files_of_an_unsharded_run() {
     assert_success(&out, "merge.sbatch");
     let merged = results.join("merged");
 
-    let whole = tmp.path().join("whole");
-    let mut args = vec![
-        "run".to_string(),
-        root().join(SCENARIO).display().to_string(),
-        "--out".to_string(),
-        whole.display().to_string(),
-        "--quiet".to_string(),
-    ];
-    args.extend(SALESIM_ARGS.split_whitespace().map(String::from));
-    let out = Command::new(env!("CARGO_BIN_EXE_salesim"))
-        .args(&args)
-        .current_dir(tmp.path())
-        .output()
-        .expect("salesim starts");
-    assert_success(&out, &format!("unsharded salesim {args:?}"));
-
-    for f in CSV_FILES {
-        let (a, b) = (
-            std::fs::read(whole.join(f)).unwrap(),
-            std::fs::read(merged.join(f)).unwrap_or_else(|e| panic!("merged {f} is readable: {e}")),
-        );
-        assert!(
-            a == b,
-            "merged {f} differs from the unsharded run's ({} vs {} bytes)",
-            b.len(),
-            a.len()
-        );
-    }
+    assert_same_csvs(&unsharded(tmp.path()), &merged);
     let runs = std::fs::read_to_string(merged.join("runs.csv")).unwrap();
     assert_eq!(
         runs.lines().count(),
@@ -196,6 +215,34 @@ fn slurm_array_slices_merge_to_the_files_of_an_unsharded_run() {
         .expect("merged charts/ exists")
         .count();
     assert!(charts > 0, "merged charts/ is empty");
+}
+
+#[test]
+fn a_one_task_array_merges_too() {
+    // SLICES=1: the one slice keeps its journal (it is a slice, not a plain run), so the merge
+    // job finds it and writes RESULTS/merged/.
+    let tmp = tempfile::tempdir().unwrap();
+    let results = tmp.path().join("results");
+    assert_success(
+        &slice_of(1, 1, tmp.path(), &results, 2),
+        "slice.sbatch, task 1 of 1",
+    );
+    let dir = results.join("slice-1-of-1");
+    assert!(
+        dir.join("journal.bin").is_file(),
+        "slice 1 of 1 wrote no journal.bin in {}",
+        dir.display()
+    );
+    assert!(
+        !dir.join("runs.csv").exists(),
+        "slice 1 of 1 wrote the CSVs of a plain run in {}",
+        dir.display()
+    );
+    assert_success(
+        &merge_of(1, tmp.path(), &results),
+        "merge.sbatch of 1 slice",
+    );
+    assert_same_csvs(&unsharded(tmp.path()), &results.join("merged"));
 }
 
 #[test]
