@@ -7,6 +7,7 @@ use crate::experiment::journal::{self, JOURNAL_FILE};
 use crate::experiment::{self, Execution, JournaledRuns, Plan, RunResult, Slice};
 use crate::folder;
 use crate::interrupt;
+use crate::output::summary::Made;
 use crate::output::{self, CsvOutputs, PointSummary, RunInfo};
 use crate::scenario::{self, Override, ScenarioSource};
 use crate::shown::{for_terminal, shell_command};
@@ -333,14 +334,14 @@ fn produce(
                 shell_command(&["salesim".to_string(), "report".to_string(), job.out.display().to_string()])
             ))
         })?;
-        output::summary::render(
-            plan,
-            &summaries,
-            &outcome.throughput,
-            wall,
-            job.threads,
-            job.out,
-        )
+        let made = match job.merged_from.len() {
+            0 => Made::Ran {
+                wall,
+                threads: job.threads,
+            },
+            slices => Made::Merged { wall, slices },
+        };
+        output::summary::render(plan, &summaries, &outcome.throughput, made, job.out)
     } else {
         format!(
             "slice {}: {} runs in {}. When all {} slices have finished: salesim merge DIR... (every slice folder)\n",

@@ -344,6 +344,18 @@ fn three_slices_merge_into_the_unsharded_run() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("No runs computed"), "{stdout}");
     assert!(!stdout.contains("Throughput: 0.00M"), "{stdout}");
+    // A merge runs no simulation threads: its first line says what it did instead.
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(first.contains("merged from 3 slices in "), "{stdout}");
+    assert!(!first.contains("thread"), "{stdout}");
+    let one = tmp.path().join("one");
+    let mut args = SMALL.to_vec();
+    args.extend(["--out", one.to_str().unwrap(), "--threads", "1"]);
+    let o = salesim(&[&["run"], &args[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(first.ends_with(" s on 1 thread)"), "{stdout}");
 }
 
 #[test]
