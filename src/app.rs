@@ -7,6 +7,7 @@ use crate::experiment::journal::{self, JOURNAL_FILE};
 use crate::experiment::{self, Execution, JournaledRuns, Plan, RunResult, Slice};
 use crate::folder;
 use crate::interrupt;
+use crate::output::summary::Made;
 use crate::output::{self, CsvOutputs, PointSummary, RunInfo};
 use crate::scenario::{self, Override, ScenarioSource};
 use crate::shown::{for_terminal, shell_command};
@@ -73,7 +74,7 @@ pub fn job(scenario: ScenarioRef, args: &RunArgs) -> Job {
             seed: args.seed,
             set: args.set.clone(),
         },
-        slice: args.shard.unwrap_or(Slice::WHOLE),
+        shard: args.shard,
     }
 }
 
@@ -109,7 +110,7 @@ pub fn run_scenario(
         .map(usize::from)
         .unwrap_or_else(rayon::current_num_threads);
     experiment::check_memory(source, &plan, threads)?;
-    check_slice(job.slice, &plan)?;
+    check_slice(job.slice(), &plan)?;
     folder::check(&out, &origin)?;
     let header = journal::header(&plan, job, &source.text);
     let journal_path = out.join(JOURNAL_FILE);
@@ -147,15 +148,16 @@ pub fn run_scenario(
     let production = Production {
         plan: &plan,
         out: &out,
-        slice: job.slice,
+        shard: job.shard,
         threads,
         quiet: args.quiet,
         command: job.reproduce_command(&plan),
         resume_command: job.resume_command(&plan, &out),
         scenario_file: source.file.clone(),
         merged_from: Vec::new(),
-        // The journal has served its purpose once every output of the whole plan is in place.
-        done_journal: job.slice.is_whole().then_some(journal_path.as_path()),
+        // The journal has served its purpose once every output of the whole plan is in place;
+        // a slice's journal is its output, for `salesim merge`.
+        done_journal: job.shard.is_none().then_some(journal_path.as_path()),
     };
     produce(&production, earlier, Some(&writer))
 }
@@ -192,10 +194,9 @@ fn refuse_to_overwrite_stopped_run(journal_path: &Path) -> Result<(), InputError
     let held = match journal::read(journal_path) {
         Ok(c) => format!(
             "holds the journal of a {} run of `{}` ({} runs finished)",
-            if c.header.job.slice.is_whole() {
-                "stopped".to_string()
-            } else {
-                format!("slice {}", c.header.job.slice)
+            match c.header.job.shard {
+                None => "stopped".to_string(),
+                Some(slice) => format!("slice {slice}"),
             },
             c.header.scenario_name,
             c.entries.len()
@@ -213,7 +214,9 @@ fn refuse_to_overwrite_stopped_run(journal_path: &Path) -> Result<(), InputError
 struct Production<'a> {
     plan: &'a Plan,
     out: &'a Path,
-    slice: Slice,
+    /// The slice of a `--shard` run (its folder gets the journal and manifest only); None: the
+    /// whole plan, with every output.
+    shard: Option<Slice>,
     threads: usize,
     quiet: bool,
     command: String,
@@ -236,7 +239,8 @@ fn produce(
     journal: Option<&journal::Writer>,
 ) -> Result<Finished, SalesimError> {
     let plan = job.plan;
-    let slice_runs = job.slice.runs_of(plan.total_runs());
+    let slice = job.shard.unwrap_or(Slice::WHOLE);
+    let slice_runs = slice.runs_of(plan.total_runs());
     let bar = progress_bar(slice_runs, job.quiet);
     bar.set_position(earlier.len());
     // Until this job writes its own manifest, no manifest, report or charts from an earlier run
@@ -244,9 +248,9 @@ fn produce(
     // that looks complete.
     folder::clear_stale(job.out)?;
     let started = Instant::now();
-    let mut csv = match job.slice.is_whole() {
-        true => Some(CsvOutputs::create(job.out, plan)?),
-        false => None,
+    let mut csv = match job.shard {
+        None => Some(CsvOutputs::create(job.out, plan)?),
+        Some(_) => None,
     };
     let on_run = |r: &RunResult| {
         if let Some(journal) = journal {
@@ -263,7 +267,7 @@ fn produce(
     };
     let how = Execution {
         threads: Some(job.threads),
-        slice: job.slice,
+        slice,
         stop: interrupt::stop_flag(),
         on_run: &on_run,
     };
@@ -288,7 +292,7 @@ fn produce(
         wall_time_seconds: wall,
         throughput: outcome.throughput,
         complete: outcome.complete,
-        slice: job.slice,
+        shard: job.shard,
         finished_runs: outcome.finished_runs,
         computed_runs: outcome.computed_runs,
         merged_from: job.merged_from.clone(),
@@ -322,7 +326,7 @@ fn produce(
             job.resume_command
         )));
     }
-    let text = if job.slice.is_whole() {
+    let text = if job.shard.is_none() {
         crate::report::build(job.out).map_err(|e| {
             SalesimError::Report(format!(
                 "{e}. The runs finished: the CSVs and manifest.json in {} are complete. Once the cause is fixed (a full disk?), build the charts and report with: {}",
@@ -330,21 +334,21 @@ fn produce(
                 shell_command(&["salesim".to_string(), "report".to_string(), job.out.display().to_string()])
             ))
         })?;
-        output::summary::render(
-            plan,
-            &summaries,
-            &outcome.throughput,
-            wall,
-            job.threads,
-            job.out,
-        )
+        let made = match job.merged_from.len() {
+            0 => Made::Ran {
+                wall,
+                threads: job.threads,
+            },
+            slices => Made::Merged { wall, slices },
+        };
+        output::summary::render(plan, &summaries, &outcome.throughput, made, job.out)
     } else {
         format!(
             "slice {}: {} runs in {}. When all {} slices have finished: salesim merge DIR... (every slice folder)\n",
-            job.slice,
+            slice,
             outcome.finished_runs,
             job.out.join(JOURNAL_FILE).display(),
-            job.slice.count
+            slice.count
         )
     };
     if !job.quiet {
@@ -382,22 +386,31 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
             )
             .into());
         }
-        slices.push(journal::read(&path)?);
+        let contents = journal::read(&path)?;
+        if contents.header.job.shard.is_none() {
+            return Err(InputError::file(
+                &dir.display().to_string(),
+                "holds the journal of a stopped run without --shard, not a slice",
+                "slice folders written by `salesim run SCENARIO --shard K/N --out DIR` (a stopped run continues with `salesim run ... --resume`)",
+            )
+            .into());
+        }
+        slices.push(contents);
     }
     let first = slices[0].header.clone();
     let source = ScenarioSource::parse(first.job.scenario.label(), &first.scenario_text)?;
     let whole = Job {
-        slice: Slice::WHOLE,
+        shard: None,
         ..first.job.clone()
     };
     let plan = plan_or_stop(&source, &whole.options.overrides()?)?;
-    let count = first.job.slice.count;
+    let count = first.job.slice().count;
     if u64::from(count) > plan.total_runs() {
         return Err(InputError::file(
             &dirs[0].display().to_string(),
             &format!(
                 "holds slice {} of a plan of {} runs",
-                first.job.slice,
+                first.job.slice(),
                 plan.total_runs()
             ),
             "slice folders written by `salesim run SCENARIO --shard K/N` (N at most the plan's runs)",
@@ -406,9 +419,9 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
     }
     let mut folder_of: std::collections::BTreeMap<u32, &Path> = Default::default();
     for (contents, dir) in slices.iter().zip(dirs) {
-        let slice = contents.header.job.slice;
+        let slice = contents.header.job.slice();
         let expected = Job {
-            slice,
+            shard: Some(slice),
             ..whole.clone()
         };
         journal::check_matches(
@@ -485,7 +498,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
     let production = Production {
         plan: &plan,
         out: &out,
-        slice: Slice::WHOLE,
+        shard: None,
         threads: 1,
         quiet,
         command: whole.reproduce_command(&plan),

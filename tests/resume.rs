@@ -344,6 +344,54 @@ fn three_slices_merge_into_the_unsharded_run() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("No runs computed"), "{stdout}");
     assert!(!stdout.contains("Throughput: 0.00M"), "{stdout}");
+    // A merge runs no simulation threads: its first line says what it did instead.
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(first.contains("merged from 3 slices in "), "{stdout}");
+    assert!(!first.contains("thread"), "{stdout}");
+    let one = tmp.path().join("one");
+    let mut args = SMALL.to_vec();
+    args.extend(["--out", one.to_str().unwrap(), "--threads", "1"]);
+    let o = salesim(&[&["run"], &args[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(first.ends_with(" s on 1 thread)"), "{stdout}");
+}
+
+#[test]
+fn a_single_slice_keeps_its_journal_and_merges_into_the_unsharded_run() {
+    // `--shard 1/1` is a slice like any other (a job array of one task), not a plain run: its
+    // folder keeps journal.bin and gets no CSVs, and `merge` turns it into the run's files.
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    let o = run(SMALL, &["--out", whole.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dirs = slices(tmp.path(), SMALL, 1);
+    assert!(
+        dirs[0].join(journal::JOURNAL_FILE).is_file(),
+        "1/1 keeps its journal"
+    );
+    let m = manifest(&dirs[0]);
+    assert!(
+        m["command"].as_str().unwrap().ends_with("--shard 1/1"),
+        "the slice's command reproduces the slice: {}",
+        m["command"]
+    );
+    let merged = tmp.path().join("merged");
+    let o = merge(&[&dirs[0]], &merged);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same_csvs(&whole, &merged);
+    assert_eq!(manifest(&merged)["command"], manifest(&whole)["command"]);
+    // Nor is a slice a plain run: resuming its folder without --shard is refused.
+    let stopped = tmp.path().join("stopped");
+    let o = run(
+        SMALL,
+        &["--out", stopped.to_str().unwrap(), "--shard", "1/1"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(SMALL, &["--out", stopped.to_str().unwrap(), "--resume"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("slice 1/1"), "{}", stderr(&o));
 }
 
 #[test]
@@ -403,19 +451,25 @@ fn merge_refuses_slices_that_do_not_belong_together() {
     assert!(o.status.success());
     refused(&[&dirs[0], &dirs[1], &four], "is slice 3/4");
 
-    // Another salesim version: the same journal with the header's version changed.
-    let old = tmp.path().join("old");
-    std::fs::create_dir_all(&old).unwrap();
-    let contents = journal::read(&dirs[2].join(journal::JOURNAL_FILE)).unwrap();
-    let mut header = contents.header.clone();
-    header.salesim_version = "0.0.1".into();
-    let w = journal::Writer::create(&old.join(journal::JOURNAL_FILE), &header).unwrap();
-    let mut reader = journal::EntryReader::open(&contents.path).unwrap();
-    for loc in contents.entries.values() {
-        w.append(&reader.entry(*loc).unwrap()).unwrap();
-    }
-    drop(w);
+    // The same journal with its header changed.
+    let rewritten = |name: &str, change: &dyn Fn(&mut journal::Header)| -> PathBuf {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let contents = journal::read(&dirs[2].join(journal::JOURNAL_FILE)).unwrap();
+        let mut header = contents.header.clone();
+        change(&mut header);
+        let w = journal::Writer::create(&dir.join(journal::JOURNAL_FILE), &header).unwrap();
+        let mut reader = journal::EntryReader::open(&contents.path).unwrap();
+        for loc in contents.entries.values() {
+            w.append(&reader.entry(*loc).unwrap()).unwrap();
+        }
+        dir
+    };
+    let old = rewritten("old", &|h| h.salesim_version = "0.0.1".into());
     refused(&[&dirs[0], &dirs[1], &old], "salesim 0.0.1");
+    // A stopped run without --shard is not a slice, not even of one.
+    let plain = rewritten("plain", &|h| h.job.shard = None);
+    refused(&[&plain], "without --shard, not a slice");
 
     // An unfinished slice: its last run lost.
     let path = dirs[2].join(journal::JOURNAL_FILE);

@@ -88,21 +88,28 @@ impl Options {
     }
 }
 
-/// What to compute: a scenario, its options and a slice of its plan.
+/// What to compute: a scenario, its options and, for `--shard K/N`, a slice of its plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
     /// The scenario.
     pub scenario: ScenarioRef,
     /// The options that change the plan.
     pub options: Options,
-    /// The slice of the plan (1/1: all of it).
-    pub slice: Slice,
+    /// `--shard K/N`: one slice of the plan, whose folder keeps its journal for `salesim merge`
+    /// and gets no CSVs, even as slice 1/1 (a job array of one task). None: the whole plan, with
+    /// every output.
+    pub shard: Option<Slice>,
 }
 
 impl Job {
+    /// The runs the job computes: its shard, or the whole plan (1/1).
+    pub fn slice(&self) -> Slice {
+        self.shard.unwrap_or(Slice::WHOLE)
+    }
+
     /// The command that reproduces the job's results, quoted for a shell: the scenario file (the
     /// shipped copy for the built-in lesson), the plan's seed and replications, every `--set`,
-    /// and the slice if it is one.
+    /// and the `--shard` if it has one.
     pub fn reproduce_command(&self, plan: &Plan) -> String {
         let cfg = plan.base();
         let file = match &self.scenario {
@@ -151,9 +158,9 @@ impl Job {
     }
 
     fn slice_words(&self) -> Vec<String> {
-        match self.slice.is_whole() {
-            true => Vec::new(),
-            false => vec!["--shard".to_string(), self.slice.to_string()],
+        match self.shard {
+            None => Vec::new(),
+            Some(slice) => vec!["--shard".to_string(), slice.to_string()],
         }
     }
 }

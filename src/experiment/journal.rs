@@ -27,8 +27,9 @@ pub const JOURNAL_FILE: &str = "journal.bin";
 const MAGIC: &[u8; 8] = b"SALESIMJ";
 
 /// Version of the journal's layout; a journal of another layout is refused, not misread.
-/// (2: the header holds a [`Job`]; the plan digest covers the resolved scenario once.)
-pub const FORMAT: u32 = 2;
+/// (2: the header holds a [`Job`]; the plan digest covers the resolved scenario once. 3: the
+/// job's `shard` is absent for a whole run, so a `--shard 1/1` slice is told from a plain run.)
+pub const FORMAT: u32 = 3;
 
 /// Largest frame a reader accepts (a header with a long scenario file, or one run's record).
 const MAX_FRAME_BYTES: u32 = 64 << 20;
@@ -296,10 +297,15 @@ pub fn check_matches(
         )
     } else if found.plan_digest != expected.plan_digest {
         "holds a run of different scenario contents or --set/--replications options".to_string()
-    } else if found.job.slice != expected.job.slice {
+    } else if found.job.shard != expected.job.shard {
+        let name = |shard: Option<super::Slice>| match shard {
+            Some(slice) => format!("slice {slice}"),
+            None => "a run without --shard".to_string(),
+        };
         format!(
-            "holds slice {}, not slice {}",
-            found.job.slice, expected.job.slice
+            "holds {}, not {}",
+            name(found.job.shard),
+            name(expected.job.shard)
         )
     } else {
         return Ok(());

@@ -346,8 +346,8 @@ pub struct RunInfo {
     pub throughput: Throughput,
     /// Whether every run (of the slice) finished.
     pub complete: bool,
-    /// The slice of the plan that ran (1/1: all of it).
-    pub slice: crate::experiment::Slice,
+    /// The slice of a `--shard` run; None: the whole plan.
+    pub shard: Option<crate::experiment::Slice>,
     /// Runs (of the slice) finished.
     pub finished_runs: u64,
     /// Runs computed by this invocation (fewer than `finished_runs` after `--resume`; none for
@@ -382,6 +382,7 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
         })
         .collect();
     let secs = info.wall_time_seconds.max(1e-9);
+    let slice = info.shard.unwrap_or(crate::experiment::Slice::WHOLE);
     serde_json::json!({
         "salesim_version": env!("CARGO_PKG_VERSION"),
         "scenario_name": cfg.name,
@@ -397,7 +398,7 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
         "threads": info.threads,
         "wall_time_seconds": info.wall_time_seconds,
         "complete": info.complete,
-        "shard": { "index": info.slice.index, "count": info.slice.count },
+        "shard": { "index": slice.index, "count": slice.count },
         "finished_runs": info.finished_runs,
         "computed_runs": info.computed_runs,
         "total_runs": plan.total_runs(),
@@ -411,10 +412,9 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
         },
         "sweep": { "parameters": plan.parameters, "mode": plan.mode, "points": points },
         "seeds": seeds,
-        "files": if info.slice.is_whole() {
-            FILES.to_vec()
-        } else {
-            vec![crate::experiment::journal::JOURNAL_FILE, "manifest.json"]
+        "files": match info.shard {
+            None => FILES.to_vec(),
+            Some(_) => vec![crate::experiment::journal::JOURNAL_FILE, "manifest.json"],
         },
         "scenario": cfg.resolved,
     })

@@ -104,28 +104,71 @@ pub fn bookings_sentence(
     )
 }
 
+/// How a finished run's outputs were made, for the first line of its summary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Made {
+    /// Simulated in this many seconds on this many worker threads.
+    Ran {
+        /// Wall time, seconds.
+        wall: f64,
+        /// Worker threads.
+        threads: usize,
+    },
+    /// Merged from this many slice folders in this many seconds (nothing simulated).
+    Merged {
+        /// Wall time, seconds.
+        wall: f64,
+        /// Slice folders.
+        slices: usize,
+    },
+}
+
+impl Made {
+    /// Wall time, seconds.
+    pub fn wall(&self) -> f64 {
+        match *self {
+            Made::Ran { wall, .. } | Made::Merged { wall, .. } => wall,
+        }
+    }
+}
+
+impl std::fmt::Display for Made {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        match *self {
+            Made::Ran { wall, threads } => {
+                write!(f, "{wall:.1} s on {threads} thread{}", plural(threads))
+            }
+            Made::Merged { wall, slices } => {
+                write!(
+                    f,
+                    "merged from {slices} slice{} in {wall:.1} s",
+                    plural(slices)
+                )
+            }
+        }
+    }
+}
+
 /// The whole terminal summary of a finished run.
 pub fn render(
     plan: &Plan,
     summaries: &[PointSummary],
     throughput: &Throughput,
-    wall: f64,
-    threads: usize,
+    made: Made,
     out: &std::path::Path,
 ) -> String {
     let cfg = plan.base();
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: {} replications × {} variants × {} point(s), {} quarters, seed {} ({:.1} s on {} threads)",
+        "{}: {} replications × {} variants × {} point(s), {} quarters, seed {} ({made})",
         cfg.name,
         cfg.replications,
         cfg.variants.len(),
         plan.point_count(),
         cfg.horizon_quarters,
         cfg.seed,
-        wall,
-        threads
     );
     if !cfg.question.is_empty() {
         let _ = writeln!(s, "{}", cfg.question);
@@ -173,7 +216,7 @@ pub fn render(
             );
         }
     }
-    let secs = wall.max(1e-9);
+    let secs = made.wall().max(1e-9);
     if throughput.runs == 0 {
         let _ = writeln!(
             s,
