@@ -529,11 +529,21 @@ fn preferred_vendor(results: &[PointResult]) -> Verdict {
         let t = rec.total();
         t.preferred_won / t.preferred_purchases
     };
+    each_variant(r, 0.75, 0.85, |v| per_run(r, v, share))
+}
+
+/// A verdict on one figure per variant: every variant's CI within `[lo, hi]`.
+fn each_variant(
+    result: &PointResult,
+    lo: f64,
+    hi: f64,
+    figure: impl Fn(usize) -> Summary,
+) -> Verdict {
     let mut pass = true;
     let mut parts = Vec::new();
-    for (v, variant) in r.config.variants.iter().enumerate() {
-        let s = per_run(r, v, share);
-        pass &= within(&s, 0.75, 0.85);
+    for (v, variant) in result.config.variants.iter().enumerate() {
+        let s = figure(v);
+        pass &= within(&s, lo, hi);
         parts.push(format!("{}: {}", variant.name, ci(&s)));
     }
     Verdict {
@@ -576,19 +586,11 @@ fn selling_elasticity(results: &[PointResult]) -> Verdict {
     let reps = |p: &PointResult| p.config.vendors[0].teams[0].reps as f64;
     let log_ratio = (reps(high) / reps(low)).ln();
     let b = metric("bookings");
-    let mut pass = true;
-    let mut parts = Vec::new();
-    for (v, variant) in low.config.variants.iter().enumerate() {
-        let e = paired(high, v, low, v, |h, l| {
+    each_variant(low, 0.10, 0.60, |v| {
+        paired(high, v, low, v, |h, l| {
             (h.metrics()[b] / l.metrics()[b]).ln() / log_ratio
-        });
-        pass &= within(&e, 0.10, 0.60);
-        parts.push(format!("{}: {}", variant.name, ci(&e)));
-    }
-    Verdict {
-        measured: parts.join("; "),
-        pass,
-    }
+        })
+    })
 }
 
 fn retention(results: &[PointResult]) -> Verdict {
