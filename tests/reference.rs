@@ -156,10 +156,9 @@ parameters = { "market.customers" = [100.0] }
 #[test]
 fn every_strategy_knob_is_in_the_reference_with_both_presets() {
     let md = reference();
-    let aggressive = serde_json::to_value(salesim::engine::strategy::Strategy::aggressive())
-        .expect("serializes");
-    let aligned =
-        serde_json::to_value(salesim::engine::strategy::Strategy::aligned()).expect("serializes");
+    let aggressive =
+        serde_json::to_value(salesim::scenario::presets::aggressive()).expect("serializes");
+    let aligned = serde_json::to_value(salesim::scenario::presets::aligned()).expect("serializes");
     let knobs = aggressive.as_object().expect("an object");
     assert!(knobs.len() >= 10);
     for (knob, value) in knobs {

@@ -691,7 +691,7 @@ fn shortened_stage_ends_once_at_the_new_time() {
 
 #[test]
 fn aggressive_effort_ramps_gives_up_and_coasts() {
-    let s = Strategy::aggressive();
+    let s = crate::scenario::presets::aggressive();
     let q = DAYS_PER_QUARTER;
     let effort = |day: Day, att: f64| Engine::effort(&s, day, att);
 
@@ -724,7 +724,7 @@ fn aggressive_effort_ramps_gives_up_and_coasts() {
 
 #[test]
 fn aligned_effort_is_flat() {
-    let s = Strategy::aligned();
+    let s = crate::scenario::presets::aligned();
     for day in (0..2 * DAYS_PER_QUARTER).step_by(3) {
         for att in [0.0, 0.1, 0.5, 0.99, 1.0, 1.5, 3.0] {
             assert_eq!(

@@ -4,14 +4,16 @@
 //! [`validate`] → [`Config`]. Nothing downstream sees an unchecked value.
 
 pub mod model;
+pub mod presets;
 pub mod reference;
 pub mod source;
 pub mod template;
 
-use crate::engine::strategy::{Strategy, PRESETS};
+use crate::engine::strategy::Strategy;
 use crate::error::InputError;
 pub use model::Scenario;
 use model::{CustomerBehaviour, Market, RepSettings};
+use presets::PRESETS;
 pub use source::{Override, ScenarioSource};
 use std::collections::BTreeMap;
 pub use template::template;
@@ -332,12 +334,12 @@ fn resolve_strategies(
 ) -> Result<BTreeMap<String, Strategy>, InputError> {
     let mut out: BTreeMap<String, Strategy> = PRESETS
         .iter()
-        .map(|p| (p.to_string(), Strategy::preset(p).expect("preset exists")))
+        .map(|p| (p.to_string(), presets::preset(p).expect("preset exists")))
         .collect();
     for (name, spec) in &s.strategies {
         let p = format!("strategies.{name}");
         c.name(&p, name)?;
-        let base_name = match (&spec.base, Strategy::preset(name)) {
+        let base_name = match (&spec.base, presets::preset(name)) {
             (Some(b), _) => b.clone(),
             (None, Some(_)) => name.clone(),
             // Not in the file: an override (`--set`, a sweep path) named a strategy that
@@ -370,15 +372,15 @@ fn resolve_strategies(
                 ))
             }
         };
-        let base = Strategy::preset(&base_name).ok_or_else(|| {
+        let base = presets::preset(&base_name).ok_or_else(|| {
             c.at.error(
                 &format!("{p}.base"),
                 &format!("preset `{base_name}` does not exist"),
                 &PRESETS.join(", "),
             )
         })?;
-        let strategy = base.with_overrides(&spec.knobs);
-        strategy.check().map_err(|(knob, got, allowed)| {
+        let strategy = presets::with_overrides(base, &spec.knobs);
+        presets::check(&strategy).map_err(|(knob, got, allowed)| {
             c.at.error(
                 &format!("{p}.{knob}"),
                 &format!("{got} is out of range"),

@@ -9,7 +9,8 @@
 //!   inside a list entry or a segment table, the key is left out of a written entry and the
 //!   scenario deserialized again, so the value shown is the one serde fills in (or the key is
 //!   reported as required);
-//! - **strategy presets**: [`Strategy::aggressive`] and [`Strategy::aligned`] serialized with
+//! - **strategy presets**: [`super::presets::aggressive`] and [`super::presets::aligned`]
+//!   serialized with
 //!   serde_json;
 //! - **allowed values**: the validator is probed. Each key is set to a handful of values (negative,
 //!   zero, fractional, huge, NaN, empty, an invalid name, an unknown name, a sibling's name) with
@@ -317,7 +318,7 @@ impl Prober {
         let mut out = Vec::new();
         if probe_prefix.starts_with("strategies") {
             // Every knob set (to the aggressive preset's values), so each has a value to probe.
-            let mut strategy = match toml::Value::try_from(Strategy::aggressive()) {
+            let mut strategy = match toml::Value::try_from(crate::scenario::presets::aggressive()) {
                 Ok(toml::Value::Table(t)) => t,
                 _ => panic!("reference: a Strategy serializes to a table"),
             };
@@ -744,8 +745,8 @@ fn knob_rows(
         Ok(serde_json::Value::Object(m)) => m,
         _ => panic!("reference: a Strategy serializes to an object"),
     };
-    let aggressive = presets(Strategy::aggressive());
-    let aligned = presets(Strategy::aligned());
+    let aggressive = presets(crate::scenario::presets::aggressive());
+    let aligned = presets(crate::scenario::presets::aligned());
     let knobs = strategy_docs
         .get("Strategy")
         .expect("reference: struct `Strategy` not in strategy.rs");
