@@ -10,8 +10,7 @@
 //!   scenario deserialized again, so the value shown is the one serde fills in (or the key is
 //!   reported as required);
 //! - **strategy presets**: [`super::presets::aggressive`] and [`super::presets::aligned`]
-//!   serialized with
-//!   serde_json;
+//!   serialized with serde_json;
 //! - **allowed values**: the validator is probed. Each key is set to a handful of values (negative,
 //!   zero, fractional, huge, NaN, empty, an invalid name, an unknown name, a sibling's name) with
 //!   the same overrides `--set` uses, and the `Allowed:` text of every error the validator raises
