@@ -4,6 +4,7 @@ use crate::cli::{Cli, Command, RunArgs};
 use crate::error::{InputError, SalesimError};
 use crate::experiment::job::{Job, Options, ScenarioRef};
 use crate::experiment::journal::{self, JOURNAL_FILE};
+use crate::experiment::sequential::{self, Decision, Stopping, StoppingRule};
 use crate::experiment::{self, Execution, JournaledRuns, Plan, RunResult, Slice};
 use crate::folder;
 use crate::interrupt;
@@ -12,12 +13,17 @@ use crate::output::{self, CsvOutputs, PointSummary, RunInfo};
 use crate::scenario::{self, Override, ScenarioSource};
 use crate::shown::{for_terminal, shell_command};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Replications of `salesim lesson --quick`.
-pub const QUICK_REPLICATIONS: u32 = 40;
+/// Replications per look of `salesim lesson --quick` (which replicates until decided).
+pub const QUICK_BATCH: u32 = 20;
+
+/// Precision of `salesim lesson --quick`: level when the interval is within ±1% of the
+/// reference's bookings.
+pub const QUICK_PRECISION: f64 = 0.01;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), SalesimError> {
@@ -27,7 +33,11 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
         Some(Command::Run { scenario, args }) => {
             let source = ScenarioSource::read(&scenario)?;
             let job = job(ScenarioRef::File(scenario.display().to_string()), &args);
-            run_scenario(&source, &job, &args).map(|_| ())
+            if args.until_decided {
+                run_until_decided(&source, &job, &args).map(|_| ())
+            } else {
+                run_scenario(&source, &job, &args).map(|_| ())
+            }
         }
         Some(Command::Validate { files }) => validate(&files),
         Some(Command::List { dir }) => {
@@ -89,6 +99,8 @@ pub struct Finished {
     pub summaries: Vec<output::PointSummary>,
     /// Terminal summary text.
     pub text: String,
+    /// How `--until-decided` chose the replications.
+    pub stopping: Option<Stopping>,
 }
 
 /// Runs a scenario's job with the command line's other options (`--out`, `--threads`,
@@ -141,10 +153,10 @@ pub fn run_scenario(
         Some(contents) => journal::Writer::append_to(&journal_path, contents.valid_len)?,
         None => journal::Writer::create(&journal_path, &header)?,
     };
-    let earlier = match &resumed {
+    let earlier = Known::Journaled(match &resumed {
         Some(contents) => JournaledRuns::of(std::slice::from_ref(contents))?,
         None => JournaledRuns::none(),
-    };
+    });
     let production = Production {
         plan: &plan,
         out: &out,
@@ -158,8 +170,206 @@ pub fn run_scenario(
         // The journal has served its purpose once every output of the whole plan is in place;
         // a slice's journal is its output, for `salesim merge`.
         done_journal: job.shard.is_none().then_some(journal_path.as_path()),
+        stopping: None,
+        looked: None,
+        narrate: job.scenario == ScenarioRef::Lesson,
     };
     produce(&production, earlier, Some(&writer))
+}
+
+/// `run --until-decided`: replications in batches, each look deciding every comparison of
+/// bookings with the reference ([`sequential`]), until all are decided or the cap is reached;
+/// then the outputs of the replications reached, from the runs already made (nothing is computed
+/// twice). The outputs are those of `--replications N` for the N reached, which the reproduce
+/// command names. A stop before the end writes nothing.
+pub fn run_until_decided(
+    source: &ScenarioSource,
+    job: &Job,
+    args: &RunArgs,
+) -> Result<Finished, SalesimError> {
+    if !(args.precision > 0.0 && args.precision.is_finite()) {
+        return Err(InputError::at(
+            &format!("--precision {}", args.precision),
+            None,
+            None,
+            "is not a positive share",
+            "a share of the reference's bookings above 0, e.g. 0.01 for ±1%",
+        )
+        .into());
+    }
+    let full = plan_or_stop(source, &job.options.overrides()?)?;
+    let rule = StoppingRule {
+        batch: args.batch,
+        cap: full.base().replications,
+        precision: args.precision,
+    };
+    let threads = args
+        .threads
+        .map(usize::from)
+        .unwrap_or_else(rayon::current_num_threads);
+    experiment::check_memory(source, &full, threads)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&full.base().name));
+    let origin = format!("--out {}", out.display());
+    folder::check(&out, &origin)?;
+    let bar = progress_bar(full.total_runs(), args.quiet);
+    let mut kept: HashMap<(u32, u32, u32), RunResult> = HashMap::new();
+    let (mut looks, mut replications, mut decisions) = (0, 0, Vec::new());
+    let started = Instant::now();
+    let mut work = experiment::Throughput::default();
+    for n in rule.schedule() {
+        looks += 1;
+        replications = n;
+        let plan = plan_or_stop(source, &with_replications(job, n).options.overrides()?)?;
+        let on_run = |_: &RunResult| {
+            bar.inc(1);
+            Ok(())
+        };
+        let how = Execution {
+            threads: Some(threads),
+            slice: Slice::WHOLE,
+            stop: interrupt::stop_flag(),
+            on_run: &on_run,
+        };
+        let mut points = Vec::new();
+        let outcome = experiment::execute_slice(
+            &plan,
+            &how,
+            &mut |p, r, v| Ok(kept.get(&(p, r, v)).cloned()),
+            &mut |_, result| {
+                points.push(result);
+                Ok(())
+            },
+        )?;
+        if !outcome.complete {
+            bar.finish_and_clear();
+            return Err(SalesimError::Interrupted(
+                "stopped before the comparisons were decided; nothing was written".into(),
+            ));
+        }
+        work += outcome.throughput;
+        for run in points.iter().flat_map(|p| &p.runs) {
+            kept.insert(
+                (run.point, run.replication, run.variant as u32),
+                run.clone(),
+            );
+        }
+        decisions = decide_comparisons(&points, &rule);
+        if decisions.iter().all(|(_, _, d)| *d != Decision::Open) {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    let decided = with_replications(job, replications);
+    let plan = plan_or_stop(source, &decided.options.overrides()?)?;
+    let _lock = folder::claim(&out, &origin)?;
+    let production = Production {
+        plan: &plan,
+        out: &out,
+        shard: None,
+        threads,
+        quiet: args.quiet,
+        command: decided.reproduce_command(&plan),
+        resume_command: decided.reproduce_command(&plan),
+        scenario_file: source.file.clone(),
+        merged_from: Vec::new(),
+        done_journal: None,
+        looked: Some((work, started.elapsed().as_secs_f64())),
+        narrate: job.scenario == ScenarioRef::Lesson,
+        stopping: Some(Stopping {
+            rule,
+            method: sequential::METHOD,
+            looks,
+            replications,
+            decided: decisions.iter().all(|(_, _, d)| *d != Decision::Open),
+            decisions,
+        }),
+    };
+    produce(&production, Known::Kept(kept), None)
+}
+
+/// The job with its replications set to `n`.
+fn with_replications(job: &Job, n: u32) -> Job {
+    Job {
+        options: Options {
+            replications: Some(n),
+            ..job.options.clone()
+        },
+        ..job.clone()
+    }
+}
+
+/// Each comparison of bookings (every variant against the reference, at every point) as one
+/// look of the stopping rule decides it: (point, variant name, decision).
+fn decide_comparisons(
+    points: &[experiment::PointResult],
+    rule: &StoppingRule,
+) -> Vec<(u32, String, Decision)> {
+    let bookings = crate::metrics::RUN_METRICS
+        .iter()
+        .position(|m| *m == "bookings")
+        .expect("bookings is a metric");
+    let mut out = Vec::new();
+    for point in points {
+        let cfg = &point.config;
+        let of = |v: usize| -> HashMap<u32, f64> {
+            point
+                .runs
+                .iter()
+                .filter(|r| r.variant == v)
+                .map(|r| (r.replication, r.record.metrics()[bookings]))
+                .collect()
+        };
+        let reference = of(cfg.reference);
+        let reference_mean = reference.values().sum::<f64>() / reference.len().max(1) as f64;
+        for (v, variant) in cfg.variants.iter().enumerate() {
+            if v == cfg.reference {
+                continue;
+            }
+            let mut diffs: Vec<(u32, f64)> = of(v)
+                .into_iter()
+                .filter_map(|(r, b)| Some((r, b - reference.get(&r)?)))
+                .collect();
+            diffs.sort_by_key(|(r, _)| *r);
+            let diffs: Vec<f64> = diffs.into_iter().map(|(_, d)| d).collect();
+            out.push((
+                point.point,
+                variant.name.clone(),
+                rule.decide(&diffs, reference_mean),
+            ));
+        }
+    }
+    out
+}
+
+/// Runs computed before an execution, which it loads instead of computing again: from journals
+/// (`--resume`, `merge`) or kept in memory (`--until-decided`'s earlier looks).
+enum Known {
+    Journaled(JournaledRuns),
+    Kept(HashMap<(u32, u32, u32), RunResult>),
+}
+
+impl Known {
+    fn len(&self) -> u64 {
+        match self {
+            Known::Journaled(runs) => runs.len(),
+            Known::Kept(runs) => runs.len() as u64,
+        }
+    }
+
+    fn load(
+        &mut self,
+        point: u32,
+        replication: u32,
+        variant: u32,
+    ) -> Result<Option<RunResult>, SalesimError> {
+        match self {
+            Known::Journaled(runs) => runs.load(point, replication, variant),
+            Known::Kept(runs) => Ok(runs.remove(&(point, replication, variant))),
+        }
+    }
 }
 
 /// Plans, giving up with [`SalesimError::Interrupted`] (nothing written) if Ctrl-C or SIGTERM
@@ -226,6 +436,13 @@ struct Production<'a> {
     merged_from: Vec<String>,
     /// A journal to remove once the outputs are in place and complete.
     done_journal: Option<&'a Path>,
+    /// How `--until-decided` chose the replications.
+    stopping: Option<Stopping>,
+    /// The work of `--until-decided`'s looks, done before this production (which only loads
+    /// their runs): their throughput and wall time.
+    looked: Option<(experiment::Throughput, f64)>,
+    /// Write the lesson's narrative (`lesson.md`) beside the outputs, for the report.
+    narrate: bool,
 }
 
 /// Runs what `earlier` lacks of the job's slice, journaling each new run, and writes the
@@ -235,7 +452,7 @@ struct Production<'a> {
 /// output folder's lock.
 fn produce(
     job: &Production,
-    mut earlier: JournaledRuns,
+    mut earlier: Known,
     journal: Option<&journal::Writer>,
 ) -> Result<Finished, SalesimError> {
     let plan = job.plan;
@@ -284,7 +501,14 @@ fn produce(
     if let Some(journal) = journal {
         journal.sync()?;
     }
-    let wall = started.elapsed().as_secs_f64();
+    let mut wall = started.elapsed().as_secs_f64();
+    let mut outcome = outcome;
+    if let Some((work, looking)) = job.looked {
+        // The runs were computed by the looks: count their work as this run's.
+        outcome.throughput += work;
+        outcome.computed_runs = work.runs;
+        wall += looking;
+    }
     let info = RunInfo {
         command: job.command.clone(),
         scenario_file: job.scenario_file.clone(),
@@ -296,6 +520,7 @@ fn produce(
         finished_runs: outcome.finished_runs,
         computed_runs: outcome.computed_runs,
         merged_from: job.merged_from.clone(),
+        stopping: job.stopping.clone(),
     };
     let manifest = serde_json::to_string_pretty(&output::manifest(plan, &info))
         .expect("manifest is plain JSON");
@@ -327,6 +552,15 @@ fn produce(
         )));
     }
     let text = if job.shard.is_none() {
+        if job.narrate {
+            if let Some(f) = summaries
+                .first()
+                .and_then(|ps| output::lesson::Facts::of(plan, ps, job.stopping.as_ref()))
+            {
+                let md = output::lesson::markdown(plan, &f, job.stopping.as_ref());
+                write_file(&job.out.join(output::lesson::LESSON_FILE), md.as_bytes())?;
+            }
+        }
         crate::report::build(job.out).map_err(|e| {
             SalesimError::Report(format!(
                 "{e}. The runs finished: the CSVs and manifest.json in {} are complete. Once the cause is fixed (a full disk?), build the charts and report with: {}",
@@ -359,6 +593,7 @@ fn produce(
         plan: plan.clone(),
         summaries,
         text,
+        stopping: job.stopping.clone(),
     })
 }
 
@@ -506,8 +741,11 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
         scenario_file: source.file.clone(),
         merged_from: dirs.iter().map(|d| d.display().to_string()).collect(),
         done_journal: None,
+        stopping: None,
+        looked: None,
+        narrate: whole.scenario == ScenarioRef::Lesson,
     };
-    produce(&production, runs, None)
+    produce(&production, Known::Journaled(runs), None)
 }
 
 /// A progress bar on a terminal; hidden when quiet or not a terminal.
@@ -529,15 +767,35 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
 fn lesson(quick: bool, args: &RunArgs) -> Result<(), SalesimError> {
     let source = ScenarioSource::parse(ScenarioRef::LESSON_LABEL, scenario::LESSON)?;
     let mut args = args.clone();
-    if quick && args.replications.is_none() {
-        args.replications = Some(QUICK_REPLICATIONS);
+    if quick {
+        // Replicate until decided, at most as many replications as the full lesson, into a
+        // folder of its own: the full lesson's outputs stay as they are.
+        args.until_decided = true;
+        if args.batch == 0 {
+            args.batch = QUICK_BATCH;
+        }
+        if args.precision == 0.0 {
+            args.precision = QUICK_PRECISION;
+        }
+        if args.out.is_none() {
+            args.out = Some(Path::new("output").join("lesson-quick"));
+        }
     }
-    let finished = run_scenario(&source, &job(ScenarioRef::Lesson, &args), &args)?;
+    let job = job(ScenarioRef::Lesson, &args);
+    let finished = if args.until_decided {
+        run_until_decided(&source, &job, &args)?
+    } else {
+        run_scenario(&source, &job, &args)?
+    };
     if !args.quiet {
-        if let Some(ps) = finished.summaries.first() {
+        let stopping = finished.stopping.as_ref();
+        if let Some(f) = finished
+            .summaries
+            .first()
+            .and_then(|ps| output::lesson::Facts::of(&finished.plan, ps, stopping))
+        {
             say(&output::lesson::narrate(
-                &finished.plan,
-                ps,
+                &f,
                 &finished.out.join("report.html"),
             ));
         }

@@ -47,6 +47,25 @@ pub struct RunArgs {
     /// slice folders with `salesim merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Slice>,
+    /// Replicate in batches until every comparison of bookings with the reference is decided
+    /// (its interval excludes zero, or is narrower than --precision), at most the scenario's
+    /// replications (or --replications). Repeated looks are Bonferroni-adjusted; the manifest
+    /// records the stopping rule. Not with --shard or --resume.
+    #[arg(long, conflicts_with_all = ["shard", "resume"])]
+    pub until_decided: bool,
+    /// With --until-decided: replications added per look.
+    #[arg(long, value_name = "N", default_value_t = 20, requires = "until_decided",
+          value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub batch: u32,
+    /// With --until-decided: a comparison is level (decided) when its interval is narrower than
+    /// ± this share of the reference's bookings (0.01 = ±1%).
+    #[arg(
+        long,
+        value_name = "SHARE",
+        default_value_t = 0.01,
+        requires = "until_decided"
+    )]
+    pub precision: f64,
 }
 
 /// The commands.

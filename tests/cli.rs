@@ -795,3 +795,107 @@ fn runs_that_would_exhaust_memory_are_refused_up_front() {
     );
     assert!(!out.exists(), "nothing is written");
 }
+
+// 8. Replicating until decided ----------------------------------------------------------------
+
+#[test]
+fn lesson_quick_replicates_until_decided_into_a_folder_of_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // The full lesson's folder, which the quick one must not touch.
+    let full = dir.join("output").join("lesson");
+    std::fs::create_dir_all(&full).unwrap();
+    let text = ok(
+        salesim_in(
+            dir,
+            &[
+                "lesson",
+                "--quick",
+                "--set",
+                "market.customers=800",
+                "--set",
+                "horizon_quarters=4",
+            ],
+        ),
+        "salesim lesson --quick",
+    );
+    assert!(
+        std::fs::read_dir(&full).unwrap().next().is_none(),
+        "output/lesson/ untouched"
+    );
+    let quick = dir.join("output").join("lesson-quick");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(quick.join("manifest.json")).unwrap()).unwrap();
+    let stopping = &manifest["stopping"];
+    let reached = stopping["replications"].as_u64().unwrap();
+    assert_eq!(manifest["replications"].as_u64(), Some(reached));
+    assert_eq!(stopping["rule"]["batch"], 20);
+    assert!(reached % 20 == 0 && reached <= 200, "{reached}");
+    assert!(stopping["method"].as_str().unwrap().contains("Bonferroni"));
+    // The narrative states a verdict only when the rule decided.
+    let decided = stopping["decided"].as_bool().unwrap();
+    let lesson_md = std::fs::read_to_string(quick.join("lesson.md")).unwrap();
+    assert_eq!(
+        !decided,
+        lesson_md.contains("Not decided yet"),
+        "{lesson_md}"
+    );
+    assert!(text.contains("── The lesson"));
+    // ... and the report shows it first.
+    let html = std::fs::read_to_string(quick.join("report.html")).unwrap();
+    let lesson_at = html
+        .find("<section id=\"lesson\">")
+        .expect("lesson in the report");
+    assert!(lesson_at < html.find("<section id=\"headline\">").unwrap());
+    // The command in the manifest reproduces the files: the same runs, from scratch.
+    let again = dir.join("again");
+    let command = manifest["command"].as_str().unwrap();
+    assert!(
+        command.contains(&format!("--replications {reached}")),
+        "{command}"
+    );
+    ok(
+        salesim_in(
+            dir,
+            &[
+                "lesson",
+                "--replications",
+                &reached.to_string(),
+                "--set",
+                "market.customers=800",
+                "--set",
+                "horizon_quarters=4",
+                "--out",
+                again.to_str().unwrap(),
+                "--quiet",
+            ],
+        ),
+        "the same replications without --until-decided",
+    );
+    for f in CSV_FILES {
+        assert_eq!(
+            std::fs::read(quick.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
+fn until_decided_refuses_what_it_cannot_do() {
+    for extra in [
+        &["--shard", "1/2"][..],
+        &["--resume"][..],
+        &["--precision", "0"][..],
+        &["--precision", "nan"][..],
+        &["--batch", "1"][..],
+    ] {
+        let mut args = vec!["run", LESSON, "--until-decided", "--quiet"];
+        args.extend_from_slice(extra);
+        let out = salesim(&args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
+    }
+    // --batch and --precision need --until-decided.
+    let out = salesim(&["run", LESSON, "--batch", "10", "--quiet"]);
+    assert_eq!(out.status.code(), Some(2));
+}

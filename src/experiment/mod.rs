@@ -1,13 +1,14 @@
-//! Experiments: sweep points × replications × variants, seeded from (master seed, point,
-//! replication) only, fanned out with rayon, streamed to a sink point by point.
+//! Experiments: sweep points × replications × variants, seeded from (master seed, replication)
+//! only, fanned out with rayon, streamed to a sink point by point.
 //!
-//! Common random numbers: replication `r` of a point generates one world, and every variant
-//! sells into that same world; the accounts' own draws are keyed by account, so a strategy change
+//! Common random numbers: replication `r` of every point generates one world from the same seed,
+//! and every variant sells into that same world (from the same warmed-up market); the accounts' own draws are keyed by account, so a strategy change
 //! does not re-roll the market. Results are collected in plan order, so outputs are identical
 //! whatever the thread count.
 
 pub mod job;
 pub mod journal;
+pub mod sequential;
 pub mod stats;
 
 use crate::engine;
@@ -451,6 +452,14 @@ pub struct Throughput {
     pub contacts: u64,
     /// Runs completed.
     pub runs: u64,
+}
+
+impl std::ops::AddAssign for Throughput {
+    fn add_assign(&mut self, o: Throughput) {
+        self.customer_days += o.customer_days;
+        self.contacts += o.contacts;
+        self.runs += o.runs;
+    }
 }
 
 /// The K-th (1-based) of N slices of a plan: the runs whose index in plan order (point, then

@@ -1,130 +1,735 @@
-//! The trainer's lesson: the built-in run told in a few short paragraphs, with measured numbers.
+//! The trainer's lesson: the built-in run told in plain words, every claim backed by a 95%
+//! confidence interval.
 //!
-//! Every sentence is filled from the run's summaries; the wording changes with the direction of
-//! the results, so the story never claims more than the numbers show.
+//! The narrative is built from [`Facts`] (means and paired differences of the run) by small
+//! functions, one per paragraph; each chooses its wording from the numbers and their intervals,
+//! so a sentence that would claim more than the data shows is never written. It is printed after
+//! the summary, saved as `lesson.md` and shown at the top of `report.html`, followed by a plain
+//! description of what each team's reps do, generated from their strategy knobs.
 
 use super::PointSummary;
+use crate::engine::Strategy;
+use crate::experiment::sequential::Stopping;
+use crate::experiment::stats::{Paired, Summary};
 use crate::experiment::Plan;
 use crate::metrics::RUN_METRICS;
 use std::fmt::Write as _;
 
-fn mean(ps: &PointSummary, variant: usize, metric: &str) -> f64 {
-    let m = RUN_METRICS
-        .iter()
-        .position(|x| *x == metric)
-        .expect("known metric");
-    ps.metrics[variant][m].mean
+/// The file the narrative is saved in.
+pub const LESSON_FILE: &str = "lesson.md";
+
+/// An even spread of deals over the 13 weeks of a quarter puts this share in weeks 12-13.
+const EVEN_LATE_SHARE: f64 = 2.0 / 13.0;
+
+/// Blocks count as "pest control" in words once they reach this share of the accounts.
+const PEST_CONTROL_SHARE: f64 = 0.01;
+
+/// What the narrative says things about: the quarter-driven team is `a` (the reference), the
+/// other `b`.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    /// The reference team's name (the quarter-driven one in the lesson).
+    pub a: String,
+    /// The other team's name.
+    pub b: String,
+    /// Quarters of the horizon.
+    pub quarters: u32,
+    /// Accounts in the market.
+    pub customers: u32,
+    /// Replications.
+    pub replications: u32,
+    /// Per metric of [`RUN_METRICS`]: the summary of `a`, of `b`, and the paired difference
+    /// `b − a`.
+    pub metrics: Vec<(Summary, Summary, Paired)>,
+    /// Per quarter: the paired difference of bookings `b − a`.
+    pub quarters_paired: Vec<Paired>,
+    /// Per quarter: mean bookings of `a` and of `b`.
+    pub quarter_bookings: Vec<(f64, f64)>,
+    /// Whether `--until-decided` stopped undecided (at its cap): no verdict may be stated.
+    pub undecided: bool,
+}
+
+impl Facts {
+    /// The facts of a two-variant point: the reference against the first other variant.
+    pub fn of(plan: &Plan, ps: &PointSummary, stopping: Option<&Stopping>) -> Option<Facts> {
+        let cfg = plan.base();
+        let a = cfg.reference;
+        let b = (0..cfg.variants.len()).find(|&v| v != a)?;
+        let paired = ps.paired.get(b)?.as_ref()?;
+        let quarters_paired = ps.quarter_paired.get(b)?.as_ref()?.clone();
+        Some(Facts {
+            a: cfg.variants[a].name.clone(),
+            b: cfg.variants[b].name.clone(),
+            quarters: ps.horizon_quarters,
+            customers: cfg.market.customers,
+            replications: cfg.replications,
+            metrics: (0..RUN_METRICS.len())
+                .map(|m| (ps.metrics[a][m], ps.metrics[b][m], paired[m]))
+                .collect(),
+            quarters_paired,
+            quarter_bookings: ps.quarter_bookings[a]
+                .iter()
+                .zip(&ps.quarter_bookings[b])
+                .map(|(x, y)| (*x, *y))
+                .collect(),
+            undecided: stopping.is_some_and(|s| !s.decided),
+        })
+    }
+
+    fn m(&self, metric: &str) -> &(Summary, Summary, Paired) {
+        let i = RUN_METRICS
+            .iter()
+            .position(|x| *x == metric)
+            .expect("known metric");
+        &self.metrics[i]
+    }
+
+    /// Whether `b − a` of `metric` is above zero with 95% confidence.
+    fn b_higher(&self, metric: &str) -> bool {
+        self.m(metric).2.diff.ci_low > 0.0
+    }
+
+    /// Whether `b − a` of `metric` is below zero with 95% confidence.
+    fn a_higher(&self, metric: &str) -> bool {
+        self.m(metric).2.diff.ci_high < 0.0
+    }
 }
 
 fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
 
-/// The lesson narrative for a two-variant run (the reference is the quarter-driven team).
-pub fn narrate(plan: &Plan, ps: &PointSummary, report: &std::path::Path) -> String {
-    let cfg = plan.base();
-    let reference = cfg.reference;
-    let Some(other) = (0..cfg.variants.len()).find(|&v| v != reference) else {
-        return String::new();
+/// A rate to a tenth of a percent (rates that differ by less than a point must not print the
+/// same).
+fn rate(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+fn signed_pct(x: f64) -> String {
+    super::summary::signed_percent(100.0 * x)
+}
+
+fn money(k: f64) -> String {
+    super::summary::thousands(k)
+}
+
+/// The verdict on bookings over the whole horizon, relative to `a`'s bookings.
+fn verdict(f: &Facts) -> String {
+    let (ra, _, d) = f.m("bookings");
+    let scale = ra.mean;
+    let (a, b, q) = (&f.a, &f.b, f.quarters);
+    if scale.is_nan() || scale <= 0.0 || d.diff.n < 2 {
+        return format!(
+            "With {} replication(s) there is no confidence interval to judge by: run more replications.",
+            d.diff.n
+        );
+    }
+    let (x, lo, hi) = (
+        d.diff.mean / scale,
+        d.diff.ci_low / scale,
+        d.diff.ci_high / scale,
+    );
+    let ci = format!(
+        "{b} − {a} = {} of {a}'s bookings, 95% CI {} to {}",
+        signed_pct(x),
+        signed_pct(lo),
+        signed_pct(hi)
+    );
+    if f.undecided {
+        format!(
+            "Not decided yet: after {} replications the two teams cannot be told apart over {q} quarters ({ci}). Run the full lesson (`salesim lesson`) for a verdict.",
+            f.replications
+        )
+    } else if d.diff.ci_low > 0.0 {
+        format!("Over {q} quarters the {b} team booked more than the {a} team ({ci}).")
+    } else if d.diff.ci_high < 0.0 {
+        format!(
+            "Over {q} quarters the {a} team booked more than the {b} team ({ci}): in this market, pressure paid."
+        )
+    } else {
+        format!("Over {q} quarters the two teams booked about the same ({ci}).")
+    }
+}
+
+/// The metaphor, once, and the quarter-end timing.
+fn timing(f: &Facts) -> String {
+    let (ha, hb, _) = f.m("hockey_stick");
+    let (a, b) = (&f.a, &f.b);
+    let mut s = String::new();
+    if f.a_higher("hockey_stick") && ha.mean > EVEN_LATE_SHARE {
+        let _ = write!(
+            s,
+            "Burrowing wasps hunt every summer, whether or not the cicadas came. The {a} team did the same at every quarter end: it closed {} of its deals in the last two weeks of the quarter, where an even spread would put {}; the {b} team closed {} there.",
+            pct(ha.mean),
+            pct(EVEN_LATE_SHARE),
+            pct(hb.mean)
+        );
+    } else {
+        let _ = write!(
+            s,
+            "The two teams closed about as many of their deals in the last two weeks of the quarter ({} and {}; an even spread would put {} there).",
+            pct(ha.mean),
+            pct(hb.mean),
+            pct(EVEN_LATE_SHARE)
+        );
+    }
+    if hb.ci_low > EVEN_LATE_SHARE + 0.03 {
+        let _ = write!(
+            s,
+            " The {b} team's deals bunch at quarter end too: its customers also wait for quarter-end deals in this market."
+        );
+    } else if hb.ci_high < EVEN_LATE_SHARE + 0.03 {
+        let _ = write!(
+            s,
+            " The {b} team's deals follow the customers' own calendars."
+        );
+    }
+    let (da, _, _) = f.m("discount_cost");
+    let (la, _, _) = f.m("list_value");
+    if da.ci_low > 0.0 && la.mean > 0.0 {
+        let _ = write!(
+            s,
+            " Its quarter-end discounts cost the {a} team ${}k, {} of its list value.",
+            money(da.mean),
+            pct(da.mean / la.mean)
+        );
+    }
+    s
+}
+
+/// How the customers responded: blocks, unwelcome contacts, no decision, trust — each said only
+/// as far as its interval allows.
+fn customers(f: &Facts) -> String {
+    let (a, b, q) = (&f.a, &f.b, f.quarters);
+    let worse_for_a = [
+        f.a_higher("blocks"),
+        f.a_higher("unwelcome_share"),
+        f.a_higher("no_decision_rate"),
+        f.b_higher("mean_trust"),
+    ]
+    .iter()
+    .filter(|&&x| x)
+    .count();
+    let worse_for_b = [
+        f.b_higher("blocks"),
+        f.b_higher("unwelcome_share"),
+        f.b_higher("no_decision_rate"),
+        f.a_higher("mean_trust"),
+    ]
+    .iter()
+    .filter(|&&x| x)
+    .count();
+    let mut s = String::new();
+    let lead = if worse_for_a >= 2 && worse_for_b == 0 {
+        format!("The customers noticed the {a} team's pressure.")
+    } else if worse_for_b >= 2 && worse_for_a == 0 {
+        format!("The customers did not reward the {b} team's restraint.")
+    } else {
+        "The customers' responses were mixed.".to_string()
     };
-    let (a, b) = (&cfg.variants[reference].name, &cfg.variants[other].name);
+    s.push_str(&lead);
+    let (ba, bb, _) = f.m("blocks");
+    let pest = ba.mean >= PEST_CONTROL_SHARE * f.customers as f64;
+    if f.a_higher("blocks") {
+        let _ = write!(
+            s,
+            " Accounts blocked the {a} team {:.0} times over {q} quarters, the {b} team {:.0} times{}.",
+            ba.mean,
+            bb.mean,
+            if pest {
+                format!(
+                    " — pest control: one block for every {:.0} accounts in the market",
+                    f.customers as f64 / ba.mean
+                )
+            } else {
+                String::new()
+            }
+        );
+    } else if f.b_higher("blocks") {
+        let _ = write!(
+            s,
+            " Accounts blocked the {b} team more often than the {a} team ({:.0} against {:.0} times).",
+            bb.mean, ba.mean
+        );
+    } else {
+        let _ = write!(
+            s,
+            " Blocks were about as frequent for both ({:.0} and {:.0} over {q} quarters).",
+            ba.mean, bb.mean
+        );
+    }
+    let (ua, ub, _) = f.m("unwelcome_share");
+    let _ = write!(
+        s,
+        " {} of the {a} team's contacts were unwelcome and {} of the {b} team's{}.",
+        pct(ua.mean),
+        pct(ub.mean),
+        if f.a_higher("unwelcome_share") || f.b_higher("unwelcome_share") {
+            ""
+        } else {
+            " (no clear difference)"
+        }
+    );
+    let (na, nb, _) = f.m("no_decision_rate");
+    let slightly = if (na.mean - nb.mean).abs() < 0.02 {
+        "slightly "
+    } else {
+        ""
+    };
+    let nd = if f.a_higher("no_decision_rate") {
+        format!(
+            " No decision ended {slightly}more of the {a} team's qualified deals ({} against {}): pressure made buyers hesitate.",
+            rate(na.mean),
+            rate(nb.mean)
+        )
+    } else if f.b_higher("no_decision_rate") {
+        format!(
+            " No decision ended {slightly}more of the {b} team's qualified deals ({} against {} for the {a} team).",
+            rate(nb.mean),
+            rate(na.mean)
+        )
+    } else {
+        format!(
+            " No decision ended about as many of both teams' deals ({} and {}).",
+            rate(na.mean),
+            rate(nb.mean)
+        )
+    };
+    s.push_str(&nd);
+    s
+}
+
+/// When pressure paid: the quarters in which the reference team booked more, with 95%
+/// confidence.
+fn quarters(f: &Facts) -> String {
+    let (a, b) = (&f.a, &f.b);
+    let ahead: Vec<usize> = (0..f.quarters_paired.len())
+        .filter(|&q| f.quarters_paired[q].diff.ci_high < 0.0)
+        .collect();
+    let behind: Vec<usize> = (0..f.quarters_paired.len())
+        .filter(|&q| f.quarters_paired[q].diff.ci_low > 0.0)
+        .collect();
+    let list = |qs: &[usize]| -> String {
+        qs.iter()
+            .map(|q| format!("Q{}", q + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut s = String::new();
+    if ahead.is_empty() {
+        let _ = write!(
+            s,
+            "Judged quarter by quarter, the {a} team was never clearly ahead."
+        );
+    } else {
+        let first = f.quarter_bookings[ahead[0]];
+        let label = if ahead.len() > 1 {
+            format!("Q{}: ", ahead[0] + 1)
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            s,
+            "Judged quarter by quarter, the {a} team was clearly ahead in {} ({label}${}k against ${}k).",
+            list(&ahead),
+            money(first.0),
+            money(first.1)
+        );
+    }
+    if !behind.is_empty() {
+        let _ = write!(s, " The {b} team was clearly ahead in {}.", list(&behind));
+    }
+    let (_, _, d) = f.m("bookings");
+    let early_lead = ahead.first() == Some(&0);
+    if early_lead && !f.undecided && d.diff.ci_low > 0.0 {
+        let _ = write!(
+            s,
+            " The {a} team's early lead did not last: over the whole run the {b} team booked more."
+        );
+    } else if early_lead && !f.undecided && d.diff.ci_high >= 0.0 {
+        let _ = write!(
+            s,
+            " Its early lead did not hold: over the whole run the two are level."
+        );
+    }
+    s
+}
+
+/// The whole narrative, as paragraphs.
+pub fn paragraphs(f: &Facts) -> Vec<String> {
+    vec![verdict(f), timing(f), customers(f), quarters(f)]
+}
+
+/// What a team's reps do, in plain words, from its strategy's knobs.
+pub fn describe(s: &Strategy) -> String {
+    let mut parts = Vec::new();
+    let capacity = format!(
+        "work {} of their capacity on an ordinary day",
+        pct(s.effort_base)
+    );
+    parts.push(if s.effort_ramp > 0.0 {
+        format!(
+            "{capacity}, and up to {} more at the quarter's end when they are behind quota",
+            pct(s.effort_ramp)
+        )
+    } else {
+        format!("{capacity}, the same at any time of the quarter")
+    });
+    parts.push(if s.listening > 0.0 {
+        format!(
+            "ask where each account is in its buying cycle ({} of their conversations reveal it) and call the accounts that have welcomed calls in that situation, passing over those unlikely to welcome one",
+            pct(s.listening)
+        )
+    } else {
+        "pick accounts by their value, without asking where they are in their buying cycle"
+            .to_string()
+    });
+    parts.push(if s.min_contact_gap_days > 0 {
+        format!(
+            "leave at least {} business days between two calls to an account",
+            s.min_contact_gap_days
+        )
+    } else {
+        "call an account again whenever they like (open deals every 5 business days at most)"
+            .to_string()
+    });
+    if s.poaching > 0.0 {
+        parts.push(
+            "work teammates' and the neighbouring team's accounts when their own pipeline runs thin"
+                .to_string(),
+        );
+    }
+    if s.defending > 0.0 {
+        parts.push(format!(
+            "step in on their own deals when they see a colleague or a rival there ({} of the time)",
+            pct(s.defending)
+        ));
+    }
+    if s.discount_max > 0.0 {
+        parts.push(format!(
+            "offer up to {} off in the last {} business days of the quarter to pull deals in",
+            pct(s.discount_max),
+            s.discount_window_days
+        ));
+    }
+    if s.sandbagging {
+        parts.push(
+            "after making quota, coast and ask ready buyers to sign next quarter".to_string(),
+        );
+    }
+    if s.give_up_below > 0.0 {
+        parts.push(format!(
+            "give up on a quarter that is out of reach (below {} of quota in its last third)",
+            pct(s.give_up_below)
+        ));
+    }
+    let last = parts.pop().unwrap_or_default();
+    if parts.is_empty() {
+        format!("Its reps {last}.")
+    } else {
+        format!("Its reps {}, and {last}.", parts.join("; "))
+    }
+}
+
+/// The narrative as markdown, for `lesson.md` and the report: the paragraphs, what the teams do,
+/// and how sure the numbers are.
+pub fn markdown(plan: &Plan, f: &Facts, stopping: Option<&Stopping>) -> String {
+    let cfg = plan.base();
+    let mut s = String::from("# The lesson\n\n");
+    for p in paragraphs(f) {
+        let _ = writeln!(s, "{p}\n");
+    }
+    s.push_str("## What the two teams do\n\n");
+    for variant in &cfg.variants {
+        let teams: Vec<&Strategy> = variant.team_strategies.iter().collect();
+        let same = teams.windows(2).all(|w| w[0] == w[1]);
+        if same {
+            let _ = writeln!(
+                s,
+                "- **{}**: {}",
+                variant.name,
+                describe(teams[0]).replacen("Its reps", "its reps", 1)
+            );
+        } else {
+            for (team, strategy) in cfg.vendors[0].teams.iter().zip(&teams) {
+                let _ = writeln!(
+                    s,
+                    "- **{}**, team {}: {}",
+                    variant.name,
+                    team.name,
+                    describe(strategy).replacen("Its reps", "its reps", 1)
+                );
+            }
+        }
+    }
+    s.push_str("\n## How sure\n\n");
+    let _ = write!(
+        s,
+        "Every comparison above pairs the two teams on the same {} simulated markets and states a difference only where its 95% confidence interval excludes zero.",
+        f.replications
+    );
+    if let Some(stop) = stopping {
+        let _ = write!(
+            s,
+            " The replications were added in batches of {} until the bookings comparison was decided ({} looks, Bonferroni-adjusted, at most {}){}.",
+            stop.rule.batch,
+            stop.looks,
+            stop.rule.cap,
+            if stop.decided {
+                ""
+            } else {
+                ": it was not decided at the cap"
+            }
+        );
+    }
+    s.push('\n');
+    s
+}
+
+/// The narrative for the terminal: a rule, the paragraphs, and where the report is.
+pub fn narrate(f: &Facts, report: &std::path::Path) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
         "\n── The lesson ──────────────────────────────────────────────────────────\n"
     );
-    let hs = (
-        mean(ps, reference, "hockey_stick"),
-        mean(ps, other, "hockey_stick"),
-    );
+    for p in paragraphs(f) {
+        let _ = writeln!(s, "{p}\n");
+    }
     let _ = writeln!(
         s,
-        "The wasps show up every quarter. The {a} team closed {} of its deals in the last two weeks \
-         of each quarter (an even spread would be {}); the {b} team closed {}, following the \
-         customers' own calendars. It pulled in {:.0} deals per run with quarter-end discounts, \
-         giving away ${:.0}k.\n",
-        pct(hs.0),
-        pct(2.0 / 13.0),
-        pct(hs.1),
-        ps.pulled_in[reference],
-        mean(ps, reference, "discount_cost")
+        "What each team does, and the full report: {}",
+        report.display()
     );
-    let _ = writeln!(
-        s,
-        "The customers noticed. {} of the {a} team's contacts were unwelcome (the {b} team: {}). \
-         Accounts blocked the {a} team {:.0} times over {} quarters — pest control — against {:.0} \
-         for the {b} team. No decision ended {} of its qualified deals ({} for {b}), and their trust in \
-         it averaged {:.2} versus {:.2}.\n",
-        pct(mean(ps, reference, "unwelcome_share")),
-        pct(mean(ps, other, "unwelcome_share")),
-        mean(ps, reference, "blocks"),
-        cfg.horizon_quarters,
-        mean(ps, other, "blocks"),
-        pct(mean(ps, reference, "no_decision_rate")),
-        pct(mean(ps, other, "no_decision_rate")),
-        mean(ps, reference, "mean_trust"),
-        mean(ps, other, "mean_trust"),
-    );
-    let bookings = RUN_METRICS
-        .iter()
-        .position(|x| *x == "bookings")
-        .expect("bookings");
-    if let Some(Some(pairs)) = ps.paired.get(other) {
-        let ref_mean = ps.metrics[reference][bookings].mean;
-        let _ = writeln!(
-            s,
-            "Over the whole run: {}\n",
-            super::summary::bookings_sentence(
-                b,
-                a,
-                ref_mean,
-                &pairs[bookings],
-                cfg.horizon_quarters
-            )
-        );
-    }
-    let q = &ps.quarter_bookings;
-    let ahead: Vec<usize> = (0..q[reference].len())
-        .filter(|&i| q[reference][i] > q[other][i])
-        .collect();
-    if ahead.is_empty() {
-        let _ = writeln!(
-            s,
-            "Pressure did not pay in any single quarter of this market: {b} booked more in every quarter.\n"
-        );
-    } else {
-        let list: Vec<String> = ahead.iter().map(|i| format!("Q{}", i + 1)).collect();
-        let _ = writeln!(
-            s,
-            "Where pressure did pay: the {a} team booked more in {} (Q1: ${:.0}k against ${:.0}k).",
-            list.join(", "),
-            q[reference][0],
-            q[other][0],
-        );
-    }
-    if let Some(Some(pairs)) = ps.paired.get(other) {
-        let d = &pairs[bookings].diff;
-        let verdict = if d.ci_low > 0.0 {
-            format!(
-                "Judged one quarter at a time, pressure can look right; over {} quarters the {b} team \
-                 came out ahead, without the discounts or the blocks.",
-                cfg.horizon_quarters
-            )
-        } else if d.ci_high < 0.0 {
-            format!(
-                "In this market pressure paid over the whole {} quarters too: the {a} team's extra \
-                 deals outweighed its discounts and the accounts it annoyed.",
-                cfg.horizon_quarters
-            )
-        } else {
-            format!(
-                "Over {} quarters the two come out level: the {a} team's early lead was paid for \
-                 with discounts and blocked accounts.",
-                cfg.horizon_quarters
-            )
-        };
-        let _ = writeln!(s, "{verdict}\n");
-    }
-    let _ = writeln!(s, "Charts and the full report: {}", report.display());
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A summary with the given mean and a 95% CI of ± `half`.
+    fn s(mean: f64, half: f64) -> Summary {
+        Summary {
+            mean,
+            sd: half,
+            ci_low: mean - half,
+            ci_high: mean + half,
+            n: 50,
+        }
+    }
+
+    fn p(mean: f64, half: f64) -> Paired {
+        Paired {
+            diff: s(mean, half),
+            share_better: 0.5,
+        }
+    }
+
+    /// Facts where nothing differs: every metric level, every quarter level.
+    fn level() -> Facts {
+        let metrics = RUN_METRICS
+            .iter()
+            .map(|m| match *m {
+                "bookings" => (s(1000.0, 10.0), s(1000.0, 10.0), p(0.0, 5.0)),
+                "hockey_stick" => (s(0.15, 0.01), s(0.15, 0.01), p(0.0, 0.01)),
+                "blocks" => (s(5.0, 1.0), s(5.0, 1.0), p(0.0, 1.0)),
+                _ => (s(0.5, 0.01), s(0.5, 0.01), p(0.0, 0.01)),
+            })
+            .collect();
+        Facts {
+            a: "aggressive".into(),
+            b: "aligned".into(),
+            quarters: 12,
+            customers: 4000,
+            replications: 50,
+            metrics,
+            quarters_paired: vec![p(0.0, 5.0); 12],
+            quarter_bookings: vec![(80.0, 80.0); 12],
+            undecided: false,
+        }
+    }
+
+    fn set(f: &mut Facts, metric: &str, a: Summary, b: Summary, d: Paired) {
+        let i = RUN_METRICS.iter().position(|x| *x == metric).unwrap();
+        f.metrics[i] = (a, b, d);
+    }
+
+    #[test]
+    fn the_verdict_follows_the_interval() {
+        let mut f = level();
+        assert!(verdict(&f).contains("about the same"));
+        set(
+            &mut f,
+            "bookings",
+            s(1000.0, 10.0),
+            s(1030.0, 10.0),
+            p(30.0, 10.0),
+        );
+        assert!(
+            verdict(&f).contains("the aligned team booked more"),
+            "{}",
+            verdict(&f)
+        );
+        assert!(verdict(&f).contains("+3.0%"));
+        assert!(
+            verdict(&f).contains("95% CI +2.0% to +4.0%"),
+            "{}",
+            verdict(&f)
+        );
+        set(
+            &mut f,
+            "bookings",
+            s(1000.0, 10.0),
+            s(970.0, 10.0),
+            p(-30.0, 10.0),
+        );
+        assert!(verdict(&f).contains("pressure paid"), "{}", verdict(&f));
+        assert!(verdict(&f).contains("= −3.0% of"), "{}", verdict(&f));
+        assert!(
+            verdict(&f).contains("95% CI −4.0% to −2.0%"),
+            "{}",
+            verdict(&f)
+        );
+        // Undecided at the cap of --until-decided: no verdict, whatever the 95% interval says.
+        f.undecided = true;
+        let v = verdict(&f);
+        assert!(
+            v.starts_with("Not decided yet") && !v.contains("pressure paid"),
+            "{v}"
+        );
+    }
+
+    #[test]
+    fn the_wasps_appear_only_when_the_quarter_end_bunching_is_real() {
+        let mut f = level();
+        assert!(!timing(&f).contains("wasps"));
+        set(
+            &mut f,
+            "hockey_stick",
+            s(0.38, 0.01),
+            s(0.16, 0.01),
+            p(-0.22, 0.02),
+        );
+        let t = timing(&f);
+        assert!(t.contains("wasps") && t.contains("38%"), "{t}");
+        assert!(t.contains("follow the customers' own calendars"), "{t}");
+        // The other team bunching too is said, not hidden.
+        set(
+            &mut f,
+            "hockey_stick",
+            s(0.38, 0.01),
+            s(0.26, 0.01),
+            p(-0.12, 0.02),
+        );
+        assert!(timing(&f).contains("bunch at quarter end too"));
+    }
+
+    #[test]
+    fn the_customers_noticed_only_when_the_intervals_say_so() {
+        let mut f = level();
+        let c = customers(&f);
+        assert!(!c.contains("noticed") && c.contains("mixed"), "{c}");
+        assert!(!c.contains("pest control"));
+        // Worse for the reference team on blocks and no decision, with clear intervals.
+        set(&mut f, "blocks", s(120.0, 5.0), s(30.0, 3.0), p(-90.0, 6.0));
+        set(
+            &mut f,
+            "no_decision_rate",
+            s(0.6, 0.01),
+            s(0.5, 0.01),
+            p(-0.1, 0.01),
+        );
+        let c = customers(&f);
+        assert!(c.contains("noticed the aggressive team's pressure"), "{c}");
+        assert!(
+            c.contains("pest control"),
+            "120 blocks on 4000 accounts: {c}"
+        );
+        assert!(c.contains("one block for every 33 accounts"), "{c}");
+        assert!(c.contains("pressure made buyers hesitate"), "{c}");
+        // A handful of blocks is reported, not called pest control.
+        set(&mut f, "blocks", s(4.0, 1.0), s(0.5, 0.4), p(-3.5, 1.0));
+        assert!(!customers(&f).contains("pest control"));
+        // Worse for the aligned team: said the other way round.
+        let mut g = level();
+        set(
+            &mut g,
+            "no_decision_rate",
+            s(0.5, 0.01),
+            s(0.6, 0.01),
+            p(0.1, 0.01),
+        );
+        set(
+            &mut g,
+            "unwelcome_share",
+            s(0.5, 0.01),
+            s(0.6, 0.01),
+            p(0.1, 0.01),
+        );
+        let c = customers(&g);
+        assert!(
+            c.contains("did not reward the aligned team's restraint"),
+            "{c}"
+        );
+        assert!(
+            c.contains("more of the aligned team's qualified deals"),
+            "{c}"
+        );
+    }
+
+    #[test]
+    fn quarters_are_named_only_where_the_lead_is_clear() {
+        let mut f = level();
+        assert!(quarters(&f).contains("never clearly ahead"));
+        // A point estimate ahead with an interval spanning zero is not named.
+        f.quarters_paired[6] = p(-3.0, 5.0);
+        assert!(!quarters(&f).contains("Q7"));
+        f.quarters_paired[0] = p(-10.0, 3.0);
+        f.quarter_bookings[0] = (90.0, 80.0);
+        let q = quarters(&f);
+        assert!(q.contains("clearly ahead in Q1 ($90k against $80k)"), "{q}");
+        assert!(q.contains("early lead did not hold"), "{q}");
+        // An early lead that the other team overturned over the run.
+        set(
+            &mut f,
+            "bookings",
+            s(1000.0, 10.0),
+            s(1030.0, 10.0),
+            p(30.0, 10.0),
+        );
+        assert!(quarters(&f).contains("did not last"));
+        // An early lead kept over the run says nothing about it being paid for.
+        set(
+            &mut f,
+            "bookings",
+            s(1000.0, 10.0),
+            s(970.0, 10.0),
+            p(-30.0, 10.0),
+        );
+        let q = quarters(&f);
+        assert!(!q.contains("did not") && !q.contains("paid for"), "{q}");
+        f.quarters_paired[11] = p(8.0, 3.0);
+        assert!(quarters(&f).contains("aligned team was clearly ahead in Q12"));
+    }
+
+    #[test]
+    fn the_descriptions_follow_the_knobs() {
+        let aggressive = describe(&crate::scenario::presets::aggressive());
+        for words in [
+            "up to 80% more at the quarter's end",
+            "by their value",
+            "up to 25% off",
+            "teammates'",
+            "coast",
+            "give up",
+        ] {
+            assert!(aggressive.contains(words), "{words}: {aggressive}");
+        }
+        let aligned = describe(&crate::scenario::presets::aligned());
+        assert!(aligned.contains("the same at any time"), "{aligned}");
+        assert!(aligned.contains("at least 10 business days"), "{aligned}");
+        assert!(aligned.contains("60% of their conversations"), "{aligned}");
+        assert!(!aligned.contains("off in the last") && !aligned.contains("teammates'"));
+    }
 }

@@ -104,6 +104,9 @@ pub struct PointSummary {
     pub paired: Vec<Option<Vec<crate::experiment::stats::Paired>>>,
     /// `[variant][quarter]` mean bookings over replications, $k.
     pub quarter_bookings: Vec<Vec<f64>>,
+    /// `[variant][quarter]` paired difference of bookings against the reference (`None` for the
+    /// reference).
+    pub quarter_paired: Vec<Option<Vec<crate::experiment::stats::Paired>>>,
     /// `[variant]` pulled-in deals per replication.
     pub pulled_in: Vec<f64>,
     /// The point's horizon in quarters (a sweep may vary it).
@@ -226,6 +229,23 @@ impl CsvOutputs {
                             runs.map(|r| r.record.quarters[q].bookings).sum::<f64>() / reps
                         })
                         .collect()
+                })
+                .collect(),
+            quarter_paired: (0..cfg.variants.len())
+                .map(|v| {
+                    (v != cfg.reference).then(|| {
+                        let bookings = |v: usize, q: usize| -> Vec<f64> {
+                            result
+                                .runs
+                                .iter()
+                                .filter(|r| r.variant == v)
+                                .map(|r| r.record.quarters[q].bookings)
+                                .collect()
+                        };
+                        (0..cfg.horizon_quarters as usize)
+                            .map(|q| paired(&bookings(v, q), &bookings(cfg.reference, q), true))
+                            .collect()
+                    })
                 })
                 .collect(),
             pulled_in: (0..cfg.variants.len())
@@ -355,6 +375,8 @@ pub struct RunInfo {
     pub computed_runs: u64,
     /// The slice folders a `salesim merge` combined (empty for a run).
     pub merged_from: Vec<String>,
+    /// How `--until-decided` chose the replications (None: a fixed count).
+    pub stopping: Option<crate::experiment::sequential::Stopping>,
 }
 
 /// The manifest: the resolved scenario, seeds, version, threads, wall time, throughput.
@@ -403,6 +425,7 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
         "computed_runs": info.computed_runs,
         "total_runs": plan.total_runs(),
         "merged_from": info.merged_from,
+        "stopping": info.stopping,
         "runs": info.throughput.runs,
         "throughput": {
             "customer_days": info.throughput.customer_days,

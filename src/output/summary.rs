@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 /// Metrics shown in the table: (name, label, how to format).
 const SHOWN: [(&str, &str, Format); 9] = [
-    ("bookings", "bookings ($k, 3 yrs)", Format::Money),
+    ("bookings", "bookings ($k, {horizon})", Format::Money),
     ("win_rate", "win rate", Format::Percent),
     ("no_decision_rate", "no-decision rate", Format::Percent),
     ("blocks", "accounts that blocked us", Format::Count),
@@ -56,7 +56,43 @@ fn with_ci(s: &Summary, f: Format) -> String {
     )
 }
 
-/// "aligned booked 12.3% more than aggressive (95% CI 10.1% to 14.5%; ahead in 97% of replications)".
+/// A horizon in words: "12 qtrs", "1 qtr".
+pub fn horizon(quarters: u32) -> String {
+    match quarters {
+        1 => "1 qtr".to_string(),
+        q => format!("{q} qtrs"),
+    }
+}
+
+/// A signed percentage with a true minus sign: "+3.0%", "−2.8%".
+pub fn signed_percent(x: f64) -> String {
+    if x < 0.0 {
+        format!("−{:.1}%", -x)
+    } else {
+        format!("+{:.1}%", x)
+    }
+}
+
+/// Thousands separated by commas, rounded to a whole number: "6,275".
+pub fn thousands(x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 && digits != "0" {
+        format!("−{out}")
+    } else {
+        out
+    }
+}
+
+/// "aligned booked 2.8% less than aggressive over 12 quarters (aligned − aggressive −2.8%, 95% CI
+/// −4.6% to −0.9%; aligned ahead in 33% of replications)". Every surface (terminal, report,
+/// lesson) states a difference as variant − reference with its signed interval.
 pub fn bookings_sentence(
     variant: &str,
     reference: &str,
@@ -66,28 +102,25 @@ pub fn bookings_sentence(
 ) -> String {
     // Relative to the reference's bookings, unless it booked nothing: then in $k.
     let relative = reference_mean > 0.0;
-    let unit = if relative { "%" } else { " $k" };
-    let rel = |x: f64| {
+    let show = |x: f64| {
         if relative {
-            100.0 * x / reference_mean
+            signed_percent(100.0 * x / reference_mean)
         } else {
-            x
+            format!("{}{} $k", if x < 0.0 { "" } else { "+" }, thousands(x))
         }
     };
-    let (word, sign) = if d.diff.mean >= 0.0 {
-        ("more", 1.0)
-    } else {
-        ("less", -1.0)
+    let amount = |x: f64| {
+        if relative {
+            format!("{:.1}%", (100.0 * x / reference_mean).abs())
+        } else {
+            format!("{} $k", thousands(x.abs()))
+        }
     };
-    let (lo, hi) = if sign > 0.0 {
-        (rel(d.diff.ci_low), rel(d.diff.ci_high))
-    } else {
-        (-rel(d.diff.ci_high), -rel(d.diff.ci_low))
-    };
+    let word = if d.diff.mean >= 0.0 { "more" } else { "less" };
     if d.diff.n < 2 {
         return format!(
-            "{variant} booked {:.1}{unit} {word} than {reference} over {quarters} quarters (one replication: no confidence interval; run more replications to compare).",
-            sign * rel(d.diff.mean),
+            "{variant} booked {} {word} than {reference} over {quarters} quarters (one replication: no confidence interval; run more replications to compare).",
+            amount(d.diff.mean),
         );
     }
     let verdict = if d.diff.ci_low > 0.0 || d.diff.ci_high < 0.0 {
@@ -96,10 +129,11 @@ pub fn bookings_sentence(
         " — not distinguishable from no difference"
     };
     format!(
-        "{variant} booked {:.1}{unit} {word} than {reference} over {quarters} quarters (95% CI {:.1}{unit} to {:.1}{unit}; ahead in {:.0}% of replications){verdict}.",
-        sign * rel(d.diff.mean),
-        lo,
-        hi,
+        "{variant} booked {} {word} than {reference} over {quarters} quarters ({variant} − {reference} {}, 95% CI {} to {}; {variant} ahead in {:.0}% of replications){verdict}.",
+        amount(d.diff.mean),
+        show(d.diff.mean),
+        show(d.diff.ci_low),
+        show(d.diff.ci_high),
         d.share_better * 100.0
     )
 }
@@ -191,6 +225,7 @@ pub fn render(
             }
             let _ = writeln!(s, "{}", header.trim_end());
             for (metric, label, f) in SHOWN {
+                let label = label.replace("{horizon}", &horizon(ps.horizon_quarters));
                 let mut line = format!("{label:<26}");
                 for sums in &ps.metrics {
                     let _ = write!(line, "{:<28}", with_ci(&sums[index(metric)], f));
@@ -259,8 +294,27 @@ mod tests {
     fn bookings_sentence_falls_back_to_k_when_the_reference_booked_nothing() {
         let d = paired(&[1500.0, 1700.0], &[0.0, 0.0], true);
         let s = bookings_sentence("aligned", "aggressive", 0.0, &d, 8);
-        assert!(s.starts_with("aligned booked 1600.0 $k more"), "{s}");
+        assert!(s.starts_with("aligned booked 1,600 $k more"), "{s}");
+        assert!(s.contains("aligned − aggressive +1,600 $k"), "{s}");
         assert!(!s.contains("inf") && !s.contains("NaN"), "{s}");
+    }
+
+    #[test]
+    fn a_difference_is_stated_with_its_signed_interval() {
+        let d = paired(
+            &[97.0, 98.0, 96.0, 97.0],
+            &[100.0, 100.0, 100.0, 100.0],
+            true,
+        );
+        let s = bookings_sentence("aligned", "aggressive", 100.0, &d, 12);
+        assert!(s.starts_with("aligned booked 3.0% less"), "{s}");
+        assert!(
+            s.contains("aligned − aggressive −3.0%, 95% CI −4.3% to −1.7%"),
+            "{s}"
+        );
+        assert_eq!(thousands(1234567.4), "1,234,567");
+        assert_eq!(thousands(-950.0), "−950");
+        assert_eq!(signed_percent(0.0), "+0.0%");
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub(crate) fn page(folder: &OutputFolder, charts: &[Rendered]) -> String {
         esc(&m.question),
         esc(&m.description)
     );
+    if let Some(lesson) = &folder.lesson {
+        html.push_str(&lesson_section(lesson));
+    }
     html.push_str(&setup(folder));
     html.push_str(&headlines(folder));
     html.push_str(&chart_section(charts));
@@ -91,6 +94,61 @@ pub(crate) fn page(folder: &OutputFolder, charts: &[Rendered]) -> String {
     html.push_str(&reproduce(folder));
     html.push_str(&assumptions());
     html.push_str("</body>\n</html>\n");
+    html
+}
+
+/// The lesson's narrative (`lesson.md`, a small markdown: headings, paragraphs, a list, bold and
+/// code), first on the page so that a projector shows it without scrolling.
+fn lesson_section(markdown: &str) -> String {
+    let inline = |text: &str| -> String {
+        let mut out = String::new();
+        let (mut bold, mut code) = (false, false);
+        let mut rest = esc(text);
+        while !rest.is_empty() {
+            if let Some(tail) = rest.strip_prefix("**") {
+                out.push_str(if bold { "</strong>" } else { "<strong>" });
+                bold = !bold;
+                rest = tail.to_string();
+            } else if let Some(tail) = rest.strip_prefix('`') {
+                out.push_str(if code { "</code>" } else { "<code>" });
+                code = !code;
+                rest = tail.to_string();
+            } else {
+                let c = rest.chars().next().expect("not empty");
+                out.push(c);
+                rest = rest[c.len_utf8()..].to_string();
+            }
+        }
+        if bold {
+            out.push_str("</strong>");
+        }
+        if code {
+            out.push_str("</code>");
+        }
+        out
+    };
+    let mut html = String::from("<section id=\"lesson\">\n");
+    for block in markdown.split("\n\n") {
+        let block = block.trim();
+        if block.is_empty() {
+            continue;
+        }
+        if let Some(h) = block.strip_prefix("## ") {
+            let _ = writeln!(html, "<h3>{}</h3>", inline(h));
+        } else if let Some(h) = block.strip_prefix("# ") {
+            let _ = writeln!(html, "<h2>{}</h2>", inline(h));
+        } else if block.starts_with("- ") {
+            html.push_str("<ul>\n");
+            for item in block.lines() {
+                let item = item.strip_prefix("- ").unwrap_or(item);
+                let _ = writeln!(html, "<li>{}</li>", inline(item));
+            }
+            html.push_str("</ul>\n");
+        } else {
+            let _ = writeln!(html, "<p>{}</p>", inline(&block.replace('\n', " ")));
+        }
+    }
+    html.push_str("</section>\n");
     html
 }
 

@@ -395,6 +395,8 @@ pub(crate) struct OutputFolder {
     pub comparison: Vec<ComparisonRow>,
     /// Swept parameter names as found in the `param_*` columns of `runs.csv`.
     pub run_params: Vec<String>,
+    /// The lesson's narrative (`lesson.md`), if the run wrote one.
+    pub lesson: Option<String>,
 }
 
 impl OutputFolder {
@@ -422,6 +424,7 @@ impl OutputFolder {
             summary,
             comparison,
             run_params,
+            lesson: std::fs::read_to_string(dir.join(crate::output::lesson::LESSON_FILE)).ok(),
         };
         folder.check_sweep(dir)?;
         Ok(folder)
