@@ -45,7 +45,7 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
             Ok(())
         }
         Some(Command::Init { name }) => init(&name),
-        Some(Command::Report { dir }) => report(&dir),
+        Some(Command::Report { dir, point }) => report(&dir, point),
         Some(Command::Merge { dirs, out, quiet }) => {
             merge(&dirs, out.as_deref(), quiet).map(|_| ())
         }
@@ -936,7 +936,7 @@ fn check_model(
 }
 
 /// Rebuilds charts and report from a finished output folder (holding its lock meanwhile).
-fn report(dir: &Path) -> Result<(), SalesimError> {
+fn report(dir: &Path, point: Option<u32>) -> Result<(), SalesimError> {
     let origin = dir.display().to_string();
     if !dir.join("manifest.json").is_file() {
         return Err(InputError::at(
@@ -964,7 +964,17 @@ fn report(dir: &Path) -> Result<(), SalesimError> {
     }
     folder::check(dir, &origin)?;
     let _lock = folder::claim(dir, &origin)?;
-    let outcome = crate::report::build(dir).map_err(|e| SalesimError::Report(e.to_string()))?;
+    let outcome = crate::report::build_at(dir, point).map_err(|e| match e {
+        crate::report::ReportError::NoSuchPoint { .. } => InputError::at(
+            &format!("--point {}", point.unwrap_or(0)),
+            None,
+            None,
+            &e.to_string(),
+            "a sweep point of this run (see manifest.json, sweep.points)",
+        )
+        .into(),
+        e => SalesimError::Report(e.to_string()),
+    })?;
     say(&format!(
         "wrote {} chart files and {}\n",
         outcome.charts.len(),

@@ -138,5 +138,9 @@ pub enum Command {
     Report {
         /// The output folder.
         dir: PathBuf,
+        /// For a sweep: the point whose headlines, table and per-quarter charts the report shows
+        /// (default: the point with the scenario's own values, else point 0).
+        #[arg(long, value_name = "N")]
+        point: Option<u32>,
     },
 }

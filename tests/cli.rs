@@ -830,7 +830,7 @@ fn lesson_quick_replicates_until_decided_into_a_folder_of_its_own() {
     let reached = stopping["replications"].as_u64().unwrap();
     assert_eq!(manifest["replications"].as_u64(), Some(reached));
     assert_eq!(stopping["rule"]["batch"], 20);
-    assert!(reached % 20 == 0 && reached <= 200, "{reached}");
+    assert!(reached.is_multiple_of(20) && reached <= 200, "{reached}");
     assert!(stopping["method"].as_str().unwrap().contains("Bonferroni"));
     // The narrative states a verdict only when the rule decided.
     let decided = stopping["decided"].as_bool().unwrap();

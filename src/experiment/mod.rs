@@ -114,6 +114,27 @@ impl Plan {
     }
 
     /// A point with its configuration, built now.
+    /// The reference point of a sweep: the one whose swept values are those the scenario has
+    /// without its sweep (for example the preset's discount in a discount sweep). `None` when no
+    /// point has them, or without a sweep.
+    pub fn reference_point(&self) -> Option<u32> {
+        if self.parameters.is_empty() {
+            return None;
+        }
+        let unswept = scenario::build(&self.points_source, &self.overrides).ok()?;
+        let base: Vec<f64> = self
+            .parameters
+            .iter()
+            .map(|path| unswept_value(&unswept, path))
+            .collect::<Option<_>>()?;
+        (0..self.point_count() as u32).find(|&p| {
+            self.values(p)
+                .iter()
+                .zip(&base)
+                .all(|((_, v), b)| (v - b).abs() <= 1e-9 * b.abs().max(1.0))
+        })
+    }
+
     pub fn point(&self, index: u32) -> Result<Point, InputError> {
         let values = self.values(index);
         let config = if index == 0 {
@@ -250,6 +271,46 @@ fn planning_size(points: usize, parameters: usize) -> String {
 
 /// A point's configuration: the overrides, then its swept values, each error pointing at the
 /// sweep's line for that parameter.
+/// The value at a parameter path of a configuration, as its scenario resolves it: the value
+/// written (or its default), or, for a strategy knob left out, the base preset's value.
+fn unswept_value(cfg: &Config, path: &str) -> Option<f64> {
+    let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    let scenario = toml::Value::try_from(&cfg.resolved).ok()?;
+    let mut at = &scenario;
+    let mut found = true;
+    for segment in path.split('.') {
+        let next = match at {
+            toml::Value::Table(t) => t.get(segment),
+            toml::Value::Array(a) => segment.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(v) => at = v,
+            None => {
+                found = false;
+                break;
+            }
+        }
+    }
+    if found {
+        return number(at);
+    }
+    let mut parts = path.split('.');
+    let (Some("strategies"), Some(name), Some(knob), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let base = cfg
+        .resolved
+        .strategies
+        .get(name)
+        .and_then(|s| s.base.clone())
+        .unwrap_or_else(|| name.to_string());
+    let preset = serde_json::to_value(scenario::presets::preset(&base)?).ok()?;
+    preset.get(knob)?.as_f64()
+}
+
 fn build_point(
     source: &ScenarioSource,
     overrides: &[Override],

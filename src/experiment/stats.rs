@@ -77,8 +77,9 @@ pub struct Paired {
     pub share_better: f64,
 }
 
-/// Paired differences `variant[i] − reference[i]`; `higher_is_better` sets what "better" means.
-pub fn paired(variant: &[f64], reference: &[f64], higher_is_better: bool) -> Paired {
+/// Paired differences `variant[i] − reference[i]`; `higher_is_better` sets what "better" means
+/// (`None`: neither direction is better, and `share_better` is NaN).
+pub fn paired(variant: &[f64], reference: &[f64], higher_is_better: Option<bool>) -> Paired {
     let diffs: Vec<f64> = variant
         .iter()
         .zip(reference)
@@ -88,7 +89,11 @@ pub fn paired(variant: &[f64], reference: &[f64], higher_is_better: bool) -> Pai
     let better: f64 = diffs
         .iter()
         .map(|&d| {
-            let d = if higher_is_better { d } else { -d };
+            let d = if higher_is_better == Some(false) {
+                -d
+            } else {
+                d
+            };
             if d > 0.0 {
                 1.0
             } else if d == 0.0 {
@@ -98,7 +103,7 @@ pub fn paired(variant: &[f64], reference: &[f64], higher_is_better: bool) -> Pai
             }
         })
         .sum();
-    let share_better = if diffs.is_empty() {
+    let share_better = if diffs.is_empty() || higher_is_better.is_none() {
         f64::NAN
     } else {
         better / diffs.len() as f64
@@ -132,10 +137,13 @@ mod tests {
 
     #[test]
     fn paired_difference_and_share_better() {
-        let p = paired(&[2.0, 3.0, 5.0, 1.0], &[1.0, 1.0, 1.0, 1.0], true);
+        let p = paired(&[2.0, 3.0, 5.0, 1.0], &[1.0, 1.0, 1.0, 1.0], Some(true));
         assert_eq!(p.diff.mean, 1.75);
         assert_eq!(p.share_better, (3.0 + 0.5) / 4.0);
-        let q = paired(&[2.0, 3.0, 5.0, 1.0], &[1.0, 1.0, 1.0, 1.0], false);
+        let q = paired(&[2.0, 3.0, 5.0, 1.0], &[1.0, 1.0, 1.0, 1.0], Some(false));
         assert_eq!(q.share_better, 0.5 / 4.0);
+        let neutral = paired(&[2.0, 3.0], &[1.0, 1.0], None);
+        assert!(neutral.share_better.is_nan());
+        assert_eq!(neutral.diff.mean, 1.5);
     }
 }

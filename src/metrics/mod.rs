@@ -49,18 +49,21 @@ pub const QUARTER_METRICS: [&str; 16] = {
     out
 };
 
-/// Whether a higher value of a metric is better for us (for `share_better`).
+/// Which way is better for us: `Some(true)` higher, `Some(false)` lower, `None` neither (more
+/// contacts or more poached deals are not good or bad in themselves). `share_better` in
+/// `comparison.csv` follows it, and is empty (NaN) for the neutral ones.
+pub fn direction(metric: &str) -> Option<bool> {
+    match metric {
+        "contacts" | "poached_deals" => None,
+        "discount_cost" | "no_decision_rate" | "lost_to_competitor" | "unwelcome_share"
+        | "blocks" | "conflicts" | "hockey_stick" => Some(false),
+        _ => Some(true),
+    }
+}
+
+/// Whether a higher value of a metric is better for us ([`direction`]; false for neutral ones).
 pub fn higher_is_better(metric: &str) -> bool {
-    !matches!(
-        metric,
-        "discount_cost"
-            | "no_decision_rate"
-            | "lost_to_competitor"
-            | "unwelcome_share"
-            | "blocks"
-            | "conflicts"
-            | "hockey_stick"
-    )
+    direction(metric) == Some(true)
 }
 
 /// Additive counts for one quarter (or a sum of quarters).

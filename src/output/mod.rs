@@ -12,7 +12,7 @@ use crate::error::SalesimError;
 use crate::experiment::stats::{paired, summarize};
 use crate::experiment::{Plan, Point, PointResult, Throughput};
 use crate::fsafe::AtomicFile;
-use crate::metrics::{higher_is_better, QUARTER_METRICS, RUN_METRICS};
+use crate::metrics::{direction, QUARTER_METRICS, RUN_METRICS};
 use std::path::Path;
 
 /// Names of the files a run writes, in the order they are committed.
@@ -243,7 +243,9 @@ impl CsvOutputs {
                                 .collect()
                         };
                         (0..cfg.horizon_quarters as usize)
-                            .map(|q| paired(&bookings(v, q), &bookings(cfg.reference, q), true))
+                            .map(|q| {
+                                paired(&bookings(v, q), &bookings(cfg.reference, q), Some(true))
+                            })
                             .collect()
                     })
                 })
@@ -299,11 +301,7 @@ impl CsvOutputs {
             }
             let mut pairs = Vec::new();
             for (m, metric) in RUN_METRICS.iter().enumerate() {
-                let d = paired(
-                    &column(v, m),
-                    &column(reference, m),
-                    higher_is_better(metric),
-                );
+                let d = paired(&column(v, m), &column(reference, m), direction(metric));
                 let row = lead(vec![
                     csv_text(&variant.name).into_owned(),
                     csv_text(&cfg.variants[reference].name).into_owned(),
@@ -433,7 +431,12 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
             "customer_days_per_second": info.throughput.customer_days as f64 / secs,
             "contacts_per_second": info.throughput.contacts as f64 / secs,
         },
-        "sweep": { "parameters": plan.parameters, "mode": plan.mode, "points": points },
+        "sweep": {
+            "parameters": plan.parameters,
+            "mode": plan.mode,
+            "points": points,
+            "reference_point": plan.reference_point(),
+        },
         "seeds": seeds,
         "files": match info.shard {
             None => FILES.to_vec(),

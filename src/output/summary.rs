@@ -73,21 +73,10 @@ pub fn signed_percent(x: f64) -> String {
     }
 }
 
-/// Thousands separated by commas, rounded to a whole number: "6,275".
+/// Thousands separated by commas, rounded to a whole number, with a true minus sign: "6,275",
+/// "−950".
 pub fn thousands(x: f64) -> String {
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if x < 0.0 && digits != "0" {
-        format!("−{out}")
-    } else {
-        out
-    }
+    crate::report::metrics::group_thousands(x, 0).replace('-', "−")
 }
 
 /// "aligned booked 2.8% less than aggressive over 12 quarters (aligned − aggressive −2.8%, 95% CI
@@ -282,7 +271,7 @@ mod tests {
 
     #[test]
     fn bookings_sentence_is_relative_to_the_reference() {
-        let d = paired(&[110.0, 120.0, 130.0], &[100.0, 100.0, 100.0], true);
+        let d = paired(&[110.0, 120.0, 130.0], &[100.0, 100.0, 100.0], Some(true));
         let s = bookings_sentence("aligned", "aggressive", 100.0, &d, 12);
         assert!(
             s.starts_with("aligned booked 20.0% more than aggressive"),
@@ -292,7 +281,7 @@ mod tests {
 
     #[test]
     fn bookings_sentence_falls_back_to_k_when_the_reference_booked_nothing() {
-        let d = paired(&[1500.0, 1700.0], &[0.0, 0.0], true);
+        let d = paired(&[1500.0, 1700.0], &[0.0, 0.0], Some(true));
         let s = bookings_sentence("aligned", "aggressive", 0.0, &d, 8);
         assert!(s.starts_with("aligned booked 1,600 $k more"), "{s}");
         assert!(s.contains("aligned − aggressive +1,600 $k"), "{s}");
@@ -304,7 +293,7 @@ mod tests {
         let d = paired(
             &[97.0, 98.0, 96.0, 97.0],
             &[100.0, 100.0, 100.0, 100.0],
-            true,
+            Some(true),
         );
         let s = bookings_sentence("aligned", "aggressive", 100.0, &d, 12);
         assert!(s.starts_with("aligned booked 3.0% less"), "{s}");
@@ -319,7 +308,7 @@ mod tests {
 
     #[test]
     fn bookings_sentence_of_one_replication_claims_no_interval() {
-        let d = paired(&[102.0], &[100.0], true);
+        let d = paired(&[102.0], &[100.0], Some(true));
         let s = bookings_sentence("aligned", "aggressive", 100.0, &d, 12);
         assert!(s.starts_with("aligned booked 2.0% more"), "{s}");
         assert!(

@@ -534,12 +534,11 @@ fn forest_rows(view: &RunView, names: &[&str]) -> Vec<ForestRow> {
 
 fn forest_label(name: &str) -> String {
     let info = metric(name);
-    let better = if info.higher_is_better() {
-        "higher"
-    } else {
-        "lower"
-    };
-    format!("{} ({better} better)", info.label)
+    match info.direction() {
+        Some(true) => format!("{} (higher better)", info.label),
+        Some(false) => format!("{} (lower better)", info.label),
+        None => format!("{} (neither better)", info.label),
+    }
 }
 
 fn draw_forest<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, view: &RunView) -> DrawResult {

@@ -31,6 +31,9 @@ pub enum ReportError {
         line: Option<u64>,
         message: String,
     },
+    /// A sweep point that the run does not have.
+    #[error("there is no point {point} in this run ({points} point(s), numbered from 0)")]
+    NoSuchPoint { point: u32, points: u32 },
     /// `manifest.json` is not valid JSON or lacks a required field.
     #[error("{}: invalid manifest: {message}", path.display())]
     Manifest { path: PathBuf, message: String },

@@ -45,7 +45,7 @@ figcaption{font-style:italic;margin-top:.3em}
 table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border:1px solid #ccc;padding:.3em .5em;text-align:right}
 th:first-child,td:first-child{text-align:left}thead th{background:#f3f3f3}
 pre{background:#f6f6f6;padding:.8em;overflow-x:auto;white-space:pre-wrap}
-.note{color:#555;font-size:.92em}
+.note{color:#555;font-size:.92em}tr.focus td{background:#fff3cd;font-weight:bold}
 @media print{body{max-width:none;margin:0}figure.chart{break-before:page;page-break-before:always}
 section{break-inside:auto}h2{break-after:avoid}a{color:inherit;text-decoration:none}}
 "#;
@@ -88,6 +88,9 @@ pub(crate) fn page(folder: &OutputFolder, charts: &[Rendered]) -> String {
         html.push_str(&lesson_section(lesson));
     }
     html.push_str(&setup(folder));
+    if m.is_sweep() {
+        html.push_str(&sweep_table(folder));
+    }
     html.push_str(&headlines(folder));
     html.push_str(&chart_section(charts));
     html.push_str(&summary_table(folder));
@@ -243,46 +246,133 @@ fn headlines(folder: &OutputFolder) -> String {
     )
 }
 
-/// One plain-words comparison, e.g. "aligned booked 23.0% more than aggressive over 12 quarters
-/// ($7,123.4k vs $5,789.0k; 95% CI 18.0% to 28.0%)".
+/// Every sweep point: its values, each variant's bookings, and each paired difference with its
+/// 95% CI and whether it is clear.
+fn sweep_table(folder: &OutputFolder) -> String {
+    let m = &folder.manifest;
+    let reference = m.reference().to_string();
+    let variants = folder.variants();
+    let others: Vec<&String> = variants.iter().filter(|v| **v != reference).collect();
+    let mut html = String::from(
+        "<section id=\"sweep-points\"><h2>Every point of the sweep</h2>\n<table><thead><tr><th>point</th>",
+    );
+    for p in &m.sweep.parameters {
+        let _ = write!(html, "<th>{}</th>", esc(p));
+    }
+    for v in &variants {
+        let _ = write!(html, "<th>{} bookings ($k)</th>", esc(v));
+    }
+    for v in &others {
+        let _ = write!(html, "<th>{} − {} (95% CI)</th>", esc(v), esc(&reference));
+    }
+    html.push_str("</tr></thead><tbody>\n");
+    for p in &m.sweep.points {
+        let focus = if p.point == folder.focus_point() {
+            " class=\"focus\""
+        } else {
+            ""
+        };
+        let _ = write!(html, "<tr{focus}><td>{}</td>", p.point);
+        for param in &m.sweep.parameters {
+            let v = p.values.get(param).copied().unwrap_or(f64::NAN);
+            let _ = write!(html, "<td>{v}</td>");
+        }
+        for v in &variants {
+            let cell = folder
+                .summary_for(p.point, v, "bookings")
+                .map(|s| crate::output::summary::thousands(s.mean))
+                .unwrap_or_default();
+            let _ = write!(html, "<td>{cell}</td>");
+        }
+        for v in &others {
+            let cell = folder
+                .comparison_for(p.point, v, "bookings")
+                .map(|c| {
+                    let clear = if c.ci_low > 0.0 {
+                        "ahead"
+                    } else if c.ci_high < 0.0 {
+                        "behind"
+                    } else {
+                        "level"
+                    };
+                    format!(
+                        "{} ({} to {}) {clear}",
+                        crate::output::summary::thousands(c.mean_diff),
+                        crate::output::summary::thousands(c.ci_low),
+                        crate::output::summary::thousands(c.ci_high)
+                    )
+                })
+                .unwrap_or_default();
+            let _ = write!(html, "<td>{cell}</td>");
+        }
+        html.push_str("</tr>\n");
+    }
+    let _ = writeln!(
+        html,
+        "</tbody></table><p class=\"note\">The highlighted row is point {} (the scenario's own values where a point has them; another with <code>salesim report DIR --point N</code>); the headlines and the per-quarter charts below describe it.</p></section>",
+        folder.focus_point()
+    );
+    html
+}
+
+/// One plain-words comparison, e.g. "aligned booked 3.0% less than aggressive over 12 quarters
+/// ($98,953.0k vs $101,975.0k; 95% CI −3.9% to −2.0%)". Every difference is variant − reference.
+/// Money and counts are compared as a ratio on the log scale (the paired mean of
+/// ln(variant ÷ reference) and its interval, turned back into a percentage), so an interval can
+/// never pass −100%; where a replication has a zero on either side the difference is given in
+/// the metric's own unit instead. Shares are compared in percentage points.
 fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &ComparisonRow) -> String {
     let info = metric(&c.metric);
     let (var, reference) = (esc(&v.variant), esc(&r.variant));
     let clear = c.ci_low > 0.0 || c.ci_high < 0.0;
-    let (diff, lo, hi, unit) = if info.unit == Unit::Share {
+    let signed = |x: f64, unit: &str| {
+        let sign = if x < 0.0 { "−" } else { "+" };
+        format!("{sign}{:.1}{unit}", x.abs())
+    };
+    let log_ratio = matches!(info.unit, Unit::Money | Unit::Count)
+        .then(|| paired_log_ratio(folder, r, v, &c.metric))
+        .flatten();
+    let (amount, interval, up) = if info.unit == Unit::Share {
         (
-            100.0 * c.mean_diff,
-            100.0 * c.ci_low,
-            100.0 * c.ci_high,
-            " points",
+            format!("{:.1} percentage points", (100.0 * c.mean_diff).abs()),
+            format!(
+                "{} to {}",
+                signed(100.0 * c.ci_low, " points"),
+                signed(100.0 * c.ci_high, " points")
+            ),
+            c.mean_diff >= 0.0,
+        )
+    } else if let Some(s) = log_ratio {
+        let pct = |x: f64| 100.0 * (x.exp() - 1.0);
+        (
+            format!("{:.1}%", pct(s.mean).abs()),
+            format!(
+                "{} to {}",
+                signed(pct(s.ci_low), "%"),
+                signed(pct(s.ci_high), "%")
+            ),
+            s.mean >= 0.0,
         )
     } else {
-        let base = r.mean.abs();
+        let plain = |x: f64| {
+            let sign = if x < 0.0 { "−" } else { "+" };
+            format!("{sign}{}", info.format(x.abs()))
+        };
         (
-            100.0 * c.mean_diff / base,
-            100.0 * c.ci_low / base,
-            100.0 * c.ci_high / base,
-            "%",
+            info.format(c.mean_diff.abs()),
+            format!("{} to {}", plain(c.ci_low), plain(c.ci_high)),
+            c.mean_diff >= 0.0,
         )
     };
-    let more = if diff >= 0.0 { "more" } else { "less" };
-    let amount = format!(
-        "{:.1}{}",
-        diff.abs(),
-        if unit == "%" {
-            "%"
-        } else {
-            " percentage points"
-        }
-    );
+    let more = if up { "more" } else { "less" };
     let what = match c.metric.as_str() {
         "bookings" => format!(
             "{var} booked {amount} {more} than {reference} over {} quarters",
             folder.manifest.horizon_quarters
         ),
         "blocks" => format!(
-            "{var} was blocked by {amount} {} accounts than {reference}",
-            if diff >= 0.0 { "more" } else { "fewer" }
+            "{var} was blocked {amount} {} than {reference} (block events)",
+            if up { "more often" } else { "less often" }
         ),
         "hockey_stick" => {
             format!("{var} closed {amount} {more} of its deals in weeks 12-13 than {reference}")
@@ -290,28 +380,64 @@ fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &Compariso
         _ => format!(
             "{var}'s {} was {amount} {} than {reference}'s",
             info.label.to_lowercase(),
-            if diff >= 0.0 { "higher" } else { "lower" }
+            if up { "higher" } else { "lower" }
         ),
     };
-    let verdict = if clear {
-        let better = (c.mean_diff > 0.0) == info.higher_is_better();
-        format!(
-            "<span class=\"clear\">clearly {}</span>",
-            if better { "better" } else { "worse" }
-        )
-    } else {
-        "<span class=\"unclear\">no clear difference</span>".to_string()
+    let verdict = match (clear, info.direction()) {
+        (false, _) => "<span class=\"unclear\">no clear difference</span>".to_string(),
+        (true, None) => "<span class=\"clear\">clearly different</span>".to_string(),
+        (true, Some(higher_better)) => {
+            let better = (c.mean_diff > 0.0) == higher_better;
+            format!(
+                "<span class=\"clear\">clearly {}</span>",
+                if better { "better" } else { "worse" }
+            )
+        }
+    };
+    let share = match info.direction() {
+        Some(_) => format!(
+            "{var} did better in {:.0}% of replications",
+            100.0 * c.share_better
+        ),
+        None => "neither more nor fewer is better in itself".to_string(),
     };
     format!(
-        "{what} ({} vs {}; <span class=\"headline-diff\" data-variant=\"{var}\" data-metric=\"{}\" data-mean-diff=\"{}\" data-ci-low=\"{}\" data-ci-high=\"{}\">95% CI {lo:+.1}{unit} to {hi:+.1}{unit}</span>): {verdict}; {var} did better in {:.0}% of replications.",
+        "{what} ({} vs {}; <span class=\"headline-diff\" data-variant=\"{var}\" data-metric=\"{}\" data-mean-diff=\"{}\" data-ci-low=\"{}\" data-ci-high=\"{}\">95% CI {interval}</span>): {verdict}; {share}.",
         mean_span(v, &info),
         mean_span(r, &info),
         esc(&c.metric),
         c.mean_diff,
         c.ci_low,
         c.ci_high,
-        100.0 * c.share_better,
     )
+}
+
+/// The summary of ln(variant ÷ reference) over paired replications of one metric at the focus
+/// point, or `None` if any replication has a zero (or a missing value) on either side.
+fn paired_log_ratio(
+    folder: &OutputFolder,
+    r: &SummaryRow,
+    v: &SummaryRow,
+    metric: &str,
+) -> Option<crate::experiment::stats::Summary> {
+    let of = |variant: &str| -> std::collections::BTreeMap<u32, f64> {
+        folder
+            .runs
+            .iter()
+            .filter(|x| x.key.point == r.point && x.key.variant == variant)
+            .map(|x| (x.key.replication, x.get(metric)))
+            .collect()
+    };
+    let (base, other) = (of(&r.variant), of(&v.variant));
+    let mut logs = Vec::new();
+    for (rep, b) in &base {
+        let x = *other.get(rep)?;
+        if !(x > 0.0 && *b > 0.0) {
+            return None;
+        }
+        logs.push((x / b).ln());
+    }
+    (logs.len() >= 2).then(|| crate::experiment::stats::summarize(&logs))
 }
 
 fn chart_section(charts: &[Rendered]) -> String {

@@ -50,6 +50,9 @@ pub(crate) struct Sweep {
     pub mode: String,
     #[serde(default)]
     pub points: Vec<SweepPoint>,
+    /// The point with the scenario's own (unswept) values, if any.
+    #[serde(default)]
+    pub reference_point: Option<u32>,
 }
 
 /// One sweep point and its parameter values.
@@ -397,6 +400,8 @@ pub(crate) struct OutputFolder {
     pub run_params: Vec<String>,
     /// The lesson's narrative (`lesson.md`), if the run wrote one.
     pub lesson: Option<String>,
+    /// The sweep point asked for with `--point`, if any.
+    pub chosen_point: Option<u32>,
 }
 
 impl OutputFolder {
@@ -425,6 +430,7 @@ impl OutputFolder {
             comparison,
             run_params,
             lesson: std::fs::read_to_string(dir.join(crate::output::lesson::LESSON_FILE)).ok(),
+            chosen_point: None,
         };
         folder.check_sweep(dir)?;
         Ok(folder)
@@ -459,9 +465,20 @@ impl OutputFolder {
     }
 
     /// The point the per-run charts describe: point 0 if present, else the lowest point.
+    ///
+    /// The point asked for with `--point`; else the sweep's reference point (the scenario's own
+    /// values); else point 0 (or the first point present).
     pub fn focus_point(&self) -> u32 {
+        let present = |p: u32| self.runs.iter().any(|r| r.key.point == p);
+        if let Some(p) = self
+            .chosen_point
+            .or(self.manifest.sweep.reference_point)
+            .filter(|&p| present(p))
+        {
+            return p;
+        }
         let points = self.runs.iter().map(|r| r.key.point);
-        if self.runs.iter().any(|r| r.key.point == 0) {
+        if present(0) {
             0
         } else {
             points.min().unwrap_or(0)

@@ -57,9 +57,10 @@ pub(crate) fn metric(name: &str) -> MetricInfo {
 }
 
 impl MetricInfo {
-    /// Whether more is better, as the simulator defines it ([`crate::metrics::higher_is_better`]).
-    pub fn higher_is_better(&self) -> bool {
-        crate::metrics::higher_is_better(self.name)
+    /// Which way is better, as the simulator defines it ([`crate::metrics::direction`]):
+    /// `Some(true)` higher, `Some(false)` lower, `None` neither.
+    pub fn direction(&self) -> Option<bool> {
+        crate::metrics::direction(self.name)
     }
 
     /// Axis label with unit, e.g. "Bookings (net) ($k)".

@@ -11,7 +11,7 @@ mod error;
 mod frame;
 mod html;
 mod input;
-mod metrics;
+pub(crate) mod metrics;
 mod stats;
 mod sweep;
 
@@ -35,7 +35,22 @@ pub struct ReportOutcome {
 /// Reads the CSVs and `manifest.json` in `dir` and writes `dir/charts/*.png`, `*.svg` and
 /// `dir/report.html`.
 pub fn build(dir: &Path) -> Result<ReportOutcome, ReportError> {
-    let folder = OutputFolder::read(dir)?;
+    build_at(dir, None)
+}
+
+/// [`build`], with the headlines, table and per-quarter charts at sweep point `point` (the
+/// reference point when `None`).
+pub fn build_at(dir: &Path, point: Option<u32>) -> Result<ReportOutcome, ReportError> {
+    let mut folder = OutputFolder::read(dir)?;
+    if let Some(p) = point {
+        if !folder.runs.iter().any(|r| r.key.point == p) {
+            return Err(ReportError::NoSuchPoint {
+                point: p,
+                points: folder.manifest.sweep.points.len().max(1) as u32,
+            });
+        }
+        folder.chosen_point = Some(p);
+    }
     let charts_dir = dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Write {
         path: charts_dir.clone(),
@@ -61,13 +76,17 @@ fn render_all(
     let view = RunView::new(folder, palette.clone());
     // With one variant there is nothing to compare against: no paired-differences chart.
     let single = folder.manifest.variants.len() == 1;
-    let mut rendered = RunChartKind::ALL
+    // A sweep is read along the sweep first: its charts lead, the focus point's follow.
+    let mut rendered = if folder.manifest.is_sweep() {
+        sweep::render_sweep(folder, palette, charts_dir)?
+    } else {
+        Vec::new()
+    };
+    for &kind in RunChartKind::ALL
         .iter()
         .filter(|&&kind| !(single && kind == RunChartKind::PairedDifferences))
-        .map(|&kind| render(charts_dir, &RunChart { kind, view: &view }))
-        .collect::<Result<Vec<_>, _>>()?;
-    if folder.manifest.is_sweep() {
-        rendered.extend(sweep::render_sweep(folder, palette, charts_dir)?);
+    {
+        rendered.push(render(charts_dir, &RunChart { kind, view: &view })?);
     }
     Ok(rendered)
 }
@@ -94,7 +113,10 @@ pub fn chart_files() -> Vec<String> {
                 .iter()
                 .map(|m| sweep::sweep_chart_name(m)),
         )
-        .chain([sweep::WINNER_HEATMAP.to_string()]);
+        .chain([
+            sweep::WINNER_HEATMAP.to_string(),
+            sweep::DIFFERENCE_CHART.to_string(),
+        ]);
     stems
         .flat_map(|s| [format!("{s}.png"), format!("{s}.svg")])
         .collect()

@@ -1,6 +1,8 @@
-//! Sweep charts: each key metric against the first swept parameter (one line per variant, 95%
-//! band, one panel per value of the other parameters in a grid), and for a two-parameter grid a
-//! heat map of which variant wins on bookings and by how much.
+//! Sweep charts: first the paired difference of bookings (each variant − the reference) against
+//! the first swept parameter, with its 95% band, which is how a sweep is read; then each key
+//! metric against it (one line per variant, 95% band, one panel per value of the other
+//! parameters in a grid); and for a two-parameter grid a heat map of which variant wins on
+//! bookings and by how much.
 
 use std::path::Path;
 
@@ -10,8 +12,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::error::ReportError;
 use super::frame::{
-    category_tick, font, line_with_band, padded, panel, percent_tick, render, Axes, Chart,
-    DrawResult, Palette, Rendered, GREY,
+    category_tick, dashed_line, font, line_with_band, padded, panel, percent_tick, render, Axes,
+    Chart, DrawResult, Palette, Rendered, GREY,
 };
 use super::input::{OutputFolder, SweepPoint};
 use super::metrics::{metric, Unit};
@@ -28,6 +30,8 @@ pub(crate) const SWEEP_METRICS: [&str; 6] = [
 ];
 /// The file stem of the winner heat map.
 pub(crate) const WINNER_HEATMAP: &str = "sweep_winner_heatmap";
+/// The file stem of the paired-difference chart.
+pub(crate) const DIFFERENCE_CHART: &str = "sweep_difference";
 
 /// The file stem of a metric's sweep chart: `sweep_<metric>`.
 pub(crate) fn sweep_chart_name(metric: &str) -> String {
@@ -44,18 +48,19 @@ pub(crate) fn render_sweep(
     dir: &Path,
 ) -> Result<Vec<Rendered>, ReportError> {
     let view = SweepView::new(folder, palette.clone());
-    let mut out = SWEEP_METRICS
-        .iter()
-        .map(|&metric| {
-            render(
-                dir,
-                &SweepChart {
-                    metric,
-                    view: &view,
-                },
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::new();
+    if folder.manifest.variants.len() > 1 {
+        out.push(render(dir, &DifferenceChart { view: &view })?);
+    }
+    for metric in SWEEP_METRICS {
+        out.push(render(
+            dir,
+            &SweepChart {
+                metric,
+                view: &view,
+            },
+        )?);
+    }
     if view.is_two_parameter_grid() {
         out.push(render(dir, &WinnerHeatmap { view: &view })?);
     }
@@ -240,6 +245,154 @@ impl SweepChart<'_> {
         let mut plot = panel(area, &axes)?;
         for (variant, points) in &series {
             line_with_band(&mut plot, points, self.view.palette.color(variant))?;
+        }
+        Ok(())
+    }
+}
+
+/// `sweep_difference`: each variant's bookings minus the reference's, paired, against the first
+/// swept parameter, with the 95% band and the zero line: where the band leaves zero, one
+/// strategy is ahead.
+struct DifferenceChart<'a> {
+    view: &'a SweepView<'a>,
+}
+
+impl DifferenceChart<'_> {
+    fn series(&self, variant: &str, points: &[&SweepPoint]) -> Vec<(f64, Band)> {
+        let x = &self.view.params()[0];
+        points
+            .iter()
+            .filter_map(|p| {
+                let c = self
+                    .view
+                    .folder
+                    .comparison_for(p.point, variant, "bookings")?;
+                Some((
+                    SweepView::value(p, x),
+                    Band {
+                        mean: c.mean_diff,
+                        low: c.ci_low,
+                        high: c.ci_high,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    fn others(&self) -> Vec<String> {
+        let reference = self.view.folder.manifest.reference();
+        self.view
+            .palette
+            .variants()
+            .iter()
+            .filter(|v| v.as_str() != reference)
+            .cloned()
+            .collect()
+    }
+}
+
+impl Chart for DifferenceChart<'_> {
+    fn name(&self) -> String {
+        DIFFERENCE_CHART.to_string()
+    }
+
+    fn title(&self) -> String {
+        format!(
+            "Bookings against {}: who is ahead, and where it flips",
+            short(&self.view.params()[0])
+        )
+    }
+
+    fn subtitle(&self) -> String {
+        format!(
+            "Paired difference, variant − {} ($k, same markets); shaded band = 95% CI; dashed = no difference",
+            self.view.folder.manifest.reference()
+        )
+    }
+
+    fn caption(&self) -> String {
+        let reference = self.view.folder.manifest.reference();
+        let mut ahead = Vec::new();
+        let mut behind = Vec::new();
+        for variant in self.others() {
+            for group in self.view.groups() {
+                for (x, b) in self.series(&variant, &group.points) {
+                    let at = match &group.label {
+                        Some(l) => format!("{} = {x} ({l})", short(&self.view.params()[0])),
+                        None => format!("{} = {x}", short(&self.view.params()[0])),
+                    };
+                    if b.low > 0.0 {
+                        ahead.push(format!("{variant} at {at}"));
+                    } else if b.high < 0.0 {
+                        behind.push(format!("{variant} at {at}"));
+                    }
+                }
+            }
+        }
+        let list = |v: &[String]| {
+            if v.len() > 6 {
+                format!("{} and {} more", v[..6].join(", "), v.len() - 6)
+            } else {
+                v.join(", ")
+            }
+        };
+        match (ahead.is_empty(), behind.is_empty()) {
+            (true, true) => format!(
+                "No point's interval leaves zero: at these replications no variant is clearly ahead of {reference} anywhere in the sweep."
+            ),
+            (false, true) => format!("Clearly ahead of {reference}: {}.", list(&ahead)),
+            (true, false) => format!("Clearly behind {reference}: {}.", list(&behind)),
+            (false, false) => format!(
+                "Clearly ahead of {reference}: {}. Clearly behind: {}.",
+                list(&ahead),
+                list(&behind)
+            ),
+        }
+    }
+
+    fn legend(&self) -> Vec<(String, RGBColor)> {
+        self.others()
+            .into_iter()
+            .map(|v| {
+                let c = self.view.palette.color(&v);
+                (v, c)
+            })
+            .collect()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult {
+        let groups: Vec<Group> = self.view.groups().into_iter().take(MAX_PANELS).collect();
+        let areas = body.split_evenly((1, groups.len().max(1)));
+        let narrow = groups.len() > 1;
+        for (area, group) in areas.iter().zip(&groups) {
+            let series: Vec<(String, Vec<(f64, Band)>)> = self
+                .others()
+                .into_iter()
+                .map(|v| {
+                    let s = self.series(&v, &group.points);
+                    (v, s)
+                })
+                .collect();
+            let all = || series.iter().flat_map(|(_, s)| s.iter());
+            let x = padded(all().map(|(x, _)| *x), false);
+            let y = padded(all().flat_map(|(_, b)| [b.low, b.high]), true);
+            let x_param = &self.view.params()[0];
+            let x_label = if narrow {
+                short(x_param).to_string()
+            } else {
+                x_param.clone()
+            };
+            let mut axes = Axes::new(x.clone(), y, &x_label, "difference in bookings ($k)");
+            axes.panel_title = group.label.as_deref();
+            axes.x_ticks = if narrow { 4 } else { 8 };
+            if narrow {
+                axes.y_label_area = 90;
+            }
+            let mut plot = panel(area, &axes)?;
+            dashed_line(&mut plot, (x.start, 0.0), (x.end, 0.0))?;
+            for (variant, points) in &series {
+                line_with_band(&mut plot, points, self.view.palette.color(variant))?;
+            }
         }
         Ok(())
     }

@@ -305,7 +305,10 @@ impl Fixture {
                         .iter()
                         .filter(|d| if lower { **d < 0.0 } else { **d > 0.0 })
                         .count();
-                    let share = better as f64 / diffs.len() as f64;
+                    let share = match salesim::metrics::direction(metric) {
+                        Some(_) => better as f64 / diffs.len() as f64,
+                        None => f64::NAN,
+                    };
                     let _ = writeln!(
                         comparison,
                         "{}{pvals},{variant},{reference},{metric},{mean},{lo},{hi},{share}",
