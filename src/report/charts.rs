@@ -251,16 +251,7 @@ impl Chart for RunChart<'_> {
     }
 
     fn caption(&self) -> String {
-        match self.kind {
-            RunChartKind::BookingsByQuarter => "Look at whether the gap between the lines opens or closes in later quarters.",
-            RunChartKind::CumulativeBookings => "Look at where the lines cross, if they do: that is when the slower strategy pays back.",
-            RunChartKind::DealsByWeek => "Look at the spike in weeks 12-13: the hockey stick of quarter-driven selling.",
-            RunChartKind::DiscountByWeek => "Look for the U-shape: deeper discounts at the ends of the quarter buy timing, not demand.",
-            RunChartKind::QuotaAttainment => "Look at how many replications sit above the dashed quota line, and how spread out they are.",
-            RunChartKind::CustomerSide => "Look at annoyance and blocked accounts rising while trust falls: the pest-control effect.",
-            RunChartKind::PairedDifferences => "Bars right of zero mean more than the reference; check each metric's 'better' direction, and bars crossing zero are undecided.",
-        }
-        .into()
+        captions::caption(self.kind, self.view)
     }
 
     fn legend(&self) -> Vec<(String, RGBColor)> {
@@ -587,4 +578,172 @@ fn draw_forest<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, view: &RunView
         )])?;
     }
     Ok(())
+}
+
+/// Chart captions that say what the chart shows in this run, from its numbers: each claim is
+/// chosen by the data (and, for a difference, by its 95% interval), never fixed in advance.
+mod captions {
+    use super::{RunChartKind, RunView};
+
+    fn pct(x: f64) -> String {
+        format!("{:.0}%", 100.0 * x)
+    }
+
+    /// Whether two bands are apart (their 95% intervals do not overlap).
+    fn apart(a: &super::Band, b: &super::Band) -> bool {
+        a.low > b.high || b.low > a.high
+    }
+
+    pub(super) fn caption(kind: RunChartKind, view: &RunView) -> String {
+        let variants = view.variants();
+        match kind {
+            RunChartKind::BookingsByQuarter => gap(view, variants, false),
+            RunChartKind::CumulativeBookings => gap(view, variants, true),
+            RunChartKind::DealsByWeek => {
+                let shares: Vec<String> = variants
+                    .iter()
+                    .map(|v| {
+                        let weeks: Vec<&super::WeekRow> = view
+                            .folder
+                            .weeks
+                            .iter()
+                            .filter(|w| w.point == view.point && &w.variant == v)
+                            .collect();
+                        let all: f64 = weeks.iter().map(|w| w.deals).sum();
+                        let late: f64 =
+                            weeks.iter().filter(|w| w.week >= 12).map(|w| w.deals).sum();
+                        format!("{v} {}", pct(if all > 0.0 { late / all } else { 0.0 }))
+                    })
+                    .collect();
+                format!(
+                    "Share of deals closed in weeks 12-13: {} (an even spread puts 15% there).",
+                    shares.join(", ")
+                )
+            }
+            RunChartKind::DiscountByWeek => {
+                let mut parts = Vec::new();
+                for v in variants {
+                    let mean = |weeks: std::ops::RangeInclusive<u32>| {
+                        let rows: Vec<f64> = view
+                            .folder
+                            .weeks
+                            .iter()
+                            .filter(|w| w.point == view.point && &w.variant == v)
+                            .filter(|w| weeks.contains(&w.week) && w.mean_discount.is_finite())
+                            .map(|w| w.mean_discount)
+                            .collect();
+                        rows.iter().sum::<f64>() / rows.len().max(1) as f64
+                    };
+                    let (first, mid, last) = (mean(1..=1), mean(5..=9), mean(13..=13));
+                    let most = first.max(mid).max(last);
+                    if most < 0.001 {
+                        parts.push(format!("{v} gives no discounts"));
+                    } else if most < 0.01 {
+                        parts.push(format!("{v} gives almost none (under 1%)"));
+                    } else if first > 2.0 * mid && last > 2.0 * mid {
+                        parts.push(format!(
+                            "{v}'s discounts are U-shaped: {} in week 1 and {} in week 13 against {} mid-quarter",
+                            pct(first),
+                            pct(last),
+                            pct(mid)
+                        ));
+                    } else {
+                        parts.push(format!(
+                            "{v}: {} in week 1, {} mid-quarter, {} in week 13",
+                            pct(first),
+                            pct(mid),
+                            pct(last)
+                        ));
+                    }
+                }
+                format!("Mean discount of the deals closed: {}.", parts.join("; "))
+            }
+            RunChartKind::QuotaAttainment => {
+                let parts: Vec<String> = variants
+                    .iter()
+                    .filter_map(|v| {
+                        let s = view
+                            .folder
+                            .summary_for(view.point, v, "reps_at_quota_share")?;
+                        Some(format!("{v} {}", pct(s.mean)))
+                    })
+                    .collect();
+                format!(
+                    "Share of rep-quarters at or above quota (the dashed line): {}.",
+                    parts.join(", ")
+                )
+            }
+            RunChartKind::CustomerSide => {
+                let parts: Vec<String> = variants
+                    .iter()
+                    .map(|v| {
+                        let trust = view.quarter_bands(v, "mean_trust");
+                        match (trust.first(), trust.last()) {
+                            (Some((_, a)), Some((_, b))) if apart(a, b) => format!(
+                                "{v}'s customers' trust {} from {:.3} to {:.3}",
+                                if b.mean > a.mean { "rises" } else { "falls" },
+                                a.mean,
+                                b.mean
+                            ),
+                            (Some((_, a)), Some((_, b))) => format!(
+                                "{v}'s customers' trust stays about level ({:.3} to {:.3})",
+                                a.mean, b.mean
+                            ),
+                            _ => format!("{v}: no trust figures"),
+                        }
+                    })
+                    .collect();
+                format!("{}.", parts.join("; "))
+            }
+            RunChartKind::PairedDifferences => "Each bar is a variant minus the reference over the same markets, with its 95% interval: an interval crossing zero is undecided; whether right of zero is better depends on the metric (named on the left).".to_string(),
+        }
+    }
+
+    /// Who is ahead at the start and at the end, per quarter (`cumulative` false) or cumulated.
+    fn gap(view: &RunView, variants: &[String], cumulative: bool) -> String {
+        let reference = view.folder.manifest.reference().to_string();
+        let Some(other) = variants.iter().find(|v| **v != reference) else {
+            return "Bookings of the single variant, with its 95% band.".to_string();
+        };
+        let series = |v: &str| {
+            if cumulative {
+                view.cumulative_bands(v)
+            } else {
+                view.quarter_bands(v, "bookings")
+            }
+        };
+        let (r, o) = (series(&reference), series(other));
+        let (Some((_, r0)), Some((_, o0)), Some((_, rn)), Some((_, on))) =
+            (r.first(), o.first(), r.last(), o.last())
+        else {
+            return String::new();
+        };
+        let ahead = |a: &super::Band, b: &super::Band| -> String {
+            if !apart(a, b) {
+                "level".to_string()
+            } else if a.mean > b.mean {
+                format!("{reference} ahead")
+            } else {
+                format!("{other} ahead")
+            }
+        };
+        let crossing = if cumulative {
+            r.iter()
+                .zip(&o)
+                .skip(1)
+                .zip(r.iter().zip(&o))
+                .find(|(((_, rb), (_, ob)), ((_, ra), (_, oa)))| {
+                    (rb.mean - ob.mean).signum() != (ra.mean - oa.mean).signum()
+                })
+                .map(|(((q, _), _), _)| format!(" The cumulative lines cross in quarter {q}."))
+                .unwrap_or_else(|| " The cumulative lines do not cross.".to_string())
+        } else {
+            String::new()
+        };
+        format!(
+            "First quarter: {}; last quarter: {} (by the 95% bands).{crossing}",
+            ahead(r0, o0),
+            ahead(rn, on)
+        )
+    }
 }
