@@ -899,3 +899,32 @@ fn until_decided_refuses_what_it_cannot_do() {
     let out = salesim(&["run", LESSON, "--batch", "10", "--quiet"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn confidence_intervals_stay_within_what_a_metric_can_be() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // A small market, where the aligned team's blocks are mostly zero: a plain t interval of
+    // their mean would reach below zero.
+    run_lesson(
+        &out,
+        &["--replications", "5", "--set", "market.customers=400"],
+    );
+    let t = Table::read(&out.join("summary.csv"));
+    let (metric, lo, hi) = (t.col("metric"), t.col("ci_low"), t.col("ci_high"));
+    let mut checked = 0;
+    for row in &t.rows {
+        let (low, high): (f64, f64) = (row[lo].parse().unwrap(), row[hi].parse().unwrap());
+        if !low.is_finite() {
+            continue;
+        }
+        let (min, max) = salesim::metrics::bounds(&row[metric]);
+        assert!(
+            low >= min && high <= max,
+            "{}: [{low}, {high}] outside [{min}, {max}]",
+            row[metric]
+        );
+        checked += 1;
+    }
+    assert!(checked > 20);
+}

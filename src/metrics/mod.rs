@@ -61,6 +61,24 @@ pub fn direction(metric: &str) -> Option<bool> {
     }
 }
 
+/// The values a metric can take, for the bounds of its confidence interval: `(0, ∞)` for
+/// amounts and counts, `(0, 1)` for shares, none for growth. A Student-t interval of a
+/// replication mean can reach past them when the values pile up at a bound (a count that is
+/// often zero); the reported interval is cut there.
+pub fn bounds(metric: &str) -> (f64, f64) {
+    match metric {
+        "yoy_growth" => (f64::NEG_INFINITY, f64::INFINITY),
+        "win_rate"
+        | "no_decision_rate"
+        | "lost_to_competitor"
+        | "unwelcome_share"
+        | "reps_at_quota_share"
+        | "mean_trust"
+        | "hockey_stick" => (0.0, 1.0),
+        _ => (0.0, f64::INFINITY),
+    }
+}
+
 /// Whether a higher value of a metric is better for us ([`direction`]; false for neutral ones).
 pub fn higher_is_better(metric: &str) -> bool {
     direction(metric) == Some(true)

@@ -276,7 +276,10 @@ impl CsvOutputs {
             }
             let mut sums = Vec::new();
             for (m, metric) in RUN_METRICS.iter().enumerate() {
-                let s = summarize(&column(v, m));
+                let mut s = summarize(&column(v, m));
+                let (lo, hi) = crate::metrics::bounds(metric);
+                s.ci_low = s.ci_low.clamp(lo, hi);
+                s.ci_high = s.ci_high.clamp(lo, hi);
                 let row = lead(vec![
                     csv_text(&variant.name).into_owned(),
                     csv_text(metric).into_owned(),

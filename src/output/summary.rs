@@ -15,7 +15,7 @@ const SHOWN: [(&str, &str, Format); 9] = [
     ("unwelcome_share", "unwelcome contacts", Format::Percent),
     ("hockey_stick", "deals in weeks 12-13", Format::Percent),
     ("discount_cost", "discounts given ($k)", Format::Money),
-    ("quota_attainment", "quota attainment", Format::Percent),
+    ("quota_attainment", "quota attainment", Format::Ratio),
     ("mean_trust", "customers' trust in us", Format::Fraction),
 ];
 
@@ -25,6 +25,7 @@ enum Format {
     Percent,
     Count,
     Fraction,
+    Ratio,
 }
 
 fn fmt(v: f64, f: Format) -> String {
@@ -36,6 +37,7 @@ fn fmt(v: f64, f: Format) -> String {
         Format::Percent => format!("{:.1}%", v * 100.0),
         Format::Count => format!("{:.1}", v),
         Format::Fraction => format!("{:.3}", v),
+        Format::Ratio => format!("{:.2}", v),
     }
 }
 

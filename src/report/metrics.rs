@@ -12,6 +12,8 @@ pub(crate) enum Unit {
     Count,
     /// A plain ratio such as quota attainment (1.0 = at quota).
     Ratio,
+    /// A score on a 0–1 scale (trust), printed as a number, not a percentage.
+    Score,
 }
 
 /// Reader-facing facts about one metric.
@@ -42,7 +44,7 @@ pub(crate) const METRICS: [MetricInfo; 17] = [
     info("poached_deals", "Poached deals", Unit::Count),
     info("quota_attainment", "Quota attainment", Unit::Ratio),
     info("reps_at_quota_share", "Reps at quota", Unit::Share),
-    info("mean_trust", "Customer trust", Unit::Share),
+    info("mean_trust", "Customer trust", Unit::Score),
     info("hockey_stick", "Deals in weeks 12-13", Unit::Share),
     info("yoy_growth", "Year-over-year growth", Unit::Share),
 ];
@@ -70,6 +72,7 @@ impl MetricInfo {
             Unit::Share => "%",
             Unit::Count => "count",
             Unit::Ratio => "1.0 = at quota",
+            Unit::Score => "0-1",
         };
         format!("{} ({unit})", self.label)
     }
@@ -84,6 +87,7 @@ impl MetricInfo {
             Unit::Share => format!("{:.1}%", value * 100.0),
             Unit::Count => group_thousands(value, 1),
             Unit::Ratio => format!("{value:.2}"),
+            Unit::Score => format!("{value:.3}"),
         }
     }
 }
