@@ -25,6 +25,48 @@ pub const QUICK_BATCH: u32 = 20;
 /// reference's bookings.
 pub const QUICK_PRECISION: f64 = 0.01;
 
+/// The lesson's "you are here": its market at a few book sizes (`book_size.csv`), then the
+/// report again with that chart.
+fn book_sizes(
+    source: &ScenarioSource,
+    job: &Job,
+    args: &RunArgs,
+    finished: &Finished,
+) -> Result<(), SalesimError> {
+    let threads = args
+        .threads
+        .map(usize::from)
+        .unwrap_or_else(rayon::current_num_threads);
+    if !args.quiet {
+        eprintln!(
+            "The same market at {} accounts per rep ({} replications each), for the report's \"you are here\" chart...",
+            output::book_size::ACCOUNTS_PER_REP
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            output::book_size::REPLICATIONS
+        );
+    }
+    let rows = output::book_size::measure(source, &job.options.overrides()?, threads)?;
+    let cfg = finished.plan.base();
+    let Some(other) = (0..cfg.variants.len()).find(|&v| v != cfg.reference) else {
+        return Ok(());
+    };
+    let origin = format!("--out {}", finished.out.display());
+    let _lock = folder::claim(&finished.out, &origin)?;
+    write_file(
+        &finished.out.join(output::book_size::FILE),
+        &output::book_size::csv(
+            &rows,
+            &cfg.variants[other].name,
+            &cfg.variants[cfg.reference].name,
+        ),
+    )?;
+    crate::report::build(&finished.out).map_err(|e| SalesimError::Report(e.to_string()))?;
+    Ok(())
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), SalesimError> {
     match cli.command {
@@ -787,6 +829,9 @@ fn lesson(quick: bool, args: &RunArgs) -> Result<(), SalesimError> {
     } else {
         run_scenario(&source, &job, &args)?
     };
+    if !quick && args.shard.is_none() {
+        book_sizes(&source, &job, &args, &finished)?;
+    }
     if !args.quiet {
         let stopping = finished.stopping.as_ref();
         if let Some(f) = finished

@@ -131,11 +131,15 @@ fn is_salesim_manifest(path: &Path) -> bool {
 /// folder that looks complete), and salesim's temporary files. Only files salesim writes.
 pub fn clear_stale(out: &Path) -> Result<(), SalesimError> {
     let charts = out.join(crate::report::CHARTS_DIR);
-    let mut doomed: Vec<std::path::PathBuf> =
-        [MANIFEST, "report.html", crate::output::lesson::LESSON_FILE]
-            .iter()
-            .map(|f| out.join(f))
-            .collect();
+    let mut doomed: Vec<std::path::PathBuf> = [
+        MANIFEST,
+        "report.html",
+        crate::output::lesson::LESSON_FILE,
+        crate::output::book_size::FILE,
+    ]
+    .iter()
+    .map(|f| out.join(f))
+    .collect();
     doomed.extend(temporary_files(out));
     let charts_is_dir = charts.symlink_metadata().is_ok_and(|m| m.is_dir());
     if charts_is_dir {

@@ -5,6 +5,7 @@
 //! into place only when the run has finished or stopped, manifest last, so an interrupted run
 //! never leaves a file that looks complete.
 
+pub mod book_size;
 pub mod lesson;
 pub mod summary;
 

@@ -402,6 +402,8 @@ pub(crate) struct OutputFolder {
     pub lesson: Option<String>,
     /// The sweep point asked for with `--point`, if any.
     pub chosen_point: Option<u32>,
+    /// The lesson at other book sizes (`book_size.csv`), if the run wrote it.
+    pub book_sizes: Vec<super::you_are_here::BookSizeRow>,
 }
 
 impl OutputFolder {
@@ -431,6 +433,7 @@ impl OutputFolder {
             run_params,
             lesson: std::fs::read_to_string(dir.join(crate::output::lesson::LESSON_FILE)).ok(),
             chosen_point: None,
+            book_sizes: super::you_are_here::read(dir),
         };
         folder.check_sweep(dir)?;
         Ok(folder)

@@ -14,6 +14,7 @@ mod input;
 pub(crate) mod metrics;
 mod stats;
 mod sweep;
+mod you_are_here;
 
 use std::path::{Path, PathBuf};
 
@@ -88,6 +89,17 @@ fn render_all(
     {
         rendered.push(render(charts_dir, &RunChart { kind, view: &view })?);
     }
+    let book_sizes = &folder.book_sizes;
+    if let Some(first) = book_sizes.first() {
+        rendered.push(render(
+            charts_dir,
+            &you_are_here::YouAreHere {
+                rows: book_sizes,
+                here: first.here,
+                color: palette.color(&first.variant),
+            },
+        )?);
+    }
     Ok(rendered)
 }
 
@@ -116,6 +128,7 @@ pub fn chart_files() -> Vec<String> {
         .chain([
             sweep::WINNER_HEATMAP.to_string(),
             sweep::DIFFERENCE_CHART.to_string(),
+            you_are_here::NAME.to_string(),
         ]);
     stems
         .flat_map(|s| [format!("{s}.png"), format!("{s}.svg")])
