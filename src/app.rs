@@ -59,9 +59,9 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
     }
 }
 
-/// Prints text for people on stdout, made safe for a terminal ([`for_terminal`]).
+/// Prints text for people on stdout, made safe for a terminal ([`crate::shown::print`]).
 fn say(text: &str) {
-    print!("{}", for_terminal(text));
+    crate::shown::print(text);
 }
 
 /// The job a command line asks for: the scenario, `--replications`, `--seed`, every `--set`
@@ -563,7 +563,7 @@ fn validate(files: &[PathBuf]) -> Result<(), SalesimError> {
             )),
             Err(e) => {
                 if first_error.is_some() {
-                    eprintln!("salesim: error: {}", for_terminal(&e.to_string()));
+                    eprintln!("{}{}", crate::error::PREFIX, for_terminal(&e.to_string()));
                 } else {
                     first_error = Some(e);
                 }
@@ -663,7 +663,10 @@ fn check_model(
                 &format!("--only {name}"),
                 None,
                 None,
-                "is not a check",
+                &format!(
+                    "is not a check{}",
+                    crate::suggest::did_you_mean(name, &names)
+                ),
                 &names.join(", "),
             )
             .into());

@@ -795,3 +795,199 @@ fn runs_that_would_exhaust_memory_are_refused_up_front() {
     );
     assert!(!out.exists(), "nothing is written");
 }
+
+// 8. Errors (issue 15): the --set named, full key paths, "did you mean", one prefix ----------
+
+/// The prefix every error salesim prints begins with.
+const PREFIX: &str = "salesim: error: ";
+
+/// Runs salesim in the crate root, expects `code`, and returns stderr, which must begin with
+/// [`PREFIX`].
+fn fails(args: &[&str], code: i32) -> String {
+    let out = salesim(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(code), "salesim {args:?}: {err}");
+    assert!(err.starts_with(PREFIX), "salesim {args:?}: {err}");
+    err
+}
+
+#[test]
+fn a_set_error_names_that_set_and_the_full_key_not_the_other_flags() {
+    let err = rejects(
+        LESSON,
+        &[
+            "--replications",
+            "3",
+            "--set",
+            "market.customers=500",
+            "--set",
+            "market.custmers=5",
+        ],
+        &[],
+    );
+    assert!(
+        err.starts_with(&format!(
+            "{PREFIX}--set market.custmers=5: key `market.custmers`: "
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("--replications") && !err.contains("=500"),
+        "{err}"
+    );
+    for (set, key) in [
+        ("market.customers=abc", "market.customers"),
+        ("market.custmers.x=1", "market.custmers"),
+        (
+            "strategies.aggressive.dicount_max=0.1",
+            "strategies.aggressive.dicount_max",
+        ),
+        ("vendors.0.teams.0={name=\"x\"}", "vendors.0.teams.0.reps"),
+    ] {
+        let err = rejects(LESSON, &["--set", set], &[]);
+        assert!(
+            err.starts_with(&format!("{PREFIX}--set {set}: key `{key}`: ")),
+            "--set {set}: {err}"
+        );
+    }
+    // A single value where a table belongs is not called a list.
+    let err = rejects(
+        LESSON,
+        &["--set", "market=5"],
+        &["--set market=5: key `market`"],
+    );
+    assert!(!err.contains("is a list"), "{err}");
+}
+
+#[test]
+fn a_set_mistake_is_never_blamed_on_a_line_of_the_file() {
+    // Each --set makes a value the file writes (or a default) wrong by comparison; the message
+    // belongs to the --set.
+    for (set, key) in [
+        ("market.customers=5", "market.customers"),
+        ("market.renewal_years_min=9", "market.renewal_years_min"),
+        ("vendors.0.teams.0.name=east", "vendors.0.teams.0.name"),
+        ("variants.0.name=aligned", "variants.0.name"),
+        ("market.segment_mix.smb=0.9", "market.segment_mix"),
+    ] {
+        let err = rejects(LESSON, &["--set", set], &[]);
+        assert!(
+            err.starts_with(&format!("{PREFIX}--set {set}: key `{key}`: ")),
+            "--set {set}: {err}"
+        );
+        allowed(&err);
+    }
+    // The memory estimate blames the override that made the run too big.
+    let tmp = tempfile::tempdir().unwrap();
+    let result = Command::new(env!("CARGO_BIN_EXE_salesim"))
+        .current_dir(manifest_dir())
+        .env("SALESIM_MEMORY_LIMIT_GB", "0.001")
+        .args([
+            "run",
+            LESSON,
+            "--set",
+            "market.customers=3000",
+            "--quiet",
+            "--out",
+        ])
+        .arg(tmp.path().join("out"))
+        .output()
+        .unwrap();
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "{PREFIX}--set market.customers=3000: key `market.customers`"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_names_get_a_did_you_mean() {
+    let err = rejects(
+        "tests/bad_input/unknown_key_market.toml",
+        &[],
+        &["unknown_key_market.toml:5", "(did you mean `customers`?)"],
+    );
+    allowed(&err);
+    for (set, hint) in [
+        ("market.custmers=5", "customers"),
+        ("strategy.aggressive.discount_max=0.1", "strategies"),
+        ("variants.1.strategy=alinged", "aligned"),
+        ("reference=aligend", "aligned"),
+        ("variants.1.teams.est=aligned", "west"),
+    ] {
+        rejects(
+            LESSON,
+            &["--set", set],
+            &[&format!("(did you mean `{hint}`?)")],
+        );
+    }
+    // No suggestion where nothing is close.
+    let err = rejects(LESSON, &["--set", "variants.1.strategy=pushy"], &["pushy"]);
+    assert!(!err.contains("did you mean"), "{err}");
+    let err = fails(&["check-model", "--only", "hokey-stick"], 2);
+    assert!(err.contains("(did you mean `hockey-stick`?)"), "{err}");
+    // Subcommands and flags: clap's own tips, under the same prefix.
+    let err = fails(&["lesosn"], 2);
+    assert!(err.contains("'lesson'"), "{err}");
+    let err = fails(&["run", LESSON, "--replication", "3"], 2);
+    assert!(err.contains("'--replications'"), "{err}");
+}
+
+#[test]
+fn every_error_begins_with_the_same_prefix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let out = out.to_str().unwrap();
+    // Command-line usage (clap), bad input, a missing folder, an I/O failure, a failed check.
+    fails(&["--bogus"], 2);
+    fails(&["run"], 2);
+    fails(&["run", LESSON, "--threads", "0"], 2);
+    fails(
+        &["run", LESSON, "--set", "market.customers=0", "--out", out],
+        2,
+    );
+    fails(&["validate", "tests/scenarios_bad/zero_horizon.toml"], 2);
+    fails(&["report", tmp.path().join("nothing").to_str().unwrap()], 2);
+    fails(&["run", LESSON, "--out", "/proc/self/salesim-out", "-q"], 1);
+    let err = fails(
+        &[
+            "check-model",
+            "--only",
+            "preferred-vendor",
+            "--replications",
+            "2",
+            "--set",
+            "customers.preference_weight=0",
+        ],
+        1,
+    );
+    assert!(err.contains("model check(s) failed"), "{err}");
+    // Help and version are not errors.
+    for flag in ["--help", "--version"] {
+        let o = salesim(&[flag]);
+        assert_eq!(o.status.code(), Some(0), "{flag}");
+        assert!(stderr(&o).is_empty(), "{flag}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_salesim_quietly() {
+    // `salesim list | head -0`: the pipe is closed before salesim writes.
+    for _ in 0..5 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_salesim"))
+            .arg("list")
+            .current_dir(manifest_dir())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(out.status.code(), Some(0), "{err}");
+    }
+}
