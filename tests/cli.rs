@@ -929,6 +929,13 @@ fn unknown_names_get_a_did_you_mean() {
     assert!(!err.contains("did you mean"), "{err}");
     let err = fails(&["check-model", "--only", "hokey-stick"], 2);
     assert!(err.contains("(did you mean `hockey-stick`?)"), "{err}");
+    let err = fails(&["run", "builtin:lesosn"], 2);
+    assert!(err.contains("(did you mean `builtin:lesson`?)"), "{err}");
+    let err = fails(&["run", "scenarios/lesson.tml"], 2);
+    assert!(
+        err.contains("(did you mean `scenarios/lesson.toml`?)"),
+        "{err}"
+    );
     // Subcommands and flags: clap's own tips, under the same prefix.
     let err = fails(&["lesosn"], 2);
     assert!(err.contains("'lesson'"), "{err}");
@@ -989,5 +996,116 @@ fn a_reader_that_goes_away_ends_salesim_quietly() {
         let err = stderr(&out);
         assert!(!err.contains("panicked"), "{err}");
         assert_eq!(out.status.code(), Some(0), "{err}");
+    }
+}
+
+// 9. An installed binary (issue 15): built-in scenarios and reproduce commands, no checkout --
+
+/// A copy of the binary alone in `bin/` of a temporary folder, as `cargo install` leaves it,
+/// and an empty working folder `work/` beside it (no `scenarios/`).
+fn installed() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_salesim"), bin.join("salesim")).unwrap();
+    (tmp, bin, work)
+}
+
+/// Runs a command line through `sh` in `cwd` with the installed `bin/` first on the PATH.
+fn sh_in(cwd: &Path, bin: &Path, command: &str) -> Output {
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(cwd)
+        .env("PATH", path)
+        .output()
+        .unwrap()
+}
+
+/// Runs `first` (salesim arguments) in `work`, then the reproduce command its manifest gives,
+/// through `sh`, into another folder; the CSVs must be byte-identical.
+fn reproduces_without_a_checkout(bin: &Path, work: &Path, first: &[&str]) -> String {
+    let words: Vec<String> = first
+        .iter()
+        .map(|w| w.to_string())
+        .chain(["--out", "first", "-q"].map(String::from))
+        .collect();
+    let o = sh_in(
+        work,
+        bin,
+        &format!("salesim {}", salesim::shown::shell_command(&words)),
+    );
+    assert_eq!(o.status.code(), Some(0), "{first:?}: {}", stderr(&o));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.join("first/manifest.json")).unwrap()).unwrap();
+    let command = manifest["command"].as_str().unwrap().to_string();
+    assert!(!command.contains("scenarios/"), "{command}");
+    let o = sh_in(work, bin, &format!("{command} --out again -q"));
+    assert_eq!(o.status.code(), Some(0), "{command}: {}", stderr(&o));
+    for csv in CSV_FILES {
+        assert_eq!(
+            std::fs::read(work.join("first").join(csv)).unwrap(),
+            std::fs::read(work.join("again").join(csv)).unwrap(),
+            "{csv} of `{command}`"
+        );
+    }
+    command
+}
+
+#[test]
+fn the_reproduce_command_works_from_an_installed_binary() {
+    let (_tmp, bin, work) = installed();
+    let small = ["--replications", "2", "--set", "market.customers=300"];
+    let lesson: Vec<&str> = ["lesson"].iter().chain(&small).copied().collect();
+    let command = reproduces_without_a_checkout(&bin, &work, &lesson);
+    assert!(
+        command.starts_with("salesim run builtin:lesson "),
+        "{command}"
+    );
+    let sweep: Vec<&str> = ["run", "builtin:discount-sweep"]
+        .iter()
+        .chain(&small)
+        .copied()
+        .collect();
+    let command = reproduces_without_a_checkout(&bin, &work, &sweep);
+    assert!(
+        command.starts_with("salesim run builtin:discount-sweep "),
+        "{command}"
+    );
+}
+
+#[test]
+fn list_tells_an_installed_binary_how_to_run_and_copy_the_shipped_scenarios() {
+    let (_tmp, bin, work) = installed();
+    let o = sh_in(&work, &bin, "salesim list");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("salesim run builtin:NAME"), "{text}");
+    for entry in std::fs::read_dir(manifest_dir().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_str().unwrap();
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("builtin:{name} "))),
+            "{name} is not listed:\n{text}"
+        );
+        // `salesim list NAME` prints the shipped file, to copy and edit.
+        let o = sh_in(&work, &bin, &format!("salesim list {name}"));
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            std::fs::read_to_string(&path).unwrap(),
+            "{name}"
+        );
     }
 }

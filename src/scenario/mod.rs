@@ -6,6 +6,7 @@
 pub mod model;
 pub mod presets;
 pub mod reference;
+pub mod shipped;
 pub mod source;
 pub mod template;
 

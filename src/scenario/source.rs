@@ -15,7 +15,7 @@ pub const MAX_FILE_BYTES: u64 = 16 << 20;
 /// A parsed scenario with everything needed to report errors against its source.
 #[derive(Debug, Clone)]
 pub struct ScenarioSource {
-    /// File name as the user gave it (or `<built-in lesson>`).
+    /// File name as the user gave it (or `<built-in lesson>`, or `builtin:NAME`).
     pub file: String,
     /// The file's text.
     pub text: String,
@@ -59,8 +59,12 @@ impl ScenarioSource {
         Ok(source)
     }
 
-    /// Reads and parses a scenario file.
+    /// Reads and parses a scenario file, or the built-in scenario `builtin:NAME`
+    /// ([`super::shipped`]).
     pub fn read(path: &std::path::Path) -> Result<ScenarioSource, InputError> {
+        if let Some(name) = super::shipped::named(path) {
+            return super::shipped::open(name);
+        }
         let file = path.display().to_string();
         if path.exists() && !path.is_dir() && !path.is_file() {
             return Err(InputError::file(
@@ -87,10 +91,15 @@ impl ScenarioSource {
             ));
         }
         let bytes = std::fs::read(path).map_err(|e| {
+            let hint = match e.kind() {
+                std::io::ErrorKind::NotFound => super::shipped::hint_for_missing(path),
+                _ => String::new(),
+            };
             InputError::file(
                 &file,
-                &format!("cannot be read ({e})"),
-                "a readable .toml file",
+                &format!("cannot be read ({e}){hint}"),
+                "a readable .toml file, or builtin:NAME for a scenario built into salesim \
+                 (`salesim list`)",
             )
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
