@@ -1,4 +1,4 @@
-//! End-to-end tests of the `salesim` binary: the output contract of DESIGN §4 (files, columns, row
+//! End-to-end tests of the `salesim` binary: the output contract in README.md (files, columns, row
 //! counts, atomic writes), reproducibility across thread counts, common random numbers, bad input
 //! (exit 2, located messages, nothing written), the small commands (`validate`, `list`, `init`,
 //! `report`) and the calibration bands of the lesson scenario.
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use support::{manifest_dir, salesim, salesim_in, stderr, stdout};
 
-/// Metric columns of runs.csv, in contract order (DESIGN §4).
+/// Metric columns of runs.csv, in contract order (README.md, "Reading the outputs").
 const RUN_METRICS: [&str; 17] = [
     "bookings",
     "list_value",
@@ -676,8 +676,8 @@ fn lesson_reproduces_the_calibration_bands() {
     // Win rate 15-30% (practitioner figures 15-25%).
     in_band("aligned", "win_rate", 0.15, 0.30);
     in_band("aggressive", "win_rate", 0.15, 0.30);
-    // Timing-driven discounts cost the aggressive team a few percent of list (DESIGN: 6–8% at
-    // one vendor), within 2–11%.
+    // Timing-driven discounts cost the aggressive team a few percent of list (Larkin 2014: 6–8% at
+    // one vendor, docs/FIELD-FACTS.md), within 2–11%.
     let cost = m("aggressive", "discount_cost");
     let share = cost / (m("aggressive", "bookings") + cost);
     assert!(

@@ -30,7 +30,7 @@ use std::process::Output;
 use std::sync::Mutex;
 use support::{manifest_dir, salesim};
 
-/// Files of the output contract (DESIGN §4).
+/// Files of the output contract (README.md, "Reading the outputs").
 const OUTPUT_FILES: [&str; 7] = [
     "runs.csv",
     "quarters.csv",
