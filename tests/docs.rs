@@ -101,6 +101,20 @@ fn docs_citations(text: &str) -> Vec<String> {
     out
 }
 
+/// Fails when fewer than `least` references were checked (the parser would be broken) or when
+/// any of them is `broken`.
+fn verdict(what: &str, checked: usize, least: usize, broken: &[String]) {
+    assert!(
+        checked >= least,
+        "only {checked} {what} found: is the parser broken?"
+    );
+    assert!(
+        broken.is_empty(),
+        "{what} to nothing:\n{}",
+        broken.join("\n")
+    );
+}
+
 #[test]
 fn every_relative_markdown_link_points_at_a_file_that_exists() {
     let mut broken = Vec::new();
@@ -123,15 +137,7 @@ fn every_relative_markdown_link_points_at_a_file_that_exists() {
             }
         }
     }
-    assert!(
-        checked >= 5,
-        "only {checked} relative links found: is the parser broken?"
-    );
-    assert!(
-        broken.is_empty(),
-        "links to nothing:\n{}",
-        broken.join("\n")
-    );
+    verdict("relative links", checked, 5, &broken);
 }
 
 #[test]
@@ -147,15 +153,7 @@ fn every_docs_citation_names_a_file_that_exists() {
             }
         }
     }
-    assert!(
-        checked >= 20,
-        "only {checked} docs/ citations found: is the parser broken?"
-    );
-    assert!(
-        broken.is_empty(),
-        "citations of missing files:\n{}",
-        broken.join("\n")
-    );
+    verdict("docs/ citations", checked, 20, &broken);
 }
 
 #[test]
