@@ -82,8 +82,14 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
             }
         }
         Some(Command::Validate { files }) => validate(&files),
-        Some(Command::List { dir }) => {
+        Some(Command::List { name: None, dir }) => {
             say(&list(&dir));
+            Ok(())
+        }
+        Some(Command::List {
+            name: Some(name), ..
+        }) => {
+            say(scenario::shipped::open(&name)?.text.as_str());
             Ok(())
         }
         Some(Command::Init { name }) => init(&name),
@@ -111,9 +117,9 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
     }
 }
 
-/// Prints text for people on stdout, made safe for a terminal ([`for_terminal`]).
+/// Prints text for people on stdout, made safe for a terminal ([`crate::shown::print`]).
 fn say(text: &str) {
-    print!("{}", for_terminal(text));
+    crate::shown::print(text);
 }
 
 /// The job a command line asks for: the scenario, `--replications`, `--seed`, every `--set`
@@ -866,7 +872,7 @@ fn validate(files: &[PathBuf]) -> Result<(), SalesimError> {
             )),
             Err(e) => {
                 if first_error.is_some() {
-                    eprintln!("salesim: error: {}", for_terminal(&e.to_string()));
+                    eprintln!("{}{}", crate::error::PREFIX, for_terminal(&e.to_string()));
                 } else {
                     first_error = Some(e);
                 }
@@ -879,27 +885,41 @@ fn validate(files: &[PathBuf]) -> Result<(), SalesimError> {
     }
 }
 
-/// The built-in and shipped scenarios with their questions.
+/// The scenarios built into salesim, then the scenario files of `dir` that are not copies of
+/// them, each with its question.
 pub fn list(dir: &Path) -> String {
-    let mut s = String::new();
-    let lesson = ScenarioSource::parse(ScenarioRef::LESSON_LABEL, scenario::LESSON)
-        .expect("built-in lesson parses");
-    s.push_str(&format!(
-        "{:<32} {}\n",
-        "lesson (built-in)", lesson.scenario.question
-    ));
+    use scenario::shipped::{self, SHIPPED};
+    let mut s = String::from(
+        "Scenarios built into salesim: run one with `salesim run builtin:NAME`; `salesim list \
+         NAME` prints its file,\nto copy and edit; `salesim lesson` runs the lesson and tells its \
+         story.\n\n",
+    );
+    for built in SHIPPED {
+        let source = shipped::open(built.name).expect("built-in scenarios parse");
+        s.push_str(&format!(
+            "{:<36} {}\n",
+            source.file, source.scenario.question
+        ));
+    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .filter(|p| {
+                    let text = std::fs::read_to_string(p).unwrap_or_default();
+                    !SHIPPED.iter().any(|b| b.text == text)
+                })
                 .collect()
         })
         .unwrap_or_default();
     files.sort();
+    if !files.is_empty() {
+        s.push_str(&format!("\nScenario files in {}:\n", dir.display()));
+    }
     for f in files {
         let line = match ScenarioSource::read(&f) {
-            Ok(src) => format!("{:<32} {}", f.display(), src.scenario.question),
-            Err(e) => format!("{:<32} (invalid: {e})", f.display()),
+            Ok(src) => format!("{:<36} {}", f.display(), src.scenario.question),
+            Err(e) => format!("{:<36} (invalid: {e})", f.display()),
         };
         s.push_str(&line);
         s.push('\n');
@@ -966,7 +986,10 @@ fn check_model(
                 &format!("--only {name}"),
                 None,
                 None,
-                "is not a check",
+                &format!(
+                    "is not a check{}",
+                    crate::suggest::did_you_mean(name, &names)
+                ),
                 &names.join(", "),
             )
             .into());

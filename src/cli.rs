@@ -74,7 +74,8 @@ pub enum Command {
     /// Run a scenario file: every variant × replication (× sweep point), then write CSVs, the
     /// manifest, charts and the report.
     Run {
-        /// The scenario file (.toml).
+        /// The scenario file (.toml), or a scenario built into salesim: builtin:NAME (see
+        /// `salesim list`).
         scenario: PathBuf,
         #[command(flatten)]
         args: RunArgs,
@@ -93,9 +94,13 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// List the built-in and shipped scenarios with their questions.
+    /// List the scenarios built into salesim (run one with `salesim run builtin:NAME`) and the
+    /// scenario files of a folder, with their questions; with a NAME, print that built-in
+    /// scenario's file (to copy and edit: `salesim list NAME > mine.toml`).
     List {
-        /// Folder of scenario files.
+        /// A built-in scenario whose file to print.
+        name: Option<String>,
+        /// Folder of scenario files (files identical to a built-in scenario are not repeated).
         #[arg(long, default_value = "scenarios")]
         dir: PathBuf,
     },

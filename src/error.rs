@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+/// How every error salesim prints begins (on standard error), whatever its kind: bad input,
+/// command-line usage, I/O, a failed model check.
+pub const PREFIX: &str = "salesim: error: ";
+
 /// Bad input from a scenario file or the command line. Exit code 2.
 ///
 /// Displays as `origin:line: key `k`: problem. Allowed: what is allowed`, leaving out the parts

@@ -5,7 +5,8 @@
 //! [`metrics`] → [`experiment::stats`] → [`output`] (CSV, manifest, terminal summary) and
 //! [`report`] (charts, HTML). Around them: [`fsafe`] (atomic writes, never through a link;
 //! folder locks), [`folder`] (which output folders a run may write into, what it clears there)
-//! and [`shown`] (commands quoted for a shell, text made safe for a terminal).
+//! [`shown`] (commands quoted for a shell, text made safe for a terminal) and [`suggest`]
+//! ("did you mean …?" for misspelt names).
 
 pub mod app;
 pub mod calendar;
@@ -22,5 +23,6 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod shown;
+pub mod suggest;
 pub mod validation;
 pub mod world;

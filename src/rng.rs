@@ -2,7 +2,7 @@
 //!
 //! Seeds come from (master seed, replication, stream) only, never from the sweep point, threads
 //! or clocks, so results are identical whatever the thread count, and replication `r` of every
-//! variant and every sweep point sells into the same market (common random numbers, DESIGN §3).
+//! variant and every sweep point sells into the same market (common random numbers, docs/MODEL.md "Experiments").
 //! The market (world generation and the customers' own exogenous draws) and behaviour use
 //! separate streams, and behaviour has one stream per rep of every vendor: changing our strategy
 //! re-rolls neither the market nor the rivals' reps.

@@ -50,6 +50,25 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(lines.join("\n"))
 }
 
+/// Prints text for people on standard output, made safe by [`for_terminal`]. When the reader
+/// has gone away (`salesim list | head -1`) the process ends quietly with success, as ripgrep
+/// does, instead of panicking; any other failure to write ends it with exit code 1.
+pub fn print(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(for_terminal(text).as_bytes())
+        .and_then(|()| out.flush())
+    {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("{}writing to standard output: {e}", crate::error::PREFIX);
+            std::process::exit(1);
+        }
+    }
+}
+
 fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')

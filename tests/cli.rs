@@ -1,4 +1,4 @@
-//! End-to-end tests of the `salesim` binary: the output contract of DESIGN §4 (files, columns, row
+//! End-to-end tests of the `salesim` binary: the output contract in README.md (files, columns, row
 //! counts, atomic writes), reproducibility across thread counts, common random numbers, bad input
 //! (exit 2, located messages, nothing written), the small commands (`validate`, `list`, `init`,
 //! `report`) and the calibration bands of the lesson scenario.
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use support::{manifest_dir, salesim, salesim_in, stderr, stdout};
 
-/// Metric columns of runs.csv, in contract order (DESIGN §4).
+/// Metric columns of runs.csv, in contract order (README.md, "Reading the outputs").
 const RUN_METRICS: [&str; 17] = [
     "bookings",
     "list_value",
@@ -676,8 +676,8 @@ fn lesson_reproduces_the_calibration_bands() {
     // Win rate 15-30% (practitioner figures 15-25%).
     in_band("aligned", "win_rate", 0.15, 0.30);
     in_band("aggressive", "win_rate", 0.15, 0.30);
-    // Timing-driven discounts cost the aggressive team a few percent of list (DESIGN: 6–8% at
-    // one vendor), within 2–11%.
+    // Timing-driven discounts cost the aggressive team a few percent of list (Larkin 2014: 6–8% at
+    // one vendor, docs/FIELD-FACTS.md), within 2–11%.
     let cost = m("aggressive", "discount_cost");
     let share = cost / (m("aggressive", "bookings") + cost);
     assert!(
@@ -927,4 +927,318 @@ fn confidence_intervals_stay_within_what_a_metric_can_be() {
         checked += 1;
     }
     assert!(checked > 20);
+}
+
+// 9. Errors (issue 15): the --set named, full key paths, "did you mean", one prefix ----------
+
+/// The prefix every error salesim prints begins with.
+const PREFIX: &str = "salesim: error: ";
+
+/// Runs salesim in the crate root, expects `code`, and returns stderr, which must begin with
+/// [`PREFIX`].
+fn fails(args: &[&str], code: i32) -> String {
+    let out = salesim(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(code), "salesim {args:?}: {err}");
+    assert!(err.starts_with(PREFIX), "salesim {args:?}: {err}");
+    err
+}
+
+#[test]
+fn a_set_error_names_that_set_and_the_full_key_not_the_other_flags() {
+    let err = rejects(
+        LESSON,
+        &[
+            "--replications",
+            "3",
+            "--set",
+            "market.customers=500",
+            "--set",
+            "market.custmers=5",
+        ],
+        &[],
+    );
+    assert!(
+        err.starts_with(&format!(
+            "{PREFIX}--set market.custmers=5: key `market.custmers`: "
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("--replications") && !err.contains("=500"),
+        "{err}"
+    );
+    for (set, key) in [
+        ("market.customers=abc", "market.customers"),
+        ("market.custmers.x=1", "market.custmers"),
+        (
+            "strategies.aggressive.dicount_max=0.1",
+            "strategies.aggressive.dicount_max",
+        ),
+        ("vendors.0.teams.0={name=\"x\"}", "vendors.0.teams.0.reps"),
+    ] {
+        let err = rejects(LESSON, &["--set", set], &[]);
+        assert!(
+            err.starts_with(&format!("{PREFIX}--set {set}: key `{key}`: ")),
+            "--set {set}: {err}"
+        );
+    }
+    // A single value where a table belongs is not called a list.
+    let err = rejects(
+        LESSON,
+        &["--set", "market=5"],
+        &["--set market=5: key `market`"],
+    );
+    assert!(!err.contains("is a list"), "{err}");
+}
+
+#[test]
+fn a_set_mistake_is_never_blamed_on_a_line_of_the_file() {
+    // Each --set makes a value the file writes (or a default) wrong by comparison; the message
+    // belongs to the --set.
+    for (set, key) in [
+        ("market.customers=5", "market.customers"),
+        ("market.renewal_years_min=9", "market.renewal_years_min"),
+        ("vendors.0.teams.0.name=east", "vendors.0.teams.0.name"),
+        ("variants.0.name=aligned", "variants.0.name"),
+        ("market.segment_mix.smb=0.9", "market.segment_mix"),
+    ] {
+        let err = rejects(LESSON, &["--set", set], &[]);
+        assert!(
+            err.starts_with(&format!("{PREFIX}--set {set}: key `{key}`: ")),
+            "--set {set}: {err}"
+        );
+        allowed(&err);
+    }
+    // The memory estimate blames the override that made the run too big.
+    let tmp = tempfile::tempdir().unwrap();
+    let result = Command::new(env!("CARGO_BIN_EXE_salesim"))
+        .current_dir(manifest_dir())
+        .env("SALESIM_MEMORY_LIMIT_GB", "0.001")
+        .args([
+            "run",
+            LESSON,
+            "--set",
+            "market.customers=3000",
+            "--quiet",
+            "--out",
+        ])
+        .arg(tmp.path().join("out"))
+        .output()
+        .unwrap();
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "{PREFIX}--set market.customers=3000: key `market.customers`"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_names_get_a_did_you_mean() {
+    let err = rejects(
+        "tests/bad_input/unknown_key_market.toml",
+        &[],
+        &["unknown_key_market.toml:5", "(did you mean `customers`?)"],
+    );
+    allowed(&err);
+    for (set, hint) in [
+        ("market.custmers=5", "customers"),
+        ("strategy.aggressive.discount_max=0.1", "strategies"),
+        ("variants.1.strategy=alinged", "aligned"),
+        ("reference=aligend", "aligned"),
+        ("variants.1.teams.est=aligned", "west"),
+    ] {
+        rejects(
+            LESSON,
+            &["--set", set],
+            &[&format!("(did you mean `{hint}`?)")],
+        );
+    }
+    // No suggestion where nothing is close.
+    let err = rejects(LESSON, &["--set", "variants.1.strategy=pushy"], &["pushy"]);
+    assert!(!err.contains("did you mean"), "{err}");
+    let err = fails(&["check-model", "--only", "hokey-stick"], 2);
+    assert!(err.contains("(did you mean `hockey-stick`?)"), "{err}");
+    let err = fails(&["run", "builtin:lesosn"], 2);
+    assert!(err.contains("(did you mean `builtin:lesson`?)"), "{err}");
+    let err = fails(&["run", "scenarios/lesson.tml"], 2);
+    assert!(
+        err.contains("(did you mean `scenarios/lesson.toml`?)"),
+        "{err}"
+    );
+    // Subcommands and flags: clap's own tips, under the same prefix.
+    let err = fails(&["lesosn"], 2);
+    assert!(err.contains("'lesson'"), "{err}");
+    let err = fails(&["run", LESSON, "--replication", "3"], 2);
+    assert!(err.contains("'--replications'"), "{err}");
+}
+
+#[test]
+fn every_error_begins_with_the_same_prefix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let out = out.to_str().unwrap();
+    // Command-line usage (clap), bad input, a missing folder, an I/O failure, a failed check.
+    fails(&["--bogus"], 2);
+    fails(&["run"], 2);
+    fails(&["run", LESSON, "--threads", "0"], 2);
+    fails(
+        &["run", LESSON, "--set", "market.customers=0", "--out", out],
+        2,
+    );
+    fails(&["validate", "tests/scenarios_bad/zero_horizon.toml"], 2);
+    fails(&["report", tmp.path().join("nothing").to_str().unwrap()], 2);
+    fails(&["run", LESSON, "--out", "/proc/self/salesim-out", "-q"], 1);
+    let err = fails(
+        &[
+            "check-model",
+            "--only",
+            "preferred-vendor",
+            "--replications",
+            "2",
+            "--set",
+            "customers.preference_weight=0",
+        ],
+        1,
+    );
+    assert!(err.contains("model check(s) failed"), "{err}");
+    // Help and version are not errors.
+    for flag in ["--help", "--version"] {
+        let o = salesim(&[flag]);
+        assert_eq!(o.status.code(), Some(0), "{flag}");
+        assert!(stderr(&o).is_empty(), "{flag}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_salesim_quietly() {
+    // `salesim list | head -0`: the pipe is closed before salesim writes.
+    for _ in 0..5 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_salesim"))
+            .arg("list")
+            .current_dir(manifest_dir())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(out.status.code(), Some(0), "{err}");
+    }
+}
+
+// 9. An installed binary (issue 15): built-in scenarios and reproduce commands, no checkout --
+
+/// A copy of the binary alone in `bin/` of a temporary folder, as `cargo install` leaves it,
+/// and an empty working folder `work/` beside it (no `scenarios/`).
+fn installed() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_salesim"), bin.join("salesim")).unwrap();
+    (tmp, bin, work)
+}
+
+/// Runs a command line through `sh` in `cwd` with the installed `bin/` first on the PATH.
+fn sh_in(cwd: &Path, bin: &Path, command: &str) -> Output {
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(cwd)
+        .env("PATH", path)
+        .output()
+        .unwrap()
+}
+
+/// Runs `first` (salesim arguments) in `work`, then the reproduce command its manifest gives,
+/// through `sh`, into another folder; the CSVs must be byte-identical.
+fn reproduces_without_a_checkout(bin: &Path, work: &Path, first: &[&str]) -> String {
+    let words: Vec<String> = first
+        .iter()
+        .map(|w| w.to_string())
+        .chain(["--out", "first", "-q"].map(String::from))
+        .collect();
+    let o = sh_in(
+        work,
+        bin,
+        &format!("salesim {}", salesim::shown::shell_command(&words)),
+    );
+    assert_eq!(o.status.code(), Some(0), "{first:?}: {}", stderr(&o));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.join("first/manifest.json")).unwrap()).unwrap();
+    let command = manifest["command"].as_str().unwrap().to_string();
+    assert!(!command.contains("scenarios/"), "{command}");
+    let o = sh_in(work, bin, &format!("{command} --out again -q"));
+    assert_eq!(o.status.code(), Some(0), "{command}: {}", stderr(&o));
+    for csv in CSV_FILES {
+        assert_eq!(
+            std::fs::read(work.join("first").join(csv)).unwrap(),
+            std::fs::read(work.join("again").join(csv)).unwrap(),
+            "{csv} of `{command}`"
+        );
+    }
+    command
+}
+
+#[test]
+fn the_reproduce_command_works_from_an_installed_binary() {
+    let (_tmp, bin, work) = installed();
+    let small = ["--replications", "2", "--set", "market.customers=300"];
+    let lesson: Vec<&str> = ["lesson"].iter().chain(&small).copied().collect();
+    let command = reproduces_without_a_checkout(&bin, &work, &lesson);
+    assert!(
+        command.starts_with("salesim run builtin:lesson "),
+        "{command}"
+    );
+    let sweep: Vec<&str> = ["run", "builtin:discount-sweep"]
+        .iter()
+        .chain(&small)
+        .copied()
+        .collect();
+    let command = reproduces_without_a_checkout(&bin, &work, &sweep);
+    assert!(
+        command.starts_with("salesim run builtin:discount-sweep "),
+        "{command}"
+    );
+}
+
+#[test]
+fn list_tells_an_installed_binary_how_to_run_and_copy_the_shipped_scenarios() {
+    let (_tmp, bin, work) = installed();
+    let o = sh_in(&work, &bin, "salesim list");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("salesim run builtin:NAME"), "{text}");
+    for entry in std::fs::read_dir(manifest_dir().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_str().unwrap();
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("builtin:{name} "))),
+            "{name} is not listed:\n{text}"
+        );
+        // `salesim list NAME` prints the shipped file, to copy and edit.
+        let o = sh_in(&work, &bin, &format!("salesim list {name}"));
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            std::fs::read_to_string(&path).unwrap(),
+            "{name}"
+        );
+    }
 }

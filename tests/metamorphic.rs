@@ -1,4 +1,4 @@
-//! Metamorphic properties of the model (DESIGN §2, "Invariants every model change keeps"): runs
+//! Metamorphic properties of the model (docs/MODEL.md, "Invariants every model change keeps"): runs
 //! that must agree with each other whatever the figures are, so they hold without any expected
 //! value being written down.
 //!

@@ -12,18 +12,19 @@ pub struct Strategy {
     /// Share of daily capacity used on an ordinary day (0–1). Both presets 0.7.
     pub effort_base: f64,
     /// Quarter-end effort ramp: extra effort, as a share of capacity, at the last day of the
-    /// quarter when the whole quota is still open; grows with the cube of quarter progress and in
-    /// proportion to the gap to quota (0 = flat). Aggressive 0.8 (overtime near the end), aligned 0.
+    /// quarter when the whole quota is still open; grows with the square of quarter progress and
+    /// in proportion to the gap to quota (0 = flat). Aggressive 0.8 (overtime near the end),
+    /// aligned 0.
     pub effort_ramp: f64,
     /// Attainment below which, in the last third of the quarter, the rep gives up on the quarter
-    /// (0 = never). Reps far from quota give up (Chung, Steenburgh & Sudhir 2014, FIELD-FACTS
-    /// [V/S]). Aggressive 0.3, aligned 0.
+    /// (0 = never). Reps far from quota give up (Chung, Steenburgh & Sudhir 2014,
+    /// docs/FIELD-FACTS.md [V/S]). Aggressive 0.3, aligned 0.
     pub give_up_below: f64,
     /// Effort multiplier while given up (0–1). Default 0.5.
     pub give_up_effort: f64,
     /// After quota is met: coast (effort × 0.6) and push deals ready in the last weeks into the
-    /// next quarter. Effort drops after the quota ceiling (Misra & Nair 2011, FIELD-FACTS [V]).
-    /// Aggressive true, aligned false.
+    /// next quarter. Effort drops after the quota ceiling (Misra & Nair 2011,
+    /// docs/FIELD-FACTS.md [V]). Aggressive true, aligned false.
     pub sandbagging: bool,
     /// Listening: the chance that the rep knows where a sampled account is in its buying cycle
     /// (its receptivity), learned by listening; target choice then ranks by that rather than by
@@ -31,7 +32,7 @@ pub struct Strategy {
     pub listening: f64,
     /// A listening rep skips a contact when the best account it knows of is less likely than this
     /// to welcome it (0–1): aligned reps wait for the customer's moment rather than buzz.
-    /// Aggressive 0, aligned 0.2.
+    /// Aggressive 0, aligned 0.1.
     pub min_receptivity: f64,
     /// Share of capacity that listening costs at `listening = 1` (0–1). Default 0.2.
     pub listening_cost: f64,
@@ -46,9 +47,9 @@ pub struct Strategy {
     pub poach_neighbour_share: f64,
     /// Largest quarter-end discount offered to pull a late-stage deal into this quarter, as a
     /// fraction of list (0-0.9); the rep offers this times the gap to quota (at least a fifth of
-    /// it). Aggressive 0.25 (DESIGN: up to about 25% in the last two weeks), which makes timing
-    /// discounts cost about 7% of list value in the enterprise validation market (Larkin 2014:
-    /// 6-8% of revenue; the calibration target); aligned 0.
+    /// it). Aggressive 0.25 (up to about 25% in the last two weeks, docs/MODEL.md), which makes
+    /// timing discounts cost about 7% of list value in the enterprise validation market (Larkin
+    /// 2014: 6-8% of revenue; the calibration target); aligned 0.
     pub discount_max: f64,
     /// The pull-in window at the end of the quarter, in business days. Default 10 (two weeks).
     pub discount_window_days: u32,

@@ -22,8 +22,9 @@ pub enum ScenarioRef {
 impl ScenarioRef {
     /// The built-in lesson's name in messages.
     pub const LESSON_LABEL: &'static str = "<built-in lesson>";
-    /// The shipped file with the built-in lesson's text (what a reproduce command runs).
-    pub const LESSON_FILE: &'static str = "scenarios/lesson.toml";
+    /// The built-in lesson as `salesim run` names it (what a reproduce command runs): built
+    /// into the binary, so the command works without a checkout.
+    pub const LESSON_FILE: &'static str = "builtin:lesson";
 
     /// How messages name the scenario: the file as given, or `<built-in lesson>`.
     pub fn label(&self) -> &str {
@@ -107,9 +108,9 @@ impl Job {
         self.shard.unwrap_or(Slice::WHOLE)
     }
 
-    /// The command that reproduces the job's results, quoted for a shell: the scenario file (the
-    /// shipped copy for the built-in lesson), the plan's seed and replications, every `--set`,
-    /// and the `--shard` if it has one.
+    /// The command that reproduces the job's results, quoted for a shell: the scenario as the
+    /// user named it (a file, or `builtin:NAME`; `builtin:lesson` for the built-in lesson), the
+    /// plan's seed and replications, every `--set`, and the `--shard` if it has one.
     pub fn reproduce_command(&self, plan: &Plan) -> String {
         let cfg = plan.base();
         let file = match &self.scenario {

@@ -242,7 +242,7 @@ pub fn plan_unless_stopped(
         };
         // A point too big even for one run in flight is refused now, before the other points
         // are built (`check_memory` then applies the real number of runs in flight).
-        check_point_memory(source, &config, 1)?;
+        check_point_memory(source, &plan.overrides, &config, 1)?;
         plan.shapes.push(PointShape {
             seed: config.seed,
             replications: config.replications,
@@ -379,7 +379,7 @@ pub fn check_memory(
         if (runs + records) / 1e9 > limit_gb {
             // Only a point that is refused is built again, for the message.
             let point = plan.point(index as u32)?;
-            check_point_memory(source, &point.config, threads)?;
+            check_point_memory(source, &plan.overrides, &point.config, threads)?;
         }
     }
     Ok(())
@@ -401,9 +401,10 @@ fn memory_need(run_bytes: f64, records: f64, replications: u32, threads: usize) 
 
 /// [`check_memory`] for one point's configuration. The message names the key behind the larger
 /// share: the records of the point's runs (`replications`) or the runs in flight
-/// (`market.customers`).
+/// (`market.customers`), or the override that set either.
 fn check_point_memory(
     source: &ScenarioSource,
+    overrides: &[Override],
     cfg: &Config,
     threads: usize,
 ) -> Result<(), InputError> {
@@ -423,10 +424,11 @@ fn check_point_memory(
     } else {
         "market.customers"
     };
-    Err(InputError::at(
-        &source.file,
-        source.line_of_path(key),
-        Some(key),
+    let at = scenario::Locator { source, overrides };
+    let related = ["replications", "market.customers"].map(String::from);
+    Err(at.error_with(
+        key,
+        &related,
         &format!(
             "this run would need about {gb:.1} GB of memory ({} customers × {} vendors, {} runs in flight; {} replications × {} variants × {} quarters of records), over the limit of {limit_gb} GB",
             cfg.market.customers,

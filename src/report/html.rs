@@ -20,7 +20,7 @@ const HEADLINE_METRICS: [&str; 5] = [
     "hockey_stick",
 ];
 
-/// The model's main assumptions and the field evidence behind them (see FIELD-FACTS.md).
+/// The model's main assumptions and the field evidence behind them (see docs/FIELD-FACTS.md).
 const ASSUMPTIONS: [(&str, &str); 10] = [
     ("Reps concentrate deals at quarter end and discount to pull them in; timing-driven mispricing costs 6-8% of revenue.", "Larkin 2014, J. Labor Econ 32(2)"),
     ("Customers have their own budget cycle, with spending bunched at their fiscal year end.", "Liebman & Mahoney 2017, AER"),

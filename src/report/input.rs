@@ -1,5 +1,5 @@
 //! Reading a finished output folder: `manifest.json` and the CSV files, checked against the
-//! column contract of DESIGN.md §4. Everything is read and validated before anything is written,
+//! column contract in README.md ("Reading the outputs"). Everything is read and validated before anything is written,
 //! so a broken folder never yields a half-written report.
 
 use std::collections::BTreeMap;

@@ -6,6 +6,7 @@
 pub mod model;
 pub mod presets;
 pub mod reference;
+pub mod shipped;
 pub mod source;
 pub mod template;
 
@@ -153,13 +154,43 @@ impl Locator<'_> {
     /// names, as a sweep path into a strategy the file does not define does), else against its
     /// line in the file.
     pub fn error(&self, path: &str, problem: &str, allowed: &str) -> InputError {
+        self.error_with(path, &[], problem, allowed)
+    }
+
+    /// The override that set `path` (or a table holding it, or created the table it names).
+    fn setter(&self, path: &str) -> Option<&Override> {
         let below = |outer: &str, inner: &str| inner.starts_with(&format!("{outer}."));
-        if let Some(o) = self.overrides.iter().rev().find(|o| {
+        self.overrides.iter().rev().find(|o| {
             path == o.path
                 || below(&o.path, path)
                 || (below(path, &o.path) && !self.source.is_written(path))
-        }) {
+        })
+    }
+
+    /// An error for `path` found by comparing it with the `related` values (`market.peers`
+    /// against `market.customers`, a name against the names before it): against the override
+    /// that set `path`, else against an override that set a related value, naming that
+    /// override's own key and where `path` comes from, so that a mistake made with `--set` is
+    /// never blamed on a line of the file; else against `path`'s line in the file.
+    pub fn error_with(
+        &self,
+        path: &str,
+        related: &[String],
+        problem: &str,
+        allowed: &str,
+    ) -> InputError {
+        if let Some(o) = self.setter(path) {
             return InputError::at(&o.origin, None, Some(path), problem, allowed);
+        }
+        if let Some(o) = related.iter().find_map(|r| self.setter(r)) {
+            let from = match self.source.line_of_path(path) {
+                Some(line) if self.source.is_written(path) => {
+                    format!("{}:{line}", self.source.file)
+                }
+                _ => format!("its default, not written in {}", self.source.file),
+            };
+            let problem = format!("conflicts with `{path}` ({from}): {problem}");
+            return InputError::at(&o.origin, None, Some(&o.path), &problem, allowed);
         }
         let mut line = None;
         let mut p = path;
@@ -196,7 +227,10 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         strategies.get(name).cloned().ok_or_else(|| {
             c.at.error(
                 path,
-                &format!("strategy `{name}` does not exist"),
+                &format!(
+                    "strategy `{name}` does not exist{}",
+                    crate::suggest::did_you_mean(name, strategies.keys())
+                ),
                 &strategy_allowed(),
             )
         })
@@ -282,9 +316,16 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         for (team, strategy) in &variant.teams {
             let tp = format!("{p}.teams.{team}");
             let Some(idx) = our_teams.iter().position(|t| t == team) else {
-                return Err(at.error(
+                let names: Vec<String> = (0..our_teams.len())
+                    .map(|t| format!("vendors.0.teams.{t}.name"))
+                    .collect();
+                return Err(at.error_with(
                     &tp,
-                    &format!("team `{team}` is not one of our teams"),
+                    &names,
+                    &format!(
+                        "team `{team}` is not one of our teams{}",
+                        crate::suggest::did_you_mean(team, &our_teams)
+                    ),
                     &our_teams.join(", "),
                 ));
             };
@@ -297,13 +338,22 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
     }
     let reference = match &s.reference {
         None => 0,
-        Some(r) => variant_names.iter().position(|n| n == r).ok_or_else(|| {
-            at.error(
-                "reference",
-                &format!("variant `{r}` does not exist"),
-                &variant_names.join(", "),
-            )
-        })?,
+        Some(r) => variant_names
+            .iter()
+            .position(|(n, _)| n == r)
+            .ok_or_else(|| {
+                let names: Vec<&str> = variant_names.iter().map(|(n, _)| n.as_str()).collect();
+                let paths: Vec<String> = variant_names.iter().map(|(_, p)| p.clone()).collect();
+                at.error_with(
+                    "reference",
+                    &paths,
+                    &format!(
+                        "variant `{r}` does not exist{}",
+                        crate::suggest::did_you_mean(r, &names)
+                    ),
+                    &names.join(", "),
+                )
+            })?,
     };
     if let Some(sweep) = &s.sweep {
         check_sweep(&mut c, sweep)?;
@@ -357,7 +407,10 @@ fn resolve_strategies(
                 let known: Vec<&str> = known.into_iter().collect();
                 return Err(c.at.error(
                     &p,
-                    &format!("strategy `{name}` does not exist"),
+                    &format!(
+                        "strategy `{name}` does not exist{}",
+                        crate::suggest::did_you_mean(name, &known)
+                    ),
                     &format!(
                         "a preset or a strategy the file defines: {}",
                         known.join(", ")
@@ -375,7 +428,10 @@ fn resolve_strategies(
         let base = presets::preset(&base_name).ok_or_else(|| {
             c.at.error(
                 &format!("{p}.base"),
-                &format!("preset `{base_name}` does not exist"),
+                &format!(
+                    "preset `{base_name}` does not exist{}",
+                    crate::suggest::did_you_mean(&base_name, PRESETS)
+                ),
                 &PRESETS.join(", "),
             )
         })?;
@@ -400,16 +456,19 @@ fn check_market(c: &mut Checker, m: &Market) -> Result<(), InputError> {
         MAX_CUSTOMERS as f64,
     )?;
     c.range_u("market.peers", m.peers as f64, 0.0, 64.0)?;
+    let customers = ["market.customers".to_string()];
     if m.peers == 0 && m.customers > 20_000 {
-        return Err(c.at.error(
+        return Err(c.at.error_with(
             "market.peers",
+            &customers,
             "a complete peer network (peers = 0) is limited to 20000 customers",
             "peers from 1 to 64, or 0 with at most 20000 customers",
         ));
     }
     if m.peers > 0 && m.peers >= m.customers {
-        return Err(c.at.error(
+        return Err(c.at.error_with(
             "market.peers",
+            &customers,
             &format!("{} peers need more than {} customers", m.peers, m.customers),
             "fewer peers than customers (0 = complete network)",
         ));
@@ -424,8 +483,10 @@ fn check_market(c: &mut Checker, m: &Market) -> Result<(), InputError> {
     }
     let total = mix.smb + mix.mid_market + mix.enterprise;
     if (total - 1.0).abs() > 1e-6 {
-        return Err(c.at.error(
+        let shares = ["smb", "mid_market", "enterprise"].map(|k| format!("market.segment_mix.{k}"));
+        return Err(c.at.error_with(
             "market.segment_mix",
+            &shares,
             &format!("shares sum to {total}"),
             "shares that sum to 1",
         ));
@@ -453,10 +514,21 @@ fn check_market(c: &mut Checker, m: &Market) -> Result<(), InputError> {
         50.0,
         true,
     )?;
+    if m.renewal_years_max < m.renewal_years_min {
+        return Err(c.at.error_with(
+            "market.renewal_years_max",
+            &["market.renewal_years_min".to_string()],
+            &format!(
+                "{} is below `market.renewal_years_min` ({})",
+                m.renewal_years_max, m.renewal_years_min
+            ),
+            "`market.renewal_years_max` at least `market.renewal_years_min`, both from 0.1 to 50",
+        ));
+    }
     c.range(
         "market.renewal_years_max",
         m.renewal_years_max,
-        m.renewal_years_min,
+        0.1,
         50.0,
         true,
     )?;
@@ -584,7 +656,11 @@ fn check_sweep(c: &mut Checker, sweep: &model::SweepSpec) -> Result<(), InputErr
     if sweep.mode != "grid" && sweep.mode != "zip" {
         return Err(c.at.error(
             "sweep.mode",
-            &format!("`{}` is not a sweep mode", sweep.mode),
+            &format!(
+                "`{}` is not a sweep mode{}",
+                sweep.mode,
+                crate::suggest::did_you_mean(&sweep.mode, &["grid", "zip"])
+            ),
             "grid, zip",
         ));
     }
@@ -611,8 +687,9 @@ fn check_sweep(c: &mut Checker, sweep: &model::SweepSpec) -> Result<(), InputErr
                 .error(&p, &format!("{v} is not a finite number"), "finite numbers"));
         }
         if sweep.mode == "zip" && *len.get_or_insert(values.len()) != values.len() {
-            return Err(c.at.error(
+            return Err(c.at.error_with(
                 &p,
+                &["sweep.mode".to_string()],
                 "lists of different lengths in a zip sweep",
                 "equal-length lists (or mode = \"grid\")",
             ));
@@ -682,13 +759,22 @@ impl Checker<'_> {
         ))
     }
 
-    fn unique(&mut self, path: &str, seen: &mut Vec<String>, name: &str) -> Result<(), InputError> {
-        if seen.iter().any(|n| n == name) {
-            return Err(self
-                .at
-                .error(path, &format!("`{name}` is used twice"), "unique names"));
+    /// Checks that `name` (at `path`) is not among the names `seen` so far (name and path).
+    fn unique(
+        &mut self,
+        path: &str,
+        seen: &mut Vec<(String, String)>,
+        name: &str,
+    ) -> Result<(), InputError> {
+        if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
+            return Err(self.at.error_with(
+                path,
+                std::slice::from_ref(first),
+                &format!("`{name}` is used twice (also by `{first}`)"),
+                "unique names",
+            ));
         }
-        seen.push(name.to_string());
+        seen.push((name.to_string(), path.to_string()));
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 //! error, not a silently ignored key). Nothing downstream uses them before
 //! [`crate::scenario::validate`] has checked every value and resolved names into a
 //! [`crate::scenario::Config`]. Every knob documents its unit, its default and, where there is one,
-//! the field fact behind the default (see `../shared/FIELD-FACTS.md`).
+//! the field fact behind the default (see docs/FIELD-FACTS.md; the model: docs/MODEL.md).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -21,7 +21,8 @@ pub struct Scenario {
     /// A longer description: set-up, what to look at.
     #[serde(default)]
     pub description: String,
-    /// Simulated horizon in vendor fiscal quarters (65 business days each). Default 12 (three years).
+    /// Simulated horizon in vendor fiscal quarters (65 business days each). Default 12 (three
+    /// years).
     #[serde(default = "defaults::horizon_quarters")]
     pub horizon_quarters: u32,
     /// Quarters simulated before the horizon starts, with our teams selling the reference
@@ -84,8 +85,8 @@ pub struct Market {
     /// Default 0.15: together with renewals this gives a buying journey every ~2.5 years.
     pub spontaneous_need_rate: f64,
     /// Imitation rate `q` per year, times the share of peers that bought within
-    /// `imitation_window_days` (Bass 1969 imitation coefficient). Default 0.38 (Bass's
-    /// often-quoted q; FIELD-FACTS "Validation equations"). Word of mouth influences 84% of B2B
+    /// `imitation_window_days` (Bass 1969 imitation coefficient). Default 0.38 (Bass's often-quoted
+    /// q; docs/FIELD-FACTS.md, "Validation equations"). Word of mouth influences 84% of B2B
     /// decision-makers (Forrester).
     pub imitation_rate: f64,
     /// How long a peer's purchase keeps counting as "recent" for imitation, in business days.
@@ -133,12 +134,12 @@ pub struct Segments {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentSpec {
-    /// Mean length of the whole buying journey (need to decision, before the wait for budget),
-    /// in business days (5 a week; a calendar day is 5/7 of a business day). Field figures are in
-    /// calendar days (FIELD-FACTS, [U]): SMB 14-30, mid-market 30-90, enterprise 90-180+; DESIGN
-    /// puts enterprise at 6-18 months. Defaults, at the middle of those ranges: SMB 16 (22
-    /// calendar days), mid-market 43 (60 calendar days), enterprise 200 (280 calendar days,
-    /// about 9 months).
+    /// Mean length of the whole buying journey (need to decision, before the wait for budget), in
+    /// business days (5 a week; a calendar day is 5/7 of a business day). Field figures are in
+    /// calendar days (docs/FIELD-FACTS.md [U]): SMB 14-30, mid-market 30-90, enterprise 90-180+
+    /// (Larkin 2014 [V] reports 12-24 months for enterprise software). Defaults, at the middle of
+    /// those ranges: SMB 16 (22 calendar days), mid-market 43 (60 calendar days), enterprise 200
+    /// (280 calendar days, about 9 months).
     pub cycle_days: f64,
     /// Coefficient of variation of each stage's length (log-normally distributed). Default 0.5.
     #[serde(default = "defaults::stage_cv")]
@@ -151,9 +152,9 @@ pub struct SegmentSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CustomerBehaviour {
-    /// Welcome conversations an account will have per month with all vendors together; once
-    /// they are used up, further contacts are unwelcome. Buyers spend about 17% of their purchase
-    /// time meeting suppliers and 5-6% with any one (Gartner B2B, FIELD-FACTS [S]). Default 6:
+    /// Welcome conversations an account will have per month with all vendors together; once they
+    /// are used up, further contacts are unwelcome. Buyers spend about 17% of their purchase time
+    /// meeting suppliers and 5-6% with any one (Gartner B2B, docs/FIELD-FACTS.md [S]). Default 6:
     /// assuming a buying group gives the purchase about a day a week (about 35 hours a month, a
     /// model assumption), 17% is about 6 hour-long conversations a month, two with each of three
     /// suppliers (5-6% each).
@@ -163,8 +164,8 @@ pub struct CustomerBehaviour {
     /// Fatigue: receptivity is divided by (1 + `fatigue_per_contact` × recent contacts from that
     /// vendor). Default 0.05, calibrated so that accounts with 7 or more recent contacts respond
     /// about 45% less than accounts with 0-1 (HubSpot, 3.5M leads: 7+ calls → 45% less likely to
-    /// respond; FIELD-FACTS [S]); the monthly attention budget does part of that, fatigue the
-    /// rest.
+    /// respond; docs/FIELD-FACTS.md [S]); the monthly attention budget does part of that, fatigue
+    /// the rest.
     pub fatigue_per_contact: f64,
     /// Half-life of the "recent contacts" count behind fatigue, in business days. Default 10.
     pub fatigue_half_life_days: f64,
@@ -182,7 +183,8 @@ pub struct CustomerBehaviour {
     /// Extra annoyance when two reps of one vendor contact the account within
     /// `conflict_window_days` (an internal conflict). Default 1.
     pub annoyance_per_conflict: f64,
-    /// Window for counting two reps of one vendor as an internal conflict, business days. Default 5.
+    /// Window for counting two reps of one vendor as an internal conflict, business days. Default
+    /// 5.
     pub conflict_window_days: u32,
     /// Half-life of annoyance, in business days. Default 15 (three weeks): annoyance is the
     /// irritation of recent unwanted contact, counted over about the last month as buyers state
@@ -202,7 +204,8 @@ pub struct CustomerBehaviour {
     /// Log-sd of the accounts' tolerance of unwanted contact around `block_threshold`. Default
     /// 0.5 (a model assumption: buyers differ, and the survey gives one quantile only).
     pub tolerance_sigma: f64,
-    /// How long a block lasts, business days. Default 130 (two quarters, DESIGN §2).
+    /// How long a block lasts, business days. Default 130 (two quarters; a model assumption,
+    /// docs/MODEL.md).
     pub block_days: u32,
     /// Trust each peer loses toward a vendor when the account blocks it and warns them. Default
     /// 0.05 (word of mouth influences 84% of B2B decision-makers, Forrester [U]).
@@ -226,7 +229,7 @@ pub struct CustomerBehaviour {
     /// Default 0.1.
     pub stage_shortening: f64,
     /// Chance a welcome contact to a dormant account sparks a need ("insight selling"). Default
-    /// 0.01 (rarely, DESIGN §2).
+    /// 0.01 (rarely; a model assumption, docs/MODEL.md).
     pub insight_spark: f64,
     /// Days after a purchase with very low receptivity (cool-off). Default 65.
     pub cool_off_days: u32,
@@ -241,10 +244,10 @@ pub struct CustomerBehaviour {
     pub preference_weight: f64,
     /// Logit bonus for the incumbent vendor. Default 0.7.
     pub incumbent_weight: f64,
-    /// Logit utility of no decision, before pressure, against the inclusive value of the
-    /// shortlist (see `Engine::choose`). Default 1.95, calibrated so no decision ends 40-60% of
-    /// qualified opportunities (JOLT, Dixon & McKenna 2022, FIELD-FACTS [S]) with a win rate of
-    /// at most 30% (practitioner figures: 15-25%, FIELD-FACTS [U]).
+    /// Logit utility of no decision, before pressure, against the inclusive value of the shortlist
+    /// (see `Engine::choose`). Default 1.95, calibrated so no decision ends 40-60% of qualified
+    /// opportunities (JOLT, Dixon & McKenna 2022, docs/FIELD-FACTS.md [S]) with a win rate of at
+    /// most 30% (practitioner figures: 15-25%, docs/FIELD-FACTS.md [U]).
     pub no_decision_utility: f64,
     /// Extra no-decision utility per unit of pressure (total annoyance toward all vendors divided
     /// by `block_threshold`): pressure tactics backfire (JOLT). Default 1.5.
@@ -252,8 +255,8 @@ pub struct CustomerBehaviour {
     /// Budget approval: chance per decision attempt away from the fiscal year end. Default 0.15.
     pub budget_approval: f64,
     /// Multiplier on approval in the last month of the account's own fiscal year ("use it or lose
-    /// it"): US federal procurement puts 16.5% of spend in the last month and 8.7% in the last
-    /// week (Liebman & Mahoney 2017, AER; FIELD-FACTS [V]). Default 3; with the last-week boost
+    /// it"): US federal procurement puts 16.5% of spend in the last month and 8.7% in the last week
+    /// (Liebman & Mahoney 2017, AER; docs/FIELD-FACTS.md [V]). Default 3; with the last-week boost
     /// (3) it puts about 18% of aligned deals in the customer's last fiscal month and 5% in its
     /// last week (see VALIDATION.md).
     pub budget_year_end_boost: f64,
@@ -278,8 +281,9 @@ pub struct CustomerBehaviour {
     /// Chance that an account in a late stage accepts a quarter-end pull-in at 10 points off, and
     /// so decides now (it still chooses among its shortlist or makes no decision); at a discount
     /// `d` the chance is 1 - (1 - this)^(d / 0.1). Default 0.9, calibrated so that the
-    /// quarter-driven team books 30-40% of its bookings in the last two weeks of the quarter on
-    /// the lesson market (Larkin 2014; DESIGN: 30-40% in the last 10 business days is common).
+    /// quarter-driven team books 30-40% of its bookings in the last two weeks of the quarter on the
+    /// lesson market (Larkin 2014; practitioner figure: 30-40% in the last 10 business days is
+    /// common, docs/FIELD-FACTS.md [U]).
     pub pull_in_acceptance: f64,
 }
 
@@ -310,7 +314,7 @@ pub struct RepSettings {
     /// Contacts a rep can make per business day at full effort. A contact is a conversation with
     /// the account (a call answered, a meeting held), wanted (welcome) or not; unanswered
     /// attempts are not modelled. Default 12 (InsideSales 2017: 11.9 conversations a day per
-    /// rep, of which 4.8% become meaningful; FIELD-FACTS [S]).
+    /// rep, of which 4.8% become meaningful; docs/FIELD-FACTS.md [S]).
     pub capacity_per_day: f64,
     /// Quota as a share of the territory's fair share of expected quarterly demand (sum of
     /// account value × expected purchases per quarter ÷ vendors, counting half of the buying

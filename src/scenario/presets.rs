@@ -1,8 +1,8 @@
 //! The two built-in strategy presets, as data, and how a scenario's strategy table changes them.
 //!
 //! The knobs themselves and what they do live in the engine ([`Strategy`]); a preset is one point
-//! of that knob space (DESIGN §2, the strategy table), and a `[strategies.NAME]` table starts from
-//! a preset and replaces some knobs ([`with_overrides`]), checked by [`check`].
+//! of that knob space (docs/MODEL.md, "Strategies and presets"), and a `[strategies.NAME]` table
+//! starts from a preset and replaces some knobs ([`with_overrides`]), checked by [`check`].
 
 use super::model::StrategyOverrides;
 use crate::engine::Strategy;
@@ -10,7 +10,7 @@ use crate::engine::Strategy;
 /// Names of the built-in presets.
 pub const PRESETS: [&str; 2] = ["aggressive", "aligned"];
 
-/// Quarter-driven selling (DESIGN §2, left column of the strategy table).
+/// Quarter-driven selling (docs/MODEL.md, "Strategies and presets": the aggressive column).
 pub fn aggressive() -> Strategy {
     Strategy {
         effort_base: 0.7,
@@ -30,7 +30,7 @@ pub fn aggressive() -> Strategy {
     }
 }
 
-/// Customer-cycle selling (DESIGN §2, right column of the strategy table).
+/// Customer-cycle selling (docs/MODEL.md, "Strategies and presets": the aligned column).
 pub fn aligned() -> Strategy {
     Strategy {
         effort_base: 0.7,

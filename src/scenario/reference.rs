@@ -38,11 +38,7 @@ const PROBE_STRATEGY: &str = "NAME";
 /// the file, which probing one key at a time shows only for the default scenario: `(path,
 /// template)`, where `{allowed}` stands for the probed text. The tests check that every path has
 /// a row.
-pub const KEY_NOTES: [(&str, &str); 7] = [
-    (
-        "market.renewal_years_max",
-        "{allowed} (the lower bound is `market.renewal_years_min`, here at its default)",
-    ),
+pub const KEY_NOTES: [(&str, &str); 6] = [
     (
         "reference",
         "the name of one of the `[[variants]]` (by default: {allowed})",

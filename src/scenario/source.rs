@@ -15,7 +15,7 @@ pub const MAX_FILE_BYTES: u64 = 16 << 20;
 /// A parsed scenario with everything needed to report errors against its source.
 #[derive(Debug, Clone)]
 pub struct ScenarioSource {
-    /// File name as the user gave it (or `<built-in lesson>`).
+    /// File name as the user gave it (or `<built-in lesson>`, or `builtin:NAME`).
     pub file: String,
     /// The file's text.
     pub text: String,
@@ -59,8 +59,12 @@ impl ScenarioSource {
         Ok(source)
     }
 
-    /// Reads and parses a scenario file.
+    /// Reads and parses a scenario file, or the built-in scenario `builtin:NAME`
+    /// ([`super::shipped`]).
     pub fn read(path: &std::path::Path) -> Result<ScenarioSource, InputError> {
+        if let Some(name) = super::shipped::named(path) {
+            return super::shipped::open(name);
+        }
         let file = path.display().to_string();
         if path.exists() && !path.is_dir() && !path.is_file() {
             return Err(InputError::file(
@@ -87,10 +91,15 @@ impl ScenarioSource {
             ));
         }
         let bytes = std::fs::read(path).map_err(|e| {
+            let hint = match e.kind() {
+                std::io::ErrorKind::NotFound => super::shipped::hint_for_missing(path),
+                _ => String::new(),
+            };
             InputError::file(
                 &file,
-                &format!("cannot be read ({e})"),
-                "a readable .toml file",
+                &format!("cannot be read ({e}){hint}"),
+                "a readable .toml file, or builtin:NAME for a scenario built into salesim \
+                 (`salesim list`)",
             )
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
@@ -164,17 +173,70 @@ impl ScenarioSource {
         }
         // Straight from the tree: no spans to keep (errors point at the overrides), and no
         // round trip through text, which dominated planning a large sweep.
-        tree.try_into().map_err(|e: toml::de::Error| {
-            let origin = overrides
-                .iter()
-                .map(|o| o.origin.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let key = key_in_message(e.message());
-            let (problem, allowed) = describe_de_error(e.message(), key.as_deref());
-            InputError::at(&origin, None, key.as_deref(), &problem, &allowed)
-        })
+        tree.try_into()
+            .map_err(|e: toml::de::Error| self.override_error(overrides, &e))
     }
+
+    /// The error for overrides that together do not deserialize: against the first override
+    /// after which the scenario no longer deserializes (not every override given, nor the
+    /// file), with the full key path (`market.custmers`, not `custmers`). Only a failure pays
+    /// for the search.
+    fn override_error(&self, overrides: &[Override], e: &toml::de::Error) -> InputError {
+        let fails = |n: usize| -> Option<toml::de::Error> {
+            let mut tree = toml::Value::try_from(&self.scenario).ok()?;
+            for o in &overrides[..n] {
+                set_path(&mut tree, &o.path, o.value.clone()).ok()?;
+            }
+            tree.try_into::<Scenario>().err()
+        };
+        let (culprit, e) = (1..=overrides.len())
+            .find_map(|n| fails(n).map(|e| (&overrides[n - 1], e)))
+            .unwrap_or_else(|| (overrides.last().expect("an override failed"), e.clone()));
+        let named = key_in_message(e.message());
+        let key = override_key(culprit, named.as_deref(), e.message());
+        let (problem, allowed) = describe_de_error(e.message(), Some(&key));
+        InputError::at(&culprit.origin, None, Some(&key), &problem, &allowed)
+    }
+}
+
+/// The full key path an override's deserialization error is about: the override's own path,
+/// down to the unknown key it names (`market.custmers` for `--set market.custmers.x=1`, or
+/// inside a table it sets), or the missing key of a table it sets.
+fn override_key(o: &Override, named: Option<&str>, message: &str) -> String {
+    let Some(name) = named else {
+        return o.path.clone();
+    };
+    if message.starts_with("missing field") {
+        return match &o.value {
+            toml::Value::Table(_) => join_path(&o.path, name),
+            _ => o
+                .path
+                .rsplit_once('.')
+                .map_or_else(|| name.to_string(), |(parent, _)| join_path(parent, name)),
+        };
+    }
+    let segments: Vec<&str> = o.path.split('.').collect();
+    if let Some(i) = segments.iter().position(|s| *s == name) {
+        return segments[..=i].join(".");
+    }
+    fn find(value: &toml::Value, name: &str, path: &str) -> Option<String> {
+        match value {
+            toml::Value::Table(t) => t.iter().find_map(|(k, v)| {
+                let here = join_path(path, k);
+                if k == name {
+                    Some(here)
+                } else {
+                    find(v, name, &here)
+                }
+            }),
+            toml::Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| find(v, name, &join_path(path, &i.to_string()))),
+            _ => None,
+        }
+    }
+    find(&o.value, name, &o.path).unwrap_or_else(|| o.path.clone())
 }
 
 /// The problem when a list is written where a table belongs.
@@ -522,15 +584,25 @@ fn key_in_message(msg: &str) -> Option<String> {
 /// Splits a serde message about `key` into the problem and what is allowed.
 fn describe_de_error(msg: &str, key: Option<&str>) -> (String, String) {
     let msg = msg.trim();
-    if msg.contains(", expected struct ") {
+    if let Some((got, _)) = msg.split_once(", expected struct ") {
         // A list too short for the struct it was read as (one long enough is caught by
-        // `list_for_table`): a list where a table belongs.
-        return (
-            LIST_FOR_TABLE.to_string(),
-            table_allowed(key.unwrap_or("section")),
-        );
+        // `list_for_table`) is a list where a table belongs; so is a single value.
+        let problem = match got.strip_prefix("invalid type: ") {
+            Some(single) if !single.starts_with("sequence") => {
+                format!("is a single value ({single}), but a table is expected here")
+            }
+            _ => LIST_FOR_TABLE.to_string(),
+        };
+        return (problem, table_allowed(key.unwrap_or("section")));
     }
     if let Some((problem, expected)) = msg.split_once(", expected ") {
+        if problem.starts_with("unknown field") {
+            // "one of `a`, `b`", "`a` or `b`": the names between backticks.
+            let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            let typed = key_in_message(msg).unwrap_or_default();
+            let hint = crate::suggest::did_you_mean(&typed, &names);
+            return (format!("{problem}{hint}"), expected.to_string());
+        }
         let allowed = match expected {
             "u32" | "u64" | "i64" => "a whole number (not negative)".to_string(),
             "f64" => "a number".to_string(),

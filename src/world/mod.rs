@@ -50,7 +50,8 @@ pub struct Customer {
     pub incumbent: u8,
     /// How much unwanted contact this account tolerates, relative to the median account: it
     /// blocks a vendor when its annoyance reaches `block_threshold` × `tolerance`. Log-normal
-    /// with median 1 and log-sd `customers.tolerance_sigma` (buyers differ: DESIGN §2).
+    /// with median 1 and log-sd `customers.tolerance_sigma` (buyers differ; a model assumption,
+    /// docs/MODEL.md).
     pub tolerance: f32,
 }
 
