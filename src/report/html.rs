@@ -223,8 +223,8 @@ fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &Compariso
             folder.manifest.horizon_quarters
         ),
         "blocks" => format!(
-            "{var} was blocked by {amount} {} accounts than {reference}",
-            if diff >= 0.0 { "more" } else { "fewer" }
+            "{var} was blocked {amount} {} often than {reference}",
+            if diff >= 0.0 { "more" } else { "less" }
         ),
         "hockey_stick" => {
             format!("{var} closed {amount} {more} of its deals in weeks 12-13 than {reference}")
