@@ -6,6 +6,7 @@
 //! ([`crate::fsafe`]: a temporary file in the same folder, then rename), so a broken folder never
 //! yields a half-written report.
 
+mod breakdown;
 mod charts;
 mod error;
 mod frame;
@@ -66,6 +67,7 @@ fn render_all(
         .filter(|&&kind| !(single && kind == RunChartKind::PairedDifferences))
         .map(|&kind| render(charts_dir, &RunChart { kind, view: &view }))
         .collect::<Result<Vec<_>, _>>()?;
+    rendered.extend(breakdown::render_breakdown(folder, palette, charts_dir)?);
     if folder.manifest.is_sweep() {
         rendered.extend(sweep::render_sweep(folder, palette, charts_dir)?);
     }
@@ -94,7 +96,8 @@ pub fn chart_files() -> Vec<String> {
                 .iter()
                 .map(|m| sweep::sweep_chart_name(m)),
         )
-        .chain([sweep::WINNER_HEATMAP.to_string()]);
+        .chain([sweep::WINNER_HEATMAP.to_string()])
+        .chain(breakdown::BREAKDOWN_CHARTS.map(String::from));
     stems
         .flat_map(|s| [format!("{s}.png"), format!("{s}.svg")])
         .collect()
