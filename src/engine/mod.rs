@@ -443,7 +443,7 @@ impl<'a> Engine<'a> {
     /// Starts fetching what a look at account `c` by vendor `v`, or a contact, reads: the
     /// account, its relation with `v`, its last contacts and its value. Inlined, so that in a
     /// market below [`PREFETCH_MIN_RELATIONS`] it costs one test of a flag, not a call.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn prefetch_account(&self, c: CustomerId, v: usize) {
         if !self.prefetching {
             return;
