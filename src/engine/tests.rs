@@ -285,10 +285,12 @@ fn team_results_go_to_the_team_of_the_rep_whose_contact_or_deal_it_was() {
     e.day = 80;
     let ours = &world.vendors[0];
     assert_eq!(ours.teams.len(), 2, "the lesson has two teams of ours");
-    let c = 10;
+    // An account of the first team's, so that crediting everything to the first team fails.
+    let c = (0..world.customers.len() as CustomerId)
+        .find(|&c| ours.reps[ours.home_rep[c as usize] as usize].team == 0)
+        .unwrap();
     let home = ours.home_rep[c as usize];
-    let home_team = ours.reps[home as usize].team as usize;
-    let other_team = 1 - home_team;
+    let (home_team, other_team) = (0, 1);
     let outsider = ours.teams[other_team].reps.start;
     let record = |e: &Engine| e.recorder.clone().into_record(0, 0);
 
