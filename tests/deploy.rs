@@ -14,8 +14,11 @@
 //! cannot start, that test prints `SKIPPED:` and the reason; with SALESIM_REQUIRE_SLURM set (CI)
 //! it fails instead.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::csv_files;
 
 const SCENARIO: &str = "scenarios/discount-sweep.toml";
 const SALESIM_ARGS: &str =
@@ -23,17 +26,6 @@ const SALESIM_ARGS: &str =
 /// Rows of runs.csv for SALESIM_ARGS: 8 sweep points × 2 variants × 3 replications.
 const RUNS: usize = 8 * 2 * 3;
 const SLICES: usize = 3;
-
-/// The CSVs of an output folder, per-team, per-vendor and per-rep files included (the
-/// contract's names are checked in tests/cli.rs).
-fn csv_files() -> Vec<&'static str> {
-    let files: Vec<&str> = salesim::output::FILES
-        .into_iter()
-        .filter(|f| f.ends_with(".csv"))
-        .collect();
-    assert!(files.contains(&"teams.csv") && files.contains(&"reps.csv"));
-    files
-}
 
 /// Every variable the scripts read; cleared before each run so the host's cannot leak in.
 const SCRIPT_VARS: [&str; 11] = [

@@ -332,28 +332,34 @@ fn breakdown_section_holds_the_team_share_and_rep_charts_and_their_numbers() {
     let charts = &html[charts..charts + html[charts..].find("</section>").unwrap()];
     assert!(!charts.contains("chart-team_bookings"));
     // The table shows teams.csv's and vendors.csv's means.
-    let team = csv_mean(
-        &dir.path().join("teams.csv"),
+    let shows = |file: &str,
+                 column: &str,
+                 filters: &[(&str, &str)],
+                 label: &str,
+                 shown: &dyn Fn(f64) -> String| {
+        let expected = shown(csv_mean(&dir.path().join(file), column, filters));
+        let row = section
+            .split("<tr>")
+            .find(|r| r.contains(label))
+            .unwrap_or_else(|| panic!("no row {label}"));
+        assert!(row.contains(&expected), "{row} does not show {expected}");
+    };
+    let team = [("variant", "aligned"), ("team", "east")];
+    shows(
+        "teams.csv",
         "bookings",
-        &[("variant", "aligned"), ("team", "east")],
+        &team,
+        "team east: bookings",
+        &|v| format!("${}k", thousands(v)),
     );
-    let row = section
-        .split("<tr>")
-        .find(|r| r.contains("team east: bookings"))
-        .expect("a row for team east's bookings");
-    let shown = format!("${}k", thousands(team));
-    assert!(row.contains(&shown), "{row} does not show {shown}");
-    let share = csv_mean(
-        &dir.path().join("vendors.csv"),
+    let rival = [("variant", "aggressive"), ("vendor", "rival")];
+    shows(
+        "vendors.csv",
         "market_share",
-        &[("variant", "aggressive"), ("vendor", "rival")],
+        &rival,
+        "vendor rival: market share",
+        &|v| format!("{:.1}%", 100.0 * v),
     );
-    let row = section
-        .split("<tr>")
-        .find(|r| r.contains("vendor rival: market share"))
-        .expect("a row for the rival's share");
-    let shown = format!("{:.1}%", 100.0 * share);
-    assert!(row.contains(&shown), "{row} does not show {shown}");
     // The fixture's aggressive west poaches from east: the poaching panel and rows appear.
     assert!(section.contains("poached deals gained") && section.contains("who loses deals"));
 }

@@ -14,18 +14,7 @@ use salesim::experiment::Slice;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
-use support::{finish, manifest_dir, salesim, signal, spawn_in, stderr, SWEEP};
-
-/// The CSVs of an output folder, per-team, per-vendor and per-rep files included (the
-/// contract's names are checked in tests/cli.rs).
-fn csv_files() -> Vec<&'static str> {
-    let files: Vec<&str> = salesim::output::FILES
-        .into_iter()
-        .filter(|f| f.ends_with(".csv"))
-        .collect();
-    assert!(files.contains(&"teams.csv") && files.contains(&"reps.csv"));
-    files
-}
+use support::{csv_files, finish, manifest_dir, salesim, signal, spawn_in, stderr, SWEEP};
 
 /// A small lesson for the slice tests: 5 replications × 2 variants = 10 runs, so 3 slices get
 /// 4, 3 and 3 runs and slices split replications' variants.
