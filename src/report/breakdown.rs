@@ -186,6 +186,17 @@ fn difference_words(d: &Band, show: &dyn Fn(f64) -> String) -> String {
     )
 }
 
+/// A signed number with `decimals` decimals: "+0.04", "-1.3", and "0" for what rounds to zero
+/// (never "-0.00").
+fn signed(v: f64, decimals: usize) -> String {
+    let text = format!("{v:+.decimals$}");
+    if text[1..].chars().all(|c| c == '0' || c == '.') {
+        "0".into()
+    } else {
+        text
+    }
+}
+
 /// Draws bars grouped by category (one bar per variant, mean with a 95% CI whisker), with the
 /// means printed above the bars if every one fits its bar's width (else none is).
 fn grouped_bars<DB: DrawingBackend>(
@@ -322,24 +333,31 @@ impl Chart for TeamChart<'_> {
                 })
                 .collect();
             let _ = write!(out, "{}. ", parts.join("; "));
-            if d.any_poaching() {
-                let parts: Vec<String> = d
-                    .teams
-                    .iter()
-                    .map(|team| {
-                        let b = band_of(&d.net_poached(variant, team));
-                        format!("{team} {:+.1}", b.mean)
-                    })
-                    .collect();
-                let _ = write!(
-                    out,
-                    "Net poached deals (gained − lost) per replication under {variant}: {}. ",
-                    parts.join(", ")
-                );
-            }
         }
         if out.is_empty() {
             out.push_str("One variant: no team differences to compare. ");
+        }
+        if d.any_poaching() {
+            let parts: Vec<String> = d
+                .variants()
+                .iter()
+                .map(|variant| {
+                    let teams: Vec<String> = d
+                        .teams
+                        .iter()
+                        .map(|team| {
+                            let mean = band_of(&d.net_poached(variant, team)).mean;
+                            format!("{team} {}", signed(mean, 2))
+                        })
+                        .collect();
+                    format!("{variant} {}", teams.join(", "))
+                })
+                .collect();
+            let _ = write!(
+                out,
+                "Net poached deals per replication (gained − lost; below zero, the team's accounts went to other reps): {}. ",
+                parts.join("; ")
+            );
         }
         out.push_str("teams.csv holds every team's bookings, deals, contacts, blocks, conflicts and poached deals per run.");
         out
@@ -379,6 +397,8 @@ impl Chart for TeamChart<'_> {
                 .flat_map(|(_, bands)| bands.iter().flat_map(|b| [b.low, b.high]));
             let y = padded(values, true);
             let y = y.start - (y.end - y.start) * 0.08..y.end + (y.end - y.start) * 0.08;
+            // Two decimals for a few deals, one for more.
+            let decimals = if y.end - y.start < 1.0 { 2 } else { 1 };
             let mut axes = category_axes(
                 &names,
                 d.teams.len(),
@@ -387,11 +407,13 @@ impl Chart for TeamChart<'_> {
                 "Net poached deals (gained − lost)",
             );
             axes.y_label_area = 90;
+            let ticks = move |v: &f64| signed(*v, decimals);
+            axes.y_format = &ticks;
             let mut plot = panel(&right, &axes)?;
             let n = d.teams.len() as f64;
             dashed_line(&mut plot, (-0.5, 0.0), (n - 0.5, 0.0))?;
             grouped_bars(&mut plot, &d.view.palette, &poached, &|v| {
-                format!("{v:+.1}")
+                signed(v, decimals)
             })?;
         }
         Ok(())
@@ -430,8 +452,13 @@ impl Chart for ShareChart<'_> {
         let reference = d.reference();
         let base = d.shares(reference, us);
         let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+        let we = if us.eq_ignore_ascii_case("us") {
+            "we".to_string()
+        } else {
+            format!("we ({us})")
+        };
         let mut out = format!(
-            "Under {reference}, we ({us}) win {} of the market's bookings",
+            "Under {reference}, {we} win {} of the market's bookings",
             pct(band_of(&base).mean)
         );
         for variant in d.variants().iter().filter(|v| *v != reference) {
@@ -582,11 +609,6 @@ impl Chart for RepChart<'_> {
                 }
             }
             dashed_line(&mut plot, (0.5, 1.0), (last + 0.5, 1.0))?;
-            plot.draw_series([Text::new(
-                "quota",
-                (0.6, 1.0),
-                font(20.0).pos(Pos::new(HPos::Left, VPos::Bottom)),
-            )])?;
             let median: Vec<(f64, f64)> = rows
                 .iter()
                 .map(|(q, v)| (*q, v[2]))
@@ -637,7 +659,8 @@ pub(crate) fn section(folder: &OutputFolder, charts: &[Rendered]) -> String {
     };
     let money = |v: f64| metric("bookings").format(v);
     let ratio = |v: f64| metric("quota_attainment").format(v);
-    let count = |v: f64| format!("{v:.1}");
+    // Counts: a t-interval's lower bound below zero is shown as 0, the least a count can be.
+    let count = |v: f64| format!("{:.2}", v.max(0.0));
     let share = |v: f64| format!("{:.1}%", 100.0 * v);
     let mut rows = String::new();
     for team in &data.teams {
@@ -697,6 +720,14 @@ mod tests {
         assert!(words(b(-2.0, -3.5, -0.5)).ends_with("clearly less"));
         assert!(words(b(0.4, -1.0, 1.8)).ends_with("no clear difference"));
         assert!(words(b(0.4, f64::NAN, f64::NAN)).ends_with("no interval"));
+    }
+
+    #[test]
+    fn signed_numbers_never_show_minus_zero() {
+        assert_eq!(signed(0.04, 2), "+0.04");
+        assert_eq!(signed(-1.26, 1), "-1.3");
+        assert_eq!(signed(-0.004, 2), "0");
+        assert_eq!(signed(-1e-17, 1), "0");
     }
 
     #[test]
