@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use support::{manifest_dir, salesim, salesim_in, stderr, stdout};
 
 /// Metric columns of runs.csv, in contract order (README.md, "Reading the outputs").
-const RUN_METRICS: [&str; 17] = [
+const RUN_METRICS: [&str; 18] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -24,6 +24,7 @@ const RUN_METRICS: [&str; 17] = [
     "contacts",
     "unwelcome_share",
     "blocks",
+    "accounts_blocking",
     "conflicts",
     "poached_deals",
     "quota_attainment",
@@ -33,12 +34,39 @@ const RUN_METRICS: [&str; 17] = [
     "yoy_growth",
 ];
 
-const CSV_FILES: [&str; 5] = [
+/// Metric columns of quarters.csv: the run metrics but `accounts_blocking` (distinct accounts
+/// over the horizon) and `yoy_growth`.
+fn quarter_metrics() -> Vec<String> {
+    let run_only = ["accounts_blocking", "yoy_growth"];
+    strings(&RUN_METRICS)
+        .into_iter()
+        .filter(|m| !run_only.contains(&m.as_str()))
+        .collect()
+}
+
+/// Columns of teams.csv after its keys (`point, variant, replication`).
+const TEAM_COLUMNS: [&str; 10] = [
+    "team",
+    "bookings",
+    "deals",
+    "contacts",
+    "blocks",
+    "accounts_blocking",
+    "conflicts",
+    "poached_deals_lost",
+    "poached_deals_gained",
+    "quota_attainment",
+];
+
+const CSV_FILES: [&str; 8] = [
     "runs.csv",
     "quarters.csv",
     "weeks.csv",
     "summary.csv",
     "comparison.csv",
+    "teams.csv",
+    "vendors.csv",
+    "reps.csv",
 ];
 
 const LESSON: &str = "scenarios/lesson.toml";
@@ -192,7 +220,7 @@ fn run_writes_every_file_with_the_contract_columns_and_row_counts() {
     let want: Vec<String> = strings(&keys)
         .into_iter()
         .chain(["quarter".to_string()])
-        .chain(strings(&RUN_METRICS[..16]))
+        .chain(quarter_metrics())
         .collect();
     assert_eq!(quarters.header, want, "quarters.csv columns");
     assert_eq!(quarters.rows.len(), variants * reps * QUARTERS);
@@ -250,6 +278,46 @@ fn run_writes_every_file_with_the_contract_columns_and_row_counts() {
     );
     assert_eq!(comparison.rows.len(), (variants - 1) * RUN_METRICS.len());
 
+    // The lesson: our two teams (west, east), three vendors (us, rival, challenger).
+    let run_keys = ["point", "variant", "replication"];
+    let teams = Table::read(&out.join("teams.csv"));
+    let want: Vec<String> = strings(&run_keys)
+        .into_iter()
+        .chain(strings(&TEAM_COLUMNS))
+        .collect();
+    assert_eq!(teams.header, want, "teams.csv columns");
+    assert_eq!(teams.rows.len(), variants * reps * 2, "teams.csv rows");
+    let vendors = Table::read(&out.join("vendors.csv"));
+    let want: Vec<String> = strings(&run_keys)
+        .into_iter()
+        .chain(strings(&["vendor", "bookings", "deals", "market_share"]))
+        .collect();
+    assert_eq!(vendors.header, want, "vendors.csv columns");
+    assert_eq!(vendors.rows.len(), variants * reps * 3, "vendors.csv rows");
+    let rep_rows = Table::read(&out.join("reps.csv"));
+    assert_eq!(
+        rep_rows.header,
+        strings(&[
+            "point",
+            "variant",
+            "quarter",
+            "rep_quarters",
+            "p10",
+            "p25",
+            "p50",
+            "p75",
+            "p90",
+            "share_at_quota"
+        ]),
+        "reps.csv columns"
+    );
+    assert_eq!(rep_rows.rows.len(), variants * QUARTERS, "reps.csv rows");
+    let pooled = rep_rows.f64s(&rep_rows.rows.iter().collect::<Vec<_>>(), "rep_quarters");
+    assert!(
+        pooled.iter().all(|&n| n == (10 * reps) as f64),
+        "every quarter pools the lesson's 10 reps of all {reps} replications: {pooled:?}"
+    );
+
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap())
             .expect("manifest.json parses");
@@ -266,6 +334,161 @@ fn run_writes_every_file_with_the_contract_columns_and_row_counts() {
         assert!(
             (mean - reported).abs() <= 1e-9 * mean.abs().max(1.0),
             "{v}: runs.csv mean {mean}, summary.csv {reported}"
+        );
+    }
+}
+
+/// A CSV's rows grouped by run (point, variant, replication).
+fn by_run(t: &Table) -> HashMap<(String, String, String), Vec<&Vec<String>>> {
+    let (p, v, r) = (t.col("point"), t.col("variant"), t.col("replication"));
+    let mut out: HashMap<_, Vec<_>> = HashMap::new();
+    for row in &t.rows {
+        out.entry((row[p].clone(), row[v].clone(), row[r].clone()))
+            .or_default()
+            .push(row);
+    }
+    out
+}
+
+/// Whether two totals agree up to rounding (they add the same amounts in another order).
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn teams_and_vendors_add_up_to_our_totals_and_blocking_accounts_are_distinct() {
+    // The neighbouring-teams scenario, small: its aggressive teams poach across the border, so
+    // poached deals exist to be counted.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let customers = 1200;
+    ok(
+        salesim(&[
+            "run",
+            "scenarios/neighbouring-teams.toml",
+            "--replications",
+            "3",
+            "--set",
+            &format!("market.customers={customers}"),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]),
+        "neighbouring-teams run",
+    );
+    let runs = Table::read(&out.join("runs.csv"));
+    let teams = Table::read(&out.join("teams.csv"));
+    let vendors = Table::read(&out.join("vendors.csv"));
+    let (team_rows, vendor_rows) = (by_run(&teams), by_run(&vendors));
+    let (p, v, r) = (
+        runs.col("point"),
+        runs.col("variant"),
+        runs.col("replication"),
+    );
+    let mut poached = 0.0;
+    for run in &runs.rows {
+        let key = (run[p].clone(), run[v].clone(), run[r].clone());
+        let ours = |m: &str| run[runs.col(m)].parse::<f64>().unwrap();
+        let team = &team_rows[&key];
+        assert_eq!(team.len(), 2, "{key:?}: one row per team");
+        let sum = |m: &str| teams.f64s(team, m).iter().sum::<f64>();
+        // Every booking, deal, contact, block and conflict of ours is one team's.
+        assert!(close(sum("bookings"), ours("bookings")), "{key:?} bookings");
+        for m in ["deals", "contacts", "blocks", "conflicts"] {
+            assert_eq!(sum(m), ours(m), "{key:?}: teams' {m} add up to runs.csv's");
+        }
+        // A poached deal is gained by one team and lost by one.
+        assert_eq!(
+            sum("poached_deals_gained"),
+            ours("poached_deals"),
+            "{key:?}"
+        );
+        assert_eq!(sum("poached_deals_lost"), ours("poached_deals"), "{key:?}");
+        poached += ours("poached_deals");
+        // Distinct accounts: at most the block events and the market's accounts; each team's
+        // at most its own blocks; the teams' together at least ours (an account can block
+        // after contacts of both teams).
+        let accounts = ours("accounts_blocking");
+        assert!(
+            accounts <= ours("blocks") && accounts <= customers as f64,
+            "{key:?}"
+        );
+        assert!(accounts > 0.0 || ours("blocks") == 0.0, "{key:?}");
+        assert!(sum("accounts_blocking") >= accounts, "{key:?}");
+        for row in team {
+            let t = |m: &str| row[teams.col(m)].parse::<f64>().unwrap();
+            assert!(t("accounts_blocking") <= t("blocks"), "{key:?}");
+        }
+        // Equal teams (six reps each): the run's attainment is the mean of the teams'.
+        assert!(
+            close(sum("quota_attainment") / 2.0, ours("quota_attainment")),
+            "{key:?}"
+        );
+        // The market: our row is runs.csv's, to the digit; the shares add up to 1.
+        let market = &vendor_rows[&key];
+        assert_eq!(market.len(), 2, "{key:?}: us and the rival");
+        let us = market[0];
+        assert_eq!(us[vendors.col("vendor")], "us");
+        assert_eq!(
+            us[vendors.col("bookings")],
+            run[runs.col("bookings")],
+            "{key:?}"
+        );
+        assert_eq!(us[vendors.col("deals")], run[runs.col("deals")], "{key:?}");
+        let shares: f64 = vendors.f64s(market, "market_share").iter().sum();
+        assert!(
+            (shares - 1.0).abs() < 1e-12,
+            "{key:?}: shares add up to {shares}"
+        );
+    }
+    assert!(
+        poached > 0.0,
+        "no poached deal at all: the test would prove nothing"
+    );
+    // Aligned reps never poach: in the mixed variants, the aligned team gains no poached deal,
+    // while the aggressive team does (summed over replications).
+    for (variant, aggressive, aligned) in [
+        ("west-aggressive-east-aligned", "west", "east"),
+        ("west-aligned-east-aggressive", "east", "west"),
+    ] {
+        let gained = |team: &str| -> f64 {
+            let rows: Vec<&Vec<String>> = teams
+                .rows
+                .iter()
+                .filter(|r| r[teams.col("variant")] == variant && r[teams.col("team")] == team)
+                .collect();
+            teams.f64s(&rows, "poached_deals_gained").iter().sum()
+        };
+        assert_eq!(
+            gained(aligned),
+            0.0,
+            "{variant}: the aligned {aligned} poached"
+        );
+        assert!(
+            gained(aggressive) > 0.0,
+            "{variant}: the aggressive {aggressive} never poached"
+        );
+    }
+    // reps.csv: quantiles in order, and the share at quota pools runs.csv's.
+    let reps = Table::read(&out.join("reps.csv"));
+    for row in &reps.rows {
+        let q: Vec<f64> = ["p10", "p25", "p50", "p75", "p90"]
+            .iter()
+            .map(|c| row[reps.col(c)].parse().unwrap())
+            .collect();
+        assert!(
+            q.windows(2).all(|w| w[0] <= w[1]),
+            "quantiles out of order: {row:?}"
+        );
+    }
+    for variant in ["both-aggressive", "both-aligned"] {
+        let shares = reps.f64s(&reps.rows_where("variant", variant), "share_at_quota");
+        let pooled = shares.iter().sum::<f64>() / shares.len() as f64;
+        let per_run = runs.f64s(&runs.rows_where("variant", variant), "reps_at_quota_share");
+        let mean = per_run.iter().sum::<f64>() / per_run.len() as f64;
+        assert!(
+            close(pooled, mean),
+            "{variant}: reps.csv {pooled}, runs.csv {mean}"
         );
     }
 }

@@ -14,8 +14,11 @@
 //! cannot start, that test prints `SKIPPED:` and the reason; with SALESIM_REQUIRE_SLURM set (CI)
 //! it fails instead.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::csv_files;
 
 const SCENARIO: &str = "scenarios/discount-sweep.toml";
 const SALESIM_ARGS: &str =
@@ -23,12 +26,6 @@ const SALESIM_ARGS: &str =
 /// Rows of runs.csv for SALESIM_ARGS: 8 sweep points × 2 variants × 3 replications.
 const RUNS: usize = 8 * 2 * 3;
 const SLICES: usize = 3;
-
-/// The CSVs of an output folder (the contract's names are checked in tests/cli.rs).
-const CSV_FILES: [&str; 5] = {
-    let f = salesim::output::FILES;
-    [f[0], f[1], f[2], f[3], f[4]]
-};
 
 /// Every variable the scripts read; cleared before each run so the host's cannot leak in.
 const SCRIPT_VARS: [&str; 11] = [
@@ -166,7 +163,7 @@ fn unsharded_with(cwd: &Path, salesim_args: &str) -> PathBuf {
 
 /// Every CSV of `merged` is byte-identical to the one in `whole`.
 fn assert_same_csvs(whole: &Path, merged: &Path) {
-    for f in CSV_FILES {
+    for f in csv_files() {
         let (a, b) = (
             std::fs::read(whole.join(f)).unwrap(),
             std::fs::read(merged.join(f)).unwrap_or_else(|e| panic!("merged {f} is readable: {e}")),
@@ -206,7 +203,7 @@ fn slurm_array_slices_merge_to_the_files_of_an_unsharded_run() {
         assert_eq!(m["shard"]["index"], k, "slice {k}: manifest {m}");
         assert_eq!(m["shard"]["count"], SLICES, "slice {k}: manifest {m}");
         assert_eq!(m["complete"], true, "slice {k}: manifest {m}");
-        for f in CSV_FILES.iter().chain(&["report.html"]) {
+        for f in csv_files().iter().chain(&["report.html"]) {
             assert!(
                 !dir.join(f).exists(),
                 "a slice must not write {f}, found in {}",

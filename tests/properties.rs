@@ -21,6 +21,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
 use salesim::error::InputError;
 use salesim::experiment;
+use salesim::metrics::TeamTally;
 use salesim::scenario::{self, Override, ScenarioSource};
 
 /// Proptest settings: `cases` unless PROPTEST_CASES says otherwise; no regression files (the
@@ -787,7 +788,12 @@ fn check_point(
     for run in &result.runs {
         let rec = &run.record;
         let m = rec.metrics();
-        let named = |i: usize| salesim::metrics::RUN_METRICS[i];
+        let at = |name: &str| {
+            salesim::metrics::RUN_METRICS
+                .iter()
+                .position(|n| *n == name)
+                .unwrap()
+        };
         prop_assert_eq!(rec.quarters.len(), cfg.horizon_quarters as usize);
         prop_assert_eq!(
             rec.customer_days,
@@ -796,10 +802,26 @@ fn check_point(
         for v in m {
             prop_assert!(!v.is_infinite(), "infinite metric in {:?}", m);
         }
-        // bookings, list_value, deals, contacts, blocks, conflicts, poached_deals
-        for i in [0, 1, 3, 7, 9, 10, 11] {
-            prop_assert!(m[i] >= 0.0, "{} = {} < 0", named(i), m[i]);
+        for name in [
+            "bookings",
+            "list_value",
+            "deals",
+            "contacts",
+            "blocks",
+            "accounts_blocking",
+            "conflicts",
+            "poached_deals",
+        ] {
+            prop_assert!(m[at(name)] >= 0.0, "{} = {} < 0", name, m[at(name)]);
         }
+        // Distinct accounts blocking us: no more than the block events or the accounts.
+        let (blocks, accounts) = (m[at("blocks")], m[at("accounts_blocking")]);
+        prop_assert!(
+            accounts <= blocks,
+            "{accounts} accounts blocking, {blocks} blocks"
+        );
+        prop_assert!(accounts <= customers, "{accounts} accounts blocking");
+        prop_assert!(accounts > 0.0 || blocks == 0.0, "blocks without an account");
         let tol = 1e-9 * m[1].max(1.0);
         prop_assert!(m[2] >= -tol, "discount_cost = {} < 0", m[2]);
         // The largest discount is 0.9 (discount_max's cap), so bookings >= 10% of list.
@@ -809,22 +831,69 @@ fn check_point(
             m[0],
             m[1]
         );
-        // win_rate, no_decision_rate, lost_to_competitor, unwelcome_share,
-        // reps_at_quota_share, mean_trust, hockey_stick
-        for i in [4, 5, 6, 8, 13, 14, 15] {
-            prop_assert!(share(m[i]), "{} = {} outside [0, 1]", named(i), m[i]);
+        for name in [
+            "win_rate",
+            "no_decision_rate",
+            "lost_to_competitor",
+            "unwelcome_share",
+            "reps_at_quota_share",
+            "mean_trust",
+            "hockey_stick",
+        ] {
+            prop_assert!(
+                share(m[at(name)]),
+                "{} = {} outside [0, 1]",
+                name,
+                m[at(name)]
+            );
         }
+        let attainment = m[at("quota_attainment")];
         prop_assert!(
-            m[12].is_nan() || m[12] >= 0.0,
+            attainment.is_nan() || attainment >= 0.0,
             "quota_attainment = {}",
-            m[12]
+            attainment
         );
-        prop_assert!(m[16].is_nan() || m[16] >= -1.0, "yoy_growth = {}", m[16]);
-        prop_assert!(!m[14].is_nan(), "mean_trust: every run has quarter ends");
+        let growth = m[at("yoy_growth")];
+        prop_assert!(growth.is_nan() || growth >= -1.0, "yoy_growth = {}", growth);
+        prop_assert!(
+            !m[at("mean_trust")].is_nan(),
+            "mean_trust: every run has quarter ends"
+        );
         if let Some(max) = max_deals {
             prop_assert!(m[3] <= max, "deals {} > {} purchases possible", m[3], max);
         }
-        prop_assert!(m[11] <= m[3], "poached deals {} > deals {}", m[11], m[3]);
+        let poached = m[at("poached_deals")];
+        prop_assert!(
+            poached <= m[3],
+            "poached deals {} > deals {}",
+            poached,
+            m[3]
+        );
+        // Teams: every deal, contact, block and conflict of ours is one team's; a poached deal is
+        // gained by one team and lost by one; a team's blocking accounts are within its blocks.
+        let teams = rec.teams.iter().fold(TeamTally::default(), |a, b| a + *b);
+        prop_assert_eq!(rec.teams.len(), cfg.vendors[0].teams.len());
+        prop_assert!((teams.bookings - m[0]).abs() <= 1e-9 * m[0].max(1.0));
+        prop_assert_eq!(
+            (teams.deals, teams.contacts, teams.blocks, teams.conflicts),
+            (m[3], m[at("contacts")], blocks, m[at("conflicts")])
+        );
+        prop_assert_eq!(
+            (teams.poached_gained, teams.poached_lost),
+            (poached, poached)
+        );
+        prop_assert!(teams.accounts_blocking >= accounts);
+        for t in &rec.teams {
+            prop_assert!(t.accounts_blocking <= t.blocks, "team {t:?}");
+        }
+        // The market: our vendor's deals are ours to the digit.
+        let market = rec.vendor_totals();
+        prop_assert_eq!(market.len(), cfg.vendors.len());
+        prop_assert_eq!((market[0].bookings, market[0].deals), (m[0], m[3]));
+        prop_assert!(market.iter().all(|v| v.bookings >= 0.0 && v.deals >= 0.0));
+        // Reps: one attainment per rep of ours per quarter.
+        let reps: u32 = cfg.vendors[0].teams.iter().map(|t| t.reps).sum();
+        prop_assert!(rec.rep_attainment.iter().all(|q| q.len() == reps as usize));
         for (q, t) in rec.quarters.iter().enumerate() {
             let won = t.opportunities - t.lost - t.no_decision;
             prop_assert!(
@@ -845,7 +914,8 @@ fn check_point(
             );
             for (i, v) in t.metrics().iter().enumerate() {
                 if [4, 5, 6, 8, 13, 14, 15].contains(&i) {
-                    prop_assert!(share(*v), "quarter {q}: {} = {v}", named(i));
+                    let name = salesim::metrics::QUARTER_METRICS[i];
+                    prop_assert!(share(*v), "quarter {q}: {} = {v}", name);
                 }
             }
         }

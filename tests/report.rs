@@ -21,6 +21,12 @@ const RUN_CHARTS: [(&str, &str); 7] = [
     ("customer_side", "How do customers experience our selling?"),
     ("paired_differences", "differ from aggressive"),
 ];
+/// The per-team, per-vendor and per-rep charts, each with a phrase of its title.
+const BREAKDOWN_CHARTS: [(&str, &str); 3] = [
+    ("team_bookings", "Which team books what"),
+    ("market_share", "share of the market"),
+    ("rep_attainment", "spread across our reps"),
+];
 const SWEEP_METRICS: [&str; 6] = [
     "bookings",
     "win_rate",
@@ -153,7 +159,7 @@ fn tmp_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn plain_run_writes_every_chart_as_png_and_svg() {
     let (dir, outcome) = build_fixture(Fixture::default());
-    for (name, title) in RUN_CHARTS {
+    for (name, title) in RUN_CHARTS.iter().chain(&BREAKDOWN_CHARTS) {
         assert_chart(
             dir.path(),
             &outcome,
@@ -164,7 +170,7 @@ fn plain_run_writes_every_chart_as_png_and_svg() {
     }
     assert_eq!(
         outcome.charts.len(),
-        2 * RUN_CHARTS.len(),
+        2 * (RUN_CHARTS.len() + BREAKDOWN_CHARTS.len()),
         "no sweep charts without a sweep"
     );
     assert_eq!(outcome.report, dir.path().join("report.html"));
@@ -184,7 +190,7 @@ fn report_html_is_self_contained_and_contains_every_chart() {
             "report.html contains {forbidden:?}"
         );
     }
-    for (name, title) in RUN_CHARTS {
+    for (name, title) in RUN_CHARTS.iter().chain(&BREAKDOWN_CHARTS) {
         let start = html
             .find(&format!("id=\"chart-{name}\""))
             .unwrap_or_else(|| panic!("chart {name} not in report"));
@@ -194,7 +200,10 @@ fn report_html_is_self_contained_and_contains_every_chart() {
             "chart {name} not inlined"
         );
     }
-    assert_eq!(html.matches("<svg").count(), RUN_CHARTS.len());
+    assert_eq!(
+        html.matches("<svg").count(),
+        RUN_CHARTS.len() + BREAKDOWN_CHARTS.len()
+    );
     // Text from files is escaped: the fixture's scenario name is "lesson <demo> & co".
     assert!(html.contains("lesson &lt;demo&gt; &amp; co") && !html.contains("<demo>"));
     assert!(html.contains("salesim run scenarios/lesson.toml --seed 42 --replications 20"));
@@ -288,6 +297,85 @@ fn headline_numbers_equal_summary_csv() {
     assert!(
         html.contains("aligned booked") && html.contains("more than aggressive over 12 quarters")
     );
+}
+
+/// Mean of a column of one of the fixture's CSVs over the rows where `filters` hold.
+fn csv_mean(path: &Path, column: &str, filters: &[(&str, &str)]) -> f64 {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let values: Vec<f64> = reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| filters.iter().all(|(c, v)| &r[col(c)] == *v))
+        .map(|r| r[col(column)].parse().unwrap())
+        .collect();
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+#[test]
+fn breakdown_section_holds_the_team_share_and_rep_charts_and_their_numbers() {
+    let (dir, outcome) = build_fixture(Fixture::default());
+    let html = std::fs::read_to_string(&outcome.report).unwrap();
+    let start = html
+        .find("<section id=\"breakdown\">")
+        .expect("a breakdown section");
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    for (name, _) in BREAKDOWN_CHARTS {
+        assert!(
+            section.contains(&format!("id=\"chart-{name}\"")),
+            "{name} not in the breakdown section"
+        );
+    }
+    // Not also among the general charts.
+    let charts = html.find("<section id=\"charts\">").unwrap();
+    let charts = &html[charts..charts + html[charts..].find("</section>").unwrap()];
+    assert!(!charts.contains("chart-team_bookings"));
+    // The table shows teams.csv's and vendors.csv's means.
+    let shows = |file: &str,
+                 column: &str,
+                 filters: &[(&str, &str)],
+                 label: &str,
+                 shown: &dyn Fn(f64) -> String| {
+        let expected = shown(csv_mean(&dir.path().join(file), column, filters));
+        let row = section
+            .split("<tr>")
+            .find(|r| r.contains(label))
+            .unwrap_or_else(|| panic!("no row {label}"));
+        assert!(row.contains(&expected), "{row} does not show {expected}");
+    };
+    let team = [("variant", "aligned"), ("team", "east")];
+    shows(
+        "teams.csv",
+        "bookings",
+        &team,
+        "team east: bookings",
+        &|v| format!("${}k", thousands(v)),
+    );
+    let rival = [("variant", "aggressive"), ("vendor", "rival")];
+    shows(
+        "vendors.csv",
+        "market_share",
+        &rival,
+        "vendor rival: market share",
+        &|v| format!("{:.1}%", 100.0 * v),
+    );
+    // The fixture's aggressive west poaches from east: the poaching panel and rows appear.
+    assert!(section.contains("poached deals gained") && section.contains("who loses deals"));
+}
+
+/// 12345.67 → "12,345.7".
+fn thousands(v: f64) -> String {
+    let text = format!("{v:.1}");
+    let (int, frac) = text.split_once('.').unwrap();
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out}.{frac}")
 }
 
 #[test]
@@ -405,6 +493,13 @@ fn missing_file_is_named() {
     assert_broken(
         |d| std::fs::remove_file(d.join("manifest.json")).unwrap(),
         &["manifest.json"],
+    );
+    for file in ["teams.csv", "vendors.csv", "reps.csv"] {
+        assert_broken(|d| std::fs::remove_file(d.join(file)).unwrap(), &[file]);
+    }
+    assert_broken(
+        |d| edit(d, "reps.csv", |text| text.replacen("p50", "median", 1)),
+        &["reps.csv", "p50"],
     );
 }
 

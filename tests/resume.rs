@@ -14,13 +14,7 @@ use salesim::experiment::Slice;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
-use support::{finish, manifest_dir, salesim, signal, spawn_in, stderr, SWEEP};
-
-/// The CSVs of an output folder (the contract's names are checked in tests/cli.rs).
-const CSV_FILES: [&str; 5] = {
-    let f = salesim::output::FILES;
-    [f[0], f[1], f[2], f[3], f[4]]
-};
+use support::{csv_files, finish, manifest_dir, salesim, signal, spawn_in, stderr, SWEEP};
 
 /// A small lesson for the slice tests: 5 replications × 2 variants = 10 runs, so 3 slices get
 /// 4, 3 and 3 runs and slices split replications' variants.
@@ -52,7 +46,7 @@ fn read(path: &Path) -> Vec<u8> {
 }
 
 fn assert_same_csvs(expected: &Path, actual: &Path) {
-    for f in CSV_FILES {
+    for f in csv_files() {
         assert!(
             read(&expected.join(f)) == read(&actual.join(f)),
             "{f} differs between {} and {}",

@@ -31,12 +31,15 @@ use std::sync::Mutex;
 use support::{manifest_dir, salesim};
 
 /// Files of the output contract (README.md, "Reading the outputs").
-const OUTPUT_FILES: [&str; 7] = [
+const OUTPUT_FILES: [&str; 10] = [
     "runs.csv",
     "quarters.csv",
     "weeks.csv",
     "summary.csv",
     "comparison.csv",
+    "teams.csv",
+    "vendors.csv",
+    "reps.csv",
     "manifest.json",
     "report.html",
 ];

@@ -635,15 +635,15 @@ impl Engine<'_> {
         let rep = self.credited_rep(c, v);
         self.reps[v][rep as usize].booked += net;
         if v == 0 {
-            let poached = self.world.vendors[0].home_rep[c as usize] != rep;
+            let home = self.world.vendors[0].home_rep[c as usize];
             let fiscal_left = days_left_in_fiscal_year(day, customer.fiscal_offset);
-            self.recorder.deal(day, list, net, poached, kind);
+            self.recorder.deal(day, list, net, rep, home, kind);
             self.recorder.fiscal_timing(fiscal_left);
         }
         let a = &self.accounts[c as usize];
         let incumbent = a.adopted.then_some(a.incumbent as usize);
         let preferred = (a.preferred != NO_PREFERENCE).then_some(a.preferred as usize);
-        self.recorder.market_deal(day, incumbent, preferred, v);
+        self.recorder.market_deal(day, incumbent, preferred, v, net);
         self.learn_discount(c, v, discount);
         let a = &mut self.accounts[c as usize];
         if !a.adopted {

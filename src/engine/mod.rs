@@ -255,7 +255,7 @@ impl<'a> Engine<'a> {
             decay: state::DecayTables::new(b, horizon),
             receptivity_by_stage: state::receptivity_by_stage(&b.receptivity),
             stage_lengths: journey::stage_lengths(cfg),
-            recorder: Recorder::new(cfg.horizon_quarters + cfg.warm_up_quarters, 0),
+            recorder: Recorder::new(cfg.horizon_quarters + cfg.warm_up_quarters, 0, world),
             all_contacts: 0,
             prefetching: world.customers.len() * n_vendors >= PREFETCH_MIN_RELATIONS,
         };
@@ -280,7 +280,7 @@ impl<'a> Engine<'a> {
     /// afresh from territory potential, and recording starts.
     pub fn begin_horizon(&mut self, variant: usize) {
         self.strategies = self.cfg.team_strategies(variant);
-        self.recorder = Recorder::new(self.cfg.horizon_quarters, self.start);
+        self.recorder = Recorder::new(self.cfg.horizon_quarters, self.start, self.world);
         self.all_contacts = 0;
         for (v, sf) in self.world.vendors.iter().enumerate() {
             for (r, rep) in sf.reps.iter().enumerate() {
@@ -443,7 +443,7 @@ impl<'a> Engine<'a> {
     /// Starts fetching what a look at account `c` by vendor `v`, or a contact, reads: the
     /// account, its relation with `v`, its last contacts and its value. Inlined, so that in a
     /// market below [`PREFETCH_MIN_RELATIONS`] it costs one test of a flag, not a call.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn prefetch_account(&self, c: CustomerId, v: usize) {
         if !self.prefetching {
             return;

@@ -531,7 +531,7 @@ impl Engine<'_> {
         self.prefetch_account(c, v);
         self.all_contacts += 1;
         if v == 0 {
-            self.recorder.contact(day);
+            self.recorder.contact(day, r);
         }
         let known = self.knowledge(c, v);
         let previous = self.reach(c, v).last_contact;
@@ -568,9 +568,9 @@ impl Engine<'_> {
         }
         if conflict {
             if v == 0 {
-                self.recorder.conflict(day);
+                self.recorder.conflict(day, r);
             }
-            self.annoy(c, v, self.cfg.customers.annoyance_per_conflict);
+            self.annoy(c, v, r, self.cfg.customers.annoyance_per_conflict);
         }
         if welcome {
             self.welcome(v, r, c, s, pull_in, previous);
@@ -584,7 +584,7 @@ impl Engine<'_> {
         if !blocked {
             let loss = self.cfg.customers.trust_loss as f32;
             self.set_trust(c, v, self.trust(c, v) - loss);
-            self.annoy(c, v, self.cfg.customers.annoyance_per_unwelcome);
+            self.annoy(c, v, r, self.cfg.customers.annoyance_per_unwelcome);
         }
     }
 
@@ -709,15 +709,16 @@ impl Engine<'_> {
         }
     }
 
-    /// Adds annoyance; past the account's threshold it blocks the vendor and warns its peers.
-    pub(crate) fn annoy(&mut self, c: CustomerId, v: usize, amount: f64) {
+    /// Adds annoyance (caused by rep `r`'s contact); past the account's threshold it blocks the
+    /// vendor and warns its peers.
+    pub(crate) fn annoy(&mut self, c: CustomerId, v: usize, r: RepId, amount: f64) {
         let day = self.day;
         let current = self.annoyance(c, v) + amount as f32;
         let rel = self.rel_mut(c, v);
         rel.annoyance = current;
         rel.annoyance_day = day;
         if (current as f64) >= self.block_threshold(c) && !self.is_blocked(c, v) {
-            self.block(c, v);
+            self.block(c, v, r);
         }
     }
 
@@ -727,9 +728,9 @@ impl Engine<'_> {
         self.cfg.customers.block_threshold * self.world.customers[c as usize].tolerance as f64
     }
 
-    /// "Pest control": the account blocks the vendor for `block_days`, drops it from the
-    /// shortlist and warns its peers, whose trust in the vendor falls.
-    pub(crate) fn block(&mut self, c: CustomerId, v: usize) {
+    /// "Pest control": the account blocks the vendor for `block_days` (after a contact of rep
+    /// `r`), drops it from the shortlist and warns its peers, whose trust in the vendor falls.
+    pub(crate) fn block(&mut self, c: CustomerId, v: usize, r: RepId) {
         let day = self.day;
         let b = &self.cfg.customers;
         let (block_days, warning) = (b.block_days, b.peer_warning_trust_loss as f32);
@@ -740,7 +741,7 @@ impl Engine<'_> {
         rel.shortlisted = false;
         rel.owner = NONE;
         if v == 0 {
-            self.recorder.block(day);
+            self.recorder.block(day, c, r);
         }
         for p in self.world.peer_list(c) {
             self.set_trust(p, v, self.trust(p, v) - warning);

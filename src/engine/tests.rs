@@ -242,12 +242,12 @@ fn annoyance_past_threshold_blocks_and_warns_peers() {
             < 1e-9
     );
 
-    e.annoy(c, v, threshold - 0.5);
+    e.annoy(c, v, 0, threshold - 0.5);
     assert!(!e.is_blocked(c, v), "below the threshold: no block");
     assert_eq!(trust_of(&e, &peers), peer_trust);
     assert_eq!(totals(&e).blocks, 0.0);
 
-    e.annoy(c, v, 1.0);
+    e.annoy(c, v, 0, 1.0);
     let rel = e.rel(c, v);
     assert!(e.is_blocked(c, v), "past the threshold: blocked");
     assert_eq!(
@@ -275,6 +275,71 @@ fn annoyance_past_threshold_blocks_and_warns_peers() {
         outsider_trust,
         "non-peers are not warned"
     );
+}
+
+#[test]
+fn team_results_go_to_the_team_of_the_rep_whose_contact_or_deal_it_was() {
+    let cfg = config(&[]);
+    let world = world_of(&cfg);
+    let mut e = engine(&cfg, &world);
+    e.day = 80;
+    let ours = &world.vendors[0];
+    assert_eq!(ours.teams.len(), 2, "the lesson has two teams of ours");
+    // An account of the first team's, so that crediting everything to the first team fails.
+    let c = (0..world.customers.len() as CustomerId)
+        .find(|&c| ours.reps[ours.home_rep[c as usize] as usize].team == 0)
+        .unwrap();
+    let home = ours.home_rep[c as usize];
+    let (home_team, other_team) = (0, 1);
+    let outsider = ours.teams[other_team].reps.start;
+    let record = |e: &Engine| e.recorder.clone().into_record(0, 0);
+
+    // Blocks: the team of the rep whose contact tipped the account over. The same account
+    // blocking twice is two blocks but one account; a block by another team's contact counts
+    // for that team too, and still as one account of ours.
+    prepare(&mut e, c, Stage::SupplierSelection);
+    let past = e.block_threshold(c) + 1.0;
+    e.annoy(c, 0, outsider, past);
+    e.reach_mut(c, 0).blocked_until = e.day;
+    e.annoy(c, 0, outsider, past);
+    e.reach_mut(c, 0).blocked_until = e.day;
+    e.annoy(c, 0, home, past);
+    let r = record(&e);
+    assert_eq!(r.teams[other_team].blocks, 2.0);
+    assert_eq!(r.teams[other_team].accounts_blocking, 1.0);
+    assert_eq!(r.teams[home_team].blocks, 1.0);
+    assert_eq!(r.teams[home_team].accounts_blocking, 1.0);
+    assert_eq!(r.total().blocks, 3.0);
+    assert_eq!(r.accounts_blocking, 1.0, "one distinct account blocked us");
+    // A rival's block is not ours.
+    e.annoy(11, 1, 0, e.block_threshold(11) + 1.0);
+    assert_eq!(record(&e).accounts_blocking, 1.0);
+
+    // A contact is the contacting rep's team's.
+    prepare(&mut e, c, Stage::SupplierSelection);
+    let s = e.rep_strategy(0, outsider).clone();
+    e.contact(0, outsider, c, &s, false);
+    let r = record(&e);
+    assert_eq!(r.teams[other_team].contacts, 1.0);
+    assert_eq!(r.teams[home_team].contacts, 0.0);
+
+    // A deal credited to the outsider on the home rep's account: bookings and the poached deal
+    // gained go to the outsider's team, the poached deal lost to the home team.
+    prepare(&mut e, c, Stage::Decision);
+    e.rel_mut(c, 0).shortlisted = true;
+    e.rel_mut(c, 0).owner = outsider;
+    e.conclude(c, Outcome::Bought(0), 0.0, super::journey::DealKind::Chosen);
+    let r = record(&e);
+    let list = world.customers[c as usize].annual_value as f64;
+    let (gainer, loser) = (r.teams[other_team], r.teams[home_team]);
+    assert_eq!((gainer.deals, gainer.bookings), (1.0, list));
+    assert_eq!((loser.deals, loser.bookings), (0.0, 0.0));
+    assert_eq!((gainer.poached_gained, gainer.poached_lost), (1.0, 0.0));
+    assert_eq!((loser.poached_gained, loser.poached_lost), (0.0, 1.0));
+    assert_eq!(r.total().poached_deals, 1.0);
+    // The market's record has the same deal for vendor 0.
+    let us = r.vendor_totals()[0];
+    assert_eq!((us.deals, us.bookings), (1.0, list));
 }
 
 // 3. Fatigue -----------------------------------------------------------------------------------

@@ -28,8 +28,9 @@ const MAGIC: &[u8; 8] = b"SALESIMJ";
 
 /// Version of the journal's layout; a journal of another layout is refused, not misread.
 /// (2: the header holds a [`Job`]; the plan digest covers the resolved scenario once. 3: the
-/// job's `shard` is absent for a whole run, so a `--shard 1/1` slice is told from a plain run.)
-pub const FORMAT: u32 = 3;
+/// job's `shard` is absent for a whole run, so a `--shard 1/1` slice is told from a plain run.
+/// 4: a run's record holds its teams, vendors, reps' attainments and distinct blocking accounts.)
+pub const FORMAT: u32 = 4;
 
 /// Largest frame a reader accepts (a header with a long scenario file, or one run's record).
 const MAX_FRAME_BYTES: u32 = 64 << 20;

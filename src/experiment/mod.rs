@@ -13,7 +13,9 @@ pub mod stats;
 
 use crate::engine;
 use crate::error::{InputError, SalesimError};
-use crate::metrics::{EffortCurve, RunRecord, Tally, WeekTally, RUN_METRICS};
+use crate::metrics::{
+    EffortCurve, RunRecord, Tally, TeamTally, VendorTally, WeekTally, RUN_METRICS,
+};
 use crate::rng::run_seed;
 use crate::scenario::{self, Config, Override, ScenarioSource};
 use crate::world;
@@ -385,11 +387,19 @@ pub fn check_memory(
     Ok(())
 }
 
-/// Bytes of the records a point's runs keep until the point is written.
+/// Bytes of the records a point's runs keep until the point is written: per quarter our tally,
+/// each vendor's deals and each of our reps' attainment; per team of ours its tally.
 fn record_bytes(cfg: &Config) -> f64 {
-    cfg.replications as f64
-        * cfg.variants.len() as f64
-        * (cfg.horizon_quarters as f64 * std::mem::size_of::<Tally>() as f64 + 1024.0)
+    use std::mem::size_of;
+    let ours = &cfg.vendors[0];
+    let reps: f64 = ours.teams.iter().map(|t| t.reps as f64).sum();
+    let per_quarter = size_of::<Tally>() as f64
+        + cfg.vendors.len() as f64 * size_of::<VendorTally>() as f64
+        + reps * size_of::<f64>() as f64;
+    let per_run = cfg.horizon_quarters as f64 * per_quarter
+        + ours.teams.len() as f64 * size_of::<TeamTally>() as f64
+        + 1024.0;
+    cfg.replications as f64 * cfg.variants.len() as f64 * per_run
 }
 
 /// A point's memory: (runs in flight, records, runs in flight as a count) in bytes, for

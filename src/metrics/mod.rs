@@ -11,14 +11,26 @@
 //! quota; `mean_trust` (0–1) of all accounts toward us, averaged over quarter ends;
 //! `hockey_stick` the share of our deals closed in weeks 12–13; `yoy_growth` last year's bookings
 //! over the first year's, minus 1 (NaN under two years).
+//!
+//! `blocks` counts block *events* (an account may block us again after a block ends);
+//! `accounts_blocking` counts the *distinct* accounts that blocked us at least once during the
+//! horizon (an account still blocking from the warm-up without blocking again is not counted).
+//! Distinct accounts do not add up over quarters, so `accounts_blocking` is a run metric only.
+//!
+//! Beside our totals a run records ([`TeamTally`], [`VendorTally`]): per team of ours, what its
+//! reps did (a deal, a contact, a conflict or a block is the team's whose rep made it, or whose
+//! contact caused it; a poached deal, credited to a rep outside the account's home territory, is
+//! gained by the crediting rep's team and lost by the home rep's team); per vendor, bookings and
+//! deals quarter by quarter (the market); and each of our reps' attainment per quarter.
 
 use crate::calendar::{in_last_two_weeks, quarter_of, week_of_quarter, Day, WEEKS_PER_QUARTER};
 use crate::engine::journey::{DealKind, Outcome};
+use crate::world::{CustomerId, RepId, World};
 use serde::{Deserialize, Serialize};
 use std::ops::{Add, AddAssign};
 
 /// Metric names of `runs.csv`, in column order.
-pub const RUN_METRICS: [&str; 17] = [
+pub const RUN_METRICS: [&str; 18] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -29,6 +41,7 @@ pub const RUN_METRICS: [&str; 17] = [
     "contacts",
     "unwelcome_share",
     "blocks",
+    "accounts_blocking",
     "conflicts",
     "poached_deals",
     "quota_attainment",
@@ -38,16 +51,36 @@ pub const RUN_METRICS: [&str; 17] = [
     "yoy_growth",
 ];
 
-/// Metric names of `quarters.csv` (all but `yoy_growth`).
+/// Where `accounts_blocking` sits in [`RUN_METRICS`] (right after `blocks`).
+const ACCOUNTS_BLOCKING: usize = 10;
+
+/// Metric names of `quarters.csv`: every run metric but `accounts_blocking` (distinct accounts
+/// do not add up over quarters) and `yoy_growth`.
 pub const QUARTER_METRICS: [&str; 16] = {
     let mut out = [""; 16];
     let mut i = 0;
     while i < 16 {
-        out[i] = RUN_METRICS[i];
+        out[i] = RUN_METRICS[if i < ACCOUNTS_BLOCKING { i } else { i + 1 }];
         i += 1;
     }
     out
 };
+
+/// Metric names of `teams.csv`, after its keys, in [`TeamTally::metrics`] order.
+pub const TEAM_METRICS: [&str; 9] = [
+    "bookings",
+    "deals",
+    "contacts",
+    "blocks",
+    "accounts_blocking",
+    "conflicts",
+    "poached_deals_lost",
+    "poached_deals_gained",
+    "quota_attainment",
+];
+
+/// Metric names of `vendors.csv`, after its keys.
+pub const VENDOR_METRICS: [&str; 3] = ["bookings", "deals", "market_share"];
 
 /// Which way is better for us: `Some(true)` higher, `Some(false)` lower, `None` neither (more
 /// contacts or more poached deals are not good or bad in themselves). `share_better` in
@@ -56,7 +89,7 @@ pub fn direction(metric: &str) -> Option<bool> {
     match metric {
         "contacts" | "poached_deals" => None,
         "discount_cost" | "no_decision_rate" | "lost_to_competitor" | "unwelcome_share"
-        | "blocks" | "conflicts" | "hockey_stick" => Some(false),
+        | "blocks" | "accounts_blocking" | "conflicts" | "hockey_stick" => Some(false),
         _ => Some(true),
     }
 }
@@ -107,7 +140,7 @@ pub struct Tally {
     pub contacts: f64,
     /// Of which unwelcome (including contacts wasted on accounts that block us).
     pub unwelcome: f64,
-    /// Accounts that blocked us.
+    /// Times an account blocked us (block events).
     pub blocks: f64,
     /// Internal conflicts (two of our reps on one account within days).
     pub conflicts: f64,
@@ -296,6 +329,97 @@ impl AddAssign for FiscalTiming {
     }
 }
 
+/// What one team of ours did over the horizon (see the module doc for whose each event is).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct TeamTally {
+    /// Net bookings credited to the team's reps, $k.
+    pub bookings: f64,
+    /// Deals credited to the team's reps.
+    pub deals: f64,
+    /// Contacts made by the team's reps.
+    pub contacts: f64,
+    /// Block events triggered by the team's reps' contacts.
+    pub blocks: f64,
+    /// Distinct accounts that blocked us after a contact of the team's reps.
+    pub accounts_blocking: f64,
+    /// Internal conflicts caused by the team's reps' contacts (a second rep of ours on an
+    /// account within days).
+    pub conflicts: f64,
+    /// Deals on the team's home accounts credited to a rep outside the account's home
+    /// territory (a teammate's, or another team's).
+    pub poached_lost: f64,
+    /// Deals credited to the team's reps on accounts outside their own home territory.
+    pub poached_gained: f64,
+    /// Sum of the team's rep attainments at quarter ends.
+    pub attainment_sum: f64,
+    /// The team's rep-quarters counted.
+    pub rep_quarters: f64,
+}
+
+impl AddAssign for TeamTally {
+    fn add_assign(&mut self, o: TeamTally) {
+        self.bookings += o.bookings;
+        self.deals += o.deals;
+        self.contacts += o.contacts;
+        self.blocks += o.blocks;
+        self.accounts_blocking += o.accounts_blocking;
+        self.conflicts += o.conflicts;
+        self.poached_lost += o.poached_lost;
+        self.poached_gained += o.poached_gained;
+        self.attainment_sum += o.attainment_sum;
+        self.rep_quarters += o.rep_quarters;
+    }
+}
+
+impl Add for TeamTally {
+    type Output = TeamTally;
+    fn add(mut self, o: TeamTally) -> TeamTally {
+        self += o;
+        self
+    }
+}
+
+impl TeamTally {
+    /// The team metrics, in [`TEAM_METRICS`] order.
+    pub fn metrics(&self) -> [f64; TEAM_METRICS.len()] {
+        [
+            self.bookings,
+            self.deals,
+            self.contacts,
+            self.blocks,
+            self.accounts_blocking,
+            self.conflicts,
+            self.poached_lost,
+            self.poached_gained,
+            ratio(self.attainment_sum, self.rep_quarters),
+        ]
+    }
+}
+
+/// One vendor's deals (its share of the market).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct VendorTally {
+    /// Net bookings, $k.
+    pub bookings: f64,
+    /// Deals won.
+    pub deals: f64,
+}
+
+impl AddAssign for VendorTally {
+    fn add_assign(&mut self, o: VendorTally) {
+        self.bookings += o.bookings;
+        self.deals += o.deals;
+    }
+}
+
+impl Add for VendorTally {
+    type Output = VendorTally;
+    fn add(mut self, o: VendorTally) -> VendorTally {
+        self += o;
+        self
+    }
+}
+
 /// Everything one run records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -315,6 +439,15 @@ pub struct RunRecord {
     pub customer_days: u64,
     /// Contacts by all vendors (throughput).
     pub all_contacts: u64,
+    /// Distinct accounts that blocked us at least once during the horizon.
+    pub accounts_blocking: f64,
+    /// Per team of ours (in scenario order), over the horizon.
+    pub teams: Vec<TeamTally>,
+    /// Per quarter, per vendor (index 0 is us): the whole market's deals.
+    pub vendor_quarters: Vec<Vec<VendorTally>>,
+    /// Per quarter, each of our reps' attainment (bookings ÷ quota) at the quarter's end, in
+    /// rep order (teams in scenario order).
+    pub rep_attainment: Vec<Vec<f64>>,
 }
 
 impl RunRecord {
@@ -326,12 +459,27 @@ impl RunRecord {
             .fold(Tally::default(), Add::add)
     }
 
+    /// Each vendor's deals over the horizon, quarters added in order (so our vendor's bookings
+    /// are exactly [`Self::total`]'s).
+    pub fn vendor_totals(&self) -> Vec<VendorTally> {
+        let mut out =
+            vec![VendorTally::default(); self.vendor_quarters.first().map_or(0, Vec::len)];
+        for quarter in &self.vendor_quarters {
+            for (total, q) in out.iter_mut().zip(quarter) {
+                *total += *q;
+            }
+        }
+        out
+    }
+
     /// The run metrics, in [`RUN_METRICS`] order.
-    pub fn metrics(&self) -> [f64; 17] {
+    pub fn metrics(&self) -> [f64; RUN_METRICS.len()] {
         let q = self.total().metrics();
-        let mut out = [0.0; 17];
-        out[..16].copy_from_slice(&q);
-        out[16] = if self.quarters.len() >= 8 {
+        let mut out = [0.0; RUN_METRICS.len()];
+        out[..ACCOUNTS_BLOCKING].copy_from_slice(&q[..ACCOUNTS_BLOCKING]);
+        out[ACCOUNTS_BLOCKING] = self.accounts_blocking;
+        out[ACCOUNTS_BLOCKING + 1..17].copy_from_slice(&q[ACCOUNTS_BLOCKING..]);
+        out[17] = if self.quarters.len() >= 8 {
             let year = |qs: &[Tally]| qs.iter().map(|t| t.bookings).sum::<f64>();
             let n = self.quarters.len();
             ratio(year(&self.quarters[n - 4..]), year(&self.quarters[..4])) - 1.0
@@ -353,11 +501,23 @@ pub struct Recorder {
     response: ResponseCurve,
     fiscal: FiscalTiming,
     adoptions: Vec<f64>,
+    /// The team of each of our reps.
+    team_of: Vec<u32>,
+    teams: Vec<TeamTally>,
+    /// `[quarter][vendor]`.
+    vendor_quarters: Vec<Vec<VendorTally>>,
+    /// `[quarter][rep]`, filled as quarters close.
+    rep_attainment: Vec<Vec<f64>>,
+    /// (account, team) of every block of ours: distinct accounts are counted at the end (blocks
+    /// are few, so this stays small).
+    blocked: Vec<(CustomerId, u32)>,
 }
 
 impl Recorder {
-    /// A recorder for `quarters` quarters from day `start` (a quarter's first day).
-    pub fn new(quarters: u32, start: Day) -> Recorder {
+    /// A recorder for `quarters` quarters from day `start` (a quarter's first day), for the
+    /// teams and reps of our vendor in `world` and its vendors.
+    pub fn new(quarters: u32, start: Day, world: &World) -> Recorder {
+        let ours = &world.vendors[0];
         Recorder {
             start,
             quarters: vec![Tally::default(); quarters as usize],
@@ -366,7 +526,20 @@ impl Recorder {
             response: ResponseCurve::default(),
             fiscal: FiscalTiming::default(),
             adoptions: vec![0.0; quarters as usize],
+            team_of: ours.reps.iter().map(|r| r.team).collect(),
+            teams: vec![TeamTally::default(); ours.teams.len()],
+            vendor_quarters: vec![
+                vec![VendorTally::default(); world.vendors.len()];
+                quarters as usize
+            ],
+            rep_attainment: vec![Vec::new(); quarters as usize],
+            blocked: Vec::new(),
         }
+    }
+
+    /// The tally of our rep `rep`'s team.
+    fn team(&mut self, rep: RepId) -> &mut TeamTally {
+        &mut self.teams[self.team_of[rep as usize] as usize]
     }
 
     /// The quarter (0-based, from `start`) holding `day`, at most the last one.
@@ -379,9 +552,10 @@ impl Recorder {
         &mut self.quarters[q]
     }
 
-    /// Our rep made a contact.
-    pub fn contact(&mut self, day: Day) {
+    /// Our rep `rep` made a contact.
+    pub fn contact(&mut self, day: Day, rep: RepId) {
         self.at(day).contacts += 1.0;
+        self.team(rep).contacts += 1.0;
     }
 
     /// Our contact was unwelcome (or wasted on a blocking account).
@@ -389,14 +563,18 @@ impl Recorder {
         self.at(day).unwelcome += 1.0;
     }
 
-    /// Two of our reps on one account within days.
-    pub fn conflict(&mut self, day: Day) {
+    /// Two of our reps on one account within days: `rep`'s contact was the second.
+    pub fn conflict(&mut self, day: Day, rep: RepId) {
         self.at(day).conflicts += 1.0;
+        self.team(rep).conflicts += 1.0;
     }
 
-    /// An account blocked us.
-    pub fn block(&mut self, day: Day) {
+    /// Account `c` blocked us after a contact of our rep `rep`.
+    pub fn block(&mut self, day: Day, c: CustomerId, rep: RepId) {
         self.at(day).blocks += 1.0;
+        let team = self.team_of[rep as usize];
+        self.teams[team as usize].blocks += 1.0;
+        self.blocked.push((c, team));
     }
 
     /// A qualified opportunity of ours concluded.
@@ -410,8 +588,24 @@ impl Recorder {
         }
     }
 
-    /// We won a deal.
-    pub fn deal(&mut self, day: Day, list: f64, net: f64, poached: bool, kind: DealKind) {
+    /// We won a deal, credited to our rep `rep`, on an account of `home_rep`'s territory.
+    pub fn deal(
+        &mut self,
+        day: Day,
+        list: f64,
+        net: f64,
+        rep: RepId,
+        home_rep: RepId,
+        kind: DealKind,
+    ) {
+        let poached = rep != home_rep;
+        let team = self.team(rep);
+        team.bookings += net;
+        team.deals += 1.0;
+        team.poached_gained += poached as u8 as f64;
+        if poached {
+            self.team(home_rep).poached_lost += 1.0;
+        }
         let t = self.at(day);
         t.bookings += net;
         t.list_value += list;
@@ -447,14 +641,19 @@ impl Recorder {
 
     /// Any vendor's deal: `incumbent` is the vendor of the contract the account held before, if
     /// any, `preferred` the vendor it came to prefer in this journey, if any, and `vendor` the
-    /// one it bought from.
+    /// one it bought from, for `net` $k.
     pub fn market_deal(
         &mut self,
         day: Day,
         incumbent: Option<usize>,
         preferred: Option<usize>,
         vendor: usize,
+        net: f64,
     ) {
+        let q = self.quarter(day);
+        let v = &mut self.vendor_quarters[q][vendor];
+        v.bookings += net;
+        v.deals += 1.0;
         let t = self.at(day);
         t.market_deals += 1.0;
         if let Some(p) = preferred {
@@ -482,8 +681,8 @@ impl Recorder {
         }
     }
 
-    /// The quarter ends: rep attainments, the accounts' mean trust toward us, and how many
-    /// accounts hold a contract with us.
+    /// The quarter ends: our reps' attainments (in rep order), the accounts' mean trust toward
+    /// us, and how many accounts hold a contract with us.
     pub fn close_quarter(
         &mut self,
         quarter: usize,
@@ -494,6 +693,12 @@ impl Recorder {
         let Some(t) = self.quarters.get_mut(quarter) else {
             return;
         };
+        for (&team, &a) in self.team_of.iter().zip(attainment) {
+            let team = &mut self.teams[team as usize];
+            team.attainment_sum += a;
+            team.rep_quarters += 1.0;
+        }
+        self.rep_attainment[quarter] = attainment.to_vec();
         t.base_sum += installed_base;
         t.attainment_sum += attainment.iter().sum::<f64>();
         t.rep_quarters += attainment.len() as f64;
@@ -503,8 +708,19 @@ impl Recorder {
     }
 
     /// The finished record.
-    pub fn into_record(self, customer_days: u64, all_contacts: u64) -> RunRecord {
+    pub fn into_record(mut self, customer_days: u64, all_contacts: u64) -> RunRecord {
+        // Distinct (account, team) pairs, then distinct accounts.
+        self.blocked.sort_unstable();
+        self.blocked.dedup();
+        for &(_, team) in &self.blocked {
+            self.teams[team as usize].accounts_blocking += 1.0;
+        }
+        self.blocked.dedup_by_key(|&mut (c, _)| c);
         RunRecord {
+            accounts_blocking: self.blocked.len() as f64,
+            teams: self.teams,
+            vendor_quarters: self.vendor_quarters,
+            rep_attainment: self.rep_attainment,
             quarters: self.quarters,
             weeks: self.weeks,
             effort: self.effort,
@@ -561,10 +777,14 @@ mod tests {
             adoptions: Vec::new(),
             customer_days: 0,
             all_contacts: 0,
+            accounts_blocking: 0.0,
+            teams: Vec::new(),
+            vendor_quarters: Vec::new(),
+            rep_attainment: Vec::new(),
         };
         r.quarters[7] = q(30.0);
-        assert!((r.metrics()[16] - 0.5).abs() < 1e-12);
+        assert!((r.metrics()[17] - 0.5).abs() < 1e-12);
         r.quarters.truncate(7);
-        assert!(r.metrics()[16].is_nan());
+        assert!(r.metrics()[17].is_nan());
     }
 }

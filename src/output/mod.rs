@@ -6,6 +6,7 @@
 //! never leaves a file that looks complete.
 
 pub mod book_size;
+pub mod breakdown;
 pub mod lesson;
 pub mod summary;
 
@@ -16,13 +17,18 @@ use crate::fsafe::AtomicFile;
 use crate::metrics::{direction, QUARTER_METRICS, RUN_METRICS};
 use std::path::Path;
 
+pub use breakdown::{REP_COLUMNS, TEAM_COLUMNS, VENDOR_COLUMNS};
+
 /// Names of the files a run writes, in the order they are committed.
-pub const FILES: [&str; 6] = [
+pub const FILES: [&str; 9] = [
     "runs.csv",
     "quarters.csv",
     "weeks.csv",
     "summary.csv",
     "comparison.csv",
+    "teams.csv",
+    "vendors.csv",
+    "reps.csv",
     "manifest.json",
 ];
 
@@ -88,6 +94,9 @@ pub struct CsvOutputs {
     weeks: csv::Writer<AtomicFile>,
     summary: csv::Writer<AtomicFile>,
     comparison: csv::Writer<AtomicFile>,
+    teams: csv::Writer<AtomicFile>,
+    vendors: csv::Writer<AtomicFile>,
+    reps: csv::Writer<AtomicFile>,
     /// Summaries kept for the terminal: per point, per variant, per metric.
     pub summaries: Vec<PointSummary>,
 }
@@ -150,6 +159,9 @@ impl CsvOutputs {
             weeks: open("weeks.csv")?,
             summary: open("summary.csv")?,
             comparison: open("comparison.csv")?,
+            teams: open("teams.csv")?,
+            vendors: open("vendors.csv")?,
+            reps: open("reps.csv")?,
             summaries: Vec::new(),
         };
         let with_params = |first: &[&str], rest: &[&str]| -> Vec<String> {
@@ -175,6 +187,16 @@ impl CsvOutputs {
         out.comparison
             .write_record(with_params(&["point"], &COMPARISON_COLUMNS))
             .map_err(|e| csv_err("comparison.csv", e))?;
+        let per_run = ["point", "variant", "replication"];
+        out.teams
+            .write_record(with_params(&per_run, &TEAM_COLUMNS))
+            .map_err(|e| csv_err("teams.csv", e))?;
+        out.vendors
+            .write_record(with_params(&per_run, &VENDOR_COLUMNS))
+            .map_err(|e| csv_err("vendors.csv", e))?;
+        out.reps
+            .write_record(with_params(&["point"], &REP_COLUMNS))
+            .map_err(|e| csv_err("reps.csv", e))?;
         Ok(out)
     }
 
@@ -212,7 +234,7 @@ impl CsvOutputs {
         let lead =
             |rest: Vec<String>| -> Vec<String> { [vec![p.clone()], params.clone(), rest].concat() };
         let reps = cfg.replications as f64;
-        let per_variant: Vec<Vec<[f64; 17]>> = (0..cfg.variants.len())
+        let per_variant: Vec<Vec<[f64; RUN_METRICS.len()]>> = (0..cfg.variants.len())
             .map(|v| result.metrics_of(v))
             .collect();
         let column =
@@ -323,9 +345,32 @@ impl CsvOutputs {
             summary.paired.push(Some(pairs));
         }
         self.summaries.push(summary);
+        for (name, w, rows) in [
+            (
+                "teams.csv",
+                &mut self.teams,
+                breakdown::team_rows(point, result),
+            ),
+            (
+                "vendors.csv",
+                &mut self.vendors,
+                breakdown::vendor_rows(point, result),
+            ),
+            (
+                "reps.csv",
+                &mut self.reps,
+                breakdown::rep_rows(point, result),
+            ),
+        ] {
+            for row in rows {
+                w.write_record(row).map_err(|e| csv_err(name, e))?;
+            }
+        }
         for (name, w) in [
             ("runs.csv", &mut self.runs),
             ("quarters.csv", &mut self.quarters),
+            ("teams.csv", &mut self.teams),
+            ("vendors.csv", &mut self.vendors),
         ] {
             w.flush()
                 .map_err(|e| SalesimError::io(format!("writing {name}"), e))?;
@@ -341,6 +386,9 @@ impl CsvOutputs {
             ("weeks.csv", self.weeks),
             ("summary.csv", self.summary),
             ("comparison.csv", self.comparison),
+            ("teams.csv", self.teams),
+            ("vendors.csv", self.vendors),
+            ("reps.csv", self.reps),
         ] {
             let file = w
                 .into_inner()

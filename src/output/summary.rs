@@ -11,7 +11,7 @@ const SHOWN: [(&str, &str, Format); 9] = [
     ("bookings", "bookings ($k, {horizon})", Format::Money),
     ("win_rate", "win rate", Format::Percent),
     ("no_decision_rate", "no-decision rate", Format::Percent),
-    ("blocks", "accounts that blocked us", Format::Count),
+    ("blocks", "times blocked (events)", Format::Count),
     ("unwelcome_share", "unwelcome contacts", Format::Percent),
     ("hockey_stick", "deals in weeks 12-13", Format::Percent),
     ("discount_cost", "discounts given ($k)", Format::Money),

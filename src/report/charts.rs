@@ -468,7 +468,7 @@ fn draw_customer_side<DB: DrawingBackend>(
             .collect();
         let label = match name {
             "unwelcome_share" => "% of contacts unwelcome",
-            "blocks" => "Accounts blocking us (per quarter)",
+            "blocks" => "Times blocked (per quarter)",
             _ => "Trust index (0-100%)",
         };
         let mut axes = Axes::new(0.0..1.0, 0.0..1.0, "Quarter", label);

@@ -92,7 +92,12 @@ pub(crate) fn page(folder: &OutputFolder, charts: &[Rendered]) -> String {
         html.push_str(&sweep_table(folder));
     }
     html.push_str(&headlines(folder));
-    html.push_str(&chart_section(charts));
+    let (breakdown, others): (Vec<Rendered>, Vec<Rendered>) = charts
+        .iter()
+        .cloned()
+        .partition(|c| super::breakdown::is_breakdown(&c.name));
+    html.push_str(&chart_section(&others));
+    html.push_str(&super::breakdown::section(folder, &breakdown));
     html.push_str(&summary_table(folder));
     html.push_str(&reproduce(folder));
     html.push_str(&assumptions());
@@ -443,17 +448,21 @@ fn paired_log_ratio(
 fn chart_section(charts: &[Rendered]) -> String {
     let mut out = String::from("<section id=\"charts\"><h2>Charts</h2>\n");
     for chart in charts {
-        let _ = writeln!(
-            out,
-            "<figure class=\"chart\" id=\"chart-{}\" data-chart=\"{}\">{}<figcaption>{}</figcaption></figure>",
-            esc(&chart.name),
-            esc(&chart.name),
-            inline_svg(&chart.svg, &chart.title),
-            esc(&chart.caption)
-        );
+        out.push_str(&figure(chart));
     }
     out.push_str("</section>\n");
     out
+}
+
+/// One chart as a figure: the inline SVG and its caption.
+pub(crate) fn figure(chart: &Rendered) -> String {
+    format!(
+        "<figure class=\"chart\" id=\"chart-{}\" data-chart=\"{}\">{}<figcaption>{}</figcaption></figure>\n",
+        esc(&chart.name),
+        esc(&chart.name),
+        inline_svg(&chart.svg, &chart.title),
+        esc(&chart.caption)
+    )
 }
 
 /// Prepares plotters' SVG for inlining: drops any XML prolog and the namespace URL (HTML5 does

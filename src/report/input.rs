@@ -12,9 +12,9 @@ use super::error::ReportError;
 /// Metric columns of `runs.csv`, in contract order (the simulator's own list).
 pub(crate) use crate::metrics::RUN_METRICS;
 
-/// `quarters.csv` holds the same metrics except `yoy_growth`.
+/// `quarters.csv` holds the same metrics except `accounts_blocking` and `yoy_growth`.
 pub(crate) fn quarter_metrics() -> &'static [&'static str] {
-    &RUN_METRICS[..RUN_METRICS.len() - 1]
+    &crate::metrics::QUARTER_METRICS
 }
 
 /// The parts of `manifest.json` the report uses; unknown fields are ignored.
@@ -387,6 +387,107 @@ fn read_comparison(table: &Table) -> Result<Vec<ComparisonRow>, ReportError> {
         .collect()
 }
 
+/// One row of `teams.csv`: what one team of ours did in one run.
+#[derive(Debug, Clone)]
+pub(crate) struct TeamRow {
+    pub key: RunKey,
+    pub team: String,
+    /// In [`crate::metrics::TEAM_METRICS`] order.
+    pub metrics: [f64; crate::metrics::TEAM_METRICS.len()],
+}
+
+impl TeamRow {
+    /// A team metric by name (NaN for an unknown name).
+    pub fn get(&self, metric: &str) -> f64 {
+        crate::metrics::TEAM_METRICS
+            .iter()
+            .position(|m| *m == metric)
+            .map_or(f64::NAN, |i| self.metrics[i])
+    }
+}
+
+/// The keys of a per-run table that has no `seed` column (`teams.csv`, `vendors.csv`).
+fn run_key(table: &Table, row: usize, cols: &[usize]) -> Result<RunKey, ReportError> {
+    Ok(RunKey {
+        point: table.u32(row, cols[0])?,
+        variant: table.text(row, cols[1])?,
+        replication: table.u32(row, cols[2])?,
+    })
+}
+
+fn read_teams(table: &Table) -> Result<Vec<TeamRow>, ReportError> {
+    let keys = table.cols(&["point", "variant", "replication"])?;
+    let c = table.cols(&crate::output::TEAM_COLUMNS)?;
+    (0..table.len())
+        .map(|r| {
+            let mut metrics = [0.0; crate::metrics::TEAM_METRICS.len()];
+            for (m, &col) in metrics.iter_mut().zip(&c[1..]) {
+                *m = table.f64(r, col)?;
+            }
+            Ok(TeamRow {
+                key: run_key(table, r, &keys)?,
+                team: table.text(r, c[0])?,
+                metrics,
+            })
+        })
+        .collect()
+}
+
+/// One row of `vendors.csv`: one vendor's deals in one run.
+#[derive(Debug, Clone)]
+pub(crate) struct VendorRow {
+    pub key: RunKey,
+    pub vendor: String,
+    pub market_share: f64,
+}
+
+fn read_vendors(table: &Table) -> Result<Vec<VendorRow>, ReportError> {
+    let keys = table.cols(&["point", "variant", "replication"])?;
+    let c = table.cols(&crate::output::VENDOR_COLUMNS)?;
+    (0..table.len())
+        .map(|r| {
+            table.f64(r, c[1])?; // bookings and deals: validated, the share is charted
+            table.f64(r, c[2])?;
+            Ok(VendorRow {
+                key: run_key(table, r, &keys)?,
+                vendor: table.text(r, c[0])?,
+                market_share: table.f64(r, c[3])?,
+            })
+        })
+        .collect()
+}
+
+/// One row of `reps.csv`: our reps' attainment in one quarter, pooled over replications.
+#[derive(Debug, Clone)]
+pub(crate) struct RepRow {
+    pub point: u32,
+    pub variant: String,
+    pub quarter: u32,
+    /// p10, p25, p50, p75, p90.
+    pub quantiles: [f64; 5],
+    pub share_at_quota: f64,
+}
+
+fn read_reps(table: &Table) -> Result<Vec<RepRow>, ReportError> {
+    let c = table.cols(&with_point(&crate::output::REP_COLUMNS))?;
+    (0..table.len())
+        .map(|r| {
+            table.u32(r, c[3])?; // rep_quarters: validated, not charted
+            let mut quantiles = [0.0; 5];
+            for (q, &col) in quantiles.iter_mut().zip(&c[4..9]) {
+                *q = table.f64(r, col)?;
+            }
+            Ok(RepRow {
+                point: table.u32(r, c[0])?,
+                variant: table.text(r, c[1])?,
+                quarter: table.check_range(r, c[2], table.u32(r, c[2])?, 1..=u32::MAX)?,
+                quantiles,
+                share_at_quota: table.f64(r, c[9])?,
+            })
+        })
+        .collect()
+}
+
 /// Everything in an output folder that the report draws on, validated.
 #[derive(Debug, Clone)]
 pub(crate) struct OutputFolder {
@@ -396,6 +497,12 @@ pub(crate) struct OutputFolder {
     pub weeks: Vec<WeekRow>,
     pub summary: Vec<SummaryRow>,
     pub comparison: Vec<ComparisonRow>,
+    /// `teams.csv`: per run and team of ours.
+    pub teams: Vec<TeamRow>,
+    /// `vendors.csv`: per run and vendor.
+    pub vendors: Vec<VendorRow>,
+    /// `reps.csv`: our reps' attainment distribution per variant and quarter.
+    pub reps: Vec<RepRow>,
     /// Swept parameter names as found in the `param_*` columns of `runs.csv`.
     pub run_params: Vec<String>,
     /// The lesson's narrative (`lesson.md`), if the run wrote one.
@@ -423,6 +530,9 @@ impl OutputFolder {
         let single_variant = manifest.variants.len() == 1;
         let comparison =
             read_comparison(&Table::read_rows(dir, "comparison.csv", single_variant)?)?;
+        let teams = read_teams(&Table::read(dir, "teams.csv")?)?;
+        let vendors = read_vendors(&Table::read(dir, "vendors.csv")?)?;
+        let reps = read_reps(&Table::read(dir, "reps.csv")?)?;
         let folder = OutputFolder {
             manifest,
             runs,
@@ -430,6 +540,9 @@ impl OutputFolder {
             weeks,
             summary,
             comparison,
+            teams,
+            vendors,
+            reps,
             run_params,
             lesson: std::fs::read_to_string(dir.join(crate::output::lesson::LESSON_FILE)).ok(),
             chosen_point: None,

@@ -29,7 +29,7 @@ const fn info(name: &'static str, label: &'static str, unit: Unit) -> MetricInfo
 }
 
 /// Every metric of the output contract, in contract order.
-pub(crate) const METRICS: [MetricInfo; 17] = [
+pub(crate) const METRICS: [MetricInfo; 18] = [
     info("bookings", "Bookings (net)", Unit::Money),
     info("list_value", "List value", Unit::Money),
     info("discount_cost", "Discount cost", Unit::Money),
@@ -39,7 +39,8 @@ pub(crate) const METRICS: [MetricInfo; 17] = [
     info("lost_to_competitor", "Lost to competitor", Unit::Share),
     info("contacts", "Contacts", Unit::Count),
     info("unwelcome_share", "Unwelcome contacts", Unit::Share),
-    info("blocks", "Accounts that blocked us", Unit::Count),
+    info("blocks", "Times blocked (events)", Unit::Count),
+    info("accounts_blocking", "Accounts that blocked us", Unit::Count),
     info("conflicts", "Rep conflicts", Unit::Count),
     info("poached_deals", "Poached deals", Unit::Count),
     info("quota_attainment", "Quota attainment", Unit::Ratio),

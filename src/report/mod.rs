@@ -6,6 +6,7 @@
 //! ([`crate::fsafe`]: a temporary file in the same folder, then rename), so a broken folder never
 //! yields a half-written report.
 
+mod breakdown;
 mod charts;
 mod error;
 mod frame;
@@ -89,6 +90,7 @@ fn render_all(
     {
         rendered.push(render(charts_dir, &RunChart { kind, view: &view })?);
     }
+    rendered.extend(breakdown::render_breakdown(folder, palette, charts_dir)?);
     let book_sizes = &folder.book_sizes;
     if let Some(first) = book_sizes.first() {
         rendered.push(render(
@@ -129,7 +131,8 @@ pub fn chart_files() -> Vec<String> {
             sweep::WINNER_HEATMAP.to_string(),
             sweep::DIFFERENCE_CHART.to_string(),
             you_are_here::NAME.to_string(),
-        ]);
+        ])
+        .chain(breakdown::BREAKDOWN_CHARTS.map(String::from));
     stems
         .flat_map(|s| [format!("{s}.png"), format!("{s}.svg")])
         .collect()

@@ -2,7 +2,8 @@
 //! "aligned"), about 20 replications and 12 quarters, optionally with a sweep. The numbers follow
 //! the stylized facts (aggressive: hockey stick ~0.35, U-shaped discounts, more blocks; aligned:
 //! hockey stick ~0.16, bookings growing in later quarters) and the statistics files are computed
-//! from the generated runs, as the real simulator does.
+//! from the generated runs, as the real simulator does. The per-team, per-vendor and per-rep
+//! files are derived from each run's totals (two teams, three vendors).
 
 #![allow(dead_code)]
 
@@ -11,7 +12,12 @@ use std::path::Path;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-pub const METRICS: [&str; 17] = salesim::metrics::RUN_METRICS;
+pub const METRICS: [&str; 18] = salesim::metrics::RUN_METRICS;
+/// The per-quarter metrics, in quarters.csv order.
+pub const QUARTER_METRICS: [&str; 16] = salesim::metrics::QUARTER_METRICS;
+/// Our teams and the vendors of the fixture.
+pub const TEAMS: [&str; 2] = ["west", "east"];
+pub const VENDORS: [&str; 3] = ["us", "rival", "challenger"];
 
 /// Which sweep, if any, the fixture pretends to have run.
 #[derive(Clone, Debug)]
@@ -171,11 +177,13 @@ impl Fixture {
             .collect()
     }
 
-    /// Whole-run metrics from the quarters: sums for money and counts, means for the rest.
-    fn run_metrics(&self, qs: &[[f64; 16]]) -> [f64; 17] {
-        let mut out = [0.0; 17];
+    /// Whole-run metrics from the quarters: sums for money and counts, means for the rest;
+    /// accounts blocking us are 70% of the blocks.
+    fn run_metrics(&self, qs: &[[f64; 16]]) -> [f64; 18] {
+        let mut out = [0.0; 18];
         let n = qs.len() as f64;
-        for (i, name) in METRICS.iter().take(16).enumerate() {
+        let at = |name: &str| METRICS.iter().position(|m| *m == name).unwrap();
+        for (i, name) in QUARTER_METRICS.iter().enumerate() {
             let sum: f64 = qs.iter().map(|q| q[i]).sum();
             let summed = matches!(
                 *name,
@@ -188,9 +196,10 @@ impl Fixture {
                     | "conflicts"
                     | "poached_deals"
             );
-            out[i] = if summed { sum } else { sum / n };
+            out[at(name)] = if summed { sum } else { sum / n };
         }
-        out[16] = if qs.len() >= 8 {
+        out[at("accounts_blocking")] = (0.7 * out[at("blocks")]).round();
+        out[at("yoy_growth")] = if qs.len() >= 8 {
             let year = |k: usize| qs[4 * k..4 * k + 4].iter().map(|q| q[0]).sum::<f64>();
             year(qs.len() / 4 - 1) / year(0) - 1.0
         } else {
@@ -245,7 +254,19 @@ impl Fixture {
         );
         let mut quarters = format!(
             "point,variant,replication,seed{param_header},quarter,{}\n",
-            METRICS[..16].join(",")
+            QUARTER_METRICS.join(",")
+        );
+        let mut teams = format!(
+            "point,variant,replication{param_header},{}\n",
+            salesim::output::TEAM_COLUMNS.join(",")
+        );
+        let mut vendors = format!(
+            "point,variant,replication{param_header},{}\n",
+            salesim::output::VENDOR_COLUMNS.join(",")
+        );
+        let mut reps = format!(
+            "point{param_header},{}\n",
+            salesim::output::REP_COLUMNS.join(",")
         );
         let mut weeks =
             String::from("point,variant,week_of_quarter,deals,bookings,mean_discount\n");
@@ -255,7 +276,7 @@ impl Fixture {
         );
         for point in self.points() {
             let pvals: String = point.values.iter().map(|(_, v)| format!(",{v}")).collect();
-            let mut per_variant: Vec<Vec<[f64; 17]>> = Vec::new();
+            let mut per_variant: Vec<Vec<[f64; 18]>> = Vec::new();
             for (vi, variant) in self.variants.iter().enumerate() {
                 let mut rows = Vec::new();
                 for rep in 0..self.replications {
@@ -277,8 +298,12 @@ impl Fixture {
                         point.index,
                         join(&run)
                     );
+                    let key = format!("{},{variant},{rep}{pvals}", point.index);
+                    write_teams(&mut teams, &key, &run, vi == 0);
+                    write_vendors(&mut vendors, &key, &run, rep);
                     rows.push(run);
                 }
+                write_reps(&mut reps, &point, &pvals, variant, self.quarters, vi == 0);
                 write_weeks(&mut weeks, point.index, variant, vi == 0, mean_of(&rows, 3));
                 for (mi, metric) in METRICS.iter().enumerate() {
                     let xs: Vec<f64> = rows.iter().map(|r| r[mi]).collect();
@@ -323,6 +348,9 @@ impl Fixture {
             ("weeks.csv", weeks),
             ("summary.csv", summary),
             ("comparison.csv", comparison),
+            ("teams.csv", teams),
+            ("vendors.csv", vendors),
+            ("reps.csv", reps),
         ] {
             std::fs::write(dir.join(name), text).unwrap();
         }
@@ -342,7 +370,81 @@ fn join(xs: &[f64]) -> String {
         .join(",")
 }
 
-fn mean_of(rows: &[[f64; 17]], i: usize) -> f64 {
+/// A run's metric by name.
+fn get(run: &[f64; 18], name: &str) -> f64 {
+    run[METRICS.iter().position(|m| *m == name).unwrap()]
+}
+
+/// Splits a run's totals between the two teams (west 55%); aggressive west poaches two deals
+/// from east.
+fn write_teams(out: &mut String, key: &str, run: &[f64; 18], aggressive: bool) {
+    let poached = if aggressive { 2.0 } else { 0.0 };
+    for (t, team) in TEAMS.iter().enumerate() {
+        let share = if t == 0 { 0.55 } else { 0.45 };
+        let part = |name: &str| (share * get(run, name)).round();
+        let (lost, gained) = if t == 0 {
+            (0.0, poached)
+        } else {
+            (poached, 0.0)
+        };
+        let _ = writeln!(
+            out,
+            "{key},{team},{},{},{},{},{},{},{lost},{gained},{}",
+            share * get(run, "bookings"),
+            part("deals"),
+            part("contacts"),
+            part("blocks"),
+            part("accounts_blocking"),
+            part("conflicts"),
+            get(run, "quota_attainment") * if t == 0 { 1.1 } else { 0.9 },
+        );
+    }
+}
+
+/// Our bookings, and the rivals' around them.
+fn write_vendors(out: &mut String, key: &str, run: &[f64; 18], rep: u32) {
+    let ours = get(run, "bookings");
+    let rivals = [0.8 + 0.01 * (rep % 5) as f64, 0.6];
+    let total = ours * (1.0 + rivals[0] + rivals[1]);
+    for (v, vendor) in VENDORS.iter().enumerate() {
+        let bookings = if v == 0 { ours } else { ours * rivals[v - 1] };
+        let deals = (bookings / 48.0).round();
+        let _ = writeln!(
+            out,
+            "{key},{vendor},{bookings},{deals},{}",
+            bookings / total
+        );
+    }
+}
+
+/// Attainment quantiles per quarter: aggressive spread wider than aligned.
+fn write_reps(
+    out: &mut String,
+    point: &Point,
+    pvals: &str,
+    variant: &str,
+    quarters: u32,
+    aggressive: bool,
+) {
+    let spread = if aggressive { 0.5 } else { 0.3 };
+    for q in 1..=quarters {
+        let median = if aggressive {
+            1.0 - 0.01 * q as f64
+        } else {
+            0.8 + 0.02 * q as f64
+        };
+        let qs = [-1.3, -0.67, 0.0, 0.67, 1.3].map(|z| (median + z * spread * 0.6).max(0.0));
+        let at_quota = if median >= 1.0 { 0.5 } else { 0.35 };
+        let _ = writeln!(
+            out,
+            "{}{pvals},{variant},{q},40,{},{at_quota}",
+            point.index,
+            join(&qs)
+        );
+    }
+}
+
+fn mean_of(rows: &[[f64; 18]], i: usize) -> f64 {
     rows.iter().map(|r| r[i]).sum::<f64>() / rows.len() as f64
 }
 

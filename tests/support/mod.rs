@@ -8,6 +8,17 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// The CSVs of an output folder, per-team, per-vendor and per-rep files included (the
+/// contract's names are checked in tests/cli.rs).
+pub fn csv_files() -> Vec<&'static str> {
+    let files: Vec<&str> = salesim::output::FILES
+        .into_iter()
+        .filter(|f| f.ends_with(".csv"))
+        .collect();
+    assert!(files.contains(&"teams.csv") && files.contains(&"reps.csv"));
+    files
+}
+
 /// A 7-point sweep (attention per month) of a reduced market: long enough (seconds) to be
 /// stopped mid-way, with points that finish one after another (12 runs each): the scenario file,
 /// then the options.
