@@ -21,7 +21,7 @@ pub const LESSON_FILE: &str = "lesson.md";
 /// An even spread of deals over the 13 weeks of a quarter puts this share in weeks 12-13.
 const EVEN_LATE_SHARE: f64 = 2.0 / 13.0;
 
-/// Blocks count as "pest control" in words once they reach this share of the accounts.
+/// Blocking accounts count as "pest control" in words once they reach this share of the market.
 const PEST_CONTROL_SHARE: f64 = 0.01;
 
 /// What the narrative says things about: the quarter-driven team is `a` (the reference), the
@@ -202,7 +202,7 @@ fn timing(f: &Facts) -> String {
 fn customers(f: &Facts) -> String {
     let (a, b, q) = (&f.a, &f.b, f.quarters);
     let worse_for_a = [
-        f.a_higher("blocks"),
+        f.a_higher("accounts_blocking"),
         f.a_higher("unwelcome_share"),
         f.a_higher("no_decision_rate"),
         f.b_higher("mean_trust"),
@@ -211,7 +211,7 @@ fn customers(f: &Facts) -> String {
     .filter(|&&x| x)
     .count();
     let worse_for_b = [
-        f.b_higher("blocks"),
+        f.b_higher("accounts_blocking"),
         f.b_higher("unwelcome_share"),
         f.b_higher("no_decision_rate"),
         f.a_higher("mean_trust"),
@@ -229,33 +229,35 @@ fn customers(f: &Facts) -> String {
     };
     s.push_str(&lead);
     let (ba, bb, _) = f.m("blocks");
-    let pest = ba.mean >= PEST_CONTROL_SHARE * f.customers as f64;
-    if f.a_higher("blocks") {
+    let (aa, ab, _) = f.m("accounts_blocking");
+    let pest = aa.mean >= PEST_CONTROL_SHARE * f.customers as f64;
+    if f.a_higher("accounts_blocking") {
         let _ = write!(
             s,
-            " Accounts blocked the {a} team {:.0} times over {q} quarters, the {b} team {:.0} times{}.",
+            " {:.0} accounts blocked the {a} team at least once over {q} quarters ({:.0} blocks in all), against {:.0} for the {b} team{}.",
+            aa.mean,
             ba.mean,
-            bb.mean,
+            ab.mean,
             if pest {
                 format!(
-                    " — pest control: one block for every {:.0} accounts in the market",
-                    f.customers as f64 / ba.mean
+                    " — pest control, by {:.1}% of the market's accounts",
+                    100.0 * aa.mean / f.customers as f64
                 )
             } else {
                 String::new()
             }
         );
-    } else if f.b_higher("blocks") {
+    } else if f.b_higher("accounts_blocking") {
         let _ = write!(
             s,
-            " Accounts blocked the {b} team more often than the {a} team ({:.0} against {:.0} times).",
-            bb.mean, ba.mean
+            " More accounts blocked the {b} team than the {a} team ({:.0} against {:.0}).",
+            ab.mean, aa.mean
         );
     } else {
         let _ = write!(
             s,
-            " Blocks were about as frequent for both ({:.0} and {:.0} over {q} quarters).",
-            ba.mean, bb.mean
+            " About as many accounts blocked each team ({:.0} and {:.0} over {q} quarters; {:.0} and {:.0} blocks).",
+            aa.mean, ab.mean, ba.mean, bb.mean
         );
     }
     let (ua, ub, _) = f.m("unwelcome_share");
@@ -533,7 +535,7 @@ mod tests {
             .map(|m| match *m {
                 "bookings" => (s(1000.0, 10.0), s(1000.0, 10.0), p(0.0, 5.0)),
                 "hockey_stick" => (s(0.15, 0.01), s(0.15, 0.01), p(0.0, 0.01)),
-                "blocks" => (s(5.0, 1.0), s(5.0, 1.0), p(0.0, 1.0)),
+                "blocks" | "accounts_blocking" => (s(5.0, 1.0), s(5.0, 1.0), p(0.0, 1.0)),
                 _ => (s(0.5, 0.01), s(0.5, 0.01), p(0.0, 0.01)),
             })
             .collect();
@@ -631,8 +633,16 @@ mod tests {
         let c = customers(&f);
         assert!(!c.contains("noticed") && c.contains("mixed"), "{c}");
         assert!(!c.contains("pest control"));
-        // Worse for the reference team on blocks and no decision, with clear intervals.
+        // Worse for the reference team on blocking accounts and no decision, with clear
+        // intervals.
         set(&mut f, "blocks", s(120.0, 5.0), s(30.0, 3.0), p(-90.0, 6.0));
+        set(
+            &mut f,
+            "accounts_blocking",
+            s(100.0, 5.0),
+            s(28.0, 3.0),
+            p(-72.0, 6.0),
+        );
         set(
             &mut f,
             "no_decision_rate",
@@ -642,14 +652,24 @@ mod tests {
         );
         let c = customers(&f);
         assert!(c.contains("noticed the aggressive team's pressure"), "{c}");
+        assert!(c.contains("pest control"), "100 of 4000 accounts: {c}");
         assert!(
-            c.contains("pest control"),
-            "120 blocks on 4000 accounts: {c}"
+            c.contains("100 accounts blocked the aggressive team at least once"),
+            "{c}"
         );
-        assert!(c.contains("one block for every 33 accounts"), "{c}");
+        assert!(
+            c.contains("(120 blocks in all)") && c.contains("2.5% of the market"),
+            "{c}"
+        );
         assert!(c.contains("pressure made buyers hesitate"), "{c}");
-        // A handful of blocks is reported, not called pest control.
-        set(&mut f, "blocks", s(4.0, 1.0), s(0.5, 0.4), p(-3.5, 1.0));
+        // A handful of blocking accounts is reported, not called pest control.
+        set(
+            &mut f,
+            "accounts_blocking",
+            s(4.0, 1.0),
+            s(0.5, 0.4),
+            p(-3.5, 1.0),
+        );
         assert!(!customers(&f).contains("pest control"));
         // Worse for the aligned team: said the other way round.
         let mut g = level();

@@ -506,7 +506,14 @@ fn forest_rows(view: &RunView, names: &[&str]) -> Vec<ForestRow> {
         }
         for variant in view.variants().iter().filter(|v| *v != reference) {
             if let Some(c) = folder.comparison_for(view.point, variant, name) {
-                let pct = |d: f64| 100.0 * d / base.abs();
+                // A variant's mean cannot fall below the metric's own lower bound (0 for amounts,
+                // counts and shares), so its difference cannot fall below −100% of a positive
+                // reference: the interval is cut there, as summary.csv's intervals are cut.
+                let floor = match crate::metrics::bounds(name).0 {
+                    lo if lo.is_finite() && base > 0.0 => -100.0 + 100.0 * lo / base,
+                    _ => f64::NEG_INFINITY,
+                };
+                let pct = |d: f64| (100.0 * d / base.abs()).max(floor);
                 let diff = Band {
                     mean: pct(c.mean_diff),
                     low: pct(c.ci_low),
@@ -745,5 +752,146 @@ mod captions {
             ahead(r0, o0),
             ahead(rn, on)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::captions::caption;
+    use super::*;
+    use crate::report::input::{Manifest, RunKey, RunRow, SummaryRow, WeekRow};
+
+    /// A two-variant output folder (aggressive the reference) with the quarters, weeks and
+    /// summary rows given.
+    fn folder(
+        quarters: Vec<RunRow>,
+        weeks: Vec<WeekRow>,
+        summary: Vec<SummaryRow>,
+    ) -> OutputFolder {
+        let manifest: Manifest = serde_json::from_value(serde_json::json!({
+            "scenario_name": "t", "question": "q", "salesim_version": "0", "master_seed": 1,
+            "replications": 3, "horizon_quarters": 2, "variants": ["aggressive", "aligned"],
+            "reference": "aggressive", "command": "salesim", "complete": true
+        }))
+        .unwrap();
+        OutputFolder {
+            manifest,
+            runs: quarters.clone(),
+            quarters,
+            weeks,
+            summary,
+            comparison: Vec::new(),
+            teams: Vec::new(),
+            vendors: Vec::new(),
+            reps: Vec::new(),
+            run_params: Vec::new(),
+            lesson: None,
+            chosen_point: None,
+            book_sizes: Vec::new(),
+        }
+    }
+
+    /// Quarter rows: `values[variant][quarter]` is each replication's value of `metric`.
+    fn quarter_rows(metric: &'static str, values: [[[f64; 3]; 2]; 2]) -> Vec<RunRow> {
+        let mut out = Vec::new();
+        for (v, name) in ["aggressive", "aligned"].iter().enumerate() {
+            for (q, replications) in values[v].iter().enumerate() {
+                for (r, x) in replications.iter().enumerate() {
+                    out.push(RunRow {
+                        key: RunKey {
+                            point: 0,
+                            variant: name.to_string(),
+                            replication: r as u32,
+                        },
+                        quarter: q as u32 + 1,
+                        metrics: [(metric, *x)].into_iter().collect(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn view(f: &OutputFolder) -> RunView<'_> {
+        RunView::new(f, Palette::new(f.variants()))
+    }
+
+    #[test]
+    fn the_bookings_captions_say_who_is_ahead_only_where_the_bands_part() {
+        // Q1: aggressive clearly ahead; Q2: level (bands overlap).
+        let rows = quarter_rows(
+            "bookings",
+            [
+                [[100.0, 101.0, 102.0], [90.0, 100.0, 110.0]],
+                [[80.0, 81.0, 82.0], [92.0, 99.0, 108.0]],
+            ],
+        );
+        let f = folder(rows, Vec::new(), Vec::new());
+        let c = caption(RunChartKind::BookingsByQuarter, &view(&f));
+        assert_eq!(
+            c,
+            "First quarter: aggressive ahead; last quarter: level (by the 95% bands)."
+        );
+        // Cumulated: aggressive stays ahead, the lines never cross.
+        let c = caption(RunChartKind::CumulativeBookings, &view(&f));
+        assert!(c.contains("do not cross"), "{c}");
+        // Aligned ahead in the last quarter, by enough to cross the cumulative lines.
+        let rows = quarter_rows(
+            "bookings",
+            [
+                [[100.0, 101.0, 102.0], [10.0, 11.0, 12.0]],
+                [[90.0, 91.0, 92.0], [200.0, 201.0, 202.0]],
+            ],
+        );
+        let f = folder(rows, Vec::new(), Vec::new());
+        let c = caption(RunChartKind::CumulativeBookings, &view(&f));
+        assert!(c.contains("last quarter: aligned ahead"), "{c}");
+        assert!(c.contains("cross in quarter 2"), "{c}");
+    }
+
+    #[test]
+    fn the_trust_caption_says_rises_or_falls_only_when_the_bands_part() {
+        let rows = quarter_rows(
+            "mean_trust",
+            [
+                [[0.30, 0.31, 0.32], [0.20, 0.21, 0.22]],
+                [[0.30, 0.31, 0.32], [0.29, 0.32, 0.35]],
+            ],
+        );
+        let f = folder(rows, Vec::new(), Vec::new());
+        let c = caption(RunChartKind::CustomerSide, &view(&f));
+        assert!(c.contains("aggressive's customers' trust falls"), "{c}");
+        assert!(
+            c.contains("aligned's customers' trust stays about level"),
+            "{c}"
+        );
+        assert!(!c.contains("rises"), "{c}");
+    }
+
+    #[test]
+    fn the_discount_caption_names_the_u_shape_only_where_it_is() {
+        let week = |variant: &str, week: u32, d: f64| WeekRow {
+            point: 0,
+            variant: variant.into(),
+            week,
+            deals: 1.0,
+            mean_discount: d,
+        };
+        let mut weeks = Vec::new();
+        for w in 1..=13 {
+            let u = if w == 1 || w == 13 { 0.10 } else { 0.01 };
+            weeks.push(week("aggressive", w, u));
+            weeks.push(week("aligned", w, if w == 13 { 0.004 } else { 0.0 }));
+        }
+        let f = folder(Vec::new(), weeks, Vec::new());
+        let c = caption(RunChartKind::DiscountByWeek, &view(&f));
+        assert!(
+            c.contains("aggressive's discounts are U-shaped: 10% in week 1"),
+            "{c}"
+        );
+        assert!(c.contains("aligned gives almost none"), "{c}");
+        // The hockey-stick caption reports the shares it sees.
+        let c = caption(RunChartKind::DealsByWeek, &view(&f));
+        assert!(c.contains("aggressive 15%, aligned 15%"), "{c}");
     }
 }
