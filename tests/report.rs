@@ -404,6 +404,26 @@ fn one_parameter_sweep_draws_sweep_charts_without_heatmap() {
     assert!(!dir.path().join("charts/sweep_winner_heatmap.png").exists());
     let html = std::fs::read_to_string(&outcome.report).unwrap();
     assert!(html.contains("id=\"chart-sweep_bookings\""));
+    assert_sweep_leads(&html, "sweep_difference");
+}
+
+/// The sweep's leading chart sits with the table of every point, before the headline; the
+/// set-up comes after the results.
+fn assert_sweep_leads(html: &str, chart: &str) {
+    let at = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in the report"))
+    };
+    let section = at("<section id=\"sweep-points\">");
+    let lead = at(&format!("id=\"chart-{chart}\""));
+    let table = section + html[section..].find("<table>").unwrap();
+    assert!(
+        section < lead && lead < table,
+        "{chart} must open the sweep section"
+    );
+    assert!(table < at("<section id=\"headline\">"));
+    assert!(at("<section id=\"summary\">") < at("<section id=\"setup\">"));
+    assert_eq!(html.matches(&format!("id=\"chart-{chart}\"")).count(), 1);
 }
 
 #[test]
@@ -452,6 +472,8 @@ fn two_parameter_grid_draws_winner_heatmap_with_undecided_cells() {
         texts.iter().any(|t| t.starts_with('+') && t.ends_with('k')),
         "cells show the bookings lead"
     );
+    let html = std::fs::read_to_string(&outcome.report).unwrap();
+    assert_sweep_leads(&html, "sweep_winner_heatmap");
 }
 
 /// Writes the fixture, breaks it, and checks the error names `expect` and nothing is written.

@@ -66,19 +66,36 @@ pub fn horizon(quarters: u32) -> String {
     }
 }
 
-/// A signed percentage with a true minus sign: "+3.0%", "−2.8%".
-pub fn signed_percent(x: f64) -> String {
-    if x < 0.0 {
-        format!("−{:.1}%", -x)
+/// A signed number with `decimals` decimals and a true minus sign: "+0.04", "−1.3", and "0"
+/// for what rounds to zero (never "−0.00"). Every signed difference a reader sees is written
+/// with it.
+pub fn signed(v: f64, decimals: usize) -> String {
+    let text = format!("{v:+.decimals$}");
+    if text[1..].chars().all(|c| c == '0' || c == '.') {
+        "0".into()
     } else {
-        format!("+{:.1}%", x)
+        text.replacen('-', "−", 1)
     }
+}
+
+/// A signed percentage with a true minus sign: "+3.0%", "−2.8%", "0%".
+pub fn signed_percent(x: f64) -> String {
+    format!("{}%", signed(x, 1))
 }
 
 /// Thousands separated by commas, rounded to a whole number, with a true minus sign: "6,275",
 /// "−950".
 pub fn thousands(x: f64) -> String {
-    crate::report::metrics::group_thousands(x, 0).replace('-', "−")
+    crate::report::metrics::group_thousands(x, 0)
+}
+
+/// A signed whole number, thousands separated, with a true minus sign: "+844", "−1,090", "0".
+pub fn signed_thousands(x: f64) -> String {
+    match thousands(x) {
+        zero if zero == "0" || zero == "−0" => "0".into(),
+        negative if negative.starts_with('−') => negative,
+        positive => format!("+{positive}"),
+    }
 }
 
 /// "aligned booked 2.8% less than aggressive over 12 quarters (aligned − aggressive −2.8%, 95% CI
@@ -97,7 +114,7 @@ pub fn bookings_sentence(
         if relative {
             signed_percent(100.0 * x / reference_mean)
         } else {
-            format!("{}{} $k", if x < 0.0 { "" } else { "+" }, thousands(x))
+            format!("{} $k", signed_thousands(x))
         }
     };
     let amount = |x: f64| {
@@ -305,7 +322,16 @@ mod tests {
         );
         assert_eq!(thousands(1234567.4), "1,234,567");
         assert_eq!(thousands(-950.0), "−950");
-        assert_eq!(signed_percent(0.0), "+0.0%");
+        assert_eq!(signed_thousands(844.2), "+844");
+        assert_eq!(signed_thousands(-1090.0), "−1,090");
+        assert_eq!(signed_thousands(-0.3), "0");
+        assert_eq!(signed_percent(0.0), "0%");
+        assert_eq!(signed_percent(-0.01), "0%");
+        assert_eq!(signed_percent(2.84), "+2.8%");
+        assert_eq!(signed(0.04, 2), "+0.04");
+        assert_eq!(signed(-1.26, 1), "−1.3");
+        assert_eq!(signed(-0.004, 2), "0");
+        assert_eq!(signed(-1e-17, 1), "0");
     }
 
     #[test]

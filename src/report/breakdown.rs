@@ -23,6 +23,7 @@ use super::frame::{
 use super::input::{OutputFolder, RunKey};
 use super::metrics::{group_thousands, metric};
 use super::stats::{band, Band};
+use crate::output::summary::{signed, signed_percent};
 
 /// File stems of the charts drawn here, in report order.
 pub(crate) const BREAKDOWN_CHARTS: [&str; 3] = ["team_bookings", "market_share", "rep_attainment"];
@@ -186,17 +187,6 @@ fn difference_words(d: &Band, show: &dyn Fn(f64) -> String) -> String {
     )
 }
 
-/// A signed number with `decimals` decimals: "+0.04", "-1.3", and "0" for what rounds to zero
-/// (never "-0.00").
-fn signed(v: f64, decimals: usize) -> String {
-    let text = format!("{v:+.decimals$}");
-    if text[1..].chars().all(|c| c == '0' || c == '.') {
-        "0".into()
-    } else {
-        text
-    }
-}
-
 /// Draws bars grouped by category (one bar per variant, mean with a 95% CI whisker), with the
 /// means printed above the bars if every one fits its bar's width (else none is).
 fn grouped_bars<DB: DrawingBackend>(
@@ -328,7 +318,7 @@ impl Chart for TeamChart<'_> {
                     let base = d.team_values(reference, team, "bookings");
                     let diff = paired_band(&d.team_values(variant, team, "bookings"), &base);
                     let scale = band_of(&base).mean.abs();
-                    let pct = |x: f64| format!("{:+.1}%", 100.0 * x / scale);
+                    let pct = |x: f64| signed_percent(100.0 * x / scale);
                     format!("{team} {}", difference_words(&diff, &pct))
                 })
                 .collect();
@@ -464,7 +454,7 @@ impl Chart for ShareChart<'_> {
         for variant in d.variants().iter().filter(|v| *v != reference) {
             let mine = d.shares(variant, us);
             let diff = paired_band(&mine, &base);
-            let points = |x: f64| format!("{:+.1} points", 100.0 * x);
+            let points = |x: f64| format!("{} points", signed(100.0 * x, 1));
             let _ = write!(
                 out,
                 "; under {variant} {}, a paired difference of {}",
@@ -711,7 +701,7 @@ mod tests {
 
     #[test]
     fn a_difference_is_called_clear_only_when_its_interval_excludes_zero() {
-        let pct = |x: f64| format!("{x:+.1}%");
+        let pct = |x: f64| signed_percent(x);
         let words = |d| difference_words(&d, &pct);
         assert_eq!(
             words(b(2.0, 0.5, 3.5)),
@@ -720,14 +710,6 @@ mod tests {
         assert!(words(b(-2.0, -3.5, -0.5)).ends_with("clearly less"));
         assert!(words(b(0.4, -1.0, 1.8)).ends_with("no clear difference"));
         assert!(words(b(0.4, f64::NAN, f64::NAN)).ends_with("no interval"));
-    }
-
-    #[test]
-    fn signed_numbers_never_show_minus_zero() {
-        assert_eq!(signed(0.04, 2), "+0.04");
-        assert_eq!(signed(-1.26, 1), "-1.3");
-        assert_eq!(signed(-0.004, 2), "0");
-        assert_eq!(signed(-1e-17, 1), "0");
     }
 
     #[test]

@@ -469,7 +469,7 @@ fn draw_customer_side<DB: DrawingBackend>(
         let label = match name {
             "unwelcome_share" => "% of contacts unwelcome",
             "blocks" => "Times blocked (per quarter)",
-            _ => "Trust index (0-100%)",
+            _ => "Trust (0–1 score)",
         };
         let mut axes = Axes::new(0.0..1.0, 0.0..1.0, "Quarter", label);
         axes.panel_title = Some(info.label);
@@ -558,7 +558,7 @@ fn draw_forest<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, view: &RunView
     );
     axes.y_ticks = n;
     axes.y_format = &names;
-    axes.x_format = &|v: &f64| format!("{v:+.0}%");
+    axes.x_format = &|v: &f64| format!("{}%", crate::output::summary::signed(*v, 0));
     axes.y_label_area = 400;
     let mut plot = panel(area, &axes)?;
     dashed_line(&mut plot, (0.0, -0.5), (0.0, n as f64 - 0.5))?;

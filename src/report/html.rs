@@ -84,21 +84,27 @@ pub(crate) fn page(folder: &OutputFolder, charts: &[Rendered]) -> String {
         esc(&m.question),
         esc(&m.description)
     );
+    // The answer first: the lesson's story, or for a sweep the paired difference against the
+    // swept values and every point; then the headline, the charts and the tables. The set-up
+    // comes after the results, beside how to reproduce them.
     if let Some(lesson) = &folder.lesson {
         html.push_str(&lesson_section(lesson));
     }
-    html.push_str(&setup(folder));
+    let (leading, charts): (Vec<Rendered>, Vec<Rendered>) = charts
+        .iter()
+        .cloned()
+        .partition(|c| super::sweep::leads_the_report(&c.name));
     if m.is_sweep() {
-        html.push_str(&sweep_table(folder));
+        html.push_str(&sweep_section(folder, &leading));
     }
     html.push_str(&headlines(folder));
     let (breakdown, others): (Vec<Rendered>, Vec<Rendered>) = charts
-        .iter()
-        .cloned()
+        .into_iter()
         .partition(|c| super::breakdown::is_breakdown(&c.name));
     html.push_str(&chart_section(&others));
     html.push_str(&super::breakdown::section(folder, &breakdown));
     html.push_str(&summary_table(folder));
+    html.push_str(&setup(folder));
     html.push_str(&reproduce(folder));
     html.push_str(&assumptions());
     html.push_str("</body>\n</html>\n");
@@ -253,14 +259,17 @@ fn headlines(folder: &OutputFolder) -> String {
 
 /// Every sweep point: its values, each variant's bookings, and each paired difference with its
 /// 95% CI and whether it is clear.
-fn sweep_table(folder: &OutputFolder) -> String {
+fn sweep_section(folder: &OutputFolder, leading: &[Rendered]) -> String {
     let m = &folder.manifest;
     let reference = m.reference().to_string();
     let variants = folder.variants();
     let others: Vec<&String> = variants.iter().filter(|v| **v != reference).collect();
-    let mut html = String::from(
-        "<section id=\"sweep-points\"><h2>Every point of the sweep</h2>\n<table><thead><tr><th>point</th>",
-    );
+    let mut html =
+        String::from("<section id=\"sweep-points\"><h2>The sweep, point by point</h2>\n");
+    for chart in leading {
+        html.push_str(&figure(chart));
+    }
+    html.push_str("<table><thead><tr><th>point</th>");
     for p in &m.sweep.parameters {
         let _ = write!(html, "<th>{}</th>", esc(p));
     }
@@ -302,9 +311,9 @@ fn sweep_table(folder: &OutputFolder) -> String {
                     };
                     format!(
                         "{} ({} to {}) {clear}",
-                        crate::output::summary::thousands(c.mean_diff),
-                        crate::output::summary::thousands(c.ci_low),
-                        crate::output::summary::thousands(c.ci_high)
+                        crate::output::summary::signed_thousands(c.mean_diff),
+                        crate::output::summary::signed_thousands(c.ci_low),
+                        crate::output::summary::signed_thousands(c.ci_high)
                     )
                 })
                 .unwrap_or_default();
@@ -330,10 +339,7 @@ fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &Compariso
     let info = metric(&c.metric);
     let (var, reference) = (esc(&v.variant), esc(&r.variant));
     let clear = c.ci_low > 0.0 || c.ci_high < 0.0;
-    let signed = |x: f64, unit: &str| {
-        let sign = if x < 0.0 { "−" } else { "+" };
-        format!("{sign}{:.1}{unit}", x.abs())
-    };
+    let signed = |x: f64, unit: &str| format!("{}{unit}", crate::output::summary::signed(x, 1));
     let log_ratio = matches!(info.unit, Unit::Money | Unit::Count)
         .then(|| paired_log_ratio(folder, r, v, &c.metric))
         .flatten();

@@ -93,7 +93,8 @@ impl MetricInfo {
     }
 }
 
-/// Formats with `decimals` decimals and comma thousands separators: 12345.67 → "12,345.7".
+/// Formats with `decimals` decimals, comma thousands separators and a true minus sign:
+/// 12345.67 → "12,345.7", −1234 → "−1,234.0" (never "−0.0").
 pub(crate) fn group_thousands(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.abs());
     let (int, frac) = text
@@ -107,7 +108,7 @@ pub(crate) fn group_thousands(value: f64, decimals: usize) -> String {
         grouped.push(ch);
     }
     let sign = if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "-"
+        "−"
     } else {
         ""
     };
@@ -126,7 +127,7 @@ mod tests {
     fn formats_by_unit() {
         assert_eq!(metric("bookings").format(12345.67), "$12,345.7k");
         assert_eq!(metric("win_rate").format(0.1834), "18.3%");
-        assert_eq!(metric("blocks").format(-1234.0), "-1,234.0");
+        assert_eq!(metric("blocks").format(-1234.0), "−1,234.0");
         assert_eq!(metric("quota_attainment").format(0.966), "0.97");
         assert_eq!(metric("yoy_growth").format(f64::NAN), "n/a");
         assert_eq!(group_thousands(-0.01, 1), "0.0");

@@ -33,6 +33,12 @@ pub(crate) const WINNER_HEATMAP: &str = "sweep_winner_heatmap";
 /// The file stem of the paired-difference chart.
 pub(crate) const DIFFERENCE_CHART: &str = "sweep_difference";
 
+/// Whether a chart leads a sweep's report, with the table of every point: the paired
+/// difference against the swept value, or for a two-parameter grid the winner heat map.
+pub(crate) fn leads_the_report(name: &str) -> bool {
+    name == DIFFERENCE_CHART || name == WINNER_HEATMAP
+}
+
 /// The file stem of a metric's sweep chart: `sweep_<metric>`.
 pub(crate) fn sweep_chart_name(metric: &str) -> String {
     format!("sweep_{metric}")
