@@ -29,7 +29,7 @@ const fn info(name: &'static str, label: &'static str, unit: Unit) -> MetricInfo
 }
 
 /// Every metric of the output contract, in contract order.
-pub(crate) const METRICS: [MetricInfo; 18] = [
+pub(crate) const METRICS: [MetricInfo; 23] = [
     info("bookings", "Bookings (net)", Unit::Money),
     info("list_value", "List value", Unit::Money),
     info("discount_cost", "Discount cost", Unit::Money),
@@ -47,6 +47,11 @@ pub(crate) const METRICS: [MetricInfo; 18] = [
     info("reps_at_quota_share", "Reps at quota", Unit::Share),
     info("mean_trust", "Customer trust", Unit::Score),
     info("hockey_stick", "Deals in weeks 12-13", Unit::Share),
+    info("commission_cost", "Commission paid", Unit::Money),
+    info("rep_cost", "Reps' base pay", Unit::Money),
+    info("contribution", "Contribution", Unit::Money),
+    info("cost_of_sales_ratio", "Cost of sales", Unit::Share),
+    info("sandbagged_deals", "Deals asked to wait", Unit::Count),
     info("yoy_growth", "Year-over-year growth", Unit::Share),
 ];
 
