@@ -2,8 +2,8 @@
 //!
 //! At the end of each of its plan periods, a share of our reps revise their selling style. A
 //! revising rep picks a peer at random (a teammate, or any of our reps), compares the variable
-//! pay both earned in the period (in units of target variable pay, so reps on different plans
-//! compare like with like) and copies the peer's learned knobs
+//! pay both earned over the last year (mean per period, in units of target variable pay, so
+//! reps on different plans compare like with like; one quarter's pay is mostly territory luck) and copies the peer's learned knobs
 //! ([`crate::engine::Strategy::LEARNED`]) with the Fermi probability 1 / (1 + e^(−β·Δpay))
 //! (Szabó & Tőke 1998; Traulsen, Nowak & Pacheco 2006). Now and then it also changes one knob
 //! at random (mutation), so a style no one holds can appear. All revisions of a day use the
@@ -46,7 +46,7 @@ impl Engine<'_> {
     /// chance. Peers are read as they were before anyone revised today.
     pub(crate) fn learn(&mut self, learning: &Learning, settled: &[RepId]) {
         let before: Vec<Strategy> = self.strategies[0].clone();
-        let pay: Vec<f64> = self.reps[0].iter().map(|r| r.last_pay).collect();
+        let pay: Vec<f64> = self.reps[0].iter().map(|r| r.year_pay()).collect();
         let ours = &self.world.vendors[0];
         let mut teams: Vec<Vec<RepId>> = vec![Vec::new(); ours.teams.len()];
         for (r, rep) in ours.reps.iter().enumerate() {

@@ -317,6 +317,7 @@ impl<'a> Engine<'a> {
                 let (rate, left) = (plan.on_target_rate, n - quarter % n);
                 let rep = &mut self.reps[v][r];
                 rep.ote_year = rate * rep.quota * 4.0;
+                rep.pay_log.clear();
                 rep.start_period(left);
             }
         }
@@ -570,8 +571,9 @@ impl<'a> Engine<'a> {
                     let quarters = f64::from(rep.period_quarters_done + 1);
                     let target = (1.0 - plan.base_share) * rep.ote_year * quarters / 4.0;
                     let quota = rep.period_quota * quarters / f64::from(rep.period_quarters);
-                    rep.last_pay = plan.variable(rep.period_credit / quota);
-                    commission = rep.last_pay * target;
+                    let pay = plan.variable(rep.period_credit / quota);
+                    rep.log_pay(pay);
+                    commission = pay * target;
                 }
                 let base = plan.base_share * rep.ote_year / 4.0;
                 let n = plan.quarters();

@@ -357,9 +357,12 @@ pub struct RepState {
     /// On-target earnings per year, $k, fixed when the rep was hired (at the start of the
     /// record): the plan's on-target rate times the annual quota then.
     pub ote_year: f64,
-    /// Variable pay earned in the last settled period, in units of its target variable pay
-    /// (what a learning rep compares with a peer's).
+    /// Variable pay earned in the last settled period, in units of its target variable pay.
     pub last_pay: f64,
+    /// Variable pay of the periods settled in the last year, in units of target variable pay,
+    /// newest last (at most four): a learning rep compares the mean, a year's pay, with a
+    /// peer's (one quarter's pay is mostly territory luck).
+    pub pay_log: Vec<f64>,
     /// Opportunities this rep owns (may hold stale entries, cleaned when read).
     pub pipeline: Vec<CustomerId>,
     /// List value of the open pipeline, $k (as of the rep's last clean-up).
@@ -394,6 +397,7 @@ impl RepState {
             period_credit: 0.0,
             ote_year: 0.0,
             last_pay: 0.0,
+            pay_log: Vec::new(),
             pipeline: Vec::new(),
             pipeline_value: 0.0,
             pipeline_values: Vec::new(),
@@ -418,6 +422,24 @@ impl RepState {
     /// (poaching).
     pub fn pipeline_is_thin(&self) -> bool {
         self.pipeline_value < PIPELINE_COVERAGE * (self.period_quota - self.period_booked).max(0.0)
+    }
+
+    /// Records the variable pay of a settled period (units of target variable pay), keeping a
+    /// year's worth of periods.
+    pub fn log_pay(&mut self, pay: f64) {
+        self.last_pay = pay;
+        let keep = (4 / self.period_quarters.max(1)).max(1) as usize;
+        self.pay_log.push(pay);
+        let excess = self.pay_log.len().saturating_sub(keep);
+        self.pay_log.drain(..excess);
+    }
+
+    /// Mean variable pay per period over the last year (units of target variable pay).
+    pub fn year_pay(&self) -> f64 {
+        if self.pay_log.is_empty() {
+            return 0.0;
+        }
+        self.pay_log.iter().sum::<f64>() / self.pay_log.len() as f64
     }
 
     /// Books a deal: `net` $k, of which `credit` $k count toward commission.

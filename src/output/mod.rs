@@ -17,10 +17,10 @@ use crate::fsafe::AtomicFile;
 use crate::metrics::{direction, QUARTER_METRICS, RUN_METRICS};
 use std::path::Path;
 
-pub use breakdown::{REP_COLUMNS, TEAM_COLUMNS, VENDOR_COLUMNS};
+pub use breakdown::{REP_COLUMNS, STRATEGY_MIX_COLUMNS, TEAM_COLUMNS, VENDOR_COLUMNS};
 
 /// Names of the files a run writes, in the order they are committed.
-pub const FILES: [&str; 9] = [
+pub const FILES: [&str; 10] = [
     "runs.csv",
     "quarters.csv",
     "weeks.csv",
@@ -29,6 +29,7 @@ pub const FILES: [&str; 9] = [
     "teams.csv",
     "vendors.csv",
     "reps.csv",
+    "strategy_mix.csv",
     "manifest.json",
 ];
 
@@ -97,6 +98,7 @@ pub struct CsvOutputs {
     teams: csv::Writer<AtomicFile>,
     vendors: csv::Writer<AtomicFile>,
     reps: csv::Writer<AtomicFile>,
+    strategy_mix: csv::Writer<AtomicFile>,
     /// Summaries kept for the terminal: per point, per variant, per metric.
     pub summaries: Vec<PointSummary>,
 }
@@ -162,6 +164,7 @@ impl CsvOutputs {
             teams: open("teams.csv")?,
             vendors: open("vendors.csv")?,
             reps: open("reps.csv")?,
+            strategy_mix: open("strategy_mix.csv")?,
             summaries: Vec::new(),
         };
         let with_params = |first: &[&str], rest: &[&str]| -> Vec<String> {
@@ -197,6 +200,9 @@ impl CsvOutputs {
         out.reps
             .write_record(with_params(&["point"], &REP_COLUMNS))
             .map_err(|e| csv_err("reps.csv", e))?;
+        out.strategy_mix
+            .write_record(with_params(&["point"], &STRATEGY_MIX_COLUMNS))
+            .map_err(|e| csv_err("strategy_mix.csv", e))?;
         Ok(out)
     }
 
@@ -361,6 +367,11 @@ impl CsvOutputs {
                 &mut self.reps,
                 breakdown::rep_rows(point, result),
             ),
+            (
+                "strategy_mix.csv",
+                &mut self.strategy_mix,
+                breakdown::strategy_mix_rows(point, result),
+            ),
         ] {
             for row in rows {
                 w.write_record(row).map_err(|e| csv_err(name, e))?;
@@ -389,6 +400,7 @@ impl CsvOutputs {
             ("teams.csv", self.teams),
             ("vendors.csv", self.vendors),
             ("reps.csv", self.reps),
+            ("strategy_mix.csv", self.strategy_mix),
         ] {
             let file = w
                 .into_inner()
