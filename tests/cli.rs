@@ -58,7 +58,7 @@ const TEAM_COLUMNS: [&str; 10] = [
     "quota_attainment",
 ];
 
-const CSV_FILES: [&str; 8] = [
+const CSV_FILES: [&str; 9] = [
     "runs.csv",
     "quarters.csv",
     "weeks.csv",
@@ -67,6 +67,7 @@ const CSV_FILES: [&str; 8] = [
     "teams.csv",
     "vendors.csv",
     "reps.csv",
+    "strategy_mix.csv",
 ];
 
 const LESSON: &str = "scenarios/lesson.toml";
@@ -494,6 +495,52 @@ fn teams_and_vendors_add_up_to_our_totals_and_blocking_accounts_are_distinct() {
 }
 
 // 2. Reproducibility ---------------------------------------------------------------------------
+
+#[test]
+fn learning_reps_drift_the_same_way_for_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "--replications",
+        "3",
+        "--set",
+        "market.customers=800",
+        "--set",
+        "horizon_quarters=6",
+        "--set",
+        "learning.rule=imitate",
+        "--set",
+        "learning.peers=vendor",
+        "--set",
+        "learning.mutation=0.5",
+        "--set",
+        "strategies.aggressive.pay_driven=true",
+        "--set",
+        "variants.1.teams.east=aggressive",
+    ];
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    run_lesson(&one, &[&args[..], &["--threads", "1"]].concat());
+    run_lesson(&two, &[&args[..], &["--threads", "2"]].concat());
+    for f in CSV_FILES {
+        let (a, b) = (
+            std::fs::read(one.join(f)).unwrap(),
+            std::fs::read(two.join(f)).unwrap(),
+        );
+        assert!(a == b, "{f} differs between --threads 1 and --threads 2");
+    }
+    // Not vacuous: the reps' styles did move.
+    let mix = Table::read(&one.join("strategy_mix.csv"));
+    let (knob, mean) = (mix.col("knob"), mix.col("mean"));
+    let positions: Vec<f64> = mix
+        .rows
+        .iter()
+        .filter(|r| r[knob] == "aggressive_position")
+        .map(|r| r[mean].parse().unwrap())
+        .collect();
+    let (lo, hi) = positions
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    assert!(hi - lo > 0.01, "no drift in {positions:?}");
+}
 
 #[test]
 fn same_seed_gives_identical_files_for_any_thread_count() {

@@ -456,7 +456,7 @@ impl Engine<'_> {
     /// instead, holding out a discount to make it wait: with hand-set knobs, a sandbagging rep
     /// who has made quota; a pay-driven rep, when the deal pays it more next period even after
     /// the chance of losing it by waiting ([`SANDBAG_WAIT_RISK`]).
-    fn sandbagged(&mut self, c: CustomerId) -> bool {
+    pub(crate) fn sandbagged(&mut self, c: CustomerId) -> bool {
         let day = self.day;
         if self.accounts[c as usize].delayed {
             return false;

@@ -22,6 +22,8 @@ pub mod selling;
 pub mod state;
 pub mod strategy;
 #[cfg(test)]
+mod pay_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::calendar::{quarter_of, Day, DAYS_PER_QUARTER};

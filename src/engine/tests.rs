@@ -17,30 +17,30 @@ use crate::world::{self, CustomerId, RepId, Segment, World};
 const SEED: u64 = 7;
 
 /// The built-in lesson with a small market and the given `path=value` overrides.
-fn config(sets: &[&str]) -> Config {
+pub(super) fn config(sets: &[&str]) -> Config {
     let mut overrides = vec![Override::parse("market.customers=300").unwrap()];
     overrides.extend(sets.iter().map(|s| Override::parse(s).unwrap()));
     scenario::load(None, &overrides).unwrap().1
 }
 
-fn world_of(cfg: &Config) -> World {
+pub(super) fn world_of(cfg: &Config) -> World {
     world::generate(cfg, SEED)
 }
 
 /// An engine running variant 0 (aggressive for us).
-fn engine<'a>(cfg: &'a Config, world: &'a World) -> Engine<'a> {
+pub(super) fn engine<'a>(cfg: &'a Config, world: &'a World) -> Engine<'a> {
     Engine::new(cfg, world, 0, SEED)
 }
 
 /// Our pooled tally so far.
-fn totals(e: &Engine) -> Tally {
+pub(super) fn totals(e: &Engine) -> Tally {
     e.recorder.clone().into_record(0, 0).total()
 }
 
 /// Puts account `c` into `stage` with fresh relations to every vendor (nothing shortlisted, no
 /// annoyance, fatigue or block), its stage ending 40 days from today. Earlier scheduled events for
 /// the account become stale (the generation moves on).
-fn prepare(e: &mut Engine, c: CustomerId, stage: Stage) {
+pub(super) fn prepare(e: &mut Engine, c: CustomerId, stage: Stage) {
     let day = e.day;
     let init = e.cfg.customers.initial_trust as f32;
     for v in 0..e.world.vendors.len() {
@@ -73,7 +73,7 @@ fn silence_reps(e: &mut Engine) {
 }
 
 /// Vendor `v`'s home rep for account `c` and that rep's strategy.
-fn home_rep(e: &Engine, v: usize, c: CustomerId) -> (RepId, Strategy) {
+pub(super) fn home_rep(e: &Engine, v: usize, c: CustomerId) -> (RepId, Strategy) {
     let r = e.world.vendors[v].home_rep[c as usize];
     (r, e.rep_strategy(v, r).clone())
 }
@@ -395,7 +395,7 @@ fn fatigue_from_recent_contacts_lowers_receptivity() {
 
 /// A late-stage deal of ours at the quarter's end, the home rep's whole pipeline, the rep at 30%
 /// of quota. Returns the account, the rep, the rep's strategy and the account's list value.
-fn pull_in_setup(e: &mut Engine, stage: Stage) -> (CustomerId, RepId, Strategy, f64) {
+pub(super) fn pull_in_setup(e: &mut Engine, stage: Stage) -> (CustomerId, RepId, Strategy, f64) {
     // Day 60 of the third quarter: 4 days left, inside the last two weeks.
     e.day = 2 * DAYS_PER_QUARTER + 60;
     let c = 20;
