@@ -136,6 +136,7 @@ pub fn clear_stale(out: &Path) -> Result<(), SalesimError> {
         "report.html",
         crate::output::lesson::LESSON_FILE,
         crate::output::book_size::FILE,
+        crate::output::DEALS_FILE,
     ]
     .iter()
     .map(|f| out.join(f))
