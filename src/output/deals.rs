@@ -8,9 +8,11 @@
 //! `closed_day` is empty for an open opportunity; booleans are `true` / `false`.
 
 use super::breakdown::run_key;
-use super::{csv_text, num};
-use crate::engine::DealRecord;
+use super::csv_text;
+#[cfg(doc)]
+use super::num;
 use crate::experiment::{Point, PointResult};
+use std::fmt::Write as _;
 
 /// The file's name in the output folder.
 pub const DEALS_FILE: &str = "deals.csv";
@@ -34,45 +36,55 @@ pub const DEAL_COLUMNS: [&str; 15] = [
     "shortlisted_at_close",
 ];
 
-/// The `deals.csv` rows of a point: per run (in the point's order), its deal records in the
-/// order the run made them.
-pub fn deal_rows<'a>(
-    point: &'a Point,
-    result: &'a PointResult,
-) -> impl Iterator<Item = Vec<String>> + 'a {
+/// Writes the `deals.csv` rows of a point: per run (in the point's order), its deal records in
+/// the order the run made them. Cell by cell into the writer, through one reusable buffer: a
+/// run has thousands of records, and allocating a row of strings for each would cost more than
+/// the simulation that made them.
+pub fn write_deals<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    point: &Point,
+    result: &PointResult,
+) -> csv::Result<()> {
     let cfg = &point.config;
-    result.runs.iter().flat_map(move |run| {
+    let mut buf = String::new();
+    let mut cell = |w: &mut csv::Writer<W>, value: &dyn std::fmt::Display| {
+        buf.clear();
+        write!(buf, "{value}").expect("writing to a String");
+        w.write_field(&buf)
+    };
+    for run in &result.runs {
         let key = run_key(point, run.variant, run.replication);
-        run.deals.iter().map(move |deal| {
+        for deal in &run.deals {
             let vendor = &cfg.vendors[deal.vendor as usize];
-            let mut row = key.clone();
-            row.extend(deal_cells(
-                deal,
-                &vendor.name,
-                &vendor.teams[deal.team as usize].name,
-            ));
-            row
-        })
-    })
-}
-
-/// The cells of one record after the keys, in [`DEAL_COLUMNS`] order.
-fn deal_cells(deal: &DealRecord, vendor: &str, team: &str) -> [String; DEAL_COLUMNS.len()] {
-    [
-        csv_text(vendor).into_owned(),
-        csv_text(team).into_owned(),
-        deal.rep.to_string(),
-        deal.account.to_string(),
-        deal.segment.name().to_string(),
-        deal.created_day.to_string(),
-        deal.closed_day.map_or_else(String::new, |d| d.to_string()),
-        deal.outcome.as_str().to_string(),
-        num(deal.list_k),
-        num(deal.net_k),
-        num(deal.discount),
-        deal.pulled_in.to_string(),
-        deal.renewal.to_string(),
-        deal.incumbent.to_string(),
-        deal.shortlisted_at_close.to_string(),
-    ]
+            for k in &key {
+                w.write_field(k)?;
+            }
+            w.write_field(csv_text(&vendor.name).as_bytes())?;
+            w.write_field(csv_text(&vendor.teams[deal.team as usize].name).as_bytes())?;
+            cell(w, &deal.rep)?;
+            cell(w, &deal.account)?;
+            w.write_field(deal.segment.name())?;
+            cell(w, &deal.created_day)?;
+            match deal.closed_day {
+                Some(day) => cell(w, &day)?,
+                None => w.write_field("")?,
+            }
+            w.write_field(deal.outcome.as_str())?;
+            // As [`num`] writes them (shortest round-trip decimal), without a string per cell.
+            for x in [deal.list_k, deal.net_k, deal.discount] {
+                cell(w, &x)?;
+            }
+            for flag in [
+                deal.pulled_in,
+                deal.renewal,
+                deal.incumbent,
+                deal.shortlisted_at_close,
+            ] {
+                w.write_field(if flag { "true" } else { "false" })?;
+            }
+            // Ends the row of cells written one by one.
+            w.write_record(None::<&[u8]>)?;
+        }
+    }
+    Ok(())
 }

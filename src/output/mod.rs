@@ -378,9 +378,7 @@ impl CsvOutputs {
             }
         }
         if let Some(w) = &mut self.deals {
-            for row in deals::deal_rows(point, result) {
-                w.write_record(row).map_err(|e| csv_err(DEALS_FILE, e))?;
-            }
+            deals::write_deals(w, point, result).map_err(|e| csv_err(DEALS_FILE, e))?;
             w.flush()
                 .map_err(|e| SalesimError::io(format!("writing {DEALS_FILE}"), e))?;
         }
