@@ -77,10 +77,10 @@ pub struct DealRecord {
     pub segment: Segment,
     /// The day the vendor first joined the journey's shortlist, business days from the horizon's
     /// first day (negative: during the warm-up).
-    pub created_day: i64,
+    pub created_day: i32,
     /// The day the customer decided, business days from the horizon's first day; `None` while
     /// open.
-    pub closed_day: Option<i64>,
+    pub closed_day: Option<i32>,
     /// How it ended.
     pub outcome: DealOutcome,
     /// The account's annual value (the deal's list price), $k.
@@ -232,7 +232,8 @@ impl Engine<'_> {
             Some((Outcome::Bought(_), _, _)) => (DealOutcome::LostToCompetitor, 0.0, false),
             Some((Outcome::NoDecision, _, _)) => (DealOutcome::NoDecision, 0.0, false),
         };
-        let since_start = |day: Day| i64::from(day) - i64::from(self.start);
+        // Days are far below 2³¹: the engine keeps an agenda entry per day.
+        let since_start = |day: Day| day as i32 - self.start as i32;
         DealRecord {
             vendor: v as u32,
             team: self.world.vendors[v].reps[rep as usize].team,

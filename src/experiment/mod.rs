@@ -884,6 +884,17 @@ pub struct SimulatedRun {
 /// what a method-of-simulated-moments fit needs. It generates the world and warms the market up
 /// (one warm-up per call): to run several variants of one replication, call it once per variant.
 ///
+/// ```
+/// use salesim::engine::DealOutcome;
+/// use salesim::scenario::{self, Override, ScenarioSource};
+/// let source = ScenarioSource::parse("lesson", scenario::LESSON).unwrap();
+/// let overrides = [Override::parse("market.customers=300").unwrap()];
+/// let cfg = scenario::build(&source, &overrides).unwrap();
+/// let run = salesim::experiment::simulate_one(&cfg, cfg.reference, 0);
+/// let won = run.deals.iter().filter(|d| d.vendor == 0 && d.outcome == DealOutcome::Won);
+/// assert_eq!(won.count() as f64, run.record.total().deals);
+/// ```
+///
 /// # Panics
 /// If `variant` is not an index of `cfg.variants`.
 pub fn simulate_one(cfg: &Config, variant: usize, replication: u32) -> SimulatedRun {
