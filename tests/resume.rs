@@ -521,14 +521,20 @@ fn slices_deal_every_run_to_exactly_one_slice() {
     assert_eq!("2/5".parse::<Slice>(), Ok(Slice { index: 2, count: 5 }));
 }
 
+/// `base` with `--deals`, and the folder (`whole` in `tmp`) of its uninterrupted run.
+fn whole_with_deals<'a>(tmp: &Path, base: &[&'a str]) -> (Vec<&'a str>, PathBuf) {
+    let args: Vec<&str> = [base, &["--deals"]].concat();
+    let whole = tmp.join("whole");
+    let o = run(&args, &["--out", whole.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(whole.join(salesim::output::DEALS_FILE).is_file());
+    (args, whole)
+}
+
 #[test]
 fn a_stopped_run_with_deals_resumes_byte_identical_and_only_with_deals() {
     let tmp = tempfile::tempdir().unwrap();
-    let sweep: Vec<&str> = [SWEEP, &["--deals"]].concat();
-    let whole = tmp.path().join("whole");
-    let o = run(&sweep, &["--out", whole.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(whole.join("deals.csv").is_file());
+    let (sweep, whole) = whole_with_deals(tmp.path(), SWEEP);
     let dir = tmp.path().join("stopped");
     let mut child = spawn(&sweep, &dir);
     let o = stop_after_first_point(&mut child, &dir, "-INT");
@@ -573,10 +579,7 @@ fn a_stopped_run_with_deals_resumes_byte_identical_and_only_with_deals() {
 #[test]
 fn slices_with_deals_merge_into_the_unsharded_runs_deals() {
     let tmp = tempfile::tempdir().unwrap();
-    let small: Vec<&str> = [SMALL, &["--deals"]].concat();
-    let whole = tmp.path().join("whole");
-    let o = run(&small, &["--out", whole.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (small, whole) = whole_with_deals(tmp.path(), SMALL);
     let dirs = slices(&tmp.path().join("deals"), &small, 3);
     let merged = tmp.path().join("merged");
     let o = merge(&[&dirs[1], &dirs[2], &dirs[0]], &merged);
