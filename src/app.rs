@@ -133,6 +133,7 @@ pub fn job(scenario: ScenarioRef, args: &RunArgs) -> Job {
             set: args.set.clone(),
         },
         shard: args.shard,
+        deals: args.deals,
     }
 }
 
@@ -221,6 +222,7 @@ pub fn run_scenario(
         stopping: None,
         looked: None,
         narrate: job.scenario == ScenarioRef::Lesson,
+        deals: job.deals,
     };
     produce(&production, earlier, Some(&writer))
 }
@@ -278,6 +280,7 @@ pub fn run_until_decided(
         let how = Execution {
             threads: Some(threads),
             slice: Slice::WHOLE,
+            deals: job.deals,
             stop: interrupt::stop_flag(),
             on_run: &on_run,
         };
@@ -326,6 +329,7 @@ pub fn run_until_decided(
         done_journal: None,
         looked: Some((work, started.elapsed().as_secs_f64())),
         narrate: job.scenario == ScenarioRef::Lesson,
+        deals: job.deals,
         stopping: Some(Stopping {
             rule,
             method: sequential::METHOD,
@@ -491,6 +495,8 @@ struct Production<'a> {
     looked: Option<(experiment::Throughput, f64)>,
     /// Write the lesson's narrative (`lesson.md`) beside the outputs, for the report.
     narrate: bool,
+    /// `--deals`: keep every run's deal records and write `deals.csv`.
+    deals: bool,
 }
 
 /// Runs what `earlier` lacks of the job's slice, journaling each new run, and writes the
@@ -514,7 +520,7 @@ fn produce(
     folder::clear_stale(job.out)?;
     let started = Instant::now();
     let mut csv = match job.shard {
-        None => Some(CsvOutputs::create(job.out, plan)?),
+        None => Some(CsvOutputs::create(job.out, plan, job.deals)?),
         Some(_) => None,
     };
     let on_run = |r: &RunResult| {
@@ -525,6 +531,7 @@ fn produce(
                 variant: r.variant as u32,
                 seed: r.seed,
                 record: r.record.clone(),
+                deals: r.deals.clone(),
             })?;
         }
         bar.inc(1);
@@ -533,6 +540,7 @@ fn produce(
     let how = Execution {
         threads: Some(job.threads),
         slice,
+        deals: job.deals,
         stop: interrupt::stop_flag(),
         on_run: &on_run,
     };
@@ -569,6 +577,7 @@ fn produce(
         computed_runs: outcome.computed_runs,
         merged_from: job.merged_from.clone(),
         stopping: job.stopping.clone(),
+        deals: job.deals,
     };
     let manifest = serde_json::to_string_pretty(&output::manifest(plan, &info))
         .expect("manifest is plain JSON");
@@ -792,6 +801,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
         stopping: None,
         looked: None,
         narrate: whole.scenario == ScenarioRef::Lesson,
+        deals: whole.deals,
     };
     produce(&production, Known::Journaled(runs), None)
 }

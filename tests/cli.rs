@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use support::{manifest_dir, salesim, salesim_in, stderr, stdout};
 
 /// Metric columns of runs.csv, in contract order (README.md, "Reading the outputs").
-const RUN_METRICS: [&str; 18] = [
+const RUN_METRICS: [&str; 23] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -31,6 +31,11 @@ const RUN_METRICS: [&str; 18] = [
     "reps_at_quota_share",
     "mean_trust",
     "hockey_stick",
+    "commission_cost",
+    "rep_cost",
+    "contribution",
+    "cost_of_sales_ratio",
+    "sandbagged_deals",
     "yoy_growth",
 ];
 

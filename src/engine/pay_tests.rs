@@ -99,7 +99,10 @@ fn settling_a_period_pays_the_plans_variable_pay_for_the_credited_attainment() {
     let paid = totals(&e).commission - before;
     // 0.5 of target; 1 + 2 × 0.25; capped at 1 + 2 × 0.5; everyone else nothing.
     let expected = 0.5 * targets[0] + 1.5 * targets[1] + 2.0 * targets[2];
-    assert!((paid - expected).abs() < 1e-9 * expected, "{paid} vs {expected}");
+    assert!(
+        (paid - expected).abs() < 1e-9 * expected,
+        "{paid} vs {expected}"
+    );
     assert_eq!(e.reps[0][1].last_pay, 1.5);
 }
 
@@ -190,7 +193,10 @@ fn an_account_leaving_within_the_window_claws_back_the_sellers_commission() {
         (sold, e.reps[0][ours as usize].period_credit)
     };
     let (sold, kept) = run(520);
-    assert!((kept - 0.5 * sold).abs() < 1e-3 * sold, "half clawed back: {kept} of {sold}");
+    assert!(
+        (kept - 0.5 * sold).abs() < 1e-3 * sold,
+        "half clawed back: {kept} of {sold}"
+    );
     let (sold, kept) = run(100);
     assert_eq!(kept, sold, "outside the window nothing is clawed back");
 }
@@ -241,7 +247,10 @@ fn a_pay_driven_rep_pulls_in_only_when_the_plan_pays_for_it() {
         picks("quarterly-accelerated", 0.95),
         "near quota, the accelerator pays for a discount"
     );
-    assert!(!picks("linear", 0.95), "a linear plan never pays for a discount");
+    assert!(
+        !picks("linear", 0.95),
+        "a linear plan never pays for a discount"
+    );
     assert!(
         !picks("quarterly-clawback", 0.95),
         "a discounted pull-in earns nothing under a full clawback"
@@ -268,7 +277,10 @@ fn a_pay_driven_rep_past_its_cap_asks_a_ready_deal_to_wait() {
         e.sandbagged(c)
     };
     assert!(waits("quarterly-capped", 2.0));
-    assert!(!waits("quarterly-accelerated", 2.0), "no cap: booking now pays");
+    assert!(
+        !waits("quarterly-accelerated", 2.0),
+        "no cap: booking now pays"
+    );
     assert!(!waits("linear", 2.0));
 }
 
@@ -298,7 +310,11 @@ fn learning_reps_copy_better_paid_peers_and_keep_their_own_style_otherwise() {
     let aggressive = crate::scenario::presets::aggressive();
     for (r, s) in e.strategies[0].iter().enumerate() {
         if west.contains(&(r as u32)) {
-            assert_eq!(s.learned(), aggressive.learned(), "a better-paid rep keeps its style");
+            assert_eq!(
+                s.learned(),
+                aggressive.learned(),
+                "a better-paid rep keeps its style"
+            );
         }
     }
     // With intensity 1000 an east rep copies whenever its peer was a west rep: at least one
