@@ -488,7 +488,8 @@ impl Engine<'_> {
             }
             let promise = (strategy.discount_max / 2.0) as f32;
             if v == 0 {
-                self.recorder.sandbagged(day);
+                let attainment = self.reps[v][rep as usize].attainment();
+                self.recorder.sandbagged(day, attainment);
             }
             let r = self.rel_mut(c, v);
             r.offered_discount = r.offered_discount.max(promise);

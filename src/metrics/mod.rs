@@ -189,6 +189,9 @@ pub struct Tally {
     pub base_pay: f64,
     /// Ready deals our reps asked to sign in the next plan period instead (sandbagging).
     pub sandbagged: f64,
+    /// Of which by a rep already at or past quota in its period (held back because the deal
+    /// pays less now: past a cap, or for a hand-set sandbagger, past quota).
+    pub sandbagged_past_quota: f64,
 }
 
 /// Our reps' learned knobs in one team at a quarter's end: sums over reps, for the mean and
@@ -258,6 +261,7 @@ impl AddAssign for Tally {
         self.commission += o.commission;
         self.base_pay += o.base_pay;
         self.sandbagged += o.sandbagged;
+        self.sandbagged_past_quota += o.sandbagged_past_quota;
     }
 }
 
@@ -632,9 +636,14 @@ impl Recorder {
         t.commission += variable;
     }
 
-    /// One of our reps asked a ready deal to sign next period.
-    pub fn sandbagged(&mut self, day: Day) {
-        self.at(day).sandbagged += 1.0;
+    /// One of our reps asked a ready deal to sign next period, at attainment `attainment` of its
+    /// period quota.
+    pub fn sandbagged(&mut self, day: Day, attainment: f64) {
+        let q = self.at(day);
+        q.sandbagged += 1.0;
+        if attainment >= 1.0 {
+            q.sandbagged_past_quota += 1.0;
+        }
     }
 
     /// Our reps' strategies (in rep order) at the end of quarter `quarter`.
