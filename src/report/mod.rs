@@ -127,6 +127,16 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError>
 /// The folder under an output folder where the charts go.
 pub const CHARTS_DIR: &str = "charts";
 
+/// A metric's value as the report and its charts print it (e.g. `$12,345.7k`, `41.2%`).
+pub fn format_metric(name: &str, value: f64) -> String {
+    metrics::metric(name).format(value)
+}
+
+/// A metric's value as a chart cell prints it (e.g. `$55.3M`, `$812k`).
+pub fn format_metric_compact(name: &str, value: f64) -> String {
+    metrics::metric(name).format_compact(value)
+}
+
 /// Every file name [`build`] can write under `charts/` (PNG and SVG of each chart), so that a
 /// new run can clear an earlier run's charts without touching anything else there.
 pub fn chart_files() -> Vec<String> {
@@ -140,6 +150,7 @@ pub fn chart_files() -> Vec<String> {
         )
         .chain([
             sweep::WINNER_HEATMAP.to_string(),
+            sweep::CONTRIBUTION_HEATMAP.to_string(),
             sweep::DIFFERENCE_CHART.to_string(),
             you_are_here::NAME.to_string(),
             drift::NAME.to_string(),
