@@ -281,6 +281,7 @@ fn headline_numbers_equal_summary_csv() {
     }
     for metric in [
         "bookings",
+        "contribution",
         "win_rate",
         "no_decision_rate",
         "blocks",
@@ -296,6 +297,10 @@ fn headline_numbers_equal_summary_csv() {
     // The fixture's aligned variant books more than aggressive, with a CI above zero.
     assert!(
         html.contains("aligned booked") && html.contains("more than aggressive over 12 quarters")
+    );
+    assert!(
+        html.contains("after paying its reps (commission and base pay), aligned kept"),
+        "a contribution headline"
     );
 }
 
