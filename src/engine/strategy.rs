@@ -65,8 +65,8 @@ pub struct Strategy {
     pub pay_driven: bool,
     /// How strongly a pay-driven rep's effort follows its expected marginal pay: effort ∝
     /// (marginal pay ÷ the plan's base commission rate) ^ this. Default 1 (effort in proportion
-    /// to pay at the margin). A model assumption: check-model's pay checks calibrate it against
-    /// the hockey stick under a quarterly accelerated plan.
+    /// to pay at the margin). A model assumption, not tuned to any figure: the held-out pay
+    /// checks of check-model (`pay-spike`, `bonus-pacer`) test only the direction it gives.
     pub pay_effort_elasticity: f64,
 }
 
