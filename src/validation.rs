@@ -696,7 +696,13 @@ fn pay_spike(results: &[PointResult]) -> Verdict {
 /// Share of a run's bookings in the 4th quarter of each year of the horizon (the plan year
 /// starts with the horizon).
 fn fourth_quarter_share(r: &RunRecord) -> f64 {
-    let fourth: f64 = r.quarters.iter().skip(3).step_by(4).map(|q| q.bookings).sum();
+    let fourth: f64 = r
+        .quarters
+        .iter()
+        .skip(3)
+        .step_by(4)
+        .map(|q| q.bookings)
+        .sum();
     fourth / r.quarters.iter().map(|q| q.bookings).sum::<f64>()
 }
 

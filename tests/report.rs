@@ -492,8 +492,7 @@ fn two_parameter_grid_maps_each_variants_contribution() {
         &["aggressive", "aligned"],
     );
     let texts = svg_texts(
-        &std::fs::read_to_string(dir.path().join("charts/sweep_contribution_heatmap.svg"))
-            .unwrap(),
+        &std::fs::read_to_string(dir.path().join("charts/sweep_contribution_heatmap.svg")).unwrap(),
     );
     // One panel per variant, each cell labelled with that variant's mean contribution at the
     // point, as summary.csv has it.

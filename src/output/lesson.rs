@@ -655,7 +655,9 @@ mod tests {
             p(-30.0, 10.0),
         );
         assert!(contribution(&f).contains("the aggressive team left more"));
-        assert!(paragraphs(&f).iter().any(|p| p.contains("After paying the reps")));
+        assert!(paragraphs(&f)
+            .iter()
+            .any(|p| p.contains("After paying the reps")));
     }
 
     #[test]

@@ -156,7 +156,10 @@ mod tests {
     #[test]
     fn compact_money_fits_a_cell() {
         assert_eq!(metric("contribution").format_compact(55305.6), "$55.3M");
-        assert_eq!(metric("contribution").format_compact(1_234_567.0), "$1,234.6M");
+        assert_eq!(
+            metric("contribution").format_compact(1_234_567.0),
+            "$1,234.6M"
+        );
         assert_eq!(metric("contribution").format_compact(-2500.0), "−$2.5M");
         assert_eq!(metric("contribution").format_compact(812.4), "$812k");
         assert_eq!(metric("win_rate").format_compact(0.1834), "18.3%");
