@@ -676,21 +676,35 @@ fn variant(result: &PointResult, name: &str) -> usize {
         .unwrap_or_else(|| panic!("validation scenario has a variant `{name}`"))
 }
 
-fn pay_spike(results: &[PointResult]) -> Verdict {
+/// A share of a run's bookings (`share`) under plan variant `higher` against `lower`: passes
+/// when the paired difference is above zero with 95% confidence.
+fn share_above(
+    results: &[PointResult],
+    what: &str,
+    (higher, lower): (&str, &str),
+    share: fn(&RunRecord) -> f64,
+) -> Verdict {
     let r = &results[0];
-    let (accelerated, linear) = (variant(r, "accelerated"), variant(r, "linear"));
-    let gap = paired(r, accelerated, r, linear, |a, l| {
-        late_bookings_share(a) - late_bookings_share(l)
-    });
+    let (h, l) = (variant(r, higher), variant(r, lower));
+    let gap = paired(r, h, r, l, |x, y| share(x) - share(y));
     Verdict {
         measured: format!(
-            "weeks 12-13 share: accelerated {}; linear {}; difference {}",
-            ci(&per_run(r, accelerated, late_bookings_share)),
-            ci(&per_run(r, linear, late_bookings_share)),
+            "{what}: {higher} {}; {lower} {}; difference {}",
+            ci(&per_run(r, h, share)),
+            ci(&per_run(r, l, share)),
             ci(&gap)
         ),
         pass: gap.ci_low > 0.0,
     }
+}
+
+fn pay_spike(results: &[PointResult]) -> Verdict {
+    share_above(
+        results,
+        "weeks 12-13 share",
+        ("accelerated", "linear"),
+        late_bookings_share,
+    )
 }
 
 /// Share of a run's bookings in the 4th quarter of each year of the horizon (the plan year
@@ -707,20 +721,12 @@ fn fourth_quarter_share(r: &RunRecord) -> f64 {
 }
 
 fn pay_year_end(results: &[PointResult]) -> Verdict {
-    let r = &results[0];
-    let (yearly, quarterly) = (variant(r, "yearly"), variant(r, "accelerated"));
-    let gap = paired(r, yearly, r, quarterly, |y, q| {
-        fourth_quarter_share(y) - fourth_quarter_share(q)
-    });
-    Verdict {
-        measured: format!(
-            "4th-quarter share: yearly {}; quarterly {}; difference {}",
-            ci(&per_run(r, yearly, fourth_quarter_share)),
-            ci(&per_run(r, quarterly, fourth_quarter_share)),
-            ci(&gap)
-        ),
-        pass: gap.ci_low > 0.0,
-    }
+    share_above(
+        results,
+        "4th-quarter share (accelerated = quarterly quota)",
+        ("yearly", "accelerated"),
+        fourth_quarter_share,
+    )
 }
 
 fn cap_removal(results: &[PointResult]) -> Verdict {

@@ -120,13 +120,19 @@ pub fn vendor_rows(point: &Point, result: &PointResult) -> Vec<Vec<String>> {
     rows
 }
 
+/// The first cells of a point's rows: its index, then its swept values.
+fn point_lead(point: &Point) -> Vec<String> {
+    let mut lead = vec![point.index.to_string()];
+    lead.extend(point.values.iter().map(|(_, v)| num(*v)));
+    lead
+}
+
 /// The `reps.csv` rows of a point: per variant and quarter, our reps' attainments of every
 /// replication pooled: how many rep-quarters, the [`REP_QUANTILES`], and the share at or over
 /// quota (attainment ≥ 1, as `reps_at_quota_share`).
 pub fn rep_rows(point: &Point, result: &PointResult) -> Vec<Vec<String>> {
     let cfg = &point.config;
-    let mut lead = vec![point.index.to_string()];
-    lead.extend(point.values.iter().map(|(_, v)| num(*v)));
+    let lead = point_lead(point);
     let mut rows = Vec::new();
     for (v, variant) in cfg.variants.iter().enumerate() {
         for q in 0..cfg.horizon_quarters as usize {
@@ -167,8 +173,7 @@ pub fn rep_rows(point: &Point, result: &PointResult) -> Vec<Vec<String>> {
 /// variant set it; with it, the rows show the team's drift.
 pub fn strategy_mix_rows(point: &Point, result: &PointResult) -> Vec<Vec<String>> {
     let cfg = &point.config;
-    let mut lead = vec![point.index.to_string()];
-    lead.extend(point.values.iter().map(|(_, v)| num(*v)));
+    let lead = point_lead(point);
     let mut rows = Vec::new();
     for (v, variant) in cfg.variants.iter().enumerate() {
         for q in 0..cfg.horizon_quarters as usize {

@@ -612,6 +612,17 @@ mod tests {
         f.metrics[i] = (a, b, d);
     }
 
+    /// `b` clearly ahead of `a` by 30 (CI 20 to 40) on `metric`, from `base`.
+    fn b_ahead(f: &mut Facts, metric: &str, base: f64) {
+        set(
+            f,
+            metric,
+            s(base, 10.0),
+            s(base + 30.0, 10.0),
+            p(30.0, 10.0),
+        );
+    }
+
     #[test]
     fn contribution_is_reported_beside_bookings_and_follows_its_interval() {
         let mut f = level();
@@ -626,25 +637,13 @@ mod tests {
         assert!(text.contains("left about the same"), "{text}");
         assert!(!text.contains("Pay changes the verdict"), "{text}");
         // The aligned team ahead on contribution while bookings are level: pay decides.
-        set(
-            &mut f,
-            "contribution",
-            s(800.0, 10.0),
-            s(830.0, 10.0),
-            p(30.0, 10.0),
-        );
+        b_ahead(&mut f, "contribution", 800.0);
         let text = contribution(&f);
         assert!(text.contains("the aligned team left more"), "{text}");
         assert!(text.contains("95% CI +20 to +40"), "{text}");
         assert!(text.contains("Pay changes the verdict"), "{text}");
         // Ahead on both: no change of verdict.
-        set(
-            &mut f,
-            "bookings",
-            s(1000.0, 10.0),
-            s(1030.0, 10.0),
-            p(30.0, 10.0),
-        );
+        b_ahead(&mut f, "bookings", 1000.0);
         let text = contribution(&f);
         assert!(!text.contains("Pay changes the verdict"), "{text}");
         set(
@@ -814,13 +813,7 @@ mod tests {
         assert!(q.contains("clearly ahead in Q1 ($90k against $80k)"), "{q}");
         assert!(q.contains("early lead did not hold"), "{q}");
         // An early lead that the other team overturned over the run.
-        set(
-            &mut f,
-            "bookings",
-            s(1000.0, 10.0),
-            s(1030.0, 10.0),
-            p(30.0, 10.0),
-        );
+        b_ahead(&mut f, "bookings", 1000.0);
         assert!(quarters(&f).contains("did not last"));
         // An early lead kept over the run says nothing about it being paid for.
         set(
