@@ -74,7 +74,7 @@ fn large_market_step(c: &mut Criterion) {
     group.bench_function("200k_accounts_950_reps", |b| {
         let world = world::generate(&cfg, SEED);
         let fresh = || {
-            let mut e = Engine::new(&cfg, &world, cfg.team_strategies(0), SEED);
+            let mut e = Engine::new(&cfg, &world, 0, SEED);
             for _ in 0..warm_up_days {
                 e.step();
             }

@@ -243,6 +243,46 @@ pub fn checks() -> Vec<Check> {
             scenario!("retention"),
             retention,
         ),
+        check(
+            "pay-spike",
+            HeldOut,
+            "Commissions that accelerate past a quarterly quota make reps time deals into the quarter's end",
+            "Larkin 2014, J. Labor Econ (deals bunch at quarter end under accelerating commissions); Oyer 1998, QJE (non-linear contracts, spikes at period end)",
+            "pay-driven reps' effort, pull-ins and sandbagging from their plan (nothing tuned to it)",
+            "share of bookings in weeks 12-13, accelerated plan - linear plan (same pay-driven team): CI of the paired difference above 0",
+            scenario!("pay-plans"),
+            pay_spike,
+        ),
+        check(
+            "pay-year-end",
+            HeldOut,
+            "A yearly quota moves the spike to the fiscal year's end",
+            "Oyer 1998, QJE (sales peak in the last quarter of the fiscal year under annual non-linear contracts)",
+            "the plan period (nothing tuned to it)",
+            "share of bookings in the year's 4th quarter, yearly plan - quarterly plan (same accelerator): CI of the paired difference above 0",
+            scenario!("pay-plans"),
+            pay_year_end,
+        ),
+        check(
+            "cap-removal",
+            HeldOut,
+            "Removing a cap on commissions raises revenue and reduces sandbagging past quota",
+            "Misra & Nair 2011, QME (removing quota ceilings, with a shorter horizon, raised revenue about 9%)",
+            "the cap and pay-driven sandbagging (nothing tuned to it)",
+            "uncapped - capped plan: bookings CI of the paired relative difference above 0; deals held back by reps at or past quota CI below 0",
+            scenario!("pay-plans"),
+            cap_removal,
+        ),
+        check(
+            "bonus-pacer",
+            HeldOut,
+            "A quarterly bonus at quota keeps reps pushing as they near it, and more of them make it",
+            "Chung, Steenburgh & Sudhir 2014, Marketing Science (quarterly bonuses act as pacers)",
+            "pay-driven effort from expected marginal pay (nothing tuned to it)",
+            "bonus plan - linear plan: effort in the quarter's last third at attainment 0.7-1.0 CI above 0; share of rep-quarters at quota CI above 0",
+            scenario!("pay-plans"),
+            bonus_pacer,
+        ),
     ]
 }
 
@@ -623,5 +663,116 @@ fn retention(results: &[PointResult]) -> Verdict {
             others.iter().map(|o| format!("; {o}")).collect::<String>()
         ),
         pass: within(&kept, 0.85, 0.95),
+    }
+}
+
+/// A variant's index by name (the pay-plans scenario names its plans).
+fn variant(result: &PointResult, name: &str) -> usize {
+    result
+        .config
+        .variants
+        .iter()
+        .position(|v| v.name == name)
+        .unwrap_or_else(|| panic!("validation scenario has a variant `{name}`"))
+}
+
+/// A share of a run's bookings (`share`) under plan variant `higher` against `lower`: passes
+/// when the paired difference is above zero with 95% confidence.
+fn share_above(
+    results: &[PointResult],
+    what: &str,
+    (higher, lower): (&str, &str),
+    share: fn(&RunRecord) -> f64,
+) -> Verdict {
+    let r = &results[0];
+    let (h, l) = (variant(r, higher), variant(r, lower));
+    let gap = paired(r, h, r, l, |x, y| share(x) - share(y));
+    Verdict {
+        measured: format!(
+            "{what}: {higher} {}; {lower} {}; difference {}",
+            ci(&per_run(r, h, share)),
+            ci(&per_run(r, l, share)),
+            ci(&gap)
+        ),
+        pass: gap.ci_low > 0.0,
+    }
+}
+
+fn pay_spike(results: &[PointResult]) -> Verdict {
+    share_above(
+        results,
+        "weeks 12-13 share",
+        ("accelerated", "linear"),
+        late_bookings_share,
+    )
+}
+
+/// Share of a run's bookings in the 4th quarter of each year of the horizon (the plan year
+/// starts with the horizon).
+fn fourth_quarter_share(r: &RunRecord) -> f64 {
+    let fourth: f64 = r
+        .quarters
+        .iter()
+        .skip(3)
+        .step_by(4)
+        .map(|q| q.bookings)
+        .sum();
+    fourth / r.quarters.iter().map(|q| q.bookings).sum::<f64>()
+}
+
+fn pay_year_end(results: &[PointResult]) -> Verdict {
+    share_above(
+        results,
+        "4th-quarter share (accelerated = quarterly quota)",
+        ("yearly", "accelerated"),
+        fourth_quarter_share,
+    )
+}
+
+fn cap_removal(results: &[PointResult]) -> Verdict {
+    let r = &results[0];
+    let (uncapped, capped) = (variant(r, "accelerated"), variant(r, "capped"));
+    let b = metric("bookings");
+    let lift = paired(r, uncapped, r, capped, |u, c| {
+        u.metrics()[b] / c.metrics()[b] - 1.0
+    });
+    let held_back = |rec: &RunRecord| rec.total().sandbagged_past_quota;
+    let fewer = paired(r, uncapped, r, capped, |u, c| held_back(u) - held_back(c));
+    Verdict {
+        measured: format!(
+            "bookings, uncapped over capped {}; deals held back past quota: uncapped {}, capped {}, difference {}",
+            ci(&lift),
+            ci(&per_run(r, uncapped, held_back)),
+            ci(&per_run(r, capped, held_back)),
+            ci(&fewer)
+        ),
+        pass: lift.ci_low > 0.0 && fewer.ci_high < 0.0,
+    }
+}
+
+/// Mean effort (share of capacity) in the quarter's last third at attainments in bins
+/// `bins` (of width 0.1) of a run's effort curve.
+fn effort_between(r: &RunRecord, bins: std::ops::Range<usize>) -> f64 {
+    let e = &r.effort;
+    let effort: f64 = bins.clone().map(|b| e.effort_sum[b]).sum();
+    effort / bins.map(|b| e.rep_days[b]).sum::<f64>()
+}
+
+fn bonus_pacer(results: &[PointResult]) -> Verdict {
+    let r = &results[0];
+    let (paced, linear) = (variant(r, "paced"), variant(r, "linear"));
+    let near = |rec: &RunRecord| effort_between(rec, 7..10);
+    let push = paired(r, paced, r, linear, |p, l| near(p) - near(l));
+    let q = metric("reps_at_quota_share");
+    let made = paired(r, paced, r, linear, |p, l| p.metrics()[q] - l.metrics()[q]);
+    Verdict {
+        measured: format!(
+            "effort near quota: bonus {}, linear {}, difference {}; rep-quarters at quota, difference {}",
+            ci(&per_run(r, paced, near)),
+            ci(&per_run(r, linear, near)),
+            ci(&push),
+            ci(&made)
+        ),
+        pass: push.ci_low > 0.0 && made.ci_low > 0.0,
     }
 }

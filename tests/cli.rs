@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use support::{manifest_dir, salesim, salesim_in, stderr, stdout};
 
 /// Metric columns of runs.csv, in contract order (README.md, "Reading the outputs").
-const RUN_METRICS: [&str; 18] = [
+const RUN_METRICS: [&str; 23] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -31,6 +31,11 @@ const RUN_METRICS: [&str; 18] = [
     "reps_at_quota_share",
     "mean_trust",
     "hockey_stick",
+    "commission_cost",
+    "rep_cost",
+    "contribution",
+    "cost_of_sales_ratio",
+    "sandbagged_deals",
     "yoy_growth",
 ];
 
@@ -58,7 +63,7 @@ const TEAM_COLUMNS: [&str; 10] = [
     "quota_attainment",
 ];
 
-const CSV_FILES: [&str; 8] = [
+const CSV_FILES: [&str; 9] = [
     "runs.csv",
     "quarters.csv",
     "weeks.csv",
@@ -67,6 +72,7 @@ const CSV_FILES: [&str; 8] = [
     "teams.csv",
     "vendors.csv",
     "reps.csv",
+    "strategy_mix.csv",
 ];
 
 const LESSON: &str = "scenarios/lesson.toml";
@@ -494,6 +500,52 @@ fn teams_and_vendors_add_up_to_our_totals_and_blocking_accounts_are_distinct() {
 }
 
 // 2. Reproducibility ---------------------------------------------------------------------------
+
+#[test]
+fn learning_reps_drift_the_same_way_for_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "--replications",
+        "3",
+        "--set",
+        "market.customers=800",
+        "--set",
+        "horizon_quarters=6",
+        "--set",
+        "learning.rule=imitate",
+        "--set",
+        "learning.peers=vendor",
+        "--set",
+        "learning.mutation=0.5",
+        "--set",
+        "strategies.aggressive.pay_driven=true",
+        "--set",
+        "variants.1.teams.east=aggressive",
+    ];
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    run_lesson(&one, &[&args[..], &["--threads", "1"]].concat());
+    run_lesson(&two, &[&args[..], &["--threads", "2"]].concat());
+    for f in CSV_FILES {
+        let (a, b) = (
+            std::fs::read(one.join(f)).unwrap(),
+            std::fs::read(two.join(f)).unwrap(),
+        );
+        assert!(a == b, "{f} differs between --threads 1 and --threads 2");
+    }
+    // Not vacuous: the reps' styles did move.
+    let mix = Table::read(&one.join("strategy_mix.csv"));
+    let (knob, mean) = (mix.col("knob"), mix.col("mean"));
+    let positions: Vec<f64> = mix
+        .rows
+        .iter()
+        .filter(|r| r[knob] == "aggressive_position")
+        .map(|r| r[mean].parse().unwrap())
+        .collect();
+    let (lo, hi) = positions
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    assert!(hi - lo > 0.01, "no drift in {positions:?}");
+}
 
 #[test]
 fn same_seed_gives_identical_files_for_any_thread_count() {

@@ -70,9 +70,16 @@ fn lesson_with(extra_toml: &str) -> String {
 #[test]
 fn scaling_every_money_value_scales_bookings_and_nothing_else() {
     let base = run(LESSON, &[]);
-    // Every money value: account values (the median), and nothing else is in money.
+    // Every money value: account values (the median); quotas and so pay follow them.
     let scaled = run(LESSON, &["market.value_median_k=400"]);
-    let money = ["bookings", "list_value", "discount_cost"];
+    let money = [
+        "bookings",
+        "list_value",
+        "discount_cost",
+        "commission_cost",
+        "rep_cost",
+        "contribution",
+    ];
     for variant in ["aggressive", "aligned"] {
         for (a, b) in records(&base[0], variant)
             .iter()

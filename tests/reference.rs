@@ -106,6 +106,9 @@ strategy = "aligned"
   strategy = "aligned"
 [strategies.NAME]
 base = "aggressive"
+[plans.NAME]
+base = "linear"
+cap = 2.0
 [[variants]]
 name = "aggressive"
 strategy = "aggressive"

@@ -281,6 +281,7 @@ fn headline_numbers_equal_summary_csv() {
     }
     for metric in [
         "bookings",
+        "contribution",
         "win_rate",
         "no_decision_rate",
         "blocks",
@@ -296,6 +297,10 @@ fn headline_numbers_equal_summary_csv() {
     // The fixture's aligned variant books more than aggressive, with a CI above zero.
     assert!(
         html.contains("aligned booked") && html.contains("more than aggressive over 12 quarters")
+    );
+    assert!(
+        html.contains("after paying its reps (commission and base pay), aligned kept"),
+        "a contribution headline"
     );
 }
 
@@ -474,6 +479,41 @@ fn two_parameter_grid_draws_winner_heatmap_with_undecided_cells() {
     );
     let html = std::fs::read_to_string(&outcome.report).unwrap();
     assert_sweep_leads(&html, "sweep_winner_heatmap");
+}
+
+#[test]
+fn two_parameter_grid_maps_each_variants_contribution() {
+    let (dir, outcome) = build_fixture(sweep_fixture(grid()));
+    assert_chart(
+        dir.path(),
+        &outcome,
+        "sweep_contribution_heatmap",
+        "after paying the reps",
+        &["aggressive", "aligned"],
+    );
+    let texts = svg_texts(
+        &std::fs::read_to_string(dir.path().join("charts/sweep_contribution_heatmap.svg")).unwrap(),
+    );
+    // One panel per variant, each cell labelled with that variant's mean contribution at the
+    // point, as summary.csv has it.
+    let summary = std::fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (metric, mean) = (column("metric"), column("mean"));
+    let mut expected: Vec<String> = summary
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|cells| cells[metric] == "contribution")
+        .map(|cells| {
+            salesim::report::format_metric_compact("contribution", cells[mean].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(expected.len(), 2 * 9, "two variants × nine points");
+    let mut labels: Vec<String> = texts.into_iter().filter(|t| t.starts_with('$')).collect();
+    expected.sort();
+    labels.sort();
+    assert_eq!(labels, expected);
 }
 
 /// Writes the fixture, breaks it, and checks the error names `expect` and nothing is written.

@@ -173,6 +173,52 @@ fn vendors_keep_most_of_their_customers() {
     );
 }
 
+// Held-out checks of compensation plans (one scenario: a pay-driven team on five plans) ------
+
+#[test]
+fn accelerating_commissions_make_a_quarter_end_spike() {
+    // Effort no longer follows pay and no pull-in discounts: only sandbagging is left to the
+    // plan, which moves deals out of the quarter's end.
+    check(
+        "pay-spike",
+        Kind::HeldOut,
+        &[
+            "strategies.paid.pay_effort_elasticity=0",
+            "strategies.paid.discount_max=0",
+        ],
+    );
+}
+
+#[test]
+fn a_yearly_quota_moves_the_spike_to_the_year_end() {
+    // The "yearly" plan settled every quarter: nothing left to time at the year's end.
+    check(
+        "pay-year-end",
+        Kind::HeldOut,
+        &["plans.yearly.period=quarter"],
+    );
+}
+
+#[test]
+fn removing_the_cap_raises_bookings_and_reduces_sandbagging() {
+    // Reps who ignore their plan: the cap can change nothing.
+    check(
+        "cap-removal",
+        Kind::HeldOut,
+        &["strategies.paid.pay_driven=false"],
+    );
+}
+
+#[test]
+fn a_bonus_at_quota_keeps_reps_pushing_near_it() {
+    // Effort no longer follows expected marginal pay.
+    check(
+        "bonus-pacer",
+        Kind::HeldOut,
+        &["strategies.paid.pay_effort_elasticity=0"],
+    );
+}
+
 #[test]
 fn the_suite_lists_both_kinds_and_every_check_has_a_test() {
     let checks = salesim::validation::checks();

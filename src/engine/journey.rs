@@ -7,12 +7,16 @@
 //! it"), then picks a shortlisted, unblocked vendor or no decision with a logit.
 
 use super::rounding::round_non_negative;
-use super::state::{Knowledge, Stage, NONE, NO_PREFERENCE};
+use super::state::{Knowledge, Sale, Stage, NONE, NO_PREFERENCE};
 use super::{purpose, Engine, EventKind, NeedSource, ALWAYS};
 use crate::calendar::{
     days_left_in_fiscal_year, days_left_in_quarter, next_quarter_start, Day, DAYS_PER_YEAR,
 };
 use crate::world::{segment_spec, CustomerId};
+
+/// The chance a pay-driven rep puts on losing a ready deal by asking it to sign next period
+/// instead (a few days' wait, at a promised discount): 10%. A model assumption, no field figure.
+pub const SANDBAG_WAIT_RISK: f64 = 0.1;
 
 /// How a purchase came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -449,10 +453,11 @@ impl Engine<'_> {
         true
     }
 
-    /// In the quarter's last week, a sandbagging rep who has made quota asks a ready account to
-    /// sign next quarter instead,
-    /// holding out a discount to make it wait.
-    fn sandbagged(&mut self, c: CustomerId) -> bool {
+    /// In its plan period's last week, a rep asks a ready account to sign in the next period
+    /// instead, holding out a discount to make it wait: with hand-set knobs, a sandbagging rep
+    /// who has made quota; a pay-driven rep, when the deal pays it more next period even after
+    /// the chance of losing it by waiting ([`SANDBAG_WAIT_RISK`]).
+    pub(crate) fn sandbagged(&mut self, c: CustomerId) -> bool {
         let day = self.day;
         if self.accounts[c as usize].delayed {
             return false;
@@ -464,13 +469,28 @@ impl Engine<'_> {
             }
             let rep = self.credited_rep(c, v);
             let strategy = self.rep_strategy(v, rep);
-            if !strategy.sandbagging
-                || days_left_in_quarter(day) >= crate::calendar::DAYS_PER_WEEK
-                || self.reps[v][rep as usize].attainment() < 1.0
-            {
+            if self.days_left_in_period(v, rep) >= crate::calendar::DAYS_PER_WEEK {
+                continue;
+            }
+            let asks = if strategy.pay_driven {
+                let deal = f64::from(self.world.customers[c as usize].annual_value)
+                    / self.reps[v][rep as usize].period_quota;
+                self.rep_plan(v, rep).prefers_next_period(
+                    self.pay_forecast(v, rep),
+                    deal,
+                    SANDBAG_WAIT_RISK,
+                )
+            } else {
+                strategy.sandbagging && self.reps[v][rep as usize].attainment() >= 1.0
+            };
+            if !asks {
                 continue;
             }
             let promise = (strategy.discount_max / 2.0) as f32;
+            if v == 0 {
+                let attainment = self.reps[v][rep as usize].attainment();
+                self.recorder.sandbagged(day, attainment);
+            }
             let r = self.rel_mut(c, v);
             r.offered_discount = r.offered_discount.max(promise);
             let start = next_quarter_start(day);
@@ -627,15 +647,30 @@ impl Engine<'_> {
         );
     }
 
-    /// Books a purchase: bookings to the credited rep, discount learning, incumbency, cool-off,
-    /// the next renewal, and word of mouth to peers (imitation).
+    /// Books a purchase: bookings (and commission credit) to the credited rep, a churn
+    /// clawback from the rep who sold the replaced contract, discount learning, incumbency,
+    /// cool-off, the next renewal, and word of mouth to peers (imitation).
     fn purchase(&mut self, c: CustomerId, v: usize, discount: f64, kind: DealKind) {
         let day = self.day;
         let customer = &self.world.customers[c as usize];
         let list = customer.annual_value as f64;
         let net = list * (1.0 - discount);
         let rep = self.credited_rep(c, v);
-        self.reps[v][rep as usize].booked += net;
+        let plan = self.rep_plan(v, rep);
+        let credit = if kind == DealKind::PulledIn && discount > 0.0 {
+            net * (1.0 - plan.clawback_discounted)
+        } else {
+            net
+        };
+        self.reps[v][rep as usize].book(net, credit);
+        self.claw_back_churn(c, v);
+        if let Some(sale) = self.sales[v].get_mut(c as usize) {
+            *sale = Sale {
+                rep,
+                day,
+                credit: credit as f32,
+            };
+        }
         if v == 0 {
             let home = self.world.vendors[0].home_rep[c as usize];
             let fiscal_left = days_left_in_fiscal_year(day, customer.fiscal_offset);
@@ -671,6 +706,29 @@ impl Engine<'_> {
             self.schedule(day + renewal_days, c, contract, kind);
         }
         self.tell_peers(c);
+    }
+
+    /// Account `c` buys from vendor `v`, replacing a contract with another vendor: if that
+    /// vendor's rep sold the contract within its plan's clawback window, the plan claws back
+    /// its share of the sale's commission credit (from the rep's current period).
+    fn claw_back_churn(&mut self, c: CustomerId, v: usize) {
+        let a = &self.accounts[c as usize];
+        let old = a.incumbent as usize;
+        if !a.adopted || old == v {
+            return;
+        }
+        let Some(&sale) = self.sales[old].get(c as usize) else {
+            return;
+        };
+        if sale.rep == NONE {
+            return;
+        }
+        let plan = self.rep_plan(old, sale.rep);
+        if self.day.saturating_sub(sale.day) <= plan.clawback_window_days {
+            let back = plan.clawback_churn * f64::from(sale.credit);
+            self.reps[old][sale.rep as usize].period_credit -= back;
+        }
+        self.sales[old][c as usize] = Sale::NONE;
     }
 
     /// The account learns to expect a vendor's discount; if it got one, its peers hear of it.

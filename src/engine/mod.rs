@@ -16,6 +16,10 @@
 
 pub mod deals;
 pub mod journey;
+pub mod learning;
+pub mod pay;
+#[cfg(test)]
+mod pay_tests;
 pub mod rounding;
 pub mod selling;
 pub mod state;
@@ -27,9 +31,10 @@ use crate::calendar::{quarter_of, Day, DAYS_PER_QUARTER};
 use crate::metrics::{Recorder, RunRecord};
 use crate::rng::{keyed_uniform, rep_stream, Rng, Stream};
 use crate::scenario::Config;
-use crate::world::{CustomerId, World};
+use crate::world::{CustomerId, RepId, World};
 pub use deals::{DealOutcome, DealRecord};
-pub use state::{Account, Knowledge, Reach, Relation, RepState, ResponseLog, Stage};
+use pay::Plan;
+pub use state::{Account, Knowledge, Reach, Relation, RepState, ResponseLog, Sale, Stage};
 use std::sync::atomic::{AtomicBool, Ordering};
 pub use strategy::Strategy;
 
@@ -128,8 +133,13 @@ pub(crate) mod purpose {
 pub struct Engine<'a> {
     pub(crate) cfg: &'a Config,
     pub(crate) world: &'a World,
-    /// Strategy of every team: `[vendor][team]`.
+    /// Strategy of every rep: `[vendor][rep]` (its team's, until the rep learns).
     pub(crate) strategies: Vec<Vec<Strategy>>,
+    /// Compensation plan of every team: `[vendor][team]`.
+    pub(crate) plans: Vec<Vec<Plan>>,
+    /// Per vendor whose plans claw back commission on churn: its last sale to each account
+    /// (empty for the others).
+    pub(crate) sales: Vec<Vec<Sale>>,
     pub(crate) day: Day,
     /// First day of the horizon, after the warm-up (quarter 1 of the record starts here).
     pub(crate) start: Day,
@@ -190,10 +200,7 @@ pub fn warmed_up<'a>(
     run_seed: u64,
     stop: &AtomicBool,
 ) -> Option<Engine<'a>> {
-    warm_up(
-        Engine::new(cfg, world, cfg.team_strategies(cfg.reference), run_seed),
-        stop,
-    )
+    warm_up(Engine::new(cfg, world, cfg.reference, run_seed), stop)
 }
 
 /// [`warmed_up`], keeping every vendor's opportunities from the first day, so that
@@ -205,8 +212,10 @@ pub fn warmed_up_with_deals<'a>(
     run_seed: u64,
     stop: &AtomicBool,
 ) -> Option<Engine<'a>> {
-    let strategies = cfg.team_strategies(cfg.reference);
-    warm_up(Engine::build(cfg, world, strategies, run_seed, true), stop)
+    warm_up(
+        Engine::build(cfg, world, cfg.reference, run_seed, true),
+        stop,
+    )
 }
 
 /// Runs a new engine through the warm-up quarters.
@@ -242,21 +251,17 @@ pub fn run_on_with_deals(
 }
 
 impl<'a> Engine<'a> {
-    /// Sets up accounts (some mid-journey, as in a market already running), reps and the agenda.
-    pub fn new(
-        cfg: &'a Config,
-        world: &'a World,
-        strategies: Vec<Vec<Strategy>>,
-        run_seed: u64,
-    ) -> Self {
-        Engine::build(cfg, world, strategies, run_seed, false)
+    /// Sets up accounts (some mid-journey, as in a market already running), reps and the
+    /// agenda, with every team selling and paid as in `variant`.
+    pub fn new(cfg: &'a Config, world: &'a World, variant: usize, run_seed: u64) -> Self {
+        Engine::build(cfg, world, variant, run_seed, false)
     }
 
     /// [`Self::new`], keeping a log of every vendor's opportunities if `deals`.
     fn build(
         cfg: &'a Config,
         world: &'a World,
-        strategies: Vec<Vec<Strategy>>,
+        variant: usize,
         run_seed: u64,
         deals: bool,
     ) -> Self {
@@ -272,10 +277,23 @@ impl<'a> Engine<'a> {
             .iter()
             .map(|sf| sf.reps.iter().map(|r| RepState::new(r.quota)).collect())
             .collect();
+        let plans = cfg.team_plans(variant);
+        let sales = (0..world.vendors.len())
+            .map(|v| {
+                let n = if cfg.claws_back_churn(v) {
+                    world.customers.len()
+                } else {
+                    0
+                };
+                vec![Sale::NONE; n]
+            })
+            .collect();
         let mut engine = Engine {
             cfg,
             world,
-            strategies,
+            strategies: Self::rep_strategies(world, cfg.team_strategies(variant)),
+            plans,
+            sales,
             day: 0,
             start,
             horizon,
@@ -313,7 +331,48 @@ impl<'a> Engine<'a> {
         for c in 0..world.customers.len() as CustomerId {
             engine.start_account(c);
         }
+        engine.hire_reps();
         engine
+    }
+
+    /// Every rep's strategy: its team's.
+    fn rep_strategies(world: &World, team_strategies: Vec<Vec<Strategy>>) -> Vec<Vec<Strategy>> {
+        world
+            .vendors
+            .iter()
+            .zip(team_strategies)
+            .map(|(sf, teams)| {
+                sf.reps
+                    .iter()
+                    .map(|r| teams[r.team as usize].clone())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The plan of rep `r` of vendor `v`: its team's.
+    pub(crate) fn rep_plan(&self, v: usize, r: RepId) -> &Plan {
+        let team = self.world.vendors[v].reps[r as usize].team as usize;
+        &self.plans[v][team]
+    }
+
+    /// Every rep starts a plan period today, on its current quarterly quota, with on-target
+    /// earnings set from its plan and annual quota (the record's start is the hiring day of
+    /// its pay: what it earned before is not counted). A period already under way by the
+    /// calendar is cut to the quarters it has left.
+    fn hire_reps(&mut self) {
+        let quarter = quarter_of(self.day);
+        for v in 0..self.reps.len() {
+            for r in 0..self.reps[v].len() {
+                let plan = self.rep_plan(v, r as RepId);
+                let n = plan.quarters();
+                let (rate, left) = (plan.on_target_rate, n - quarter % n);
+                let rep = &mut self.reps[v][r];
+                rep.ote_year = rate * rep.quota * 4.0;
+                rep.pay_log.clear();
+                rep.start_period(left);
+            }
+        }
     }
 
     /// Steps to day `end` (exclusive); `false` if `stop` was set first.
@@ -330,7 +389,8 @@ impl<'a> Engine<'a> {
     /// The horizon begins (after the warm-up): the variant's strategies take over, quotas start
     /// afresh from territory potential, and recording starts.
     pub fn begin_horizon(&mut self, variant: usize) {
-        self.strategies = self.cfg.team_strategies(variant);
+        self.strategies = Self::rep_strategies(self.world, self.cfg.team_strategies(variant));
+        self.plans = self.cfg.team_plans(variant);
         self.recorder = Recorder::new(self.cfg.horizon_quarters, self.start, self.world);
         self.all_contacts = 0;
         for (v, sf) in self.world.vendors.iter().enumerate() {
@@ -340,6 +400,7 @@ impl<'a> Engine<'a> {
                 state.booked = 0.0;
             }
         }
+        self.hire_reps();
     }
 
     /// One business day.
@@ -514,29 +575,70 @@ impl<'a> Engine<'a> {
         (last != state::NONE).then(|| self.day.saturating_sub(last))
     }
 
-    /// Settles the quarter: records attainment and trust, ratchets quotas, resets bookings.
+    /// Settles the quarter: records our reps' attainment, the accounts' trust and our strategy
+    /// mix; at the end of a rep's plan period (or of the record) pays its variable pay,
+    /// ratchets its quota and starts its next period; then our learning reps whose period ended
+    /// revise their strategies.
     fn close_quarter(&mut self) {
-        let (up, down) = (self.cfg.reps.ratchet_up, self.cfg.reps.ratchet_down);
-        if self.day < self.start {
-            for rep in self.reps.iter_mut().flatten() {
-                rep.settle_quarter(up, down);
+        let recording = self.day >= self.start;
+        if recording {
+            let q = quarter_of(self.day - self.start) as usize;
+            let attainment: Vec<f64> = self.reps[0].iter().map(|r| r.booked / r.quota).collect();
+            let n = self.world.customers.len();
+            let trust_sum: f64 = (0..n as CustomerId).map(|c| self.trust(c, 0) as f64).sum();
+            let base = self
+                .accounts
+                .iter()
+                .filter(|a| a.adopted && a.incumbent == 0)
+                .count();
+            self.recorder
+                .close_quarter(q, &attainment, trust_sum / n as f64, base as f64);
+            self.recorder.strategy_mix(q, &self.strategies[0]);
+        }
+        let settled = self.settle_pay(recording);
+        if let (Some(learning), true) = (&self.cfg.learning, recording) {
+            if !settled.is_empty() && self.day + 1 < self.horizon {
+                self.learn(learning, &settled);
             }
-            return;
         }
-        let q = quarter_of(self.day - self.start) as usize;
-        let attainment: Vec<f64> = self.reps[0].iter().map(|r| r.booked / r.quota).collect();
-        let n = self.world.customers.len();
-        let trust_sum: f64 = (0..n as CustomerId).map(|c| self.trust(c, 0) as f64).sum();
-        let base = self
-            .accounts
-            .iter()
-            .filter(|a| a.adopted && a.incumbent == 0)
-            .count();
-        self.recorder
-            .close_quarter(q, &attainment, trust_sum / n as f64, base as f64);
-        for rep in self.reps.iter_mut().flatten() {
-            rep.settle_quarter(up, down);
+    }
+
+    /// Ends the quarter for every rep: base pay, and for a rep whose plan period ends today
+    /// (or whose record ends), its variable pay for the period (paid and recorded for ours
+    /// while `recording`), its quota ratchet and its next period. Returns our reps whose period
+    /// ended.
+    fn settle_pay(&mut self, recording: bool) -> Vec<RepId> {
+        let (up, down) = (self.cfg.reps.ratchet_up, self.cfg.reps.ratchet_down);
+        let last = self.day + 1 == self.horizon;
+        let next_quarter = quarter_of(self.day) + 1;
+        let mut settled = Vec::new();
+        for v in 0..self.reps.len() {
+            for r in 0..self.reps[v].len() as RepId {
+                let plan = self.rep_plan(v, r).clone();
+                let rep = &mut self.reps[v][r as usize];
+                let ends = rep.period_quarters_done + 1 == rep.period_quarters || last;
+                let mut commission = 0.0;
+                if ends {
+                    // The period's quarters so far (fewer than planned if the record ends).
+                    let quarters = f64::from(rep.period_quarters_done + 1);
+                    let target = (1.0 - plan.base_share) * rep.ote_year * quarters / 4.0;
+                    let quota = rep.period_quota * quarters / f64::from(rep.period_quarters);
+                    let pay = plan.variable(rep.period_credit / quota);
+                    rep.log_pay(pay);
+                    commission = pay * target;
+                }
+                let base = plan.base_share * rep.ote_year / 4.0;
+                let n = plan.quarters();
+                rep.settle_quarter(up, down, ends, n - next_quarter % n);
+                if v == 0 && recording {
+                    self.recorder.pay(self.day, base, commission);
+                    if ends {
+                        settled.push(r);
+                    }
+                }
+            }
         }
+        settled
     }
 
     /// Current trust of an account toward a vendor (lazily decayed toward the initial level).

@@ -10,12 +10,12 @@
 //! accounts known that way were welcome (their own [`super::ResponseLog`]), their own contacts,
 //! and their colleagues' activity on the accounts they own.
 
+use super::pay::{Forecast, Plan};
 use super::rounding::{floor_non_negative, round_non_negative};
 use super::state::{Knowledge, Stage, NONE};
 use super::{Engine, NeedSource, Strategy};
 use crate::calendar::{
-    day_in_quarter, days_left_in_quarter, month_of, next_quarter_start, quarter_of, Day,
-    DAYS_PER_QUARTER,
+    day_in_quarter, month_of, next_quarter_start, quarter_of, Day, DAYS_PER_QUARTER,
 };
 use crate::rng::random_index;
 use crate::world::{CustomerId, RepId};
@@ -40,10 +40,9 @@ const SLOW_KNOWLEDGE_DAYS: Day = DAYS_PER_QUARTER;
 const MIN_KNOWLEDGE_DAYS: Day = 10;
 
 impl Engine<'_> {
-    /// The strategy of a rep's team.
+    /// The strategy of a rep.
     pub(crate) fn rep_strategy(&self, v: usize, rep: RepId) -> &Strategy {
-        let team = self.world.vendors[v].reps[rep as usize].team as usize;
-        &self.strategies[v][team]
+        &self.strategies[v][rep as usize]
     }
 
     /// The rep credited with a deal: the opportunity's owner, else the account's home rep.
@@ -66,11 +65,25 @@ impl Engine<'_> {
         }
     }
 
-    /// Effort today as a share of capacity: the quarter-end ramp grows with the square of quarter
-    /// progress and in proportion to the gap to quota; far from quota late in the quarter the rep gives up; past quota a
-    /// sandbagging rep coasts.
-    pub fn effort(strategy: &Strategy, day: Day, attainment: f64) -> f64 {
-        let progress = day_in_quarter(day) as f64 / (DAYS_PER_QUARTER - 1) as f64;
+    /// Effort today as a share of capacity, for a rep whose plan period is `period` quarters,
+    /// `day` days into it (0-based), at `attainment` of its quota so far (its commission
+    /// credit, for a pay-driven rep).
+    ///
+    /// Hand-set knobs: the period-end ramp grows with the square of period progress and in
+    /// proportion to the gap to quota; far from quota late in the period the rep gives up; past
+    /// quota a sandbagging rep coasts. Pay-driven: effort follows the expected marginal pay of
+    /// more bookings under the plan ([`Plan::marginal`]), raised to `pay_effort_elasticity`,
+    /// between the given-up level and the ramp's ceiling.
+    pub fn effort(strategy: &Strategy, plan: &Plan, day: Day, period: u32, attainment: f64) -> f64 {
+        let days = period * DAYS_PER_QUARTER;
+        if strategy.pay_driven {
+            let elapsed = f64::from(day) / f64::from(days);
+            let marginal = plan.marginal(Forecast::new(attainment, elapsed, period));
+            let stretch = marginal.powf(strategy.pay_effort_elasticity);
+            let ceiling = 1.0 + strategy.effort_ramp / strategy.effort_base.max(1e-9);
+            return strategy.effort_base * stretch.clamp(strategy.give_up_effort, ceiling);
+        }
+        let progress = f64::from(day) / f64::from(days - 1);
         if strategy.sandbagging && attainment >= 1.0 {
             return strategy.effort_base * 0.6;
         }
@@ -84,12 +97,37 @@ impl Engine<'_> {
         strategy.effort_base + strategy.effort_ramp * progress * progress * gap
     }
 
+    /// Business days into rep `r`'s current plan period (0-based).
+    pub(crate) fn day_in_period(&self, v: usize, r: RepId) -> Day {
+        self.reps[v][r as usize].period_quarters_done * DAYS_PER_QUARTER + day_in_quarter(self.day)
+    }
+
+    /// Business days left in rep `r`'s plan period after today.
+    pub(crate) fn days_left_in_period(&self, v: usize, r: RepId) -> Day {
+        let rep = &self.reps[v][r as usize];
+        rep.period_quarters * DAYS_PER_QUARTER - 1 - self.day_in_period(v, r)
+    }
+
+    /// What rep `r` of vendor `v` forecasts of its period's end (credited attainment).
+    pub(crate) fn pay_forecast(&self, v: usize, r: RepId) -> Forecast {
+        let rep = &self.reps[v][r as usize];
+        let days = rep.period_quarters * DAYS_PER_QUARTER;
+        let elapsed = f64::from(self.day_in_period(v, r)) / f64::from(days);
+        Forecast::new(rep.credited_attainment(), elapsed, rep.period_quarters)
+    }
+
     /// One rep's day.
     fn rep_works(&mut self, v: usize, r: RepId) {
         let strategy = self.rep_strategy(v, r).clone();
         self.clean_pipeline(v, r);
         let rep = &self.reps[v][r as usize];
-        let effort = Self::effort(&strategy, self.day, rep.attainment());
+        let attainment = if strategy.pay_driven {
+            rep.credited_attainment()
+        } else {
+            rep.attainment()
+        };
+        let (day, period) = (self.day_in_period(v, r), rep.period_quarters);
+        let effort = Self::effort(&strategy, self.rep_plan(v, r), day, period, attainment);
         let contacts = self.cfg.reps.capacity_per_day
             * effort
             * (1.0 - strategy.listening * strategy.listening_cost);
@@ -236,8 +274,8 @@ impl Engine<'_> {
         }
         let attainment = self.reps[v][r as usize].attainment();
         if s.discount_max > 0.0
-            && days_left_in_quarter(day) < s.discount_window_days
-            && attainment < 1.0
+            && self.days_left_in_period(v, r) < s.discount_window_days
+            && (s.pay_driven || attainment < 1.0)
         {
             let quarter = quarter_of(day);
             let pipeline = &self.reps[v][r as usize].pipeline;
@@ -247,6 +285,7 @@ impl Engine<'_> {
                 matches!(rel.known, Knowledge::Stage(stage) if stage.is_late())
                     && rel.offered_quarter != quarter
                     && self.is_open_opportunity(c, v, r)
+                    && (!s.pay_driven || self.pay_driven_pull_in(v, r, c, s).is_some())
             });
             *pull_in_from = late.map_or(pipeline.len(), |i| from + i + 1);
             if let Some(i) = late {
@@ -685,16 +724,47 @@ impl Engine<'_> {
     /// its shortlist (the offer lowers this vendor's price) or makes no decision. Either way it
     /// (and its peers) learn to expect the discount.
     fn offer_pull_in(&mut self, v: usize, r: RepId, c: CustomerId, s: &Strategy) {
-        let acceptance = self.cfg.customers.pull_in_acceptance;
-        let gap = (1.0 - self.reps[v][r as usize].attainment()).clamp(0.0, 1.0);
-        let discount = s.discount_max * gap.max(0.2);
+        let discount = if s.pay_driven {
+            self.pay_driven_pull_in(v, r, c, s)
+                .unwrap_or(s.discount_max)
+        } else {
+            let gap = (1.0 - self.reps[v][r as usize].attainment()).clamp(0.0, 1.0);
+            s.discount_max * gap.max(0.2)
+        };
         let rel = self.rel_mut(c, v);
         rel.offered_discount = rel.offered_discount.max(discount as f32);
         self.learn_discount(c, v, discount);
-        let accept = self.roll(v, r) < 1.0 - (1.0 - acceptance).powf(discount / 0.1);
+        let accept = self.roll(v, r) < self.pull_in_acceptance(discount);
         if accept && self.could_sign_this_quarter(c) {
             self.decide_now(c, Some(v));
         }
+    }
+
+    /// The chance that a late-stage buyer signs now for a pull-in discount `d`: it grows with
+    /// the discount, `pull_in_acceptance` at 10 points off.
+    pub(crate) fn pull_in_acceptance(&self, d: f64) -> f64 {
+        1.0 - (1.0 - self.cfg.customers.pull_in_acceptance).powf(d / 0.1)
+    }
+
+    /// The discount, up to `discount_max`, that a pay-driven rep offers to pull account `c`'s
+    /// deal into this plan period: the one that pays it most in expectation, against booking
+    /// the deal at list next period (`None` when no discount pays more than waiting). The rep
+    /// knows the deal's size from its CRM and how often buyers take such offers in this market
+    /// (a market-wide rate, learned from experience, not the account's own state).
+    pub(crate) fn pay_driven_pull_in(
+        &self,
+        v: usize,
+        r: RepId,
+        c: CustomerId,
+        s: &Strategy,
+    ) -> Option<f64> {
+        let rep = &self.reps[v][r as usize];
+        let deal = f64::from(self.world.customers[c as usize].annual_value) / rep.period_quota;
+        let plan = self.rep_plan(v, r);
+        plan.best_pull_in(self.pay_forecast(v, r), deal, s.discount_max, 10, |d| {
+            self.pull_in_acceptance(d)
+        })
+        .map(|(d, _)| d)
     }
 
     /// Whether account `c` could sign now, moving its decision into this quarter: it is deciding

@@ -314,6 +314,27 @@ impl Default for Reach {
     }
 }
 
+/// A vendor's last sale to an account, kept where its plans claw back commission when the
+/// account leaves: who sold it, when, and the commission credit it earned.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sale {
+    /// The credited rep ([`NONE`]: no sale on record).
+    pub rep: RepId,
+    /// The day it was booked.
+    pub day: Day,
+    /// Its commission credit, $k.
+    pub credit: f32,
+}
+
+impl Sale {
+    /// No sale on record.
+    pub const NONE: Sale = Sale {
+        rep: NONE,
+        day: 0,
+        credit: 0.0,
+    };
+}
+
 /// A rep's changing state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RepState {
@@ -321,6 +342,27 @@ pub struct RepState {
     pub quota: f64,
     /// Booked this quarter, $k.
     pub booked: f64,
+    /// Quarters in the rep's plan period (as its plan says; the first and last period of a
+    /// record may be cut short by the record's start and end).
+    pub period_quarters: u32,
+    /// Quarters of the current period already settled (0 at its start).
+    pub period_quarters_done: u32,
+    /// Quota of the current plan period, $k: the quarterly quota times the period's quarters,
+    /// fixed at its start.
+    pub period_quota: f64,
+    /// Booked this plan period, $k.
+    pub period_booked: f64,
+    /// Commission credit this plan period, $k: bookings less what the plan claws back.
+    pub period_credit: f64,
+    /// On-target earnings per year, $k, fixed when the rep was hired (at the start of the
+    /// record): the plan's on-target rate times the annual quota then.
+    pub ote_year: f64,
+    /// Variable pay earned in the last settled period, in units of its target variable pay.
+    pub last_pay: f64,
+    /// Variable pay of the periods settled in the last year, in units of target variable pay,
+    /// newest last (at most four): a learning rep compares the mean, a year's pay, with a
+    /// peer's (one quarter's pay is mostly territory luck).
+    pub pay_log: Vec<f64>,
     /// Opportunities this rep owns (may hold stale entries, cleaned when read).
     pub pipeline: Vec<CustomerId>,
     /// List value of the open pipeline, $k (as of the rep's last clean-up).
@@ -343,11 +385,19 @@ pub struct RepState {
 }
 
 impl RepState {
-    /// A rep with a quota and nothing booked.
+    /// A rep with a quarterly quota, on a one-quarter plan period, with nothing booked.
     pub fn new(quota: f64) -> RepState {
         RepState {
             quota,
             booked: 0.0,
+            period_quarters: 1,
+            period_quarters_done: 0,
+            period_quota: quota,
+            period_booked: 0.0,
+            period_credit: 0.0,
+            ote_year: 0.0,
+            last_pay: 0.0,
+            pay_log: Vec::new(),
             pipeline: Vec::new(),
             pipeline_value: 0.0,
             pipeline_values: Vec::new(),
@@ -357,23 +407,70 @@ impl RepState {
         }
     }
 
-    /// Bookings over quota this quarter.
+    /// Bookings over quota this plan period (this quarter on a quarterly plan).
     pub fn attainment(&self) -> f64 {
-        self.booked / self.quota
+        self.period_booked / self.period_quota
+    }
+
+    /// Commission credit over quota this plan period: what the rep's pay follows.
+    pub fn credited_attainment(&self) -> f64 {
+        self.period_credit / self.period_quota
     }
 
     /// Whether the open pipeline covers less than [`PIPELINE_COVERAGE`] times what is still
-    /// missing to quota: the rep's own pipeline is thin, so it hunts elsewhere (poaching).
+    /// missing to the period's quota: the rep's own pipeline is thin, so it hunts elsewhere
+    /// (poaching).
     pub fn pipeline_is_thin(&self) -> bool {
-        self.pipeline_value < PIPELINE_COVERAGE * (self.quota - self.booked).max(0.0)
+        self.pipeline_value < PIPELINE_COVERAGE * (self.period_quota - self.period_booked).max(0.0)
     }
 
-    /// Ratchets the quota toward this quarter's bookings and starts the next quarter
-    /// (Leone, Misra & Zimmerman 2004: quota_t = a·sales_{t−1} + (1−a)·quota_{t−1}, asymmetric).
-    pub fn settle_quarter(&mut self, up: f64, down: f64) {
-        let a = if self.booked > self.quota { up } else { down };
-        self.quota = (self.quota + a * (self.booked - self.quota)).max(self.quota * 0.1);
+    /// Records the variable pay of a settled period (units of target variable pay), keeping a
+    /// year's worth of periods.
+    pub fn log_pay(&mut self, pay: f64) {
+        self.last_pay = pay;
+        let keep = (4 / self.period_quarters.max(1)).max(1) as usize;
+        self.pay_log.push(pay);
+        let excess = self.pay_log.len().saturating_sub(keep);
+        self.pay_log.drain(..excess);
+    }
+
+    /// Mean variable pay per period over the last year (units of target variable pay).
+    pub fn year_pay(&self) -> f64 {
+        if self.pay_log.is_empty() {
+            return 0.0;
+        }
+        self.pay_log.iter().sum::<f64>() / self.pay_log.len() as f64
+    }
+
+    /// Books a deal: `net` $k, of which `credit` $k count toward commission.
+    pub fn book(&mut self, net: f64, credit: f64) {
+        self.booked += net;
+        self.period_booked += net;
+        self.period_credit += credit;
+    }
+
+    /// Starts a plan period of `quarters` quarters at the current quarterly quota.
+    pub fn start_period(&mut self, quarters: u32) {
+        self.period_quarters = quarters;
+        self.period_quarters_done = 0;
+        self.period_quota = self.quota * f64::from(quarters);
+        self.period_booked = 0.0;
+        self.period_credit = 0.0;
+    }
+
+    /// Ends a quarter. At the end of the plan period (`period_ends`), ratchets the quarterly
+    /// quota toward the period's bookings per quarter (Leone, Misra & Zimmerman 2004: quota_t =
+    /// a·sales_{t−1} + (1−a)·quota_{t−1}, asymmetric) and starts a period of `next_quarters`.
+    pub fn settle_quarter(&mut self, up: f64, down: f64, period_ends: bool, next_quarters: u32) {
         self.booked = 0.0;
+        self.period_quarters_done += 1;
+        if !period_ends {
+            return;
+        }
+        let per_quarter = self.period_booked / f64::from(self.period_quarters_done.max(1));
+        let a = if per_quarter > self.quota { up } else { down };
+        self.quota = (self.quota + a * (per_quarter - self.quota)).max(self.quota * 0.1);
+        self.start_period(next_quarters);
     }
 }
 
@@ -437,12 +534,32 @@ mod tests {
     #[test]
     fn ratchet_is_asymmetric() {
         let mut r = RepState::new(100.0);
-        r.booked = 200.0;
-        r.settle_quarter(0.5, 0.1);
+        r.book(200.0, 200.0);
+        r.settle_quarter(0.5, 0.1, true, 1);
         assert_eq!(r.quota, 150.0);
-        r.booked = 50.0;
-        r.settle_quarter(0.5, 0.1);
+        r.book(50.0, 50.0);
+        r.settle_quarter(0.5, 0.1, true, 1);
         assert_eq!(r.quota, 140.0);
+        assert_eq!(
+            (r.booked, r.period_booked, r.period_credit),
+            (0.0, 0.0, 0.0)
+        );
+        assert_eq!(r.period_quota, 140.0);
+    }
+
+    #[test]
+    fn a_yearly_period_settles_its_quota_once_a_year_on_bookings_per_quarter() {
+        let mut r = RepState::new(100.0);
+        r.start_period(4);
+        assert_eq!(r.period_quota, 400.0);
+        for q in 0..4 {
+            r.book(150.0, 120.0);
+            assert_eq!(r.quota, 100.0, "no ratchet before the year ends");
+            r.settle_quarter(0.5, 0.1, q == 3, 4);
+        }
+        // 600 booked over 4 quarters: 150 a quarter, above the 100 quota: up by half the gap.
+        assert_eq!(r.quota, 125.0);
+        assert_eq!(r.period_quota, 500.0);
         assert_eq!(r.booked, 0.0);
     }
 

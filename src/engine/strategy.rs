@@ -56,4 +56,95 @@ pub struct Strategy {
     /// Chance of an extra "defending" contact when a rival or teammate was seen on the account
     /// (0–1). Aggressive 0.5, aligned 0.
     pub defending: f64,
+    /// Pay-driven: the quarter-end behaviours come from the rep's compensation plan instead of
+    /// the hand-set knobs above (docs/MODEL.md, "Pay"). Effort follows the expected marginal pay
+    /// of more bookings (`effort_base` × marginal pay ^ `pay_effort_elasticity`, between
+    /// `effort_base` × `give_up_effort` and `effort_base` + `effort_ramp`); a ready deal is asked
+    /// to wait when it pays more next period (instead of `sandbagging`); a pull-in discount, up
+    /// to `discount_max`, is offered when it pays the rep more than waiting. Both presets false.
+    pub pay_driven: bool,
+    /// How strongly a pay-driven rep's effort follows its expected marginal pay: effort ∝
+    /// (marginal pay ÷ the plan's base commission rate) ^ this. Default 1 (effort in proportion
+    /// to pay at the margin). A model assumption, not tuned to any figure: the held-out pay
+    /// checks of check-model (`pay-spike`, `bonus-pacer`) test only the direction it gives.
+    pub pay_effort_elasticity: f64,
+}
+
+impl Strategy {
+    /// The knobs a learning rep copies from a better-paid peer, or mutates: its selling style.
+    /// Each with its allowed range (low, high) and a typical span, the scale of a mutation and
+    /// of [`Self::position`] (the range itself, but for the contact gap, whose presets are 0
+    /// and 10 days of up to 260, and the discount, up to 0.9 but 0.25 in the aggressive
+    /// preset). `sandbagging` counts as 0 or 1.
+    pub const LEARNED: [(&'static str, f64, f64, f64); 9] = [
+        ("effort_ramp", 0.0, 2.0, 2.0),
+        ("give_up_below", 0.0, 1.0, 1.0),
+        ("sandbagging", 0.0, 1.0, 1.0),
+        ("listening", 0.0, 1.0, 1.0),
+        ("min_receptivity", 0.0, 1.0, 1.0),
+        ("min_contact_gap_days", 0.0, 260.0, 20.0),
+        ("poaching", 0.0, 1.0, 1.0),
+        ("discount_max", 0.0, 0.9, 0.5),
+        ("defending", 0.0, 1.0, 1.0),
+    ];
+
+    /// The learned knobs' values, in [`Self::LEARNED`] order.
+    pub fn learned(&self) -> [f64; 9] {
+        [
+            self.effort_ramp,
+            self.give_up_below,
+            f64::from(u8::from(self.sandbagging)),
+            self.listening,
+            self.min_receptivity,
+            f64::from(self.min_contact_gap_days),
+            self.poaching,
+            self.discount_max,
+            self.defending,
+        ]
+    }
+
+    /// Sets learned knob `i` (in [`Self::LEARNED`] order), clamped to its range (a count is
+    /// rounded, `sandbagging` is on from 0.5).
+    pub fn set_learned(&mut self, i: usize, value: f64) {
+        let (_, low, high, _) = Self::LEARNED[i];
+        let x = value.clamp(low, high);
+        match i {
+            0 => self.effort_ramp = x,
+            1 => self.give_up_below = x,
+            2 => self.sandbagging = x >= 0.5,
+            3 => self.listening = x,
+            4 => self.min_receptivity = x,
+            5 => self.min_contact_gap_days = crate::engine::rounding::round_non_negative(x) as u32,
+            6 => self.poaching = x,
+            7 => self.discount_max = x,
+            _ => self.defending = x,
+        }
+    }
+
+    /// Copies a peer's selling style (its learned knobs), keeping the own others.
+    pub fn copy_learned(&mut self, peer: &Strategy) {
+        for (i, x) in peer.learned().into_iter().enumerate() {
+            self.set_learned(i, x);
+        }
+    }
+
+    /// Where this strategy's selling style lies between two others, 0 at `from` and 1 at `to`:
+    /// the projection of its learned knobs (each scaled by its range) on the line between
+    /// theirs. The report's "drift toward aggressive": from the aligned preset to the
+    /// aggressive one.
+    pub fn position(&self, from: &Strategy, to: &Strategy) -> f64 {
+        let (x, a, b) = (self.learned(), from.learned(), to.learned());
+        let mut along = 0.0;
+        let mut length = 0.0;
+        for (i, &(_, _, _, span)) in Self::LEARNED.iter().enumerate() {
+            let d = (b[i] - a[i]) / span;
+            along += (x[i] - a[i]) / span * d;
+            length += d * d;
+        }
+        if length > 0.0 {
+            along / length
+        } else {
+            0.0
+        }
+    }
 }

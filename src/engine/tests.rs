@@ -17,30 +17,30 @@ use crate::world::{self, CustomerId, RepId, Segment, World};
 const SEED: u64 = 7;
 
 /// The built-in lesson with a small market and the given `path=value` overrides.
-fn config(sets: &[&str]) -> Config {
+pub(super) fn config(sets: &[&str]) -> Config {
     let mut overrides = vec![Override::parse("market.customers=300").unwrap()];
     overrides.extend(sets.iter().map(|s| Override::parse(s).unwrap()));
     scenario::load(None, &overrides).unwrap().1
 }
 
-fn world_of(cfg: &Config) -> World {
+pub(super) fn world_of(cfg: &Config) -> World {
     world::generate(cfg, SEED)
 }
 
 /// An engine running variant 0 (aggressive for us).
-fn engine<'a>(cfg: &'a Config, world: &'a World) -> Engine<'a> {
-    Engine::new(cfg, world, cfg.team_strategies(0), SEED)
+pub(super) fn engine<'a>(cfg: &'a Config, world: &'a World) -> Engine<'a> {
+    Engine::new(cfg, world, 0, SEED)
 }
 
 /// Our pooled tally so far.
-fn totals(e: &Engine) -> Tally {
+pub(super) fn totals(e: &Engine) -> Tally {
     e.recorder.clone().into_record(0, 0).total()
 }
 
 /// Puts account `c` into `stage` with fresh relations to every vendor (nothing shortlisted, no
 /// annoyance, fatigue or block), its stage ending 40 days from today. Earlier scheduled events for
 /// the account become stale (the generation moves on).
-fn prepare(e: &mut Engine, c: CustomerId, stage: Stage) {
+pub(super) fn prepare(e: &mut Engine, c: CustomerId, stage: Stage) {
     let day = e.day;
     let init = e.cfg.customers.initial_trust as f32;
     for v in 0..e.world.vendors.len() {
@@ -73,7 +73,7 @@ fn silence_reps(e: &mut Engine) {
 }
 
 /// Vendor `v`'s home rep for account `c` and that rep's strategy.
-fn home_rep(e: &Engine, v: usize, c: CustomerId) -> (RepId, Strategy) {
+pub(super) fn home_rep(e: &Engine, v: usize, c: CustomerId) -> (RepId, Strategy) {
     let r = e.world.vendors[v].home_rep[c as usize];
     (r, e.rep_strategy(v, r).clone())
 }
@@ -395,7 +395,7 @@ fn fatigue_from_recent_contacts_lowers_receptivity() {
 
 /// A late-stage deal of ours at the quarter's end, the home rep's whole pipeline, the rep at 30%
 /// of quota. Returns the account, the rep, the rep's strategy and the account's list value.
-fn pull_in_setup(e: &mut Engine, stage: Stage) -> (CustomerId, RepId, Strategy, f64) {
+pub(super) fn pull_in_setup(e: &mut Engine, stage: Stage) -> (CustomerId, RepId, Strategy, f64) {
     // Day 60 of the third quarter: 4 days left, inside the last two weeks.
     e.day = 2 * DAYS_PER_QUARTER + 60;
     let c = 20;
@@ -417,8 +417,8 @@ fn pull_in_setup(e: &mut Engine, stage: Stage) -> (CustomerId, RepId, Strategy, 
     rep.pipeline_values.clear();
     rep.suspects.clear();
     rep.pipeline.push(c);
-    let quota = e.reps[0][r as usize].quota;
-    e.reps[0][r as usize].booked = 0.3 * quota;
+    let quota = e.reps[0][r as usize].period_quota;
+    e.reps[0][r as usize].book(0.3 * quota, 0.3 * quota);
     let list = e.world.customers[c as usize].annual_value as f64;
     (c, r, s, list)
 }
@@ -434,7 +434,7 @@ fn discount_pull_in_moves_the_decision_now_at_the_discounted_price() {
     let world = world_of(&cfg);
     let mut e = engine(&cfg, &world);
     let (c, r, s, list) = pull_in_setup(&mut e, Stage::Validation);
-    let quota = e.reps[0][r as usize].quota;
+    let quota = e.reps[0][r as usize].period_quota;
 
     // The rep's next target is this late-stage deal, as a pull-in; picking it uses up the
     // account's one pull-in call of the quarter, so the rep does not call it again.
@@ -758,7 +758,8 @@ fn shortened_stage_ends_once_at_the_new_time() {
 fn aggressive_effort_ramps_gives_up_and_coasts() {
     let s = crate::scenario::presets::aggressive();
     let q = DAYS_PER_QUARTER;
-    let effort = |day: Day, att: f64| Engine::effort(&s, day, att);
+    let plan = crate::engine::pay::Plan::default();
+    let effort = |day: Day, att: f64| Engine::effort(&s, &plan, day % q, 1, att);
 
     // Rises toward the quarter end with a gap, more with a bigger gap.
     let mut last = 0.0;
@@ -793,7 +794,13 @@ fn aligned_effort_is_flat() {
     for day in (0..2 * DAYS_PER_QUARTER).step_by(3) {
         for att in [0.0, 0.1, 0.5, 0.99, 1.0, 1.5, 3.0] {
             assert_eq!(
-                Engine::effort(&s, day, att),
+                Engine::effort(
+                    &s,
+                    &crate::engine::pay::Plan::default(),
+                    day % DAYS_PER_QUARTER,
+                    1,
+                    att
+                ),
                 s.effort_base,
                 "day {day}, attainment {att}"
             );
@@ -822,7 +829,7 @@ fn state_bytes_per_account_stay_within_the_documented_bound() {
     let bound =
         fixed + MAX_EVENT_SLOTS_PER_ACCOUNT * size_of::<Event>() + MAX_OTHER_BYTES_PER_ACCOUNT;
     for variant in 0..cfg.variants.len() {
-        let mut e = Engine::new(&cfg, &world, cfg.team_strategies(variant), SEED);
+        let mut e = Engine::new(&cfg, &world, variant, SEED);
         let mut peak = e.bytes_per_customer();
         while e.day < e.horizon {
             e.step();
@@ -1189,7 +1196,7 @@ fn changing_our_strategy_does_not_change_what_rival_reps_do() {
     let world = world_of(&cfg);
     // Day 3: our reps act first (the vendor going first rotates by day), the rivals after us.
     let contacted_by_rivals = |variant: usize| -> Vec<(CustomerId, usize)> {
-        let mut e = Engine::new(&cfg, &world, cfg.team_strategies(variant), SEED);
+        let mut e = Engine::new(&cfg, &world, variant, SEED);
         e.day = 3;
         e.step();
         (0..world.customers.len() as CustomerId)

@@ -32,8 +32,9 @@ const MAGIC: &[u8; 8] = b"SALESIMJ";
 /// job's `shard` is absent for a whole run, so a `--shard 1/1` slice is told from a plain run.
 /// 4: a run's record holds its teams, vendors, reps' attainments and distinct blocking accounts.
 /// 5: an entry holds the run's deal records (empty without `--deals`); the job says whether
-/// deals were asked for.)
-pub const FORMAT: u32 = 5;
+/// deals were asked for. 6: a run's record holds pay (commission, base pay, sandbagging) and
+/// its reps' strategy mix.)
+pub const FORMAT: u32 = 6;
 
 /// Largest frame a reader accepts (a header with a long scenario file, or one run's record).
 const MAX_FRAME_BYTES: u32 = 64 << 20;

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use std::ops::{Add, AddAssign};
 
 /// Metric names of `runs.csv`, in column order.
-pub const RUN_METRICS: [&str; 18] = [
+pub const RUN_METRICS: [&str; 23] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -48,6 +48,11 @@ pub const RUN_METRICS: [&str; 18] = [
     "reps_at_quota_share",
     "mean_trust",
     "hockey_stick",
+    "commission_cost",
+    "rep_cost",
+    "contribution",
+    "cost_of_sales_ratio",
+    "sandbagged_deals",
     "yoy_growth",
 ];
 
@@ -56,10 +61,10 @@ const ACCOUNTS_BLOCKING: usize = 10;
 
 /// Metric names of `quarters.csv`: every run metric but `accounts_blocking` (distinct accounts
 /// do not add up over quarters) and `yoy_growth`.
-pub const QUARTER_METRICS: [&str; 16] = {
-    let mut out = [""; 16];
+pub const QUARTER_METRICS: [&str; RUN_METRICS.len() - 2] = {
+    let mut out = [""; RUN_METRICS.len() - 2];
     let mut i = 0;
-    while i < 16 {
+    while i < out.len() {
         out[i] = RUN_METRICS[if i < ACCOUNTS_BLOCKING { i } else { i + 1 }];
         i += 1;
     }
@@ -87,9 +92,18 @@ pub const VENDOR_METRICS: [&str; 3] = ["bookings", "deals", "market_share"];
 /// `comparison.csv` follows it, and is empty (NaN) for the neutral ones.
 pub fn direction(metric: &str) -> Option<bool> {
     match metric {
-        "contacts" | "poached_deals" => None,
-        "discount_cost" | "no_decision_rate" | "lost_to_competitor" | "unwelcome_share"
-        | "blocks" | "accounts_blocking" | "conflicts" | "hockey_stick" => Some(false),
+        "contacts" | "poached_deals" | "sandbagged_deals" => None,
+        "discount_cost"
+        | "no_decision_rate"
+        | "lost_to_competitor"
+        | "unwelcome_share"
+        | "blocks"
+        | "accounts_blocking"
+        | "conflicts"
+        | "hockey_stick"
+        | "commission_cost"
+        | "rep_cost"
+        | "cost_of_sales_ratio" => Some(false),
         _ => Some(true),
     }
 }
@@ -100,7 +114,7 @@ pub fn direction(metric: &str) -> Option<bool> {
 /// often zero); the reported interval is cut there.
 pub fn bounds(metric: &str) -> (f64, f64) {
     match metric {
-        "yoy_growth" => (f64::NEG_INFINITY, f64::INFINITY),
+        "yoy_growth" | "contribution" => (f64::NEG_INFINITY, f64::INFINITY),
         "win_rate"
         | "no_decision_rate"
         | "lost_to_competitor"
@@ -168,6 +182,54 @@ pub struct Tally {
     pub preferred_purchases: f64,
     /// Of which from the preferred vendor.
     pub preferred_won: f64,
+    /// Variable pay (commission and bonuses, after clawbacks) of our reps for plan periods
+    /// ended in the quarter, $k.
+    pub commission: f64,
+    /// Base pay of our reps, $k.
+    pub base_pay: f64,
+    /// Ready deals our reps asked to sign in the next plan period instead (sandbagging).
+    pub sandbagged: f64,
+    /// Of which by a rep already at or past quota in its period (held back because the deal
+    /// pays less now: past a cap, or for a hand-set sandbagger, past quota).
+    pub sandbagged_past_quota: f64,
+}
+
+/// Our reps' learned knobs in one team at a quarter's end: sums over reps, for the mean and
+/// spread of each knob ([`crate::engine::Strategy::LEARNED`] order, then the position between
+/// the aligned and aggressive presets, [`crate::engine::Strategy::position`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct KnobTally {
+    /// Reps counted.
+    pub reps: f64,
+    /// Sum of each knob.
+    pub sum: [f64; STRATEGY_MIX_KNOBS.len()],
+    /// Sum of each knob's square.
+    pub sum_sq: [f64; STRATEGY_MIX_KNOBS.len()],
+}
+
+/// The knobs of `strategy_mix.csv`, in [`KnobTally`] order: the learned knobs, then
+/// `aggressive_position` (0 = the aligned preset's selling style, 1 = the aggressive one's).
+pub const STRATEGY_MIX_KNOBS: [&str; 10] = [
+    "effort_ramp",
+    "give_up_below",
+    "sandbagging",
+    "listening",
+    "min_receptivity",
+    "min_contact_gap_days",
+    "poaching",
+    "discount_max",
+    "defending",
+    "aggressive_position",
+];
+
+impl AddAssign for KnobTally {
+    fn add_assign(&mut self, o: KnobTally) {
+        self.reps += o.reps;
+        for i in 0..self.sum.len() {
+            self.sum[i] += o.sum[i];
+            self.sum_sq[i] += o.sum_sq[i];
+        }
+    }
 }
 
 impl AddAssign for Tally {
@@ -196,6 +258,10 @@ impl AddAssign for Tally {
         self.base_sum += o.base_sum;
         self.preferred_purchases += o.preferred_purchases;
         self.preferred_won += o.preferred_won;
+        self.commission += o.commission;
+        self.base_pay += o.base_pay;
+        self.sandbagged += o.sandbagged;
+        self.sandbagged_past_quota += o.sandbagged_past_quota;
     }
 }
 
@@ -217,8 +283,9 @@ fn ratio(a: f64, b: f64) -> f64 {
 
 impl Tally {
     /// The quarter metrics, in [`QUARTER_METRICS`] order.
-    pub fn metrics(&self) -> [f64; 16] {
+    pub fn metrics(&self) -> [f64; QUARTER_METRICS.len()] {
         let won = self.opportunities - self.lost - self.no_decision;
+        let sales_cost = self.commission + self.base_pay;
         [
             self.bookings,
             self.list_value,
@@ -236,6 +303,11 @@ impl Tally {
             ratio(self.reps_at_quota, self.rep_quarters),
             ratio(self.trust_sum, self.trust_n),
             ratio(self.late_deals, self.deals),
+            self.commission,
+            self.base_pay,
+            self.bookings - sales_cost,
+            ratio(sales_cost, self.bookings),
+            self.sandbagged,
         ]
     }
 }
@@ -448,6 +520,8 @@ pub struct RunRecord {
     /// Per quarter, each of our reps' attainment (bookings ÷ quota) at the quarter's end, in
     /// rep order (teams in scenario order).
     pub rep_attainment: Vec<Vec<f64>>,
+    /// Per quarter, per team of ours: the learned knobs of its reps at the quarter's end.
+    pub strategy_mix: Vec<Vec<KnobTally>>,
 }
 
 impl RunRecord {
@@ -478,8 +552,8 @@ impl RunRecord {
         let mut out = [0.0; RUN_METRICS.len()];
         out[..ACCOUNTS_BLOCKING].copy_from_slice(&q[..ACCOUNTS_BLOCKING]);
         out[ACCOUNTS_BLOCKING] = self.accounts_blocking;
-        out[ACCOUNTS_BLOCKING + 1..17].copy_from_slice(&q[ACCOUNTS_BLOCKING..]);
-        out[17] = if self.quarters.len() >= 8 {
+        out[ACCOUNTS_BLOCKING + 1..RUN_METRICS.len() - 1].copy_from_slice(&q[ACCOUNTS_BLOCKING..]);
+        out[RUN_METRICS.len() - 1] = if self.quarters.len() >= 8 {
             let year = |qs: &[Tally]| qs.iter().map(|t| t.bookings).sum::<f64>();
             let n = self.quarters.len();
             ratio(year(&self.quarters[n - 4..]), year(&self.quarters[..4])) - 1.0
@@ -511,6 +585,8 @@ pub struct Recorder {
     /// (account, team) of every block of ours: distinct accounts are counted at the end (blocks
     /// are few, so this stays small).
     blocked: Vec<(CustomerId, u32)>,
+    /// `[quarter][team]`.
+    strategy_mix: Vec<Vec<KnobTally>>,
 }
 
 impl Recorder {
@@ -534,6 +610,7 @@ impl Recorder {
             ],
             rep_attainment: vec![Vec::new(); quarters as usize],
             blocked: Vec::new(),
+            strategy_mix: vec![Vec::new(); quarters as usize],
         }
     }
 
@@ -550,6 +627,48 @@ impl Recorder {
     fn at(&mut self, day: Day) -> &mut Tally {
         let q = self.quarter(day);
         &mut self.quarters[q]
+    }
+
+    /// Our reps' pay for a quarter ending on `day`: base pay and variable pay ($k).
+    pub fn pay(&mut self, day: Day, base: f64, variable: f64) {
+        let t = self.at(day);
+        t.base_pay += base;
+        t.commission += variable;
+    }
+
+    /// One of our reps asked a ready deal to sign next period, at attainment `attainment` of its
+    /// period quota.
+    pub fn sandbagged(&mut self, day: Day, attainment: f64) {
+        let q = self.at(day);
+        q.sandbagged += 1.0;
+        if attainment >= 1.0 {
+            q.sandbagged_past_quota += 1.0;
+        }
+    }
+
+    /// Our reps' strategies (in rep order) at the end of quarter `quarter`.
+    pub fn strategy_mix(&mut self, quarter: usize, strategies: &[crate::engine::Strategy]) {
+        let Some(mix) = self.strategy_mix.get_mut(quarter) else {
+            return;
+        };
+        *mix = vec![KnobTally::default(); self.teams.len()];
+        let (aligned, aggressive) = (
+            crate::scenario::presets::aligned(),
+            crate::scenario::presets::aggressive(),
+        );
+        for (s, &team) in strategies.iter().zip(&self.team_of) {
+            let t = &mut mix[team as usize];
+            let learned = s.learned();
+            let values = learned
+                .iter()
+                .copied()
+                .chain([s.position(&aligned, &aggressive)]);
+            t.reps += 1.0;
+            for (i, x) in values.enumerate() {
+                t.sum[i] += x;
+                t.sum_sq[i] += x * x;
+            }
+        }
     }
 
     /// Our rep `rep` made a contact.
@@ -721,6 +840,7 @@ impl Recorder {
             teams: self.teams,
             vendor_quarters: self.vendor_quarters,
             rep_attainment: self.rep_attainment,
+            strategy_mix: self.strategy_mix,
             quarters: self.quarters,
             weeks: self.weeks,
             effort: self.effort,
@@ -781,10 +901,12 @@ mod tests {
             teams: Vec::new(),
             vendor_quarters: Vec::new(),
             rep_attainment: Vec::new(),
+            strategy_mix: Vec::new(),
         };
+        let yoy = RUN_METRICS.iter().position(|m| *m == "yoy_growth").unwrap();
         r.quarters[7] = q(30.0);
-        assert!((r.metrics()[17] - 0.5).abs() < 1e-12);
+        assert!((r.metrics()[yoy] - 0.5).abs() < 1e-12);
         r.quarters.truncate(7);
-        assert!(r.metrics()[17].is_nan());
+        assert!(r.metrics()[yoy].is_nan());
     }
 }

@@ -12,8 +12,9 @@
 //! leader reads ("the middle half of our reps made 70–95% of quota in Q8").
 
 use super::{csv_text, num};
+use crate::experiment::stats::summarize;
 use crate::experiment::{Point, PointResult};
-use crate::metrics::{TEAM_METRICS, VENDOR_METRICS};
+use crate::metrics::{KnobTally, STRATEGY_MIX_KNOBS, TEAM_METRICS, VENDOR_METRICS};
 
 /// Columns of `teams.csv` after `point`, `variant`, `replication` and any `param_*` columns.
 pub const TEAM_COLUMNS: [&str; 1 + TEAM_METRICS.len()] = {
@@ -32,6 +33,24 @@ pub const VENDOR_COLUMNS: [&str; 1 + VENDOR_METRICS.len()] = [
     VENDOR_METRICS[0],
     VENDOR_METRICS[1],
     VENDOR_METRICS[2],
+];
+
+/// The `team` of `strategy_mix.csv`'s rows for all our reps together (a team's name cannot
+/// hold a space).
+pub const ALL_TEAMS: &str = "all teams";
+
+/// Columns of `strategy_mix.csv` after `point` and any `param_*` columns.
+pub const STRATEGY_MIX_COLUMNS: [&str; 10] = [
+    "variant",
+    "quarter",
+    "team",
+    "knob",
+    "rep_quarters",
+    "mean",
+    "sd",
+    "replications",
+    "ci_low",
+    "ci_high",
 ];
 
 /// The attainment quantiles of `reps.csv`, as fractions.
@@ -101,13 +120,19 @@ pub fn vendor_rows(point: &Point, result: &PointResult) -> Vec<Vec<String>> {
     rows
 }
 
+/// The first cells of a point's rows: its index, then its swept values.
+fn point_lead(point: &Point) -> Vec<String> {
+    let mut lead = vec![point.index.to_string()];
+    lead.extend(point.values.iter().map(|(_, v)| num(*v)));
+    lead
+}
+
 /// The `reps.csv` rows of a point: per variant and quarter, our reps' attainments of every
 /// replication pooled: how many rep-quarters, the [`REP_QUANTILES`], and the share at or over
 /// quota (attainment ≥ 1, as `reps_at_quota_share`).
 pub fn rep_rows(point: &Point, result: &PointResult) -> Vec<Vec<String>> {
     let cfg = &point.config;
-    let mut lead = vec![point.index.to_string()];
-    lead.extend(point.values.iter().map(|(_, v)| num(*v)));
+    let lead = point_lead(point);
     let mut rows = Vec::new();
     for (v, variant) in cfg.variants.iter().enumerate() {
         for q in 0..cfg.horizon_quarters as usize {
@@ -134,6 +159,72 @@ pub fn rep_rows(point: &Point, result: &PointResult) -> Vec<Vec<String>> {
             row.extend(REP_QUANTILES.map(|p| num(quantile(&pooled, p))));
             row.push(num(share));
             rows.push(row);
+        }
+    }
+    rows
+}
+
+/// The `strategy_mix.csv` rows of a point: per variant, quarter, team of ours and learned knob
+/// (then `aggressive_position`), over the team's reps at the quarter's end pooled over the
+/// point's replications: how many rep-quarters, the mean and the standard deviation across
+/// reps (the spread of styles in the team), and a 95% Student-t interval of the mean over
+/// replications (each replication's team mean counted once). After a variant's teams come the
+/// rows of all our reps together, team [`ALL_TEAMS`]. Without learning the mix stays as the
+/// variant set it; with it, the rows show the team's drift.
+pub fn strategy_mix_rows(point: &Point, result: &PointResult) -> Vec<Vec<String>> {
+    let cfg = &point.config;
+    let lead = point_lead(point);
+    let mut rows = Vec::new();
+    for (v, variant) in cfg.variants.iter().enumerate() {
+        for q in 0..cfg.horizon_quarters as usize {
+            let teams = cfg.vendors[0].teams.len();
+            let names = cfg.vendors[0].teams.iter().map(|t| t.name.as_str());
+            for (t, team) in names.chain([ALL_TEAMS]).enumerate() {
+                let mut pooled = KnobTally::default();
+                let mut per_run = Vec::new();
+                for run in result.runs.iter().filter(|r| r.variant == v) {
+                    let Some(mix) = run.record.strategy_mix.get(q) else {
+                        continue;
+                    };
+                    let mut k = KnobTally::default();
+                    for (i, team_mix) in mix.iter().enumerate() {
+                        if t == teams || i == t {
+                            k += *team_mix;
+                        }
+                    }
+                    pooled += k;
+                    per_run.push(k);
+                }
+                for (i, knob) in STRATEGY_MIX_KNOBS.iter().enumerate() {
+                    let means: Vec<f64> = per_run
+                        .iter()
+                        .filter(|k| k.reps > 0.0)
+                        .map(|k| k.sum[i] / k.reps)
+                        .collect();
+                    let over_runs = summarize(&means);
+                    let n = pooled.reps;
+                    let mean = if n > 0.0 { pooled.sum[i] / n } else { f64::NAN };
+                    let sd = if n > 1.0 {
+                        ((pooled.sum_sq[i] - n * mean * mean) / (n - 1.0))
+                            .max(0.0)
+                            .sqrt()
+                    } else {
+                        f64::NAN
+                    };
+                    let mut row = lead.clone();
+                    row.push(csv_text(&variant.name).into_owned());
+                    row.push((q + 1).to_string());
+                    row.push(csv_text(team).into_owned());
+                    row.push((*knob).to_string());
+                    row.push(num(n));
+                    row.push(num(mean));
+                    row.push(num(sd));
+                    row.push(over_runs.n.to_string());
+                    row.push(num(over_runs.ci_low));
+                    row.push(num(over_runs.ci_high));
+                    rows.push(row);
+                }
+            }
         }
     }
     rows

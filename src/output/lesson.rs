@@ -151,6 +151,55 @@ fn verdict(f: &Facts) -> String {
     }
 }
 
+/// What is left after paying the reps (contribution = bookings − commission − base pay), next
+/// to the bookings verdict; discounts are already out of net bookings.
+fn contribution(f: &Facts) -> String {
+    let (ca, cb, d) = f.m("contribution");
+    let (pa, pb, _) = f.m("commission_cost");
+    let (ra, rb, _) = f.m("cost_of_sales_ratio");
+    let (a, b) = (&f.a, &f.b);
+    if d.diff.n < 2 || !ca.mean.is_finite() || !cb.mean.is_finite() {
+        return String::new();
+    }
+    let ci = format!(
+        "{b} − {a} = {} $k, 95% CI {} to {} $k",
+        super::summary::signed_thousands(d.diff.mean),
+        super::summary::signed_thousands(d.diff.ci_low),
+        super::summary::signed_thousands(d.diff.ci_high)
+    );
+    let verdict = if f.undecided {
+        format!("not decided yet ({ci})")
+    } else if f.b_higher("contribution") {
+        format!("the {b} team left more ({ci})")
+    } else if f.a_higher("contribution") {
+        format!("the {a} team left more ({ci})")
+    } else {
+        format!("the two left about the same ({ci})")
+    };
+    let mut s = format!(
+        "After paying the reps (contribution: bookings less commission and base pay; discounts are \
+         already out of bookings) {verdict}: {} $k for the {a} team against {} $k. Commission cost \
+         {} $k and {} $k; all pay came to {} and {} of bookings.",
+        money(ca.mean),
+        money(cb.mean),
+        money(pa.mean),
+        money(pb.mean),
+        pct(ra.mean),
+        pct(rb.mean)
+    );
+    if f.undecided {
+        return s;
+    }
+    let bookings_side = (f.b_higher("bookings"), f.a_higher("bookings"));
+    let contribution_side = (f.b_higher("contribution"), f.a_higher("contribution"));
+    if bookings_side != contribution_side {
+        s.push_str(
+            " Pay changes the verdict: the team ahead on bookings is not the one ahead after pay.",
+        );
+    }
+    s
+}
+
 /// The metaphor, once, and the quarter-end timing.
 fn timing(f: &Facts) -> String {
     let (ha, hb, _) = f.m("hockey_stick");
@@ -359,7 +408,13 @@ fn quarters(f: &Facts) -> String {
 
 /// The whole narrative, as paragraphs.
 pub fn paragraphs(f: &Facts) -> Vec<String> {
-    vec![verdict(f), timing(f), customers(f), quarters(f)]
+    vec![
+        verdict(f),
+        contribution(f),
+        timing(f),
+        customers(f),
+        quarters(f),
+    ]
 }
 
 /// What a team's reps do, in plain words, from its strategy's knobs.
@@ -557,6 +612,53 @@ mod tests {
         f.metrics[i] = (a, b, d);
     }
 
+    /// `b` clearly ahead of `a` by 30 (CI 20 to 40) on `metric`, from `base`.
+    fn b_ahead(f: &mut Facts, metric: &str, base: f64) {
+        set(
+            f,
+            metric,
+            s(base, 10.0),
+            s(base + 30.0, 10.0),
+            p(30.0, 10.0),
+        );
+    }
+
+    #[test]
+    fn contribution_is_reported_beside_bookings_and_follows_its_interval() {
+        let mut f = level();
+        set(
+            &mut f,
+            "contribution",
+            s(800.0, 10.0),
+            s(800.0, 10.0),
+            p(0.0, 5.0),
+        );
+        let text = contribution(&f);
+        assert!(text.contains("left about the same"), "{text}");
+        assert!(!text.contains("Pay changes the verdict"), "{text}");
+        // The aligned team ahead on contribution while bookings are level: pay decides.
+        b_ahead(&mut f, "contribution", 800.0);
+        let text = contribution(&f);
+        assert!(text.contains("the aligned team left more"), "{text}");
+        assert!(text.contains("95% CI +20 to +40"), "{text}");
+        assert!(text.contains("Pay changes the verdict"), "{text}");
+        // Ahead on both: no change of verdict.
+        b_ahead(&mut f, "bookings", 1000.0);
+        let text = contribution(&f);
+        assert!(!text.contains("Pay changes the verdict"), "{text}");
+        set(
+            &mut f,
+            "contribution",
+            s(830.0, 10.0),
+            s(800.0, 10.0),
+            p(-30.0, 10.0),
+        );
+        assert!(contribution(&f).contains("the aggressive team left more"));
+        assert!(paragraphs(&f)
+            .iter()
+            .any(|p| p.contains("After paying the reps")));
+    }
+
     #[test]
     fn the_verdict_follows_the_interval() {
         let mut f = level();
@@ -711,13 +813,7 @@ mod tests {
         assert!(q.contains("clearly ahead in Q1 ($90k against $80k)"), "{q}");
         assert!(q.contains("early lead did not hold"), "{q}");
         // An early lead that the other team overturned over the run.
-        set(
-            &mut f,
-            "bookings",
-            s(1000.0, 10.0),
-            s(1030.0, 10.0),
-            p(30.0, 10.0),
-        );
+        b_ahead(&mut f, "bookings", 1000.0);
         assert!(quarters(&f).contains("did not last"));
         // An early lead kept over the run says nothing about it being paid for.
         set(

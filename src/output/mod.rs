@@ -18,12 +18,12 @@ use crate::fsafe::AtomicFile;
 use crate::metrics::{direction, QUARTER_METRICS, RUN_METRICS};
 use std::path::Path;
 
-pub use breakdown::{REP_COLUMNS, TEAM_COLUMNS, VENDOR_COLUMNS};
+pub use breakdown::{REP_COLUMNS, STRATEGY_MIX_COLUMNS, TEAM_COLUMNS, VENDOR_COLUMNS};
 pub use deals::{DEALS_FILE, DEAL_COLUMNS};
 
 /// Names of the files every run writes, in the order they are committed (with `--deals`,
-/// [`DEALS_FILE`] too, after `reps.csv`).
-pub const FILES: [&str; 9] = [
+/// [`DEALS_FILE`] too, after `strategy_mix.csv`).
+pub const FILES: [&str; 10] = [
     "runs.csv",
     "quarters.csv",
     "weeks.csv",
@@ -32,6 +32,7 @@ pub const FILES: [&str; 9] = [
     "teams.csv",
     "vendors.csv",
     "reps.csv",
+    "strategy_mix.csv",
     "manifest.json",
 ];
 
@@ -100,6 +101,7 @@ pub struct CsvOutputs {
     teams: csv::Writer<AtomicFile>,
     vendors: csv::Writer<AtomicFile>,
     reps: csv::Writer<AtomicFile>,
+    strategy_mix: csv::Writer<AtomicFile>,
     /// `deals.csv`, with `--deals`.
     deals: Option<csv::Writer<AtomicFile>>,
     /// Summaries kept for the terminal: per point, per variant, per metric.
@@ -167,6 +169,7 @@ impl CsvOutputs {
             teams: open("teams.csv")?,
             vendors: open("vendors.csv")?,
             reps: open("reps.csv")?,
+            strategy_mix: open("strategy_mix.csv")?,
             deals: deals.then(|| open(DEALS_FILE)).transpose()?,
             summaries: Vec::new(),
         };
@@ -203,6 +206,9 @@ impl CsvOutputs {
         out.reps
             .write_record(with_params(&["point"], &REP_COLUMNS))
             .map_err(|e| csv_err("reps.csv", e))?;
+        out.strategy_mix
+            .write_record(with_params(&["point"], &STRATEGY_MIX_COLUMNS))
+            .map_err(|e| csv_err("strategy_mix.csv", e))?;
         if let Some(deals) = &mut out.deals {
             deals
                 .write_record(with_params(&per_run, &DEAL_COLUMNS))
@@ -372,6 +378,11 @@ impl CsvOutputs {
                 &mut self.reps,
                 breakdown::rep_rows(point, result),
             ),
+            (
+                "strategy_mix.csv",
+                &mut self.strategy_mix,
+                breakdown::strategy_mix_rows(point, result),
+            ),
         ] {
             for row in rows {
                 w.write_record(row).map_err(|e| csv_err(name, e))?;
@@ -405,6 +416,7 @@ impl CsvOutputs {
             ("teams.csv", self.teams),
             ("vendors.csv", self.vendors),
             ("reps.csv", self.reps),
+            ("strategy_mix.csv", self.strategy_mix),
         ]
         .into_iter()
         .chain(self.deals.map(|w| (DEALS_FILE, w)))

@@ -788,6 +788,7 @@ mod tests {
             lesson: None,
             chosen_point: None,
             book_sizes: Vec::new(),
+            drift: Vec::new(),
         }
     }
 

@@ -12,8 +12,9 @@ use super::input::{ComparisonRow, OutputFolder, SummaryRow};
 use super::metrics::{metric, MetricInfo, Unit, METRICS};
 
 /// Metrics that get a plain-words headline sentence, in this order.
-const HEADLINE_METRICS: [&str; 5] = [
+const HEADLINE_METRICS: [&str; 6] = [
     "bookings",
+    "contribution",
     "win_rate",
     "no_decision_rate",
     "blocks",
@@ -380,6 +381,9 @@ fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &Compariso
         "bookings" => format!(
             "{var} booked {amount} {more} than {reference} over {} quarters",
             folder.manifest.horizon_quarters
+        ),
+        "contribution" => format!(
+            "after paying its reps (commission and base pay), {var} kept {amount} {more} than {reference}"
         ),
         "blocks" => format!(
             "{var} was blocked {amount} {} than {reference} (block events)",

@@ -511,6 +511,8 @@ pub(crate) struct OutputFolder {
     pub chosen_point: Option<u32>,
     /// The lesson at other book sizes (`book_size.csv`), if the run wrote it.
     pub book_sizes: Vec<super::you_are_here::BookSizeRow>,
+    /// Our reps' drift in selling style at the focus point (`strategy_mix.csv`), when it moves.
+    pub drift: Vec<super::drift::Drift>,
 }
 
 impl OutputFolder {
@@ -547,6 +549,7 @@ impl OutputFolder {
             lesson: std::fs::read_to_string(dir.join(crate::output::lesson::LESSON_FILE)).ok(),
             chosen_point: None,
             book_sizes: super::you_are_here::read(dir),
+            drift: Vec::new(),
         };
         folder.check_sweep(dir)?;
         Ok(folder)

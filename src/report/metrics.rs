@@ -29,7 +29,7 @@ const fn info(name: &'static str, label: &'static str, unit: Unit) -> MetricInfo
 }
 
 /// Every metric of the output contract, in contract order.
-pub(crate) const METRICS: [MetricInfo; 18] = [
+pub(crate) const METRICS: [MetricInfo; 23] = [
     info("bookings", "Bookings (net)", Unit::Money),
     info("list_value", "List value", Unit::Money),
     info("discount_cost", "Discount cost", Unit::Money),
@@ -47,6 +47,11 @@ pub(crate) const METRICS: [MetricInfo; 18] = [
     info("reps_at_quota_share", "Reps at quota", Unit::Share),
     info("mean_trust", "Customer trust", Unit::Score),
     info("hockey_stick", "Deals in weeks 12-13", Unit::Share),
+    info("commission_cost", "Commission paid", Unit::Money),
+    info("rep_cost", "Reps' base pay", Unit::Money),
+    info("contribution", "Contribution", Unit::Money),
+    info("cost_of_sales_ratio", "Cost of sales", Unit::Share),
+    info("sandbagged_deals", "Deals asked to wait", Unit::Count),
     info("yoy_growth", "Year-over-year growth", Unit::Share),
 ];
 
@@ -91,6 +96,21 @@ impl MetricInfo {
             Unit::Score => format!("{value:.3}"),
         }
     }
+
+    /// [`Self::format`] in at most about seven characters, for chart cells: money from $1,000k
+    /// up in $M to one decimal ("$55.3M"), under it in whole $k ("$812k").
+    pub fn format_compact(&self, value: f64) -> String {
+        let sign = if value < 0.0 { "−" } else { "" };
+        match self.unit {
+            Unit::Money if value.is_finite() && value.abs() >= 999.5 => {
+                format!("{sign}${}M", group_thousands(value.abs() / 1000.0, 1))
+            }
+            Unit::Money if value.is_finite() => {
+                format!("{sign}${}k", group_thousands(value.abs(), 0))
+            }
+            _ => self.format(value),
+        }
+    }
 }
 
 /// Formats with `decimals` decimals, comma thousands separators and a true minus sign:
@@ -131,6 +151,18 @@ mod tests {
         assert_eq!(metric("quota_attainment").format(0.966), "0.97");
         assert_eq!(metric("yoy_growth").format(f64::NAN), "n/a");
         assert_eq!(group_thousands(-0.01, 1), "0.0");
+    }
+
+    #[test]
+    fn compact_money_fits_a_cell() {
+        assert_eq!(metric("contribution").format_compact(55305.6), "$55.3M");
+        assert_eq!(
+            metric("contribution").format_compact(1_234_567.0),
+            "$1,234.6M"
+        );
+        assert_eq!(metric("contribution").format_compact(-2500.0), "−$2.5M");
+        assert_eq!(metric("contribution").format_compact(812.4), "$812k");
+        assert_eq!(metric("win_rate").format_compact(0.1834), "18.3%");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod breakdown;
 mod charts;
+mod drift;
 mod error;
 mod frame;
 mod html;
@@ -53,6 +54,7 @@ pub fn build_at(dir: &Path, point: Option<u32>) -> Result<ReportOutcome, ReportE
         }
         folder.chosen_point = Some(p);
     }
+    folder.drift = drift::read(dir, folder.focus_point());
     let charts_dir = dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Write {
         path: charts_dir.clone(),
@@ -91,6 +93,15 @@ fn render_all(
         rendered.push(render(charts_dir, &RunChart { kind, view: &view })?);
     }
     rendered.extend(breakdown::render_breakdown(folder, palette, charts_dir)?);
+    if !folder.drift.is_empty() {
+        rendered.push(render(
+            charts_dir,
+            &drift::StrategyDrift {
+                drifts: &folder.drift,
+                palette,
+            },
+        )?);
+    }
     let book_sizes = &folder.book_sizes;
     if let Some(first) = book_sizes.first() {
         rendered.push(render(
@@ -116,6 +127,16 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError>
 /// The folder under an output folder where the charts go.
 pub const CHARTS_DIR: &str = "charts";
 
+/// A metric's value as the report and its charts print it (e.g. `$12,345.7k`, `41.2%`).
+pub fn format_metric(name: &str, value: f64) -> String {
+    metrics::metric(name).format(value)
+}
+
+/// A metric's value as a chart cell prints it (e.g. `$55.3M`, `$812k`).
+pub fn format_metric_compact(name: &str, value: f64) -> String {
+    metrics::metric(name).format_compact(value)
+}
+
 /// Every file name [`build`] can write under `charts/` (PNG and SVG of each chart), so that a
 /// new run can clear an earlier run's charts without touching anything else there.
 pub fn chart_files() -> Vec<String> {
@@ -129,8 +150,10 @@ pub fn chart_files() -> Vec<String> {
         )
         .chain([
             sweep::WINNER_HEATMAP.to_string(),
+            sweep::CONTRIBUTION_HEATMAP.to_string(),
             sweep::DIFFERENCE_CHART.to_string(),
             you_are_here::NAME.to_string(),
+            drift::NAME.to_string(),
         ])
         .chain(breakdown::BREAKDOWN_CHARTS.map(String::from));
     stems

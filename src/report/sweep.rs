@@ -2,7 +2,8 @@
 //! the first swept parameter, with its 95% band, which is how a sweep is read; then each key
 //! metric against it (one line per variant, 95% band, one panel per value of the other
 //! parameters in a grid); and for a two-parameter grid a heat map of which variant wins on
-//! bookings and by how much.
+//! bookings and by how much, and a heat map of each variant's contribution (bookings less the
+//! reps' pay) over the grid.
 
 use std::path::Path;
 
@@ -30,6 +31,8 @@ pub(crate) const SWEEP_METRICS: [&str; 6] = [
 ];
 /// The file stem of the winner heat map.
 pub(crate) const WINNER_HEATMAP: &str = "sweep_winner_heatmap";
+/// The file stem of the contribution heat map.
+pub(crate) const CONTRIBUTION_HEATMAP: &str = "sweep_contribution_heatmap";
 /// The file stem of the paired-difference chart.
 pub(crate) const DIFFERENCE_CHART: &str = "sweep_difference";
 
@@ -69,6 +72,7 @@ pub(crate) fn render_sweep(
     }
     if view.is_two_parameter_grid() {
         out.push(render(dir, &WinnerHeatmap { view: &view })?);
+        out.push(render(dir, &ContributionHeatmap { view: &view })?);
     }
     Ok(out)
 }
@@ -481,67 +485,27 @@ impl Chart for WinnerHeatmap<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult {
-        let params = self.view.params();
-        let xs = distinct(self.view, &params[0]);
-        let ys = distinct(self.view, &params[1]);
-        let x_names: Vec<String> = xs.iter().map(|v| v.to_string()).collect();
-        let y_names: Vec<String> = ys.iter().map(|v| v.to_string()).collect();
-        let (x_fmt, y_fmt) = (category_tick(&x_names), category_tick(&y_names));
-        let mut axes = Axes::new(
-            -0.5..xs.len() as f64 - 0.5,
-            -0.5..ys.len() as f64 - 0.5,
-            &params[0],
-            &params[1],
-        );
-        axes.x_ticks = xs.len();
-        axes.y_ticks = ys.len();
-        axes.x_format = &x_fmt;
-        axes.y_format = &y_fmt;
-        let mut plot = panel(body, &axes)?;
-        let cells = self.cells(&xs, &ys);
+        let variants = self.view.palette.variants();
+        let cells = grid_cells(self.view, |p| verdict(self.view.folder, p.point, variants));
         let max = cells.iter().filter_map(|(_, _, v)| match v {
             Verdict::Winner { margin, .. } => Some(margin.abs()),
             Verdict::Undecided => None,
         });
         let max = max.fold(0.0, f64::max);
-        for (i, j, v) in &cells {
-            self.draw_cell(&mut plot, *i as f64, *j as f64, v, max)?;
-        }
-        Ok(())
+        grid_panel(self.view, body, None, |plot| {
+            for (i, j, v) in &cells {
+                let (fill, lines) = self.cell(v, max);
+                draw_cell(plot, *i as f64, *j as f64, fill, &lines)?;
+            }
+            Ok(())
+        })
     }
 }
 
 impl WinnerHeatmap<'_> {
-    fn cells(&self, xs: &[f64], ys: &[f64]) -> Vec<(usize, usize, Verdict)> {
-        let params = self.view.params();
-        let variants = self.view.palette.variants();
-        self.view
-            .folder
-            .manifest
-            .sweep
-            .points
-            .iter()
-            .filter_map(|p| {
-                let i = xs
-                    .iter()
-                    .position(|x| *x == SweepView::value(p, &params[0]))?;
-                let j = ys
-                    .iter()
-                    .position(|y| *y == SweepView::value(p, &params[1]))?;
-                Some((i, j, verdict(self.view.folder, p.point, variants)))
-            })
-            .collect()
-    }
-
-    fn draw_cell<DB: DrawingBackend>(
-        &self,
-        plot: &mut super::frame::Plot<DB>,
-        x: f64,
-        y: f64,
-        verdict: &Verdict,
-        max: f64,
-    ) -> DrawResult {
-        let (fill, lines) = match verdict {
+    /// A cell's fill and its two lines of text.
+    fn cell(&self, verdict: &Verdict, max: f64) -> (RGBColor, [String; 2]) {
+        match verdict {
             Verdict::Winner { variant, margin } => {
                 let strength = if max > 0.0 {
                     0.35 + 0.65 * margin.abs() / max
@@ -561,27 +525,178 @@ impl WinnerHeatmap<'_> {
                 RGBColor(0xDD, 0xDD, 0xDD),
                 ["undecided".to_string(), "CI crosses 0".to_string()],
             ),
+        }
+    }
+}
+
+/// `sweep_contribution_heatmap`: each variant's mean contribution (bookings − commission − base
+/// pay) over the two-parameter grid, one panel per variant, on one colour scale.
+struct ContributionHeatmap<'a> {
+    view: &'a SweepView<'a>,
+}
+
+impl Chart for ContributionHeatmap<'_> {
+    fn name(&self) -> String {
+        CONTRIBUTION_HEATMAP.into()
+    }
+
+    fn title(&self) -> String {
+        "What is left after paying the reps?".into()
+    }
+
+    fn subtitle(&self) -> String {
+        let variants = self.view.palette.variants().len();
+        let more = if variants > MAX_PANELS {
+            format!(" (first {MAX_PANELS} of {variants} variants)")
+        } else {
+            String::new()
         };
-        plot.draw_series([Rectangle::new(
-            [(x - 0.48, y - 0.46), (x + 0.48, y + 0.46)],
-            fill.filled(),
-        )])?;
-        let ink = if luminance(fill) < 0.45 { WHITE } else { BLACK };
-        let centre = Pos::new(HPos::Center, VPos::Center);
-        plot.draw_series([
-            Text::new(
-                lines[0].clone(),
-                (x, y + 0.1),
-                font(26.0).color(&ink).pos(centre),
-            ),
-            Text::new(
-                lines[1].clone(),
-                (x, y - 0.12),
-                font(22.0).color(&ink).pos(centre),
-            ),
-        ])?;
+        format!(
+            "Label = mean contribution over the horizon (bookings − commission − base pay); \
+             darker = more{more}"
+        )
+    }
+
+    fn caption(&self) -> String {
+        "Look for the darkest cell: the plan terms that leave the most after pay; \
+         differences under the 95% CI of the comparison table are noise."
+            .into()
+    }
+
+    fn legend(&self) -> Vec<(String, RGBColor)> {
+        self.view.palette.legend()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult {
+        let variants: Vec<String> = self
+            .view
+            .palette
+            .variants()
+            .iter()
+            .take(MAX_PANELS)
+            .cloned()
+            .collect();
+        let per_variant: Vec<_> = variants
+            .iter()
+            .map(|v| {
+                grid_cells(self.view, |p| {
+                    self.view
+                        .folder
+                        .summary_for(p.point, v, "contribution")
+                        .map(|s| s.mean)
+                })
+            })
+            .collect();
+        let all = || per_variant.iter().flatten().filter_map(|(_, _, m)| *m);
+        let (lo, hi) = (
+            all().fold(f64::INFINITY, f64::min),
+            all().fold(f64::NEG_INFINITY, f64::max),
+        );
+        let money = metric("contribution");
+        let areas = body.split_evenly((1, variants.len().max(1)));
+        for ((area, variant), cells) in areas.iter().zip(&variants).zip(&per_variant) {
+            let colour = self.view.palette.color(variant);
+            grid_panel(self.view, area, Some(variant), |plot| {
+                for (i, j, mean) in cells {
+                    let Some(mean) = mean else { continue };
+                    let strength = if hi > lo {
+                        0.15 + 0.85 * (mean - lo) / (hi - lo)
+                    } else {
+                        1.0
+                    };
+                    let lines = [money.format_compact(*mean), String::new()];
+                    draw_cell(plot, *i as f64, *j as f64, tint(colour, strength), &lines)?;
+                }
+                Ok(())
+            })?;
+        }
         Ok(())
     }
+}
+
+/// Each sweep point's cell (column, row) in the two-parameter grid, with `value` of the point.
+fn grid_cells<T>(view: &SweepView, value: impl Fn(&SweepPoint) -> T) -> Vec<(usize, usize, T)> {
+    let params = view.params();
+    let (xs, ys) = (distinct(view, &params[0]), distinct(view, &params[1]));
+    view.folder
+        .manifest
+        .sweep
+        .points
+        .iter()
+        .filter_map(|p| {
+            let i = xs
+                .iter()
+                .position(|x| *x == SweepView::value(p, &params[0]))?;
+            let j = ys
+                .iter()
+                .position(|y| *y == SweepView::value(p, &params[1]))?;
+            Some((i, j, value(p)))
+        })
+        .collect()
+}
+
+/// One panel of the two-parameter grid (the first parameter across, the second up), its cells
+/// drawn by `cells`.
+fn grid_panel<DB: DrawingBackend>(
+    view: &SweepView,
+    area: &DrawingArea<DB, Shift>,
+    title: Option<&str>,
+    cells: impl FnOnce(&mut super::frame::Plot<DB>) -> DrawResult,
+) -> DrawResult {
+    let params = view.params();
+    let (xs, ys) = (distinct(view, &params[0]), distinct(view, &params[1]));
+    let x_names: Vec<String> = xs.iter().map(|v| v.to_string()).collect();
+    let y_names: Vec<String> = ys.iter().map(|v| v.to_string()).collect();
+    let (x_fmt, y_fmt) = (category_tick(&x_names), category_tick(&y_names));
+    let narrow = title.is_some();
+    let (x_label, y_label) = if narrow {
+        (short(&params[0]), short(&params[1]))
+    } else {
+        (params[0].as_str(), params[1].as_str())
+    };
+    let mut axes = Axes::new(
+        -0.5..xs.len() as f64 - 0.5,
+        -0.5..ys.len() as f64 - 0.5,
+        x_label,
+        y_label,
+    );
+    axes.x_ticks = xs.len();
+    axes.y_ticks = ys.len();
+    axes.x_format = &x_fmt;
+    axes.y_format = &y_fmt;
+    axes.panel_title = title;
+    let mut plot = panel(area, &axes)?;
+    cells(&mut plot)
+}
+
+/// One filled cell of a grid heat map with up to two lines of text (the second may be empty).
+fn draw_cell<DB: DrawingBackend>(
+    plot: &mut super::frame::Plot<DB>,
+    x: f64,
+    y: f64,
+    fill: RGBColor,
+    lines: &[String; 2],
+) -> DrawResult {
+    plot.draw_series([Rectangle::new(
+        [(x - 0.48, y - 0.46), (x + 0.48, y + 0.46)],
+        fill.filled(),
+    )])?;
+    let ink = if luminance(fill) < 0.45 { WHITE } else { BLACK };
+    let centre = Pos::new(HPos::Center, VPos::Center);
+    let first_y = if lines[1].is_empty() { y } else { y + 0.1 };
+    plot.draw_series([Text::new(
+        lines[0].clone(),
+        (x, first_y),
+        font(26.0).color(&ink).pos(centre),
+    )])?;
+    if !lines[1].is_empty() {
+        plot.draw_series([Text::new(
+            lines[1].clone(),
+            (x, y - 0.12),
+            font(22.0).color(&ink).pos(centre),
+        )])?;
+    }
+    Ok(())
 }
 
 /// Sorted distinct values of one parameter over the sweep points.

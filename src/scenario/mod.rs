@@ -10,10 +10,12 @@ pub mod shipped;
 pub mod source;
 pub mod template;
 
+use crate::engine::learning::Learning;
+use crate::engine::pay::Plan;
 use crate::engine::strategy::Strategy;
 use crate::error::InputError;
 pub use model::Scenario;
-use model::{CustomerBehaviour, Market, RepSettings};
+use model::{CustomerBehaviour, LearningSpec, Market, RepSettings};
 use presets::PRESETS;
 pub use source::{Override, ScenarioSource};
 use std::collections::BTreeMap;
@@ -59,6 +61,8 @@ pub struct Config {
     pub variants: Vec<VariantConfig>,
     /// Index of the reference variant.
     pub reference: usize,
+    /// How our reps learn from their pay; `None` when they do not.
+    pub learning: Option<Learning>,
     /// The scenario as resolved (defaults and overrides applied), for the manifest.
     pub resolved: Scenario,
 }
@@ -83,6 +87,8 @@ pub struct TeamConfig {
     pub region_weight: f64,
     /// Strategy used when no variant overrides it (competitors always use it).
     pub strategy: Strategy,
+    /// Compensation plan used when no variant overrides it.
+    pub plan: Plan,
 }
 
 /// A validated variant: the strategy of each of our (vendor 0's) teams.
@@ -92,6 +98,8 @@ pub struct VariantConfig {
     pub name: String,
     /// One strategy per team of vendor 0, in team order.
     pub team_strategies: Vec<Strategy>,
+    /// One compensation plan per team of vendor 0, in team order.
+    pub team_plans: Vec<Plan>,
 }
 
 impl Config {
@@ -115,6 +123,32 @@ impl Config {
                     self.variants[variant].team_strategies.clone()
                 } else {
                     vendor.teams.iter().map(|t| t.strategy.clone()).collect()
+                }
+            })
+            .collect()
+    }
+
+    /// Whether any plan vendor `v`'s teams may be paid on (under any variant, for us) claws
+    /// back commission when an account leaves.
+    pub fn claws_back_churn(&self, v: usize) -> bool {
+        let churn = |p: &Plan| p.clawback_churn > 0.0;
+        if v == 0 {
+            self.variants.iter().flat_map(|x| &x.team_plans).any(churn)
+        } else {
+            self.vendors[v].teams.iter().map(|t| &t.plan).any(churn)
+        }
+    }
+
+    /// Compensation plans of every team of every vendor under a variant: `[vendor][team]`.
+    pub fn team_plans(&self, variant: usize) -> Vec<Vec<Plan>> {
+        self.vendors
+            .iter()
+            .enumerate()
+            .map(|(v, vendor)| {
+                if v == 0 {
+                    self.variants[variant].team_plans.clone()
+                } else {
+                    vendor.teams.iter().map(|t| t.plan.clone()).collect()
                 }
             })
             .collect()
@@ -222,6 +256,23 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
     check_reps(&mut c, &s.reps)?;
 
     let strategies = resolve_strategies(&mut c, s)?;
+    let plans = resolve_plans(&mut c, s)?;
+    let plan_lookup = |c: &mut Checker, path: &str, name: &str| -> Result<Plan, InputError> {
+        plans.get(name).cloned().ok_or_else(|| {
+            c.at.error(
+                path,
+                &format!(
+                    "plan `{name}` does not exist{}",
+                    crate::suggest::did_you_mean(name, plans.keys())
+                ),
+                &format!(
+                    "a plan preset or a plan the file defines: {}",
+                    plans.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
+    };
+    let learning = check_learning(&mut c, &s.learning)?;
     let strategy_allowed = || strategies.keys().cloned().collect::<Vec<_>>().join(", ");
     let lookup = |c: &mut Checker, path: &str, name: &str| -> Result<Strategy, InputError> {
         strategies.get(name).cloned().ok_or_else(|| {
@@ -284,11 +335,18 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
                 (None, None) => (tp.clone(), "aggressive".to_string()),
             };
             let strategy = lookup(&mut c, &path, &name)?;
+            let (path, name) = match (&team.plan, &vendor.plan) {
+                (Some(name), _) => (format!("{tp}.plan"), name.clone()),
+                (None, Some(name)) => (format!("{vp}.plan"), name.clone()),
+                (None, None) => (tp.clone(), presets::PLAN_PRESETS[0].to_string()),
+            };
+            let plan = plan_lookup(&mut c, &path, &name)?;
             teams.push(TeamConfig {
                 name: team.name.clone(),
                 reps: team.reps,
                 region_weight: team.region_weight,
                 strategy,
+                plan,
             });
         }
         vendors.push(VendorConfig {
@@ -331,9 +389,28 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
             };
             team_strategies[idx] = lookup(&mut c, &tp, strategy)?;
         }
+        let mut team_plans: Vec<Plan> = match &variant.plan {
+            Some(name) => vec![plan_lookup(&mut c, &format!("{p}.plan"), name)?; our_teams.len()],
+            None => vendors[0].teams.iter().map(|t| t.plan.clone()).collect(),
+        };
+        for (team, plan) in &variant.team_plans {
+            let tp = format!("{p}.team_plans.{team}");
+            let Some(idx) = our_teams.iter().position(|t| t == team) else {
+                return Err(at.error(
+                    &tp,
+                    &format!(
+                        "team `{team}` is not one of our teams{}",
+                        crate::suggest::did_you_mean(team, &our_teams)
+                    ),
+                    &our_teams.join(", "),
+                ));
+            };
+            team_plans[idx] = plan_lookup(&mut c, &tp, plan)?;
+        }
         variants.push(VariantConfig {
             name: variant.name.clone(),
             team_strategies,
+            team_plans,
         });
     }
     let reference = match &s.reference {
@@ -373,8 +450,83 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         vendors,
         variants,
         reference,
+        learning,
         resolved: s.clone(),
     })
+}
+
+/// Plan presets plus user-defined plans, each checked.
+fn resolve_plans(c: &mut Checker, s: &Scenario) -> Result<BTreeMap<String, Plan>, InputError> {
+    let mut out: BTreeMap<String, Plan> = presets::PLAN_PRESETS
+        .iter()
+        .map(|p| (p.to_string(), presets::plan(p).expect("plan preset exists")))
+        .collect();
+    for (name, spec) in &s.plans {
+        let p = format!("plans.{name}");
+        c.name(&p, name)?;
+        let base_name = match (&spec.base, presets::plan(name)) {
+            (Some(b), _) => b.clone(),
+            (None, Some(_)) => name.clone(),
+            (None, None) => presets::PLAN_PRESETS[0].to_string(),
+        };
+        let base = presets::plan(&base_name).ok_or_else(|| {
+            c.at.error(
+                &format!("{p}.base"),
+                &format!(
+                    "plan preset `{base_name}` does not exist{}",
+                    crate::suggest::did_you_mean(&base_name, presets::PLAN_PRESETS)
+                ),
+                &presets::PLAN_PRESETS.join(", "),
+            )
+        })?;
+        let plan = presets::plan_with_overrides(base, spec);
+        presets::check_plan(&plan).map_err(|(term, got, allowed)| {
+            c.at.error(
+                &format!("{p}.{term}"),
+                &format!("{got} is out of range"),
+                allowed,
+            )
+        })?;
+        out.insert(name.clone(), plan);
+    }
+    Ok(out)
+}
+
+/// The `learning` table, checked: `None` unless its rule is `imitate`.
+fn check_learning(c: &mut Checker, l: &LearningSpec) -> Result<Option<Learning>, InputError> {
+    let vendor_peers = match l.peers.as_str() {
+        "team" => false,
+        "vendor" => true,
+        other => {
+            return Err(c.at.error(
+                "learning.peers",
+                &format!("`{other}` is not a peer group"),
+                "team or vendor",
+            ))
+        }
+    };
+    c.prob("learning.revision_rate", l.revision_rate)?;
+    c.range("learning.intensity", l.intensity, 0.0, 1000.0, true)?;
+    c.prob("learning.mutation", l.mutation)?;
+    c.prob("learning.mutation_size", l.mutation_size)?;
+    match l.rule.as_str() {
+        "none" => Ok(None),
+        "imitate" => Ok(Some(Learning {
+            vendor_peers,
+            revision_rate: l.revision_rate,
+            intensity: l.intensity,
+            mutation: l.mutation,
+            mutation_size: l.mutation_size,
+        })),
+        other => Err(c.at.error(
+            "learning.rule",
+            &format!(
+                "`{other}` is not a learning rule{}",
+                crate::suggest::did_you_mean(other, ["none", "imitate"])
+            ),
+            "none or imitate",
+        )),
+    }
 }
 
 /// Presets plus user-defined strategies, each checked.

@@ -57,6 +57,14 @@ pub struct Scenario {
     /// User-defined strategies, each starting from a preset (`aggressive` or `aligned`).
     #[serde(default)]
     pub strategies: BTreeMap<String, StrategySpec>,
+    /// User-defined compensation plans, each starting from a plan preset (`[plans.NAME]`, see
+    /// [`PlanSpec`]).
+    #[serde(default)]
+    pub plans: BTreeMap<String, PlanSpec>,
+    /// Whether and how our reps learn from their pay (`learning = { rule = "imitate" }`).
+    /// Default: they do not.
+    #[serde(default)]
+    pub learning: LearningSpec,
     /// The variants to compare: which strategy our teams use.
     #[serde(default = "defaults::variants")]
     pub variants: Vec<VariantSpec>,
@@ -339,6 +347,11 @@ pub struct VendorSpec {
     /// otherwise. Default `aggressive` for competitors.
     #[serde(default)]
     pub strategy: Option<String>,
+    /// Compensation plan of this vendor's teams unless a team or (for the first vendor) a
+    /// variant says otherwise: a plan preset or a `[plans.NAME]`. Default
+    /// `quarterly-accelerated`.
+    #[serde(default)]
+    pub plan: Option<String>,
     /// Teams; they split the market into regions (west to east), neighbours share a border.
     pub teams: Vec<TeamSpec>,
 }
@@ -354,6 +367,9 @@ pub struct TeamSpec {
     /// Strategy override for this team.
     #[serde(default)]
     pub strategy: Option<String>,
+    /// Compensation plan override for this team.
+    #[serde(default)]
+    pub plan: Option<String>,
     /// Share of the market's width this team's region covers, relative to its sibling teams.
     /// Default 1 (equal regions).
     #[serde(default = "defaults::one")]
@@ -392,6 +408,8 @@ pub struct StrategyOverrides {
     pub discount_max: Option<f64>,
     pub discount_window_days: Option<u32>,
     pub defending: Option<f64>,
+    pub pay_driven: Option<bool>,
+    pub pay_effort_elasticity: Option<f64>,
 }
 
 /// One variant: which strategy our (the first vendor's) teams use.
@@ -405,6 +423,94 @@ pub struct VariantSpec {
     /// Per-team overrides: team name → strategy.
     #[serde(default)]
     pub teams: BTreeMap<String, String>,
+    /// Compensation plan for all of our teams under this variant (default: the vendor's and
+    /// teams' own plans).
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// Per-team plan overrides: team name → plan.
+    #[serde(default)]
+    pub team_plans: BTreeMap<String, String>,
+}
+
+/// A user-defined compensation plan: a plan preset plus overridden terms (see
+/// [`crate::engine::pay::Plan`] for units, defaults and sources).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSpec {
+    /// The plan preset to start from (`salesim list` and docs/SCENARIOS.md list them). May be
+    /// left out when the plan is named after a preset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// `quarter`, `half` or `year`: how long quota and pay run before they are settled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<crate::engine::pay::PlanPeriod>,
+    /// On-target earnings per year ÷ annual quota (0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_target_rate: Option<f64>,
+    /// Base salary ÷ on-target earnings (0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_share: Option<f64>,
+    /// Commission multiplier above quota (1 = linear, up to 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accelerator: Option<f64>,
+    /// Attainment past which no commission is paid (0 = no cap, else at least 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<f64>,
+    /// Lump-sum bonuses: `[{ at = 1.0, share = 0.25 }]` (attainment, share of the period's
+    /// target variable pay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bonuses: Option<Vec<crate::engine::pay::Bonus>>,
+    /// Share of commission credit withdrawn on deals pulled in with a discount (0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clawback_discounted: Option<f64>,
+    /// Share of commission credit clawed back when an account leaves at renewal within the
+    /// window (0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clawback_churn: Option<f64>,
+    /// Churn clawback window after a sale, business days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clawback_window_days: Option<u32>,
+}
+
+/// How our reps learn from their pay: at the end of each of its plan periods a revising rep
+/// compares its pay with a peer's and copies the peer's selling knobs with a probability that
+/// grows with the pay gap (a pairwise-comparison "Fermi" rule: Szabó & Tőke 1998; Traulsen,
+/// Nowak & Pacheco 2006), and now and then mutates one knob. Rivals' reps do not learn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LearningSpec {
+    /// `none` (default: strategies stay as set) or `imitate`.
+    pub rule: String,
+    /// Whom a rep compares itself with: `team` (a teammate, the default) or `vendor` (any of
+    /// our reps).
+    pub peers: String,
+    /// Share of our reps who revise their strategy at the end of each plan period (0–1).
+    /// Default 0.25: a rep rethinks its approach about once a year on quarterly pay. Model
+    /// assumption.
+    pub revision_rate: f64,
+    /// Selection intensity β of the Fermi rule, per unit of the period's target variable pay: a
+    /// peer who earned Δ more (in units of target variable pay) is copied with probability
+    /// 1 / (1 + e^(−β·Δ)). Default 5: a peer who earned 20% of target more is copied 73% of the
+    /// time, one who earned the same half of the time. Model assumption.
+    pub intensity: f64,
+    /// Chance that a revising rep then changes one of its knobs at random (0–1). Default 0.05.
+    pub mutation: f64,
+    /// Size of a mutation: its standard deviation as a share of the knob's range (0–1).
+    /// Default 0.1.
+    pub mutation_size: f64,
+}
+
+impl Default for LearningSpec {
+    fn default() -> LearningSpec {
+        LearningSpec {
+            rule: "none".into(),
+            peers: "team".into(),
+            revision_rate: 0.25,
+            intensity: 5.0,
+            mutation: 0.05,
+            mutation_size: 0.1,
+        }
+    }
 }
 
 /// A parameter sweep.
@@ -570,22 +676,26 @@ pub(crate) mod defaults {
             name: name.to_string(),
             reps,
             strategy: None,
+            plan: None,
             region_weight: 1.0,
         };
         vec![
             VendorSpec {
                 name: "us".into(),
                 strategy: None,
+                plan: None,
                 teams: vec![team("west", 5), team("east", 5)],
             },
             VendorSpec {
                 name: "rival".into(),
                 strategy: Some("aggressive".into()),
+                plan: None,
                 teams: vec![team("field", 5)],
             },
             VendorSpec {
                 name: "challenger".into(),
                 strategy: Some("aligned".into()),
+                plan: None,
                 teams: vec![team("field", 4)],
             },
         ]
@@ -597,6 +707,8 @@ pub(crate) mod defaults {
                 name: s.to_string(),
                 strategy: s.to_string(),
                 teams: Default::default(),
+                plan: None,
+                team_plans: Default::default(),
             })
             .collect()
     }

@@ -38,7 +38,7 @@ const PROBE_STRATEGY: &str = "NAME";
 /// the file, which probing one key at a time shows only for the default scenario: `(path,
 /// template)`, where `{allowed}` stands for the probed text. The tests check that every path has
 /// a row.
-pub const KEY_NOTES: [(&str, &str); 6] = [
+pub const KEY_NOTES: [(&str, &str); 10] = [
     (
         "reference",
         "the name of one of the `[[variants]]` (by default: {allowed})",
@@ -61,6 +61,23 @@ pub const KEY_NOTES: [(&str, &str); 6] = [
          strategy defined under `[strategies]`",
     ),
     ("strategies.NAME.base", "a preset: {allowed}"),
+    (
+        "vendors.<i>.plan",
+        "a plan preset ({allowed}) or a plan defined under `[plans]`",
+    ),
+    (
+        "vendors.<i>.teams.<j>.plan",
+        "a plan preset ({allowed}) or a plan defined under `[plans]`",
+    ),
+    (
+        "variants.<i>.plan",
+        "a plan preset ({allowed}) or a plan defined under `[plans]`",
+    ),
+    (
+        "variants.<i>.team_plans",
+        "keys: the first vendor's team names (by default: {allowed}); values: a plan preset or \
+         a plan defined under `[plans]`",
+    ),
 ];
 
 /// Extra probes of a key with another key changed first, for checks that only show in
@@ -221,6 +238,19 @@ fn sections() -> Vec<Section> {
             ),
         },
         Section {
+            heading: "`[plans.NAME]`",
+            structure: "PlanSpec",
+            paths: one(
+                &format!("plans.{PROBE_STRATEGY}"),
+                &format!("plans.{PROBE_STRATEGY}"),
+            ),
+        },
+        Section {
+            heading: "`[learning]`",
+            structure: "LearningSpec",
+            paths: one("learning", "learning"),
+        },
+        Section {
             heading: "`[[variants]]`",
             structure: "VariantSpec",
             paths: one("variants.<i>", "variants.0"),
@@ -321,6 +351,22 @@ impl Prober {
             out.push(Prober::set(
                 &format!("strategies.{PROBE_STRATEGY}"),
                 toml::Value::Table(strategy),
+            ));
+        }
+        if probe_prefix.starts_with("plans") {
+            // A plan with every term set (to the default preset's values), so each has a value
+            // to probe.
+            let mut plan = match toml::Value::try_from(crate::engine::pay::Plan::default()) {
+                Ok(toml::Value::Table(t)) => t,
+                _ => panic!("reference: a Plan serializes to a table"),
+            };
+            plan.insert(
+                "base".into(),
+                toml::Value::String(crate::scenario::presets::PLAN_PRESETS[0].into()),
+            );
+            out.push(Prober::set(
+                &format!("plans.{PROBE_STRATEGY}"),
+                toml::Value::Table(plan),
             ));
         }
         if probe_prefix.starts_with("sweep") {
@@ -639,6 +685,8 @@ pub fn markdown() -> String {
                 };
                 let default = if strategies {
                     "— | —".to_string()
+                } else if section.structure == "PlanSpec" && field != "base" {
+                    "the base preset's (above)".to_string()
                 } else {
                     cell(&default)
                 };
@@ -709,8 +757,50 @@ fn section_intro(
                  columns below.\n\n"
             );
         }
+        "PlanSpec" => plan_presets(out),
         _ => {}
     }
+}
+
+/// The plan presets' terms, one row each, for the `[plans.NAME]` intro.
+fn plan_presets(out: &mut String) {
+    out.push_str(
+        "`NAME` is the plan's name. A plan starts from a preset (`base`, or the preset it is \
+         named after) and a term left out keeps the preset's value. The presets (every team's \
+         default is the first; sources in docs/MODEL.md, \"Pay\"):\n\n\
+         | preset | period | on_target_rate | base_share | accelerator | cap | bonuses | \
+         clawback_discounted | clawback_churn | clawback_window_days |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for name in crate::scenario::presets::PLAN_PRESETS {
+        let plan = crate::scenario::presets::plan(name).expect("every listed preset exists");
+        let bonuses = if plan.bonuses.is_empty() {
+            "none".to_string()
+        } else {
+            plan.bonuses
+                .iter()
+                .map(|b| format!("{} of target at {}", b.share, b.at))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let cap = if plan.cap == 0.0 {
+            "none".to_string()
+        } else {
+            plan.cap.to_string()
+        };
+        let _ = writeln!(
+            out,
+            "| `{name}` | {} | {} | {} | {} | {cap} | {bonuses} | {} | {} | {} |",
+            plan.period.name(),
+            plan.on_target_rate,
+            plan.base_share,
+            plan.accelerator,
+            plan.clawback_discounted,
+            plan.clawback_churn,
+            plan.clawback_window_days
+        );
+    }
+    out.push('\n');
 }
 
 /// A TOML value with empty tables (maps left at their empty default) removed.

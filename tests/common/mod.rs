@@ -12,9 +12,13 @@ use std::path::Path;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-pub const METRICS: [&str; 18] = salesim::metrics::RUN_METRICS;
+pub const METRICS: [&str; salesim::metrics::RUN_METRICS.len()] = salesim::metrics::RUN_METRICS;
 /// The per-quarter metrics, in quarters.csv order.
-pub const QUARTER_METRICS: [&str; 16] = salesim::metrics::QUARTER_METRICS;
+pub const QUARTER_METRICS: [&str; salesim::metrics::QUARTER_METRICS.len()] =
+    salesim::metrics::QUARTER_METRICS;
+/// How many run and quarter metrics there are.
+const RN: usize = METRICS.len();
+const QN: usize = QUARTER_METRICS.len();
 /// Our teams and the vendors of the fixture.
 pub const TEAMS: [&str; 2] = ["west", "east"];
 pub const VENDORS: [&str; 3] = ["us", "rival", "challenger"];
@@ -113,7 +117,7 @@ impl Fixture {
     }
 
     /// Per-quarter metrics of one run (same world for every variant: common random numbers).
-    fn quarter_metrics(&self, point: &Point, variant: usize, rep: u32) -> Vec<[f64; 16]> {
+    fn quarter_metrics(&self, point: &Point, variant: usize, rep: u32) -> Vec<[f64; QN]> {
         let mut world = Rng::new(1000 + rep as u64);
         let mut behaviour =
             Rng::new(((point.index as u64) << 32) ^ ((variant as u64) << 16) ^ rep as u64);
@@ -150,6 +154,10 @@ impl Fixture {
                 } else {
                     0.64 + 0.01 * q
                 } + behaviour.normal(0.0, 0.01);
+                // Commission at 10% of bookings, accelerated for aggressive teams; base pay
+                // flat at 60k a quarter.
+                let commission = bookings * if aggressive { 0.11 } else { 0.10 };
+                let rep_cost = 60.0;
                 let hockey = if aggressive { 0.35 } else { 0.16 } + behaviour.normal(0.0, 0.02);
                 [
                     bookings,
@@ -172,6 +180,11 @@ impl Fixture {
                     (bookings / 500.0 - 0.4).clamp(0.0, 1.0),
                     trust,
                     hockey,
+                    commission,
+                    rep_cost,
+                    bookings - commission - rep_cost,
+                    (commission + rep_cost) / bookings,
+                    if aggressive { 3.0 } else { 1.0 },
                 ]
             })
             .collect()
@@ -179,8 +192,8 @@ impl Fixture {
 
     /// Whole-run metrics from the quarters: sums for money and counts, means for the rest;
     /// accounts blocking us are 70% of the blocks.
-    fn run_metrics(&self, qs: &[[f64; 16]]) -> [f64; 18] {
-        let mut out = [0.0; 18];
+    fn run_metrics(&self, qs: &[[f64; QN]]) -> [f64; RN] {
+        let mut out = [0.0; RN];
         let n = qs.len() as f64;
         let at = |name: &str| METRICS.iter().position(|m| *m == name).unwrap();
         for (i, name) in QUARTER_METRICS.iter().enumerate() {
@@ -195,10 +208,16 @@ impl Fixture {
                     | "blocks"
                     | "conflicts"
                     | "poached_deals"
+                    | "commission_cost"
+                    | "rep_cost"
+                    | "contribution"
+                    | "sandbagged_deals"
             );
             out[at(name)] = if summed { sum } else { sum / n };
         }
         out[at("accounts_blocking")] = (0.7 * out[at("blocks")]).round();
+        out[at("cost_of_sales_ratio")] =
+            (out[at("commission_cost")] + out[at("rep_cost")]) / out[at("bookings")];
         out[at("yoy_growth")] = if qs.len() >= 8 {
             let year = |k: usize| qs[4 * k..4 * k + 4].iter().map(|q| q[0]).sum::<f64>();
             year(qs.len() / 4 - 1) / year(0) - 1.0
@@ -276,7 +295,7 @@ impl Fixture {
         );
         for point in self.points() {
             let pvals: String = point.values.iter().map(|(_, v)| format!(",{v}")).collect();
-            let mut per_variant: Vec<Vec<[f64; 18]>> = Vec::new();
+            let mut per_variant: Vec<Vec<[f64; RN]>> = Vec::new();
             for (vi, variant) in self.variants.iter().enumerate() {
                 let mut rows = Vec::new();
                 for rep in 0..self.replications {
@@ -371,13 +390,13 @@ fn join(xs: &[f64]) -> String {
 }
 
 /// A run's metric by name.
-fn get(run: &[f64; 18], name: &str) -> f64 {
+fn get(run: &[f64; RN], name: &str) -> f64 {
     run[METRICS.iter().position(|m| *m == name).unwrap()]
 }
 
 /// Splits a run's totals between the two teams (west 55%); aggressive west poaches two deals
 /// from east.
-fn write_teams(out: &mut String, key: &str, run: &[f64; 18], aggressive: bool) {
+fn write_teams(out: &mut String, key: &str, run: &[f64; RN], aggressive: bool) {
     let poached = if aggressive { 2.0 } else { 0.0 };
     for (t, team) in TEAMS.iter().enumerate() {
         let share = if t == 0 { 0.55 } else { 0.45 };
@@ -402,7 +421,7 @@ fn write_teams(out: &mut String, key: &str, run: &[f64; 18], aggressive: bool) {
 }
 
 /// Our bookings, and the rivals' around them.
-fn write_vendors(out: &mut String, key: &str, run: &[f64; 18], rep: u32) {
+fn write_vendors(out: &mut String, key: &str, run: &[f64; RN], rep: u32) {
     let ours = get(run, "bookings");
     let rivals = [0.8 + 0.01 * (rep % 5) as f64, 0.6];
     let total = ours * (1.0 + rivals[0] + rivals[1]);
@@ -444,7 +463,7 @@ fn write_reps(
     }
 }
 
-fn mean_of(rows: &[[f64; 18]], i: usize) -> f64 {
+fn mean_of(rows: &[[f64; RN]], i: usize) -> f64 {
     rows.iter().map(|r| r[i]).sum::<f64>() / rows.len() as f64
 }
 
