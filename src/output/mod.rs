@@ -8,6 +8,7 @@
 pub mod book_size;
 pub mod breakdown;
 pub mod lesson;
+pub mod sensitivity;
 pub mod summary;
 
 use crate::error::SalesimError;

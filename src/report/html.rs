@@ -34,7 +34,7 @@ const ASSUMPTIONS: [(&str, &str); 10] = [
     ("A rep holds about 11.9 conversations a day, 4.8% of them meaningful.", "InsideSales 2017"),
 ];
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
 .banner{background:#fff3cd;border:3px solid #d55e00;padding:.8em 1em;font-weight:bold;margin:1em 0}

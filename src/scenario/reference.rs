@@ -17,6 +17,9 @@
 //!   for that key (or its table) is reported. Where the validator accepts every probe, what the
 //!   deserializer accepts (the value's type) is reported instead.
 //!
+//! - **plausible ranges**: the one table of [`super::ranges`], which `salesim sensitivity`
+//!   varies.
+//!
 //! `tests/reference.rs` checks that `docs/SCENARIOS.md` holds exactly [`markdown`]; run
 //! `SALESIM_BLESS=1 cargo test --release --test reference` to rewrite it after changing a knob.
 
@@ -651,6 +654,7 @@ pub fn markdown() -> String {
             }
         }
     }
+    out.push_str(&super::ranges::markdown());
     out
 }
 
