@@ -108,6 +108,14 @@ pub struct SensitivityArgs {
     /// Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Vary a knob over your own range instead of the table's (LOW = HIGH holds it there).
+    /// Repeatable.
+    #[arg(long = "range", value_name = "PATH=LOW..HIGH")]
+    pub range: Vec<String>,
+    /// Study only this knob (by its path, as in sensitivity.csv). Repeatable; default: every
+    /// knob with a plausible range.
+    #[arg(long = "knob", value_name = "PATH")]
+    pub knob: Vec<String>,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,

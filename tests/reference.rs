@@ -316,6 +316,23 @@ fn every_numeric_key_has_a_plausible_range_or_a_reason_for_none() {
     for n in NOT_COVERED {
         assert!(md.contains(&format!("| `{}` | {} |", n.pattern, n.reason)));
     }
+    // And each key's own row shows its range in the plausible-range column.
+    let (key_tables, _) = md
+        .split_once("### Plausible ranges")
+        .expect("the key tables come first");
+    for r in PLAUSIBLE_RANGES {
+        let range = salesim::scenario::ranges::describe(&r.span).replace('|', "\\|");
+        let shown = key_tables.lines().any(|l| {
+            l.strip_prefix("| `")
+                .and_then(|rest| rest.split_once('`'))
+                .is_some_and(|(key, rest)| matches(r.pattern, key) && rest.contains(&range))
+        });
+        assert!(
+            shown,
+            "`{}`'s row does not show its range {range}",
+            r.pattern
+        );
+    }
 }
 
 #[test]

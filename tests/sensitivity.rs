@@ -6,7 +6,10 @@
 mod support;
 
 use salesim::scenario::ScenarioSource;
-use salesim::sensitivity::{study, Output, Study, StudyOptions};
+use salesim::scenario::{build, Override};
+use salesim::sensitivity::{
+    study, study_scenario, Output, RangeOverride, SensitivityBudget, Study,
+};
 use std::path::Path;
 use std::sync::OnceLock;
 use support::{salesim, stderr};
@@ -49,14 +52,14 @@ strategy = "aggressive"
 "#;
 
 /// The options of the tiny study: few trajectories and replications.
-fn tiny_options() -> StudyOptions {
-    StudyOptions {
+fn tiny_options() -> SensitivityBudget {
+    SensitivityBudget {
         trajectories: 4,
         replications: 2,
         flip_replications: 2,
         bisection_steps: 2,
         bootstrap: 200,
-        ..StudyOptions::default()
+        ..SensitivityBudget::default()
     }
 }
 
@@ -65,7 +68,7 @@ fn tiny_study() -> &'static Study {
     static STUDY: OnceLock<Study> = OnceLock::new();
     STUDY.get_or_init(|| {
         let source = ScenarioSource::parse("tiny.toml", TINY).expect("the tiny scenario parses");
-        study(&source, &[], &tiny_options()).expect("the tiny study runs")
+        study_scenario(&source, &[], &tiny_options()).expect("the tiny study runs")
     })
 }
 
@@ -77,34 +80,110 @@ fn knob(study: &Study, path: &str) -> usize {
         .unwrap_or_else(|| panic!("{path} is not a knob of the study"))
 }
 
+/// The tiny study with the caller's own ranges.
+fn tiny_study_with(ranges: &[(&str, f64, f64)]) -> Study {
+    let source = ScenarioSource::parse("tiny.toml", TINY).expect("the tiny scenario parses");
+    let budget = SensitivityBudget {
+        ranges: ranges
+            .iter()
+            .map(|&(path, low, high)| RangeOverride {
+                path: path.to_string(),
+                low,
+                high,
+                origin: format!("--range {path}={low}..{high}"),
+            })
+            .collect(),
+        ..tiny_options()
+    };
+    study_scenario(&source, &[], &budget).expect("the tiny study runs")
+}
+
 #[test]
-fn deal_value_drives_bookings_and_an_unused_knob_has_no_effect() {
+fn a_knob_the_scenario_never_uses_has_no_effect_at_all() {
     let s = tiny_study();
     let bookings = s
         .effects_of(Output::Bookings { variant: 0 })
         .expect("bookings of the reference");
-    let value = knob(s, "market.value_median_k");
     // No enterprise accounts: the enterprise cycle never enters a run, so every run with it
-    // moved is the same run, and each of its elementary effects is exactly zero.
-    let unused = knob(s, "market.segments.enterprise.cycle_days");
-    let v = &bookings.knobs[value];
-    let u = &bookings.knobs[unused];
+    // moved is the same run (common random numbers), and each of its effects is exactly zero.
+    let unused = &bookings.knobs[knob(s, "market.segments.enterprise.cycle_days")];
+    let m = &unused.measures;
     assert_eq!(
-        v.rank, 1,
-        "deal value (10 to 160 $k) moves bookings most: {v:?}"
-    );
-    assert!(v.measures.mu.ci_low > 0.0, "{v:?}");
-    assert_eq!(
-        (
-            u.measures.mu_star.value,
-            u.measures.mu_star.ci_low,
-            u.measures.mu_star.ci_high
-        ),
+        (m.mu_star.value, m.mu_star.ci_low, m.mu_star.ci_high),
         (0.0, 0.0, 0.0),
-        "{u:?}"
+        "{unused:?}"
     );
-    assert!(u.measures.mu.ci_low <= 0.0 && u.measures.mu.ci_high >= 0.0);
-    assert!(u.rank > v.rank);
+    assert!(m.mu.ci_low <= 0.0 && m.mu.ci_high >= 0.0);
+    assert!(bookings.knobs[bookings.ranked()[0]].measures.mu_star.value > 0.0);
+}
+
+#[test]
+fn the_ranking_follows_the_ranges_it_is_given() {
+    let default = tiny_study();
+    let (book, value) = ("market.customers", "market.value_median_k");
+    let rank = |s: &Study, path: &str| {
+        s.effects_of(Output::Bookings { variant: 0 }).unwrap().knobs[knob(s, path)]
+    };
+    // Over their plausible ranges, book size (200 to 1,600 accounts) and deal value (10 to 160
+    // $k) move bookings most.
+    assert_eq!(
+        (rank(default, book).rank, rank(default, value).rank),
+        (1, 2)
+    );
+    // Book size held to a sliver (590 to 610 accounts) falls from the top to the noise, and deal
+    // value takes its place.
+    let narrow = tiny_study_with(&[(book, 590.0, 610.0)]);
+    let b = rank(&narrow, book);
+    assert!(b.rank > 10, "{b:?}");
+    assert!(b.measures.mu_star.value < 2.0 * b.noise_floor, "{b:?}");
+    assert_eq!(rank(&narrow, value).rank, 1);
+    // Deal value only scales bookings (money is a tested invariant), so over a range 30 times
+    // as wide, on the same design and seeds, its effect is exactly 30 times as large.
+    let wide = tiny_study_with(&[(value, 10.0, 4510.0)]);
+    let k = knob(&wide, value);
+    assert_eq!((wide.knobs[k].low, wide.knobs[k].high), (10.0, 4510.0));
+    let (before, after) = (rank(default, value), rank(&wide, value));
+    let ratio = after.measures.mu_star.value / before.measures.mu_star.value;
+    assert!((ratio - 30.0).abs() < 1e-6, "μ* grew {ratio}×, not 30×");
+    assert!(
+        after.measures.mu.ci_low > 0.0,
+        "more value books more: {after:?}"
+    );
+}
+
+#[test]
+fn a_zero_width_range_holds_a_knob_that_matters() {
+    // Trust weight moves bookings in the tiny market; held at one value, the runs on either side
+    // of its steps are the same runs, so its effect is exactly zero for every output, while the
+    // other knobs are still measured.
+    let default = tiny_study();
+    let path = "customers.trust_weight";
+    let moving = &default
+        .effects_of(Output::Bookings { variant: 0 })
+        .unwrap()
+        .knobs[knob(default, path)];
+    assert!(
+        moving.measures.mu_star.value > moving.noise_floor,
+        "{moving:?}"
+    );
+    let held = tiny_study_with(&[(path, 3.0, 3.0)]);
+    let k = knob(&held, path);
+    assert_eq!((held.knobs[k].low, held.knobs[k].high), (3.0, 3.0));
+    for e in &held.effects {
+        let m = &e.knobs[k].measures;
+        assert_eq!(
+            (
+                m.mu_star.value,
+                m.mu_star.ci_low,
+                m.mu_star.ci_high,
+                m.sigma.value
+            ),
+            (0.0, 0.0, 0.0, 0.0),
+            "{:?}: {m:?}",
+            e.output
+        );
+        assert!(e.knobs[e.ranked()[0]].measures.mu_star.value > 0.0);
+    }
 }
 
 #[test]
@@ -166,12 +245,88 @@ fn flip_points_are_for_the_top_unobservable_knobs() {
     }
 }
 
-/// Runs the CLI study of the tiny scenario into `out` with the given threads.
+/// The tiny market with a third strategy, `busy`: the aggressive preset with less base effort.
+fn busy_scenario() -> String {
+    format!(
+        "{TINY}
+[strategies.busy]
+base = \"aggressive\"
+effort_base = 0.5
+
+[[variants]]
+name = \"aggressive\"
+strategy = \"aggressive\"
+
+[[variants]]
+name = \"busy\"
+strategy = \"busy\"
+"
+    )
+}
+
+#[test]
+fn bisection_finds_the_flip_where_the_two_variants_become_the_same() {
+    // `busy` differs from the reference only in its base effort: at the aggressive preset's 0.7
+    // the two variants are the same strategy, their paired runs the same runs, and the difference
+    // is exactly zero — a known sign change. Over 0.1 to 0.9 the bisection visits 0.5, then 0.7.
+    let source = ScenarioSource::parse("busy.toml", &busy_scenario()).expect("parses");
+    let path = "strategies.busy.effort_base";
+    let budget = SensitivityBudget {
+        trajectories: 2,
+        replications: 2,
+        flip_replications: 4,
+        flip_knobs: 1,
+        bisection_steps: 6,
+        only: vec![path.to_string()],
+        ranges: vec![RangeOverride::parse(&format!("{path}=0.1..0.9")).unwrap()],
+        ..SensitivityBudget::default()
+    };
+    let s = study_scenario(&source, &[], &budget).expect("the study runs");
+    assert_eq!(s.knobs.len(), 1);
+    assert_eq!(s.knobs[0].value, 0.5, "the scenario's own value");
+    assert_eq!(s.flips.len(), 1);
+    let f = &s.flips[0];
+    assert!(f.at_low < 0.0 && f.at_high > 0.0, "{f:?}");
+    assert_eq!(f.flip_value, Some(0.7), "{f:?}");
+    let words = salesim::output::sensitivity::flip_sentence(&s, f);
+    assert!(
+        words
+            .starts_with("aggressive stops winning when `strategies.busy.effort_base` exceeds 0.7"),
+        "{words}"
+    );
+}
+
+#[test]
+fn the_in_memory_entry_point_studies_the_config_as_resolved() {
+    // What `salesim calibrate` calls on a fitted market: the same study as the scenario's text
+    // with the same overrides.
+    let source = ScenarioSource::parse("tiny.toml", TINY).unwrap();
+    let set = Override::parse("market.customers=400").unwrap();
+    let fitted = build(&source, std::slice::from_ref(&set)).unwrap();
+    let budget = SensitivityBudget {
+        trajectories: 2,
+        only: vec![
+            "market.peers".to_string(),
+            "customers.price_weight".to_string(),
+        ],
+        ..tiny_options()
+    };
+    let in_memory = study(&fitted, &budget).expect("the study runs");
+    let from_text = study_scenario(&source, &[set], &budget).expect("the study runs");
+    assert_eq!(in_memory.config.market, from_text.config.market);
+    assert_eq!(in_memory.knobs, from_text.knobs);
+    assert_eq!(in_memory.effects, from_text.effects);
+    assert_eq!(in_memory.flips, from_text.flips);
+    assert_eq!(in_memory.knobs.len(), 2);
+}
+
+/// Runs the CLI study of the tiny scenario into `out` with rayon's threads set to `threads`
+/// (`RAYON_NUM_THREADS`, the default when there is no `--threads`).
 fn cli_study(dir: &Path, out: &str, threads: &str) -> std::process::Output {
     let scenario = dir.join("tiny.toml");
     std::fs::write(&scenario, TINY).unwrap();
     let path = dir.join(out);
-    salesim(&[
+    let args = [
         "sensitivity",
         scenario.to_str().unwrap(),
         "--out",
@@ -184,10 +339,15 @@ fn cli_study(dir: &Path, out: &str, threads: &str) -> std::process::Output {
         "2",
         "--flip-knobs",
         "2",
-        "--threads",
-        threads,
         "--quiet",
-    ])
+    ];
+    let got = std::process::Command::new(env!("CARGO_BIN_EXE_salesim"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("the salesim binary starts");
+    assert!(!stderr(&got).contains("panicked"), "{}", stderr(&got));
+    got
 }
 
 fn header(path: &Path) -> Vec<String> {
@@ -213,7 +373,7 @@ fn the_files_have_the_contract_columns_and_the_same_bytes_for_any_thread_count()
             "low",
             "high",
             "value",
-            "observable",
+            "observable_from_crm",
             "mu_star",
             "mu_star_ci_low",
             "mu_star_ci_high",
@@ -260,7 +420,7 @@ fn the_files_have_the_contract_columns_and_the_same_bytes_for_any_thread_count()
             std::fs::read(a.join(file)).unwrap(),
             std::fs::read(b.join(file)).unwrap(),
         );
-        assert!(x == y, "{file} differs between --threads 1 and 2");
+        assert!(x == y, "{file} differs between RAYON_NUM_THREADS 1 and 2");
     }
     // Every knob once per output: the difference (one comparison) and two variants' bookings.
     let rows = std::fs::read_to_string(a.join("sensitivity.csv")).unwrap();
@@ -300,7 +460,7 @@ fn bad_input_exits_2_naming_the_argument() {
     let tiny = scenario.to_str().unwrap();
     let out = dir.path().join("out");
     let out = out.to_str().unwrap();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &["sensitivity", "builtin:nope", "--out", out],
             "builtin:nope",
@@ -331,6 +491,50 @@ fn bad_input_exits_2_naming_the_argument() {
         (
             &["sensitivity", tiny, "--replications", "x", "--out", out],
             "--replications",
+        ),
+        (
+            &[
+                "sensitivity",
+                tiny,
+                "--range",
+                "market.peers=9..2",
+                "--out",
+                out,
+            ],
+            "--range market.peers=9..2",
+        ),
+        (
+            &[
+                "sensitivity",
+                tiny,
+                "--range",
+                "market.pears=2..9",
+                "--out",
+                out,
+            ],
+            "did you mean `market.peers`",
+        ),
+        (
+            &[
+                "sensitivity",
+                tiny,
+                "--range",
+                "customers.initial_trust=0.2..5",
+                "--out",
+                out,
+            ],
+            "--range customers.initial_trust=0.2..5",
+        ),
+        (
+            &[
+                "sensitivity",
+                tiny,
+                "--knob",
+                "customers.trust",
+                "--out",
+                out,
+            ],
+            "--knob customers.trust",
         ),
     ];
     for (args, named) in cases {

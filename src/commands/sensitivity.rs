@@ -11,7 +11,7 @@ use crate::folder;
 use crate::interrupt;
 use crate::output::sensitivity as files;
 use crate::scenario::{self, ScenarioSource};
-use crate::sensitivity::{study_with, Progress, StudyOptions};
+use crate::sensitivity::{study_with, Progress, RangeOverride, SensitivityBudget};
 use crate::shown::shell_command;
 use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ pub fn run(scenario_path: &Path, args: &SensitivityArgs) -> Result<(), SalesimEr
         set: args.set.clone(),
     }
     .overrides()?;
-    let options = StudyOptions {
+    let options = SensitivityBudget {
         trajectories: args.trajectories,
         replications: args.replications,
         levels: args.levels,
@@ -35,14 +35,17 @@ pub fn run(scenario_path: &Path, args: &SensitivityArgs) -> Result<(), SalesimEr
         flip_replications: args.flip_replications,
         seed: args.seed,
         threads: args.threads.map(usize::from),
-        ..StudyOptions::default()
+        ranges: args
+            .range
+            .iter()
+            .map(|r| RangeOverride::parse(r))
+            .collect::<Result<_, _>>()?,
+        only: args.knob.clone(),
+        ..SensitivityBudget::default()
     };
     // The scenario as given, checked before anything runs: its name names the default folder.
     let given = scenario::build(&source, &overrides)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(format!("{}-sensitivity", given.name)));
+    let out = args.out.clone().unwrap_or_else(|| default_out(&given.name));
     let origin = format!("--out {}", out.display());
     folder::check(&out, &origin)?;
     refuse_to_overwrite_stopped_run(&out.join(JOURNAL_FILE))?;
@@ -128,9 +131,15 @@ fn reproduce_command(
         words.push(flag.into());
         words.push(value);
     }
-    for set in &args.set {
-        words.push("--set".into());
-        words.push(set.clone());
+    for (flag, values) in [
+        ("--set", &args.set),
+        ("--range", &args.range),
+        ("--knob", &args.knob),
+    ] {
+        for value in values {
+            words.push(flag.into());
+            words.push(value.clone());
+        }
     }
     shell_command(&words)
 }

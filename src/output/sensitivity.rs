@@ -28,7 +28,7 @@ pub const COLUMNS: [&str; 19] = [
     "low",
     "high",
     "value",
-    "observable",
+    "observable_from_crm",
     "mu_star",
     "mu_star_ci_low",
     "mu_star_ci_high",
@@ -50,7 +50,7 @@ pub const SWING_COLUMNS: [&str; 14] = [
     "low",
     "high",
     "value",
-    "observable",
+    "observable_from_crm",
     "replications",
     "difference_at_low",
     "difference_at_low_ci_low",
@@ -218,7 +218,7 @@ pub fn manifest(study: &Study, info: &StudyInfo) -> serde_json::Value {
                 "high": k.high,
                 "value": k.value,
                 "whole": k.whole,
-                "observable": k.observable(),
+                "observable_from_crm": k.observable(),
             })
         })
         .collect();
@@ -296,6 +296,11 @@ pub fn short(x: f64) -> String {
     s.replacen('-', "−", 1)
 }
 
+/// "1 knob", "91 knobs".
+pub fn knob_count(n: usize) -> String {
+    format!("{n} knob{}", if n == 1 { "" } else { "s" })
+}
+
 /// The comparison's words: "aligned − aggressive".
 pub fn comparison(study: &Study, variant: usize) -> String {
     format!(
@@ -326,28 +331,53 @@ fn knob_line(study: &Study, e: &Effects, k: usize) -> String {
     )
 }
 
-/// A flip point in words: "flips at 2.4 (aligned ahead below it)", or "does not flip between 1.5
-/// and 6 (−8.0% to −1.0%)".
-pub fn flip_words(study: &Study, f: &crate::sensitivity::Flip) -> String {
+/// A flip point as a leader reads it: "aligned stops winning when `customers.trust_weight`
+/// exceeds 4.2 (the scenario has 3; aligned +8.0% at 1.5, −3.0% at 6)", or, without a flip,
+/// "aligned wins across its whole range, 1.5 to 6 (…)". The winner named is the one ahead at the
+/// scenario's own value (else at the low end).
+pub fn flip_sentence(study: &Study, f: &crate::sensitivity::Flip) -> String {
     let knob = &study.knobs[f.knob];
+    let cfg = &study.config;
+    let (variant, reference) = (
+        &cfg.variants[f.variant].name,
+        &cfg.variants[cfg.reference].name,
+    );
     let ends = format!(
-        "{} at {}, {} at {}",
+        "{variant} {} at {}, {} at {}",
         signed_percent(f.at_low),
         short(knob.low),
         signed_percent(f.at_high),
         short(knob.high)
     );
+    if !(f.at_low.is_finite() && f.at_high.is_finite()) {
+        return format!(
+            "`{}`: no paired difference at an end of its range ({ends})",
+            knob.path
+        );
+    }
+    let here = study.at_scenario[f.variant]
+        .map(|d| d.pct)
+        .filter(|d| d.is_finite() && *d != 0.0)
+        .unwrap_or(f.at_low);
+    let winner = |ahead: bool| if ahead { variant } else { reference };
     match f.flip_value {
-        Some(v) => format!(
-            "the answer flips at about {} (scenario {}; {ends})",
-            short(v),
-            short(knob.value)
-        ),
-        None if !(f.at_low.is_finite() && f.at_high.is_finite()) => {
-            "no paired difference at an end of its range".to_string()
+        Some(v) => {
+            let ahead = here > 0.0;
+            // The winner at the scenario's value wins on the side of the flip where its sign is.
+            let wins_below = (f.at_low > 0.0) == ahead;
+            format!(
+                "{} stops winning when `{}` {} {} (the scenario has {}; {ends})",
+                winner(ahead),
+                knob.path,
+                if wins_below { "exceeds" } else { "falls below" },
+                short(v),
+                short(knob.value)
+            )
         }
         None => format!(
-            "does not flip within {} ({ends})",
+            "{} wins across the whole range of `{}`, {} ({ends})",
+            winner(f.at_low > 0.0),
+            knob.path,
             range_words(study, f.knob)
         ),
     }
@@ -360,9 +390,9 @@ pub fn summary(study: &Study, out: &std::path::Path) -> String {
     let cfg = &study.config;
     let d = &study.design;
     let mut s = format!(
-        "salesim sensitivity: {} — which assumptions decide the answer?\n{} knobs, Morris design of {} trajectories ({} points × {} replications), {} runs in all.\n",
+        "salesim sensitivity: {} — which assumptions decide the answer?\n{}, Morris design of {} trajectories ({} points × {} replications), {} runs in all.\n",
         cfg.name,
-        study.knobs.len(),
+        knob_count(study.knobs.len()),
         d.trajectories,
         d.points,
         d.replications,
@@ -394,11 +424,7 @@ pub fn summary(study: &Study, out: &std::path::Path) -> String {
         if !flips.is_empty() {
             s.push_str("Top knobs a CRM export cannot reveal, and where the answer flips:\n");
             for f in flips {
-                s.push_str(&format!(
-                    "  {}: {}\n",
-                    study.knobs[f.knob].path,
-                    flip_words(study, f)
-                ));
+                s.push_str(&format!("  {}.\n", flip_sentence(study, f)));
             }
         }
     }

@@ -15,7 +15,7 @@ use super::frame::{
     GREY,
 };
 use super::html::{esc, figure, CSS};
-use crate::output::sensitivity::{comparison, flip_words, short};
+use crate::output::sensitivity::{comparison, flip_sentence, knob_count, short};
 use crate::output::summary::{signed, signed_percent};
 use crate::sensitivity::{Effects, Output, Study};
 
@@ -39,9 +39,11 @@ struct Tornado<'a> {
 }
 
 impl Tornado<'_> {
-    /// (knob path, low-end %, high-end %, observable), most influential first.
+    /// (knob path, low-end %, high-end %, observable) of the most influential knobs by Morris
+    /// μ*, the widest swing first (the tornado's shape).
     fn rows(&self) -> Vec<(String, f64, f64, bool)> {
-        self.study
+        let mut rows: Vec<(String, f64, f64, bool)> = self
+            .study
             .swings
             .iter()
             .take(crate::sensitivity::TORNADO_KNOBS)
@@ -50,7 +52,10 @@ impl Tornado<'_> {
                 let knob = &self.study.knobs[s.knob];
                 Some((knob.path.clone(), lo.pct, hi.pct, knob.observable()))
             })
-            .collect()
+            .collect();
+        // Stable: equal swings keep the μ* order.
+        rows.sort_by(|a, b| (b.2 - b.1).abs().total_cmp(&(a.2 - a.1).abs()));
+        rows
     }
 }
 
@@ -95,7 +100,8 @@ impl Chart for Tornado<'_> {
             )
         };
         format!(
-            "Knobs ordered by Morris μ* (the most influential at the top); {base}; {crossing}. Blue: a CRM export reveals it; vermillion: an assumption to check. {} replications per end.",
+            "The {} most influential knobs by Morris μ*, the widest swing at the top; {base}; {crossing}. Blue: a CRM export reveals it; vermillion: an assumption to check. {} replications per end.",
+            self.rows().len(),
             self.study.design.flip_replications
         )
     }
@@ -292,16 +298,28 @@ fn ranking(study: &Study, variant: usize) -> String {
         for f in flips {
             let _ = writeln!(
                 html,
-                "<li data-parameter=\"{}\" data-flips=\"{}\"><code>{}</code>: {}.</li>",
+                "<li data-parameter=\"{}\" data-flips=\"{}\">{}.</li>",
                 esc(&study.knobs[f.knob].path),
                 f.flip_value.is_some(),
-                esc(&study.knobs[f.knob].path),
-                esc(&flip_words(study, f))
+                code_spans(&esc(&flip_sentence(study, f)))
             );
         }
         html.push_str("</ul>\n");
     }
     html
+}
+
+/// Text with `backquoted` spans set as code (for sentences shared with the terminal).
+fn code_spans(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// The table of one output's knobs, by rank.
@@ -349,10 +367,10 @@ fn page(study: &Study, tornado: Option<&Rendered>, command: &str) -> String {
     );
     let _ = writeln!(
         html,
-        "<header><h1 id=\"question\">{}</h1><p>Which assumptions decide the answer? A sensitivity study of the scenario <code>{}</code>: {} knobs, each across its plausible range.</p></header>",
+        "<header><h1 id=\"question\">{}</h1><p>Which assumptions decide the answer? A sensitivity study of the scenario <code>{}</code>: {}, each across its plausible range.</p></header>",
         esc(&cfg.question),
         esc(&cfg.name),
-        study.knobs.len()
+        knob_count(study.knobs.len())
     );
     html.push_str("<section id=\"what-decides\"><h2>What decides the answer</h2>\n");
     for v in study.compared() {

@@ -51,7 +51,11 @@ impl PlausibleRange {
         match self.span {
             Span::Between(low, high) => (low, high),
             Span::AccountsPerRep(low, high) => (low * our_reps as f64, high * our_reps as f64),
-            Span::Around { by, within } => ((value - by).max(within.0), (value + by).min(within.1)),
+            // Rounded to 9 decimals: 0.7 − 0.15 is 0.55, not 0.5499999999999999.
+            Span::Around { by, within } => (
+                round9((value - by).max(within.0)),
+                round9((value + by).min(within.1)),
+            ),
         }
     }
 
@@ -59,6 +63,11 @@ impl PlausibleRange {
     pub fn observable(&self) -> bool {
         self.observed_as.is_some()
     }
+}
+
+/// `x` rounded to 9 decimals.
+fn round9(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
 }
 
 /// A numeric knob with no plausible range, and why.
@@ -710,6 +719,16 @@ pub fn describe(span: &Span) -> String {
             "the strategy's own value ± {by}, within {} to {}",
             within.0, within.1
         ),
+    }
+}
+
+/// The plausible-range cell of a key's row in the reference: the range in words, with "(a CRM
+/// export reveals it)" where one does, or "—" for a key with no plausible range.
+pub fn range_cell(path: &str) -> String {
+    match PLAUSIBLE_RANGES.iter().find(|r| matches(r.pattern, path)) {
+        Some(r) if r.observable() => format!("{}; observable", describe(&r.span)),
+        Some(r) => describe(&r.span),
+        None => "—".to_string(),
     }
 }
 

@@ -56,9 +56,10 @@ pub const DEFAULT_BOOTSTRAP: usize = 1000;
 /// Knobs the tornado chart shows (their swings are run).
 pub const TORNADO_KNOBS: usize = 12;
 
-/// How a study is run.
+/// How much a study runs, and on which knobs: the design's size, the one-at-a-time runs, and
+/// optionally the caller's own ranges or a subset of the knobs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StudyOptions {
+pub struct SensitivityBudget {
     /// Morris trajectories (at least 2).
     pub trajectories: u32,
     /// Replications per design point (at least 2, for the noise floor).
@@ -77,11 +78,80 @@ pub struct StudyOptions {
     pub threads: Option<usize>,
     /// Master seed (default: the scenario's).
     pub seed: Option<u64>,
+    /// Ranges that replace the table's for some knobs (`--range`): a fitted knob known within
+    /// its interval, or a range of the user's own. A zero-width range holds the knob at a value.
+    pub ranges: Vec<RangeOverride>,
+    /// Study these knobs only (`--knob`, by path); empty: every knob with a plausible range.
+    pub only: Vec<String>,
 }
 
-impl Default for StudyOptions {
+impl SensitivityBudget {
+    /// A small study for a command that runs one on the side (`salesim calibrate` on a fitted
+    /// market): a few trajectories, the flip points of the top two unobservable knobs. About a
+    /// fifth of the default's runs.
+    pub fn small() -> SensitivityBudget {
+        SensitivityBudget {
+            trajectories: 4,
+            replications: 2,
+            flip_knobs: 2,
+            flip_replications: 8,
+            bisection_steps: 4,
+            bootstrap: 500,
+            ..SensitivityBudget::default()
+        }
+    }
+}
+
+/// A knob's range given by the caller instead of the table's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeOverride {
+    /// The knob's `--set` path.
+    pub path: String,
+    /// Low end.
+    pub low: f64,
+    /// High end (equal to `low`: the knob is held there).
+    pub high: f64,
+    /// Where it came from, for error messages (`--range market.peers=2..20`).
+    pub origin: String,
+}
+
+impl RangeOverride {
+    /// Parses `PATH=LOW..HIGH` as `--range` gives it.
+    pub fn parse(arg: &str) -> Result<RangeOverride, InputError> {
+        let origin = format!("--range {arg}");
+        let refuse = |problem: &str| {
+            Err(InputError::at(
+                &origin,
+                None,
+                None,
+                problem,
+                "PATH=LOW..HIGH with LOW ≤ HIGH, e.g. --range customers.trust_weight=1..8",
+            ))
+        };
+        let Some((path, span)) = arg.split_once('=') else {
+            return refuse("has no `=`");
+        };
+        let Some((low, high)) = span.split_once("..") else {
+            return refuse("has no `..` between the low and high ends");
+        };
+        let (Ok(low), Ok(high)) = (low.trim().parse::<f64>(), high.trim().parse::<f64>()) else {
+            return refuse("has an end that is not a number");
+        };
+        if !(low.is_finite() && high.is_finite()) || low > high {
+            return refuse("has its low end above its high end, or an end that is not finite");
+        }
+        Ok(RangeOverride {
+            path: path.trim().to_string(),
+            low,
+            high,
+            origin,
+        })
+    }
+}
+
+impl Default for SensitivityBudget {
     fn default() -> Self {
-        StudyOptions {
+        SensitivityBudget {
             trajectories: DEFAULT_TRAJECTORIES,
             replications: DEFAULT_REPLICATIONS,
             levels: DEFAULT_LEVELS,
@@ -91,6 +161,8 @@ impl Default for StudyOptions {
             bootstrap: DEFAULT_BOOTSTRAP,
             threads: None,
             seed: None,
+            ranges: Vec::new(),
+            only: Vec::new(),
         }
     }
 }
@@ -120,6 +192,8 @@ pub struct Knob {
     pub whole: bool,
     /// The row of the plausible-range table.
     pub range: PlausibleRange,
+    /// The `--range` that replaced the table's range, if one did.
+    pub given: Option<String>,
 }
 
 impl Knob {
@@ -138,9 +212,15 @@ impl Knob {
         }
     }
 
-    /// A value's position in the range, [0, 1].
-    pub fn position(&self, value: f64) -> f64 {
-        (value - self.low) / (self.high - self.low)
+    /// A value's position in the range, [0, 1]; for a zero-width range, `u`, the design's own
+    /// coordinate (so that an effect is still "output change per step", and exactly zero when
+    /// the runs are the same runs).
+    pub fn position(&self, value: f64, u: f64) -> f64 {
+        if self.high > self.low {
+            (value - self.low) / (self.high - self.low)
+        } else {
+            u
+        }
     }
 }
 
@@ -334,23 +414,40 @@ impl Study {
     }
 }
 
-/// Runs a study of a scenario in memory (its text parsed into `source`, `overrides` as `--set`
-/// gives them), with nothing printed and no way to stop it but the end.
+/// Runs a study of a scenario held in memory (a fitted market, say), with nothing printed: the
+/// entry point for a command that runs one on the side. The scenario is studied as resolved
+/// (`config.resolved`, its seed unless the budget gives one).
 ///
 /// ```no_run
-/// use salesim::scenario::ScenarioSource;
-/// use salesim::sensitivity::{study, Output, StudyOptions};
-/// let source = ScenarioSource::parse("fitted.toml", "name = \"fitted\"\nreplications = 4\n").unwrap();
-/// let options = StudyOptions { trajectories: 4, replications: 2, ..StudyOptions::default() };
-/// let result = study(&source, &[], &options).unwrap();
+/// use salesim::scenario::{build, ScenarioSource};
+/// use salesim::sensitivity::{study, Output, SensitivityBudget};
+/// let source = ScenarioSource::parse("fitted.toml", "name = \"fitted\"").unwrap();
+/// let fitted = build(&source, &[]).unwrap();
+/// let result = study(&fitted, &SensitivityBudget::small()).unwrap();
 /// let difference = result.effects_of(Output::Difference { variant: 1 }).unwrap();
 /// let top = difference.ranked()[0];
 /// println!("{} decides the answer most", result.knobs[top].path);
+/// for flip in &result.flips {
+///     println!("{}", salesim::output::sensitivity::flip_sentence(&result, flip));
+/// }
 /// ```
-pub fn study(
+pub fn study(config: &Config, budget: &SensitivityBudget) -> Result<Study, SalesimError> {
+    let text = toml::to_string(&config.resolved).map_err(|e| {
+        SalesimError::Report(format!(
+            "the scenario `{}` does not serialize: {e}",
+            config.name
+        ))
+    })?;
+    let source = ScenarioSource::parse(&format!("{} (in memory)", config.name), &text)?;
+    study_scenario(&source, &[], budget)
+}
+
+/// Runs a study of a scenario's text (parsed into `source`, `overrides` as `--set` gives them),
+/// with nothing printed and no way to stop it but the end.
+pub fn study_scenario(
     source: &ScenarioSource,
     overrides: &[Override],
-    options: &StudyOptions,
+    budget: &SensitivityBudget,
 ) -> Result<Study, SalesimError> {
     let never = AtomicBool::new(false);
     let progress = Progress {
@@ -358,14 +455,14 @@ pub fn study(
         stage: &|_, _| {},
         run: &|| {},
     };
-    study_with(source, overrides, options, &progress)
+    study_with(source, overrides, budget, &progress)
 }
 
-/// [`study`], telling `progress` what it does and stopping when its flag is set.
+/// [`study_scenario`], telling `progress` what it does and stopping when its flag is set.
 pub fn study_with(
     source: &ScenarioSource,
     overrides: &[Override],
-    options: &StudyOptions,
+    options: &SensitivityBudget,
     progress: &Progress,
 ) -> Result<Study, SalesimError> {
     check_options(options)?;
@@ -394,7 +491,7 @@ pub fn study_with(
     let (held, hold_overrides) = hold_competitors(&unheld, &compared);
     all.extend(hold_overrides);
     let config = scenario::build(&base_source, &all)?;
-    let knobs = knobs_of(&config, &compared);
+    let knobs = select_knobs(&config, &compared, options, &source.file)?;
     check_ranges(&base_source, &all, &knobs)?;
     let threads = options.threads;
 
@@ -415,7 +512,14 @@ pub fn study_with(
             for (list, v) in values.iter_mut().zip(&at) {
                 list.push(*v);
             }
-            points.push(knobs.iter().zip(&at).map(|(k, &v)| k.position(v)).collect());
+            points.push(
+                knobs
+                    .iter()
+                    .zip(&at)
+                    .zip(&unit)
+                    .map(|((k, &v), &u)| k.position(v, u))
+                    .collect(),
+            );
         }
         realised.push(points);
     }
@@ -423,8 +527,8 @@ pub fn study_with(
     experiment::check_memory(&base_source, &design_plan, threads.unwrap_or(1))?;
     (progress.stage)(
         &format!(
-            "Morris design: {} knobs, {} trajectories, {} points, {} replications each",
-            knobs.len(),
+            "Morris design: {}, {} trajectories, {} points, {} replications each",
+            crate::output::sensitivity::knob_count(knobs.len()),
             trajectories.len(),
             design_plan.point_count(),
             options.replications
@@ -560,8 +664,8 @@ pub fn study_with(
     let swing_runs = one_at_a_time(
         &swing_values,
         &format!(
-            "One at a time: {} knobs at both ends of their range, {} replications each",
-            swung.len(),
+            "One at a time: {} at both ends of their range, {} replications each",
+            crate::output::sensitivity::knob_count(swung.len()),
             options.flip_replications
         ),
         &mut throughput,
@@ -613,10 +717,10 @@ pub fn study_with(
         let results = one_at_a_time(
             &points,
             &format!(
-                "Flip points: bisection step {} of {}, {} knob(s)",
+                "Flip points: bisection step {} of {}, {}",
                 round + 1,
                 options.bisection_steps,
-                todo.len()
+                crate::output::sensitivity::knob_count(todo.len())
             ),
             &mut throughput,
         )?;
@@ -655,7 +759,7 @@ pub fn study_with(
 }
 
 /// Refuses options the study cannot use, naming the option.
-fn check_options(o: &StudyOptions) -> Result<(), InputError> {
+fn check_options(o: &SensitivityBudget) -> Result<(), InputError> {
     let refuse = |arg: String, problem: &str, allowed: &str| {
         Err(InputError::at(&arg, None, None, problem, allowed))
     };
@@ -773,6 +877,14 @@ fn hold_competitors(cfg: &Config, compared: &[String]) -> (Vec<Held>, Vec<Overri
 /// compared strategy), its range for this scenario, whole-number knobs at whole ends. A knob
 /// whose range is empty for this scenario is left out.
 pub fn knobs_of(cfg: &Config, compared: &[String]) -> Vec<Knob> {
+    candidate_knobs(cfg, compared)
+        .into_iter()
+        .filter(|k| k.high > k.low)
+        .collect()
+}
+
+/// Every table row's knob in this scenario, with its range (possibly empty).
+fn candidate_knobs(cfg: &Config, compared: &[String]) -> Vec<Knob> {
     let our_reps: u32 = cfg.vendors[0].teams.iter().map(|t| t.reps).sum();
     let mut out = Vec::new();
     for range in PLAUSIBLE_RANGES {
@@ -791,19 +903,95 @@ pub fn knobs_of(cfg: &Config, compared: &[String]) -> Vec<Knob> {
             if whole {
                 (low, high) = (low.ceil(), high.floor());
             }
-            if high > low {
-                out.push(Knob {
-                    path,
-                    low,
-                    high,
-                    value,
-                    whole,
-                    range: *range,
-                });
-            }
+            out.push(Knob {
+                path,
+                low,
+                high,
+                value,
+                whole,
+                range: *range,
+                given: None,
+            });
         }
     }
     out
+}
+
+/// The knobs a study varies: the table's, with the budget's own ranges in place of the table's
+/// (a zero-width one holds its knob), and only the knobs the budget names if it names any.
+/// Refuses a `--range` or `--knob` path that is no knob of this scenario, naming it.
+fn select_knobs(
+    cfg: &Config,
+    compared: &[String],
+    budget: &SensitivityBudget,
+    file: &str,
+) -> Result<Vec<Knob>, InputError> {
+    let mut knobs = candidate_knobs(cfg, compared);
+    let paths: Vec<String> = knobs.iter().map(|k| k.path.clone()).collect();
+    let allowed = "a knob of docs/SCENARIOS.md \"Plausible ranges\", with `<compared>` as a \
+                   strategy our teams use in a variant (e.g. strategies.aligned.listening)";
+    for given in &budget.ranges {
+        let Some(knob) = knobs.iter_mut().find(|k| k.path == given.path) else {
+            return Err(InputError::at(
+                &given.origin,
+                None,
+                Some(&given.path),
+                &format!(
+                    "is no knob of this scenario{}",
+                    crate::suggest::did_you_mean(&given.path, &paths)
+                ),
+                allowed,
+            ));
+        };
+        let (low, high) = if knob.whole {
+            (given.low.ceil(), given.high.floor())
+        } else {
+            (given.low, given.high)
+        };
+        if low > high {
+            return Err(InputError::at(
+                &given.origin,
+                None,
+                Some(&given.path),
+                "holds no whole number, and the knob takes whole numbers",
+                "a range with a whole number in it",
+            ));
+        }
+        (knob.low, knob.high, knob.given) = (low, high, Some(given.origin.clone()));
+    }
+    knobs.retain(|k| k.high > k.low || k.given.is_some());
+    for path in &budget.only {
+        if !knobs.iter().any(|k| &k.path == path) {
+            let problem = if paths.contains(path) {
+                "has an empty plausible range in this scenario: give it one with --range".into()
+            } else {
+                format!(
+                    "is no knob of this scenario{}",
+                    crate::suggest::did_you_mean(path, &paths)
+                )
+            };
+            return Err(InputError::at(
+                &format!("--knob {path}"),
+                None,
+                Some(path),
+                &problem,
+                allowed,
+            ));
+        }
+    }
+    if !budget.only.is_empty() {
+        knobs.retain(|k| budget.only.contains(&k.path));
+    }
+    if knobs.is_empty() {
+        return Err(InputError::at(
+            file,
+            None,
+            None,
+            "has no knob with a plausible range to study",
+            "a scenario whose knobs are in docs/SCENARIOS.md \"Plausible ranges\"",
+        ));
+    }
+    Ok(knobs)
 }
 
 /// Refuses, before anything runs, a knob whose range's ends do not validate in this scenario,
@@ -822,13 +1010,19 @@ fn check_ranges(
                 origin: format!("salesim sensitivity: {} = {end}", knob.path),
             });
             if let Err(e) = scenario::build(source, &all) {
+                let (origin, whose) = match &knob.given {
+                    Some(given) => (given.as_str(), "the range given"),
+                    None => (
+                        source.file.as_str(),
+                        "its plausible range (docs/SCENARIOS.md \"Plausible ranges\")",
+                    ),
+                };
                 return Err(InputError::at(
-                    &source.file,
+                    origin,
                     None,
                     Some(&knob.path),
                     &format!(
-                        "its plausible range ({} to {}, docs/SCENARIOS.md \"Plausible ranges\") \
-                         does not fit this scenario: at {end}, {}",
+                        "{whose}, {} to {}, does not fit this scenario: at {end}, {}",
                         knob.low, knob.high, e.problem
                     ),
                     &e.allowed,

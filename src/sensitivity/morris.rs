@@ -295,10 +295,7 @@ mod tests {
         let m1 = measures(&column(&effects, 1), &samples);
         assert!((m0.mu.value - 1.5).abs() < 0.02, "{m0:?}");
         assert_eq!(m0.mu.value, m0.mu_star.value);
-        assert!(
-            (m0.sigma.value - 0.5).abs() < 0.01,
-            "{m0:?}"
-        );
+        assert!((m0.sigma.value - 0.5).abs() < 0.01, "{m0:?}");
         assert!((m1.mu_star.value - 0.5).abs() < 0.02, "{m1:?}");
         assert!(
             (m1.sigma.value - (5.0f64 / 36.0).sqrt()).abs() < 0.01,
