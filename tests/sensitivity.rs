@@ -221,19 +221,28 @@ fn compared_strategies_move_our_teams_only() {
 }
 
 #[test]
-fn flip_points_are_for_the_top_unobservable_knobs() {
+fn flip_points_are_for_the_top_unobservable_knobs_and_those_that_cross() {
     let s = tiny_study();
     let difference = s.effects_of(Output::Difference { variant: 1 }).unwrap();
-    let expected: Vec<usize> = difference
+    let top: Vec<usize> = difference
         .ranked()
         .into_iter()
         .filter(|&k| !s.knobs[k].observable())
         .take(3)
         .collect();
     let got: Vec<usize> = s.flips.iter().map(|f| f.knob).collect();
-    assert_eq!(got, expected);
+    assert_eq!(got[..3], top[..]);
+    // Then every other unobservable knob of the chart whose ends differ in sign.
+    for swing in &s.swings {
+        let (lo, hi) = (swing.at_low[1].unwrap().pct, swing.at_high[1].unwrap().pct);
+        let expected = !s.knobs[swing.knob].observable() && lo * hi <= 0.0;
+        if !top.contains(&swing.knob) {
+            assert_eq!(got.contains(&swing.knob), expected, "{swing:?}");
+        }
+    }
     for f in &s.flips {
         let k = &s.knobs[f.knob];
+        assert!(!k.observable());
         match f.flip_value {
             // A flip lies inside the range, and only where the ends differ in sign.
             Some(v) => {

@@ -238,7 +238,7 @@ fn ranking(study: &Study, variant: usize) -> String {
         let m = &e.knobs[k];
         let s = &m.measures;
         let reveal = match knob.range.observed_as {
-            Some(what) => format!("a CRM export reveals it ({})", esc(what)),
+            Some(what) => format!("a CRM export reveals it: {}", esc(what)),
             None => "a CRM export cannot reveal it: an assumption to check".to_string(),
         };
         let noise = if s.mu_star.value <= m.noise_floor {
@@ -294,7 +294,7 @@ fn ranking(study: &Study, variant: usize) -> String {
         .filter(|f| f.variant == variant)
         .collect();
     if !flips.is_empty() {
-        html.push_str("<h3>Where the answer flips</h3>\n<p>For the most influential knobs a CRM export cannot reveal, each on its own across its range, the rest at the scenario's values, found by bisection on paired runs:</p>\n<ul class=\"flips\">\n");
+        html.push_str("<h3>Where the answer flips</h3>\n<p>For the most influential knobs a CRM export cannot reveal, and any other in the chart that flips the answer on its own, each moved alone across its range with the rest at the scenario's values; the value where the answer flips is found by bisection on paired runs:</p>\n<ul class=\"flips\">\n");
         for f in flips {
             let _ = writeln!(
                 html,

@@ -21,9 +21,9 @@
 //!   μ* so that a ranking below it is read as noise.
 //! - **Swings and flip points**: the most influential knobs (and, for each comparison, the top
 //!   knobs a CRM export cannot reveal) are run one at a time at both ends of their range, the
-//!   rest at the scenario's values (the tornado chart). Where the paired difference has opposite
-//!   signs at the two ends of an unobservable knob, the value where the answer flips is found by
-//!   bisection on paired runs ([`bisect`]).
+//!   rest at the scenario's values (the tornado chart). For each comparison's top unobservable
+//!   knobs, and any other unobservable knob of the chart whose two ends give opposite signs, the
+//!   value where the answer flips is found by bisection on paired runs ([`bisect`]).
 
 pub mod bisect;
 pub mod morris;
@@ -41,8 +41,9 @@ use std::sync::atomic::AtomicBool;
 
 /// Trajectories of the default design.
 pub const DEFAULT_TRAJECTORIES: u32 = 10;
-/// Replications per design point of the default design.
-pub const DEFAULT_REPLICATIONS: u32 = 4;
+/// Replications per design point of the default design: with 10 trajectories, the lesson's
+/// study ranks its 91 knobs and finds the flip points in about 5 CPU minutes (BENCHMARKS.md).
+pub const DEFAULT_REPLICATIONS: u32 = 3;
 /// Grid levels of the default design (Δ = 2/3 of each range).
 pub const DEFAULT_LEVELS: u32 = 4;
 /// Unobservable knobs whose flip point is looked for, per comparison.
@@ -681,8 +682,25 @@ pub fn study_with(
         })
         .collect();
 
-    // Flip points, by bisection rounds on every bracket at once.
+    // Flip points, by bisection rounds on every bracket at once: each comparison's top
+    // unobservable knobs, then any other unobservable knob of the tornado that flips the answer
+    // on its own (its two ends of opposite signs), by rank.
     let swing_of = |k: usize| swings.iter().find(|s| s.knob == k).expect("swung");
+    for e in effects
+        .iter()
+        .filter(|e| matches!(e.output, Output::Difference { .. }))
+    {
+        let variant = e.output.variant();
+        for k in e.ranked() {
+            let crosses = swings.iter().find(|s| s.knob == k).is_some_and(|s| {
+                let (lo, hi) = (s.at_low[variant], s.at_high[variant]);
+                lo.zip(hi).is_some_and(|(lo, hi)| lo.pct * hi.pct <= 0.0)
+            });
+            if crosses && !knobs[k].observable() && !flip_candidates.contains(&(variant, k)) {
+                flip_candidates.push((variant, k));
+            }
+        }
+    }
     let mut flips: Vec<Flip> = Vec::new();
     let mut brackets: Vec<(usize, bisect::Bracket)> = Vec::new();
     for &(variant, k) in &flip_candidates {
