@@ -79,11 +79,12 @@ pub fn run(scenario_path: &Path, args: &SensitivityArgs) -> Result<(), SalesimEr
 
     let command = reproduce_command(scenario_path, &study, args);
     let file = scenario_path.display().to_string();
-    let info = files::StudyInfo {
+    let info = crate::output::ManifestCommon {
         command: &command,
         scenario_file: &file,
         threads,
         wall_time_seconds: wall,
+        throughput: &study.throughput,
     };
     let _lock = folder::claim(&out, &origin)?;
     interrupt::finishing(|| -> Result<(), SalesimError> {

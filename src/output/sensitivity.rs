@@ -8,7 +8,7 @@
 //!   reproduces it.
 
 use crate::output::summary::{signed, signed_percent};
-use crate::output::{csv_text, num};
+use crate::output::{csv_text, manifest_common, num, object, ManifestCommon};
 use crate::sensitivity::{Difference, Effects, Output, Study};
 
 /// The study's files, in the order they are put in place (the manifest last).
@@ -190,22 +190,9 @@ pub fn flips_csv(study: &Study) -> Vec<u8> {
     table(&FLIP_COLUMNS, rows)
 }
 
-/// What the manifest records besides the study: the command that reproduces it, the scenario
-/// as named, threads and wall time.
-pub struct StudyInfo<'a> {
-    /// The command that reproduces the study, quoted for a shell.
-    pub command: &'a str,
-    /// The scenario as the user named it.
-    pub scenario_file: &'a str,
-    /// Worker threads used.
-    pub threads: usize,
-    /// Wall time, seconds.
-    pub wall_time_seconds: f64,
-}
-
 /// `manifest.json`: the resolved scenario (as studied), the seeds, the design, every knob with
 /// its range, the competitors held at the scenario's values, and how to reproduce.
-pub fn manifest(study: &Study, info: &StudyInfo) -> serde_json::Value {
+pub fn manifest(study: &Study, common: &ManifestCommon) -> serde_json::Value {
     let cfg = &study.config;
     let d = &study.design;
     let knobs: Vec<serde_json::Value> = study
@@ -229,21 +216,9 @@ pub fn manifest(study: &Study, info: &StudyInfo) -> serde_json::Value {
             |h| serde_json::json!({"strategy": h.strategy, "held_as": h.held_as, "teams": h.teams}),
         )
         .collect();
-    let secs = info.wall_time_seconds.max(1e-9);
-    serde_json::json!({
-        "salesim_version": env!("CARGO_PKG_VERSION"),
+    let mut manifest = manifest_common(cfg, common);
+    let design = serde_json::json!({
         "study": "sensitivity",
-        "scenario_name": cfg.name,
-        "scenario_file": info.scenario_file,
-        "question": cfg.question,
-        "description": cfg.description,
-        "command": info.command,
-        "master_seed": cfg.seed,
-        "horizon_quarters": cfg.horizon_quarters,
-        "variants": cfg.variants.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
-        "reference": cfg.variants[cfg.reference].name,
-        "threads": info.threads,
-        "wall_time_seconds": info.wall_time_seconds,
         "complete": true,
         "design": {
             "method": "Morris elementary effects (Morris 1991), trajectory design; mu_star after Campolongo et al. 2007; common random numbers",
@@ -261,16 +236,10 @@ pub fn manifest(study: &Study, info: &StudyInfo) -> serde_json::Value {
         "replication_seeds": study.replication_seeds(),
         "knobs": knobs,
         "competitors_held": held,
-        "runs": study.throughput.runs,
-        "throughput": {
-            "customer_days": study.throughput.customer_days,
-            "contacts": study.throughput.contacts,
-            "customer_days_per_second": study.throughput.customer_days as f64 / secs,
-            "contacts_per_second": study.throughput.contacts as f64 / secs,
-        },
         "files": FILES,
-        "scenario": cfg.resolved,
-    })
+    });
+    manifest.extend(object(design));
+    serde_json::Value::Object(manifest)
 }
 
 /// "across its range (10 to 160)": a knob's range in words, with its unit where it has one.

@@ -778,45 +778,42 @@ pub fn study_with(
 
 /// Refuses options the study cannot use, naming the option.
 fn check_options(o: &SensitivityBudget) -> Result<(), InputError> {
-    let refuse = |arg: String, problem: &str, allowed: &str| {
-        Err(InputError::at(&arg, None, None, problem, allowed))
-    };
-    if o.trajectories < 2 {
-        return refuse(
+    let checks = [
+        (
+            o.trajectories < 2,
             format!("--trajectories {}", o.trajectories),
             "is too few for an interval over trajectories",
             "2 or more trajectories",
-        );
-    }
-    if o.replications < 2 {
-        return refuse(
+        ),
+        (
+            o.replications < 2,
             format!("--replications {}", o.replications),
             "is too few to tell an effect from noise",
             "2 or more replications per design point",
-        );
-    }
-    if o.levels < 2 || !o.levels.is_multiple_of(2) {
-        return refuse(
+        ),
+        (
+            o.levels < 2 || !o.levels.is_multiple_of(2),
             format!("--levels {}", o.levels),
             "is not an even number of grid levels from 2 up",
             "an even number of levels, 2 or more (4 is usual)",
-        );
-    }
-    if o.flip_replications < 2 {
-        return refuse(
+        ),
+        (
+            o.flip_replications < 2,
             format!("--flip-replications {}", o.flip_replications),
             "is too few for a paired difference with an interval",
             "2 or more replications per one-at-a-time point",
-        );
-    }
-    if o.bootstrap == 0 {
-        return refuse(
+        ),
+        (
+            o.bootstrap == 0,
             "bootstrap 0".to_string(),
             "leaves no resample for the intervals",
             "1 or more resamples",
-        );
+        ),
+    ];
+    match checks.into_iter().find(|(bad, ..)| *bad) {
+        Some((_, arg, problem, allowed)) => Err(InputError::at(&arg, None, None, problem, allowed)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The strategies our teams use in some variant, in variant order.
