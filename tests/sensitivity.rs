@@ -446,7 +446,7 @@ fn the_files_have_the_contract_columns_and_the_same_bytes_for_any_thread_count()
     }
     assert_eq!(
         rows.lines()
-            .filter(|l| l.starts_with("bookings_difference_pct,aligned,aggressive,"))
+            .filter(|l| l.starts_with("bookings_log_ratio,aligned,aggressive,"))
             .count(),
         knobs
     );

@@ -352,21 +352,12 @@ pub fn flip_sentence(study: &Study, f: &crate::sensitivity::Flip) -> String {
     }
 }
 
-/// The terminal summary: the answer at the scenario's values, the top knobs of each comparison
-/// with their measures, and the flip points.
-pub fn summary(study: &Study, out: &std::path::Path) -> String {
-    const SHOWN: usize = 10;
+/// What a study found, for a terminal: per comparison, the answer at the scenario's values, its
+/// `shown` most influential knobs with their measures, and where the answer flips for the top
+/// knobs a CRM export cannot reveal. What `salesim calibrate` prints after its own small study.
+pub fn findings(study: &Study, shown: usize) -> String {
     let cfg = &study.config;
-    let d = &study.design;
-    let mut s = format!(
-        "salesim sensitivity: {} — which assumptions decide the answer?\n{}, Morris design of {} trajectories ({} points × {} replications), {} runs in all.\n",
-        cfg.name,
-        knob_count(study.knobs.len()),
-        d.trajectories,
-        d.points,
-        d.replications,
-        study.throughput.runs
-    );
+    let mut s = String::new();
     for v in study.compared() {
         let Some(e) = study.effects_of(Output::Difference { variant: v }) else {
             continue;
@@ -378,25 +369,42 @@ pub fn summary(study: &Study, out: &std::path::Path) -> String {
                 signed_percent(at.pct),
                 signed_percent(at.ci_low),
                 signed_percent(at.ci_high),
-                d.flip_replications
+                study.design.flip_replications
             ));
         }
         s.push_str(&format!(
-            "Knobs that move it most (μ*: mean change across the knob's range, percentage points of {}'s bookings):\n",
+            "Knobs that move it most (μ*: mean change across the knob's range, in log points: 100 × ln(variant ÷ {}), ≈ %):\n",
             cfg.variants[cfg.reference].name
         ));
-        for k in e.ranked().into_iter().take(SHOWN) {
+        for k in e.ranked().into_iter().take(shown) {
             s.push_str(&knob_line(study, e, k));
             s.push('\n');
         }
         let flips: Vec<_> = study.flips.iter().filter(|f| f.variant == v).collect();
         if !flips.is_empty() {
-            s.push_str("Top knobs a CRM export cannot reveal, and where the answer flips:\n");
+            s.push_str("Knobs a CRM export cannot reveal, and where the answer flips:\n");
             for f in flips {
                 s.push_str(&format!("  {}.\n", flip_sentence(study, f)));
             }
         }
     }
+    s
+}
+
+/// The terminal summary: the answer at the scenario's values, the top knobs of each comparison
+/// with their measures, and the flip points.
+pub fn summary(study: &Study, out: &std::path::Path) -> String {
+    let d = &study.design;
+    let mut s = format!(
+        "salesim sensitivity: {} — which assumptions decide the answer?\n{}, Morris design of {} trajectories ({} points × {} replications), {} runs in all.\n",
+        study.config.name,
+        knob_count(study.knobs.len()),
+        d.trajectories,
+        d.points,
+        d.replications,
+        study.throughput.runs
+    );
+    s.push_str(&findings(study, 10));
     s.push_str(&format!(
         "\nWrote {}: sensitivity.csv, swings.csv, flip_points.csv, manifest.json, charts/, report.html\n",
         out.display()

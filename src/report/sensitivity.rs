@@ -251,7 +251,7 @@ fn ranking(study: &Study, variant: usize) -> String {
         };
         let _ = writeln!(
             html,
-            "<li data-parameter=\"{}\" data-rank=\"{}\"><code>{}</code> ({reveal}): moving it across its plausible range, {} to {} (the scenario has {}), changes the answer by {} percentage points on average (μ*, 95% CI {} to {}); {}.{noise}</li>",
+            "<li data-parameter=\"{}\" data-rank=\"{}\"><code>{}</code> ({reveal}): moving it across its plausible range, {} to {} (the scenario has {}), changes the answer by {} log points on average (μ*, 95% CI {} to {}); {}.{noise}</li>",
             esc(&knob.path),
             m.rank,
             esc(&knob.path),
@@ -380,11 +380,14 @@ fn page(study: &Study, tornado: Option<&Rendered>, command: &str) -> String {
         html.push_str(&figure(chart));
     }
     html.push_str("</section>\n");
-    html.push_str("<section id=\"knobs\"><h2>Every knob</h2>\n<p class=\"note\">μ*: the mean absolute change of the output when the knob moves across its whole plausible range (Morris elementary effects), percentage points of the reference's bookings for a difference, $k for bookings; μ: the mean signed change (its sign is the direction); σ: how much the change depends on the other knobs. Intervals: 95% bootstrap over trajectories. Noise floor: the μ* a knob with no effect would show at these replications; below it a rank is noise.</p>\n");
+    html.push_str("<section id=\"knobs\"><h2>Every knob</h2>\n<p class=\"note\">μ*: the mean absolute change of the output when the knob moves across its whole plausible range (Morris elementary effects): for a difference, in log points, 100 × the change of the mean paired ln(variant ÷ reference), about percentage points of the reference's bookings for small changes (+10 is +10.5%, −10 is −9.5%), a symmetric scale on which a point where one variant collapses cannot swamp the others; for bookings, in $k; μ: the mean signed change (its sign is the direction); σ: how much the change depends on the other knobs. Intervals: 95% bootstrap over trajectories. Noise floor: the μ* a knob with no effect would show at these replications; below it a rank is noise.</p>\n");
     for e in &study.effects {
         let caption = match e.output {
             Output::Difference { variant } => {
-                format!("{} (bookings_difference_pct)", comparison(study, variant))
+                format!(
+                    "{} (bookings_log_ratio, log points)",
+                    comparison(study, variant)
+                )
             }
             Output::Bookings { variant } => {
                 format!("{}'s bookings ($k)", cfg.variants[variant].name)

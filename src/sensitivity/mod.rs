@@ -6,9 +6,12 @@
 //!   teams use in a variant). A compared strategy's knobs move our teams only: competitors that
 //!   use the same strategy keep a copy of the scenario's values ("held").
 //! - **Outputs**: for each variant other than the reference, the paired difference of bookings
-//!   against the reference as a percentage of the reference's bookings, from the mean over
-//!   replications of ln(variant ÷ reference) (as the report states differences; an interval can
-//!   never pass −100%); and each variant's bookings ($k).
+//!   against the reference in log points: 100 × the mean over replications of
+//!   ln(variant ÷ reference), ≈ % for small differences (+10 is +10.5%, −10 is −9.5%). The log
+//!   scale is symmetric: a design point where one variant collapses cannot swamp the ranking as
+//!   a % difference would (+300% against at most −100%). And each variant's bookings ($k). The
+//!   one-at-a-time answers (swings, flip points) are stated in %, as the report states
+//!   differences.
 //! - **Method**: Morris elementary effects ([`morris`]: Morris 1991; μ* from Campolongo et al.
 //!   2007) on `r` trajectories through the knobs' ranges, with common random numbers: every design
 //!   point runs the same replication seeds (`run_seed(master, replication)`), and the difference
@@ -228,8 +231,8 @@ impl Knob {
 /// What an output measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
-    /// A variant's bookings against the reference's, in % of the reference's (paired log
-    /// ratio): percentage points per whole range.
+    /// A variant's bookings against the reference's, in log points (100 × the mean paired
+    /// ln(variant ÷ reference)): log points per whole range.
     Difference {
         /// The variant.
         variant: usize,
@@ -245,7 +248,7 @@ impl Output {
     /// The output's name in `sensitivity.csv`.
     pub fn name(&self) -> &'static str {
         match self {
-            Output::Difference { .. } => "bookings_difference_pct",
+            Output::Difference { .. } => "bookings_log_ratio",
             Output::Bookings { .. } => "bookings",
         }
     }
@@ -428,9 +431,8 @@ impl Study {
 /// let difference = result.effects_of(Output::Difference { variant: 1 }).unwrap();
 /// let top = difference.ranked()[0];
 /// println!("{} decides the answer most", result.knobs[top].path);
-/// for flip in &result.flips {
-///     println!("{}", salesim::output::sensitivity::flip_sentence(&result, flip));
-/// }
+/// // The top knobs, and where the answer flips for those a CRM export cannot reveal:
+/// print!("{}", salesim::output::sensitivity::findings(&result, 5));
 /// ```
 pub fn study(config: &Config, budget: &SensitivityBudget) -> Result<Study, SalesimError> {
     let text = toml::to_string(&config.resolved).map_err(|e| {
@@ -1128,36 +1130,29 @@ fn log_ratios(bookings: &[Vec<f64>], variant: usize, reference: usize) -> Vec<f6
 }
 
 /// An output at one design point: its value and the per-replication numbers it is the mean of
-/// (log ratios for a difference, bookings for bookings).
+/// (100 × log ratios for a difference, bookings for bookings).
 struct Series {
     value: f64,
-    mean: f64,
     replications: Vec<f64>,
-    log_scale: bool,
 }
 
 impl Series {
     fn of(output: Output, bookings: &[Vec<f64>], reference: usize) -> Series {
-        let (replications, log_scale) = match output {
-            Output::Difference { variant } => (log_ratios(bookings, variant, reference), true),
-            Output::Bookings { variant } => (bookings[variant].clone(), false),
-        };
-        let mean = summarize(&replications).mean;
-        let value = if log_scale {
-            100.0 * (mean.exp() - 1.0)
-        } else {
-            mean
+        let replications: Vec<f64> = match output {
+            Output::Difference { variant } => log_ratios(bookings, variant, reference)
+                .into_iter()
+                .map(|r| 100.0 * r)
+                .collect(),
+            Output::Bookings { variant } => bookings[variant].clone(),
         };
         Series {
-            value,
-            mean,
+            value: summarize(&replications).mean,
             replications,
-            log_scale,
         }
     }
 
     /// The standard error of the change of the output from here to `next`, from the paired
-    /// replications (a difference's log ratios turned into % at their mean).
+    /// replications.
     fn error_of_change(&self, next: &Series) -> f64 {
         let changes: Vec<f64> = next
             .replications
@@ -1166,12 +1161,7 @@ impl Series {
             .map(|(b, a)| b - a)
             .collect();
         let s = summarize(&changes);
-        let se = s.sd / (s.n as f64).sqrt();
-        if self.log_scale {
-            100.0 * ((self.mean + next.mean) / 2.0).exp() * se
-        } else {
-            se
-        }
+        s.sd / (s.n as f64).sqrt()
     }
 }
 
@@ -1193,5 +1183,54 @@ fn rank(effects: &mut [KnobEffect], knobs: &[Knob]) {
     });
     for (r, k) in order.into_iter().enumerate() {
         effects[k].rank = r + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_is_read_as_path_equals_low_dot_dot_high() {
+        let r = RangeOverride::parse("customers.trust_weight=0.5..7.25").unwrap();
+        assert_eq!(
+            (r.path.as_str(), r.low, r.high),
+            ("customers.trust_weight", 0.5, 7.25)
+        );
+        assert_eq!(r.origin, "--range customers.trust_weight=0.5..7.25");
+        let held = RangeOverride::parse("market.peers=8..8").unwrap();
+        assert_eq!((held.low, held.high), (8.0, 8.0));
+        for bad in [
+            "market.peers",
+            "market.peers=4",
+            "market.peers=4..x",
+            "market.peers=9..4",
+            "market.peers=inf..4",
+        ] {
+            let e = RangeOverride::parse(bad).unwrap_err();
+            assert_eq!(e.origin, format!("--range {bad}"), "{e}");
+            assert!(e.allowed.contains("PATH=LOW..HIGH"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_zero_width_range_keeps_the_designs_own_step() {
+        let knob = Knob {
+            path: "market.peers".into(),
+            low: 8.0,
+            high: 8.0,
+            value: 8.0,
+            whole: true,
+            range: PLAUSIBLE_RANGES[1],
+            given: Some("--range market.peers=8..8".into()),
+        };
+        assert_eq!(knob.at(0.75), 8.0);
+        assert_eq!(knob.position(8.0, 0.75), 0.75);
+        let wide = Knob {
+            low: 4.0,
+            high: 16.0,
+            ..knob
+        };
+        assert_eq!(wide.position(10.0, 0.75), 0.5);
     }
 }
