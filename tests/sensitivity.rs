@@ -459,6 +459,14 @@ fn the_files_have_the_contract_columns_and_the_same_bytes_for_any_thread_count()
     assert!(report.contains("id=\"what-decides\""));
     assert!(report.contains("What decides the answer"));
     assert!(!report.contains("http"), "the report is self-contained");
+    // `salesim report` on the study's folder says what it is instead of a missing field.
+    let again = salesim(&["report", a.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("the manifest of a sensitivity study"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[test]

@@ -45,7 +45,8 @@ use std::sync::atomic::AtomicBool;
 /// Trajectories of the default design.
 pub const DEFAULT_TRAJECTORIES: u32 = 10;
 /// Replications per design point of the default design: with 10 trajectories, the lesson's
-/// study ranks its 91 knobs and finds the flip points in about 5 CPU minutes (BENCHMARKS.md).
+/// study ranks its 91 knobs and finds the flip points in about 6 CPU minutes, 3 minutes on 2
+/// free cores (BENCHMARKS.md §13).
 pub const DEFAULT_REPLICATIONS: u32 = 3;
 /// Grid levels of the default design (Δ = 2/3 of each range).
 pub const DEFAULT_LEVELS: u32 = 4;
@@ -92,7 +93,7 @@ pub struct SensitivityBudget {
 impl SensitivityBudget {
     /// A small study for a command that runs one on the side (`salesim calibrate` on a fitted
     /// market): a few trajectories, the flip points of the top two unobservable knobs. About a
-    /// fifth of the default's runs.
+    /// third of the default's runs.
     pub fn small() -> SensitivityBudget {
         SensitivityBudget {
             trajectories: 4,
