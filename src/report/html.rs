@@ -34,7 +34,7 @@ const ASSUMPTIONS: [(&str, &str); 10] = [
     ("A rep holds about 11.9 conversations a day, 4.8% of them meaningful.", "InsideSales 2017"),
 ];
 
-pub(crate) const CSS: &str = r#"
+const CSS: &str = r#"
 body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
 .banner{background:#fff3cd;border:3px solid #d55e00;padding:.8em 1em;font-weight:bold;margin:1em 0}
@@ -66,15 +66,18 @@ pub(crate) fn esc(text: &str) -> String {
     out
 }
 
+/// The start of a self-contained page, up to `<body>`: its title (escaped here) and the CSS.
+pub(crate) fn page_head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        esc(title)
+    )
+}
+
 /// Builds the whole page.
 pub(crate) fn page(folder: &OutputFolder, charts: &[Rendered]) -> String {
     let m = &folder.manifest;
-    let mut html = String::new();
-    let _ = write!(
-        html,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>salesim report: {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-        esc(&m.scenario_name)
-    );
+    let mut html = page_head(&format!("salesim report: {}", m.scenario_name));
     if !m.complete {
         html.push_str("<div class=\"banner\" id=\"incomplete\" role=\"alert\">Warning: this run is incomplete (manifest says \"complete\": false). Results cover only the runs that finished and may change.</div>\n");
     }

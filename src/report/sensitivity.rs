@@ -14,7 +14,7 @@ use super::frame::{
     category_tick, colour, dashed_line, padded, panel, render, Axes, Chart, DrawResult, Rendered,
     GREY,
 };
-use super::html::{esc, figure, CSS};
+use super::html::{esc, figure, page_head};
 use crate::output::sensitivity::{comparison, flip_sentence, knob_count, short};
 use crate::output::summary::{signed, signed_percent};
 use crate::sensitivity::{Effects, Output, Study};
@@ -359,12 +359,7 @@ fn table(study: &Study, e: &Effects, caption: &str) -> String {
 fn page(study: &Study, tornado: Option<&Rendered>, command: &str) -> String {
     let cfg = &study.config;
     let d = &study.design;
-    let mut html = String::new();
-    let _ = write!(
-        html,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>salesim sensitivity: {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-        esc(&cfg.name)
-    );
+    let mut html = page_head(&format!("salesim sensitivity: {}", cfg.name));
     let _ = writeln!(
         html,
         "<header><h1 id=\"question\">{}</h1><p>Which assumptions decide the answer? A sensitivity study of the scenario <code>{}</code>: {}, each across its plausible range.</p></header>",
