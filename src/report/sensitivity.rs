@@ -232,6 +232,12 @@ fn ranking(study: &Study, variant: usize) -> String {
             study.design.flip_replications
         );
     }
+    let _ = writeln!(
+        html,
+        "<p class=\"note\">Changes are in log points: 100 × ln({} ÷ {}), about percentage points for small differences (+10 is +10.5%, −10 is −9.5%).</p>",
+        esc(&study.config.variants[variant].name),
+        esc(&study.config.variants[study.config.reference].name)
+    );
     html.push_str("<ol class=\"knobs\">\n");
     for k in e.ranked().into_iter().take(WORDS_KNOBS) {
         let knob = &study.knobs[k];
