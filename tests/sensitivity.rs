@@ -187,9 +187,9 @@ fn a_zero_width_range_holds_a_knob_that_matters() {
 }
 
 #[test]
-fn money_cannot_move_the_paired_difference_in_percent() {
+fn money_cannot_move_the_paired_difference() {
     // Scaling every money value scales bookings and nothing else (a tested invariant), so the
-    // difference in % of the reference's bookings does not move with deal value, while the
+    // paired difference (a log ratio) does not move with deal value, while the
     // knobs that change behaviour do.
     let s = tiny_study();
     let difference = s
