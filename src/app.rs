@@ -94,6 +94,9 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
         }
         Some(Command::Init { name }) => init(&name),
         Some(Command::Report { dir, point }) => report(&dir, point),
+        Some(Command::Sensitivity { scenario, args }) => {
+            crate::commands::sensitivity::run(&scenario, &args)
+        }
         Some(Command::Merge { dirs, out, quiet }) => {
             merge(&dirs, out.as_deref(), quiet).map(|_| ())
         }
@@ -359,10 +362,7 @@ fn decide_comparisons(
     points: &[experiment::PointResult],
     rule: &StoppingRule,
 ) -> Vec<(u32, String, Decision)> {
-    let bookings = crate::metrics::RUN_METRICS
-        .iter()
-        .position(|m| *m == "bookings")
-        .expect("bookings is a metric");
+    let bookings = crate::metrics::run_metric("bookings");
     let mut out = Vec::new();
     for point in points {
         let cfg = &point.config;
@@ -449,7 +449,7 @@ fn check_slice(slice: Slice, plan: &Plan) -> Result<(), InputError> {
 
 /// A fresh run must not silently throw away the finished runs of one that was stopped: the
 /// user continues it with `--resume`, or deletes its journal to start over.
-fn refuse_to_overwrite_stopped_run(journal_path: &Path) -> Result<(), InputError> {
+pub(crate) fn refuse_to_overwrite_stopped_run(journal_path: &Path) -> Result<(), InputError> {
     if !journal_path.is_file() {
         return Ok(());
     }
@@ -655,7 +655,7 @@ fn produce(
 }
 
 /// Writes a whole file atomically ([`crate::fsafe::write`]).
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SalesimError> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SalesimError> {
     crate::fsafe::write(path, bytes)
         .map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))
 }
@@ -807,7 +807,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
 }
 
 /// A progress bar on a terminal; hidden when quiet or not a terminal.
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+pub(crate) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

@@ -73,6 +73,59 @@ pub struct RunArgs {
     pub precision: f64,
 }
 
+/// Options of `salesim sensitivity`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SensitivityArgs {
+    /// Output folder (default: output/<scenario name>-sensitivity/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Morris trajectories: each runs every knob's step once (knobs + 1 design points).
+    #[arg(long, value_name = "N", default_value_t = crate::sensitivity::DEFAULT_TRAJECTORIES,
+          value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    pub trajectories: u32,
+    /// Replications per design point (the same seeds at every point).
+    #[arg(long, value_name = "N", default_value_t = crate::sensitivity::DEFAULT_REPLICATIONS,
+          value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub replications: u32,
+    /// Grid levels of the design (even; each step moves a knob by levels / (2 (levels − 1)) of
+    /// its range).
+    #[arg(long, value_name = "P", default_value_t = crate::sensitivity::DEFAULT_LEVELS,
+          value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub levels: u32,
+    /// Unobservable knobs (the most influential a CRM export cannot reveal) whose flip point is
+    /// looked for, per comparison.
+    #[arg(long, value_name = "N", default_value_t = crate::sensitivity::DEFAULT_FLIP_KNOBS as u32,
+          value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub flip_knobs: u32,
+    /// Replications per point of the one-at-a-time runs (the tornado's swings and the bisection
+    /// for flip points).
+    #[arg(long, value_name = "N", default_value_t = crate::sensitivity::DEFAULT_FLIP_REPLICATIONS,
+          value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub flip_replications: u32,
+    /// Master seed (overrides the scenario's `seed`): the replication seeds, the design and the
+    /// bootstrap.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results are identical for any thread count.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Override any scenario value by its path before the study, as `run --set` does.
+    /// Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Vary a knob over your own range instead of the table's (LOW = HIGH holds it there).
+    /// Repeatable.
+    #[arg(long = "range", value_name = "PATH=LOW..HIGH")]
+    pub range: Vec<String>,
+    /// Study only this knob (by its path, as in sensitivity.csv). Repeatable; default: every
+    /// knob with a plausible range.
+    #[arg(long = "knob", value_name = "PATH")]
+    pub knob: Vec<String>,
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -143,6 +196,17 @@ pub enum Command {
         /// No summary on the terminal.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Which assumptions decide the answer: a Morris sensitivity study of every knob with a
+    /// plausible range (docs/SCENARIOS.md), on the paired difference of bookings and on
+    /// bookings, with the values where the answer flips for the top knobs a CRM export cannot
+    /// reveal. Writes sensitivity.csv, swings.csv, flip_points.csv, manifest.json, a tornado
+    /// chart and report.html.
+    Sensitivity {
+        /// The scenario file (.toml), or a scenario built into salesim: builtin:NAME.
+        scenario: PathBuf,
+        #[command(flatten)]
+        args: SensitivityArgs,
     },
     /// Rebuild the charts and report.html of a finished output folder from its CSVs.
     Report {

@@ -5,10 +5,11 @@
 //!   wrote itself (its `manifest.json` names a `salesim_version`, its `journal.bin` is a salesim
 //!   journal, or it holds salesim's lock file). Anything else is refused (exit 2), naming the
 //!   folder: a run never mixes its files with someone else's.
-//! - A run removes only files salesim writes: an earlier run's `manifest.json`, `report.html`,
-//!   `lesson.md`, `book_size.csv` and `deals.csv` (so a run without `--deals` leaves no deal rows
-//!   of another run beside its own CSVs), the chart files salesim draws in `charts/` (and
-//!   `charts/` itself once it is empty), and salesim's own temporary files. The CSVs are replaced when the run puts its own in place; the
+//! - A run removes only files salesim writes: an earlier run's (or sensitivity study's)
+//!   `manifest.json`, `report.html`, `lesson.md`, `book_size.csv`, `deals.csv` (so a run without
+//!   `--deals` leaves no deal rows of another run beside its own CSVs) and study files, the chart
+//!   files salesim draws in `charts/` (and `charts/` itself once it is empty), and salesim's own
+//!   temporary files; a sensitivity study also removes a run's CSVs. The CSVs are replaced when the run puts its own in place; the
 //!   journal when it starts one. Any other file in the folder, or in `charts/`, is left alone.
 //! - While a process writes into a folder it holds the folder's lock
 //!   ([`crate::fsafe::FolderLock`]); a second process is refused (exit 2), not told to resume a
@@ -141,6 +142,7 @@ pub fn clear_stale(out: &Path) -> Result<(), SalesimError> {
         crate::output::DEALS_FILE,
     ]
     .iter()
+    .chain(&crate::output::sensitivity::FILES)
     .map(|f| out.join(f))
     .collect();
     doomed.extend(temporary_files(out));
@@ -155,6 +157,16 @@ pub fn clear_stale(out: &Path) -> Result<(), SalesimError> {
     if charts_is_dir {
         // Gone only if nothing else is in it.
         let _ = std::fs::remove_dir(&charts);
+    }
+    Ok(())
+}
+
+/// [`clear_stale`] for a sensitivity study, which also removes a run's CSVs: they would sit
+/// beside a manifest that does not describe them.
+pub fn clear_for_study(out: &Path) -> Result<(), SalesimError> {
+    clear_stale(out)?;
+    for file in crate::output::FILES {
+        remove_file_if_there(&out.join(file))?;
     }
     Ok(())
 }

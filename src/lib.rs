@@ -11,6 +11,7 @@
 pub mod app;
 pub mod calendar;
 pub mod cli;
+pub mod commands;
 pub mod engine;
 pub mod error;
 pub mod experiment;
@@ -22,6 +23,7 @@ pub mod output;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod sensitivity;
 pub mod shown;
 pub mod suggest;
 pub mod validation;

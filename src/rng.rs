@@ -50,6 +50,13 @@ pub fn rep_stream(run_seed: u64, vendor: usize, rep: u32) -> Rng {
     Rng::seed_from_u64(mix(run_seed ^ mix(Stream::Behaviour as u64) ^ key))
 }
 
+/// A generator for a study's own draws (a sensitivity design's trajectories, bootstrap
+/// resamples), keyed by the master seed and a purpose: apart from every run's streams, so the
+/// same seed gives the same design whatever the thread count.
+pub fn study_stream(master: u64, purpose: u64) -> Rng {
+    Rng::seed_from_u64(mix(mix(master ^ 0x5E45_1717) ^ mix(purpose)))
+}
+
 /// A uniform draw in [0, 1) keyed by (seed, account, purpose, counter): the account's own
 /// randomness, identical across variants as long as the account's history is.
 pub fn keyed_uniform(seed: u64, account: u32, purpose: u32, counter: u32) -> f64 {

@@ -238,3 +238,127 @@ fn cross_key_notes_name_existing_keys() {
         );
     }
 }
+
+/// Every numeric key of a scenario with list positions as numbers: the default scenario's, and
+/// each strategy knob of a user strategy `NAME`.
+fn numeric_keys() -> Vec<String> {
+    fn walk(value: &toml::Value, prefix: &str, out: &mut Vec<String>) {
+        let join = |k: &str| {
+            if prefix.is_empty() {
+                k.to_string()
+            } else {
+                format!("{prefix}.{k}")
+            }
+        };
+        match value {
+            toml::Value::Table(t) => t.iter().for_each(|(k, v)| walk(v, &join(k), out)),
+            toml::Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| walk(v, &join(&i.to_string()), out)),
+            toml::Value::Integer(_) | toml::Value::Float(_) => out.push(prefix.to_string()),
+            _ => {}
+        }
+    }
+    let scenario = salesim::scenario::ScenarioSource::parse("t.toml", "name = \"x\"")
+        .expect("parses")
+        .scenario;
+    let mut out = Vec::new();
+    walk(
+        &toml::Value::try_from(&scenario).expect("serializes"),
+        "",
+        &mut out,
+    );
+    let knobs = serde_json::to_value(salesim::scenario::presets::aggressive()).expect("serializes");
+    for (knob, value) in knobs.as_object().expect("an object") {
+        if value.is_number() {
+            out.push(format!("strategies.NAME.{knob}"));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_numeric_key_has_a_plausible_range_or_a_reason_for_none() {
+    use salesim::scenario::ranges::{matches, NOT_COVERED, PLAUSIBLE_RANGES};
+    let patterns: Vec<&str> = PLAUSIBLE_RANGES
+        .iter()
+        .map(|r| r.pattern)
+        .chain(NOT_COVERED.iter().map(|n| n.pattern))
+        .collect();
+    let keys = numeric_keys();
+    assert!(keys.len() > 80, "the walk found the keys: {keys:?}");
+    for key in &keys {
+        let found: Vec<&&str> = patterns.iter().filter(|p| matches(p, key)).collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "`{key}` must be in exactly one of the plausible-range and not-covered tables \
+             (src/scenario/ranges.rs), found in {found:?}"
+        );
+    }
+    // And no row of the tables is about a key that does not exist.
+    for pattern in patterns {
+        assert!(
+            keys.iter().any(|k| matches(pattern, k)),
+            "`{pattern}` is no numeric key of a scenario"
+        );
+    }
+    // The reference shows the table, every row.
+    let md = reference();
+    assert!(md.contains("### Plausible ranges (`salesim sensitivity`)"));
+    for r in PLAUSIBLE_RANGES {
+        assert!(
+            md.lines()
+                .filter(|l| l.starts_with(&format!("| `{}` |", r.pattern)))
+                .any(|l| l.contains(if r.observable() { "| yes: " } else { "| no |" })),
+            "`{}` has no row saying whether it is observable",
+            r.pattern
+        );
+    }
+    for n in NOT_COVERED {
+        assert!(md.contains(&format!("| `{}` | {} |", n.pattern, n.reason)));
+    }
+    // And each key's own row shows its range in the plausible-range column.
+    let (key_tables, _) = md
+        .split_once("### Plausible ranges")
+        .expect("the key tables come first");
+    for r in PLAUSIBLE_RANGES {
+        let range = salesim::scenario::ranges::describe(&r.span).replace('|', "\\|");
+        let shown = key_tables.lines().any(|l| {
+            l.strip_prefix("| `")
+                .and_then(|rest| rest.split_once('`'))
+                .is_some_and(|(key, rest)| matches(r.pattern, key) && rest.contains(&range))
+        });
+        assert!(
+            shown,
+            "`{}`'s row does not show its range {range}",
+            r.pattern
+        );
+    }
+}
+
+#[test]
+fn every_plausible_range_is_one_the_validator_accepts() {
+    use salesim::scenario::{build, Override, ScenarioSource, LESSON};
+    for (file, text) in [("default", "name = \"x\""), ("lesson", LESSON)] {
+        let source = ScenarioSource::parse(file, text).expect("parses");
+        let cfg = build(&source, &[]).expect("validates");
+        let compared = ["aggressive".to_string(), "aligned".to_string()];
+        let knobs = salesim::sensitivity::knobs_of(&cfg, &compared);
+        assert!(knobs.len() > 80, "{file}: {} knobs", knobs.len());
+        for knob in &knobs {
+            assert!(knob.low < knob.high, "{file}: {knob:?}");
+            for end in [knob.low, knob.high] {
+                let set = Override {
+                    path: knob.path.clone(),
+                    value: toml::Value::Float(end),
+                    origin: format!("{} = {end}", knob.path),
+                };
+                if let Err(e) = build(&source, &[set]) {
+                    panic!("{file}: {} at {end} does not validate: {e}", knob.path);
+                }
+            }
+        }
+    }
+}

@@ -271,12 +271,16 @@ fn planning_size(points: usize, parameters: usize) -> String {
     }
 }
 
-/// A point's configuration: the overrides, then its swept values, each error pointing at the
-/// sweep's line for that parameter.
 /// The value at a parameter path of a configuration, as its scenario resolves it: the value
 /// written (or its default), or, for a strategy knob left out, the base preset's value.
 fn unswept_value(cfg: &Config, path: &str) -> Option<f64> {
-    let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    resolved_number(cfg, path).map(|(v, _)| v)
+}
+
+/// The number at a parameter path of a configuration, as its scenario resolves it (the value
+/// written or its default, or, for a strategy knob left out, the base preset's value), and
+/// whether the key takes whole numbers. `None` when the path holds no number.
+pub fn resolved_number(cfg: &Config, path: &str) -> Option<(f64, bool)> {
     let scenario = toml::Value::try_from(&cfg.resolved).ok()?;
     let mut at = &scenario;
     let mut found = true;
@@ -295,7 +299,11 @@ fn unswept_value(cfg: &Config, path: &str) -> Option<f64> {
         }
     }
     if found {
-        return number(at);
+        return match at {
+            toml::Value::Float(f) => Some((*f, false)),
+            toml::Value::Integer(i) => Some((*i as f64, true)),
+            _ => None,
+        };
     }
     let mut parts = path.split('.');
     let (Some("strategies"), Some(name), Some(knob), None) =
@@ -310,9 +318,12 @@ fn unswept_value(cfg: &Config, path: &str) -> Option<f64> {
         .and_then(|s| s.base.clone())
         .unwrap_or_else(|| name.to_string());
     let preset = serde_json::to_value(scenario::presets::preset(&base)?).ok()?;
-    preset.get(knob)?.as_f64()
+    let value = preset.get(knob)?;
+    Some((value.as_f64()?, value.is_u64() || value.is_i64()))
 }
 
+/// A point's configuration: the overrides, then its swept values, each error pointing at the
+/// sweep's line for that parameter.
 fn build_point(
     source: &ScenarioSource,
     overrides: &[Override],

@@ -56,6 +56,18 @@ pub const RUN_METRICS: [&str; 23] = [
     "yoy_growth",
 ];
 
+/// Where a metric sits in [`RUN_METRICS`] (and in [`RunRecord::metrics`]).
+///
+/// # Panics
+///
+/// If `name` is not a run metric: callers name metrics of the contract.
+pub fn run_metric(name: &str) -> usize {
+    RUN_METRICS
+        .iter()
+        .position(|m| *m == name)
+        .unwrap_or_else(|| panic!("`{name}` is not a run metric"))
+}
+
 /// Where `accounts_blocking` sits in [`RUN_METRICS`] (right after `blocks`).
 const ACCOUNTS_BLOCKING: usize = 10;
 

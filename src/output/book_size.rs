@@ -10,7 +10,6 @@
 use crate::error::SalesimError;
 use crate::experiment::stats::summarize;
 use crate::experiment::{self, Plan};
-use crate::metrics::RUN_METRICS;
 use crate::scenario::{Override, ScenarioSource};
 
 /// The file the comparison is kept in.
@@ -63,10 +62,7 @@ pub fn measure(
     let Some(other) = (0..cfg.variants.len()).find(|&v| v != reference) else {
         return Ok(Vec::new());
     };
-    let bookings = RUN_METRICS
-        .iter()
-        .position(|m| *m == "bookings")
-        .expect("bookings is a metric");
+    let bookings = crate::metrics::run_metric("bookings");
     let mut out = Vec::new();
     for per_rep in ACCOUNTS_PER_REP {
         let customers = per_rep * reps;

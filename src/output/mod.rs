@@ -9,6 +9,7 @@ pub mod book_size;
 pub mod breakdown;
 pub mod deals;
 pub mod lesson;
+pub mod sensitivity;
 pub mod summary;
 
 use crate::error::SalesimError;
@@ -487,22 +488,19 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
             serde_json::json!({ "point": p, "replication_seeds": s })
         })
         .collect();
-    let secs = info.wall_time_seconds.max(1e-9);
     let slice = info.shard.unwrap_or(crate::experiment::Slice::WHOLE);
-    serde_json::json!({
-        "salesim_version": env!("CARGO_PKG_VERSION"),
-        "scenario_name": cfg.name,
-        "scenario_file": info.scenario_file,
-        "question": cfg.question,
-        "description": cfg.description,
-        "command": info.command,
-        "master_seed": cfg.seed,
+    let mut manifest = manifest_common(
+        cfg,
+        &ManifestCommon {
+            scenario_file: &info.scenario_file,
+            command: &info.command,
+            threads: info.threads,
+            wall_time_seconds: info.wall_time_seconds,
+            throughput: &info.throughput,
+        },
+    );
+    manifest.extend(object(serde_json::json!({
         "replications": cfg.replications,
-        "horizon_quarters": cfg.horizon_quarters,
-        "variants": cfg.variants.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
-        "reference": cfg.variants[cfg.reference].name,
-        "threads": info.threads,
-        "wall_time_seconds": info.wall_time_seconds,
         "complete": info.complete,
         "shard": { "index": slice.index, "count": slice.count },
         "finished_runs": info.finished_runs,
@@ -510,13 +508,6 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
         "total_runs": plan.total_runs(),
         "merged_from": info.merged_from,
         "stopping": info.stopping,
-        "runs": info.throughput.runs,
-        "throughput": {
-            "customer_days": info.throughput.customer_days,
-            "contacts": info.throughput.contacts,
-            "customer_days_per_second": info.throughput.customer_days as f64 / secs,
-            "contacts_per_second": info.throughput.contacts as f64 / secs,
-        },
         "sweep": {
             "parameters": plan.parameters,
             "mode": plan.mode,
@@ -535,6 +526,61 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
             }
             Some(_) => vec![crate::experiment::journal::JOURNAL_FILE, "manifest.json"],
         },
+    })));
+    serde_json::Value::Object(manifest)
+}
+
+/// What every manifest records besides the scenario: how it was asked for and what it cost.
+pub struct ManifestCommon<'a> {
+    /// The scenario as the user named it.
+    pub scenario_file: &'a str,
+    /// The command that reproduces the output, quoted for a shell.
+    pub command: &'a str,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Wall time, seconds.
+    pub wall_time_seconds: f64,
+    /// Work done.
+    pub throughput: &'a Throughput,
+}
+
+/// The keys every manifest has (a run's and a sensitivity study's): version, the scenario as
+/// named and as resolved, its question, the command, master seed, horizon, variants, threads,
+/// wall time and throughput.
+pub fn manifest_common(
+    cfg: &crate::scenario::Config,
+    common: &ManifestCommon,
+) -> serde_json::Map<String, serde_json::Value> {
+    let secs = common.wall_time_seconds.max(1e-9);
+    let t = common.throughput;
+    object(serde_json::json!({
+        "salesim_version": env!("CARGO_PKG_VERSION"),
+        "scenario_name": cfg.name,
+        "scenario_file": common.scenario_file,
+        "question": cfg.question,
+        "description": cfg.description,
+        "command": common.command,
+        "master_seed": cfg.seed,
+        "horizon_quarters": cfg.horizon_quarters,
+        "variants": cfg.variants.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
+        "reference": cfg.variants[cfg.reference].name,
+        "threads": common.threads,
+        "wall_time_seconds": common.wall_time_seconds,
+        "runs": t.runs,
+        "throughput": {
+            "customer_days": t.customer_days,
+            "contacts": t.contacts,
+            "customer_days_per_second": t.customer_days as f64 / secs,
+            "contacts_per_second": t.contacts as f64 / secs,
+        },
         "scenario": cfg.resolved,
-    })
+    }))
+}
+
+/// The map of a JSON object built with `json!({...})`.
+pub(crate) fn object(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    match value {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("built as an object"),
+    }
 }

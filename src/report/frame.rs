@@ -33,6 +33,12 @@ const OKABE_ITO: [RGBColor; 8] = [
     RGBColor(0x00, 0x00, 0x00),
     RGBColor(0xF0, 0xE4, 0x42),
 ];
+/// The `i`-th colour of the palette (the colour of the `i`-th variant), for charts whose
+/// series are not variants.
+pub(crate) fn colour(i: usize) -> RGBColor {
+    OKABE_ITO[i % OKABE_ITO.len()]
+}
+
 /// Neutral grey for "undecided" and reference lines.
 pub(crate) const GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
 const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);

@@ -67,15 +67,18 @@ pub(crate) fn esc(text: &str) -> String {
     out
 }
 
+/// The start of a self-contained page, up to `<body>`: its title (escaped here) and the CSS.
+pub(crate) fn page_head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        esc(title)
+    )
+}
+
 /// Builds the whole page.
 pub(crate) fn page(folder: &OutputFolder, charts: &[Rendered]) -> String {
     let m = &folder.manifest;
-    let mut html = String::new();
-    let _ = write!(
-        html,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>salesim report: {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-        esc(&m.scenario_name)
-    );
+    let mut html = page_head(&format!("salesim report: {}", m.scenario_name));
     if !m.complete {
         html.push_str("<div class=\"banner\" id=\"incomplete\" role=\"alert\">Warning: this run is incomplete (manifest says \"complete\": false). Results cover only the runs that finished and may change.</div>\n");
     }

@@ -83,6 +83,18 @@ impl Manifest {
             path: path.clone(),
             source,
         })?;
+        let study = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("study").and_then(|s| s.as_str()).map(String::from));
+        if let Some(study) = study {
+            return Err(ReportError::NoData {
+                path,
+                message: format!(
+                    "is the manifest of a {study} study, which has no runs to report on; its \
+                     report.html is drawn by the study itself (rerun the `command` it records)"
+                ),
+            });
+        }
         let manifest: Manifest =
             serde_json::from_str(&text).map_err(|e| ReportError::Manifest {
                 path: path.clone(),

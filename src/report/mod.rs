@@ -14,6 +14,7 @@ mod frame;
 mod html;
 mod input;
 pub(crate) mod metrics;
+pub mod sensitivity;
 mod stats;
 mod sweep;
 mod you_are_here;
@@ -154,6 +155,7 @@ pub fn chart_files() -> Vec<String> {
             sweep::DIFFERENCE_CHART.to_string(),
             you_are_here::NAME.to_string(),
             drift::NAME.to_string(),
+            sensitivity::TORNADO.to_string(),
         ])
         .chain(breakdown::BREAKDOWN_CHARTS.map(String::from));
     stems

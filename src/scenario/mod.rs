@@ -5,6 +5,7 @@
 
 pub mod model;
 pub mod presets;
+pub mod ranges;
 pub mod reference;
 pub mod shipped;
 pub mod source;

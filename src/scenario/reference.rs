@@ -17,6 +17,9 @@
 //!   for that key (or its table) is reported. Where the validator accepts every probe, what the
 //!   deserializer accepts (the value's type) is reported instead.
 //!
+//! - **plausible ranges**: the one table of [`super::ranges`], which `salesim sensitivity`
+//!   varies: a column of every key table, and a section of its own with the reasons.
+//!
 //! `tests/reference.rs` checks that `docs/SCENARIOS.md` holds exactly [`markdown`]; run
 //! `SALESIM_BLESS=1 cargo test --release --test reference` to rewrite it after changing a knob.
 
@@ -637,10 +640,12 @@ pub fn markdown() -> String {
         let strategies = section.structure == "StrategySpec";
         if strategies {
             out.push_str(
-                "| key | aggressive | aligned | allowed | meaning |\n|---|---|---|---|---|\n",
+                "| key | aggressive | aligned | allowed | plausible range | meaning |\n|---|---|---|---|---|---|\n",
             );
         } else {
-            out.push_str("| key | default | allowed | meaning |\n|---|---|---|---|\n");
+            out.push_str(
+                "| key | default | allowed | plausible range | meaning |\n|---|---|---|---|---|\n",
+            );
         }
         for (display_prefix, probe_prefix) in &section.paths {
             let context = Prober::context(probe_prefix);
@@ -692,13 +697,15 @@ pub fn markdown() -> String {
                 };
                 let _ = writeln!(
                     out,
-                    "| `{display}` | {default} | {} | {} |",
+                    "| `{display}` | {default} | {} | {} | {} |",
                     cell(&allowed),
+                    cell(&super::ranges::range_cell(&display)),
                     cell(meaning)
                 );
             }
         }
     }
+    out.push_str(&super::ranges::markdown());
     out
 }
 
@@ -848,10 +855,11 @@ fn knob_rows(
         };
         let _ = writeln!(
             out,
-            "| `{probe}` | {} | {} | {} | {} |",
+            "| `{probe}` | {} | {} | {} | {} | {} |",
             value(&aggressive),
             value(&aligned),
             cell(if allowed.is_empty() { "—" } else { &allowed }),
+            cell(&super::ranges::range_cell(&probe)),
             cell(meaning)
         );
     }

@@ -1,0 +1,413 @@
+//! The files of a sensitivity study (`salesim sensitivity`), as pure functions from a finished
+//! [`Study`] to bytes, and its terminal summary:
+//!
+//! - `sensitivity.csv`: one row per output × knob, the Morris measures with their intervals;
+//! - `swings.csv`: the one-at-a-time runs behind the tornado chart;
+//! - `flip_points.csv`: where the answer flips for the top unobservable knobs;
+//! - `manifest.json`: the scenario as studied, the seeds, the design and the command that
+//!   reproduces it.
+
+use crate::output::summary::{signed, signed_percent};
+use crate::output::{csv_text, manifest_common, num, object, ManifestCommon};
+use crate::sensitivity::{Difference, Effects, Output, Study};
+
+/// The study's files, in the order they are put in place (the manifest last).
+pub const FILES: [&str; 4] = [
+    "sensitivity.csv",
+    "swings.csv",
+    "flip_points.csv",
+    "manifest.json",
+];
+
+/// Columns of `sensitivity.csv`.
+pub const COLUMNS: [&str; 19] = [
+    "output",
+    "variant",
+    "reference",
+    "parameter",
+    "low",
+    "high",
+    "value",
+    "observable_from_crm",
+    "mu_star",
+    "mu_star_ci_low",
+    "mu_star_ci_high",
+    "mu",
+    "mu_ci_low",
+    "mu_ci_high",
+    "sigma",
+    "sigma_ci_low",
+    "sigma_ci_high",
+    "noise_floor",
+    "rank",
+];
+
+/// Columns of `swings.csv`.
+pub const SWING_COLUMNS: [&str; 14] = [
+    "variant",
+    "reference",
+    "parameter",
+    "low",
+    "high",
+    "value",
+    "observable_from_crm",
+    "replications",
+    "difference_at_low",
+    "difference_at_low_ci_low",
+    "difference_at_low_ci_high",
+    "difference_at_high",
+    "difference_at_high_ci_low",
+    "difference_at_high_ci_high",
+];
+
+/// Columns of `flip_points.csv`.
+pub const FLIP_COLUMNS: [&str; 12] = [
+    "variant",
+    "reference",
+    "parameter",
+    "low",
+    "high",
+    "flips",
+    "flip_value",
+    "difference_at_low",
+    "difference_at_high",
+    "value",
+    "difference_at_value",
+    "replications",
+];
+
+/// Writes rows to CSV text.
+fn table(columns: &[&str], rows: Vec<Vec<String>>) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(columns).expect("writes to memory");
+    for row in rows {
+        w.write_record(row).expect("writes to memory");
+    }
+    w.into_inner().expect("writes to memory")
+}
+
+/// A variant's name as a CSV cell.
+fn variant_cell(study: &Study, v: usize) -> String {
+    csv_text(&study.config.variants[v].name).into_owned()
+}
+
+/// `sensitivity.csv`: per output (each comparison's difference, then each variant's bookings),
+/// every knob by rank.
+pub fn csv(study: &Study) -> Vec<u8> {
+    let reference = variant_cell(study, study.config.reference);
+    let mut rows = Vec::new();
+    for e in &study.effects {
+        let (variant, reference) = match e.output {
+            Output::Difference { variant } => (variant_cell(study, variant), reference.clone()),
+            Output::Bookings { variant } => (variant_cell(study, variant), String::new()),
+        };
+        for k in e.ranked() {
+            let knob = &study.knobs[k];
+            let m = &e.knobs[k].measures;
+            rows.push(vec![
+                e.output.name().to_string(),
+                variant.clone(),
+                reference.clone(),
+                knob.path.clone(),
+                num(knob.low),
+                num(knob.high),
+                num(knob.value),
+                knob.observable().to_string(),
+                num(m.mu_star.value),
+                num(m.mu_star.ci_low),
+                num(m.mu_star.ci_high),
+                num(m.mu.value),
+                num(m.mu.ci_low),
+                num(m.mu.ci_high),
+                num(m.sigma.value),
+                num(m.sigma.ci_low),
+                num(m.sigma.ci_high),
+                num(e.knobs[k].noise_floor),
+                e.knobs[k].rank.to_string(),
+            ]);
+        }
+    }
+    table(&COLUMNS, rows)
+}
+
+/// The three numbers of a difference, NaN when there is none.
+fn difference_cells(d: Option<Difference>) -> [String; 3] {
+    match d {
+        Some(d) => [num(d.pct), num(d.ci_low), num(d.ci_high)],
+        None => [num(f64::NAN), num(f64::NAN), num(f64::NAN)],
+    }
+}
+
+/// `swings.csv`: per comparison, every knob run one at a time, in the order of the tornado.
+pub fn swings_csv(study: &Study) -> Vec<u8> {
+    let reference = variant_cell(study, study.config.reference);
+    let mut rows = Vec::new();
+    for v in study.compared() {
+        for s in &study.swings {
+            let knob = &study.knobs[s.knob];
+            let mut row = vec![
+                variant_cell(study, v),
+                reference.clone(),
+                knob.path.clone(),
+                num(knob.low),
+                num(knob.high),
+                num(knob.value),
+                knob.observable().to_string(),
+                study.design.flip_replications.to_string(),
+            ];
+            row.extend(difference_cells(s.at_low[v]));
+            row.extend(difference_cells(s.at_high[v]));
+            rows.push(row);
+        }
+    }
+    table(&SWING_COLUMNS, rows)
+}
+
+/// `flip_points.csv`: per comparison, its top unobservable knobs and where the answer flips.
+pub fn flips_csv(study: &Study) -> Vec<u8> {
+    let reference = variant_cell(study, study.config.reference);
+    let rows = study
+        .flips
+        .iter()
+        .map(|f| {
+            let knob = &study.knobs[f.knob];
+            vec![
+                variant_cell(study, f.variant),
+                reference.clone(),
+                knob.path.clone(),
+                num(knob.low),
+                num(knob.high),
+                f.flip_value.is_some().to_string(),
+                f.flip_value.map_or(String::new(), num),
+                num(f.at_low),
+                num(f.at_high),
+                num(knob.value),
+                num(study.at_scenario[f.variant].map_or(f64::NAN, |d| d.pct)),
+                study.design.flip_replications.to_string(),
+            ]
+        })
+        .collect();
+    table(&FLIP_COLUMNS, rows)
+}
+
+/// `manifest.json`: the resolved scenario (as studied), the seeds, the design, every knob with
+/// its range, the competitors held at the scenario's values, and how to reproduce.
+pub fn manifest(study: &Study, common: &ManifestCommon) -> serde_json::Value {
+    let cfg = &study.config;
+    let d = &study.design;
+    let knobs: Vec<serde_json::Value> = study
+        .knobs
+        .iter()
+        .map(|k| {
+            serde_json::json!({
+                "parameter": k.path,
+                "low": k.low,
+                "high": k.high,
+                "value": k.value,
+                "whole": k.whole,
+                "observable_from_crm": k.observable(),
+            })
+        })
+        .collect();
+    let held: Vec<serde_json::Value> = study
+        .held
+        .iter()
+        .map(
+            |h| serde_json::json!({"strategy": h.strategy, "held_as": h.held_as, "teams": h.teams}),
+        )
+        .collect();
+    let mut manifest = manifest_common(cfg, common);
+    let design = serde_json::json!({
+        "study": "sensitivity",
+        "complete": true,
+        "design": {
+            "method": "Morris elementary effects (Morris 1991), trajectory design; mu_star after Campolongo et al. 2007; common random numbers",
+            "trajectories": d.trajectories,
+            "levels": d.levels,
+            "delta": d.delta,
+            "replications": d.replications,
+            "points": d.points,
+            "knobs": study.knobs.len(),
+            "bootstrap_resamples": d.bootstrap,
+            "one_at_a_time_replications": d.flip_replications,
+            "flip_knobs": d.flip_knobs,
+            "bisection_steps": d.bisection_steps,
+        },
+        "replication_seeds": study.replication_seeds(),
+        "knobs": knobs,
+        "competitors_held": held,
+        "files": FILES,
+    });
+    manifest.extend(object(design));
+    serde_json::Value::Object(manifest)
+}
+
+/// "across its range (10 to 160)": a knob's range in words, with its unit where it has one.
+fn range_words(study: &Study, k: usize) -> String {
+    let knob = &study.knobs[k];
+    format!("{} to {}", short(knob.low), short(knob.high))
+}
+
+/// A number as people read it: up to three significant decimals, no trailing zeros.
+pub fn short(x: f64) -> String {
+    let s = if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    };
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    s.replacen('-', "−", 1)
+}
+
+/// "1 knob", "91 knobs".
+pub fn knob_count(n: usize) -> String {
+    format!("{n} knob{}", if n == 1 { "" } else { "s" })
+}
+
+/// The comparison's words: "aligned − aggressive".
+pub fn comparison(study: &Study, variant: usize) -> String {
+    format!(
+        "{} − {}",
+        study.config.variants[variant].name, study.config.variants[study.config.reference].name
+    )
+}
+
+/// One knob's line of the terminal summary: rank, path, μ* with its interval, the noise floor
+/// and whether an export reveals it.
+fn knob_line(study: &Study, e: &Effects, k: usize) -> String {
+    let m = &e.knobs[k];
+    let s = &m.measures;
+    format!(
+        "  {:>2}. {:<44} μ* {:>5} ({} to {}; noise {})  μ {:>6}  {}",
+        m.rank,
+        study.knobs[k].path,
+        short(s.mu_star.value),
+        short(s.mu_star.ci_low),
+        short(s.mu_star.ci_high),
+        short(m.noise_floor),
+        signed(s.mu.value, 1),
+        if study.knobs[k].observable() {
+            "observable"
+        } else {
+            "not observable"
+        }
+    )
+}
+
+/// A flip point as a leader reads it: "aligned stops winning when `customers.trust_weight`
+/// exceeds 4.2 (the scenario has 3; aligned +8.0% at 1.5, −3.0% at 6)", or, without a flip,
+/// "aligned wins across its whole range, 1.5 to 6 (…)". The winner named is the one ahead at the
+/// scenario's own value (else at the low end).
+pub fn flip_sentence(study: &Study, f: &crate::sensitivity::Flip) -> String {
+    let knob = &study.knobs[f.knob];
+    let cfg = &study.config;
+    let (variant, reference) = (
+        &cfg.variants[f.variant].name,
+        &cfg.variants[cfg.reference].name,
+    );
+    let ends = format!(
+        "{variant} {} at {}, {} at {}",
+        signed_percent(f.at_low),
+        short(knob.low),
+        signed_percent(f.at_high),
+        short(knob.high)
+    );
+    if !(f.at_low.is_finite() && f.at_high.is_finite()) {
+        return format!(
+            "`{}`: no paired difference at an end of its range ({ends})",
+            knob.path
+        );
+    }
+    let here = study.at_scenario[f.variant]
+        .map(|d| d.pct)
+        .filter(|d| d.is_finite() && *d != 0.0)
+        .unwrap_or(f.at_low);
+    let winner = |ahead: bool| if ahead { variant } else { reference };
+    match f.flip_value {
+        Some(v) => {
+            let ahead = here > 0.0;
+            // The winner at the scenario's value wins on the side of the flip where its sign is.
+            let wins_below = (f.at_low > 0.0) == ahead;
+            format!(
+                "{} stops winning when `{}` {} {} (the scenario has {}; {ends})",
+                winner(ahead),
+                knob.path,
+                if wins_below { "exceeds" } else { "falls below" },
+                short(v),
+                short(knob.value)
+            )
+        }
+        None => format!(
+            "{} wins across the whole range of `{}`, {} ({ends})",
+            winner(f.at_low > 0.0),
+            knob.path,
+            range_words(study, f.knob)
+        ),
+    }
+}
+
+/// What a study found, for a terminal: per comparison, the answer at the scenario's values, its
+/// `shown` most influential knobs with their measures, and where the answer flips for the top
+/// knobs a CRM export cannot reveal. What `salesim calibrate` prints after its own small study.
+pub fn findings(study: &Study, shown: usize) -> String {
+    let cfg = &study.config;
+    let mut s = String::new();
+    for v in study.compared() {
+        let Some(e) = study.effects_of(Output::Difference { variant: v }) else {
+            continue;
+        };
+        if let Some(at) = study.at_scenario[v] {
+            s.push_str(&format!(
+                "\n{}: {} at the scenario's values (95% CI {} to {}, {} replications).\n",
+                comparison(study, v),
+                signed_percent(at.pct),
+                signed_percent(at.ci_low),
+                signed_percent(at.ci_high),
+                study.design.flip_replications
+            ));
+        }
+        s.push_str(&format!(
+            "Knobs that move it most (μ*: mean change across the knob's range, in log points: 100 × ln(variant ÷ {}), ≈ %):\n",
+            cfg.variants[cfg.reference].name
+        ));
+        for k in e.ranked().into_iter().take(shown) {
+            s.push_str(&knob_line(study, e, k));
+            s.push('\n');
+        }
+        let flips: Vec<_> = study.flips.iter().filter(|f| f.variant == v).collect();
+        if !flips.is_empty() {
+            s.push_str("Knobs a CRM export cannot reveal, and where the answer flips:\n");
+            for f in flips {
+                s.push_str(&format!("  {}.\n", flip_sentence(study, f)));
+            }
+        }
+    }
+    s
+}
+
+/// The terminal summary: the answer at the scenario's values, the top knobs of each comparison
+/// with their measures, and the flip points.
+pub fn summary(study: &Study, out: &std::path::Path) -> String {
+    let d = &study.design;
+    let mut s = format!(
+        "salesim sensitivity: {} — which assumptions decide the answer?\n{}, Morris design of {} trajectories ({} points × {} replications), {} runs in all.\n",
+        study.config.name,
+        knob_count(study.knobs.len()),
+        d.trajectories,
+        d.points,
+        d.replications,
+        study.throughput.runs
+    );
+    s.push_str(&findings(study, 10));
+    s.push_str(&format!(
+        "\nWrote {}: sensitivity.csv, swings.csv, flip_points.csv, manifest.json, charts/, report.html\n",
+        out.display()
+    ));
+    s
+}

@@ -1,0 +1,565 @@
+//! `salesim sensitivity` and the library's [`salesim::sensitivity::study`] on a tiny market:
+//! a knob known to move an output ranks above one that cannot, a knob the scenario never uses has
+//! no effect at all, the files' columns, the same bytes for the same seed whatever the thread
+//! count, and bad input refused with exit 2 naming the argument.
+
+mod support;
+
+use salesim::scenario::ScenarioSource;
+use salesim::scenario::{build, Override};
+use salesim::sensitivity::{
+    study, study_scenario, Output, RangeOverride, SensitivityBudget, Study,
+};
+use std::path::Path;
+use std::sync::OnceLock;
+use support::{salesim, stderr};
+
+/// A market small and short enough for tests: two reps of ours, one rival, no enterprise
+/// accounts (so the enterprise segment's knobs cannot matter), two quarters after a warm-up
+/// quarter.
+const TINY: &str = r#"
+name = "tiny"
+question = "Does it flip?"
+horizon_quarters = 2
+warm_up_quarters = 1
+replications = 2
+seed = 7
+reference = "aggressive"
+
+[market]
+customers = 300
+peers = 4
+[market.segment_mix]
+smb = 0.4
+mid_market = 0.6
+enterprise = 0.0
+
+[[vendors]]
+name = "us"
+  [[vendors.teams]]
+  name = "west"
+  reps = 1
+  [[vendors.teams]]
+  name = "east"
+  reps = 1
+
+[[vendors]]
+name = "rival"
+strategy = "aggressive"
+  [[vendors.teams]]
+  name = "field"
+  reps = 1
+"#;
+
+/// The options of the tiny study: few trajectories and replications.
+fn tiny_options() -> SensitivityBudget {
+    SensitivityBudget {
+        trajectories: 4,
+        replications: 2,
+        flip_replications: 2,
+        bisection_steps: 2,
+        bootstrap: 200,
+        ..SensitivityBudget::default()
+    }
+}
+
+/// The tiny study, run once for the library tests.
+fn tiny_study() -> &'static Study {
+    static STUDY: OnceLock<Study> = OnceLock::new();
+    STUDY.get_or_init(|| {
+        let source = ScenarioSource::parse("tiny.toml", TINY).expect("the tiny scenario parses");
+        study_scenario(&source, &[], &tiny_options()).expect("the tiny study runs")
+    })
+}
+
+fn knob(study: &Study, path: &str) -> usize {
+    study
+        .knobs
+        .iter()
+        .position(|k| k.path == path)
+        .unwrap_or_else(|| panic!("{path} is not a knob of the study"))
+}
+
+/// The tiny study with the caller's own ranges.
+fn tiny_study_with(ranges: &[(&str, f64, f64)]) -> Study {
+    let source = ScenarioSource::parse("tiny.toml", TINY).expect("the tiny scenario parses");
+    let budget = SensitivityBudget {
+        ranges: ranges
+            .iter()
+            .map(|&(path, low, high)| RangeOverride {
+                path: path.to_string(),
+                low,
+                high,
+                origin: format!("--range {path}={low}..{high}"),
+            })
+            .collect(),
+        ..tiny_options()
+    };
+    study_scenario(&source, &[], &budget).expect("the tiny study runs")
+}
+
+#[test]
+fn a_knob_the_scenario_never_uses_has_no_effect_at_all() {
+    let s = tiny_study();
+    let bookings = s
+        .effects_of(Output::Bookings { variant: 0 })
+        .expect("bookings of the reference");
+    // No enterprise accounts: the enterprise cycle never enters a run, so every run with it
+    // moved is the same run (common random numbers), and each of its effects is exactly zero.
+    let unused = &bookings.knobs[knob(s, "market.segments.enterprise.cycle_days")];
+    let m = &unused.measures;
+    assert_eq!(
+        (m.mu_star.value, m.mu_star.ci_low, m.mu_star.ci_high),
+        (0.0, 0.0, 0.0),
+        "{unused:?}"
+    );
+    assert!(m.mu.ci_low <= 0.0 && m.mu.ci_high >= 0.0);
+    assert!(bookings.knobs[bookings.ranked()[0]].measures.mu_star.value > 0.0);
+}
+
+#[test]
+fn the_ranking_follows_the_ranges_it_is_given() {
+    let default = tiny_study();
+    let (book, value) = ("market.customers", "market.value_median_k");
+    let rank = |s: &Study, path: &str| {
+        s.effects_of(Output::Bookings { variant: 0 }).unwrap().knobs[knob(s, path)]
+    };
+    // Over their plausible ranges, book size (200 to 1,600 accounts) and deal value (10 to 160
+    // $k) move bookings most.
+    assert_eq!(
+        (rank(default, book).rank, rank(default, value).rank),
+        (1, 2)
+    );
+    // Book size held to a sliver (590 to 610 accounts) falls from the top to the noise, and deal
+    // value takes its place.
+    let narrow = tiny_study_with(&[(book, 590.0, 610.0)]);
+    let b = rank(&narrow, book);
+    assert!(b.rank > 10, "{b:?}");
+    assert!(b.measures.mu_star.value < 2.0 * b.noise_floor, "{b:?}");
+    assert_eq!(rank(&narrow, value).rank, 1);
+    // Deal value only scales bookings (money is a tested invariant), so over a range 30 times
+    // as wide, on the same design and seeds, its effect is exactly 30 times as large.
+    let wide = tiny_study_with(&[(value, 10.0, 4510.0)]);
+    let k = knob(&wide, value);
+    assert_eq!((wide.knobs[k].low, wide.knobs[k].high), (10.0, 4510.0));
+    let (before, after) = (rank(default, value), rank(&wide, value));
+    let ratio = after.measures.mu_star.value / before.measures.mu_star.value;
+    assert!((ratio - 30.0).abs() < 1e-6, "μ* grew {ratio}×, not 30×");
+    assert!(
+        after.measures.mu.ci_low > 0.0,
+        "more value books more: {after:?}"
+    );
+}
+
+#[test]
+fn a_zero_width_range_holds_a_knob_that_matters() {
+    // Trust weight moves bookings in the tiny market; held at one value, the runs on either side
+    // of its steps are the same runs, so its effect is exactly zero for every output, while the
+    // other knobs are still measured.
+    let default = tiny_study();
+    let path = "customers.trust_weight";
+    let moving = &default
+        .effects_of(Output::Bookings { variant: 0 })
+        .unwrap()
+        .knobs[knob(default, path)];
+    assert!(
+        moving.measures.mu_star.value > moving.noise_floor,
+        "{moving:?}"
+    );
+    let held = tiny_study_with(&[(path, 3.0, 3.0)]);
+    let k = knob(&held, path);
+    assert_eq!((held.knobs[k].low, held.knobs[k].high), (3.0, 3.0));
+    for e in &held.effects {
+        let m = &e.knobs[k].measures;
+        assert_eq!(
+            (
+                m.mu_star.value,
+                m.mu_star.ci_low,
+                m.mu_star.ci_high,
+                m.sigma.value
+            ),
+            (0.0, 0.0, 0.0, 0.0),
+            "{:?}: {m:?}",
+            e.output
+        );
+        assert!(e.knobs[e.ranked()[0]].measures.mu_star.value > 0.0);
+    }
+}
+
+#[test]
+fn money_cannot_move_the_paired_difference() {
+    // Scaling every money value scales bookings and nothing else (a tested invariant), so the
+    // paired difference (a log ratio) does not move with deal value, while the
+    // knobs that change behaviour do.
+    let s = tiny_study();
+    let difference = s
+        .effects_of(Output::Difference { variant: 1 })
+        .expect("aligned − aggressive");
+    let value = &difference.knobs[knob(s, "market.value_median_k")];
+    assert!(value.measures.mu_star.value < 0.01, "{value:?}");
+    let top = &difference.knobs[difference.ranked()[0]];
+    assert!(top.measures.mu_star.value > 100.0 * value.measures.mu_star.value);
+    assert!(value.rank > difference.knobs.len() / 2, "{value:?}");
+}
+
+#[test]
+fn compared_strategies_move_our_teams_only() {
+    let s = tiny_study();
+    // The rival sells the aggressive preset: it keeps a copy of the scenario's values.
+    assert_eq!(s.held.len(), 1);
+    assert_eq!(s.held[0].strategy, "aggressive");
+    assert_eq!(s.held[0].teams, ["vendors.1.teams.0"]);
+    for strategy in ["aggressive", "aligned"] {
+        knob(s, &format!("strategies.{strategy}.discount_max"));
+    }
+    // The aligned preset's discount is 0: its range starts at the knob's floor.
+    let aligned = &s.knobs[knob(s, "strategies.aligned.discount_max")];
+    assert_eq!((aligned.low, aligned.high), (0.0, 0.1));
+    // Book size in accounts per rep of ours (two reps): 100 to 800 per rep.
+    let book = &s.knobs[knob(s, "market.customers")];
+    assert_eq!((book.low, book.high, book.whole), (200.0, 1600.0, true));
+}
+
+#[test]
+fn flip_points_are_for_the_top_unobservable_knobs_and_those_that_cross() {
+    let s = tiny_study();
+    let difference = s.effects_of(Output::Difference { variant: 1 }).unwrap();
+    let top: Vec<usize> = difference
+        .ranked()
+        .into_iter()
+        .filter(|&k| !s.knobs[k].observable())
+        .take(3)
+        .collect();
+    let got: Vec<usize> = s.flips.iter().map(|f| f.knob).collect();
+    assert_eq!(got[..3], top[..]);
+    // Then every other unobservable knob of the chart whose ends differ in sign.
+    for swing in &s.swings {
+        let (lo, hi) = (swing.at_low[1].unwrap().pct, swing.at_high[1].unwrap().pct);
+        let expected = !s.knobs[swing.knob].observable() && lo * hi <= 0.0;
+        if !top.contains(&swing.knob) {
+            assert_eq!(got.contains(&swing.knob), expected, "{swing:?}");
+        }
+    }
+    for f in &s.flips {
+        let k = &s.knobs[f.knob];
+        assert!(!k.observable());
+        match f.flip_value {
+            // A flip lies inside the range, and only where the ends differ in sign.
+            Some(v) => {
+                assert!(k.low <= v && v <= k.high, "{f:?}");
+                assert!(f.at_low * f.at_high <= 0.0, "{f:?}");
+            }
+            None => assert!(f.at_low * f.at_high > 0.0, "{f:?}"),
+        }
+    }
+}
+
+/// The tiny market with a third strategy, `busy`: the aggressive preset with less base effort.
+fn busy_scenario() -> String {
+    format!(
+        "{TINY}
+[strategies.busy]
+base = \"aggressive\"
+effort_base = 0.5
+
+[[variants]]
+name = \"aggressive\"
+strategy = \"aggressive\"
+
+[[variants]]
+name = \"busy\"
+strategy = \"busy\"
+"
+    )
+}
+
+#[test]
+fn bisection_finds_the_flip_where_the_two_variants_become_the_same() {
+    // `busy` differs from the reference only in its base effort: at the aggressive preset's 0.7
+    // the two variants are the same strategy, their paired runs the same runs, and the difference
+    // is exactly zero — a known sign change. Over 0.1 to 0.9 the bisection visits 0.5, then 0.7.
+    let source = ScenarioSource::parse("busy.toml", &busy_scenario()).expect("parses");
+    let path = "strategies.busy.effort_base";
+    let budget = SensitivityBudget {
+        trajectories: 2,
+        replications: 2,
+        flip_replications: 4,
+        flip_knobs: 1,
+        bisection_steps: 6,
+        only: vec![path.to_string()],
+        ranges: vec![RangeOverride::parse(&format!("{path}=0.1..0.9")).unwrap()],
+        ..SensitivityBudget::default()
+    };
+    let s = study_scenario(&source, &[], &budget).expect("the study runs");
+    assert_eq!(s.knobs.len(), 1);
+    assert_eq!(s.knobs[0].value, 0.5, "the scenario's own value");
+    assert_eq!(s.flips.len(), 1);
+    let f = &s.flips[0];
+    assert!(f.at_low < 0.0 && f.at_high > 0.0, "{f:?}");
+    assert_eq!(f.flip_value, Some(0.7), "{f:?}");
+    let words = salesim::output::sensitivity::flip_sentence(&s, f);
+    assert!(
+        words
+            .starts_with("aggressive stops winning when `strategies.busy.effort_base` exceeds 0.7"),
+        "{words}"
+    );
+}
+
+#[test]
+fn the_in_memory_entry_point_studies_the_config_as_resolved() {
+    // What `salesim calibrate` calls on a fitted market: the same study as the scenario's text
+    // with the same overrides.
+    let source = ScenarioSource::parse("tiny.toml", TINY).unwrap();
+    let set = Override::parse("market.customers=400").unwrap();
+    let fitted = build(&source, std::slice::from_ref(&set)).unwrap();
+    let budget = SensitivityBudget {
+        trajectories: 2,
+        only: vec![
+            "market.peers".to_string(),
+            "customers.price_weight".to_string(),
+        ],
+        ..tiny_options()
+    };
+    let in_memory = study(&fitted, &budget).expect("the study runs");
+    let from_text = study_scenario(&source, &[set], &budget).expect("the study runs");
+    assert_eq!(in_memory.config.market, from_text.config.market);
+    assert_eq!(in_memory.knobs, from_text.knobs);
+    assert_eq!(in_memory.effects, from_text.effects);
+    assert_eq!(in_memory.flips, from_text.flips);
+    assert_eq!(in_memory.knobs.len(), 2);
+}
+
+/// Runs the CLI study of the tiny scenario into `out` with rayon's threads set to `threads`
+/// (`RAYON_NUM_THREADS`, the default when there is no `--threads`).
+fn cli_study(dir: &Path, out: &str, threads: &str) -> std::process::Output {
+    let scenario = dir.join("tiny.toml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let path = dir.join(out);
+    let args = [
+        "sensitivity",
+        scenario.to_str().unwrap(),
+        "--out",
+        path.to_str().unwrap(),
+        "--trajectories",
+        "3",
+        "--replications",
+        "2",
+        "--flip-replications",
+        "2",
+        "--flip-knobs",
+        "2",
+        "--quiet",
+    ];
+    let got = std::process::Command::new(env!("CARGO_BIN_EXE_salesim"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("the salesim binary starts");
+    assert!(!stderr(&got).contains("panicked"), "{}", stderr(&got));
+    got
+}
+
+fn header(path: &Path) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader.headers().unwrap().iter().map(String::from).collect()
+}
+
+#[test]
+fn the_files_have_the_contract_columns_and_the_same_bytes_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = cli_study(dir.path(), "one", "1");
+    assert!(one.status.success(), "{}", stderr(&one));
+    let two = cli_study(dir.path(), "two", "2");
+    assert!(two.status.success(), "{}", stderr(&two));
+    let (a, b) = (dir.path().join("one"), dir.path().join("two"));
+    assert_eq!(
+        header(&a.join("sensitivity.csv")),
+        [
+            "output",
+            "variant",
+            "reference",
+            "parameter",
+            "low",
+            "high",
+            "value",
+            "observable_from_crm",
+            "mu_star",
+            "mu_star_ci_low",
+            "mu_star_ci_high",
+            "mu",
+            "mu_ci_low",
+            "mu_ci_high",
+            "sigma",
+            "sigma_ci_low",
+            "sigma_ci_high",
+            "noise_floor",
+            "rank"
+        ]
+    );
+    assert_eq!(
+        header(&a.join("flip_points.csv")),
+        [
+            "variant",
+            "reference",
+            "parameter",
+            "low",
+            "high",
+            "flips",
+            "flip_value",
+            "difference_at_low",
+            "difference_at_high",
+            "value",
+            "difference_at_value",
+            "replications"
+        ]
+    );
+    assert_eq!(
+        header(&a.join("swings.csv"))[..4],
+        ["variant", "reference", "parameter", "low"]
+    );
+    for file in [
+        "sensitivity.csv",
+        "swings.csv",
+        "flip_points.csv",
+        "report.html",
+        "charts/tornado.svg",
+        "charts/tornado.png",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+        );
+        assert!(x == y, "{file} differs between RAYON_NUM_THREADS 1 and 2");
+    }
+    // Every knob once per output: the difference (one comparison) and two variants' bookings.
+    let rows = std::fs::read_to_string(a.join("sensitivity.csv")).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("manifest.json")).unwrap()).unwrap();
+    let knobs = manifest["design"]["knobs"].as_u64().unwrap() as usize;
+    assert_eq!(rows.lines().count(), 1 + 3 * knobs);
+    for variant in ["aggressive", "aligned"] {
+        let prefix = format!("bookings,{variant},,");
+        assert_eq!(
+            rows.lines().filter(|l| l.starts_with(&prefix)).count(),
+            knobs
+        );
+    }
+    assert_eq!(
+        rows.lines()
+            .filter(|l| l.starts_with("bookings_log_ratio,aligned,aggressive,"))
+            .count(),
+        knobs
+    );
+    assert_eq!(manifest["study"], "sensitivity");
+    assert_eq!(manifest["design"]["trajectories"], 3);
+    assert_eq!(manifest["replication_seeds"].as_array().unwrap().len(), 2);
+    let command = manifest["command"].as_str().unwrap();
+    assert!(command.contains("--trajectories 3") && command.contains("--seed 7"));
+    let report = std::fs::read_to_string(a.join("report.html")).unwrap();
+    assert!(report.contains("id=\"what-decides\""));
+    assert!(report.contains("What decides the answer"));
+    assert!(!report.contains("http"), "the report is self-contained");
+    // `salesim report` on the study's folder says what it is instead of a missing field.
+    let again = salesim(&["report", a.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("the manifest of a sensitivity study"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("tiny.toml");
+    std::fs::write(&scenario, TINY).unwrap();
+    let tiny = scenario.to_str().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 10] = [
+        (
+            &["sensitivity", "builtin:nope", "--out", out],
+            "builtin:nope",
+        ),
+        (
+            &["sensitivity", "missing.toml", "--out", out],
+            "missing.toml",
+        ),
+        (
+            &[
+                "sensitivity",
+                tiny,
+                "--set",
+                "market.custmers=5",
+                "--out",
+                out,
+            ],
+            "--set market.custmers=5",
+        ),
+        (
+            &["sensitivity", tiny, "--levels", "3", "--out", out],
+            "--levels 3",
+        ),
+        (
+            &["sensitivity", tiny, "--trajectories", "1", "--out", out],
+            "--trajectories",
+        ),
+        (
+            &["sensitivity", tiny, "--replications", "x", "--out", out],
+            "--replications",
+        ),
+        (
+            &[
+                "sensitivity",
+                tiny,
+                "--range",
+                "market.peers=9..2",
+                "--out",
+                out,
+            ],
+            "--range market.peers=9..2",
+        ),
+        (
+            &[
+                "sensitivity",
+                tiny,
+                "--range",
+                "market.pears=2..9",
+                "--out",
+                out,
+            ],
+            "did you mean `market.peers`",
+        ),
+        (
+            &[
+                "sensitivity",
+                tiny,
+                "--range",
+                "customers.initial_trust=0.2..5",
+                "--out",
+                out,
+            ],
+            "--range customers.initial_trust=0.2..5",
+        ),
+        (
+            &[
+                "sensitivity",
+                tiny,
+                "--knob",
+                "customers.trust",
+                "--out",
+                out,
+            ],
+            "--knob customers.trust",
+        ),
+    ];
+    for (args, named) in cases {
+        let got = salesim(args);
+        let err = stderr(&got);
+        assert_eq!(got.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("salesim: error: "), "{args:?}: {err}");
+        assert!(err.contains(named), "{args:?} should name {named}: {err}");
+    }
+    assert!(!Path::new(out).exists(), "nothing is written on bad input");
+}
