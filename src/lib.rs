@@ -12,6 +12,7 @@ pub mod app;
 pub mod calendar;
 pub mod cli;
 pub mod commands;
+pub mod cpu;
 pub mod engine;
 pub mod error;
 pub mod experiment;

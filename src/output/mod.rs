@@ -546,7 +546,7 @@ pub struct ManifestCommon<'a> {
 
 /// The keys every manifest has (a run's and a sensitivity study's): version, the scenario as
 /// named and as resolved, its question, the command, master seed, horizon, variants, threads,
-/// wall time and throughput.
+/// wall time, the process's CPU time and the load average when it was written, and throughput.
 pub fn manifest_common(
     cfg: &crate::scenario::Config,
     common: &ManifestCommon,
@@ -566,6 +566,8 @@ pub fn manifest_common(
         "reference": cfg.variants[cfg.reference].name,
         "threads": common.threads,
         "wall_time_seconds": common.wall_time_seconds,
+        "cpu_time_seconds": crate::cpu::process_seconds(),
+        "load_average": crate::cpu::load_average(),
         "runs": t.runs,
         "throughput": {
             "customer_days": t.customer_days,

@@ -268,10 +268,15 @@ pub fn render(
     } else {
         let _ = writeln!(
             s,
-            "\nThroughput: {:.2}M customer-days/s, {:.2}M contacts/s ({} runs).",
+            "\nThroughput: {:.2}M customer-days/s, {:.2}M contacts/s ({} runs).\n{}.",
             throughput.customer_days as f64 / secs / 1e6,
             throughput.contacts as f64 / secs / 1e6,
-            throughput.runs
+            throughput.runs,
+            crate::cpu::describe(
+                crate::cpu::process_seconds(),
+                secs,
+                crate::cpu::load_average()
+            )
         );
     }
     let _ = writeln!(
