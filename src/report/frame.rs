@@ -211,17 +211,52 @@ fn draw_header<DB: DrawingBackend>(
         (38, 66),
         font(22.0).pos(top_left),
     ))?;
-    let mut x = 38;
-    for (label, color) in legend {
-        let mid_left = Pos::new(HPos::Left, VPos::Center);
-        area.draw(&Rectangle::new([(x, 110), (x + 28, 132)], color.filled()))?;
-        area.draw(&Text::new(
-            label.clone(),
-            (x + 38, 121),
-            font(24.0).pos(mid_left),
-        ))?;
-        let (w, _) = area.estimate_text_size(label, &font(24.0))?;
-        x += 38 + w as i32 + 44;
+    // One row at the largest size that fits the chart's width; else two rows at the smallest.
+    let room = WIDTH as i32 - 38 - 16;
+    let widths = |size: f64| -> Result<Vec<i32>, DrawingAreaErrorKind<DB::ErrorType>> {
+        let gap = (size * 1.6) as i32 + (size * 1.8) as i32;
+        legend
+            .iter()
+            .map(|(label, _)| {
+                let (w, _) = area.estimate_text_size(label, &font(size))?;
+                Ok(w as i32 + gap)
+            })
+            .collect()
+    };
+    for size in [24.0, 20.0, 17.0] {
+        let w = widths(size)?;
+        if w.iter().sum::<i32>() <= room || size == 17.0 {
+            let rows = if w.iter().sum::<i32>() <= room {
+                vec![(121, 0..legend.len())]
+            } else {
+                let mut first = 0;
+                let mut used = 0;
+                while first < legend.len() && used + w[first] <= room {
+                    used += w[first];
+                    first += 1;
+                }
+                vec![(104, 0..first), (136, first..legend.len())]
+            };
+            for (y, entries) in rows {
+                let mut x = 38;
+                for i in entries {
+                    let (label, color) = &legend[i];
+                    let half = (size * 0.46) as i32;
+                    let mid_left = Pos::new(HPos::Left, VPos::Center);
+                    area.draw(&Rectangle::new(
+                        [(x, y - half), (x + (size * 1.17) as i32, y + half)],
+                        color.filled(),
+                    ))?;
+                    area.draw(&Text::new(
+                        label.clone(),
+                        (x + (size * 1.6) as i32, y),
+                        font(size).pos(mid_left),
+                    ))?;
+                    x += w[i];
+                }
+            }
+            break;
+        }
     }
     Ok(())
 }
