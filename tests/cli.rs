@@ -329,9 +329,13 @@ fn run_writes_every_file_with_the_contract_columns_and_row_counts() {
             .expect("manifest.json parses");
     assert_eq!(manifest["complete"], serde_json::Value::Bool(true));
     // The run's cost as CPU time (it did simulate, so some) beside the machine's load.
-    let cpu = manifest["cpu_time_seconds"].as_f64().expect("cpu_time_seconds");
+    let cpu = manifest["cpu_time_seconds"]
+        .as_f64()
+        .expect("cpu_time_seconds");
     assert!(cpu > 0.0, "cpu_time_seconds {cpu}");
-    let load = manifest["load_average"].as_array().expect("load_average on Linux");
+    let load = manifest["load_average"]
+        .as_array()
+        .expect("load_average on Linux");
     assert_eq!(load.len(), 3);
 
     // summary.csv's bookings mean is the mean of runs.csv's bookings.

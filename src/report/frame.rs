@@ -425,3 +425,72 @@ pub(crate) fn padded(values: impl IntoIterator<Item = f64>, from_zero: bool) -> 
     hi += pad;
     lo..hi
 }
+
+#[cfg(test)]
+mod legend_tests {
+    use super::*;
+
+    /// A chart with only a header: `n` variants with long names.
+    struct Crowded(usize);
+
+    impl Chart for Crowded {
+        fn name(&self) -> String {
+            "crowded".into()
+        }
+        fn title(&self) -> String {
+            "t".into()
+        }
+        fn subtitle(&self) -> String {
+            "s".into()
+        }
+        fn caption(&self) -> String {
+            "c".into()
+        }
+        fn legend(&self) -> Vec<(String, RGBColor)> {
+            (0..self.0)
+                .map(|i| (format!("variant-with-a-long-name-{i}"), OKABE_ITO[i % 8]))
+                .collect()
+        }
+        fn draw<DB: DrawingBackend>(&self, _: &DrawingArea<DB, Shift>) -> DrawResult {
+            Ok(())
+        }
+    }
+
+    /// Each legend label's (x, y) in the chart's SVG.
+    fn label_positions(n: usize) -> Vec<(f64, f64)> {
+        let dir = tempfile::tempdir().unwrap();
+        let svg = render(dir.path(), &Crowded(n)).unwrap().svg;
+        (0..n)
+            .map(|i| {
+                let label = format!(">\nvariant-with-a-long-name-{i}\n<");
+                let at = svg.find(&label).unwrap_or_else(|| panic!("{label} drawn"));
+                let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+                let attr = |name: &str| -> f64 {
+                    let start = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                    tag[start..start + tag[start..].find('"').unwrap()]
+                        .parse()
+                        .unwrap()
+                };
+                (attr("x"), attr("y"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_long_legend_stays_inside_the_chart() {
+        for n in [2, 6, 8] {
+            let positions = label_positions(n);
+            let rows: std::collections::BTreeSet<i64> =
+                positions.iter().map(|(_, y)| *y as i64).collect();
+            for (x, y) in &positions {
+                assert!(*x < WIDTH as f64 - 200.0, "{n} labels: one starts at x {x}");
+                assert!(*y < HEADER as f64, "{n} labels: one sits at y {y}");
+            }
+            assert_eq!(
+                rows.len(),
+                if n == 2 { 1 } else { 2 },
+                "{n} labels: rows {rows:?}"
+            );
+        }
+    }
+}
