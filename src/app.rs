@@ -94,6 +94,7 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
         }
         Some(Command::Init { name }) => init(&name),
         Some(Command::Report { dir, point }) => report(&dir, point),
+        Some(Command::Calibrate(args)) => crate::calibrate::command::run(&args),
         Some(Command::Merge { dirs, out, quiet }) => {
             merge(&dirs, out.as_deref(), quiet).map(|_| ())
         }

@@ -1,0 +1,432 @@
+//! `salesim calibrate OPPORTUNITIES.csv --out NAME.toml`: read the export, observe its moments,
+//! print them for a sales leader, and write them to `NAME.moments.csv` beside `--out`
+//! (atomically).
+//!
+//! The fit is not built yet. Its seam is [`observe_export`]: it returns everything the fit
+//! starts from ([`Observed`]: the checked export, the fiscal calendar, the observed moments and
+//! the paths). The fit will be a function from [`Observed`] (its [`Moments`]) to a fitted
+//! scenario, called in [`run`] after the moments are written, where the comment says; until
+//! then `calibrate` writes no `NAME.toml` and says so.
+
+use super::export::{self, Export, Field, ReadOptions};
+use super::fiscal::{parse_month, FiscalCalendar};
+use super::moments::{self, names, Bootstrap, Moment, Moments, Resampling, Unit};
+use crate::cli::CalibrateArgs;
+use crate::error::{InputError, SalesimError};
+use crate::output::{csv_text, num};
+use crate::report::metrics::group_thousands;
+use std::path::{Path, PathBuf};
+
+/// Columns of `NAME.moments.csv`.
+pub const MOMENTS_COLUMNS: [&str; 7] = [
+    "moment",
+    "segment",
+    "value",
+    "ci_low",
+    "ci_high",
+    "identified",
+    "note",
+];
+
+/// What the fit starts from: a checked export and its observed moments.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// The export, read and checked.
+    pub export: Export,
+    /// The vendor's fiscal calendar (`--fiscal-year-start`).
+    pub calendar: FiscalCalendar,
+    /// The observed moments.
+    pub moments: Moments,
+    /// The scenario file the fit will write (`--out`).
+    pub scenario: PathBuf,
+    /// The moments file, `NAME.moments.csv` beside it.
+    pub moments_file: PathBuf,
+}
+
+/// `salesim calibrate`.
+pub fn run(args: &CalibrateArgs) -> Result<(), SalesimError> {
+    let observed = observe_export(args)?;
+    crate::fsafe::write(&observed.moments_file, &moments_csv(&observed.moments))
+        .map_err(|e| SalesimError::io(format!("writing {}", observed.moments_file.display()), e))?;
+    // The fit goes here: Observed → fitted scenario, written to `observed.scenario`.
+    crate::shown::print(&report(&observed));
+    Ok(())
+}
+
+/// Checks the command line, reads and checks the export, and observes its moments; writes
+/// nothing.
+pub fn observe_export(args: &CalibrateArgs) -> Result<Observed, SalesimError> {
+    let first_month = parse_month(&args.fiscal_year_start).ok_or_else(|| {
+        InputError::at(
+            &format!("--fiscal-year-start {}", args.fiscal_year_start),
+            None,
+            None,
+            "is not a month",
+            "1–12, or a month's name or abbreviation (feb, February)",
+        )
+    })?;
+    let (scenario, moments_file) = out_paths(args)?;
+    let options = ReadOptions {
+        map: args.map.clone(),
+        won: args.won.clone(),
+        lost: args.lost.clone(),
+        no_decision: args.no_decision.clone(),
+        open: args.open.clone(),
+        date_format: args.date_format.clone(),
+        skip_bad_rows: args.skip_bad_rows,
+    };
+    let export = export::read(&args.opportunities, &options)?;
+    let calendar = FiscalCalendar::months(first_month);
+    let bootstrap = Bootstrap {
+        resamples: args.resamples,
+        seed: args.seed,
+    };
+    let moments = moments::observe(&export.opportunities, &calendar, &bootstrap);
+    Ok(Observed {
+        export,
+        calendar,
+        moments,
+        scenario,
+        moments_file,
+    })
+}
+
+/// `--out` (default: the export's name with `.toml`, in the current folder) and the moments
+/// file beside it; the folder must exist, and the moments file must not be the export.
+fn out_paths(args: &CalibrateArgs) -> Result<(PathBuf, PathBuf), InputError> {
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = args
+            .opportunities
+            .file_stem()
+            .map_or_else(|| "market".into(), |s| s.to_string_lossy().into_owned());
+        PathBuf::from(format!("{stem}.toml"))
+    });
+    let flag = format!("--out {}", out.display());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(stem) = name
+        .strip_suffix(".toml")
+        .filter(|s| !s.is_empty() && !out.is_dir())
+    else {
+        return Err(InputError::at(
+            &flag,
+            None,
+            None,
+            "is not a scenario file name",
+            "NAME.toml (the moments are written to NAME.moments.csv beside it)",
+        ));
+    };
+    let folder = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(InputError::at(
+            &flag,
+            None,
+            None,
+            &format!("the folder {} does not exist", folder.display()),
+            "a file in an existing folder",
+        ));
+    }
+    let moments_file = folder.join(format!("{stem}.moments.csv"));
+    let same = |a: &Path, b: &Path| {
+        a.canonicalize()
+            .ok()
+            .zip(b.canonicalize().ok())
+            .is_some_and(|(a, b)| a == b)
+    };
+    if moments_file.is_dir() || same(&moments_file, &args.opportunities) {
+        return Err(InputError::at(
+            &flag,
+            None,
+            None,
+            &format!(
+                "its moments file {} is {}",
+                moments_file.display(),
+                if moments_file.is_dir() {
+                    "a folder"
+                } else {
+                    "the export itself"
+                }
+            ),
+            "another NAME.toml",
+        ));
+    }
+    Ok((out, moments_file))
+}
+
+/// `NAME.moments.csv`: one row per moment ([`MOMENTS_COLUMNS`]); `NaN` where a moment is not
+/// identified; text cells guarded against spreadsheet formulas ([`csv_text`]).
+pub fn moments_csv(moments: &Moments) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut write = |row: Vec<String>| w.write_record(&row).map_err(|e| e.to_string());
+    let mut rows = vec![MOMENTS_COLUMNS.map(str::to_string).to_vec()];
+    for m in &moments.moments {
+        rows.push(vec![
+            m.name.to_string(),
+            csv_text(m.segment.as_deref().unwrap_or("")).into_owned(),
+            num(m.value),
+            num(m.ci_low),
+            num(m.ci_high),
+            m.identified.to_string(),
+            csv_text(&m.note).into_owned(),
+        ]);
+    }
+    // Writing to memory cannot fail.
+    for row in rows {
+        let _ = write(row);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// A value in its unit, for people: "23.1%", "$12,300", "45 days", "14".
+fn shown(value: f64, unit: Unit) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
+    let trimmed = |decimals| {
+        let s = group_thousands(value, decimals);
+        match s.split_once('.') {
+            Some((int, frac)) if frac.chars().all(|c| c == '0') => int.to_string(),
+            _ => s,
+        }
+    };
+    match unit {
+        Unit::Count => trimmed(1),
+        Unit::Share => format!("{}%", group_thousands(value * 100.0, 1)),
+        Unit::Days => trimmed(1),
+        Unit::Dollars => format!("${}", group_thousands(value, 0)),
+        Unit::LogDollars => group_thousands(value, 2),
+    }
+}
+
+/// A moment's 95% CI for people: "[21.0–25.2%]", "counted".
+fn interval(m: &Moment) -> String {
+    if m.resampling == Resampling::Counted {
+        return "counted".into();
+    }
+    if !(m.ci_low.is_finite() && m.ci_high.is_finite()) {
+        return "—".into();
+    }
+    let (low, high) = (shown(m.ci_low, m.unit), shown(m.ci_high, m.unit));
+    match m.unit {
+        // "21.0–25.2%": the unit once, unless the low end is negative (a dash would read as
+        // a minus).
+        Unit::Share if m.ci_low >= 0.0 => {
+            format!("[{}–{high}]", low.trim_end_matches('%'))
+        }
+        _ if m.ci_low >= 0.0 => format!("[{low}–{high}]"),
+        _ => format!("[{low} to {high}]"),
+    }
+}
+
+/// A moment as "value [CI]" for the headline.
+fn with_ci(moments: &Moments, name: &str) -> Option<String> {
+    let m = moments.get(name).filter(|m| m.identified)?;
+    Some(format!("{} {}", shown(m.value, m.unit), interval(m)))
+}
+
+/// What the terminal shows: what was read, the market in a few plain lines, every moment with
+/// its CI, and what the data cannot identify.
+pub fn report(observed: &Observed) -> String {
+    let (e, m) = (&observed.export, &observed.moments);
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(format!("Your market, as {} shows it", e.origin));
+    let span = match (m.first, m.last) {
+        (Some(a), Some(b)) => format!(", {a} to {b}"),
+        _ => String::new(),
+    };
+    line(format!(
+        "  {}: {} opportunities from {} rows{span}; dates: {}; {}",
+        e.layout.name(),
+        e.opportunities.len(),
+        e.rows,
+        e.dates,
+        observed.calendar.describe()
+    ));
+    line(format!(
+        "  columns: {}",
+        e.columns
+            .iter()
+            .map(|(f, c)| format!("{} `{c}`", f.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    line(format!(
+        "  outcomes: {}",
+        e.outcome_values
+            .iter()
+            .take(12)
+            .map(|v| format!("`{}` {} ({})", v.value, v.outcome.name(), v.rows))
+            .collect::<Vec<_>>()
+            .join(", ")
+            + if e.outcome_values.len() > 12 {
+                ", …"
+            } else {
+                ""
+            }
+    ));
+    if e.column(Field::LossReason).is_none() {
+        line("  loss reasons: no column, so lost cannot be split into lost to a competitor and no decision".into());
+    }
+    if e.footer_rows > 0 {
+        line(format!(
+            "  left out the report's footer ({} rows)",
+            e.footer_rows
+        ));
+    }
+    if !e.skipped.is_empty() {
+        line(format!(
+            "  skipped {} bad row{} (--skip-bad-rows): {}",
+            e.skipped.total(),
+            if e.skipped.total() == 1 { "" } else { "s" },
+            e.skipped.summary()
+        ));
+    }
+    line(String::new());
+    line(headline(m));
+    line(String::new());
+    let rows: Vec<[String; 4]> = m
+        .moments
+        .iter()
+        .filter(|x| x.identified)
+        .map(|x| {
+            [
+                x.name.to_string(),
+                x.segment.clone().unwrap_or_default(),
+                shown(x.value, x.unit),
+                interval(x),
+            ]
+        })
+        .collect();
+    let header = [
+        "moment".to_string(),
+        "segment".into(),
+        "value".into(),
+        "95% CI".into(),
+    ];
+    let width = |k: usize| {
+        rows.iter()
+            .chain([&header])
+            .map(|r| r[k].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let widths = [width(0), width(1), width(2)];
+    for r in std::iter::once(&header).chain(&rows) {
+        line(format!(
+            "  {:w0$}  {:w1$}  {:>w2$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        ));
+    }
+    let missing: Vec<&Moment> = m.moments.iter().filter(|x| !x.identified).collect();
+    if !missing.is_empty() {
+        line(String::new());
+        line("Not identified (the data cannot tell; nothing was assumed in their place):".into());
+        // Moments with the same reason (the 13 weeks of discounts) on one line.
+        let mut by_reason: Vec<(String, Vec<String>)> = Vec::new();
+        for x in missing {
+            let name = match &x.segment {
+                Some(s) => format!("{} ({s})", x.name),
+                None => x.name.to_string(),
+            };
+            match by_reason.iter_mut().find(|(r, _)| *r == x.note) {
+                Some((_, names)) => names.push(name),
+                None => by_reason.push((x.note.clone(), vec![name])),
+            }
+        }
+        for (reason, names) in by_reason {
+            line(format!("  {}: {reason}", names.join(", ")));
+        }
+    }
+    line(String::new());
+    line(format!(
+        "Wrote {}: every moment with its 95% CI ({} bootstrap resamples, seed {}) and what it \
+         is measured on.",
+        observed.moments_file.display(),
+        m.bootstrap.resamples,
+        m.bootstrap.seed
+    ));
+    line(format!(
+        "{} is not written: fitting a scenario to these moments is not built yet.",
+        observed.scenario.display()
+    ));
+    out
+}
+
+/// The market in plain words: "14 reps in 2 teams, ~180 accounts per rep seen, …".
+fn headline(m: &Moments) -> String {
+    let count = |name| {
+        m.get(name)
+            .filter(|x| x.identified)
+            .map(|x| shown(x.value, x.unit))
+    };
+    let mut parts = Vec::new();
+    let reps = count(names::REPS).unwrap_or_default();
+    parts.push(match count(names::TEAMS) {
+        Some(t) => format!("{reps} reps in {t} teams"),
+        None => format!("{reps} reps"),
+    });
+    if let Some(a) = with_ci(m, names::ACCOUNTS_PER_REP) {
+        parts.push(format!(
+            "~{a} accounts per rep seen (a lower bound of book size: a CRM export shows only \
+             the accounts that had an opportunity)"
+        ));
+    }
+    if let Some(o) = with_ci(m, names::OPPORTUNITIES_PER_REP_QUARTER) {
+        parts.push(format!("{o} opportunities per rep per quarter"));
+    }
+    if let Some(w) = with_ci(m, names::WIN_RATE) {
+        parts.push(format!("win rate {w}"));
+    }
+    if let Some(nd) = with_ci(m, names::NO_DECISION_SHARE) {
+        parts.push(format!("no decision {nd} of closed"));
+    }
+    if let Some(c) = with_ci(m, names::CYCLE_DAYS_WON[1]) {
+        parts.push(format!("median won cycle {c} days"));
+    }
+    if let Some(d) = with_ci(m, names::DEAL_SIZE_MEDIAN) {
+        parts.push(format!("median won deal {d}"));
+    }
+    if let Some(h) = with_ci(m, names::BOOKINGS_SHARE_WEEKS_12_13) {
+        parts.push(format!(
+            "{h} of won bookings in the quarter's last 2 weeks (an even spread: 15%)"
+        ));
+    }
+    if let Some(d) = with_ci(m, names::DISCOUNT_MEAN) {
+        parts.push(format!("mean discount {d}"));
+    }
+    if let Some(r) = with_ci(m, names::REPEAT_ACCOUNT_SHARE) {
+        parts.push(format!("{r} of winning accounts bought again"));
+    }
+    format!("In short: {}.", parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_shown_in_their_units() {
+        assert_eq!(shown(0.231, Unit::Share), "23.1%");
+        assert_eq!(shown(12_300.4, Unit::Dollars), "$12,300");
+        assert_eq!(shown(14.0, Unit::Count), "14");
+        assert_eq!(shown(180.25, Unit::Count), "180.2");
+        assert_eq!(shown(45.5, Unit::Days), "45.5");
+        assert_eq!(shown(9.4212, Unit::LogDollars), "9.42");
+        assert_eq!(shown(f64::NAN, Unit::Share), "—");
+    }
+}
