@@ -349,7 +349,7 @@ pub fn report(observed: &Observed) -> String {
             }
         }
         for (reason, names) in by_reason {
-            line(format!("  {}: {reason}", names.join(", ")));
+            line(format!("  {}: {reason}", runs_of_weeks(&names)));
         }
     }
     line(String::new());
@@ -365,6 +365,47 @@ pub fn report(observed: &Observed) -> String {
         observed.scenario.display()
     ));
     out
+}
+
+/// Moment names joined, with runs of weeks written once: `discount_week_01–07, 10–12`.
+fn runs_of_weeks(names: &[String]) -> String {
+    let week_of = |name: &str| {
+        let (prefix, n) = name.rsplit_once("week_")?;
+        Some((format!("{prefix}week_"), n.parse::<u32>().ok()?))
+    };
+    let mut out: Vec<String> = Vec::new();
+    // The week family of the item written last (`None` after a plain name).
+    let mut previous: Option<String> = None;
+    let mut i = 0;
+    while i < names.len() {
+        let Some((prefix, first)) = week_of(&names[i]) else {
+            out.push(names[i].clone());
+            previous = None;
+            i += 1;
+            continue;
+        };
+        let mut last = first;
+        while let Some((p, n)) = names.get(i + 1).and_then(|n| week_of(n)) {
+            if p != prefix || n != last + 1 {
+                break;
+            }
+            last = n;
+            i += 1;
+        }
+        let head = if previous.as_ref() == Some(&prefix) {
+            ""
+        } else {
+            prefix.as_str()
+        };
+        out.push(if first == last {
+            format!("{head}{first:02}")
+        } else {
+            format!("{head}{first:02}–{last:02}")
+        });
+        previous = Some(prefix);
+        i += 1;
+    }
+    out.join(", ")
 }
 
 /// The market in plain words: "14 reps in 2 teams, ~180 accounts per rep seen, …".
@@ -418,6 +459,26 @@ fn headline(m: &Moments) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_of_weeks_are_written_once() {
+        let names: Vec<String> = [
+            "teams",
+            "discount_week_01",
+            "discount_week_02",
+            "discount_week_03",
+            "discount_week_07",
+            "discount_week_10",
+            "discount_week_11",
+            "discount_mean",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            runs_of_weeks(&names),
+            "teams, discount_week_01–03, 07, 10–11, discount_mean"
+        );
+    }
 
     #[test]
     fn values_are_shown_in_their_units() {

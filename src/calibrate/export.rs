@@ -526,7 +526,10 @@ pub fn parse(origin: &str, bytes: &[u8], options: &ReadOptions) -> Result<Export
         let seen = outcome_values
             .iter()
             .take(10)
-            .map(|v| format!("`{}` ({}, {} rows)", v.value, v.outcome.name(), v.rows))
+            .map(|v| {
+                let rows = if v.rows == 1 { "row" } else { "rows" };
+                format!("`{}` ({}, {} {rows})", v.value, v.outcome.name(), v.rows)
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let skipped = if bad.is_empty() {

@@ -830,10 +830,7 @@ pub fn observe(
                         k + 1,
                         per_week[k]
                     ),
-                    format!(
-                        "not identified: no won deal with a list amount in week {}",
-                        k + 1
-                    ),
+                    "not identified: no won deal with a list amount closed in that week".into(),
                 )
             })
             .collect();
