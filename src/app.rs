@@ -134,6 +134,7 @@ pub fn job(scenario: ScenarioRef, args: &RunArgs) -> Job {
             set: args.set.clone(),
         },
         shard: args.shard,
+        deals: args.deals,
     }
 }
 
@@ -222,6 +223,7 @@ pub fn run_scenario(
         stopping: None,
         looked: None,
         narrate: job.scenario == ScenarioRef::Lesson,
+        deals: job.deals,
     };
     produce(&production, earlier, Some(&writer))
 }
@@ -279,6 +281,7 @@ pub fn run_until_decided(
         let how = Execution {
             threads: Some(threads),
             slice: Slice::WHOLE,
+            deals: job.deals,
             stop: interrupt::stop_flag(),
             on_run: &on_run,
         };
@@ -327,6 +330,7 @@ pub fn run_until_decided(
         done_journal: None,
         looked: Some((work, started.elapsed().as_secs_f64())),
         narrate: job.scenario == ScenarioRef::Lesson,
+        deals: job.deals,
         stopping: Some(Stopping {
             rule,
             method: sequential::METHOD,
@@ -492,6 +496,8 @@ struct Production<'a> {
     looked: Option<(experiment::Throughput, f64)>,
     /// Write the lesson's narrative (`lesson.md`) beside the outputs, for the report.
     narrate: bool,
+    /// `--deals`: keep every run's deal records and write `deals.csv`.
+    deals: bool,
 }
 
 /// Runs what `earlier` lacks of the job's slice, journaling each new run, and writes the
@@ -515,7 +521,7 @@ fn produce(
     folder::clear_stale(job.out)?;
     let started = Instant::now();
     let mut csv = match job.shard {
-        None => Some(CsvOutputs::create(job.out, plan)?),
+        None => Some(CsvOutputs::create(job.out, plan, job.deals)?),
         Some(_) => None,
     };
     let on_run = |r: &RunResult| {
@@ -526,6 +532,7 @@ fn produce(
                 variant: r.variant as u32,
                 seed: r.seed,
                 record: r.record.clone(),
+                deals: r.deals.clone(),
             })?;
         }
         bar.inc(1);
@@ -534,6 +541,7 @@ fn produce(
     let how = Execution {
         threads: Some(job.threads),
         slice,
+        deals: job.deals,
         stop: interrupt::stop_flag(),
         on_run: &on_run,
     };
@@ -570,6 +578,7 @@ fn produce(
         computed_runs: outcome.computed_runs,
         merged_from: job.merged_from.clone(),
         stopping: job.stopping.clone(),
+        deals: job.deals,
     };
     let manifest = serde_json::to_string_pretty(&output::manifest(plan, &info))
         .expect("manifest is plain JSON");
@@ -793,6 +802,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
         stopping: None,
         looked: None,
         narrate: whole.scenario == ScenarioRef::Lesson,
+        deals: whole.deals,
     };
     produce(&production, Known::Journaled(runs), None)
 }

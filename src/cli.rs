@@ -37,6 +37,11 @@ pub struct RunArgs {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write deals.csv: one row per opportunity of every vendor (ours and the rivals), with
+    /// its rep, account, segment, created and closed day, outcome, list and net value, discount
+    /// and whether it was pulled in. Changes no other output.
+    #[arg(long)]
+    pub deals: bool,
     /// Continue the run that was stopped (Ctrl-C, SIGTERM, kill -9, a lost node) in the --out
     /// folder, with the same scenario and options: runs it finished (kept in journal.bin) are
     /// not computed again, and the outputs are identical to an uninterrupted run's.

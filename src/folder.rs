@@ -6,8 +6,9 @@
 //!   journal, or it holds salesim's lock file). Anything else is refused (exit 2), naming the
 //!   folder: a run never mixes its files with someone else's.
 //! - A run removes only files salesim writes: an earlier run's `manifest.json`, `report.html`,
-//!   the chart files salesim draws in `charts/` (and `charts/` itself once it is empty), and
-//!   salesim's own temporary files. The CSVs are replaced when the run puts its own in place; the
+//!   `lesson.md`, `book_size.csv` and `deals.csv` (so a run without `--deals` leaves no deal rows
+//!   of another run beside its own CSVs), the chart files salesim draws in `charts/` (and
+//!   `charts/` itself once it is empty), and salesim's own temporary files. The CSVs are replaced when the run puts its own in place; the
 //!   journal when it starts one. Any other file in the folder, or in `charts/`, is left alone.
 //! - While a process writes into a folder it holds the folder's lock
 //!   ([`crate::fsafe::FolderLock`]); a second process is refused (exit 2), not told to resume a
@@ -128,7 +129,8 @@ fn is_salesim_manifest(path: &Path) -> bool {
 
 /// Removes what an earlier run left that must not sit beside the outputs being replaced (its
 /// manifest, report and charts: a stop or crash before this run writes its own must not leave a
-/// folder that looks complete), and salesim's temporary files. Only files salesim writes.
+/// folder that looks complete; its lesson narrative, book sizes and deals, which this run may
+/// not write), and salesim's temporary files. Only files salesim writes.
 pub fn clear_stale(out: &Path) -> Result<(), SalesimError> {
     let charts = out.join(crate::report::CHARTS_DIR);
     let mut doomed: Vec<std::path::PathBuf> = [
@@ -136,6 +138,7 @@ pub fn clear_stale(out: &Path) -> Result<(), SalesimError> {
         "report.html",
         crate::output::lesson::LESSON_FILE,
         crate::output::book_size::FILE,
+        crate::output::DEALS_FILE,
     ]
     .iter()
     .map(|f| out.join(f))

@@ -5,7 +5,10 @@
 //!   missing runs and ends with CSVs byte-identical to an uninterrupted run;
 //! - `--shard K/N` slices merged by `salesim merge` equal one unsharded run byte for byte, and
 //!   merge refuses slices of other scenarios, options, seeds or versions, missing, doubled or
-//!   unfinished slices (exit 2, naming the folder).
+//!   unfinished slices (exit 2, naming the folder);
+//! - with `--deals` (issue 16), the journal carries every run's deal records: a resumed run's and
+//!   merged slices' `deals.csv` are byte-identical to an uninterrupted run's, and a journal is
+//!   never resumed or merged with the other setting of `--deals`.
 
 mod support;
 
@@ -45,8 +48,20 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
+/// The CSVs of both folders are byte-identical, `deals.csv` too when the expected folder has one
+/// (and the actual folder has one exactly when the expected one does).
 fn assert_same_csvs(expected: &Path, actual: &Path) {
-    for f in csv_files() {
+    let deals = salesim::output::DEALS_FILE;
+    assert_eq!(
+        expected.join(deals).exists(),
+        actual.join(deals).exists(),
+        "{deals} in one folder only"
+    );
+    let mut files = csv_files();
+    if expected.join(deals).exists() {
+        files.push(deals);
+    }
+    for f in files {
         assert!(
             read(&expected.join(f)) == read(&actual.join(f)),
             "{f} differs between {} and {}",
@@ -504,4 +519,88 @@ fn slices_deal_every_run_to_exactly_one_slice() {
         }
     }
     assert_eq!("2/5".parse::<Slice>(), Ok(Slice { index: 2, count: 5 }));
+}
+
+/// `base` with `--deals`, and the folder (`whole` in `tmp`) of its uninterrupted run.
+fn whole_with_deals<'a>(tmp: &Path, base: &[&'a str]) -> (Vec<&'a str>, PathBuf) {
+    let args: Vec<&str> = [base, &["--deals"]].concat();
+    let whole = tmp.join("whole");
+    let o = run(&args, &["--out", whole.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(whole.join(salesim::output::DEALS_FILE).is_file());
+    (args, whole)
+}
+
+#[test]
+fn a_stopped_run_with_deals_resumes_byte_identical_and_only_with_deals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (sweep, whole) = whole_with_deals(tmp.path(), SWEEP);
+    let dir = tmp.path().join("stopped");
+    let mut child = spawn(&sweep, &dir);
+    let o = stop_after_first_point(&mut child, &dir, "-INT");
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--deals"),
+        "the resume command keeps --deals: {}",
+        stderr(&o)
+    );
+    // The finished points' deals are in place, as the full run's first rows.
+    let kept = std::fs::read_to_string(dir.join("deals.csv")).unwrap();
+    let full = std::fs::read_to_string(whole.join("deals.csv")).unwrap();
+    assert!(kept.lines().count() > 1 && full.starts_with(&kept));
+    let journaled = journal::read(&dir.join(journal::JOURNAL_FILE)).unwrap();
+    assert!(journaled.header.job.deals);
+    let mut reader = journal::EntryReader::open(&journaled.path).unwrap();
+    let loc = journaled.entries.values().next().unwrap();
+    assert!(
+        !reader.entry(*loc).unwrap().deals.is_empty(),
+        "deal records journaled"
+    );
+
+    // Without --deals the journal's runs lack nothing but cannot give deals.csv: refused.
+    let o = run(SWEEP, &["--out", dir.to_str().unwrap(), "--resume"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds a run with --deals, not one without --deals"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&sweep, &["--out", dir.to_str().unwrap(), "--resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same_csvs(&whole, &dir);
+    let m = manifest(&dir);
+    assert_eq!(m["deals"], true);
+    assert!(
+        m["computed_runs"].as_u64().unwrap() < m["total_runs"].as_u64().unwrap(),
+        "resume recomputed finished runs"
+    );
+}
+
+#[test]
+fn slices_with_deals_merge_into_the_unsharded_runs_deals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (small, whole) = whole_with_deals(tmp.path(), SMALL);
+    let dirs = slices(&tmp.path().join("deals"), &small, 3);
+    let merged = tmp.path().join("merged");
+    let o = merge(&[&dirs[1], &dirs[2], &dirs[0]], &merged);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same_csvs(&whole, &merged);
+    assert_eq!(manifest(&merged)["command"], manifest(&whole)["command"]);
+    assert_eq!(manifest(&merged)["deals"], true);
+
+    // A slice without --deals does not belong with them.
+    let plain = slices(&tmp.path().join("plain"), SMALL, 3);
+    let out = tmp.path().join("mixed");
+    let o = merge(&[&dirs[0], &dirs[1], &plain[2]], &out);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds a run without --deals, not one with --deals"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.join("runs.csv").exists(), "nothing written");
+    // And merged without --deals, the slices give no deals.csv.
+    let o = merge(&[&plain[0], &plain[1], &plain[2]], &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!out.join("deals.csv").exists());
 }

@@ -274,6 +274,7 @@ impl Engine<'_> {
                 let r = self.rel_mut(c, v);
                 r.shortlisted = true;
                 r.owner = home;
+                self.note_shortlisted(c, v);
                 self.observe(c, v, Knowledge::Stage(Stage::Exploration));
                 self.pipeline_push(v, home, c);
             }
@@ -580,6 +581,7 @@ impl Engine<'_> {
         discount: f64,
         kind: DealKind,
     ) {
+        self.note_journey_end(c, outcome, discount, kind);
         let day = self.day;
         let our_opportunity =
             self.rel(c, 0).shortlisted && !self.is_blocked(c, 0) || outcome == Outcome::Bought(0);

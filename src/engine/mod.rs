@@ -14,6 +14,7 @@
 //! warmed-up state ([`warmed_up`], [`run_from`]): every variant of a replication starts from the
 //! same running market.
 
+pub mod deals;
 pub mod journey;
 pub mod rounding;
 pub mod selling;
@@ -27,6 +28,7 @@ use crate::metrics::{Recorder, RunRecord};
 use crate::rng::{keyed_uniform, rep_stream, Rng, Stream};
 use crate::scenario::Config;
 use crate::world::{CustomerId, World};
+pub use deals::{DealOutcome, DealRecord};
 pub use state::{Account, Knowledge, Reach, Relation, RepState, ResponseLog, Stage};
 use std::sync::atomic::{AtomicBool, Ordering};
 pub use strategy::Strategy;
@@ -157,6 +159,8 @@ pub struct Engine<'a> {
     /// Whether to prefetch accounts' state ahead of use: only for markets whose state outgrows
     /// the CPU caches (see [`PREFETCH_MIN_RELATIONS`]).
     pub(crate) prefetching: bool,
+    /// Every vendor's opportunities, when deal records were asked for ([`deals`]).
+    pub(crate) deals: Option<Box<deals::DealLog>>,
 }
 
 /// Runs one replication of one variant to the horizon (after the warm-up) and returns its
@@ -186,7 +190,27 @@ pub fn warmed_up<'a>(
     run_seed: u64,
     stop: &AtomicBool,
 ) -> Option<Engine<'a>> {
-    let mut engine = Engine::new(cfg, world, cfg.team_strategies(cfg.reference), run_seed);
+    warm_up(
+        Engine::new(cfg, world, cfg.team_strategies(cfg.reference), run_seed),
+        stop,
+    )
+}
+
+/// [`warmed_up`], keeping every vendor's opportunities from the first day, so that
+/// [`run_on_with_deals`] returns the run's [`DealRecord`]s. The market and every record are those
+/// of [`warmed_up`]: the log only watches.
+pub fn warmed_up_with_deals<'a>(
+    cfg: &'a Config,
+    world: &'a World,
+    run_seed: u64,
+    stop: &AtomicBool,
+) -> Option<Engine<'a>> {
+    let strategies = cfg.team_strategies(cfg.reference);
+    warm_up(Engine::build(cfg, world, strategies, run_seed, true), stop)
+}
+
+/// Runs a new engine through the warm-up quarters.
+fn warm_up<'a>(mut engine: Engine<'a>, stop: &AtomicBool) -> Option<Engine<'a>> {
     engine.run_until(engine.start, stop).then_some(engine)
 }
 
@@ -196,10 +220,25 @@ pub fn run_from(warm: &Engine, variant: usize, stop: &AtomicBool) -> Option<RunR
 }
 
 /// One variant of a replication, from its warmed-up market (taken) to the horizon.
-pub fn run_on(mut engine: Engine, variant: usize, stop: &AtomicBool) -> Option<RunRecord> {
+pub fn run_on(engine: Engine, variant: usize, stop: &AtomicBool) -> Option<RunRecord> {
+    run_on_with_deals(engine, variant, stop).map(|(record, _)| record)
+}
+
+/// [`run_on`], with the run's deal records: every vendor's opportunities closed in the horizon
+/// (in closing order), then those still open at its end (by account and vendor). Empty unless
+/// the engine was warmed up by [`warmed_up_with_deals`].
+pub fn run_on_with_deals(
+    mut engine: Engine,
+    variant: usize,
+    stop: &AtomicBool,
+) -> Option<(RunRecord, Vec<DealRecord>)> {
     engine.begin_horizon(variant);
     let horizon = engine.horizon;
-    engine.run_until(horizon, stop).then(|| engine.finish())
+    if !engine.run_until(horizon, stop) {
+        return None;
+    }
+    let deals = engine.take_deals().unwrap_or_default();
+    Some((engine.finish(), deals))
 }
 
 impl<'a> Engine<'a> {
@@ -209,6 +248,17 @@ impl<'a> Engine<'a> {
         world: &'a World,
         strategies: Vec<Vec<Strategy>>,
         run_seed: u64,
+    ) -> Self {
+        Engine::build(cfg, world, strategies, run_seed, false)
+    }
+
+    /// [`Self::new`], keeping a log of every vendor's opportunities if `deals`.
+    fn build(
+        cfg: &'a Config,
+        world: &'a World,
+        strategies: Vec<Vec<Strategy>>,
+        run_seed: u64,
+        deals: bool,
     ) -> Self {
         let n_vendors = world.vendors.len();
         let start = cfg.warm_up_days();
@@ -258,6 +308,7 @@ impl<'a> Engine<'a> {
             recorder: Recorder::new(cfg.horizon_quarters + cfg.warm_up_quarters, 0, world),
             all_contacts: 0,
             prefetching: world.customers.len() * n_vendors >= PREFETCH_MIN_RELATIONS,
+            deals: deals.then(|| Box::new(deals::DealLog::new(world))),
         };
         for c in 0..world.customers.len() as CustomerId {
             engine.start_account(c);

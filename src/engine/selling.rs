@@ -656,6 +656,7 @@ impl Engine<'_> {
             let rel = self.rel_mut(c, v);
             rel.shortlisted = true;
             rel.owner = r;
+            self.note_shortlisted(c, v);
             if !self.reps[v][r as usize].pipeline.contains(&c) {
                 self.pipeline_push(v, r, c);
             }
@@ -669,6 +670,7 @@ impl Engine<'_> {
                 // start (Dixon & Adamson 2011, The Challenger Sale: insight-led selling).
                 self.rel_mut(c, v).shortlisted = true;
                 self.rel_mut(c, v).owner = r;
+                self.note_shortlisted(c, v);
                 self.observe(c, v, Knowledge::Stage(Stage::ProblemIdentification));
                 self.pipeline_push(v, r, c);
             }

@@ -100,6 +100,10 @@ pub struct Job {
     /// and gets no CSVs, even as slice 1/1 (a job array of one task). None: the whole plan, with
     /// every output.
     pub shard: Option<Slice>,
+    /// `--deals`: every run also keeps its deal records (journaled), and the outputs include
+    /// `deals.csv`.
+    #[serde(default)]
+    pub deals: bool,
 }
 
 impl Job {
@@ -124,6 +128,7 @@ impl Job {
         words.push("--replications".into());
         words.push(cfg.replications.to_string());
         words.extend(self.options.set_words());
+        words.extend(self.deals_words());
         words.extend(self.slice_words());
         crate::shown::shell_command(&words)
     }
@@ -151,11 +156,16 @@ impl Job {
                     words.extend(["--seed".to_string(), s.to_string()]);
                 }
                 words.extend(self.options.set_words());
+                words.extend(self.deals_words());
                 words.extend(self.slice_words());
                 words.extend(tail);
                 crate::shown::shell_command(&words)
             }
         }
+    }
+
+    fn deals_words(&self) -> Option<String> {
+        self.deals.then(|| "--deals".to_string())
     }
 
     fn slice_words(&self) -> Vec<String> {

@@ -11,6 +11,7 @@
 
 use super::job::Job;
 use super::Plan;
+use crate::engine::DealRecord;
 use crate::error::{InputError, SalesimError};
 use crate::metrics::RunRecord;
 use serde::{Deserialize, Serialize};
@@ -29,8 +30,10 @@ const MAGIC: &[u8; 8] = b"SALESIMJ";
 /// Version of the journal's layout; a journal of another layout is refused, not misread.
 /// (2: the header holds a [`Job`]; the plan digest covers the resolved scenario once. 3: the
 /// job's `shard` is absent for a whole run, so a `--shard 1/1` slice is told from a plain run.
-/// 4: a run's record holds its teams, vendors, reps' attainments and distinct blocking accounts.)
-pub const FORMAT: u32 = 4;
+/// 4: a run's record holds its teams, vendors, reps' attainments and distinct blocking accounts.
+/// 5: an entry holds the run's deal records (empty without `--deals`); the job says whether
+/// deals were asked for.)
+pub const FORMAT: u32 = 5;
 
 /// Largest frame a reader accepts (a header with a long scenario file, or one run's record).
 const MAX_FRAME_BYTES: u32 = 64 << 20;
@@ -70,6 +73,8 @@ pub struct Entry {
     pub seed: u64,
     /// The run's record.
     pub record: RunRecord,
+    /// Every vendor's opportunities, for `deals.csv` (empty unless the job asked for deals).
+    pub deals: Vec<DealRecord>,
 }
 
 /// Where one entry's frame lies in a journal file.
@@ -298,6 +303,19 @@ pub fn check_matches(
         )
     } else if found.plan_digest != expected.plan_digest {
         "holds a run of different scenario contents or --set/--replications options".to_string()
+    } else if found.job.deals != expected.job.deals {
+        let name = |deals: bool| {
+            if deals {
+                "with --deals"
+            } else {
+                "without --deals"
+            }
+        };
+        format!(
+            "holds a run {}, not one {}",
+            name(found.job.deals),
+            name(expected.job.deals)
+        )
     } else if found.job.shard != expected.job.shard {
         let name = |shard: Option<super::Slice>| match shard {
             Some(slice) => format!("slice {slice}"),

@@ -11,7 +11,7 @@ pub mod journal;
 pub mod sequential;
 pub mod stats;
 
-use crate::engine;
+use crate::engine::{self, DealRecord};
 use crate::error::{InputError, SalesimError};
 use crate::metrics::{
     EffortCurve, RunRecord, Tally, TeamTally, VendorTally, WeekTally, RUN_METRICS,
@@ -465,6 +465,9 @@ pub struct RunResult {
     pub variant: usize,
     /// The run's record.
     pub record: RunRecord,
+    /// Every vendor's opportunities (`deals.csv`), when the execution asked for them; empty
+    /// otherwise.
+    pub deals: Vec<DealRecord>,
 }
 
 /// The results of one point, in (replication, variant) order.
@@ -669,6 +672,8 @@ pub struct Execution<'a> {
     pub threads: Option<usize>,
     /// The slice of the plan to run.
     pub slice: Slice,
+    /// Keep every run's deal records ([`RunResult::deals`]).
+    pub deals: bool,
     /// Set (by Ctrl-C) to stop: no new run starts, runs in flight are abandoned within a day.
     pub stop: &'a AtomicBool,
     /// Called with each run finished now, from worker threads (to journal it, count progress).
@@ -691,6 +696,7 @@ pub fn execute(
     let how = Execution {
         threads,
         slice: Slice::WHOLE,
+        deals: false,
         stop: &never,
         on_run: &count,
     };
@@ -790,9 +796,13 @@ fn run_some(
             let world = (!how.stop.load(Ordering::Relaxed)).then(|| world::generate(cfg, seed));
             // Every variant runs on from the replication's warmed-up market: copies of it for all
             // but the first, which takes the original (one engine per variant, no spare).
-            let warm = world
-                .as_ref()
-                .and_then(|world| engine::warmed_up(cfg, world, seed, how.stop));
+            let warm = world.as_ref().and_then(|world| {
+                if how.deals {
+                    engine::warmed_up_with_deals(cfg, world, seed, how.stop)
+                } else {
+                    engine::warmed_up(cfg, world, seed, how.stop)
+                }
+            });
             let mut engines = Vec::with_capacity(variants.len());
             if let (Some(warm), Some((&first, others))) = (warm, variants.split_first()) {
                 engines.extend(others.iter().map(|&variant| (variant, warm.clone())));
@@ -801,7 +811,9 @@ fn run_some(
             engines
                 .into_par_iter()
                 .map(|(variant, engine)| {
-                    let Some(record) = engine::run_on(engine, variant, how.stop) else {
+                    let Some((record, deals)) =
+                        engine::run_on_with_deals(engine, variant, how.stop)
+                    else {
                         return Ok(None);
                     };
                     let result = RunResult {
@@ -810,6 +822,7 @@ fn run_some(
                         seed,
                         variant,
                         record,
+                        deals,
                     };
                     (how.on_run)(&result)?;
                     Ok(Some(result))
@@ -838,6 +851,7 @@ pub fn run_point(point: &Point, on_run: &(dyn Fn() + Sync)) -> PointResult {
     let how = Execution {
         threads: None,
         slice: Slice::WHOLE,
+        deals: false,
         stop: &never,
         on_run: &count,
     };
@@ -846,6 +860,58 @@ pub fn run_point(point: &Point, on_run: &(dyn Fn() + Sync)) -> PointResult {
         point: point.index,
         config: point.config.clone(),
         runs,
+    }
+}
+
+/// One simulation of a resolved scenario, in memory: [`simulate_one`].
+#[derive(Debug, Clone)]
+pub struct SimulatedRun {
+    /// The run's seed (from the scenario's master seed and the replication, as in runs.csv).
+    pub seed: u64,
+    /// The run's record: the source of every runs.csv, quarters.csv, teams.csv and vendors.csv
+    /// number.
+    pub record: RunRecord,
+    /// Every vendor's opportunities, as `deals.csv` lists them for this run (see
+    /// [`crate::engine::deals`]).
+    pub deals: Vec<DealRecord>,
+}
+
+/// Runs ONE simulation of a resolved scenario, variant `variant` (index in `cfg.variants`),
+/// replication `replication`, and returns its record and its deal records. The same
+/// (configuration, variant, replication) gives the same run as `salesim run --deals` does for that
+/// row of runs.csv, whatever the threads; two configurations that differ only in strategy or
+/// behaviour knobs see the same market in the same replication (common random numbers), which is
+/// what a method-of-simulated-moments fit needs. It generates the world and warms the market up
+/// (one warm-up per call): to run several variants of one replication, call it once per variant.
+///
+/// ```
+/// use salesim::engine::DealOutcome;
+/// use salesim::scenario::{self, Override, ScenarioSource};
+/// let source = ScenarioSource::parse("lesson", scenario::LESSON).unwrap();
+/// let overrides = [Override::parse("market.customers=300").unwrap()];
+/// let cfg = scenario::build(&source, &overrides).unwrap();
+/// let run = salesim::experiment::simulate_one(&cfg, cfg.reference, 0);
+/// let won = run.deals.iter().filter(|d| d.vendor == 0 && d.outcome == DealOutcome::Won);
+/// assert_eq!(won.count() as f64, run.record.total().deals);
+/// ```
+///
+/// # Panics
+/// If `variant` is not an index of `cfg.variants`.
+pub fn simulate_one(cfg: &Config, variant: usize, replication: u32) -> SimulatedRun {
+    assert!(
+        variant < cfg.variants.len(),
+        "variant {variant} of a scenario with {} variants",
+        cfg.variants.len()
+    );
+    let never = AtomicBool::new(false);
+    let seed = run_seed(cfg.seed, replication);
+    let world = world::generate(cfg, seed);
+    let warm = engine::warmed_up_with_deals(cfg, &world, seed, &never).expect("never stopped");
+    let (record, deals) = engine::run_on_with_deals(warm, variant, &never).expect("never stopped");
+    SimulatedRun {
+        seed,
+        record,
+        deals,
     }
 }
 
@@ -910,6 +976,7 @@ impl JournaledRuns {
             seed: entry.seed,
             variant: entry.variant as usize,
             record: entry.record,
+            deals: entry.deals,
         }))
     }
 }

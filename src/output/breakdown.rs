@@ -51,7 +51,7 @@ pub const REP_COLUMNS: [&str; 9] = [
 ];
 
 /// The keys of a run's rows: point, variant, replication, then the point's parameter values.
-fn run_key(point: &Point, variant: usize, replication: u32) -> Vec<String> {
+pub(crate) fn run_key(point: &Point, variant: usize, replication: u32) -> Vec<String> {
     let mut key = vec![
         point.index.to_string(),
         csv_text(&point.config.variants[variant].name).into_owned(),

@@ -7,6 +7,7 @@
 
 pub mod book_size;
 pub mod breakdown;
+pub mod deals;
 pub mod lesson;
 pub mod summary;
 
@@ -18,8 +19,10 @@ use crate::metrics::{direction, QUARTER_METRICS, RUN_METRICS};
 use std::path::Path;
 
 pub use breakdown::{REP_COLUMNS, TEAM_COLUMNS, VENDOR_COLUMNS};
+pub use deals::{DEALS_FILE, DEAL_COLUMNS};
 
-/// Names of the files a run writes, in the order they are committed.
+/// Names of the files every run writes, in the order they are committed (with `--deals`,
+/// [`DEALS_FILE`] too, after `reps.csv`).
 pub const FILES: [&str; 9] = [
     "runs.csv",
     "quarters.csv",
@@ -97,6 +100,8 @@ pub struct CsvOutputs {
     teams: csv::Writer<AtomicFile>,
     vendors: csv::Writer<AtomicFile>,
     reps: csv::Writer<AtomicFile>,
+    /// `deals.csv`, with `--deals`.
+    deals: Option<csv::Writer<AtomicFile>>,
     /// Summaries kept for the terminal: per point, per variant, per metric.
     pub summaries: Vec<PointSummary>,
 }
@@ -128,8 +133,8 @@ fn csv_err(file: &str, e: csv::Error) -> SalesimError {
 }
 
 impl CsvOutputs {
-    /// Creates the `.partial` files and writes the headers.
-    pub fn create(dir: &Path, plan: &Plan) -> Result<CsvOutputs, SalesimError> {
+    /// Creates the `.partial` files and writes the headers; `deals.csv` too if `deals`.
+    pub fn create(dir: &Path, plan: &Plan, deals: bool) -> Result<CsvOutputs, SalesimError> {
         let open = |name: &str| -> Result<csv::Writer<AtomicFile>, SalesimError> {
             let path = dir.join(name);
             let file = AtomicFile::create(&path)
@@ -162,6 +167,7 @@ impl CsvOutputs {
             teams: open("teams.csv")?,
             vendors: open("vendors.csv")?,
             reps: open("reps.csv")?,
+            deals: deals.then(|| open(DEALS_FILE)).transpose()?,
             summaries: Vec::new(),
         };
         let with_params = |first: &[&str], rest: &[&str]| -> Vec<String> {
@@ -197,6 +203,11 @@ impl CsvOutputs {
         out.reps
             .write_record(with_params(&["point"], &REP_COLUMNS))
             .map_err(|e| csv_err("reps.csv", e))?;
+        if let Some(deals) = &mut out.deals {
+            deals
+                .write_record(with_params(&per_run, &DEAL_COLUMNS))
+                .map_err(|e| csv_err(DEALS_FILE, e))?;
+        }
         Ok(out)
     }
 
@@ -366,6 +377,11 @@ impl CsvOutputs {
                 w.write_record(row).map_err(|e| csv_err(name, e))?;
             }
         }
+        if let Some(w) = &mut self.deals {
+            deals::write_deals(w, point, result).map_err(|e| csv_err(DEALS_FILE, e))?;
+            w.flush()
+                .map_err(|e| SalesimError::io(format!("writing {DEALS_FILE}"), e))?;
+        }
         for (name, w) in [
             ("runs.csv", &mut self.runs),
             ("quarters.csv", &mut self.quarters),
@@ -389,7 +405,10 @@ impl CsvOutputs {
             ("teams.csv", self.teams),
             ("vendors.csv", self.vendors),
             ("reps.csv", self.reps),
-        ] {
+        ]
+        .into_iter()
+        .chain(self.deals.map(|w| (DEALS_FILE, w)))
+        {
             let file = w
                 .into_inner()
                 .map_err(|e| SalesimError::io(format!("writing {name}"), e.into_error()))?;
@@ -427,6 +446,9 @@ pub struct RunInfo {
     pub merged_from: Vec<String>,
     /// How `--until-decided` chose the replications (None: a fixed count).
     pub stopping: Option<crate::experiment::sequential::Stopping>,
+    /// Whether the run kept deal records (`--deals`): `deals.csv` for a whole run, deal records
+    /// in a slice's journal.
+    pub deals: bool,
 }
 
 /// The manifest: the resolved scenario, seeds, version, threads, wall time, throughput.
@@ -490,8 +512,15 @@ pub fn manifest(plan: &Plan, info: &RunInfo) -> serde_json::Value {
             "reference_point": plan.reference_point(),
         },
         "seeds": seeds,
+        "deals": info.deals,
         "files": match info.shard {
-            None => FILES.to_vec(),
+            None => {
+                let mut files = FILES.to_vec();
+                if info.deals {
+                    files.insert(files.len() - 1, DEALS_FILE);
+                }
+                files
+            }
             Some(_) => vec![crate::experiment::journal::JOURNAL_FILE, "manifest.json"],
         },
         "scenario": cfg.resolved,

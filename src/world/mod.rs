@@ -17,7 +17,7 @@ pub type CustomerId = u32;
 pub type RepId = u32;
 
 /// Market segment: sets the buying-cycle length and the account's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Segment {
     /// Small business.
     Smb = 0,
@@ -25,6 +25,17 @@ pub enum Segment {
     MidMarket = 1,
     /// Enterprise.
     Enterprise = 2,
+}
+
+impl Segment {
+    /// The segment's name in scenario files (`market.segments.NAME`) and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Segment::Smb => "smb",
+            Segment::MidMarket => "mid_market",
+            Segment::Enterprise => "enterprise",
+        }
+    }
 }
 
 /// A customer account: the fixed facts; its changing state lives in the engine.
