@@ -18,10 +18,12 @@
 //! file, `NAME.toml`) is not built yet: [`command::Observed`] is what it will start from.
 
 pub mod command;
+pub mod crm;
 pub mod export;
 pub mod fiscal;
 mod layout;
 pub mod moments;
+pub mod simulated;
 mod values;
 
 pub use export::{read, BadRowKind, Export, Field, ReadOptions};
