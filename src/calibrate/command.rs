@@ -1,18 +1,18 @@
 //! `salesim calibrate OPPORTUNITIES.csv --out NAME.toml`: read the export, observe its moments,
-//! print them for a sales leader, and write them to `NAME.moments.csv` beside `--out`
-//! (atomically).
-//!
-//! The fit is not built yet. Its seam is [`observe_export`]: it returns everything the fit
-//! starts from ([`Observed`]: the checked export, the fiscal calendar, the observed moments and
-//! the paths). The fit will be a function from [`Observed`] (its [`Moments`]) to a fitted
-//! scenario, called in [`run`] after the moments are written, where the comment says; until
-//! then `calibrate` writes no `NAME.toml` and says so.
+//! print them for a sales leader and write them to `NAME.moments.csv` beside `--out`; fit a
+//! scenario to them ([`super::fit`]); run the aggressive-vs-aligned comparison on the fitted
+//! market; write the scenario to `NAME.toml` with a header that shows the observed and
+//! simulated moments side by side, what was fitted and what was left at its field default and
+//! why, and the comparison. Both files are written atomically.
 
 use super::export::{self, Export, Field, ReadOptions};
 use super::fiscal::{parse_month, FiscalCalendar};
+use super::fit::{self, Budget, Fit, Structure};
 use super::moments::{self, names, Bootstrap, Moment, Moments, Resampling, Unit};
 use crate::cli::CalibrateArgs;
 use crate::error::{InputError, SalesimError};
+use crate::experiment::stats::{paired, Paired};
+use crate::output::summary::{bookings_sentence, signed_thousands};
 use crate::output::{csv_text, num};
 use crate::report::metrics::group_thousands;
 use std::path::{Path, PathBuf};
@@ -48,9 +48,352 @@ pub fn run(args: &CalibrateArgs) -> Result<(), SalesimError> {
     let observed = observe_export(args)?;
     crate::fsafe::write(&observed.moments_file, &moments_csv(&observed.moments))
         .map_err(|e| SalesimError::io(format!("writing {}", observed.moments_file.display()), e))?;
-    // The fit goes here: Observed → fitted scenario, written to `observed.scenario`.
     crate::shown::print(&report(&observed));
+    let structure = structure_of(&observed);
+    let budget = Budget::default();
+    crate::shown::print(&format!(
+        "\nFitting the market (method of simulated moments: {} replications per evaluation, at \
+         most {} Nelder-Mead iterations)…\n",
+        budget.replications, budget.iterations
+    ));
+    let fitted = fit::fit(&structure, &observed.moments, budget).map_err(|problem| {
+        InputError::file(
+            &observed.export.origin,
+            &format!("the fitted scenario could not be built: {problem}"),
+            "an export whose teams and reps make a valid scenario",
+        )
+    })?;
+    let comparison = compare(&fitted).map_err(|problem| {
+        InputError::file(
+            &observed.export.origin,
+            &format!("the fitted scenario could not be built: {problem}"),
+            "an export whose teams and reps make a valid scenario",
+        )
+    })?;
+    let text = format!(
+        "{}{}",
+        header(&observed, &fitted, &comparison),
+        fit::scenario_text(&fitted.structure, &fitted.settings)
+    );
+    crate::fsafe::write(&observed.scenario, text.as_bytes())
+        .map_err(|e| SalesimError::io(format!("writing {}", observed.scenario.display()), e))?;
+    crate::shown::print(&fit_report(&observed, &fitted, &comparison));
     Ok(())
+}
+
+/// The structure of the fitted scenario: the export's teams and span, named after `--out`.
+fn structure_of(observed: &Observed) -> Structure {
+    let stem = observed
+        .scenario
+        .file_stem()
+        .map_or_else(|| "market".into(), |s| s.to_string_lossy().into_owned());
+    let source = std::path::Path::new(&observed.export.origin)
+        .file_name()
+        .map_or_else(
+            || observed.export.origin.clone(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+    Structure::of(
+        &observed.export.opportunities,
+        observed.moments.value(names::QUARTERS_SPANNED),
+        &stem,
+        &source,
+        observed.moments.bootstrap.seed,
+    )
+}
+
+/// The aggressive-vs-aligned comparison on the fitted market.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Paired bookings difference aligned − aggressive, $k.
+    pub aligned_minus_aggressive: Paired,
+    /// Mean bookings of aggressive, $k.
+    pub aggressive: f64,
+    /// Mean bookings of the fitted strategy (`yours`), $k.
+    pub yours: f64,
+    /// Mean bookings of aligned, $k.
+    pub aligned: f64,
+    /// Quarters compared.
+    pub quarters: u32,
+    /// Replications.
+    pub replications: u32,
+    /// "On a market like yours, …": one or two plain sentences with the CI.
+    pub sentence: String,
+}
+
+/// Runs the fitted scenario (every variant, [`fit::SCENARIO_REPLICATIONS`] replications, each
+/// replication's variants on the same market) and states aligned − aggressive.
+pub fn compare(fitted: &Fit) -> Result<Comparison, String> {
+    let cfg = fit::config(&fitted.structure, &fitted.settings)?;
+    let index = |name: &str| cfg.variants.iter().position(|v| v.name == name);
+    let (Some(yours), Some(aggressive), Some(aligned)) =
+        (index("yours"), index("aggressive"), index("aligned"))
+    else {
+        return Err("the fitted scenario lacks the variants yours, aggressive and aligned".into());
+    };
+    let point = crate::experiment::Point {
+        index: 0,
+        values: Vec::new(),
+        config: cfg.clone(),
+    };
+    let result = crate::experiment::run_point(&point, &|| {});
+    let bookings = |v: usize| -> Vec<f64> { result.metrics_of(v).iter().map(|m| m[0]).collect() };
+    let (b_yours, b_aggr, b_aligned) = (bookings(yours), bookings(aggressive), bookings(aligned));
+    let d = paired(&b_aligned, &b_aggr, Some(true));
+    let mean = |v: &[f64]| crate::experiment::stats::summarize(v).mean;
+    let quarters = cfg.horizon_quarters;
+    let sentence = format!(
+        "On a market like yours, {} Your own way of selling, as fitted, books {} $k against \
+         aggressive's {} $k (mean of {} replications).",
+        bookings_sentence("aligned", "aggressive", mean(&b_aggr), &d, quarters),
+        crate::output::summary::thousands(mean(&b_yours)),
+        crate::output::summary::thousands(mean(&b_aggr)),
+        cfg.replications
+    );
+    Ok(Comparison {
+        aligned_minus_aggressive: d,
+        aggressive: mean(&b_aggr),
+        yours: mean(&b_yours),
+        aligned: mean(&b_aligned),
+        quarters,
+        replications: cfg.replications,
+        sentence,
+    })
+}
+
+/// A fitted knob's value, as the header and the terminal show it.
+fn knob_value(k: fit::Knob, v: f64) -> String {
+    match k {
+        fit::Knob::BookSize => group_thousands(v, 0),
+        fit::Knob::ValueMedian => group_thousands(v, if v < 10.0 { 2 } else { 1 }),
+        fit::Knob::Cycle(_) => group_thousands(v, 1),
+        _ => format!("{v:.3}"),
+    }
+}
+
+/// The fitted knobs, one line each: key, value, 95% CI, meaning.
+fn fitted_lines(f: &Fit) -> Vec<String> {
+    let mut rows: Vec<[String; 4]> = vec![[
+        "knob".into(),
+        "fitted".into(),
+        "95% CI".into(),
+        "meaning".into(),
+    ]];
+    for k in &f.fitted {
+        let ci = if k.identified() {
+            format!(
+                "[{} to {}]",
+                knob_value(k.knob, k.ci_low),
+                knob_value(k.knob, k.ci_high)
+            )
+        } else {
+            "not identified (the moments do not move with it)".into()
+        };
+        rows.push([
+            k.knob.key(),
+            knob_value(k.knob, k.value),
+            ci,
+            k.knob.meaning(),
+        ]);
+    }
+    aligned_columns(&rows)
+}
+
+/// Rows as text in aligned columns (the last column is not padded).
+fn aligned_columns<const N: usize>(rows: &[[String; N]]) -> Vec<String> {
+    let widths: Vec<usize> = (0..N)
+        .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            let mut line = String::new();
+            for (k, cell) in r.iter().enumerate() {
+                if k + 1 == N {
+                    line.push_str(cell);
+                } else {
+                    let pad = widths[k] - cell.chars().count();
+                    line.push_str(cell);
+                    line.push_str(&" ".repeat(pad + 2));
+                }
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+/// A simulated moment as "value [CI]" in the observed moment's unit.
+fn simulated_cell(m: &Moment, s: &crate::experiment::stats::Summary) -> String {
+    if !s.mean.is_finite() {
+        return "— (not produced by the simulation)".into();
+    }
+    let ci = if s.ci_low.is_finite() && s.ci_high.is_finite() {
+        let as_moment = Moment {
+            ci_low: s.ci_low,
+            ci_high: s.ci_high,
+            resampling: Resampling::Accounts,
+            ..m.clone()
+        };
+        format!(" {}", interval(&as_moment))
+    } else {
+        String::new()
+    };
+    format!("{}{ci}", shown(s.mean, m.unit))
+}
+
+/// Observed vs simulated, one line per identified moment; `*` marks the fit's targets.
+fn compared_lines(f: &Fit) -> Vec<String> {
+    let mut rows: Vec<[String; 4]> = vec![[
+        "moment".into(),
+        "segment".into(),
+        "observed [95% CI]".into(),
+        "simulated [95% CI]".into(),
+    ]];
+    for c in &f.compared {
+        let o = &c.observed;
+        let observed = match o.resampling {
+            Resampling::Counted => format!("{} (counted)", shown(o.value, o.unit)),
+            _ => format!("{} {}", shown(o.value, o.unit), interval(o)),
+        };
+        rows.push([
+            format!("{}{}", if c.targeted { "* " } else { "  " }, o.name),
+            o.segment.clone().unwrap_or_default(),
+            observed,
+            simulated_cell(o, &c.simulated),
+        ]);
+    }
+    aligned_columns(&rows)
+}
+
+/// The scenario file's header: TOML comments.
+pub fn header(observed: &Observed, f: &Fit, c: &Comparison) -> String {
+    let e = &observed.export;
+    let mut lines: Vec<String> = Vec::new();
+    let span = match (observed.moments.first, observed.moments.last) {
+        (Some(a), Some(b)) => format!(", {a} to {b}"),
+        _ => String::new(),
+    };
+    lines.push(format!(
+        "A market like yours: calibrated by `salesim calibrate` from {} ({}, {} opportunities{span}; {}).",
+        f.structure.source,
+        e.layout.name(),
+        e.opportunities.len(),
+        observed.calendar.describe()
+    ));
+    lines.push(format!(
+        "Run it: salesim run {}",
+        observed
+            .scenario
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    ));
+    lines.push(String::new());
+    lines.push(c.sentence.clone());
+    lines.push(String::new());
+    lines.push(format!(
+        "Fitted by the method of simulated moments (common random numbers: {} replications, the \
+         same seeds for every candidate; {} evaluations, {} Nelder-Mead iterations; criterion \
+         {:.2}, the mean squared difference in observed standard errors over {} targeted moments):",
+        f.budget.replications,
+        f.evaluations,
+        f.iterations,
+        f.criterion,
+        f.targets.len()
+    ));
+    lines.extend(fitted_lines(f).into_iter().map(|l| format!("  {l}")));
+    lines.push(String::new());
+    lines.push("Read from the export as it is: our teams and reps, the horizon (the quarters it spans), the seed.".into());
+    lines.push("Left at the field defaults (the scenario reference gives each default and its source), and why:".into());
+    for l in &f.left {
+        lines.push(format!(
+            "  {} = {}: {}",
+            l.knob.key(),
+            knob_value(l.knob, l.value),
+            l.why
+        ));
+    }
+    for (what, why) in fit::LEFT_AT_DEFAULTS {
+        lines.push(format!("  {what}: {why}"));
+    }
+    lines.push(String::new());
+    lines.push(format!(
+        "Observed vs simulated on the fitted market (simulated: mean of {} replications, t-interval); * = targeted by the fit:",
+        f.budget.replications
+    ));
+    lines.extend(compared_lines(f).into_iter().map(|l| format!("  {l}")));
+    let missing = not_identified_lines(&observed.moments);
+    if !missing.is_empty() {
+        lines.push(String::new());
+        lines.push(
+            "Not identified by the export (the data cannot tell; nothing was assumed in their place):"
+                .into(),
+        );
+        lines.extend(missing);
+    }
+    let mut out = String::new();
+    for l in lines {
+        if l.is_empty() {
+            out.push_str("#\n");
+        } else if l.starts_with("  ") {
+            // A table row or list item: one line, however long, so its columns stay aligned.
+            out.push_str(&format!("# {l}\n"));
+        } else {
+            for part in textwrap::wrap(&l, HEADER_WIDTH) {
+                out.push_str(&format!("# {part}\n"));
+            }
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// Width the header's prose is wrapped at (after `# `).
+const HEADER_WIDTH: usize = 98;
+
+/// What the terminal shows after the fit: the fitted knobs, the comparison, the files.
+fn fit_report(observed: &Observed, f: &Fit, c: &Comparison) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(format!(
+        "Fitted ({} evaluations of {} replications; criterion {:.2} over {} moments, 1 ≈ as close as the data can tell):",
+        f.evaluations,
+        f.budget.replications,
+        f.criterion,
+        f.targets.len()
+    ));
+    for l in fitted_lines(f) {
+        line(format!("  {l}"));
+    }
+    if !f.left.is_empty() {
+        line("Not fitted (left at the field defaults):".into());
+        for l in &f.left {
+            line(format!("  {}: {}", l.knob.key(), l.why));
+        }
+    }
+    line(String::new());
+    line(c.sentence.clone());
+    line(format!(
+        "  (aligned − aggressive {} $k, 95% CI {} to {} $k)",
+        signed_thousands(c.aligned_minus_aggressive.diff.mean),
+        signed_thousands(c.aligned_minus_aggressive.diff.ci_low),
+        signed_thousands(c.aligned_minus_aggressive.diff.ci_high)
+    ));
+    line(String::new());
+    line(format!(
+        "Wrote {}: every moment with its 95% CI ({} bootstrap resamples, seed {}).",
+        observed.moments_file.display(),
+        observed.moments.bootstrap.resamples,
+        observed.moments.bootstrap.seed
+    ));
+    line(format!(
+        "Wrote {}: the fitted market; its header shows observed vs simulated moments. Run it: \
+         salesim run {}",
+        observed.scenario.display(),
+        observed.scenario.display()
+    ));
+    out
 }
 
 /// Checks the command line, reads and checks the export, and observes its moments; writes
@@ -332,39 +675,35 @@ pub fn report(observed: &Observed) -> String {
             w2 = widths[2]
         ));
     }
-    let missing: Vec<&Moment> = m.moments.iter().filter(|x| !x.identified).collect();
+    let missing = not_identified_lines(m);
     if !missing.is_empty() {
         line(String::new());
         line("Not identified (the data cannot tell; nothing was assumed in their place):".into());
-        // Moments with the same reason (the 13 weeks of discounts) on one line.
-        let mut by_reason: Vec<(String, Vec<String>)> = Vec::new();
-        for x in missing {
-            let name = match &x.segment {
-                Some(s) => format!("{} ({s})", x.name),
-                None => x.name.to_string(),
-            };
-            match by_reason.iter_mut().find(|(r, _)| *r == x.note) {
-                Some((_, names)) => names.push(name),
-                None => by_reason.push((x.note.clone(), vec![name])),
-            }
-        }
-        for (reason, names) in by_reason {
-            line(format!("  {}: {reason}", runs_of_weeks(&names)));
+        for l in missing {
+            line(l);
         }
     }
-    line(String::new());
-    line(format!(
-        "Wrote {}: every moment with its 95% CI ({} bootstrap resamples, seed {}) and what it \
-         is measured on.",
-        observed.moments_file.display(),
-        m.bootstrap.resamples,
-        m.bootstrap.seed
-    ));
-    line(format!(
-        "{} is not written: fitting a scenario to these moments is not built yet.",
-        observed.scenario.display()
-    ));
     out
+}
+
+/// The moments the data cannot identify, grouped by reason (the 13 weeks of discounts on one
+/// line): "  discount_week_01–13: not identified: …".
+fn not_identified_lines(m: &Moments) -> Vec<String> {
+    let mut by_reason: Vec<(String, Vec<String>)> = Vec::new();
+    for x in m.moments.iter().filter(|x| !x.identified) {
+        let name = match &x.segment {
+            Some(s) => format!("{} ({s})", x.name),
+            None => x.name.to_string(),
+        };
+        match by_reason.iter_mut().find(|(r, _)| *r == x.note) {
+            Some((_, names)) => names.push(name),
+            None => by_reason.push((x.note.clone(), vec![name])),
+        }
+    }
+    by_reason
+        .into_iter()
+        .map(|(reason, names)| format!("  {}: {reason}", runs_of_weeks(&names)))
+        .collect()
 }
 
 /// Moment names joined, with runs of weeks written once: `discount_week_01–07, 10–12`.

@@ -206,13 +206,12 @@ mod tests {
     /// Four opportunities with every field, one of each outcome.
     fn sample() -> Vec<Opportunity> {
         let full = |id: &str, outcome, closed: Option<NaiveDate>| {
-            let o = Opportunity::new(id, "acct-7", "rep-01", d(2024, 1, 30), outcome)
+            Opportunity::new(id, "acct-7", "rep-01", d(2024, 1, 30), outcome)
                 .with_closed(closed)
                 .with_amount(9000.0)
                 .with_list_amount(10000.0)
                 .with_team("east")
-                .with_segment("mid_market");
-            o
+                .with_segment("mid_market")
         };
         vec![
             full("opp-1", Outcome::Won, Some(d(2024, 3, 28))),

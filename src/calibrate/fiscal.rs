@@ -133,6 +133,51 @@ pub fn date_of_business_day(start: NaiveDate, day: Day) -> Option<NaiveDate> {
     start.checked_add_days(chrono::Days::new(days))
 }
 
+/// The date of business day `day` with each simulated quarter (65 business days) laid on a
+/// fiscal quarter of three calendar months, the first one starting on `first` (the first day
+/// of a month): the quarter's business days are its weekdays counted back from its last one, so
+/// the simulator's last business day of a quarter is the last weekday of the fiscal quarter and
+/// its weeks 12–13 are the quarter's last 10 weekdays, as a vendor's are (a calendar quarter
+/// has 64–66 weekdays: with 64, business day 0 shares the first weekday with day 1; with 66,
+/// the first weekday has no business day). This is how simulated opportunities get the dates a
+/// CRM with that fiscal calendar would show ([`FiscalCalendar::months`]); a cycle length in
+/// calendar days stays within a day or two of [`date_of_business_day`]'s. `None` past the end
+/// of chrono's calendar.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use salesim::calibrate::fiscal::date_on_fiscal_quarters;
+/// let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+/// let first = d(2024, 1, 1);
+/// // Business day 64, the last of quarter 0, is Friday 29 March 2024 (31 March is a Sunday).
+/// assert_eq!(date_on_fiscal_quarters(first, 64), Some(d(2024, 3, 29)));
+/// // Business day 65 opens quarter 1: April's first weekdays.
+/// assert_eq!(date_on_fiscal_quarters(first, 65), Some(d(2024, 4, 1)));
+/// // Eight quarters on, the quarter still ends on the calendar's: Wednesday 31 December 2025.
+/// assert_eq!(date_on_fiscal_quarters(first, 8 * 65 - 1), Some(d(2025, 12, 31)));
+/// ```
+pub fn date_on_fiscal_quarters(first: NaiveDate, day: Day) -> Option<NaiveDate> {
+    use chrono::{Months, Weekday};
+    let weekday = |d: NaiveDate| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+    let quarter = day / DAYS_PER_QUARTER;
+    let start = first.checked_add_months(Months::new(3 * quarter))?;
+    let mut date = start.checked_add_months(Months::new(3))?.pred_opt()?;
+    while !weekday(date) {
+        date = date.pred_opt()?;
+    }
+    for _ in 0..(DAYS_PER_QUARTER - 1 - day % DAYS_PER_QUARTER) {
+        let mut earlier = date.pred_opt()?;
+        while !weekday(earlier) {
+            earlier = earlier.pred_opt()?;
+        }
+        if earlier < start {
+            break;
+        }
+        date = earlier;
+    }
+    Some(date)
+}
+
 /// The business day of a date (the inverse of [`date_of_business_day`]); a date on one of the
 /// two days after a five-day week counts as that week's last business day, a date before
 /// `start` as a negative day.
@@ -158,6 +203,26 @@ pub fn parse_month(text: &str) -> Option<u32> {
 mod tests {
     use super::*;
     use crate::calendar;
+
+    #[test]
+    fn simulated_quarters_laid_on_calendar_quarters_keep_every_week_of_quarter() {
+        let first = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let cal = FiscalCalendar::months(1);
+        for day in 0..12 * DAYS_PER_QUARTER {
+            let date = date_on_fiscal_quarters(first, day).unwrap();
+            let at = cal.locate(date);
+            assert_eq!(
+                at.week,
+                calendar::week_of_quarter(day),
+                "business day {day} on {date}"
+            );
+            assert_eq!(
+                at.quarter - cal.locate(first).quarter,
+                i64::from(day / DAYS_PER_QUARTER),
+                "business day {day} on {date}"
+            );
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -11,16 +11,21 @@
 //!    simulated opportunities ([`Opportunity::simulated`], business days from a start date, with
 //!    [`FiscalCalendar::simulated`]) go through the very same function, which is what the method
 //!    of simulated moments needs.
-//! 3. [`command`] is the command line: read, observe, print the table, write
-//!    `NAME.moments.csv`.
+//! 3. [`fit`] fits a scenario to them by the method of simulated moments with common random
+//!    numbers: simulated deal records become opportunities ([`simulated::opportunities`]) and go
+//!    through [`moments::observe`] too.
+//! 4. [`command`] is the command line: read, observe, print the table, write
+//!    `NAME.moments.csv`, fit, run the aggressive-vs-aligned comparison on the fitted market,
+//!    write `NAME.toml` with its header.
 //!
-//! The fit (the method of simulated moments that turns [`moments::Moments`] into a scenario
-//! file, `NAME.toml`) is not built yet: [`command::Observed`] is what it will start from.
+//! [`crm`] writes opportunities back as a CRM export in each layout (the example export, the
+//! round-trip test).
 
 pub mod command;
 pub mod crm;
 pub mod export;
 pub mod fiscal;
+pub mod fit;
 mod layout;
 pub mod moments;
 pub mod simulated;

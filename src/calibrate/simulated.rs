@@ -4,14 +4,17 @@
 //! Only our vendor's records become opportunities (a CRM export holds one vendor's own deals),
 //! and only those created in the horizon (an export covers the opportunities created in a
 //! window; a record created in the warm-up has no counterpart in it). Business days become
-//! dates of the simulator's calendar from [`START`] ([`Opportunity::simulated`]); analyse them
-//! with [`FiscalCalendar::simulated`]`(`[`START`]`)`.
+//! dates with the simulator's quarters laid on calendar quarters from [`START`]
+//! ([`super::fiscal::date_on_fiscal_quarters`]), so a vendor whose fiscal year starts in
+//! January sees its quarter ends where the simulator has them; analyse them with [`calendar`],
+//! the CRM calendar a real export is read with (one code path for both).
 //!
 //! A [`Shape`] says which optional columns the export being matched has: a simulated
 //! opportunity carries a segment, a list amount, a team or a split loss only where the export
 //! does, so that the same moments are identified on both sides.
 
-use super::{DaySpan, FiscalCalendar, Opportunity, Outcome};
+use super::fiscal::date_on_fiscal_quarters;
+use super::{FiscalCalendar, Opportunity, Outcome};
 use crate::engine::{DealOutcome, DealRecord};
 use crate::scenario::Config;
 use chrono::NaiveDate;
@@ -23,9 +26,9 @@ pub const START: NaiveDate = match NaiveDate::from_ymd_opt(2024, 1, 1) {
     None => panic!("a valid date"),
 };
 
-/// The simulator's fiscal calendar for opportunities dated from [`START`].
+/// The fiscal calendar of simulated opportunities: fiscal years from January, as [`START`].
 pub fn calendar() -> FiscalCalendar {
-    FiscalCalendar::simulated(START)
+    FiscalCalendar::months(1)
 }
 
 /// Which optional fields an export has, and so which a simulated opportunity carries.
@@ -82,23 +85,20 @@ pub fn opportunities(cfg: &Config, deals: &[DealRecord], shape: Shape) -> Vec<Op
                 DealOutcome::LostToCompetitor | DealOutcome::NoDecision => Outcome::Lost,
                 DealOutcome::Open => Outcome::Open,
             };
-            let days = DaySpan {
-                created,
-                closed: d.closed_day.and_then(|c| u32::try_from(c).ok()),
-            };
+            let date = |day| date_on_fiscal_quarters(START, day).unwrap_or(NaiveDate::MAX);
             let amount = if outcome == Outcome::Won {
                 d.net_k
             } else {
                 d.list_k
             };
-            let mut o = Opportunity::simulated(
+            let mut o = Opportunity::new(
                 format!("opp-{}", i + 1),
                 format!("acct-{}", d.account),
                 format!("rep-{:02}", d.rep + 1),
-                days,
+                date(created),
                 outcome,
-                START,
             )
+            .with_closed(d.closed_day.and_then(|c| u32::try_from(c).ok()).map(date))
             .with_amount(amount * 1000.0);
             if shape.list_amounts {
                 o = o.with_list_amount(d.list_k * 1000.0);
