@@ -761,7 +761,10 @@ fn target(
     }
     .ok_or_else(|| format!("{name} was not measured"))?;
     if !m.identified {
-        return Err(format!("{name}: {}", m.note));
+        return Err(format!(
+            "{name}: {}",
+            m.note.trim_start_matches("not identified: ")
+        ));
     }
     let se = (m.ci_high - m.ci_low) / 3.92;
     let se = se.max(0.01 * m.value.abs());
