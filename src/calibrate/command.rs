@@ -56,20 +56,15 @@ pub fn run(args: &CalibrateArgs) -> Result<(), SalesimError> {
          most {} Nelder-Mead iterations)…\n",
         budget.replications, budget.iterations
     ));
-    let fitted = fit::fit(&structure, &observed.moments, budget).map_err(|problem| {
+    let unbuildable = |problem: String| {
         InputError::file(
             &observed.export.origin,
             &format!("the fitted scenario could not be built: {problem}"),
             "an export whose teams and reps make a valid scenario",
         )
-    })?;
-    let comparison = compare(&fitted).map_err(|problem| {
-        InputError::file(
-            &observed.export.origin,
-            &format!("the fitted scenario could not be built: {problem}"),
-            "an export whose teams and reps make a valid scenario",
-        )
-    })?;
+    };
+    let fitted = fit::fit(&structure, &observed.moments, budget).map_err(unbuildable)?;
+    let comparison = compare(&fitted).map_err(unbuildable)?;
     let text = format!(
         "{}{}",
         header(&observed, &fitted, &comparison),
@@ -173,12 +168,7 @@ fn knob_value(k: fit::Knob, v: f64) -> String {
 
 /// The fitted knobs, one line each: key, value, 95% CI, meaning.
 fn fitted_lines(f: &Fit) -> Vec<String> {
-    let mut rows: Vec<[String; 4]> = vec![[
-        "knob".into(),
-        "fitted".into(),
-        "95% CI".into(),
-        "meaning".into(),
-    ]];
+    let mut rows = vec![["knob", "fitted", "95% CI", "meaning"].map(String::from)];
     for k in &f.fitted {
         let ci = if k.identified() {
             format!(
@@ -242,12 +232,13 @@ fn simulated_cell(m: &Moment, s: &crate::experiment::stats::Summary) -> String {
 
 /// Observed vs simulated, one line per identified moment; `*` marks the fit's targets.
 fn compared_lines(f: &Fit) -> Vec<String> {
-    let mut rows: Vec<[String; 4]> = vec![[
-        "moment".into(),
-        "segment".into(),
-        "observed [95% CI]".into(),
-        "simulated [95% CI]".into(),
-    ]];
+    let mut rows = vec![[
+        "moment",
+        "segment",
+        "observed [95% CI]",
+        "simulated [95% CI]",
+    ]
+    .map(String::from)];
     for c in &f.compared {
         let o = &c.observed;
         let observed = match o.resampling {

@@ -152,29 +152,25 @@ pub fn write(opportunities: &[Opportunity], layout: Written) -> Vec<u8> {
         let name = format!("{} - {}", o.account, o.id);
         let team = o.team.clone().unwrap_or_default();
         let row: Vec<String> = match layout {
-            Written::Salesforce => vec![
-                o.id.clone(),
-                name,
-                o.account.clone(),
-                o.owner.clone(),
-                stage.into(),
-                money(o.amount),
-                date(o.created),
-                closed,
-                reason.into(),
-            ],
-            Written::HubSpot => vec![
-                o.id.clone(),
-                name,
-                o.account.clone(),
-                o.owner.clone(),
-                team,
-                stage.into(),
-                money(o.amount),
-                date(o.created),
-                closed,
-                reason.into(),
-            ],
+            // The two recognised layouts list the same fields in the same order; HubSpot's has
+            // the team after the owner.
+            Written::Salesforce | Written::HubSpot => {
+                let mut row = vec![
+                    o.id.clone(),
+                    name,
+                    o.account.clone(),
+                    o.owner.clone(),
+                    stage.into(),
+                    money(o.amount),
+                    date(o.created),
+                    closed,
+                    reason.into(),
+                ];
+                if layout == Written::HubSpot {
+                    row.insert(4, team);
+                }
+                row
+            }
             Written::Mapped => vec![
                 o.id.clone(),
                 o.account.clone(),
