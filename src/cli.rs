@@ -205,7 +205,8 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "N", default_value_t = 1000,
           value_parser = clap::value_parser!(u32).range(100..=100_000))]
     pub resamples: u32,
-    /// Seed of the bootstrap (the same seed gives the same intervals).
+    /// Seed of the bootstrap and of the fitted scenario's simulations (the same export and seed
+    /// give the same intervals and the same scenario).
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
 }

@@ -335,9 +335,10 @@ pub struct Structure {
     pub shape: Shape,
 }
 
-/// Longest horizon simulated (quarters): a longer export is matched on its last three years'
-/// worth of rates (the moments per quarter and per year do not depend on the span).
-pub const MAX_HORIZON: u32 = 12;
+/// Longest horizon a scenario takes (quarters): the fitted market is simulated over the
+/// quarters the export spans, so that moments that grow with the span (accounts per rep seen)
+/// compare like with like; the fit's time grows in proportion.
+pub const MAX_HORIZON: u32 = 200;
 
 /// Replications of the written scenario, and of the comparison `calibrate` prints.
 pub const SCENARIO_REPLICATIONS: u32 = 40;
