@@ -8,9 +8,11 @@
 //! 2. [`moments::observe`] computes the observed moments (win rate, cycle lengths, deal sizes,
 //!    the hockey stick, discounts by week, repeat purchases, …) with seeded bootstrap 95% CIs,
 //!    from a slice of opportunities and a [`FiscalCalendar`]. It knows nothing of CSV files:
-//!    simulated opportunities ([`Opportunity::simulated`], business days from a start date, with
-//!    [`FiscalCalendar::simulated`]) go through the very same function, which is what the method
-//!    of simulated moments needs.
+//!    simulated opportunities go through the very same function, which is what the method of
+//!    simulated moments needs. The fit makes them with [`simulated::opportunities`] (the
+//!    simulator's quarters laid on calendar quarters, read with the CRM calendar an export is
+//!    read with); [`Opportunity::simulated`] with [`FiscalCalendar::simulated`] keeps the
+//!    simulator's own 13-week quarters instead.
 //! 3. [`fit`] fits a scenario to them by the method of simulated moments with common random
 //!    numbers: simulated deal records become opportunities ([`simulated::opportunities`]) and go
 //!    through [`moments::observe`] too.
