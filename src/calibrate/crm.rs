@@ -7,7 +7,7 @@
 //! Each layout writes what such an export holds: Salesforce's standard report has no segment,
 //! team or list amount; HubSpot's deal export has a team but no segment or list amount; the
 //! mapped file has every field. Loss reasons are written where the opportunities have the
-//! split (`Lost to competitor`, `No decision`, words [`super::layout::split_loss`] reads back).
+//! split (`Lost to competitor`, `No decision`, words the reader's loss-reason split reads back).
 //! Open opportunities have no close date (an expected close is not a close).
 
 use super::{Opportunity, Outcome};
