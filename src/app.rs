@@ -97,6 +97,7 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
         Some(Command::Sensitivity { scenario, args }) => {
             crate::commands::sensitivity::run(&scenario, &args)
         }
+        Some(Command::Calibrate(args)) => crate::calibrate::command::run(&args),
         Some(Command::Merge { dirs, out, quiet }) => {
             merge(&dirs, out.as_deref(), quiet).map(|_| ())
         }

@@ -208,6 +208,14 @@ pub enum Command {
         #[command(flatten)]
         args: SensitivityArgs,
     },
+    /// Read a CRM opportunity export (a Salesforce opportunity report, a HubSpot deal export, or
+    /// any CSV with --map), check it, observe its moments with 95% bootstrap CIs
+    /// (NAME.moments.csv), fit a scenario of a market like it by simulated moments (NAME.toml,
+    /// observed vs simulated in its header), say whether aligned or aggressive selling books
+    /// more there, and name the unobservable assumptions that decide it (a small sensitivity
+    /// study). Bad rows stop it (exit 2) with counts per kind and their first lines, unless
+    /// --skip-bad-rows.
+    Calibrate(CalibrateArgs),
     /// Rebuild the charts and report.html of a finished output folder from its CSVs.
     Report {
         /// The output folder.
@@ -217,4 +225,61 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         point: Option<u32>,
     },
+}
+
+/// Options of `salesim calibrate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CalibrateArgs {
+    /// The CRM opportunity export (CSV).
+    pub opportunities: PathBuf,
+    /// The scenario the fit will write, NAME.toml; the observed moments go to NAME.moments.csv
+    /// beside it (default: the export's file name with .toml, in the current folder).
+    #[arg(long, value_name = "NAME.toml")]
+    pub out: Option<PathBuf>,
+    /// Read a field from a column of the export, overriding the recognised layout: FIELD is one
+    /// of id, account, owner, created, closed, outcome, amount (required), team, list_amount,
+    /// product, segment, loss_reason. Repeatable.
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    pub map: Vec<String>,
+    /// An outcome value that means won, besides the layout's own (Salesforce `Closed Won`,
+    /// HubSpot `closedwon`, a custom file's `won`). Repeatable.
+    #[arg(long, value_name = "VALUE")]
+    pub won: Vec<String>,
+    /// An outcome value that means lost, besides the layout's own (`Closed Lost`, `closedlost`,
+    /// `lost`). Repeatable.
+    #[arg(long, value_name = "VALUE")]
+    pub lost: Vec<String>,
+    /// An outcome value that means closed with no decision (the buyer bought from no one).
+    /// Repeatable.
+    #[arg(long = "no-decision", value_name = "VALUE")]
+    pub no_decision: Vec<String>,
+    /// An outcome value that means open although it looks closed (contains "closed", "won",
+    /// "lost"). Other values that are not won or lost are open stages already. Repeatable.
+    #[arg(long, value_name = "VALUE")]
+    pub open: Vec<String>,
+    /// The format of every date, strftime-like (chrono): %d.%m.%Y, %m/%d/%y, %Y%m%d. Default:
+    /// the usual formats (2024-03-31, 3/31/2024 or 31/03/2024 as the file shows, Mar 31, 2024,
+    /// 2024-03-31T12:00:00Z, …).
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
+    /// The month the vendor's fiscal year starts in: 1–12 or its name (feb, February).
+    #[arg(long, value_name = "MONTH", default_value = "1")]
+    pub fiscal_year_start: String,
+    /// Leave bad rows out and go on (saying how many of each kind), instead of stopping.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// Bootstrap resamples for the confidence intervals.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(100..=100_000))]
+    pub resamples: u32,
+    /// Seed of the bootstrap and of the fitted scenario's simulations (the same export and seed
+    /// give the same intervals and the same scenario).
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Morris trajectories of the small sensitivity study run on the fitted market, which names
+    /// the assumptions a CRM export cannot reveal that decide the answer; 0 skips it.
+    /// `salesim sensitivity NAME.toml` runs the full study.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(0..=50))]
+    pub sensitivity_trajectories: u32,
 }

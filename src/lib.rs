@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod calendar;
+pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod cpu;

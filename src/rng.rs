@@ -57,6 +57,13 @@ pub fn study_stream(master: u64, purpose: u64) -> Rng {
     Rng::seed_from_u64(mix(mix(master ^ 0x5E45_1717) ^ mix(purpose)))
 }
 
+/// The generator of bootstrap resample `resample` under `seed` (`salesim calibrate`'s
+/// confidence intervals): one stream per resample, so resamples can run on any thread and
+/// still draw the same numbers.
+pub fn resample_stream(seed: u64, resample: u32) -> Rng {
+    Rng::seed_from_u64(mix(mix(seed ^ 0xB007_57A9) ^ resample as u64))
+}
+
 /// A uniform draw in [0, 1) keyed by (seed, account, purpose, counter): the account's own
 /// randomness, identical across variants as long as the account's history is.
 pub fn keyed_uniform(seed: u64, account: u32, purpose: u32, counter: u32) -> f64 {

@@ -1,0 +1,870 @@
+//! `salesim calibrate OPPORTUNITIES.csv --out NAME.toml`: read the export, observe its moments,
+//! print them for a sales leader and write them to `NAME.moments.csv` beside `--out`; fit a
+//! scenario to them ([`super::fit`]); run the aggressive-vs-aligned comparison on the fitted
+//! market; write the scenario to `NAME.toml` with a header that shows the observed and
+//! simulated moments side by side, what was fitted and what was left at its field default and
+//! why, and the comparison. Both files are written atomically.
+
+use super::export::{self, Export, Field, ReadOptions};
+use super::fiscal::{parse_month, FiscalCalendar};
+use super::fit::{self, Budget, Fit, Structure};
+use super::moments::{self, names, Bootstrap, Moment, Moments, Resampling, Unit};
+use crate::cli::CalibrateArgs;
+use crate::error::{InputError, SalesimError};
+use crate::experiment::stats::{paired, Paired};
+use crate::output::summary::{bookings_sentence, signed_thousands};
+use crate::output::{csv_text, num};
+use crate::report::metrics::group_thousands;
+use std::path::{Path, PathBuf};
+
+/// Columns of `NAME.moments.csv`.
+pub const MOMENTS_COLUMNS: [&str; 7] = [
+    "moment",
+    "segment",
+    "value",
+    "ci_low",
+    "ci_high",
+    "identified",
+    "note",
+];
+
+/// What the fit starts from: a checked export and its observed moments.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// The export, read and checked.
+    pub export: Export,
+    /// The vendor's fiscal calendar (`--fiscal-year-start`).
+    pub calendar: FiscalCalendar,
+    /// The observed moments.
+    pub moments: Moments,
+    /// The scenario file the fit will write (`--out`).
+    pub scenario: PathBuf,
+    /// The moments file, `NAME.moments.csv` beside it.
+    pub moments_file: PathBuf,
+}
+
+/// `salesim calibrate`.
+pub fn run(args: &CalibrateArgs) -> Result<(), SalesimError> {
+    let observed = observe_export(args)?;
+    crate::fsafe::write(&observed.moments_file, &moments_csv(&observed.moments))
+        .map_err(|e| SalesimError::io(format!("writing {}", observed.moments_file.display()), e))?;
+    crate::shown::print(&report(&observed));
+    let structure = structure_of(&observed);
+    let budget = Budget::default();
+    crate::shown::print(&format!(
+        "\nFitting the market (method of simulated moments: {} replications per evaluation, at \
+         most {} Nelder-Mead iterations)…\n",
+        budget.replications, budget.iterations
+    ));
+    let unbuildable = |problem: String| {
+        InputError::file(
+            &observed.export.origin,
+            &format!("the fitted scenario could not be built: {problem}"),
+            "an export whose teams and reps make a valid scenario",
+        )
+    };
+    let fitted = fit::fit(&structure, &observed.moments, budget).map_err(unbuildable)?;
+    let comparison = compare(&fitted).map_err(unbuildable)?;
+    crate::shown::print(&fit_report(&observed, &fitted, &comparison));
+    let findings = match args.sensitivity_trajectories {
+        0 => None,
+        trajectories => {
+            crate::shown::print(&format!(
+                "\nWhich assumptions a CRM export cannot reveal decide the answer (a small \
+                 sensitivity study of the fitted market: {trajectories} Morris trajectories over \
+                 the market's and customers' unobservable knobs; `salesim sensitivity {}` runs \
+                 the full one)…\n",
+                observed.scenario.display()
+            ));
+            // Against the aggressive preset, as "on a market like yours" is; over the market's
+            // and customers' knobs an export cannot reveal (what was fitted is known, and the
+            // strategies are the leader's own choice).
+            let mut cfg = fit::config(&fitted.structure, &fitted.settings).map_err(unbuildable)?;
+            cfg.resolved.reference = Some("aggressive".into());
+            let unobservable: Vec<String> = crate::sensitivity::knobs_of(&cfg, &[])
+                .into_iter()
+                .filter(|k| !k.observable())
+                .map(|k| k.path)
+                .collect();
+            let study = crate::sensitivity::study(
+                &cfg,
+                &crate::sensitivity::SensitivityBudget {
+                    trajectories,
+                    replications: 3,
+                    seed: Some(args.seed),
+                    only: unobservable,
+                    ..crate::sensitivity::SensitivityBudget::small()
+                },
+            )?;
+            let text = crate::output::sensitivity::findings(&study, 5);
+            crate::shown::print(&text);
+            Some(text)
+        }
+    };
+    let text = format!(
+        "{}{}",
+        header(&observed, &fitted, &comparison, findings.as_deref()),
+        fit::scenario_text(&fitted.structure, &fitted.settings)
+    );
+    crate::fsafe::write(&observed.scenario, text.as_bytes())
+        .map_err(|e| SalesimError::io(format!("writing {}", observed.scenario.display()), e))?;
+    crate::shown::print(&format!("\nWrote {}.\n", observed.scenario.display()));
+    Ok(())
+}
+
+/// The structure of the fitted scenario: the export's teams and span, named after `--out`.
+fn structure_of(observed: &Observed) -> Structure {
+    let stem = observed
+        .scenario
+        .file_stem()
+        .map_or_else(|| "market".into(), |s| s.to_string_lossy().into_owned());
+    let source = std::path::Path::new(&observed.export.origin)
+        .file_name()
+        .map_or_else(
+            || observed.export.origin.clone(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+    Structure::of(
+        &observed.export.opportunities,
+        observed.moments.value(names::QUARTERS_SPANNED),
+        &stem,
+        &source,
+        observed.moments.bootstrap.seed,
+    )
+}
+
+/// The aggressive-vs-aligned comparison on the fitted market.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Paired bookings difference aligned − aggressive, $k.
+    pub aligned_minus_aggressive: Paired,
+    /// Mean bookings of aggressive, $k.
+    pub aggressive: f64,
+    /// Mean bookings of the fitted strategy (`yours`), $k.
+    pub yours: f64,
+    /// Mean bookings of aligned, $k.
+    pub aligned: f64,
+    /// Quarters compared.
+    pub quarters: u32,
+    /// Replications.
+    pub replications: u32,
+    /// "On a market like yours, …": one or two plain sentences with the CI.
+    pub sentence: String,
+}
+
+/// Runs the fitted scenario (every variant, [`fit::SCENARIO_REPLICATIONS`] replications, each
+/// replication's variants on the same market) and states aligned − aggressive.
+pub fn compare(fitted: &Fit) -> Result<Comparison, String> {
+    let cfg = fit::config(&fitted.structure, &fitted.settings)?;
+    let index = |name: &str| cfg.variants.iter().position(|v| v.name == name);
+    let (Some(yours), Some(aggressive), Some(aligned)) =
+        (index("yours"), index("aggressive"), index("aligned"))
+    else {
+        return Err("the fitted scenario lacks the variants yours, aggressive and aligned".into());
+    };
+    let point = crate::experiment::Point {
+        index: 0,
+        values: Vec::new(),
+        config: cfg.clone(),
+    };
+    let result = crate::experiment::run_point(&point, &|| {});
+    let bookings = |v: usize| -> Vec<f64> { result.metrics_of(v).iter().map(|m| m[0]).collect() };
+    let (b_yours, b_aggr, b_aligned) = (bookings(yours), bookings(aggressive), bookings(aligned));
+    let d = paired(&b_aligned, &b_aggr, Some(true));
+    let mean = |v: &[f64]| crate::experiment::stats::summarize(v).mean;
+    let quarters = cfg.horizon_quarters;
+    let sentence = format!(
+        "On a market like yours, {} Your own way of selling, as fitted, books {} $k against \
+         aggressive's {} $k (mean of {} replications).",
+        bookings_sentence("aligned", "aggressive", mean(&b_aggr), &d, quarters),
+        crate::output::summary::thousands(mean(&b_yours)),
+        crate::output::summary::thousands(mean(&b_aggr)),
+        cfg.replications
+    );
+    Ok(Comparison {
+        aligned_minus_aggressive: d,
+        aggressive: mean(&b_aggr),
+        yours: mean(&b_yours),
+        aligned: mean(&b_aligned),
+        quarters,
+        replications: cfg.replications,
+        sentence,
+    })
+}
+
+/// A fitted knob's value, as the header and the terminal show it.
+fn knob_value(k: fit::Knob, v: f64) -> String {
+    match k {
+        fit::Knob::BookSize => group_thousands(v, 0),
+        fit::Knob::ValueMedian => group_thousands(v, if v < 10.0 { 2 } else { 1 }),
+        fit::Knob::Cycle(_) => group_thousands(v, 1),
+        _ => format!("{v:.3}"),
+    }
+}
+
+/// The fitted knobs, one line each: key, value, 95% CI, meaning.
+fn fitted_lines(f: &Fit) -> Vec<String> {
+    let mut rows = vec![["knob", "fitted", "95% CI", "meaning"].map(String::from)];
+    for k in &f.fitted {
+        let ci = if k.identified() {
+            format!(
+                "[{} to {}]",
+                knob_value(k.knob, k.ci_low),
+                knob_value(k.knob, k.ci_high)
+            )
+        } else {
+            "not identified (the moments do not move with it)".into()
+        };
+        rows.push([
+            k.knob.key(),
+            knob_value(k.knob, k.value),
+            ci,
+            k.knob.meaning(),
+        ]);
+    }
+    aligned_columns(&rows)
+}
+
+/// Rows as text in aligned columns (the last column is not padded).
+fn aligned_columns<const N: usize>(rows: &[[String; N]]) -> Vec<String> {
+    let widths: Vec<usize> = (0..N)
+        .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            let mut line = String::new();
+            for (k, cell) in r.iter().enumerate() {
+                if k + 1 == N {
+                    line.push_str(cell);
+                } else {
+                    let pad = widths[k] - cell.chars().count();
+                    line.push_str(cell);
+                    line.push_str(&" ".repeat(pad + 2));
+                }
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+/// A simulated moment as "value [CI]" in the observed moment's unit.
+fn simulated_cell(m: &Moment, s: &crate::experiment::stats::Summary) -> String {
+    if !s.mean.is_finite() {
+        return "— (not produced by the simulation)".into();
+    }
+    let ci = if s.ci_low.is_finite() && s.ci_high.is_finite() {
+        let as_moment = Moment {
+            ci_low: s.ci_low,
+            ci_high: s.ci_high,
+            resampling: Resampling::Accounts,
+            ..m.clone()
+        };
+        format!(" {}", interval(&as_moment))
+    } else {
+        String::new()
+    };
+    format!("{}{ci}", shown(s.mean, m.unit))
+}
+
+/// Observed vs simulated, one line per identified moment; `*` marks the fit's targets.
+fn compared_lines(f: &Fit) -> Vec<String> {
+    let mut rows = vec![[
+        "moment",
+        "segment",
+        "observed [95% CI]",
+        "simulated [95% CI]",
+    ]
+    .map(String::from)];
+    for c in &f.compared {
+        let o = &c.observed;
+        let observed = match o.resampling {
+            Resampling::Counted => format!("{} (counted)", shown(o.value, o.unit)),
+            _ => format!("{} {}", shown(o.value, o.unit), interval(o)),
+        };
+        rows.push([
+            format!("{}{}", if c.targeted { "* " } else { "  " }, o.name),
+            o.segment.clone().unwrap_or_default(),
+            observed,
+            simulated_cell(o, &c.simulated),
+        ]);
+    }
+    aligned_columns(&rows)
+}
+
+/// The scenario file's header: TOML comments.
+/// `findings`: what the small sensitivity study of the fitted market found, if it ran.
+pub fn header(observed: &Observed, f: &Fit, c: &Comparison, findings: Option<&str>) -> String {
+    let e = &observed.export;
+    let mut lines: Vec<String> = Vec::new();
+    let span = match (observed.moments.first, observed.moments.last) {
+        (Some(a), Some(b)) => format!(", {a} to {b}"),
+        _ => String::new(),
+    };
+    lines.push(format!(
+        "A market like yours: calibrated by `salesim calibrate` from {} ({}, {} opportunities{span}; {}).",
+        f.structure.source,
+        e.layout.name(),
+        e.opportunities.len(),
+        observed.calendar.describe()
+    ));
+    lines.push(format!(
+        "Run it: salesim run {}",
+        observed
+            .scenario
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    ));
+    lines.push(String::new());
+    lines.push(c.sentence.clone());
+    lines.push(String::new());
+    lines.push(format!(
+        "Fitted by the method of simulated moments (common random numbers: {} replications, the \
+         same seeds for every candidate; {} evaluations, {} Nelder-Mead iterations; criterion \
+         {:.2}, the mean squared difference in observed standard errors over {} targeted moments):",
+        f.budget.replications,
+        f.evaluations,
+        f.iterations,
+        f.criterion,
+        f.targets.len()
+    ));
+    lines.extend(fitted_lines(f).into_iter().map(|l| format!("  {l}")));
+    lines.push(String::new());
+    lines.push("Read from the export as it is: our teams and reps, the horizon (the quarters it spans), the seed.".into());
+    lines.push("Left at the field defaults (the scenario reference gives each default and its source), and why:".into());
+    for l in &f.left {
+        lines.push(format!(
+            "  {} = {}: {}",
+            l.knob.key(),
+            knob_value(l.knob, l.value),
+            l.why
+        ));
+    }
+    for (what, why) in fit::LEFT_AT_DEFAULTS {
+        lines.push(format!("  {what}: {why}"));
+    }
+    lines.push(String::new());
+    lines.push(format!(
+        "Observed vs simulated on the fitted market (simulated: mean of {} replications, t-interval); * = targeted by the fit:",
+        f.budget.replications
+    ));
+    lines.extend(compared_lines(f).into_iter().map(|l| format!("  {l}")));
+    let missing = not_identified_lines(&observed.moments);
+    if !missing.is_empty() {
+        lines.push(String::new());
+        lines.push(
+            "Not identified by the export (the data cannot tell; nothing was assumed in their place):"
+                .into(),
+        );
+        lines.extend(missing);
+    }
+    if let Some(findings) = findings {
+        lines.push(String::new());
+        lines.push(
+            "Which assumptions decide the answer (a small sensitivity study of this market; \
+             `salesim sensitivity` on this file runs the full one):"
+                .into(),
+        );
+        let text = findings.trim_start_matches('\n');
+        lines.extend(text.lines().map(|l| l.trim_end().to_string()));
+    }
+    let mut out = String::new();
+    for l in lines {
+        if l.is_empty() {
+            out.push_str("#\n");
+        } else if l.starts_with("  ") {
+            // A table row or list item: one line, however long, so its columns stay aligned.
+            out.push_str(&format!("# {l}\n"));
+        } else {
+            for part in textwrap::wrap(&l, HEADER_WIDTH) {
+                out.push_str(&format!("# {part}\n"));
+            }
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// Width the header's prose is wrapped at (after `# `).
+const HEADER_WIDTH: usize = 98;
+
+/// What the terminal shows after the fit: the fitted knobs, the comparison, the files.
+fn fit_report(observed: &Observed, f: &Fit, c: &Comparison) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(format!(
+        "Fitted ({} evaluations of {} replications; criterion {:.2} over {} moments, 1 ≈ as close as the data can tell):",
+        f.evaluations,
+        f.budget.replications,
+        f.criterion,
+        f.targets.len()
+    ));
+    for l in fitted_lines(f) {
+        line(format!("  {l}"));
+    }
+    if !f.left.is_empty() {
+        line("Not fitted (left at the field defaults):".into());
+        for l in &f.left {
+            line(format!("  {}: {}", l.knob.key(), l.why));
+        }
+    }
+    line(String::new());
+    line(c.sentence.clone());
+    line(format!(
+        "  (aligned − aggressive {} $k, 95% CI {} to {} $k)",
+        signed_thousands(c.aligned_minus_aggressive.diff.mean),
+        signed_thousands(c.aligned_minus_aggressive.diff.ci_low),
+        signed_thousands(c.aligned_minus_aggressive.diff.ci_high)
+    ));
+    line(String::new());
+    line(format!(
+        "Wrote {}: every moment with its 95% CI ({} bootstrap resamples, seed {}).",
+        observed.moments_file.display(),
+        observed.moments.bootstrap.resamples,
+        observed.moments.bootstrap.seed
+    ));
+    line(format!(
+        "Wrote {}: the fitted market; its header shows observed vs simulated moments. Run it: \
+         salesim run {}",
+        observed.scenario.display(),
+        observed.scenario.display()
+    ));
+    out
+}
+
+/// Checks the command line, reads and checks the export, and observes its moments; writes
+/// nothing.
+pub fn observe_export(args: &CalibrateArgs) -> Result<Observed, SalesimError> {
+    let first_month = parse_month(&args.fiscal_year_start).ok_or_else(|| {
+        InputError::at(
+            &format!("--fiscal-year-start {}", args.fiscal_year_start),
+            None,
+            None,
+            "is not a month",
+            "1–12, or a month's name or abbreviation (feb, February)",
+        )
+    })?;
+    let (scenario, moments_file) = out_paths(args)?;
+    let options = ReadOptions {
+        map: args.map.clone(),
+        won: args.won.clone(),
+        lost: args.lost.clone(),
+        no_decision: args.no_decision.clone(),
+        open: args.open.clone(),
+        date_format: args.date_format.clone(),
+        skip_bad_rows: args.skip_bad_rows,
+    };
+    let export = export::read(&args.opportunities, &options)?;
+    let calendar = FiscalCalendar::months(first_month);
+    let bootstrap = Bootstrap {
+        resamples: args.resamples,
+        seed: args.seed,
+    };
+    let moments = moments::observe(&export.opportunities, &calendar, &bootstrap);
+    Ok(Observed {
+        export,
+        calendar,
+        moments,
+        scenario,
+        moments_file,
+    })
+}
+
+/// `--out` (default: the export's name with `.toml`, in the current folder) and the moments
+/// file beside it; the folder must exist, and the moments file must not be the export.
+fn out_paths(args: &CalibrateArgs) -> Result<(PathBuf, PathBuf), InputError> {
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = args
+            .opportunities
+            .file_stem()
+            .map_or_else(|| "market".into(), |s| s.to_string_lossy().into_owned());
+        PathBuf::from(format!("{stem}.toml"))
+    });
+    let flag = format!("--out {}", out.display());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(stem) = name
+        .strip_suffix(".toml")
+        .filter(|s| !s.is_empty() && !out.is_dir())
+    else {
+        return Err(InputError::at(
+            &flag,
+            None,
+            None,
+            "is not a scenario file name",
+            "NAME.toml (the moments are written to NAME.moments.csv beside it)",
+        ));
+    };
+    let folder = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(InputError::at(
+            &flag,
+            None,
+            None,
+            &format!("the folder {} does not exist", folder.display()),
+            "a file in an existing folder",
+        ));
+    }
+    let moments_file = folder.join(format!("{stem}.moments.csv"));
+    let same = |a: &Path, b: &Path| {
+        a.canonicalize()
+            .ok()
+            .zip(b.canonicalize().ok())
+            .is_some_and(|(a, b)| a == b)
+    };
+    if moments_file.is_dir() || same(&moments_file, &args.opportunities) {
+        return Err(InputError::at(
+            &flag,
+            None,
+            None,
+            &format!(
+                "its moments file {} is {}",
+                moments_file.display(),
+                if moments_file.is_dir() {
+                    "a folder"
+                } else {
+                    "the export itself"
+                }
+            ),
+            "another NAME.toml",
+        ));
+    }
+    Ok((out, moments_file))
+}
+
+/// `NAME.moments.csv`: one row per moment ([`MOMENTS_COLUMNS`]); `NaN` where a moment is not
+/// identified; text cells guarded against spreadsheet formulas ([`csv_text`]).
+pub fn moments_csv(moments: &Moments) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut write = |row: Vec<String>| w.write_record(&row).map_err(|e| e.to_string());
+    let mut rows = vec![MOMENTS_COLUMNS.map(str::to_string).to_vec()];
+    for m in &moments.moments {
+        rows.push(vec![
+            m.name.to_string(),
+            csv_text(m.segment.as_deref().unwrap_or("")).into_owned(),
+            num(m.value),
+            num(m.ci_low),
+            num(m.ci_high),
+            m.identified.to_string(),
+            csv_text(&m.note).into_owned(),
+        ]);
+    }
+    // Writing to memory cannot fail.
+    for row in rows {
+        let _ = write(row);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// A value in its unit, for people: "23.1%", "$12,300", "45 days", "14".
+fn shown(value: f64, unit: Unit) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
+    let trimmed = |decimals| {
+        let s = group_thousands(value, decimals);
+        match s.split_once('.') {
+            Some((int, frac)) if frac.chars().all(|c| c == '0') => int.to_string(),
+            _ => s,
+        }
+    };
+    match unit {
+        Unit::Count => trimmed(1),
+        Unit::Share => format!("{}%", group_thousands(value * 100.0, 1)),
+        Unit::Days => trimmed(1),
+        Unit::Dollars => format!("${}", group_thousands(value, 0)),
+        Unit::LogDollars => group_thousands(value, 2),
+    }
+}
+
+/// A moment's 95% CI for people: "[21.0–25.2%]", "counted".
+fn interval(m: &Moment) -> String {
+    if m.resampling == Resampling::Counted {
+        return "counted".into();
+    }
+    if !(m.ci_low.is_finite() && m.ci_high.is_finite()) {
+        return "—".into();
+    }
+    let (low, high) = (shown(m.ci_low, m.unit), shown(m.ci_high, m.unit));
+    match m.unit {
+        // "21.0–25.2%": the unit once, unless the low end is negative (a dash would read as
+        // a minus).
+        Unit::Share if m.ci_low >= 0.0 => {
+            format!("[{}–{high}]", low.trim_end_matches('%'))
+        }
+        _ if m.ci_low >= 0.0 => format!("[{low}–{high}]"),
+        _ => format!("[{low} to {high}]"),
+    }
+}
+
+/// A moment as "value [CI]" for the headline.
+fn with_ci(moments: &Moments, name: &str) -> Option<String> {
+    let m = moments.get(name).filter(|m| m.identified)?;
+    Some(format!("{} {}", shown(m.value, m.unit), interval(m)))
+}
+
+/// What the terminal shows: what was read, the market in a few plain lines, every moment with
+/// its CI, and what the data cannot identify.
+pub fn report(observed: &Observed) -> String {
+    let (e, m) = (&observed.export, &observed.moments);
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(format!("Your market, as {} shows it", e.origin));
+    let span = match (m.first, m.last) {
+        (Some(a), Some(b)) => format!(", {a} to {b}"),
+        _ => String::new(),
+    };
+    line(format!(
+        "  {}: {} opportunities from {} rows{span}; dates: {}; {}",
+        e.layout.name(),
+        e.opportunities.len(),
+        e.rows,
+        e.dates,
+        observed.calendar.describe()
+    ));
+    line(format!(
+        "  columns: {}",
+        e.columns
+            .iter()
+            .map(|(f, c)| format!("{} `{c}`", f.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    line(format!(
+        "  outcomes: {}",
+        e.outcome_values
+            .iter()
+            .take(12)
+            .map(|v| format!("`{}` {} ({})", v.value, v.outcome.name(), v.rows))
+            .collect::<Vec<_>>()
+            .join(", ")
+            + if e.outcome_values.len() > 12 {
+                ", …"
+            } else {
+                ""
+            }
+    ));
+    if e.column(Field::LossReason).is_none() {
+        line("  loss reasons: no column, so lost cannot be split into lost to a competitor and no decision".into());
+    }
+    if e.footer_rows > 0 {
+        line(format!(
+            "  left out the report's footer ({} rows)",
+            e.footer_rows
+        ));
+    }
+    if !e.skipped.is_empty() {
+        line(format!(
+            "  skipped {} bad row{} (--skip-bad-rows): {}",
+            e.skipped.total(),
+            if e.skipped.total() == 1 { "" } else { "s" },
+            e.skipped.summary()
+        ));
+    }
+    line(String::new());
+    line(headline(m));
+    line(String::new());
+    let rows: Vec<[String; 4]> = m
+        .moments
+        .iter()
+        .filter(|x| x.identified)
+        .map(|x| {
+            [
+                x.name.to_string(),
+                x.segment.clone().unwrap_or_default(),
+                shown(x.value, x.unit),
+                interval(x),
+            ]
+        })
+        .collect();
+    let header = [
+        "moment".to_string(),
+        "segment".into(),
+        "value".into(),
+        "95% CI".into(),
+    ];
+    let width = |k: usize| {
+        rows.iter()
+            .chain([&header])
+            .map(|r| r[k].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let widths = [width(0), width(1), width(2)];
+    for r in std::iter::once(&header).chain(&rows) {
+        line(format!(
+            "  {:w0$}  {:w1$}  {:>w2$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        ));
+    }
+    let missing = not_identified_lines(m);
+    if !missing.is_empty() {
+        line(String::new());
+        line("Not identified (the data cannot tell; nothing was assumed in their place):".into());
+        for l in missing {
+            line(l);
+        }
+    }
+    out
+}
+
+/// The moments the data cannot identify, grouped by reason (the 13 weeks of discounts on one
+/// line): "  discount_week_01–13: not identified: …".
+fn not_identified_lines(m: &Moments) -> Vec<String> {
+    let mut by_reason: Vec<(String, Vec<String>)> = Vec::new();
+    for x in m.moments.iter().filter(|x| !x.identified) {
+        let name = match &x.segment {
+            Some(s) => format!("{} ({s})", x.name),
+            None => x.name.to_string(),
+        };
+        match by_reason.iter_mut().find(|(r, _)| *r == x.note) {
+            Some((_, names)) => names.push(name),
+            None => by_reason.push((x.note.clone(), vec![name])),
+        }
+    }
+    by_reason
+        .into_iter()
+        .map(|(reason, names)| format!("  {}: {reason}", runs_of_weeks(&names)))
+        .collect()
+}
+
+/// Moment names joined, with runs of weeks written once: `discount_week_01–07, 10–12`.
+fn runs_of_weeks(names: &[String]) -> String {
+    let week_of = |name: &str| {
+        let (prefix, n) = name.rsplit_once("week_")?;
+        Some((format!("{prefix}week_"), n.parse::<u32>().ok()?))
+    };
+    let mut out: Vec<String> = Vec::new();
+    // The week family of the item written last (`None` after a plain name).
+    let mut previous: Option<String> = None;
+    let mut i = 0;
+    while i < names.len() {
+        let Some((prefix, first)) = week_of(&names[i]) else {
+            out.push(names[i].clone());
+            previous = None;
+            i += 1;
+            continue;
+        };
+        let mut last = first;
+        while let Some((p, n)) = names.get(i + 1).and_then(|n| week_of(n)) {
+            if p != prefix || n != last + 1 {
+                break;
+            }
+            last = n;
+            i += 1;
+        }
+        let head = if previous.as_ref() == Some(&prefix) {
+            ""
+        } else {
+            prefix.as_str()
+        };
+        out.push(if first == last {
+            format!("{head}{first:02}")
+        } else {
+            format!("{head}{first:02}–{last:02}")
+        });
+        previous = Some(prefix);
+        i += 1;
+    }
+    out.join(", ")
+}
+
+/// The market in plain words: "14 reps in 2 teams, ~180 accounts per rep seen, …".
+fn headline(m: &Moments) -> String {
+    let count = |name| {
+        m.get(name)
+            .filter(|x| x.identified)
+            .map(|x| shown(x.value, x.unit))
+    };
+    let mut parts = Vec::new();
+    let reps = count(names::REPS).unwrap_or_default();
+    parts.push(match count(names::TEAMS) {
+        Some(t) => format!("{reps} reps in {t} teams"),
+        None => format!("{reps} reps"),
+    });
+    if let Some(a) = with_ci(m, names::ACCOUNTS_PER_REP) {
+        parts.push(format!(
+            "~{a} accounts per rep seen (a lower bound of book size: a CRM export shows only \
+             the accounts that had an opportunity)"
+        ));
+    }
+    if let Some(o) = with_ci(m, names::OPPORTUNITIES_PER_REP_QUARTER) {
+        parts.push(format!("{o} opportunities per rep per quarter"));
+    }
+    if let Some(w) = with_ci(m, names::WIN_RATE) {
+        parts.push(format!("win rate {w}"));
+    }
+    if let Some(nd) = with_ci(m, names::NO_DECISION_SHARE) {
+        parts.push(format!("no decision {nd} of closed"));
+    }
+    if let Some(c) = with_ci(m, names::CYCLE_DAYS_WON[1]) {
+        parts.push(format!("median won cycle {c} days"));
+    }
+    if let Some(d) = with_ci(m, names::DEAL_SIZE_MEDIAN) {
+        parts.push(format!("median won deal {d}"));
+    }
+    if let Some(h) = with_ci(m, names::BOOKINGS_SHARE_WEEKS_12_13) {
+        parts.push(format!(
+            "{h} of won bookings in the quarter's last 2 weeks (an even spread: 15%)"
+        ));
+    }
+    if let Some(d) = with_ci(m, names::DISCOUNT_MEAN) {
+        parts.push(format!("mean discount {d}"));
+    }
+    if let Some(r) = with_ci(m, names::REPEAT_ACCOUNT_SHARE) {
+        parts.push(format!("{r} of winning accounts bought again"));
+    }
+    format!("In short: {}.", parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_of_weeks_are_written_once() {
+        let names: Vec<String> = [
+            "teams",
+            "discount_week_01",
+            "discount_week_02",
+            "discount_week_03",
+            "discount_week_07",
+            "discount_week_10",
+            "discount_week_11",
+            "discount_mean",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            runs_of_weeks(&names),
+            "teams, discount_week_01–03, 07, 10–11, discount_mean"
+        );
+    }
+
+    #[test]
+    fn values_are_shown_in_their_units() {
+        assert_eq!(shown(0.231, Unit::Share), "23.1%");
+        assert_eq!(shown(12_300.4, Unit::Dollars), "$12,300");
+        assert_eq!(shown(14.0, Unit::Count), "14");
+        assert_eq!(shown(180.25, Unit::Count), "180.2");
+        assert_eq!(shown(45.5, Unit::Days), "45.5");
+        assert_eq!(shown(9.4212, Unit::LogDollars), "9.42");
+        assert_eq!(shown(f64::NAN, Unit::Share), "—");
+    }
+}
