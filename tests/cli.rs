@@ -176,6 +176,34 @@ fn all_files(dir: &Path) -> Vec<PathBuf> {
 // 1. Output contract ---------------------------------------------------------------------------
 
 #[test]
+fn the_terminal_table_shows_what_is_left_after_the_reps_pay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let args = [
+        "run",
+        LESSON,
+        "--out",
+        out.to_str().unwrap(),
+        "--replications",
+        "3",
+    ];
+    let text = ok(salesim(&args), "salesim run");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("after reps' pay ($k)"))
+        .unwrap_or_else(|| panic!("no contribution row in:\n{text}"));
+    // Each variant's mean, as summary.csv has it, rounded to $k.
+    let means = summary_means(&out);
+    for v in LESSON_VARIANTS {
+        let mean = means[&(v.to_string(), "contribution".to_string())];
+        assert!(
+            row.contains(&format!("{mean:.0} [")),
+            "{v}: {mean:.0} not in {row:?}"
+        );
+    }
+}
+
+#[test]
 fn run_writes_every_file_with_the_contract_columns_and_row_counts() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");

@@ -7,8 +7,9 @@ use crate::metrics::RUN_METRICS;
 use std::fmt::Write as _;
 
 /// Metrics shown in the table: (name, label, how to format).
-const SHOWN: [(&str, &str, Format); 9] = [
+const SHOWN: [(&str, &str, Format); 10] = [
     ("bookings", "bookings ($k, {horizon})", Format::Money),
+    ("contribution", "after reps' pay ($k)", Format::Money),
     ("win_rate", "win rate", Format::Percent),
     ("no_decision_rate", "no-decision rate", Format::Percent),
     ("blocks", "times blocked (events)", Format::Count),
