@@ -5,6 +5,10 @@
 //! - `large_market_step`: `Engine::step` (one business day) of a 200,000-account market (the lesson
 //!   scaled ×50: 500 + 250 + 200 reps), measured after a one-quarter warm-up so that journeys,
 //!   pipelines and annoyance are under way.
+//! - `target_picking/every_rep/<variant>`: every rep of every vendor picks whom to contact next once
+//!   (`Engine::pick_targets_for_every_rep`), on a copy of the lesson market after one quarter of
+//!   the variant (the lesson's 10 reps of ours and 11 rivals'; pipelines and knowledge under
+//!   way); the copy each pick round starts from is made and dropped outside the measured time.
 //! - `fanout/threads/{1,2}`: `experiment::execute` of a small plan (lesson market at 1,000
 //!   accounts, 8 replications × 2 variants) on a pool of 1 and of 2 threads.
 //!
@@ -12,7 +16,7 @@
 //! `cargo bench --bench engine`; one group: `cargo bench --bench engine -- large_market`.
 //! For a profiler, `cargo bench --bench engine -- --profile-time 10 lesson_replication`.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use salesim::engine::{self, Engine};
 use salesim::experiment;
 use salesim::scenario::{self, Config, Override, ScenarioSource};
@@ -94,6 +98,39 @@ fn large_market_step(c: &mut Criterion) {
     group.finish();
 }
 
+fn target_picking(c: &mut Criterion) {
+    let cfg = lesson(&[]);
+    let world = world::generate(&cfg, SEED);
+    let mut group = c.benchmark_group("target_picking");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    let warmed = |variant: usize| {
+        let mut e = Engine::new(&cfg, &world, variant, SEED);
+        for _ in 0..salesim::calendar::DAYS_PER_QUARTER {
+            e.step();
+        }
+        e
+    };
+    for (variant, name) in cfg
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i, v.name.clone()))
+    {
+        let engine = warmed(variant);
+        group.bench_function(BenchmarkId::new("every_rep", name), |b| {
+            b.iter_batched_ref(
+                || engine.clone(),
+                |e| black_box(e.pick_targets_for_every_rep()),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
 fn fanout(c: &mut Criterion) {
     let source = ScenarioSource::parse("<built-in lesson>", scenario::LESSON).unwrap();
     let overrides: Vec<Override> = ["market.customers=1000", "replications=8"]
@@ -122,5 +159,11 @@ fn fanout(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, lesson_replication, large_market_step, fanout);
+criterion_group!(
+    benches,
+    lesson_replication,
+    large_market_step,
+    target_picking,
+    fanout
+);
 criterion_main!(benches);

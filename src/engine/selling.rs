@@ -252,6 +252,22 @@ impl Engine<'_> {
         self.pick_target_from(v, r, s, &mut 0)
     }
 
+    /// Target picking on its own, for the criterion bench (`benches/engine.rs`,
+    /// `target_picking`): every rep of every vendor picks whom to contact next once, from the
+    /// market as it stands; the number of reps who found someone. It changes what a pick
+    /// changes (a pull-in call is marked as offered), so a bench runs it on a copy.
+    #[doc(hidden)]
+    pub fn pick_targets_for_every_rep(&mut self) -> usize {
+        let mut found = 0;
+        for v in 0..self.world.vendors.len() {
+            for r in 0..self.reps[v].len() as RepId {
+                let s = self.rep_strategy(v, r).clone();
+                found += usize::from(self.pick_target_from(v, r, &s, &mut 0).is_some());
+            }
+        }
+        found
+    }
+
     /// Whom to contact next: a defended account, a quarter-end pull-in, a pipeline follow-up, a
     /// poached account, or the best of a few accounts of the own territory (by value when
     /// stage-blind, by the welcome rate the vendor has learned for what it knows of each
