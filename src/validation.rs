@@ -707,8 +707,9 @@ fn pay_spike(results: &[PointResult]) -> Verdict {
     )
 }
 
-/// Share of a run's bookings in the 4th quarter of each year of the horizon (the plan year
-/// starts with the horizon).
+/// Share of a run's bookings in the 4th quarter of each year of the horizon. Plan years run
+/// from the first warm-up day in steps of four quarters, so with the pay-plans scenario's four
+/// warm-up quarters (the default) the plan year starts with the horizon.
 fn fourth_quarter_share(r: &RunRecord) -> f64 {
     let fourth: f64 = r
         .quarters
