@@ -152,9 +152,9 @@ impl Engine<'_> {
     /// opportunity from today, unless it already had one in this journey.
     #[inline]
     pub(crate) fn note_shortlisted(&mut self, c: CustomerId, v: usize) {
+        let owner = self.rel(c, v).owner;
         if let Some(log) = self.deals.as_deref_mut() {
             let n = self.world.vendors.len();
-            let owner = self.relations[c as usize * n + v].owner;
             let deal = &mut log.open[c as usize * n + v];
             if deal.created == NONE {
                 deal.created = self.day;

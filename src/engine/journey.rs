@@ -7,7 +7,7 @@
 //! it"), then picks a shortlisted, unblocked vendor or no decision with a logit.
 
 use super::rounding::round_non_negative;
-use super::state::{Knowledge, Sale, Stage, NONE, NO_PREFERENCE};
+use super::state::{Knowledge, Sale, ShortDay, Stage, NONE, NO_PREFERENCE};
 use super::{purpose, Engine, EventKind, NeedSource, ALWAYS};
 use crate::calendar::{
     days_left_in_fiscal_year, days_left_in_quarter, next_quarter_start, Day, DAYS_PER_YEAR,
@@ -341,7 +341,9 @@ impl Engine<'_> {
         let since = self.accounts[c as usize].stage_since;
         for v in 0..self.world.vendors.len() {
             let rel = self.rel(c, v);
-            if !rel.shortlisted || (rel.conversed != NONE && rel.conversed >= since) {
+            if !rel.shortlisted
+                || (rel.conversed != ShortDay::NEVER && rel.conversed.day() >= since)
+            {
                 continue;
             }
             if self.draw(c, purpose::ENGAGEMENT) < drop {

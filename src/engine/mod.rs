@@ -34,7 +34,9 @@ use crate::scenario::Config;
 use crate::world::{CustomerId, RepId, World};
 pub use deals::{DealOutcome, DealRecord};
 use pay::Plan;
-pub use state::{Account, Knowledge, Reach, Relation, RepState, ResponseLog, Sale, Stage};
+pub use state::{
+    Account, Knowledge, Reach, Relation, RepState, ResponseLog, Sale, ShortDay, Stage,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 pub use strategy::Strategy;
 
@@ -146,7 +148,8 @@ pub struct Engine<'a> {
     /// Last day simulated + 1: the warm-up plus the horizon.
     pub(crate) horizon: Day,
     pub(crate) accounts: Vec<Account>,
-    /// Per (account, vendor): `relations[c * vendors + v]`.
+    /// Per (account, vendor), vendor-major: `relations[v * accounts + c]`, so that the
+    /// relations a vendor's reps read as they work lie together (see [`Self::slot`]).
     pub(crate) relations: Vec<Relation>,
     /// Last contact, block and fatigue per (account, vendor), same index: see [`Reach`].
     pub(crate) reach: Vec<Reach>,
@@ -491,13 +494,14 @@ impl<'a> Engine<'a> {
         while i < self.agenda[today].len() {
             let ahead = self.agenda[today].get(i + EVENT_PREFETCH_DISTANCE);
             if let (true, Some(ahead)) = (prefetching, ahead) {
-                let c = ahead.customer as usize;
-                prefetch(&self.accounts[c]);
-                prefetch(&self.world.customers[c]);
-                prefetch(&self.relations[c * n_vendors]);
-                prefetch(&self.relations[c * n_vendors + n_vendors - 1]);
-                prefetch(&self.reach[c * n_vendors]);
-                prefetch(&self.reach[c * n_vendors + n_vendors - 1]);
+                let c = ahead.customer;
+                prefetch(&self.accounts[c as usize]);
+                prefetch(&self.world.customers[c as usize]);
+                for v in 0..n_vendors {
+                    let i = self.slot(c, v);
+                    prefetch(&self.relations[i]);
+                    prefetch(&self.reach[i]);
+                }
             }
             let e = self.agenda[today][i];
             i += 1;
@@ -525,20 +529,29 @@ impl<'a> Engine<'a> {
         keyed_uniform(self.customer_seed, c, purpose, u32::from(*counter))
     }
 
+    /// Index of the (account `c`, vendor `v`) pair in the per-pair arrays ([`Self::relations`],
+    /// [`Self::reach`]): vendor-major, so that one vendor's pairs lie together. A vendor's reps
+    /// act one after another, and each reads only its own vendor's pairs: this keeps the day's
+    /// working set to one vendor's share of the arrays (BENCHMARKS.md §16).
+    #[inline(always)]
+    pub(crate) fn slot(&self, c: CustomerId, v: usize) -> usize {
+        v * self.accounts.len() + c as usize
+    }
+
     /// The relation of an account with a vendor.
     pub(crate) fn rel(&self, c: CustomerId, v: usize) -> &Relation {
-        &self.relations[c as usize * self.world.vendors.len() + v]
+        &self.relations[self.slot(c, v)]
     }
 
     /// Whether account `c` can be reached by vendor `v`: last contact, block, fatigue.
     pub(crate) fn reach(&self, c: CustomerId, v: usize) -> &Reach {
-        &self.reach[c as usize * self.world.vendors.len() + v]
+        &self.reach[self.slot(c, v)]
     }
 
     /// [`Self::reach`], mutable.
     pub(crate) fn reach_mut(&mut self, c: CustomerId, v: usize) -> &mut Reach {
-        let n = self.world.vendors.len();
-        &mut self.reach[c as usize * n + v]
+        let i = self.slot(c, v);
+        &mut self.reach[i]
     }
 
     /// Whether account `c` blocks vendor `v` today.
@@ -548,8 +561,8 @@ impl<'a> Engine<'a> {
 
     /// The relation of an account with a vendor, mutable.
     pub(crate) fn rel_mut(&mut self, c: CustomerId, v: usize) -> &mut Relation {
-        let n = self.world.vendors.len();
-        &mut self.relations[c as usize * n + v]
+        let i = self.slot(c, v);
+        &mut self.relations[i]
     }
 
     /// Starts fetching what a look at account `c` by vendor `v`, or a contact, reads: the
@@ -560,18 +573,16 @@ impl<'a> Engine<'a> {
         if !self.prefetching {
             return;
         }
-        let n = self.world.vendors.len();
-        let i = c as usize * n;
+        let i = self.slot(c, v);
         prefetch(&self.accounts[c as usize]);
-        prefetch(&self.relations[i + v]);
+        prefetch(&self.relations[i]);
         prefetch(&self.reach[i]);
-        prefetch(&self.reach[i + n - 1]);
         prefetch(&self.world.annual_values[c as usize]);
     }
 
     /// Days since vendor `v` last contacted account `c` (`None` if never).
     pub(crate) fn days_since_contact(&self, c: CustomerId, v: usize) -> Option<Day> {
-        let last = self.reach(c, v).last_contact;
+        let last = self.reach(c, v).last_contact.day();
         (last != state::NONE).then(|| self.day.saturating_sub(last))
     }
 
@@ -645,7 +656,7 @@ impl<'a> Engine<'a> {
     pub(crate) fn trust(&self, c: CustomerId, v: usize) -> f32 {
         let r = self.rel(c, v);
         let init = self.cfg.customers.initial_trust as f32;
-        init + (r.trust - init) * self.decay.trust(self.day - r.trust_day.min(self.day))
+        init + (r.trust - init) * self.decay.trust(self.day - r.trust_day.day().min(self.day))
     }
 
     /// Current annoyance of an account toward a vendor (lazily decayed).
@@ -654,7 +665,7 @@ impl<'a> Engine<'a> {
         r.annoyance
             * self
                 .decay
-                .annoyance(self.day - r.annoyance_day.min(self.day))
+                .annoyance(self.day - r.annoyance_day.day().min(self.day))
     }
 
     /// Sets trust (clamped to [0, 1]) as of today.
@@ -662,6 +673,6 @@ impl<'a> Engine<'a> {
         let day = self.day;
         let r = self.rel_mut(c, v);
         r.trust = trust.clamp(0.0, 1.0);
-        r.trust_day = day;
+        r.trust_day = state::ShortDay::new(day);
     }
 }

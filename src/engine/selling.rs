@@ -12,7 +12,7 @@
 
 use super::pay::{Forecast, Plan};
 use super::rounding::{floor_non_negative, round_non_negative};
-use super::state::{Knowledge, Stage, NONE};
+use super::state::{Knowledge, ShortDay, Stage, NONE};
 use super::{Engine, NeedSource, Strategy};
 use crate::calendar::{
     day_in_quarter, month_of, next_quarter_start, quarter_of, Day, DAYS_PER_QUARTER,
@@ -298,7 +298,7 @@ impl Engine<'_> {
             let from = (*pull_in_from).min(pipeline.len());
             let late = pipeline[from..].iter().position(|&c| {
                 let rel = self.rel(c, v);
-                matches!(rel.known, Knowledge::Stage(stage) if stage.is_late())
+                matches!(self.reach(c, v).known, Knowledge::Stage(stage) if stage.is_late())
                     && rel.offered_quarter != quarter
                     && self.is_open_opportunity(c, v, r)
                     && (!s.pay_driven || self.pay_driven_pull_in(v, r, c, s).is_some())
@@ -466,22 +466,25 @@ impl Engine<'_> {
     /// What vendor `v` currently knows of account `c`: the last observation, while it is still
     /// current (see [`SLOW_KNOWLEDGE_DAYS`]), else [`Knowledge::Unknown`].
     pub(crate) fn knowledge(&self, c: CustomerId, v: usize) -> Knowledge {
-        let rel = self.rel(c, v);
-        if rel.known_day == NONE {
-            return Knowledge::Unknown;
+        let reach = self.reach(c, v);
+        if self.day <= reach.known_until.day() {
+            reach.known
+        } else {
+            Knowledge::Unknown
         }
-        let current_for = match rel.known {
+    }
+
+    /// How many business days after it was observed vendor `v` takes `known` of account `c` as
+    /// current: a stage of an active journey for that stage's mean length in the account's
+    /// segment (at least [`MIN_KNOWLEDGE_DAYS`]), anything else [`SLOW_KNOWLEDGE_DAYS`].
+    fn knowledge_current_for(&self, c: CustomerId, known: Knowledge) -> Day {
+        match known {
             Knowledge::Stage(stage) if stage.is_active() && stage != Stage::Decision => {
                 let segment = self.world.customers[c as usize].segment as usize;
                 let mean = self.stage_lengths[segment][stage as usize].mean;
                 (round_non_negative(mean) as Day).max(MIN_KNOWLEDGE_DAYS)
             }
             _ => SLOW_KNOWLEDGE_DAYS,
-        };
-        if self.day - rel.known_day.min(self.day) <= current_for {
-            rel.known
-        } else {
-            Knowledge::Unknown
         }
     }
 
@@ -495,10 +498,10 @@ impl Engine<'_> {
 
     /// Vendor `v` records what it observed of account `c` today.
     pub(crate) fn observe(&mut self, c: CustomerId, v: usize, known: Knowledge) {
-        let day = self.day;
-        let rel = self.rel_mut(c, v);
-        rel.known = known;
-        rel.known_day = day;
+        let until = self.day + self.knowledge_current_for(c, known);
+        let reach = self.reach_mut(c, v);
+        reach.known = known;
+        reach.known_until = ShortDay::new(until);
     }
 
     /// Starts fetching the accounts the next `n` territory samples will look at, by drawing
@@ -565,7 +568,7 @@ impl Engine<'_> {
         reach.fatigue
             * self
                 .decay
-                .fatigue(self.day - reach.fatigue_day.min(self.day))
+                .fatigue(self.day - reach.fatigue_day.day().min(self.day))
     }
 
     /// Receptivity of the account's current buying stage, before fatigue and attention.
@@ -589,7 +592,7 @@ impl Engine<'_> {
             self.recorder.contact(day, r);
         }
         let known = self.knowledge(c, v);
-        let previous = self.reach(c, v).last_contact;
+        let previous = self.reach(c, v).last_contact.day();
         let conflict_window = self.cfg.customers.conflict_window_days;
         let since = self.days_since_contact(c, v);
         let rel = self.rel(c, v);
@@ -614,9 +617,9 @@ impl Engine<'_> {
             self.recorder.response(recent as f64, welcome, base);
         }
         let reach = self.reach_mut(c, v);
-        reach.last_contact = day;
+        reach.last_contact = ShortDay::new(day);
         reach.fatigue = recent + 1.0;
-        reach.fatigue_day = day;
+        reach.fatigue_day = ShortDay::new(day);
         self.rel_mut(c, v).last_rep = r;
         if let Some(owner) = colleague {
             self.consider_defending(v, owner, c);
@@ -648,7 +651,7 @@ impl Engine<'_> {
     /// conversation about the rivals it is talking to.
     fn rival_mentioned(&self, c: CustomerId, v: usize, since: Day) -> bool {
         (0..self.world.vendors.len()).any(|u| {
-            let last = self.reach(c, u).last_contact;
+            let last = self.reach(c, u).last_contact.day();
             u != v
                 && last != NONE
                 && (since == NONE || last > since)
@@ -689,7 +692,7 @@ impl Engine<'_> {
         let trust = self.trust(c, v);
         self.set_trust(c, v, trust + gain * (1.0 - trust));
         let day = self.day;
-        self.rel_mut(c, v).conversed = day;
+        self.rel_mut(c, v).conversed = ShortDay::new(day);
         let stage = self.accounts[c as usize].stage;
         let in_the_deal = self.rel(c, v).shortlisted;
         // A buyer tells a vendor in its deal where the deal stands; anyone else learns it by
@@ -804,7 +807,7 @@ impl Engine<'_> {
         let current = self.annoyance(c, v) + amount as f32;
         let rel = self.rel_mut(c, v);
         rel.annoyance = current;
-        rel.annoyance_day = day;
+        rel.annoyance_day = ShortDay::new(day);
         if (current as f64) >= self.block_threshold(c) && !self.is_blocked(c, v) {
             self.block(c, v, r);
         }
@@ -823,7 +826,7 @@ impl Engine<'_> {
         let b = &self.cfg.customers;
         let (block_days, warning) = (b.block_days, b.peer_warning_trust_loss as f32);
         self.suspect(c, v);
-        self.reach_mut(c, v).blocked_until = day + block_days;
+        self.reach_mut(c, v).blocked_until = ShortDay::new(day + block_days);
         self.observe(c, v, Knowledge::Rebuffed);
         let rel = self.rel_mut(c, v);
         rel.shortlisted = false;

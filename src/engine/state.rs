@@ -170,17 +170,48 @@ pub const NONE: u32 = u32::MAX;
 /// [`Account::preferred`] before the account has come to prefer a vendor.
 pub const NO_PREFERENCE: u8 = u8::MAX;
 
+/// A business day in two bytes, in the records kept per (account, vendor) pair (three million
+/// of them per engine in a million-account market): a run lasts at most 240 quarters (warm-up
+/// and horizon at their scenario limits, 40 + 200), 15,600 business days, well inside `u16`. A
+/// later day (a block or a knowledge expiry set past the end of the run) is kept as the last
+/// representable day, which no simulated day reaches, so comparisons with today are unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShortDay(u16);
+
+impl ShortDay {
+    /// Never (reads as [`NONE`]).
+    pub const NEVER: ShortDay = ShortDay(u16::MAX);
+    /// Day 0.
+    pub const ZERO: ShortDay = ShortDay(0);
+
+    /// Day `day` (a day past the representable range is kept as the last representable one).
+    #[inline(always)]
+    pub fn new(day: Day) -> ShortDay {
+        ShortDay(day.min(Day::from(u16::MAX - 1)) as u16)
+    }
+
+    /// The day, [`NONE`] for [`Self::NEVER`].
+    #[inline(always)]
+    pub fn day(self) -> Day {
+        if self == Self::NEVER {
+            NONE
+        } else {
+            Day::from(self.0)
+        }
+    }
+}
+
 /// An account's relation with one vendor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Relation {
     /// Trust (0–1) as of `trust_day`.
     pub trust: f32,
     /// Day trust was last set.
-    pub trust_day: Day,
+    pub trust_day: ShortDay,
     /// Annoyance as of `annoyance_day`.
     pub annoyance: f32,
     /// Day annoyance was last set.
-    pub annoyance_day: Day,
+    pub annoyance_day: ShortDay,
     /// Rep of the last contact.
     pub last_rep: RepId,
     /// Rep owning the opportunity in the current journey (`NONE` = none).
@@ -193,12 +224,8 @@ pub struct Relation {
     pub offered_discount: f32,
     /// Quarter in which a pull-in was last offered (`NONE` = never).
     pub offered_quarter: u32,
-    /// What the vendor knows of the account, as its reps observed it (see [`Knowledge`]).
-    pub known: Knowledge,
-    /// Day of `known` (`NONE` = never observed).
-    pub known_day: Day,
     /// Day of the vendor's last welcome conversation with the account (`NONE` = never).
-    pub conversed: Day,
+    pub conversed: ShortDay,
 }
 
 /// What a vendor has observed of an account: the stage a welcome conversation revealed, or that
@@ -232,24 +259,44 @@ impl Knowledge {
 /// before the contact ([`Knowledge`]): the response rates its reps learn from experience. The
 /// estimate for a category is the posterior mean under a uniform prior, (welcome + 1) ÷
 /// (contacts + 2), so a category never tried is believed to be welcome half of the time.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ResponseLog {
     /// Contacts per category.
     pub contacts: [f64; Knowledge::COUNT],
     /// Of which welcome.
     pub welcome: [f64; Knowledge::COUNT],
+    /// The estimate per category, kept up to date by [`Self::record`]: reps read it many times
+    /// per contact made (every sampled account), so it is divided out once per contact.
+    rates: [f64; Knowledge::COUNT],
+}
+
+impl Default for ResponseLog {
+    fn default() -> ResponseLog {
+        ResponseLog {
+            contacts: [0.0; Knowledge::COUNT],
+            welcome: [0.0; Knowledge::COUNT],
+            rates: [Self::estimate(0.0, 0.0); Knowledge::COUNT],
+        }
+    }
 }
 
 impl ResponseLog {
     /// Records one contact made knowing `k`.
     pub fn record(&mut self, k: Knowledge, welcome: bool) {
-        self.contacts[k.index()] += 1.0;
-        self.welcome[k.index()] += welcome as u8 as f64;
+        let i = k.index();
+        self.contacts[i] += 1.0;
+        self.welcome[i] += welcome as u8 as f64;
+        self.rates[i] = Self::estimate(self.welcome[i], self.contacts[i]);
     }
 
     /// The learned chance that a contact to an account known as `k` is welcome.
     pub fn rate(&self, k: Knowledge) -> f64 {
-        (self.welcome[k.index()] + 1.0) / (self.contacts[k.index()] + 2.0)
+        self.rates[k.index()]
+    }
+
+    /// The posterior mean welcome rate after `welcome` of `contacts` were welcome.
+    fn estimate(welcome: f64, contacts: f64) -> f64 {
+        (welcome + 1.0) / (contacts + 2.0)
     }
 }
 
@@ -258,53 +305,59 @@ impl Relation {
     pub fn new(trust: f32) -> Relation {
         Relation {
             trust,
-            trust_day: 0,
+            trust_day: ShortDay::ZERO,
             annoyance: 0.0,
-            annoyance_day: 0,
+            annoyance_day: ShortDay::ZERO,
             last_rep: NONE,
             owner: NONE,
             shortlisted: false,
             expected_discount: 0.0,
             offered_discount: 0.0,
             offered_quarter: NONE,
-            known: Knowledge::Unknown,
-            known_day: NONE,
-            conversed: NONE,
+            conversed: ShortDay::NEVER,
         }
     }
 }
 
-/// What decides whether an account can be reached by one vendor today: its last contact, a
-/// block, recent contacts (fatigue). Kept apart from [`Relation`] in a dense array of 16 bytes
-/// per (account, vendor): reps sampling accounts read only this and the account itself, so a
-/// sample touches 16 bytes of relation state instead of the 52 of the former whole relation
-/// (fewer L1 misses, BENCHMARKS.md §10).
+/// What a rep looks at when it weighs an account, and what decides whether the account can be
+/// reached by its vendor today: the vendor's last contact, what the vendor knows of the account,
+/// a block, recent contacts (fatigue). Kept apart from [`Relation`] in a dense array of 24 bytes
+/// per (account, vendor): a rep sampling accounts reads only this and the account's value, one
+/// record per sample (fewer cache misses, BENCHMARKS.md §10 and §16).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reach {
     /// Day of the vendor's last contact (`NONE` = never).
-    pub last_contact: Day,
+    pub last_contact: ShortDay,
+    /// What the vendor last observed of the account, as its reps observed it (see
+    /// [`Knowledge`]; [`Knowledge::Unknown`] before anything was).
+    pub known: Knowledge,
+    /// Last day on which `known` is taken as current (see `Engine::knowledge`), fixed when it
+    /// was observed.
+    pub known_until: ShortDay,
     /// Blocked ("pest control") until this day, exclusive; 0 = not blocked.
-    pub blocked_until: Day,
+    pub blocked_until: ShortDay,
     /// Recent-contact count (fatigue) as of `fatigue_day`.
     pub fatigue: f32,
     /// Day fatigue was last set.
-    pub fatigue_day: Day,
+    pub fatigue_day: ShortDay,
 }
 
 impl Reach {
     /// Never contacted, not blocked, no fatigue.
     pub fn new() -> Reach {
         Reach {
-            last_contact: NONE,
-            blocked_until: 0,
+            last_contact: ShortDay::NEVER,
+            known: Knowledge::Unknown,
+            known_until: ShortDay::ZERO,
+            blocked_until: ShortDay::ZERO,
             fatigue: 0.0,
-            fatigue_day: 0,
+            fatigue_day: ShortDay::ZERO,
         }
     }
 
     /// Whether the vendor is blocked on `day`.
     pub fn is_blocked(&self, day: Day) -> bool {
-        day < self.blocked_until
+        day < self.blocked_until.day()
     }
 }
 
@@ -561,6 +614,21 @@ mod tests {
         assert_eq!(r.quota, 125.0);
         assert_eq!(r.period_quota, 500.0);
         assert_eq!(r.booked, 0.0);
+    }
+
+    #[test]
+    fn the_longest_run_a_scenario_allows_fits_in_a_short_day() {
+        use crate::calendar::DAYS_PER_QUARTER;
+        use crate::scenario::{MAX_HORIZON_QUARTERS, MAX_WARM_UP_QUARTERS};
+        let last_day = (MAX_HORIZON_QUARTERS + MAX_WARM_UP_QUARTERS) * DAYS_PER_QUARTER;
+        for day in [0, 1, last_day - 1, last_day, last_day + 100] {
+            assert_eq!(ShortDay::new(day).day(), day);
+        }
+        assert_eq!(ShortDay::NEVER.day(), NONE);
+        // A day past the range (a long block set near the end) stays in the future of every
+        // simulated day.
+        assert!(ShortDay::new(NONE - 1).day() > last_day + 100);
+        assert_ne!(ShortDay::new(NONE - 1), ShortDay::NEVER);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! when the mechanism's condition is lifted.
 
 use super::journey::Outcome;
-use super::state::{Reach, Relation, Stage, NONE};
+use super::state::{Reach, Relation, ShortDay, Stage, NONE};
 use super::{Engine, EventKind, Strategy};
 use crate::calendar::{days_left_in_fiscal_year, quarter_of, Day, DAYS_PER_QUARTER, DAYS_PER_YEAR};
 use crate::metrics::Tally;
@@ -45,7 +45,7 @@ pub(super) fn prepare(e: &mut Engine, c: CustomerId, stage: Stage) {
     let init = e.cfg.customers.initial_trust as f32;
     for v in 0..e.world.vendors.len() {
         let mut rel = Relation::new(init);
-        rel.trust_day = day;
+        rel.trust_day = ShortDay::new(day);
         *e.rel_mut(c, v) = rel;
         let reach = e.reach_mut(c, v);
         *reach = Reach {
@@ -101,7 +101,7 @@ fn blocked_vendor_is_never_chosen() {
         "control: unblocked vendor 0 chosen only {ours}/500"
     );
 
-    e.reach_mut(c, 0).blocked_until = e.day + 10_000;
+    e.reach_mut(c, 0).blocked_until = ShortDay::new(e.day + 10_000);
     let mut outcomes = [0usize; 3];
     for _ in 0..2000 {
         match e.choose(c) {
@@ -156,7 +156,7 @@ fn contact_from_blocked_vendor_is_wasted() {
     // Blocked: nothing happens, and it counts as unwelcome.
     let c = 5;
     prepare(&mut e, c, Stage::Exploration);
-    e.reach_mut(c, 0).blocked_until = e.day + 100;
+    e.reach_mut(c, 0).blocked_until = ShortDay::new(e.day + 100);
     let (r, s) = home_rep(&e, 0, c);
     let trust = e.trust(c, 0);
     let account = e.accounts[c as usize].clone();
@@ -195,7 +195,7 @@ fn annoyance_decays_at_the_configured_half_life() {
     prepare(&mut e, c, Stage::Dormant);
     let rel = e.rel_mut(c, v);
     rel.annoyance = 3.0;
-    rel.annoyance_day = d;
+    rel.annoyance_day = ShortDay::new(d);
     assert!((e.annoyance(c, v) - 3.0).abs() < 1e-6);
     e.day = d + h;
     assert!(
@@ -251,7 +251,7 @@ fn annoyance_past_threshold_blocks_and_warns_peers() {
     let rel = e.rel(c, v);
     assert!(e.is_blocked(c, v), "past the threshold: blocked");
     assert_eq!(
-        e.reach(c, v).blocked_until,
+        e.reach(c, v).blocked_until.day(),
         e.day + cfg.customers.block_days
     );
     assert!(
@@ -300,9 +300,9 @@ fn team_results_go_to_the_team_of_the_rep_whose_contact_or_deal_it_was() {
     prepare(&mut e, c, Stage::SupplierSelection);
     let past = e.block_threshold(c) + 1.0;
     e.annoy(c, 0, outsider, past);
-    e.reach_mut(c, 0).blocked_until = e.day;
+    e.reach_mut(c, 0).blocked_until = ShortDay::new(e.day);
     e.annoy(c, 0, outsider, past);
-    e.reach_mut(c, 0).blocked_until = e.day;
+    e.reach_mut(c, 0).blocked_until = ShortDay::new(e.day);
     e.annoy(c, 0, home, past);
     let r = record(&e);
     assert_eq!(r.teams[other_team].blocks, 2.0);
@@ -955,9 +955,9 @@ fn an_owner_defends_against_a_rival_the_buyer_mentions() {
     let (c, owner, _) = opportunity_with_teammate(&mut e);
     let s = e.rep_strategy(0, owner).clone();
     // Our contact a week ago, then a rival's two days ago.
-    e.reach_mut(c, 0).last_contact = e.day - 5;
+    e.reach_mut(c, 0).last_contact = ShortDay::new(e.day - 5);
     e.rel_mut(c, 0).last_rep = owner;
-    e.reach_mut(c, 1).last_contact = e.day - 2;
+    e.reach_mut(c, 1).last_contact = ShortDay::new(e.day - 2);
     e.contact(0, owner, c, &s, false);
     assert!(
         e.reps[0][owner as usize].defend.contains(&c),
@@ -966,9 +966,9 @@ fn an_owner_defends_against_a_rival_the_buyer_mentions() {
     // Control: a rival seen before our last contact is old news.
     let mut e = engine(&cfg, &world);
     let (c, owner, _) = opportunity_with_teammate(&mut e);
-    e.reach_mut(c, 0).last_contact = e.day - 2;
+    e.reach_mut(c, 0).last_contact = ShortDay::new(e.day - 2);
     e.rel_mut(c, 0).last_rep = owner;
-    e.reach_mut(c, 1).last_contact = e.day - 5;
+    e.reach_mut(c, 1).last_contact = ShortDay::new(e.day - 5);
     e.contact(0, owner, c, &s, false);
     assert!(!e.reps[0][owner as usize].defend.contains(&c));
 }
@@ -990,7 +990,7 @@ fn a_listening_rep_believes_only_what_it_observed() {
         prepare(&mut e, c, stage);
         assert_eq!(e.believed_receptivity(c, 0), prior, "{stage:?} is hidden");
     }
-    e.reach_mut(c, 0).blocked_until = e.day + 100;
+    e.reach_mut(c, 0).blocked_until = ShortDay::new(e.day + 100);
     e.accounts[c as usize].attention_used = 1000;
     assert_eq!(e.believed_receptivity(c, 0), prior, "a block is hidden too");
     // Before any contact, the prior is one half (a uniform prior on the welcome rate).
@@ -1152,7 +1152,7 @@ fn a_vendor_that_did_not_engage_in_a_stage_is_dropped_when_it_ends() {
     e.accounts[c as usize].stage_since = e.day;
     e.rel_mut(c, 0).shortlisted = true;
     e.rel_mut(c, 1).shortlisted = true;
-    e.rel_mut(c, 1).conversed = e.day + 3;
+    e.rel_mut(c, 1).conversed = ShortDay::new(e.day + 3);
     e.day += 10;
     e.stage_ends(c);
     assert!(
@@ -1201,7 +1201,7 @@ fn changing_our_strategy_does_not_change_what_rival_reps_do() {
         e.step();
         (0..world.customers.len() as CustomerId)
             .flat_map(|c| (1..world.vendors.len()).map(move |v| (c, v)))
-            .filter(|&(c, v)| e.reach(c, v).last_contact == 3)
+            .filter(|&(c, v)| e.reach(c, v).last_contact.day() == 3)
             .collect()
     };
     let aggressive = contacted_by_rivals(0);

@@ -33,6 +33,12 @@ pub const MAX_CUSTOMERS: u32 = 5_000_000;
 /// Most vendors a scenario may have (the engine keeps per-vendor tables on the stack).
 pub const MAX_VENDORS: usize = 64;
 
+/// Most quarters of a horizon (`horizon_quarters`).
+pub const MAX_HORIZON_QUARTERS: u32 = 200;
+
+/// Most warm-up quarters (`warm_up_quarters`).
+pub const MAX_WARM_UP_QUARTERS: u32 = 40;
+
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -249,8 +255,9 @@ impl Locator<'_> {
 pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
     let mut c = Checker { at };
     c.name("name", &s.name)?;
-    c.range_u("horizon_quarters", s.horizon_quarters as f64, 1.0, 200.0)?;
-    c.range_u("warm_up_quarters", s.warm_up_quarters as f64, 0.0, 40.0)?;
+    let (horizon, warm_up) = (MAX_HORIZON_QUARTERS as f64, MAX_WARM_UP_QUARTERS as f64);
+    c.range_u("horizon_quarters", s.horizon_quarters as f64, 1.0, horizon)?;
+    c.range_u("warm_up_quarters", s.warm_up_quarters as f64, 0.0, warm_up)?;
     c.range_u("replications", s.replications as f64, 1.0, 1_000_000.0)?;
     check_market(&mut c, &s.market)?;
     check_customers(&mut c, &s.customers)?;
