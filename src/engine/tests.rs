@@ -817,6 +817,16 @@ fn aligned_effort_is_flat() {
 const MAX_EVENT_SLOTS_PER_ACCOUNT: usize = 8;
 const MAX_OTHER_BYTES_PER_ACCOUNT: usize = 16;
 
+/// The per-(account, vendor) records, three million of them per engine in a million-account
+/// market, keep the sizes BENCHMARKS.md §16 gives (52 bytes a pair; 64 before days were stored in
+/// two bytes).
+#[test]
+fn the_records_kept_per_account_and_vendor_stay_compact() {
+    use std::mem::size_of;
+    assert!(size_of::<Relation>() <= 36, "Relation {} B", size_of::<Relation>());
+    assert!(size_of::<Reach>() <= 16, "Reach {} B", size_of::<Reach>());
+}
+
 #[test]
 fn state_bytes_per_account_stay_within_the_documented_bound() {
     use super::{Account, Event};
