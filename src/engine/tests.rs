@@ -823,7 +823,11 @@ const MAX_OTHER_BYTES_PER_ACCOUNT: usize = 16;
 #[test]
 fn the_records_kept_per_account_and_vendor_stay_compact() {
     use std::mem::size_of;
-    assert!(size_of::<Relation>() <= 36, "Relation {} B", size_of::<Relation>());
+    assert!(
+        size_of::<Relation>() <= 36,
+        "Relation {} B",
+        size_of::<Relation>()
+    );
     assert!(size_of::<Reach>() <= 16, "Reach {} B", size_of::<Reach>());
 }
 

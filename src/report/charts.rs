@@ -14,8 +14,9 @@ use super::metrics::{metric, Unit};
 use super::stats::{band, quartiles, Band};
 
 /// Metrics shown in the paired-difference forest plot, top to bottom.
-const FOREST_METRICS: [&str; 12] = [
+const FOREST_METRICS: [&str; 13] = [
     "bookings",
+    "contribution",
     "deals",
     "win_rate",
     "no_decision_rate",
@@ -530,6 +531,53 @@ fn forest_rows(view: &RunView, names: &[&str]) -> Vec<ForestRow> {
     out
 }
 
+/// A metric whose differences are this many times wider than the next metric's, and wider than
+/// [`OFF_SCALE_MIN_PCT`], is drawn off scale (see [`forest_scale`]).
+const OFF_SCALE_FACTOR: f64 = 3.0;
+
+/// Differences within ±100% (up to a doubling, down to nothing) always fit the axis.
+const OFF_SCALE_MIN_PCT: f64 = 100.0;
+
+/// How far the forest plot's axis reaches: every interval, unless the differences of a few
+/// metrics lie far beyond the others' (a rare event's count multiplying, say, +700% blocks beside
+/// bookings within ±5%), which would squeeze every other row to a dot at zero. (Differences
+/// within ±100% always fit: a metric that falls to nothing is a finding to show, not an outlier.)
+/// Then the axis
+/// stops at 1.5 times the widest of the other metrics, and those few rows are drawn off scale,
+/// their range written at the edge. Returns the axis range and the cut (`None`: nothing cut).
+fn forest_scale(rows: &[ForestRow]) -> (std::ops::Range<f64>, Option<f64>) {
+    let mut widths: Vec<f64> = Vec::new();
+    for row in rows
+        .iter()
+        .map(|r| r.row)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let width = rows
+            .iter()
+            .filter(|r| r.row == row)
+            .flat_map(|r| [r.diff.low.abs(), r.diff.high.abs()])
+            .filter(|w| w.is_finite())
+            .fold(0.0, f64::max);
+        widths.push(width);
+    }
+    widths.sort_by(|a, b| b.total_cmp(a));
+    // Cut at most a third of the rows: beyond that the wide ones are the rule, not exceptions.
+    let cut = (1..=widths.len() / 3)
+        .find(|&k| {
+            widths[k] > 0.0
+                && widths[k - 1] > OFF_SCALE_MIN_PCT
+                && widths[k - 1] > OFF_SCALE_FACTOR * widths[k]
+        })
+        .map(|k| 1.5 * widths[k]);
+    let clamp = |v: f64| cut.map_or(v, |c| v.clamp(-c, c));
+    let range = padded(
+        rows.iter()
+            .flat_map(|r| [clamp(r.diff.low), clamp(r.diff.high)]),
+        true,
+    );
+    (range, cut)
+}
+
 fn forest_label(name: &str) -> String {
     let info = metric(name);
     match info.direction() {
@@ -549,7 +597,7 @@ fn draw_forest<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, view: &RunView
         .map(|m| forest_label(m))
         .collect();
     let names = category_tick(&labels);
-    let x = padded(rows.iter().flat_map(|r| [r.diff.low, r.diff.high]), true);
+    let (x, cut) = forest_scale(&rows);
     let mut axes = Axes::new(
         x,
         -0.5..n as f64 - 0.5,
@@ -567,15 +615,55 @@ fn draw_forest<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, view: &RunView
         .iter()
         .filter(|v| *v != view.folder.manifest.reference())
         .collect();
+    // A row's variants share 0.7 of its height, so that neighbouring rows stay apart.
+    let spread = 0.7 / others.len().max(1) as f64;
+    let clamp = |v: f64| cut.map_or(v, |c| v.clamp(-c, c));
     for r in &rows {
         let j = others.iter().position(|v| **v == r.variant).unwrap_or(0) as f64;
-        let y = (n - 1 - r.row) as f64 + (j - (others.len() as f64 - 1.0) / 2.0) * 0.25;
+        let y = (n - 1 - r.row) as f64 + (j - (others.len() as f64 - 1.0) / 2.0) * spread;
         let color = view.palette.color(&r.variant);
         plot.draw_series([PathElement::new(
-            vec![(r.diff.low, y), (r.diff.high, y)],
+            vec![(clamp(r.diff.low), y), (clamp(r.diff.high), y)],
             color.stroke_width(5),
         )])?;
-        plot.draw_series([Circle::new((r.diff.mean, y), 8, color.filled())])?;
+        // A mark drawn off scale, at the axis's edge, is hollow.
+        let style = if clamp(r.diff.mean) == r.diff.mean {
+            color.filled()
+        } else {
+            color.stroke_width(3)
+        };
+        plot.draw_series([Circle::new((clamp(r.diff.mean), y), 8, style)])?;
+    }
+    if let Some(c) = cut {
+        // Each row drawn off scale says where its differences really lie.
+        for row in 0..n {
+            let means: Vec<f64> = rows
+                .iter()
+                .filter(|r| r.row == row && r.diff.mean.abs() > c)
+                .map(|r| r.diff.mean)
+                .collect();
+            if means.is_empty() {
+                continue;
+            }
+            let lo = means.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let signed = |v: f64| format!("{}%", crate::output::summary::signed(v, 0));
+            let text = if means.len() > 1 {
+                format!("off scale (hollow): {} to {}", signed(lo), signed(hi))
+            } else {
+                format!("off scale (hollow): {}", signed(hi))
+            };
+            let right = hi > c;
+            let (x_at, anchor) = if right {
+                (axes.x.end, HPos::Right)
+            } else {
+                (axes.x.start, HPos::Left)
+            };
+            let style = super::frame::font(20.0)
+                .color(&BLACK)
+                .pos(Pos::new(anchor, VPos::Bottom));
+            plot.draw_series([Text::new(text, (x_at, (n - 1 - row) as f64 + 0.4), style)])?;
+        }
     }
     if rows.is_empty() {
         plot.draw_series([Text::new(
@@ -759,6 +847,49 @@ mod captions {
 mod tests {
     use super::captions::caption;
     use super::*;
+
+    fn forest_row(row: usize, low: f64, mean: f64, high: f64) -> ForestRow {
+        ForestRow {
+            variant: format!("v{row}"),
+            row,
+            diff: Band { mean, low, high },
+        }
+    }
+
+    #[test]
+    fn one_metric_far_off_does_not_squeeze_the_others() {
+        // Blocks up 760% beside a dozen metrics within ±12%.
+        let mut rows: Vec<ForestRow> = (0..12)
+            .map(|row| forest_row(row, -2.0 - row as f64, 0.5, 2.0 + row as f64 / 2.0))
+            .collect();
+        rows.push(forest_row(12, 700.0, 760.0, 820.0));
+        let (range, cut) = forest_scale(&rows);
+        let cut = cut.expect("the outlying metric is drawn off scale");
+        assert_eq!(
+            cut,
+            1.5 * 13.0,
+            "1.5 times the widest other metric (|−13%|)"
+        );
+        assert!(range.end < 30.0 && range.start > -30.0, "{range:?}");
+        // Without the outlier nothing is cut and every interval fits.
+        rows.pop();
+        let (range, cut) = forest_scale(&rows);
+        assert_eq!(cut, None);
+        assert!(range.start <= -13.0 && range.end >= 7.5, "{range:?}");
+        // A metric falling to nothing (−100%) beside small ones stays on scale.
+        let mut lesson: Vec<ForestRow> = (0..12)
+            .map(|row| forest_row(row, -3.0, -1.0, 1.0))
+            .collect();
+        lesson.push(forest_row(12, -100.0, -100.0, -100.0));
+        let (range, cut) = forest_scale(&lesson);
+        assert_eq!(cut, None);
+        assert!(range.start <= -100.0, "{range:?}");
+        // Several metrics equally wide: none is an exception.
+        let even: Vec<ForestRow> = (0..6)
+            .map(|row| forest_row(row, -400.0, 0.0, 400.0))
+            .collect();
+        assert_eq!(forest_scale(&even).1, None);
+    }
     use crate::report::input::{Manifest, RunKey, RunRow, SummaryRow, WeekRow};
 
     /// A two-variant output folder (aggressive the reference) with the quarters, weeks and
