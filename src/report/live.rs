@@ -116,10 +116,7 @@ impl Chart for Narrowing<'_> {
     }
 
     fn legend(&self) -> Vec<(String, RGBColor)> {
-        vec![(
-            format!("{} − {}", self.variant, self.reference),
-            self.color,
-        )]
+        vec![(format!("{} − {}", self.variant, self.reference), self.color)]
     }
 
     fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult {
@@ -158,9 +155,14 @@ impl Chart for Narrowing<'_> {
             .collect();
         line_with_band(&mut plot, &points, self.color)?;
         // Each batch's interval as an error bar too: a single batch has no band to shade.
-        plot.draw_series(points.iter().filter(|(_, b)| b.low.is_finite()).map(
-            |(x, b)| PathElement::new(vec![(*x, b.low), (*x, b.high)], GREY.stroke_width(3)),
-        ))?;
+        plot.draw_series(
+            points
+                .iter()
+                .filter(|(_, b)| b.low.is_finite())
+                .map(|(x, b)| {
+                    PathElement::new(vec![(*x, b.low), (*x, b.high)], GREY.stroke_width(3))
+                }),
+        )?;
         Ok(())
     }
 }

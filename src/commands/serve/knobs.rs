@@ -69,7 +69,14 @@ pub fn sliders(cfg: &Config) -> Vec<Slider> {
             } else {
                 1.0
             };
-            out.push(slider(classroom, knob.path.clone(), strategy, knob, per_unit, (low, high)));
+            out.push(slider(
+                classroom,
+                knob.path.clone(),
+                strategy,
+                knob,
+                per_unit,
+                (low, high),
+            ));
         }
     }
     out
@@ -249,10 +256,7 @@ mod tests {
 
         let bad = overrides(
             &shown,
-            &[(
-                "customers.block_threshold".into(),
-                serde_json::json!("-1"),
-            )],
+            &[("customers.block_threshold".into(), serde_json::json!("-1"))],
         )
         .unwrap();
         let message = build(&source, &bad).unwrap_err().to_string();
@@ -264,7 +268,12 @@ mod tests {
         .to_string();
         assert!(message.contains("slider \"Block threshold\""), "{message}");
         // The same rule and "allowed" text as the scenario file's key.
-        let allowed = |m: &str| m.split("customers.block_threshold").last().unwrap().to_string();
+        let allowed = |m: &str| {
+            m.split("customers.block_threshold")
+                .last()
+                .unwrap()
+                .to_string()
+        };
         assert_eq!(allowed(&message), allowed(&from_file));
 
         let unknown = overrides(&shown, &[("seed".into(), serde_json::json!(3))]).unwrap_err();

@@ -155,7 +155,9 @@ fn update_of(
         decisions: look.decisions.to_vec(),
     };
     let command = job.reproduce_command(plan);
-    let summaries = write_outputs(source, plan, look, &stopping, &command, threads, started, dir)?;
+    let summaries = write_outputs(
+        source, plan, look, &stopping, &command, threads, started, dir,
+    )?;
     let finished = decided || replications >= rule.cap;
     let summary = summaries.first().ok_or_else(|| {
         SalesimError::Report("the live job finished no point to show".to_string())
