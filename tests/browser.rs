@@ -349,6 +349,34 @@ fn the_live_lesson_updates_its_charts_and_verdict_when_a_slider_moves() {
         &shot,
     )
     .unwrap();
+    // Compare mode off again; a click enlarges a chart to most of the screen; Esc shrinks it.
+    click_along(&tab, "#unpin", 0.5);
+    wait_until(&tab, "document.getElementById('pinned').hidden", limit);
+    click_along(&tab, "#now [data-name=deals_by_week]", 0.5);
+    wait_until(
+        &tab,
+        "document.querySelector('#now [data-name=deals_by_week] svg').getBoundingClientRect().width > 800",
+        limit,
+    );
+    let zoomed = tab
+        .capture_screenshot(
+            headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
+            None,
+            None,
+            true,
+        )
+        .unwrap();
+    std::fs::write(
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-zoomed-1280x720.png"),
+        &zoomed,
+    )
+    .unwrap();
+    tab.press_key("Escape").unwrap();
+    wait_until(
+        &tab,
+        "document.querySelectorAll('.chart.zoomed').length === 0",
+        limit,
+    );
     assert!(
         errors.lock().unwrap().is_empty(),
         "no console errors: {:?}",
@@ -377,6 +405,27 @@ fn the_live_lesson_updates_its_charts_and_verdict_when_a_slider_moves() {
         "{error}"
     );
     assert_eq!(eval(&tab, "document.querySelector('[data-path=\"customers.block_threshold\"]').classList.contains('bad')"), true);
+    assert_eq!(
+        eval(
+            &tab,
+            "document.getElementById('now').classList.contains('stale')"
+        ),
+        true,
+        "the result on screen, of the last accepted values, is shown faded"
+    );
+    let refused = tab
+        .capture_screenshot(
+            headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
+            None,
+            None,
+            true,
+        )
+        .unwrap();
+    std::fs::write(
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-refused-1280x720.png"),
+        &refused,
+    )
+    .unwrap();
     // The only error logged is the refused request itself.
     let errors = errors.lock().unwrap();
     assert!(
