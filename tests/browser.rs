@@ -185,6 +185,22 @@ fn click_along(tab: &Tab, selector: &str, at: f64) {
     tab.click_point(Point { x, y }).unwrap();
 }
 
+/// The page as a PNG, at the viewport's size.
+fn screenshot(tab: &Tab) -> Vec<u8> {
+    tab.capture_screenshot(
+        headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
+        None,
+        None,
+        true,
+    )
+    .unwrap()
+}
+
+/// Keeps a screenshot in the target folder, for a person to look at.
+fn keep(png: &[u8], name: &str) {
+    std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join(name), png).unwrap();
+}
+
 const FINISHED: &str = "document.getElementById('verdict').dataset.finished === 'true'";
 
 #[test]
@@ -334,21 +350,10 @@ fn the_live_lesson_updates_its_charts_and_verdict_when_a_slider_moves() {
     .unwrap()
     .contains("the defaults"));
 
-    let shot = tab
-        .capture_screenshot(
-            headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
-            None,
-            None,
-            true,
-        )
-        .unwrap();
+    let shot = screenshot(&tab);
     let img = image::load_from_memory(&shot).unwrap().to_rgb8();
     assert_eq!((img.width(), img.height()), (1280, 720));
-    std::fs::write(
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-1280x720.png"),
-        &shot,
-    )
-    .unwrap();
+    keep(&shot, "serve-1280x720.png");
     // Compare mode off again; a click enlarges a chart to most of the screen; Esc shrinks it.
     click_along(&tab, "#unpin", 0.5);
     wait_until(&tab, "document.getElementById('pinned').hidden", limit);
@@ -358,19 +363,8 @@ fn the_live_lesson_updates_its_charts_and_verdict_when_a_slider_moves() {
         "document.querySelector('#now [data-name=deals_by_week] svg').getBoundingClientRect().width > 800",
         limit,
     );
-    let zoomed = tab
-        .capture_screenshot(
-            headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
-            None,
-            None,
-            true,
-        )
-        .unwrap();
-    std::fs::write(
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-zoomed-1280x720.png"),
-        &zoomed,
-    )
-    .unwrap();
+    let zoomed = screenshot(&tab);
+    keep(&zoomed, "serve-zoomed-1280x720.png");
     tab.press_key("Escape").unwrap();
     wait_until(
         &tab,
@@ -413,19 +407,8 @@ fn the_live_lesson_updates_its_charts_and_verdict_when_a_slider_moves() {
         true,
         "the result on screen, of the last accepted values, is shown faded"
     );
-    let refused = tab
-        .capture_screenshot(
-            headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png,
-            None,
-            None,
-            true,
-        )
-        .unwrap();
-    std::fs::write(
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-refused-1280x720.png"),
-        &refused,
-    )
-    .unwrap();
+    let refused = screenshot(&tab);
+    keep(&refused, "serve-refused-1280x720.png");
     // The only error logged is the refused request itself.
     let errors = errors.lock().unwrap();
     assert!(

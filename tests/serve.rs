@@ -6,7 +6,7 @@ mod serving;
 
 use salesim::scenario::ranges::CLASSROOM_KNOBS;
 use serde_json::json;
-use serving::{Server, SMALL};
+use serving::{Server, LONG, SMALL};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -277,14 +277,7 @@ fn cancel_after_first_update(
 #[test]
 fn a_new_job_of_the_same_page_cancels_the_previous_one_and_delete_cancels_too() {
     // Long jobs: up to 400 replications in batches of 2.
-    let server = Server::start(&[
-        "--set",
-        "replications=400",
-        "--batch",
-        "2",
-        "--set",
-        "horizon_quarters=4",
-    ]);
+    let server = Server::start(&LONG);
     let first = server.start_job("page", json!({}));
     let mut second = 0;
     let (rest, took) = cancel_after_first_update(serving::follow_live(&server, first), || {
@@ -315,16 +308,9 @@ fn a_new_job_of_the_same_page_cancels_the_previous_one_and_delete_cancels_too() 
 
 #[test]
 fn jobs_beyond_the_limit_are_refused_until_one_ends() {
-    let server = Server::start(&[
-        "--jobs",
-        "1",
-        "--set",
-        "replications=400",
-        "--batch",
-        "2",
-        "--set",
-        "horizon_quarters=4",
-    ]);
+    let mut args = vec!["--jobs", "1"];
+    args.extend(LONG);
+    let server = Server::start(&args);
     let first = server.start_job("one", json!({}));
     let (status, body) = server.post_job(&json!({ "client": "two", "values": {} }));
     assert_eq!(status, 429, "{body}");
@@ -389,4 +375,29 @@ fn ctrl_c_stops_the_server_and_its_running_job_cleanly() {
         started.elapsed()
     );
     assert!(updates.iter().all(|u| u["finished"] == false));
+}
+
+#[test]
+fn any_scenario_can_be_served_but_a_sweep_is_refused_with_its_line() {
+    let server = Server::start(&["builtin:transactional-short-cycles"]);
+    let knobs: serde_json::Value = ureq::get(&server.at("api/knobs"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(knobs["name"], "transactional-short-cycles");
+    assert!(!knobs["sliders"].as_array().unwrap().is_empty());
+
+    let out = Command::new(env!("CARGO_BIN_EXE_salesim"))
+        .args(["serve", "builtin:discount-sweep", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("salesim: error: builtin:discount-sweep:")
+            && stderr.contains("key `sweep`")
+            && stderr.contains("Allowed:"),
+        "{stderr}"
+    );
 }

@@ -29,6 +29,16 @@ pub const SMALL: [&str; 8] = [
     "4",
 ];
 
+/// Options of a job that runs long: up to 400 replications of a 4-quarter lesson in batches of 2.
+pub const LONG: [&str; 6] = [
+    "--set",
+    "replications=400",
+    "--batch",
+    "2",
+    "--set",
+    "horizon_quarters=4",
+];
+
 impl Server {
     /// Starts `salesim serve --port 0` with `args`.
     pub fn start(args: &[&str]) -> Server {

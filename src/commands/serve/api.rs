@@ -4,7 +4,7 @@
 
 use super::knobs::{self, Slider};
 use super::live::{self, Update};
-use crate::error::SalesimError;
+use crate::error::{InputError, SalesimError};
 use crate::experiment::job::Job;
 use crate::experiment::{self};
 use crate::scenario::{self, ScenarioSource};
@@ -80,6 +80,7 @@ impl Lecture {
         batch: u32,
     ) -> Result<Lecture, SalesimError> {
         let cfg = scenario::build(&source, &job.options.overrides()?)?;
+        refuse_what_the_page_cannot_show(&source, &cfg)?;
         let sliders = knobs::sliders(&cfg);
         let folders = tempfile::Builder::new()
             .prefix("salesim-serve-")
@@ -195,6 +196,38 @@ impl Lecture {
         });
         Ok(id)
     }
+}
+
+/// The page shows one market and one comparison: a scenario with a sweep, or with fewer than
+/// two variants, is refused before the server starts.
+fn refuse_what_the_page_cannot_show(
+    source: &ScenarioSource,
+    cfg: &scenario::Config,
+) -> Result<(), InputError> {
+    let refuse = |key: &str, problem: &str, allowed: &str| {
+        Err(InputError::at(
+            &source.file,
+            source.line_of_path(key),
+            Some(key),
+            problem,
+            allowed,
+        ))
+    };
+    if cfg.resolved.sweep.is_some() {
+        return refuse(
+            "sweep",
+            "salesim serve shows one market at a time, and this scenario sweeps several",
+            "a scenario without [sweep] (run the sweep with `salesim run`)",
+        );
+    }
+    if cfg.variants.len() < 2 {
+        return refuse(
+            "variants",
+            "salesim serve compares two variants, and this scenario has one",
+            "a scenario with at least two [[variants]]",
+        );
+    }
+    Ok(())
 }
 
 /// A refused request: its status and the message for the page.
