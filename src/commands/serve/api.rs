@@ -27,6 +27,9 @@ use tokio_stream::StreamExt as _;
 /// The page: HTML, CSS and script in one file, nothing fetched from elsewhere.
 const PAGE: &str = include_str!("page.html");
 
+/// Finished jobs whose updates no page has taken that are kept (the latest).
+const KEPT_UNFOLLOWED: usize = 16;
+
 /// Longest request body read (the slider values of one page).
 const MAX_BODY: usize = 64 * 1024;
 
@@ -149,6 +152,16 @@ impl Lecture {
             r.client != request.client
                 && !(r.finished.load(Ordering::Relaxed) && r.updates.is_none())
         });
+        // Finished jobs no page came for keep their updates a while; only the latest few.
+        let mut unfollowed: Vec<u64> = jobs
+            .iter()
+            .filter(|(_, r)| r.finished.load(Ordering::Relaxed))
+            .map(|(id, _)| *id)
+            .collect();
+        unfollowed.sort_unstable();
+        for id in unfollowed.iter().rev().skip(KEPT_UNFOLLOWED) {
+            jobs.remove(id);
+        }
         let in_flight = jobs.values().filter(|r| r.in_flight()).count();
         if in_flight >= self.limit {
             return Err(Refusal {

@@ -242,6 +242,15 @@ mod tests {
     }
 
     #[test]
+    fn slider_steps_are_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(nice_step(0.0035), 0.002);
+        assert_eq!(nice_step(0.012), 0.01);
+        assert_eq!(nice_step(7.0), 5.0);
+        assert_eq!(nice_step(0.0), 1.0);
+        assert_eq!(nice_step(f64::NAN), 1.0);
+    }
+
+    #[test]
     fn accounts_per_rep_sets_the_market_size_and_values_are_validated_as_scenario_files_are() {
         let (source, cfg) = lesson();
         let shown = sliders(&cfg);

@@ -140,3 +140,17 @@ fn page_url(address: SocketAddr) -> String {
     };
     format!("http://{host}:{}/", address.port())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_address_is_one_a_browser_here_opens() {
+        let at = |s: &str| page_url(s.parse().unwrap());
+        assert_eq!(at("127.0.0.1:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(at("0.0.0.0:80"), "http://127.0.0.1:80/");
+        assert_eq!(at("[::1]:8080"), "http://[::1]:8080/");
+        assert_eq!(at("192.168.1.5:9000"), "http://192.168.1.5:9000/");
+    }
+}
