@@ -83,8 +83,8 @@ impl Server {
         body["id"].as_u64().unwrap()
     }
 
-    /// Every update of job `id` until its stream ends (or `limit` passes): the updates, and
-    /// whether a `failed` event came.
+    /// Every update of job `id` until its stream ends (or `limit` passes); a `failed` event
+    /// panics.
     pub fn follow(&self, id: u64, limit: Duration) -> Vec<serde_json::Value> {
         let response = ureq::get(&self.at(&format!("api/jobs/{id}/events")))
             .timeout(limit)
@@ -96,20 +96,7 @@ impl Server {
     /// Sends Ctrl-C (SIGINT) and waits up to `limit` for the process to end: its exit code and
     /// stderr.
     pub fn interrupt(mut self, limit: Duration) -> (Option<i32>, String) {
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGINT);
-        }
-        let until = Instant::now() + limit;
-        let code = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status.code();
-            }
-            if Instant::now() > until {
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let code = self.ctrl_c(limit);
         let mut text = String::new();
         if code.is_some() {
             if let Some(mut e) = self.stderr.take() {
@@ -118,10 +105,34 @@ impl Server {
         }
         (code, text)
     }
+
+    /// Sends Ctrl-C unless the process has ended, and waits up to `limit`: its exit code, `None`
+    /// while it still runs (or when a signal ended it).
+    fn ctrl_c(&mut self, limit: Duration) -> Option<i32> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return status.code();
+        }
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGINT);
+        }
+        let until = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            if Instant::now() > until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Server {
+    /// Ctrl-C, so the server removes its working folder; killed if it has not stopped in 10 s.
     fn drop(&mut self) {
+        self.ctrl_c(Duration::from_secs(10));
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
