@@ -6,7 +6,7 @@ use super::knobs::{self, Slider};
 use super::live::{self, Update};
 use crate::error::{InputError, SalesimError};
 use crate::experiment::job::Job;
-use crate::experiment::{self};
+use crate::experiment;
 use crate::scenario::{self, ScenarioSource};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
