@@ -5,8 +5,8 @@
 use super::knobs::{self, Slider};
 use super::live::{self, Update};
 use crate::error::{InputError, SalesimError};
-use crate::experiment::job::Job;
 use crate::experiment;
+use crate::experiment::job::Job;
 use crate::scenario::{self, ScenarioSource};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
