@@ -16,6 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 /// Replications per look of `salesim lesson --quick` (which replicates until decided).
@@ -98,6 +99,9 @@ pub fn run(cli: Cli) -> Result<(), SalesimError> {
             crate::commands::sensitivity::run(&scenario, &args)
         }
         Some(Command::Calibrate(args)) => crate::calibrate::command::run(&args),
+        Some(Command::Serve { scenario, args }) => {
+            crate::commands::serve::run(scenario.as_deref(), &args)
+        }
         Some(Command::Merge { dirs, out, quiet }) => {
             merge(&dirs, out.as_deref(), quiet).map(|_| ())
         }
@@ -269,53 +273,35 @@ pub fn run_until_decided(
     let origin = format!("--out {}", out.display());
     folder::check(&out, &origin)?;
     let bar = progress_bar(full.total_runs(), args.quiet);
-    let mut kept: HashMap<(u32, u32, u32), RunResult> = HashMap::new();
-    let (mut looks, mut replications, mut decisions) = (0, 0, Vec::new());
     let started = Instant::now();
-    let mut work = experiment::Throughput::default();
-    for n in rule.schedule() {
-        looks += 1;
-        replications = n;
-        let plan = plan_or_stop(source, &with_replications(job, n).options.overrides()?)?;
-        let on_run = |_: &RunResult| {
-            bar.inc(1);
-            Ok(())
-        };
-        let how = Execution {
-            threads: Some(threads),
-            slice: Slice::WHOLE,
-            deals: job.deals,
+    let on_run = |_: &RunResult| {
+        bar.inc(1);
+        Ok(())
+    };
+    let looked = replicate_until_decided(
+        source,
+        job,
+        &rule,
+        &Looking {
+            threads,
             stop: interrupt::stop_flag(),
             on_run: &on_run,
-        };
-        let mut points = Vec::new();
-        let outcome = experiment::execute_slice(
-            &plan,
-            &how,
-            &mut |p, r, v| Ok(kept.get(&(p, r, v)).cloned()),
-            &mut |_, result| {
-                points.push(result);
-                Ok(())
-            },
-        )?;
-        if !outcome.complete {
-            bar.finish_and_clear();
-            return Err(SalesimError::Interrupted(
-                "stopped before the comparisons were decided; nothing was written".into(),
-            ));
-        }
-        work += outcome.throughput;
-        for run in points.iter().flat_map(|p| &p.runs) {
-            kept.insert(
-                (run.point, run.replication, run.variant as u32),
-                run.clone(),
-            );
-        }
-        decisions = decide_comparisons(&points, &rule);
-        if decisions.iter().all(|(_, _, d)| *d != Decision::Open) {
-            break;
-        }
-    }
+        },
+        &mut |_| Ok(()),
+    )?;
+    let Some(Looked {
+        kept,
+        looks,
+        replications,
+        decisions,
+        work,
+    }) = looked
+    else {
+        bar.finish_and_clear();
+        return Err(SalesimError::Interrupted(
+            "stopped before the comparisons were decided; nothing was written".into(),
+        ));
+    };
     bar.finish_and_clear();
     let decided = with_replications(job, replications);
     let plan = plan_or_stop(source, &decided.options.overrides()?)?;
@@ -344,6 +330,112 @@ pub fn run_until_decided(
         }),
     };
     produce(&production, Known::Kept(kept), None)
+}
+
+/// How [`replicate_until_decided`] runs its looks.
+pub struct Looking<'a> {
+    /// Worker threads.
+    pub threads: usize,
+    /// Set to stop: the looks end without a result.
+    pub stop: &'a AtomicBool,
+    /// Called with each run finished now, from worker threads.
+    pub on_run: &'a (dyn Fn(&RunResult) -> Result<(), SalesimError> + Sync),
+}
+
+/// One look of [`replicate_until_decided`]: the plan at the replications reached, every point's
+/// runs so far, and each comparison's decision.
+pub struct Look<'a> {
+    /// The job's plan with its replications set to those reached.
+    pub plan: &'a Plan,
+    /// 1 for the first look.
+    pub look: u32,
+    /// Every point's runs, replications 0 to those reached (the same runs `salesim run
+    /// --replications N` makes).
+    pub points: &'a [experiment::PointResult],
+    /// Each comparison of bookings with the reference: (point, variant name, decision).
+    pub decisions: &'a [(u32, String, Decision)],
+}
+
+/// What the looks of [`replicate_until_decided`] leave.
+pub struct Looked {
+    /// Every run made, by (point, replication, variant).
+    pub kept: HashMap<(u32, u32, u32), RunResult>,
+    /// Looks taken.
+    pub looks: u32,
+    /// Replications reached.
+    pub replications: u32,
+    /// The last look's decisions.
+    pub decisions: Vec<(u32, String, Decision)>,
+    /// The work of all looks.
+    pub work: experiment::Throughput,
+}
+
+/// Replications in batches, the rule's schedule, each look deciding every comparison of
+/// bookings with the reference ([`sequential`]) and handed to `on_look`, until all are decided
+/// or the cap is reached. Nothing is computed twice: each look runs only the new replications.
+/// `None` when `how.stop` was set before the end.
+pub fn replicate_until_decided(
+    source: &ScenarioSource,
+    job: &Job,
+    rule: &StoppingRule,
+    how: &Looking,
+    on_look: &mut dyn FnMut(&Look) -> Result<(), SalesimError>,
+) -> Result<Option<Looked>, SalesimError> {
+    let mut kept: HashMap<(u32, u32, u32), RunResult> = HashMap::new();
+    let (mut looks, mut replications, mut decisions) = (0, 0, Vec::new());
+    let mut work = experiment::Throughput::default();
+    for n in rule.schedule() {
+        looks += 1;
+        replications = n;
+        let overrides = with_replications(job, n).options.overrides()?;
+        let Some(plan) = experiment::plan_unless_stopped(source, &overrides, how.stop)? else {
+            return Ok(None);
+        };
+        let execution = Execution {
+            threads: Some(how.threads),
+            slice: Slice::WHOLE,
+            deals: job.deals,
+            stop: how.stop,
+            on_run: how.on_run,
+        };
+        let mut points = Vec::new();
+        let outcome = experiment::execute_slice(
+            &plan,
+            &execution,
+            &mut |p, r, v| Ok(kept.get(&(p, r, v)).cloned()),
+            &mut |_, result| {
+                points.push(result);
+                Ok(())
+            },
+        )?;
+        if !outcome.complete {
+            return Ok(None);
+        }
+        work += outcome.throughput;
+        for run in points.iter().flat_map(|p| &p.runs) {
+            kept.insert(
+                (run.point, run.replication, run.variant as u32),
+                run.clone(),
+            );
+        }
+        decisions = decide_comparisons(&points, rule);
+        on_look(&Look {
+            plan: &plan,
+            look: looks,
+            points: &points,
+            decisions: &decisions,
+        })?;
+        if decisions.iter().all(|(_, _, d)| *d != Decision::Open) {
+            break;
+        }
+    }
+    Ok(Some(Looked {
+        kept,
+        looks,
+        replications,
+        decisions,
+        work,
+    }))
 }
 
 /// The job with its replications set to `n`.

@@ -216,6 +216,16 @@ pub enum Command {
     /// study). Bad rows stop it (exit 2) with counts per kind and their first lines, unless
     /// --skip-bad-rows.
     Calibrate(CalibrateArgs),
+    /// The live lesson for a class: a local web page with a slider for each knob a class
+    /// argues about (docs/SCENARIOS.md, "Knobs of the live lesson"). Moving one starts paired
+    /// replications in batches on every core; the charts and the lesson's verdict update after
+    /// each batch, and the verdict is stated only once its confidence interval decides it.
+    Serve {
+        /// The scenario file (.toml), or builtin:NAME (default: the built-in lesson).
+        scenario: Option<PathBuf>,
+        #[command(flatten)]
+        args: ServeArgs,
+    },
     /// Rebuild the charts and report.html of a finished output folder from its CSVs.
     Report {
         /// The output folder.
@@ -225,6 +235,41 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         point: Option<u32>,
     },
+}
+
+/// Options of `salesim serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port; the address is printed).
+    #[arg(long, value_name = "PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on. The default, 127.0.0.1, reaches this computer only; another
+    /// (e.g. 0.0.0.0 for every network of this computer) shares the page with a room's
+    /// network, and salesim warns that anyone there can start simulations.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Most jobs running at once over all pages (each page runs one; a page's new job replaces
+    /// its old one). A job beyond it is refused until one finishes.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub jobs: u32,
+    /// Replications added per batch (each batch is a look of the `--until-decided` rule).
+    #[arg(long, value_name = "N", default_value_t = crate::app::QUICK_BATCH,
+          value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub batch: u32,
+    /// Worker threads per job (default: all cores). Results are identical for any thread count.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Master seed (overrides the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Override any scenario value by its path before the sliders apply, as `run --set` does.
+    /// Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// Options of `salesim calibrate`.

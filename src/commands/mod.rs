@@ -3,3 +3,4 @@
 //! [`crate::app`], which dispatches to these.
 
 pub mod sensitivity;
+pub mod serve;

@@ -48,9 +48,14 @@ pub struct Options {
 }
 
 impl Options {
-    /// The overrides these options ask for: `--replications`, `--seed`, then each `--set`.
+    /// The overrides these options ask for: each `--set`, then `--replications` and `--seed`,
+    /// which win over a `--set` of the same key (so `--until-decided`'s looks and the reproduce
+    /// command's `--replications N` hold with a `--set replications=...`).
     pub fn overrides(&self) -> Result<Vec<Override>, InputError> {
         let mut out = Vec::new();
+        for s in &self.set {
+            out.push(Override::parse(s)?);
+        }
         if let Some(r) = self.replications {
             out.push(Override {
                 path: "replications".into(),
@@ -74,9 +79,6 @@ impl Options {
                 value: toml::Value::Integer(value),
                 origin: format!("--seed {s}"),
             });
-        }
-        for s in &self.set {
-            out.push(Override::parse(s)?);
         }
         Ok(out)
     }
@@ -173,5 +175,23 @@ impl Job {
             None => Vec::new(),
             Some(slice) => vec!["--shard".to_string(), slice.to_string()],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{build, ScenarioSource, LESSON};
+
+    #[test]
+    fn the_replications_and_seed_flags_win_over_a_set_of_the_same_key() {
+        let source = ScenarioSource::parse("<built-in lesson>", LESSON).unwrap();
+        let options = Options {
+            replications: Some(5),
+            seed: Some(9),
+            set: vec!["replications=7".into(), "seed=3".into()],
+        };
+        let cfg = build(&source, &options.overrides().unwrap()).unwrap();
+        assert_eq!((cfg.replications, cfg.seed), (5, 9));
     }
 }

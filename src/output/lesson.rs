@@ -113,8 +113,18 @@ fn money(k: f64) -> String {
     super::summary::thousands(k)
 }
 
+/// What the lesson tells a reader to do when the run stopped undecided.
+const FULL_LESSON_HINT: &str = "Run the full lesson (`salesim lesson`) for a verdict.";
+
 /// The verdict on bookings over the whole horizon, relative to `a`'s bookings.
 fn verdict(f: &Facts) -> String {
+    verdict_or(f, FULL_LESSON_HINT)
+}
+
+/// [`verdict`], with `next_step` said after "Not decided yet" (where the reader goes for a
+/// verdict): the sentence `salesim lesson --quick` and `salesim serve` state, a verdict only
+/// once the comparison is decided.
+pub fn verdict_or(f: &Facts, next_step: &str) -> String {
     let (ra, _, d) = f.m("bookings");
     let scale = ra.mean;
     let (a, b, q) = (&f.a, &f.b, f.quarters);
@@ -137,7 +147,7 @@ fn verdict(f: &Facts) -> String {
     );
     if f.undecided {
         format!(
-            "Not decided yet: after {} replications the two teams cannot be told apart over {q} quarters ({ci}). Run the full lesson (`salesim lesson`) for a verdict.",
+            "Not decided yet: after {} replications the two teams cannot be told apart over {q} quarters ({ci}). {next_step}",
             f.replications
         )
     } else if d.diff.ci_low > 0.0 {

@@ -146,11 +146,7 @@ pub(crate) fn render<C: Chart>(charts_dir: &Path, chart: &C) -> Result<Rendered,
         chart: name.clone(),
         message: e.0,
     };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        draw_whole(&root, chart).map_err(fail)?;
-    }
+    let svg = svg(chart)?;
     let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
@@ -169,6 +165,19 @@ pub(crate) fn render<C: Chart>(charts_dir: &Path, chart: &C) -> Result<Rendered,
         svg_path,
         svg,
     })
+}
+
+/// Draws `chart` as SVG text, for inlining into a page.
+pub(crate) fn svg<C: Chart>(chart: &C) -> Result<String, ReportError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        draw_whole(&root, chart).map_err(|e| ReportError::Chart {
+            chart: chart.name(),
+            message: e.0,
+        })?;
+    }
+    Ok(svg)
 }
 
 fn encode_png(rgb: Vec<u8>) -> Result<Vec<u8>, String> {

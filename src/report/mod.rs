@@ -13,6 +13,7 @@ mod error;
 mod frame;
 mod html;
 mod input;
+pub mod live;
 pub(crate) mod metrics;
 pub mod sensitivity;
 mod stats;

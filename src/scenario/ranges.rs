@@ -639,6 +639,63 @@ pub const PLAUSIBLE_RANGES: &[PlausibleRange] = &[
     ),
 ];
 
+/// A knob a class argues about, shown as a slider by `salesim serve`: a row of
+/// [`PLAUSIBLE_RANGES`], named for the room, with its unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClassroomKnob {
+    /// The row's key path pattern.
+    pub pattern: &'static str,
+    /// What the room calls it.
+    pub label: &'static str,
+    /// Its unit, as the slider shows it.
+    pub unit: &'static str,
+}
+
+/// The knobs `salesim serve` shows, in its order. A strategy knob gets a slider per strategy our
+/// teams use; `market.customers` is shown as accounts per rep of ours.
+pub const CLASSROOM_KNOBS: &[ClassroomKnob] = &[
+    ClassroomKnob {
+        pattern: "strategies.<compared>.discount_max",
+        label: "Quarter-end discount",
+        unit: "largest share off list",
+    },
+    ClassroomKnob {
+        pattern: "strategies.<compared>.effort_ramp",
+        label: "Effort ramp",
+        unit: "extra share of capacity at quarter end",
+    },
+    ClassroomKnob {
+        pattern: "strategies.<compared>.min_contact_gap_days",
+        label: "Minimum days between contacts",
+        unit: "business days",
+    },
+    ClassroomKnob {
+        pattern: "strategies.<compared>.poaching",
+        label: "Poaching",
+        unit: "chance per contact when the pipeline is thin",
+    },
+    ClassroomKnob {
+        pattern: "strategies.<compared>.listening",
+        label: "Listening",
+        unit: "chance of knowing the account's stage",
+    },
+    ClassroomKnob {
+        pattern: "market.customers",
+        label: "Accounts per rep",
+        unit: "accounts per rep of ours",
+    },
+    ClassroomKnob {
+        pattern: "customers.annoyance_half_life_days",
+        label: "Customers' annoyance memory",
+        unit: "half-life, business days",
+    },
+    ClassroomKnob {
+        pattern: "customers.block_threshold",
+        label: "Block threshold",
+        unit: "unwanted contacts",
+    },
+];
+
 /// Every numeric knob with no plausible range, and why.
 pub const NOT_COVERED: &[NotCovered] = &[
     NotCovered {
@@ -790,6 +847,16 @@ pub fn markdown() -> String {
     for n in NOT_COVERED {
         let _ = writeln!(out, "| `{}` | {} |", n.pattern, cell(n.reason));
     }
+    out.push_str(
+        "\n### Knobs of the live lesson (`salesim serve`)\n\n\
+         `salesim serve` shows a slider for each knob below (a strategy knob once per strategy \
+         our teams use), from the lowest to the highest end of its plausible ranges above, \
+         starting at the scenario's value.\n\n\
+         | key | slider | unit |\n|---|---|---|\n",
+    );
+    for k in CLASSROOM_KNOBS {
+        let _ = writeln!(out, "| `{}` | {} | {} |", k.pattern, k.label, cell(k.unit));
+    }
     out
 }
 
@@ -828,6 +895,17 @@ mod tests {
         let (lo, hi) = discount.bounds(0.25, 10);
         assert!((lo - 0.15).abs() < 1e-12 && (hi - 0.35).abs() < 1e-12);
         assert_eq!(discount.bounds(0.0, 10), (0.0, 0.1));
+    }
+
+    #[test]
+    fn every_classroom_knob_has_a_plausible_range() {
+        for k in CLASSROOM_KNOBS {
+            assert!(
+                PLAUSIBLE_RANGES.iter().any(|r| r.pattern == k.pattern),
+                "{} has no row in PLAUSIBLE_RANGES",
+                k.pattern
+            );
+        }
     }
 
     #[test]

@@ -820,7 +820,7 @@ fn check_options(o: &SensitivityBudget) -> Result<(), InputError> {
 }
 
 /// The strategies our teams use in some variant, in variant order.
-fn compared_strategies(cfg: &Config) -> Vec<String> {
+pub fn compared_strategies(cfg: &Config) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for v in &cfg.resolved.variants {
         for name in std::iter::once(&v.strategy).chain(v.teams.values()) {

@@ -1,0 +1,297 @@
+//! The sliders of the live lesson: the scenario reference's classroom knobs
+//! ([`CLASSROOM_KNOBS`]) as this scenario has them, each with its plausible range, unit and the
+//! scenario's own value; and the page's slider values turned into the overrides `--set` makes,
+//! so that the scenario's own validation judges them.
+
+use crate::error::InputError;
+use crate::scenario::ranges::{ClassroomKnob, CLASSROOM_KNOBS, COMPARED};
+use crate::scenario::{Config, Override};
+use crate::sensitivity::{compared_strategies, knobs_of};
+use serde::Serialize;
+
+/// One slider of the page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slider {
+    /// The `--set` path it moves (`strategies.aggressive.discount_max`).
+    pub path: String,
+    /// What the room calls it.
+    pub label: String,
+    /// The team strategy it belongs to, for a strategy knob.
+    pub strategy: Option<String>,
+    /// Its unit.
+    pub unit: String,
+    /// Lowest value of the slider, in its unit.
+    pub low: f64,
+    /// Highest value.
+    pub high: f64,
+    /// Step of the slider.
+    pub step: f64,
+    /// The scenario's own value (the field default for the built-in lesson).
+    pub default: f64,
+    /// Why the range is what it is: the field fact behind it, or the judgement.
+    pub why: String,
+    /// Scenario units per slider unit: the number of our reps for accounts per rep, else 1.
+    #[serde(skip)]
+    per_unit: f64,
+    /// Whether the key takes whole numbers.
+    #[serde(skip)]
+    whole: bool,
+}
+
+/// The scenario's classroom knobs: a strategy knob once per strategy our teams use, from the
+/// lowest to the highest end of its plausible ranges over those strategies (so each team's
+/// slider reaches the other's setting).
+pub fn sliders(cfg: &Config) -> Vec<Slider> {
+    let compared = compared_strategies(cfg);
+    let knobs = knobs_of(cfg, &compared);
+    let our_reps: u32 = cfg.vendors[0].teams.iter().map(|t| t.reps).sum();
+    let mut out = Vec::new();
+    for classroom in CLASSROOM_KNOBS {
+        let mine: Vec<_> = knobs
+            .iter()
+            .filter(|k| k.range.pattern == classroom.pattern)
+            .collect();
+        let (Some(low), Some(high)) = (
+            mine.iter().map(|k| k.low).reduce(f64::min),
+            mine.iter().map(|k| k.high).reduce(f64::max),
+        ) else {
+            continue;
+        };
+        for knob in &mine {
+            let strategy = classroom.pattern.strip_prefix(COMPARED).and_then(|_| {
+                knob.path
+                    .strip_prefix("strategies.")
+                    .and_then(|rest| rest.split('.').next())
+                    .map(str::to_string)
+            });
+            let per_unit = if classroom.pattern == "market.customers" {
+                f64::from(our_reps.max(1))
+            } else {
+                1.0
+            };
+            out.push(slider(
+                classroom,
+                knob.path.clone(),
+                strategy,
+                knob,
+                per_unit,
+                (low, high),
+            ));
+        }
+    }
+    out
+}
+
+fn slider(
+    classroom: &ClassroomKnob,
+    path: String,
+    strategy: Option<String>,
+    knob: &crate::sensitivity::Knob,
+    per_unit: f64,
+    (low, high): (f64, f64),
+) -> Slider {
+    let (low, high, default) = (low / per_unit, high / per_unit, knob.value / per_unit);
+    let step = if knob.whole && per_unit == 1.0 {
+        1.0
+    } else {
+        nice_step((high - low) / 100.0)
+    };
+    Slider {
+        path,
+        label: classroom.label.to_string(),
+        strategy,
+        unit: classroom.unit.to_string(),
+        low,
+        high,
+        step,
+        default,
+        why: knob.range.why.to_string(),
+        per_unit,
+        whole: knob.whole,
+    }
+}
+
+/// The largest of 1, 2 or 5 × a power of ten not above `x` (a slider step that prints well).
+fn nice_step(x: f64) -> f64 {
+    if !(x > 0.0 && x.is_finite()) {
+        return 1.0;
+    }
+    let power = 10f64.powf(x.log10().floor());
+    let m = x / power;
+    let base = if m >= 5.0 {
+        5.0
+    } else if m >= 2.0 {
+        2.0
+    } else {
+        1.0
+    };
+    base * power
+}
+
+/// Where a value came from, in error messages: the slider, its team and its path.
+fn origin(s: &Slider, text: &str) -> String {
+    match &s.strategy {
+        Some(team) => format!("slider \"{}\" ({team}) {}={text}", s.label, s.path),
+        None => format!("slider \"{}\" {}={text}", s.label, s.path),
+    }
+}
+
+/// The overrides the page's values ask for (path → the value as typed), each as `--set PATH=VALUE`
+/// would make it, so the scenario's validation judges it with the same rules and messages. A
+/// path that is no slider of the page is refused, naming the sliders.
+pub fn overrides(
+    sliders: &[Slider],
+    values: &[(String, serde_json::Value)],
+) -> Result<Vec<Override>, InputError> {
+    let mut out = Vec::new();
+    for (path, value) in values {
+        let text = match value {
+            serde_json::Value::String(s) => s.trim().to_string(),
+            other => other.to_string(),
+        };
+        let Some(s) = sliders.iter().find(|s| &s.path == path) else {
+            let paths: Vec<String> = sliders.iter().map(|s| s.path.clone()).collect();
+            return Err(InputError::at(
+                &format!("slider {path}={text}"),
+                None,
+                Some(path),
+                &format!(
+                    "is no slider of this page{}",
+                    crate::suggest::did_you_mean(path, &paths)
+                ),
+                &paths.join(", "),
+            ));
+        };
+        let origin = origin(s, &text);
+        let value = if s.per_unit == 1.0 {
+            let mut parsed = Override::parse(&format!("{path}={text}"))?;
+            parsed.origin = origin;
+            out.push(parsed);
+            continue;
+        } else {
+            // Accounts per rep: the scenario's key counts accounts in the market.
+            let per_rep: f64 = text.parse().map_err(|_| {
+                InputError::at(
+                    &origin,
+                    None,
+                    Some(path),
+                    "is not a number",
+                    "a number of accounts per rep of ours",
+                )
+            })?;
+            let scaled = (per_rep * s.per_unit).round();
+            if s.whole && scaled.is_finite() && scaled.abs() < 9.0e15 {
+                toml::Value::Integer(scaled as i64)
+            } else {
+                toml::Value::Float(per_rep * s.per_unit)
+            }
+        };
+        out.push(Override {
+            path: path.clone(),
+            value,
+            origin,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{build, ScenarioSource, LESSON};
+
+    fn lesson() -> (ScenarioSource, Config) {
+        let source = ScenarioSource::parse("<built-in lesson>", LESSON).unwrap();
+        let cfg = build(&source, &[]).unwrap();
+        (source, cfg)
+    }
+
+    #[test]
+    fn the_lesson_shows_every_classroom_knob_with_its_default_inside_its_range() {
+        let (_, cfg) = lesson();
+        let shown = sliders(&cfg);
+        for k in CLASSROOM_KNOBS {
+            assert!(
+                shown.iter().any(|s| s.label == k.label),
+                "{} has a slider",
+                k.label
+            );
+        }
+        for s in &shown {
+            assert!(s.low < s.high, "{}: {} to {}", s.path, s.low, s.high);
+            assert!(
+                s.low <= s.default && s.default <= s.high,
+                "{}: {} not in {} to {}",
+                s.path,
+                s.default,
+                s.low,
+                s.high
+            );
+        }
+        // A strategy knob has a slider per compared strategy, both spanning each other's value.
+        let discounts: Vec<_> = shown
+            .iter()
+            .filter(|s| s.path.ends_with(".discount_max"))
+            .collect();
+        assert!(discounts.len() >= 2);
+        for d in &discounts {
+            for other in &discounts {
+                assert!(d.low <= other.default && other.default <= d.high);
+            }
+        }
+    }
+
+    #[test]
+    fn slider_steps_are_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(nice_step(0.0035), 0.002);
+        assert_eq!(nice_step(0.012), 0.01);
+        assert_eq!(nice_step(7.0), 5.0);
+        assert_eq!(nice_step(0.0), 1.0);
+        assert_eq!(nice_step(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn accounts_per_rep_sets_the_market_size_and_values_are_validated_as_scenario_files_are() {
+        let (source, cfg) = lesson();
+        let shown = sliders(&cfg);
+        let reps: u32 = cfg.vendors[0].teams.iter().map(|t| t.reps).sum();
+        let set = overrides(
+            &shown,
+            &[("market.customers".into(), serde_json::json!(150))],
+        )
+        .unwrap();
+        let moved = build(&source, &set).unwrap();
+        assert_eq!(moved.market.customers, 150 * reps);
+
+        let bad = overrides(
+            &shown,
+            &[("customers.block_threshold".into(), serde_json::json!("-1"))],
+        )
+        .unwrap();
+        let message = build(&source, &bad).unwrap_err().to_string();
+        let from_file = build(
+            &source,
+            &[Override::parse("customers.block_threshold=-1").unwrap()],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(message.contains("slider \"Block threshold\""), "{message}");
+        // The same rule and "allowed" text as the scenario file's key.
+        let allowed = |m: &str| {
+            m.split("customers.block_threshold")
+                .last()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(allowed(&message), allowed(&from_file));
+
+        let unknown = overrides(&shown, &[("seed".into(), serde_json::json!(3))]).unwrap_err();
+        assert!(unknown.to_string().contains("is no slider of this page"));
+        let typo = overrides(
+            &shown,
+            &[("market.customers".into(), serde_json::json!("many"))],
+        )
+        .unwrap_err();
+        assert!(typo.to_string().contains("is not a number"));
+    }
+}

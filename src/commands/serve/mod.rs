@@ -1,0 +1,156 @@
+//! `salesim serve`: the live lesson for a class. A local web server (axum on tokio: the most
+//! used Rust web stack, maintained by the tokio project; server-sent events come with it) serves
+//! one self-contained page with a slider for each classroom knob of the scenario reference. When
+//! a slider moves, the page posts the values; the server checks them with the scenario's own
+//! validation, cancels that page's previous job and starts a new one, which runs paired
+//! replications in batches on every core ([`live`]) and streams an update after each batch.
+//!
+//! Local only: it listens on 127.0.0.1 unless `--host` says otherwise (then it warns); every
+//! page gets its own job, and at most `--jobs` jobs run at once. Ctrl-C ([`crate::interrupt`])
+//! cancels every job and stops the server.
+
+mod api;
+pub mod knobs;
+pub mod live;
+
+use crate::cli::ServeArgs;
+use crate::error::{InputError, SalesimError};
+use crate::experiment::job::{Job, Options, ScenarioRef};
+use crate::interrupt;
+use crate::scenario::{self, ScenarioSource};
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Seconds the server waits, after Ctrl-C, for open pages to be told and jobs to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Runs `salesim serve`: the built-in lesson, or the scenario file given.
+pub fn run(scenario: Option<&Path>, args: &ServeArgs) -> Result<(), SalesimError> {
+    let (source, scenario_ref) = match scenario {
+        Some(path) => (
+            ScenarioSource::read(path)?,
+            ScenarioRef::File(path.display().to_string()),
+        ),
+        None => (
+            ScenarioSource::parse(ScenarioRef::LESSON_LABEL, scenario::LESSON)?,
+            ScenarioRef::Lesson,
+        ),
+    };
+    let job = Job {
+        scenario: scenario_ref,
+        options: Options {
+            replications: None,
+            seed: args.seed,
+            set: args.set.clone(),
+        },
+        shard: None,
+        deals: false,
+    };
+    let threads = args
+        .threads
+        .map(usize::from)
+        .unwrap_or_else(rayon::current_num_threads);
+    let lecture = api::Lecture::new(source, job, threads, args.jobs as usize, args.batch)?;
+    let stop = interrupt::stop_flag();
+    let listener = listen(args)?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| SalesimError::io("reading the server's address", e))?;
+    let url = page_url(address);
+    if !address.ip().is_loopback() {
+        eprintln!(
+            "salesim: warning: serving on {} — anyone on this network can open the page and \
+             start simulations on this computer. Use it only on a network you trust, and stop \
+             it with Ctrl-C after the class.",
+            address
+        );
+    }
+    println!("salesim serve: {url} (Ctrl-C to stop)");
+    if args.open {
+        if let Err(e) = open::that_detached(&url) {
+            eprintln!("salesim: could not open a browser ({e}): open {url} by hand");
+        }
+    }
+    let lecture = Arc::new(lecture);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| SalesimError::io("starting the web server", e))?;
+    runtime.block_on(async {
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| SalesimError::io("starting the web server", e))?;
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| SalesimError::io("starting the web server", e))?;
+        let app = api::router(lecture.clone());
+        let stopped = async move {
+            while !stop.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        };
+        let shutdown_lecture = lecture.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    stopped.await;
+                    shutdown_lecture.cancel_all();
+                })
+                .await
+        });
+        while !stop.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        lecture.cancel_all();
+        // Open pages close their streams as their jobs stop; a page that does not is cut off.
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, server).await;
+        Ok::<(), SalesimError>(())
+    })?;
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    lecture.wait_for_jobs(SHUTDOWN_GRACE);
+    eprintln!("salesim: serve stopped");
+    Ok(())
+}
+
+/// Binds the listening socket; a port in use or an address not on this computer is the
+/// command line's error (exit 2).
+fn listen(args: &ServeArgs) -> Result<TcpListener, SalesimError> {
+    let address = SocketAddr::new(args.host, args.port);
+    TcpListener::bind(address).map_err(|e| {
+        InputError::at(
+            &format!("--host {} --port {}", args.host, args.port),
+            None,
+            None,
+            &format!("cannot listen there: {e}"),
+            "a free port (--port 0 picks one) on an address of this computer (127.0.0.1 by default)",
+        )
+        .into()
+    })
+}
+
+/// The page's address as a browser on this computer opens it.
+fn page_url(address: SocketAddr) -> String {
+    let host = match address.ip() {
+        ip if ip.is_unspecified() => IpAddr::from([127, 0, 0, 1]).to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    format!("http://{host}:{}/", address.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_address_is_one_a_browser_here_opens() {
+        let at = |s: &str| page_url(s.parse().unwrap());
+        assert_eq!(at("127.0.0.1:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(at("0.0.0.0:80"), "http://127.0.0.1:80/");
+        assert_eq!(at("[::1]:8080"), "http://[::1]:8080/");
+        assert_eq!(at("192.168.1.5:9000"), "http://192.168.1.5:9000/");
+    }
+}

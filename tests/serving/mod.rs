@@ -1,0 +1,183 @@
+//! A `salesim serve` process for the tests: started on a free port of 127.0.0.1, its address
+//! read from the line it prints, stopped (Ctrl-C) when dropped; and a reader of its jobs'
+//! server-sent events.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server.
+pub struct Server {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT/`.
+    pub url: String,
+    /// What it printed on stderr, read when it stops.
+    stderr: Option<std::process::ChildStderr>,
+}
+
+/// Options that keep the tests short: a smaller lesson market, short horizon, small batches.
+pub const SMALL: [&str; 8] = [
+    "--set",
+    "market.customers=1500",
+    "--set",
+    "horizon_quarters=6",
+    "--set",
+    "replications=12",
+    "--batch",
+    "4",
+];
+
+/// Options of a job that runs long: up to 400 replications of a 4-quarter lesson in batches of 2.
+pub const LONG: [&str; 6] = [
+    "--set",
+    "replications=400",
+    "--batch",
+    "2",
+    "--set",
+    "horizon_quarters=4",
+];
+
+impl Server {
+    /// Starts `salesim serve --port 0` with `args`.
+    pub fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_salesim"))
+            .args(["serve", "--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("salesim serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("the server prints its address: {line:?}"))
+            .to_string();
+        let stderr = child.stderr.take();
+        Server { child, url, stderr }
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{}", self.url, path.trim_start_matches('/'))
+    }
+
+    /// Posts a job; (status, JSON body).
+    pub fn post_job(&self, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        match ureq::post(&self.at("api/jobs")).send_json(body.clone()) {
+            Ok(r) => (r.status(), r.into_json().unwrap()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap()),
+            Err(e) => panic!("the server answers: {e}"),
+        }
+    }
+
+    /// Posts a job that must be accepted; its id.
+    pub fn start_job(&self, client: &str, values: serde_json::Value) -> u64 {
+        let (status, body) =
+            self.post_job(&serde_json::json!({ "client": client, "values": values }));
+        assert_eq!(status, 202, "job accepted: {body}");
+        body["id"].as_u64().unwrap()
+    }
+
+    /// Every update of job `id` until its stream ends (or `limit` passes); a `failed` event
+    /// panics.
+    pub fn follow(&self, id: u64, limit: Duration) -> Vec<serde_json::Value> {
+        let response = ureq::get(&self.at(&format!("api/jobs/{id}/events")))
+            .timeout(limit)
+            .call()
+            .expect("the job's events");
+        read_events(response.into_reader(), limit)
+    }
+
+    /// Sends Ctrl-C (SIGINT) and waits up to `limit` for the process to end: its exit code and
+    /// stderr.
+    pub fn interrupt(mut self, limit: Duration) -> (Option<i32>, String) {
+        let code = self.ctrl_c(limit);
+        let mut text = String::new();
+        if code.is_some() {
+            if let Some(mut e) = self.stderr.take() {
+                let _ = e.read_to_string(&mut text);
+            }
+        }
+        (code, text)
+    }
+
+    /// Sends Ctrl-C unless the process has ended, and waits up to `limit`: its exit code, `None`
+    /// while it still runs (or when a signal ended it).
+    fn ctrl_c(&mut self, limit: Duration) -> Option<i32> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return status.code();
+        }
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGINT);
+        }
+        let until = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            if Instant::now() > until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    /// Ctrl-C, so the server removes its working folder; killed if it has not stopped in 10 s.
+    fn drop(&mut self) {
+        self.ctrl_c(Duration::from_secs(10));
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Follows job `id` on a thread: each update is sent on the channel as it comes; the channel
+/// closes when the stream ends.
+pub fn follow_live(server: &Server, id: u64) -> std::sync::mpsc::Receiver<serde_json::Value> {
+    let url = server.at(&format!("api/jobs/{id}/events"));
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let response = ureq::get(&url)
+            .timeout(Duration::from_secs(120))
+            .call()
+            .unwrap();
+        read_each_event(response.into_reader(), Duration::from_secs(120), &mut |u| {
+            let _ = send.send(u);
+        });
+    });
+    receive
+}
+
+/// The `update` events of a server-sent event stream, in order (a `failed` event panics).
+pub fn read_events(reader: impl Read, limit: Duration) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    read_each_event(reader, limit, &mut |u| out.push(u));
+    out
+}
+
+/// Hands each `update` event of a stream to `each` as it comes.
+fn read_each_event(reader: impl Read, limit: Duration, each: &mut dyn FnMut(serde_json::Value)) {
+    let started = Instant::now();
+    let mut event = String::new();
+    for line in BufReader::new(reader).lines() {
+        let Ok(line) = line else { break };
+        if let Some(name) = line.strip_prefix("event:") {
+            event = name.trim().to_string();
+        } else if let Some(data) = line.strip_prefix("data:") {
+            assert_ne!(event, "failed", "the job failed: {data}");
+            if event == "update" {
+                each(serde_json::from_str(data.trim()).expect("an update is JSON"));
+            }
+        }
+        if started.elapsed() > limit {
+            break;
+        }
+    }
+}
