@@ -13,6 +13,11 @@ static STOP: AtomicBool = AtomicBool::new(false);
 static FINISHING: AtomicBool = AtomicBool::new(false);
 static QUIT_AFTER_FINISHING: AtomicBool = AtomicBool::new(false);
 static INSTALLED: OnceLock<bool> = OnceLock::new();
+static STOPPING: OnceLock<&'static str> = OnceLock::new();
+
+/// What the first signal says by default: what a stopped run keeps.
+const RUN_STOPPING: &str =
+    "salesim: stopping: finished runs are kept, runs in flight are abandoned";
 
 /// What a signal does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +51,8 @@ pub fn stop_flag() -> &'static AtomicBool {
         ctrlc::set_handler(
             || match on_signal(&STOP, &FINISHING, &QUIT_AFTER_FINISHING) {
                 Action::Stop => eprintln!(
-                    "\nsalesim: stopping: finished runs are kept, runs in flight are abandoned \
-                     (press Ctrl-C again to quit at once)"
+                    "\n{} (press Ctrl-C again to quit at once)",
+                    STOPPING.get().copied().unwrap_or(RUN_STOPPING)
                 ),
                 Action::QuitAfterFinishing => {
                     eprintln!("\nsalesim: quitting as soon as the output files are in place")
@@ -61,6 +66,14 @@ pub fn stop_flag() -> &'static AtomicBool {
         .is_ok()
     });
     &STOP
+}
+
+/// [`stop_flag`], for a command whose stop is not a run's: the first signal says `stopping`
+/// (what stops and what is kept) instead of what a stopped run keeps. The first command of the
+/// process to ask sets it.
+pub fn stop_flag_saying(stopping: &'static str) -> &'static AtomicBool {
+    let _ = STOPPING.set(stopping);
+    stop_flag()
 }
 
 /// Runs `f`, which puts output files in place, so that a second signal cannot cut it short:

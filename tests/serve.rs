@@ -369,6 +369,9 @@ fn ctrl_c_stops_the_server_and_its_running_job_cleanly() {
     let (code, stderr) = server.interrupt(Duration::from_secs(20));
     assert_eq!(code, Some(0), "stopped cleanly: {stderr}");
     assert!(stderr.contains("serve stopped"), "{stderr}");
+    // It says what stopping a server means, not what a stopped run keeps.
+    assert!(stderr.contains("stopping the server"), "{stderr}");
+    assert!(!stderr.contains("finished runs are kept"), "{stderr}");
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",

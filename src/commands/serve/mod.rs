@@ -54,7 +54,9 @@ pub fn run(scenario: Option<&Path>, args: &ServeArgs) -> Result<(), SalesimError
         .map(usize::from)
         .unwrap_or_else(rayon::current_num_threads);
     let lecture = api::Lecture::new(source, job, threads, args.jobs as usize, args.batch)?;
-    let stop = interrupt::stop_flag();
+    let stop = interrupt::stop_flag_saying(
+        "salesim: stopping the server: the jobs in flight are cancelled, nothing is kept",
+    );
     let listener = listen(args)?;
     let address = listener
         .local_addr()
