@@ -320,10 +320,12 @@ impl Relation {
 }
 
 /// What a rep looks at when it weighs an account, and what decides whether the account can be
-/// reached by its vendor today: the vendor's last contact, what the vendor knows of the account,
-/// a block, recent contacts (fatigue). Kept apart from [`Relation`] in a dense array of 24 bytes
-/// per (account, vendor): a rep sampling accounts reads only this and the account's value, one
-/// record per sample (fewer cache misses, BENCHMARKS.md §10 and §16).
+/// reached by its vendor today. The vendor's own fields, which its reps read: its last contact
+/// and what it knows of the account. The account's own, which only the account's response to a
+/// contact reads (never a rep choosing whom to call): a block and recent contacts (fatigue).
+/// Kept apart from [`Relation`] in a dense array of 16 bytes per (account, vendor): a rep
+/// sampling accounts reads only this record's vendor fields and the account's value, one record
+/// per sample (fewer cache misses, BENCHMARKS.md §10 and §16).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reach {
     /// Day of the vendor's last contact (`NONE` = never).

@@ -546,20 +546,17 @@ const OFF_SCALE_MIN_PCT: f64 = 100.0;
 /// stops at 1.5 times the widest of the other metrics, and those few rows are drawn off scale,
 /// their range written at the edge. Returns the axis range and the cut (`None`: nothing cut).
 fn forest_scale(rows: &[ForestRow]) -> (std::ops::Range<f64>, Option<f64>) {
-    let mut widths: Vec<f64> = Vec::new();
-    for row in rows
-        .iter()
-        .map(|r| r.row)
-        .collect::<std::collections::BTreeSet<_>>()
-    {
-        let width = rows
-            .iter()
-            .filter(|r| r.row == row)
-            .flat_map(|r| [r.diff.low.abs(), r.diff.high.abs()])
+    // Each compared metric's widest reach from zero.
+    let mut reach: Vec<Option<f64>> = vec![None; rows.iter().map(|r| r.row + 1).max().unwrap_or(0)];
+    for r in rows {
+        let ends = [r.diff.low.abs(), r.diff.high.abs()];
+        let width = ends
+            .into_iter()
             .filter(|w| w.is_finite())
             .fold(0.0, f64::max);
-        widths.push(width);
+        reach[r.row] = Some(reach[r.row].unwrap_or(0.0).max(width));
     }
+    let mut widths: Vec<f64> = reach.into_iter().flatten().collect();
     widths.sort_by(|a, b| b.total_cmp(a));
     // Cut at most a third of the rows: beyond that the wide ones are the rule, not exceptions.
     let cut = (1..=widths.len() / 3)
@@ -569,13 +566,18 @@ fn forest_scale(rows: &[ForestRow]) -> (std::ops::Range<f64>, Option<f64>) {
                 && widths[k - 1] > OFF_SCALE_FACTOR * widths[k]
         })
         .map(|k| 1.5 * widths[k]);
-    let clamp = |v: f64| cut.map_or(v, |c| v.clamp(-c, c));
+    let clamp = |v: f64| on_scale(cut, v);
     let range = padded(
         rows.iter()
             .flat_map(|r| [clamp(r.diff.low), clamp(r.diff.high)]),
         true,
     );
     (range, cut)
+}
+
+/// Where `v` is drawn on an axis cut at ±`cut` ([`forest_scale`]): at the edge when beyond it.
+fn on_scale(cut: Option<f64>, v: f64) -> f64 {
+    cut.map_or(v, |c| v.clamp(-c, c))
 }
 
 fn forest_label(name: &str) -> String {
@@ -617,7 +619,7 @@ fn draw_forest<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, view: &RunView
         .collect();
     // A row's variants share 0.7 of its height, so that neighbouring rows stay apart.
     let spread = 0.7 / others.len().max(1) as f64;
-    let clamp = |v: f64| cut.map_or(v, |c| v.clamp(-c, c));
+    let clamp = |v: f64| on_scale(cut, v);
     for r in &rows {
         let j = others.iter().position(|v| **v == r.variant).unwrap_or(0) as f64;
         let y = (n - 1 - r.row) as f64 + (j - (others.len() as f64 - 1.0) / 2.0) * spread;
