@@ -129,6 +129,7 @@ const CASES: &[Case] = &[
     case("range_strategy_effort_ramp.toml", Some("strategies.gentle.effort_ramp"), Some(5)),
     case("range_strategy_discount_window_zero.toml", Some("strategies.aggressive.discount_window_days"), Some(4)),
     case("range_team_reps_too_many.toml", Some("vendors.0.teams.0.reps"), Some(7)),
+    case("range_vendor_reps_too_many.toml", Some("vendors.0.teams"), Some(5)),
     case("range_integer_overflow_u32.toml", Some("customers"), Some(4)),
     case("range_integer_overflow_toml.toml", Some("seed"), Some(2)),
     // Negative or zero counts, empty lists.

@@ -152,7 +152,7 @@ impl Engine<'_> {
     /// opportunity from today, unless it already had one in this journey.
     #[inline]
     pub(crate) fn note_shortlisted(&mut self, c: CustomerId, v: usize) {
-        let owner = self.rel(c, v).owner;
+        let owner = self.rel(c, v).owner();
         if let Some(log) = self.deals.as_deref_mut() {
             let n = self.world.vendors.len();
             let deal = &mut log.open[c as usize * n + v];
@@ -248,8 +248,8 @@ impl Engine<'_> {
             net_k: if won { list * (1.0 - discount) } else { 0.0 },
             discount,
             pulled_in,
-            renewal: account.renewal_due,
-            incumbent: account.adopted && account.incumbent as usize == v,
+            renewal: account.renewal_due(),
+            incumbent: account.adopted() && account.incumbent as usize == v,
             shortlisted_at_close: shortlisted || won,
         }
     }

@@ -94,7 +94,7 @@ impl Engine<'_> {
             let term = customer.renewal_days as f64;
             let phase = customer.contract_phase as f64 * (term + journey);
             if phase < journey {
-                self.accounts[c as usize].renewal_due = true;
+                self.accounts[c as usize].set_renewal_due(true);
                 self.begin_journey_part_way(c, phase);
             } else {
                 let contract = self.accounts[c as usize].contract;
@@ -165,11 +165,12 @@ impl Engine<'_> {
 
     /// Dispatches one scheduled event.
     pub(crate) fn handle(&mut self, e: super::Event) {
-        match e.kind {
-            EventKind::Need(source) => self.need_arises(e.customer, source),
-            EventKind::StageEnd => self.stage_ends(e.customer),
-            EventKind::DecisionAttempt => self.attempt_decision(e.customer),
-            EventKind::CoolOffEnd => self.become_dormant(e.customer),
+        let c = e.customer();
+        match e.kind() {
+            EventKind::Need(source) => self.need_arises(c, source),
+            EventKind::StageEnd => self.stage_ends(c),
+            EventKind::DecisionAttempt => self.attempt_decision(c),
+            EventKind::CoolOffEnd => self.become_dormant(c),
         }
     }
 
@@ -182,9 +183,9 @@ impl Engine<'_> {
         let repeat = self.cfg.market.repeat_purchases;
         let a = &mut self.accounts[c as usize];
         if source == NeedSource::Renewal {
-            a.renewal_due = true;
+            a.set_renewal_due(true);
         }
-        if a.stage != Stage::Dormant || (a.adopted && !repeat) {
+        if a.stage != Stage::Dormant || (a.adopted() && !repeat) {
             return;
         }
         self.begin_journey(c);
@@ -197,13 +198,13 @@ impl Engine<'_> {
             self.suspect(c, v);
             let r = self.rel_mut(c, v);
             r.shortlisted = false;
-            r.owner = NONE;
+            r.set_owner(NONE);
             r.offered_discount = 0.0;
         }
         let a = &mut self.accounts[c as usize];
-        a.waited = false;
-        a.delayed = false;
-        a.budget_approved = false;
+        a.set_waited(false);
+        a.set_delayed(false);
+        a.set_budget_approved(false);
         a.preferred = NO_PREFERENCE;
         self.enter_stage(c, Stage::ProblemIdentification);
     }
@@ -214,11 +215,11 @@ impl Engine<'_> {
         let length = self.stage_length(c, stage);
         let a = &mut self.accounts[c as usize];
         a.stage = stage;
-        a.stage_since = day;
+        a.stage_since = ShortDay::new(day);
         a.generation = a.generation.wrapping_add(1);
         let generation = a.generation;
         if stage == Stage::Decision {
-            a.decision_since = day;
+            a.decision_since = ShortDay::new(day);
             a.stage_end = day;
             self.schedule(day, c, generation, EventKind::DecisionAttempt);
         } else {
@@ -263,7 +264,7 @@ impl Engine<'_> {
         let (tw, initial) = (b.trust_weight, b.initial_trust as f32);
         let incumbent = self.accounts[c as usize].incumbent as usize;
         for v in 0..self.world.vendors.len() {
-            let base = if v == incumbent && self.accounts[c as usize].adopted {
+            let base = if v == incumbent && self.accounts[c as usize].adopted() {
                 incumbent_p
             } else {
                 inbound
@@ -272,12 +273,12 @@ impl Engine<'_> {
             if self.draw(c, purpose::DISCOVERY) < p && !self.is_blocked(c, v) {
                 // An inbound lead lands with the account's home rep, in its pipeline.
                 let home = self.world.vendors[v].home_rep[c as usize];
-                if self.rel(c, v).owner != home {
+                if self.rel(c, v).owner() != home {
                     self.suspect(c, v);
                 }
                 let r = self.rel_mut(c, v);
                 r.shortlisted = true;
-                r.owner = home;
+                r.set_owner(home);
                 self.note_shortlisted(c, v);
                 self.observe(c, v, Knowledge::Stage(Stage::Exploration));
                 self.pipeline_push(v, home, c);
@@ -310,7 +311,7 @@ impl Engine<'_> {
         let b = &self.cfg.customers;
         let (tw, iw) = (b.trust_weight, b.incumbent_weight);
         let a = &self.accounts[c as usize];
-        let (incumbent, adopted) = (a.incumbent as usize, a.adopted);
+        let (incumbent, adopted) = (a.incumbent as usize, a.adopted());
         let gumbel = |u: f64| -(-(u.max(1e-300)).ln()).ln();
         let mut best = (f64::NEG_INFINITY, NO_PREFERENCE);
         for v in 0..self.world.vendors.len() {
@@ -338,7 +339,7 @@ impl Engine<'_> {
         if drop <= 0.0 {
             return;
         }
-        let since = self.accounts[c as usize].stage_since;
+        let since = self.accounts[c as usize].stage_since.day();
         for v in 0..self.world.vendors.len() {
             let rel = self.rel(c, v);
             if !rel.shortlisted
@@ -399,11 +400,11 @@ impl Engine<'_> {
             return;
         }
         let day = self.day;
-        if !self.accounts[c as usize].budget_approved {
+        if !self.accounts[c as usize].budget_approved() {
             if !self.budget_ok(c) {
                 let b = &self.cfg.customers;
                 let (patience, retry) = (b.decision_patience_days, b.budget_retry_days);
-                if day - self.accounts[c as usize].decision_since >= patience {
+                if day - self.accounts[c as usize].decision_since.day() >= patience {
                     self.conclude(c, Outcome::NoDecision, 0.0, DealKind::Chosen);
                 } else {
                     let generation = self.accounts[c as usize].generation;
@@ -411,7 +412,7 @@ impl Engine<'_> {
                 }
                 return;
             }
-            self.accounts[c as usize].budget_approved = true;
+            self.accounts[c as usize].set_budget_approved(true);
         }
         if self.wait_for_quarter_end(c) || self.sandbagged(c) {
             return;
@@ -427,7 +428,7 @@ impl Engine<'_> {
         let (threshold, window) = (b.wait_threshold as f32, b.wait_window_days);
         let day = self.day;
         let left = days_left_in_quarter(day);
-        if self.accounts[c as usize].waited
+        if self.accounts[c as usize].waited()
             || left < crate::calendar::DAYS_PER_WEEK
             || left > window
         {
@@ -449,7 +450,7 @@ impl Engine<'_> {
             (self.draw(c, purpose::WAIT) * crate::calendar::DAYS_PER_WEEK as f64) as Day;
         let when = next_quarter_start(day) - 1 - into_last_week;
         let a = &mut self.accounts[c as usize];
-        a.waited = true;
+        a.set_waited(true);
         let generation = a.generation;
         self.schedule(when, c, generation, EventKind::DecisionAttempt);
         true
@@ -461,7 +462,7 @@ impl Engine<'_> {
     /// the chance of losing it by waiting ([`SANDBAG_WAIT_RISK`]).
     pub(crate) fn sandbagged(&mut self, c: CustomerId) -> bool {
         let day = self.day;
-        if self.accounts[c as usize].delayed {
+        if self.accounts[c as usize].delayed() {
             return false;
         }
         for v in 0..self.world.vendors.len() {
@@ -497,7 +498,7 @@ impl Engine<'_> {
             r.offered_discount = r.offered_discount.max(promise);
             let start = next_quarter_start(day);
             let a = &mut self.accounts[c as usize];
-            a.delayed = true;
+            a.set_delayed(true);
             let generation = a.generation;
             self.schedule(start + (c % 3), c, generation, EventKind::DecisionAttempt);
             return true;
@@ -538,7 +539,7 @@ impl Engine<'_> {
             .sum::<f64>()
             / threshold;
         let incumbent = self.accounts[c as usize].incumbent as usize;
-        let adopted = self.accounts[c as usize].adopted;
+        let adopted = self.accounts[c as usize].adopted();
         let mut confidence = [f64::NEG_INFINITY; crate::scenario::MAX_VENDORS];
         let mut inclusive = 0.0;
         for (v, confidence) in confidence.iter_mut().enumerate().take(n_vendors) {
@@ -625,7 +626,7 @@ impl Engine<'_> {
             Outcome::Bought(v) => self.purchase(c, v, discount, kind),
             Outcome::NoDecision => {
                 self.become_dormant(c);
-                if self.accounts[c as usize].renewal_due {
+                if self.accounts[c as usize].renewal_due() {
                     self.extend_contract(c);
                 }
             }
@@ -638,7 +639,7 @@ impl Engine<'_> {
         let day = self.day;
         let term = self.world.customers[c as usize].renewal_days;
         let a = &mut self.accounts[c as usize];
-        a.renewal_due = false;
+        a.set_renewal_due(false);
         a.contract = a.contract.wrapping_add(1);
         let contract = a.contract;
         self.schedule(
@@ -680,12 +681,12 @@ impl Engine<'_> {
             self.recorder.fiscal_timing(fiscal_left);
         }
         let a = &self.accounts[c as usize];
-        let incumbent = a.adopted.then_some(a.incumbent as usize);
+        let incumbent = a.adopted().then_some(a.incumbent as usize);
         let preferred = (a.preferred != NO_PREFERENCE).then_some(a.preferred as usize);
         self.recorder.market_deal(day, incumbent, preferred, v, net);
         self.learn_discount(c, v, discount);
         let a = &mut self.accounts[c as usize];
-        if !a.adopted {
+        if !a.adopted() {
             self.recorder.adoption(day);
         }
         for u in 0..self.world.vendors.len() {
@@ -695,8 +696,8 @@ impl Engine<'_> {
         // pending, goes stale) and comes up for renewal after the account's contract length.
         let a = &mut self.accounts[c as usize];
         a.incumbent = v as u8;
-        a.adopted = true;
-        a.renewal_due = false;
+        a.set_adopted(true);
+        a.set_renewal_due(false);
         a.contract = a.contract.wrapping_add(1);
         a.stage = Stage::CoolOff;
         a.generation = a.generation.wrapping_add(1);
@@ -716,7 +717,7 @@ impl Engine<'_> {
     fn claw_back_churn(&mut self, c: CustomerId, v: usize) {
         let a = &self.accounts[c as usize];
         let old = a.incumbent as usize;
-        if !a.adopted || old == v {
+        if !a.adopted() || old == v {
             return;
         }
         let Some(&sale) = self.sales[old].get(c as usize) else {

@@ -61,18 +61,46 @@ pub(crate) fn prefetch<T>(x: &T) {
     let _ = x;
 }
 
-/// Something scheduled to happen to an account.
+/// Something scheduled to happen to an account, in 8 bytes: the agenda of a million-account
+/// market holds about two million of them per engine (BENCHMARKS.md §17).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Event {
-    /// The account.
-    pub customer: CustomerId,
+    /// The account in the low [`Event::CUSTOMER_BITS`] bits, what happens (its
+    /// [`EventKind::code`]) above them.
+    account_and_kind: u32,
     /// The account's generation when scheduled; a stale event (the account has moved on) is
     /// skipped. [`ALWAYS`] marks events valid whatever happened since (needs from outside). For a
     /// renewal need it is the contract's serial instead: the renewal of a contract that a
     /// purchase has since replaced is stale.
     pub generation: u32,
+}
+
+impl Event {
+    /// Bits of an account's id: room for [`crate::scenario::MAX_CUSTOMERS`] (test
+    /// `an_event_keeps_its_account_and_kind`).
+    const CUSTOMER_BITS: u32 = 29;
+
+    /// `kind` happens to account `customer`, scheduled at `generation`.
+    #[inline(always)]
+    pub fn new(customer: CustomerId, generation: u32, kind: EventKind) -> Event {
+        debug_assert!(customer < 1 << Self::CUSTOMER_BITS);
+        Event {
+            account_and_kind: customer | u32::from(kind.code()) << Self::CUSTOMER_BITS,
+            generation,
+        }
+    }
+
+    /// The account.
+    #[inline(always)]
+    pub fn customer(&self) -> CustomerId {
+        self.account_and_kind & ((1 << Self::CUSTOMER_BITS) - 1)
+    }
+
     /// What happens.
-    pub kind: EventKind,
+    #[inline(always)]
+    pub fn kind(&self) -> EventKind {
+        EventKind::from_code((self.account_and_kind >> Self::CUSTOMER_BITS) as u8)
+    }
 }
 
 /// Account–vendor pairs from which the engine prefetches accounts' state ahead of use. Below
@@ -82,6 +110,9 @@ pub const PREFETCH_MIN_RELATIONS: usize = 60_000;
 
 /// How many events ahead [`Engine::process_events`] starts fetching an account's state.
 const EVENT_PREFETCH_DISTANCE: usize = 8;
+
+/// Fewest events by which a day's bucket of the agenda grows when full.
+const AGENDA_MIN_GROWTH: usize = 4;
 
 /// Generation value for events that stay valid.
 pub const ALWAYS: u32 = u32::MAX;
@@ -97,6 +128,39 @@ pub enum EventKind {
     DecisionAttempt,
     /// Cool-off after a purchase ends.
     CoolOffEnd,
+}
+
+impl EventKind {
+    /// Every kind, in the order of their codes.
+    const ALL: [EventKind; 7] = [
+        EventKind::Need(NeedSource::Renewal),
+        EventKind::Need(NeedSource::Spontaneous),
+        EventKind::Need(NeedSource::Imitation),
+        EventKind::Need(NeedSource::Insight),
+        EventKind::StageEnd,
+        EventKind::DecisionAttempt,
+        EventKind::CoolOffEnd,
+    ];
+
+    /// The kind's number in an [`Event`] (its place in [`Self::ALL`]; below 8).
+    #[inline(always)]
+    fn code(self) -> u8 {
+        match self {
+            EventKind::Need(NeedSource::Renewal) => 0,
+            EventKind::Need(NeedSource::Spontaneous) => 1,
+            EventKind::Need(NeedSource::Imitation) => 2,
+            EventKind::Need(NeedSource::Insight) => 3,
+            EventKind::StageEnd => 4,
+            EventKind::DecisionAttempt => 5,
+            EventKind::CoolOffEnd => 6,
+        }
+    }
+
+    /// The kind numbered `code` by [`Self::code`].
+    #[inline(always)]
+    fn from_code(code: u8) -> EventKind {
+        Self::ALL[code as usize]
+    }
 }
 
 /// Where a need came from.
@@ -477,11 +541,13 @@ impl<'a> Engine<'a> {
         kind: EventKind,
     ) {
         if day < self.horizon {
-            self.agenda[day as usize].push(Event {
-                customer,
-                generation,
-                kind,
-            });
+            let bucket = &mut self.agenda[day as usize];
+            if bucket.len() == bucket.capacity() {
+                // A day's events arrive over months; growing by a quarter at a time (instead of
+                // doubling) keeps a million-account agenda's spare room to about a tenth of it.
+                bucket.reserve_exact((bucket.len() / 4).max(AGENDA_MIN_GROWTH));
+            }
+            bucket.push(Event::new(customer, generation, kind));
         }
     }
 
@@ -494,7 +560,7 @@ impl<'a> Engine<'a> {
         while i < self.agenda[today].len() {
             let ahead = self.agenda[today].get(i + EVENT_PREFETCH_DISTANCE);
             if let (true, Some(ahead)) = (prefetching, ahead) {
-                let c = ahead.customer;
+                let c = ahead.customer();
                 prefetch(&self.accounts[c as usize]);
                 prefetch(&self.world.customers[c as usize]);
                 for v in 0..n_vendors {
@@ -515,8 +581,8 @@ impl<'a> Engine<'a> {
     /// Whether a scheduled event still applies: the account has not moved on since (its
     /// generation), or, for a renewal need, the contract it renews is still the running one.
     pub(crate) fn is_current(&self, e: &Event) -> bool {
-        let a = &self.accounts[e.customer as usize];
-        match e.kind {
+        let a = &self.accounts[e.customer() as usize];
+        match e.kind() {
             EventKind::Need(NeedSource::Renewal) => e.generation == a.contract,
             _ => e.generation == ALWAYS || e.generation == a.generation,
         }
@@ -600,7 +666,7 @@ impl<'a> Engine<'a> {
             let base = self
                 .accounts
                 .iter()
-                .filter(|a| a.adopted && a.incumbent == 0)
+                .filter(|a| a.adopted() && a.incumbent == 0)
                 .count();
             self.recorder
                 .close_quarter(q, &attainment, trust_sum / n as f64, base as f64);

@@ -182,7 +182,7 @@ fn an_account_leaving_within_the_window_claws_back_the_sellers_commission() {
         let c: CustomerId = 9;
         prepare(&mut e, c, Stage::Decision);
         let (ours, _) = home_rep(&e, 0, c);
-        e.rel_mut(c, 0).owner = ours;
+        e.rel_mut(c, 0).set_owner(ours);
         e.conclude(c, Outcome::Bought(0), 0.0, DealKind::Chosen);
         let sold = e.reps[0][ours as usize].period_credit;
         assert!(sold > 0.0);
@@ -270,7 +270,7 @@ fn a_pay_driven_rep_past_its_cap_asks_a_ready_deal_to_wait() {
         prepare(&mut e, c, Stage::Decision);
         let (r, _) = home_rep(&e, 0, c);
         e.rel_mut(c, 0).shortlisted = true;
-        e.rel_mut(c, 0).owner = r;
+        e.rel_mut(c, 0).set_owner(r);
         let rep = &mut e.reps[0][r as usize];
         rep.period_credit = attainment * rep.period_quota;
         rep.period_booked = rep.period_credit;

@@ -47,7 +47,7 @@ impl Engine<'_> {
 
     /// The rep credited with a deal: the opportunity's owner, else the account's home rep.
     pub(crate) fn credited_rep(&self, c: CustomerId, v: usize) -> RepId {
-        match self.rel(c, v).owner {
+        match self.rel(c, v).owner() {
             NONE => self.world.vendors[v].home_rep[c as usize],
             owner => owner,
         }
@@ -153,7 +153,7 @@ impl Engine<'_> {
     /// ends, and the shortlisted vendors hear how it ended, so the vendor's CRM knows this).
     pub(crate) fn is_open_opportunity(&self, c: CustomerId, v: usize, r: RepId) -> bool {
         let rel = self.rel(c, v);
-        rel.owner == r && rel.shortlisted
+        rel.owner() == r && rel.shortlisted
     }
 
     /// A uniform draw from rep `r`'s own behaviour stream.
@@ -165,7 +165,7 @@ impl Engine<'_> {
     /// entry of its current owner at vendor `v` may go stale; that rep re-checks it at its next
     /// clean-up.
     pub(crate) fn suspect(&mut self, c: CustomerId, v: usize) {
-        let owner = self.rel(c, v).owner;
+        let owner = self.rel(c, v).owner();
         if owner != NONE {
             self.reps[v][owner as usize].suspects.push(c);
         }
@@ -293,13 +293,13 @@ impl Engine<'_> {
             && self.days_left_in_period(v, r) < s.discount_window_days
             && (s.pay_driven || attainment < 1.0)
         {
-            let quarter = quarter_of(day);
+            let quarter = quarter_of(day) as u16;
             let pipeline = &self.reps[v][r as usize].pipeline;
             let from = (*pull_in_from).min(pipeline.len());
             let late = pipeline[from..].iter().position(|&c| {
-                let rel = self.rel(c, v);
-                matches!(self.reach(c, v).known, Knowledge::Stage(stage) if stage.is_late())
-                    && rel.offered_quarter != quarter
+                let reach = self.reach(c, v);
+                matches!(reach.known, Knowledge::Stage(stage) if stage.is_late())
+                    && reach.offered_quarter != quarter
                     && self.is_open_opportunity(c, v, r)
                     && (!s.pay_driven || self.pay_driven_pull_in(v, r, c, s).is_some())
             });
@@ -307,7 +307,7 @@ impl Engine<'_> {
             if let Some(i) = late {
                 let c = pipeline[from + i];
                 // One pull-in call per account and quarter, whether or not it gets through.
-                self.rel_mut(c, v).offered_quarter = quarter;
+                self.reach_mut(c, v).offered_quarter = quarter;
                 return Some((c, true));
             }
         }
@@ -337,7 +337,7 @@ impl Engine<'_> {
                 continue;
             }
             let gap = s.min_contact_gap_days.max(1);
-            let own_last = self.rel(c, v).last_rep == r;
+            let own_last = self.rel(c, v).last_rep() == r;
             if !own_last || self.days_since_contact(c, v).is_none_or(|d| d >= gap) {
                 self.reps[v][r as usize].defend.remove(i);
                 return Some(c);
@@ -352,7 +352,7 @@ impl Engine<'_> {
     /// opportunity over is fought for it).
     fn still_defends(&self, c: CustomerId, v: usize, r: RepId) -> bool {
         let rel = self.rel(c, v);
-        rel.shortlisted && (rel.owner == r || self.world.vendors[v].home_rep[c as usize] == r)
+        rel.shortlisted && (rel.owner() == r || self.world.vendors[v].home_rep[c as usize] == r)
     }
 
     /// The owner of an open opportunity saw another rep at work on it (a colleague in the CRM, or
@@ -558,8 +558,8 @@ impl Engine<'_> {
     fn reachable(&self, c: CustomerId, v: usize) -> bool {
         let a = &self.accounts[c as usize];
         !self.is_blocked(c, v)
-            && (a.attention_month != month_of(self.day)
-                || a.attention_used < self.cfg.customers.attention_per_month)
+            && (u32::from(a.attention_month) != month_of(self.day)
+                || u32::from(a.attention_used) < self.cfg.customers.attention_per_month)
     }
 
     /// Recent contacts from vendor `v` (fatigue), decayed to today.
@@ -596,12 +596,12 @@ impl Engine<'_> {
         let conflict_window = self.cfg.customers.conflict_window_days;
         let since = self.days_since_contact(c, v);
         let rel = self.rel(c, v);
-        let conflict = rel.last_rep != r
-            && rel.last_rep != NONE
+        let conflict = rel.last_rep() != r
+            && rel.last_rep() != NONE
             && since.is_some_and(|d| d <= conflict_window);
         // A colleague's opportunity: its owner sees this contact in the vendor's CRM.
         let colleague =
-            (rel.owner != r && rel.owner != NONE && rel.shortlisted).then_some(rel.owner);
+            (rel.owner() != r && rel.owner() != NONE && rel.shortlisted).then_some(rel.owner());
         let blocked = self.is_blocked(c, v);
         // Receptivity (as [`Self::receptivity`]) is zero once the month's attention is used up; a
         // welcome contact (a conversation) uses one unit of it, an ignored one does not.
@@ -620,7 +620,7 @@ impl Engine<'_> {
         reach.last_contact = ShortDay::new(day);
         reach.fatigue = recent + 1.0;
         reach.fatigue_day = ShortDay::new(day);
-        self.rel_mut(c, v).last_rep = r;
+        self.rel_mut(c, v).set_last_rep(r);
         if let Some(owner) = colleague {
             self.consider_defending(v, owner, c);
         }
@@ -661,7 +661,7 @@ impl Engine<'_> {
 
     /// A conversation uses one unit of the account's monthly attention.
     fn use_attention(&mut self, c: CustomerId) {
-        let month = month_of(self.day);
+        let month = month_of(self.day) as u16;
         let a = &mut self.accounts[c as usize];
         if a.attention_month != month {
             a.attention_month = month;
@@ -700,7 +700,7 @@ impl Engine<'_> {
         if in_the_deal || (s.listening > 0.0 && self.roll(v, r) < s.listening) {
             self.observe(c, v, Knowledge::Stage(stage));
         }
-        if in_the_deal && self.rel(c, v).owner == r && self.rival_mentioned(c, v, previous) {
+        if in_the_deal && self.rel(c, v).owner() == r && self.rival_mentioned(c, v, previous) {
             self.consider_defending(v, r, c);
         }
         if pull_in && stage.is_late() && in_the_deal {
@@ -708,12 +708,12 @@ impl Engine<'_> {
             return;
         }
         if in_the_deal || (stage.can_shortlist() && self.roll(v, r) < shortlist_p) {
-            if self.rel(c, v).owner != r {
+            if self.rel(c, v).owner() != r {
                 self.suspect(c, v);
             }
             let rel = self.rel_mut(c, v);
             rel.shortlisted = true;
-            rel.owner = r;
+            rel.set_owner(r);
             self.note_shortlisted(c, v);
             if !self.reps[v][r as usize].pipeline.contains(&c) {
                 self.pipeline_push(v, r, c);
@@ -727,7 +727,7 @@ impl Engine<'_> {
                 // The vendor that sparked the need helps frame it, and is in the deal from the
                 // start (Dixon & Adamson 2011, The Challenger Sale: insight-led selling).
                 self.rel_mut(c, v).shortlisted = true;
-                self.rel_mut(c, v).owner = r;
+                self.rel_mut(c, v).set_owner(r);
                 self.note_shortlisted(c, v);
                 self.observe(c, v, Knowledge::Stage(Stage::ProblemIdentification));
                 self.pipeline_push(v, r, c);
@@ -830,7 +830,7 @@ impl Engine<'_> {
         self.observe(c, v, Knowledge::Rebuffed);
         let rel = self.rel_mut(c, v);
         rel.shortlisted = false;
-        rel.owner = NONE;
+        rel.set_owner(NONE);
         if v == 0 {
             self.recorder.block(day, c, r);
         }

@@ -106,31 +106,24 @@ pub struct Account {
     /// many draws of other purposes a strategy has caused (common random numbers). Counters wrap
     /// after 65,536 draws of one purpose, far beyond what an account draws in any horizon.
     pub draws: [u16; super::purpose::COUNT],
-    /// Month of `attention_used`.
-    pub attention_month: u32,
-    /// Contacts taken this month from all vendors.
-    pub attention_used: u32,
+    /// Month of `attention_used` (`u16::MAX` before the first; a run lasts at most 15,600 business days, under 800 months).
+    pub attention_month: u16,
+    /// Contacts taken this month from all vendors (at most the scenario's
+    /// `customers.attention_per_month`, 1,000 at most).
+    pub attention_used: u16,
     /// Day the current stage began.
-    pub stage_since: Day,
+    pub stage_since: ShortDay,
     /// Day the decision stage began.
-    pub decision_since: Day,
-    /// Already waited for a vendor's quarter end in this journey.
-    pub waited: bool,
-    /// Already delayed by a sandbagging rep in this journey.
-    pub delayed: bool,
-    /// Budget approved in this journey.
-    pub budget_approved: bool,
+    pub decision_since: ShortDay,
+    /// The account's yes/no facts, one bit each ([`AccountFlag`]): read and set through
+    /// [`Self::waited`], [`Self::delayed`], [`Self::budget_approved`], [`Self::adopted`] and
+    /// [`Self::renewal_due`] and their setters.
+    flags: u8,
     /// Vendor holding the current contract.
     pub incumbent: u8,
     /// The vendor the account came to prefer at the end of supplier selection in this journey
     /// ([`NO_PREFERENCE`] before that, or if no vendor was left to prefer).
     pub preferred: u8,
-    /// Holds a contract (an installed base at day 0 in a market with repeat purchases; the
-    /// first purchase in a Bass market). Incumbent shortlisting and the incumbent bonus need it.
-    pub adopted: bool,
-    /// The running contract has come up for renewal and no purchase has settled it yet: the
-    /// journey under way settles it, and a renewal that ends in no decision is taken up again.
-    pub renewal_due: bool,
     /// Serial number of the running contract; a renewal event of an earlier contract (replaced
     /// by a purchase before it came due) is stale.
     pub contract: u32,
@@ -144,20 +137,100 @@ impl Account {
             stage_end: 0,
             generation: 0,
             draws: [0; super::purpose::COUNT],
-            attention_month: u32::MAX,
+            attention_month: u16::MAX,
             attention_used: 0,
-            stage_since: 0,
-            decision_since: 0,
-            waited: false,
-            delayed: false,
-            budget_approved: false,
+            stage_since: ShortDay::ZERO,
+            decision_since: ShortDay::ZERO,
+            flags: if adopted {
+                AccountFlag::Adopted as u8
+            } else {
+                0
+            },
             incumbent,
             preferred: NO_PREFERENCE,
-            adopted,
-            renewal_due: false,
             contract: 0,
         }
     }
+
+    /// Whether `flag` is set.
+    #[inline(always)]
+    fn is(&self, flag: AccountFlag) -> bool {
+        self.flags & flag as u8 != 0
+    }
+
+    /// Sets or clears `flag`.
+    #[inline(always)]
+    fn set(&mut self, flag: AccountFlag, on: bool) {
+        if on {
+            self.flags |= flag as u8;
+        } else {
+            self.flags &= !(flag as u8);
+        }
+    }
+
+    /// Already waited for a vendor's quarter end in this journey.
+    pub fn waited(&self) -> bool {
+        self.is(AccountFlag::Waited)
+    }
+
+    /// Sets [`Self::waited`].
+    pub fn set_waited(&mut self, on: bool) {
+        self.set(AccountFlag::Waited, on);
+    }
+
+    /// Already delayed by a sandbagging rep in this journey.
+    pub fn delayed(&self) -> bool {
+        self.is(AccountFlag::Delayed)
+    }
+
+    /// Sets [`Self::delayed`].
+    pub fn set_delayed(&mut self, on: bool) {
+        self.set(AccountFlag::Delayed, on);
+    }
+
+    /// Budget approved in this journey.
+    pub fn budget_approved(&self) -> bool {
+        self.is(AccountFlag::BudgetApproved)
+    }
+
+    /// Sets [`Self::budget_approved`].
+    pub fn set_budget_approved(&mut self, on: bool) {
+        self.set(AccountFlag::BudgetApproved, on);
+    }
+
+    /// Holds a contract (an installed base at day 0 in a market with repeat purchases; the
+    /// first purchase in a Bass market). Incumbent shortlisting and the incumbent bonus need it.
+    pub fn adopted(&self) -> bool {
+        self.is(AccountFlag::Adopted)
+    }
+
+    /// Sets [`Self::adopted`].
+    pub fn set_adopted(&mut self, on: bool) {
+        self.set(AccountFlag::Adopted, on);
+    }
+
+    /// The running contract has come up for renewal and no purchase has settled it yet: the
+    /// journey under way settles it, and a renewal that ends in no decision is taken up again.
+    pub fn renewal_due(&self) -> bool {
+        self.is(AccountFlag::RenewalDue)
+    }
+
+    /// Sets [`Self::renewal_due`].
+    pub fn set_renewal_due(&mut self, on: bool) {
+        self.set(AccountFlag::RenewalDue, on);
+    }
+}
+
+/// The bits of [`Account`]'s yes/no facts: five flags in one byte keep the account's record at
+/// 44 bytes (a million-account market keeps one per account per engine).
+#[derive(Debug, Clone, Copy)]
+#[repr(u8)]
+enum AccountFlag {
+    Waited = 1,
+    Delayed = 2,
+    BudgetApproved = 4,
+    Adopted = 8,
+    RenewalDue = 16,
 }
 
 /// Pipeline coverage a rep wants: open pipeline worth three times the quota still to make (the
@@ -212,18 +285,16 @@ pub struct Relation {
     pub annoyance: f32,
     /// Day annoyance was last set.
     pub annoyance_day: ShortDay,
-    /// Rep of the last contact.
-    pub last_rep: RepId,
-    /// Rep owning the opportunity in the current journey (`NONE` = none).
-    pub owner: RepId,
+    /// Rep of the last contact (see [`Self::last_rep`]).
+    last_rep: ShortRep,
+    /// Rep owning the opportunity in the current journey (see [`Self::owner`]).
+    owner: ShortRep,
     /// On the shortlist of the current journey.
     pub shortlisted: bool,
     /// Discount the account has learned to expect from this vendor (fraction).
     pub expected_discount: f32,
     /// Standing discount offered in the current journey (fraction).
     pub offered_discount: f32,
-    /// Quarter in which a pull-in was last offered (`NONE` = never).
-    pub offered_quarter: u32,
     /// Day of the vendor's last welcome conversation with the account (`NONE` = never).
     pub conversed: ShortDay,
 }
@@ -308,13 +379,68 @@ impl Relation {
             trust_day: ShortDay::ZERO,
             annoyance: 0.0,
             annoyance_day: ShortDay::ZERO,
-            last_rep: NONE,
-            owner: NONE,
+            last_rep: ShortRep::NONE,
+            owner: ShortRep::NONE,
             shortlisted: false,
             expected_discount: 0.0,
             offered_discount: 0.0,
-            offered_quarter: NONE,
             conversed: ShortDay::NEVER,
+        }
+    }
+
+    /// Rep of the last contact (`NONE` = never contacted).
+    #[inline(always)]
+    pub fn last_rep(&self) -> RepId {
+        self.last_rep.rep()
+    }
+
+    /// Records rep `r` as the last to contact the account.
+    #[inline(always)]
+    pub fn set_last_rep(&mut self, r: RepId) {
+        self.last_rep = ShortRep::new(r);
+    }
+
+    /// Rep owning the opportunity in the current journey (`NONE` = none).
+    #[inline(always)]
+    pub fn owner(&self) -> RepId {
+        self.owner.rep()
+    }
+
+    /// Makes rep `r` the opportunity's owner (`NONE`: no one).
+    #[inline(always)]
+    pub fn set_owner(&mut self, r: RepId) {
+        self.owner = ShortRep::new(r);
+    }
+}
+
+/// Most reps a vendor may have, so that a rep's id fits in two bytes in the records kept per
+/// (account, vendor) pair ([`ShortRep`]; the scenario check enforces it): far beyond the largest
+/// sales forces (tens of thousands of reps), and more than a market's
+/// [`crate::scenario::MAX_CUSTOMERS`] accounts could keep busy.
+pub const MAX_REPS_PER_VENDOR: u32 = u16::MAX as u32;
+
+/// A rep's id in two bytes (see [`MAX_REPS_PER_VENDOR`]), with [`NONE`] kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ShortRep(u16);
+
+impl ShortRep {
+    /// No rep (reads as [`NONE`]).
+    const NONE: ShortRep = ShortRep(u16::MAX);
+
+    /// Rep `r` (below [`MAX_REPS_PER_VENDOR`]) or [`NONE`].
+    #[inline(always)]
+    fn new(r: RepId) -> ShortRep {
+        debug_assert!(r == NONE || r < MAX_REPS_PER_VENDOR, "rep id {r}");
+        ShortRep(if r == NONE { u16::MAX } else { r as u16 })
+    }
+
+    /// The rep's id, [`NONE`] for none.
+    #[inline(always)]
+    fn rep(self) -> RepId {
+        if self == Self::NONE {
+            NONE
+        } else {
+            RepId::from(self.0)
         }
     }
 }
@@ -342,6 +468,9 @@ pub struct Reach {
     pub fatigue: f32,
     /// Day fatigue was last set.
     pub fatigue_day: ShortDay,
+    /// Quarter in which one of the vendor's reps last offered the account a pull-in
+    /// ([`Self::NEVER_OFFERED`] = never): the vendor's own record.
+    pub offered_quarter: u16,
 }
 
 impl Reach {
@@ -354,8 +483,13 @@ impl Reach {
             blocked_until: ShortDay::ZERO,
             fatigue: 0.0,
             fatigue_day: ShortDay::ZERO,
+            offered_quarter: Self::NEVER_OFFERED,
         }
     }
+
+    /// [`Self::offered_quarter`] of a vendor that never offered the account a pull-in. A run
+    /// lasts at most 240 quarters (the scenario limits).
+    pub const NEVER_OFFERED: u16 = u16::MAX;
 
     /// Whether the vendor is blocked on `day`.
     pub fn is_blocked(&self, day: Day) -> bool {

@@ -57,10 +57,10 @@ pub(super) fn prepare(e: &mut Engine, c: CustomerId, stage: Stage) {
     a.stage = stage;
     a.stage_end = day + 40;
     a.generation = a.generation.wrapping_add(1);
-    a.decision_since = day;
-    a.budget_approved = false;
-    a.waited = false;
-    a.delayed = false;
+    a.decision_since = super::state::ShortDay::new(day);
+    a.set_budget_approved(false);
+    a.set_waited(false);
+    a.set_delayed(false);
 }
 
 /// Sets every team's effort to zero, so stepping the engine runs only the accounts' own events
@@ -165,7 +165,7 @@ fn contact_from_blocked_vendor_is_wasted() {
     let after = totals(&e);
     assert_eq!(e.trust(c, 0), trust, "trust must not rise");
     assert!(!e.rel(c, 0).shortlisted, "must not shortlist");
-    assert_eq!(e.rel(c, 0).owner, NONE, "must not take ownership");
+    assert_eq!(e.rel(c, 0).owner(), NONE, "must not take ownership");
     assert!(!e.reps[0][r as usize].pipeline.contains(&c));
     let a = &e.accounts[c as usize];
     assert_eq!(
@@ -223,7 +223,7 @@ fn annoyance_past_threshold_blocks_and_warns_peers() {
     let (c, v) = (10, 0);
     prepare(&mut e, c, Stage::SupplierSelection);
     e.rel_mut(c, v).shortlisted = true;
-    e.rel_mut(c, v).owner = 0;
+    e.rel_mut(c, v).set_owner(0);
     let peers = world.peers_of(c).to_vec();
     assert!(!peers.is_empty());
     let outsider = (0..world.customers.len() as CustomerId)
@@ -255,7 +255,7 @@ fn annoyance_past_threshold_blocks_and_warns_peers() {
         e.day + cfg.customers.block_days
     );
     assert!(
-        !rel.shortlisted && rel.owner == NONE,
+        !rel.shortlisted && rel.owner() == NONE,
         "dropped from the shortlist"
     );
     assert_eq!(totals(&e).blocks, 1.0);
@@ -327,7 +327,7 @@ fn team_results_go_to_the_team_of_the_rep_whose_contact_or_deal_it_was() {
     // gained go to the outsider's team, the poached deal lost to the home team.
     prepare(&mut e, c, Stage::Decision);
     e.rel_mut(c, 0).shortlisted = true;
-    e.rel_mut(c, 0).owner = outsider;
+    e.rel_mut(c, 0).set_owner(outsider);
     e.conclude(c, Outcome::Bought(0), 0.0, super::journey::DealKind::Chosen);
     let r = record(&e);
     let list = world.customers[c as usize].annual_value as f64;
@@ -407,7 +407,7 @@ pub(super) fn pull_in_setup(e: &mut Engine, stage: Stage) -> (CustomerId, RepId,
     {
         let rel = e.rel_mut(c, 0);
         rel.shortlisted = true;
-        rel.owner = r;
+        rel.set_owner(r);
     }
     // The rep knows the deal is late: it took part in the stage's start.
     e.observe(c, 0, super::Knowledge::Stage(stage));
@@ -439,7 +439,7 @@ fn discount_pull_in_moves_the_decision_now_at_the_discounted_price() {
     // The rep's next target is this late-stage deal, as a pull-in; picking it uses up the
     // account's one pull-in call of the quarter, so the rep does not call it again.
     assert_eq!(e.pick_target(0, r, &s), Some((c, true)));
-    assert_eq!(e.rel(c, 0).offered_quarter, quarter_of(e.day));
+    assert_eq!(u32::from(e.reach(c, 0).offered_quarter), quarter_of(e.day));
     assert_ne!(
         e.pick_target(0, r, &s),
         Some((c, true)),
@@ -715,7 +715,7 @@ fn shortened_stage_ends_once_at_the_new_time() {
     let ends = |e: &Engine, day: Day| -> Vec<u32> {
         e.agenda[day as usize]
             .iter()
-            .filter(|ev| ev.customer == c && ev.kind == EventKind::StageEnd)
+            .filter(|ev| ev.customer() == c && ev.kind() == EventKind::StageEnd)
             .map(|ev| ev.generation)
             .collect()
     };
@@ -818,17 +818,79 @@ const MAX_EVENT_SLOTS_PER_ACCOUNT: usize = 8;
 const MAX_OTHER_BYTES_PER_ACCOUNT: usize = 16;
 
 /// The per-(account, vendor) records, three million of them per engine in a million-account
-/// market, keep the sizes BENCHMARKS.md §16 gives (52 bytes a pair; 64 before days were stored in
-/// two bytes).
+/// market, and the account's own, keep the sizes BENCHMARKS.md §17 gives: 44 bytes a pair (52
+/// before rep ids were stored in two bytes, 64 before days were) and 44 an account (56 before
+/// its days, its attention counts and its flags were packed). bench-million's 512 MB rests on
+/// them.
 #[test]
 fn the_records_kept_per_account_and_vendor_stay_compact() {
+    use super::Account;
     use std::mem::size_of;
     assert!(
-        size_of::<Relation>() <= 36,
+        size_of::<Relation>() <= 28,
         "Relation {} B",
         size_of::<Relation>()
     );
     assert!(size_of::<Reach>() <= 16, "Reach {} B", size_of::<Reach>());
+    assert!(
+        size_of::<Account>() <= 44,
+        "Account {} B",
+        size_of::<Account>()
+    );
+}
+
+#[test]
+fn a_relation_keeps_every_rep_id_a_vendor_may_have() {
+    use super::state::MAX_REPS_PER_VENDOR;
+    let mut rel = Relation::new(0.5);
+    assert_eq!(
+        (rel.owner(), rel.last_rep()),
+        (NONE, NONE),
+        "no one at first"
+    );
+    for r in [0, 1, 4_000, MAX_REPS_PER_VENDOR - 1, NONE] {
+        rel.set_owner(r);
+        rel.set_last_rep(r);
+        assert_eq!((rel.owner(), rel.last_rep()), (r, r));
+    }
+}
+
+#[test]
+fn an_account_keeps_each_of_its_flags_apart() {
+    use super::Account;
+    type Flag = (fn(&Account) -> bool, fn(&mut Account, bool));
+    let flags: [Flag; 5] = [
+        (Account::waited, Account::set_waited),
+        (Account::delayed, Account::set_delayed),
+        (Account::budget_approved, Account::set_budget_approved),
+        (Account::adopted, Account::set_adopted),
+        (Account::renewal_due, Account::set_renewal_due),
+    ];
+    assert!(Account::new(0, true).adopted() && !Account::new(0, false).adopted());
+    for (i, (_, set)) in flags.iter().enumerate() {
+        let mut a = Account::new(0, false);
+        set(&mut a, true);
+        for (j, (get, _)) in flags.iter().enumerate() {
+            assert_eq!(get(&a), i == j, "setting flag {i} shows in flag {j}");
+        }
+        set(&mut a, false);
+        assert!(flags.iter().all(|(get, _)| !get(&a)), "flag {i} clears");
+    }
+}
+
+#[test]
+fn an_event_keeps_its_account_and_kind() {
+    use super::{Event, EventKind};
+    let last = crate::scenario::MAX_CUSTOMERS - 1;
+    assert!(last < 1 << Event::CUSTOMER_BITS, "room for every account");
+    for (code, kind) in EventKind::ALL.into_iter().enumerate() {
+        assert_eq!(usize::from(kind.code()), code);
+        for c in [0, 1, 4_000, last] {
+            let e = Event::new(c, 7, kind);
+            assert_eq!((e.customer(), e.kind(), e.generation), (c, kind, 7));
+        }
+    }
+    assert_eq!(std::mem::size_of::<Event>(), 8);
 }
 
 #[test]
@@ -918,7 +980,7 @@ fn opportunity_with_teammate(e: &mut Engine) -> (CustomerId, RepId, RepId) {
         .expect("a team of several reps");
     let rel = e.rel_mut(c, 0);
     rel.shortlisted = true;
-    rel.owner = owner;
+    rel.set_owner(owner);
     e.reps[0][owner as usize].pipeline = vec![c];
     e.reps[0][owner as usize].pipeline_values.clear();
     (c, owner, teammate)
@@ -970,7 +1032,7 @@ fn an_owner_defends_against_a_rival_the_buyer_mentions() {
     let s = e.rep_strategy(0, owner).clone();
     // Our contact a week ago, then a rival's two days ago.
     e.reach_mut(c, 0).last_contact = ShortDay::new(e.day - 5);
-    e.rel_mut(c, 0).last_rep = owner;
+    e.rel_mut(c, 0).set_last_rep(owner);
     e.reach_mut(c, 1).last_contact = ShortDay::new(e.day - 2);
     e.contact(0, owner, c, &s, false);
     assert!(
@@ -981,7 +1043,7 @@ fn an_owner_defends_against_a_rival_the_buyer_mentions() {
     let mut e = engine(&cfg, &world);
     let (c, owner, _) = opportunity_with_teammate(&mut e);
     e.reach_mut(c, 0).last_contact = ShortDay::new(e.day - 2);
-    e.rel_mut(c, 0).last_rep = owner;
+    e.rel_mut(c, 0).set_last_rep(owner);
     e.reach_mut(c, 1).last_contact = ShortDay::new(e.day - 5);
     e.contact(0, owner, c, &s, false);
     assert!(!e.reps[0][owner as usize].defend.contains(&c));
@@ -1052,7 +1114,7 @@ fn the_market_starts_with_an_installed_base_and_incumbents_count() {
     let world = world_of(&cfg);
     let e = engine(&cfg, &world);
     assert!(
-        e.accounts.iter().all(|a| a.adopted),
+        e.accounts.iter().all(|a| a.adopted()),
         "every account holds a contract"
     );
     for (a, customer) in e.accounts.iter().zip(&world.customers) {
@@ -1078,7 +1140,7 @@ fn the_market_starts_with_an_installed_base_and_incumbents_count() {
     // A Bass market starts with nobody having bought.
     let cfg = config(&["market.repeat_purchases=false"]);
     let world = world_of(&cfg);
-    assert!(engine(&cfg, &world).accounts.iter().all(|a| !a.adopted));
+    assert!(engine(&cfg, &world).accounts.iter().all(|a| !a.adopted()));
 }
 
 #[test]
@@ -1090,14 +1152,14 @@ fn a_renewal_ending_in_no_decision_keeps_the_contract_for_another_term() {
     e.day = 100;
     let c = 80;
     prepare(&mut e, c, Stage::Decision);
-    e.accounts[c as usize].renewal_due = true;
-    e.accounts[c as usize].budget_approved = true;
+    e.accounts[c as usize].set_renewal_due(true);
+    e.accounts[c as usize].set_budget_approved(true);
     let contract = e.accounts[c as usize].contract;
     let term = world.customers[c as usize].renewal_days;
     e.decide_now(c, None);
     let a = &e.accounts[c as usize];
     assert_eq!(a.stage, Stage::Dormant);
-    assert!(!a.renewal_due);
+    assert!(!a.renewal_due());
     assert_eq!(a.contract, contract.wrapping_add(1), "a new term");
     let renewals: Vec<Day> = e
         .agenda
@@ -1105,7 +1167,7 @@ fn a_renewal_ending_in_no_decision_keeps_the_contract_for_another_term() {
         .enumerate()
         .flat_map(|(day, events)| events.iter().map(move |ev| (day as Day, *ev)))
         .filter(|(_, ev)| {
-            ev.customer == c && ev.kind == EventKind::Need(super::NeedSource::Renewal)
+            ev.customer() == c && ev.kind() == EventKind::Need(super::NeedSource::Renewal)
         })
         .filter(|(_, ev)| e.is_current(ev))
         .map(|(day, _)| day)
@@ -1129,7 +1191,7 @@ fn a_renewal_that_arrives_mid_journey_is_settled_by_that_journey() {
     e.rel_mut(c, 0).shortlisted = true;
     e.need_arises(c, super::NeedSource::Renewal);
     assert!(
-        e.accounts[c as usize].renewal_due,
+        e.accounts[c as usize].renewal_due(),
         "the renewal waits for the journey"
     );
     assert_eq!(
@@ -1141,14 +1203,10 @@ fn a_renewal_that_arrives_mid_journey_is_settled_by_that_journey() {
     e.decide_now(c, None);
     let a = &e.accounts[c as usize];
     assert_eq!(a.stage, Stage::CoolOff, "bought");
-    assert!(!a.renewal_due, "the purchase settled the renewal");
+    assert!(!a.renewal_due(), "the purchase settled the renewal");
     assert_eq!(a.contract, contract.wrapping_add(1));
     // The renewal of the old contract, still on the agenda, is stale now.
-    let stale = super::Event {
-        customer: c,
-        generation: contract,
-        kind: EventKind::Need(super::NeedSource::Renewal),
-    };
+    let stale = super::Event::new(c, contract, EventKind::Need(super::NeedSource::Renewal));
     assert!(!e.is_current(&stale));
 }
 
@@ -1163,7 +1221,7 @@ fn a_vendor_that_did_not_engage_in_a_stage_is_dropped_when_it_ends() {
     e.day = 100;
     let c = 95;
     prepare(&mut e, c, Stage::Exploration);
-    e.accounts[c as usize].stage_since = e.day;
+    e.accounts[c as usize].stage_since = super::state::ShortDay::new(e.day);
     e.rel_mut(c, 0).shortlisted = true;
     e.rel_mut(c, 1).shortlisted = true;
     e.rel_mut(c, 1).conversed = ShortDay::new(e.day + 3);

@@ -13,6 +13,7 @@ pub mod template;
 
 use crate::engine::learning::Learning;
 use crate::engine::pay::Plan;
+use crate::engine::state::MAX_REPS_PER_VENDOR;
 use crate::engine::strategy::Strategy;
 use crate::error::InputError;
 pub use model::Scenario;
@@ -329,7 +330,12 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
             let tp = format!("{vp}.teams.{t}");
             c.name(&format!("{tp}.name"), &team.name)?;
             c.unique(&format!("{tp}.name"), &mut team_names, &team.name)?;
-            c.range_u(&format!("{tp}.reps"), team.reps as f64, 1.0, 100_000.0)?;
+            c.range_u(
+                &format!("{tp}.reps"),
+                team.reps as f64,
+                1.0,
+                f64::from(MAX_REPS_PER_VENDOR),
+            )?;
             c.range(
                 &format!("{tp}.region_weight"),
                 team.region_weight,
@@ -356,6 +362,14 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
                 strategy,
                 plan,
             });
+        }
+        let reps: u64 = teams.iter().map(|t| u64::from(t.reps)).sum();
+        if reps > u64::from(MAX_REPS_PER_VENDOR) {
+            return Err(at.error(
+                &format!("{vp}.teams"),
+                &format!("the vendor's teams have {reps} reps in all"),
+                &format!("at most {MAX_REPS_PER_VENDOR} reps per vendor, over all its teams"),
+            ));
         }
         vendors.push(VendorConfig {
             name: vendor.name.clone(),
