@@ -362,7 +362,8 @@ pub struct VendorSpec {
 pub struct TeamSpec {
     /// Team name, unique within the vendor.
     pub name: String,
-    /// Number of reps (at least 1); each owns a territory inside the team's region.
+    /// Number of reps (at least 1); each owns a territory inside the team's region. A vendor has at
+    /// most 65,535 reps over all its teams.
     pub reps: u32,
     /// Strategy override for this team.
     #[serde(default)]
