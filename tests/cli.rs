@@ -1083,29 +1083,52 @@ fn one_variant_run_writes_a_report_without_comparisons() {
     assert!(!out.join("charts/paired_differences.png").exists());
 }
 
-#[test]
-fn runs_that_would_exhaust_memory_are_refused_up_front() {
+/// A run over the memory limit is refused before anything is written, naming the file, line and
+/// key behind the larger share of the estimate.
+fn refused_for_memory(scenario: &Path, line: usize, key: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("huge");
     let result = Command::new(env!("CARGO_BIN_EXE_salesim"))
         .current_dir(manifest_dir())
         .env("SALESIM_MEMORY_LIMIT_GB", "0.001")
-        .args(["run", "scenarios/lesson.toml", "--quiet", "--out"])
+        .args(["run", "--threads", "1", "--quiet", "--out"])
         .arg(&out)
+        .arg(scenario)
         .output()
         .unwrap();
     assert_eq!(result.status.code(), Some(2));
     let err = stderr(&result);
-    assert!(err.contains("scenarios/lesson.toml:25"), "{err}");
     assert!(
-        err.contains("market.customers") && err.contains("GB of memory"),
+        err.contains(&format!("{}:{line}: key `{key}`", scenario.display())),
         "{err}"
     );
+    assert!(err.contains("GB of memory"), "{err}");
     assert!(
         err.contains("limit of 0.001 GB") && err.contains("Allowed:"),
         "{err}"
     );
     assert!(!out.exists(), "nothing is written");
+}
+
+#[test]
+fn runs_that_would_exhaust_memory_are_refused_up_front() {
+    // One replication of a million accounts: the run in flight is the larger share.
+    refused_for_memory(
+        Path::new("scenarios/bench-million.toml"),
+        21,
+        "market.customers",
+    );
+    // The lesson's market kept for 1,000 replications: the records are.
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many.toml");
+    let lesson = std::fs::read_to_string(manifest_dir().join("scenarios/lesson.toml")).unwrap();
+    assert!(lesson.lines().nth(19) == Some("replications = 200"));
+    std::fs::write(
+        &many,
+        lesson.replace("replications = 200", "replications = 1000"),
+    )
+    .unwrap();
+    refused_for_memory(&many, 20, "replications");
 }
 
 // 8. Replicating until decided ----------------------------------------------------------------

@@ -333,6 +333,16 @@ impl<'a> Engine<'a> {
         deals: bool,
     ) -> Self {
         let n_vendors = world.vendors.len();
+        // The scenario check keeps every vendor within the limit; a `Config` changed by hand
+        // after it must not wrap rep ids silently.
+        assert!(
+            world
+                .vendors
+                .iter()
+                .all(|sf| sf.reps.len() <= state::MAX_REPS_PER_VENDOR as usize),
+            "a vendor has more than {} reps",
+            state::MAX_REPS_PER_VENDOR
+        );
         let start = cfg.warm_up_days();
         let horizon = start + cfg.horizon_days();
         let b = &cfg.customers;
