@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whether a change to the engine left its outputs byte-identical (BENCHMARKS.md §16): runs six
+# Whether a change to the engine left its outputs byte-identical (BENCHMARKS.md §16): runs seven
 # scenarios that between them use every selling mechanism (the lesson; pay-driven reps and
 # plans; learning reps; poaching across neighbouring teams; a crowded territory; deal records)
 # with a binary, and compares every CSV with those of a baseline binary.
@@ -23,6 +23,7 @@ run_all() { # binary dir
   run neigh scenarios/neighbouring-teams.toml --replications 3
   run crowd scenarios/crowded-territory.toml --replications 3
   run deals builtin:lesson --replications 2 --deals --set market.customers=1500
+  run bass scenarios/validation/bass.toml --replications 2
 }
 run_all "$base" "$work/baseline"
 run_all "$changed" "$work/changed"

@@ -1311,6 +1311,8 @@ fn a_set_error_names_that_set_and_the_full_key_not_the_other_flags() {
             "strategies.aggressive.dicount_max",
         ),
         ("vendors.0.teams.0={name=\"x\"}", "vendors.0.teams.0.reps"),
+        // A team that takes its vendor past the rep limit: the `--set` is blamed, not the file.
+        ("vendors.0.teams.1.reps=65535", "vendors.0.teams.1.reps"),
     ] {
         let err = rejects(LESSON, &["--set", set], &[]);
         assert!(

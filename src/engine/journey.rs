@@ -91,7 +91,7 @@ impl Engine<'_> {
         let customer = &self.world.customers[c as usize];
         if m.repeat_purchases {
             let journey = self.typical_journey_days(c);
-            let term = customer.renewal_days as f64;
+            let term = f64::from(customer.renewal_days);
             let phase = customer.contract_phase as f64 * (term + journey);
             if phase < journey {
                 self.accounts[c as usize].set_renewal_due(true);
@@ -272,7 +272,7 @@ impl Engine<'_> {
             let p = with_log_odds(base, tw * (self.trust(c, v) - initial) as f64);
             if self.draw(c, purpose::DISCOVERY) < p && !self.is_blocked(c, v) {
                 // An inbound lead lands with the account's home rep, in its pipeline.
-                let home = self.world.vendors[v].home_rep[c as usize];
+                let home = self.world.vendors[v].home_rep(c);
                 if self.rel(c, v).owner() != home {
                     self.suspect(c, v);
                 }
@@ -376,7 +376,8 @@ impl Engine<'_> {
     /// the last month and again in the last week of its fiscal year (Liebman & Mahoney 2017).
     pub fn budget_approval(&self, c: CustomerId, day: Day) -> f64 {
         let b = &self.cfg.customers;
-        let left = days_left_in_fiscal_year(day, self.world.customers[c as usize].fiscal_offset);
+        let offset = self.world.customers[c as usize].fiscal_offset;
+        let left = days_left_in_fiscal_year(day, u32::from(offset));
         let mut p = b.budget_approval;
         if left < crate::calendar::DAYS_PER_MONTH {
             p *= b.budget_year_end_boost;
@@ -637,7 +638,7 @@ impl Engine<'_> {
     /// review comes a contract length from today.
     fn extend_contract(&mut self, c: CustomerId) {
         let day = self.day;
-        let term = self.world.customers[c as usize].renewal_days;
+        let term = u32::from(self.world.customers[c as usize].renewal_days);
         let a = &mut self.accounts[c as usize];
         a.set_renewal_due(false);
         a.contract = a.contract.wrapping_add(1);
@@ -675,8 +676,8 @@ impl Engine<'_> {
             };
         }
         if v == 0 {
-            let home = self.world.vendors[0].home_rep[c as usize];
-            let fiscal_left = days_left_in_fiscal_year(day, customer.fiscal_offset);
+            let home = self.world.vendors[0].home_rep(c);
+            let fiscal_left = days_left_in_fiscal_year(day, u32::from(customer.fiscal_offset));
             self.recorder.deal(day, list, net, rep, home, kind);
             self.recorder.fiscal_timing(fiscal_left);
         }
@@ -702,7 +703,10 @@ impl Engine<'_> {
         a.stage = Stage::CoolOff;
         a.generation = a.generation.wrapping_add(1);
         let (generation, contract) = (a.generation, a.contract);
-        let (cool_off, renewal_days) = (self.cfg.customers.cool_off_days, customer.renewal_days);
+        let (cool_off, renewal_days) = (
+            self.cfg.customers.cool_off_days,
+            u32::from(customer.renewal_days),
+        );
         self.schedule(day + cool_off, c, generation, EventKind::CoolOffEnd);
         if self.cfg.market.repeat_purchases {
             let kind = EventKind::Need(NeedSource::Renewal);

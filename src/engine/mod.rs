@@ -215,7 +215,8 @@ pub struct Engine<'a> {
     /// Per (account, vendor), vendor-major: `relations[v * accounts + c]`, so that the
     /// relations a vendor's reps read as they work lie together (see [`Self::slot`]).
     pub(crate) relations: Vec<Relation>,
-    /// Last contact, block and fatigue per (account, vendor), same index: see [`Reach`].
+    /// Last contact, knowledge, pull-in offer, block and fatigue per (account, vendor), same
+    /// index: see [`Reach`].
     pub(crate) reach: Vec<Reach>,
     /// Per vendor, per rep.
     pub(crate) reps: Vec<Vec<RepState>>,
@@ -333,8 +334,10 @@ impl<'a> Engine<'a> {
         deals: bool,
     ) -> Self {
         let n_vendors = world.vendors.len();
-        // The scenario check keeps every vendor within the limit; a `Config` changed by hand
-        // after it must not wrap rep ids silently.
+        let start = cfg.warm_up_days();
+        let horizon = start + cfg.horizon_days();
+        // The scenario check keeps runs within the limits the packed records rely on; a
+        // `Config` changed by hand after it must not wrap ids or days silently.
         assert!(
             world
                 .vendors
@@ -343,8 +346,14 @@ impl<'a> Engine<'a> {
             "a vendor has more than {} reps",
             state::MAX_REPS_PER_VENDOR
         );
-        let start = cfg.warm_up_days();
-        let horizon = start + cfg.horizon_days();
+        assert!(
+            world.customers.len() <= 1 << Event::CUSTOMER_BITS,
+            "more accounts than an event can name"
+        );
+        assert!(
+            horizon < Day::from(u16::MAX - 1),
+            "a run longer than a short day can hold"
+        );
         let b = &cfg.customers;
         let relations =
             vec![Relation::new(b.initial_trust as f32); world.customers.len() * n_vendors];
@@ -491,8 +500,8 @@ impl<'a> Engine<'a> {
     }
 
     /// Bytes of memory held by this run's changing state right now: accounts, account–vendor
-    /// relations and reach (last contact, block, fatigue), the agenda of scheduled events
-    /// (allocated capacity) and the reps' pipelines. The world it sells into is counted by [`World::bytes_per_customer`].
+    /// relations and reach records, the agenda of scheduled events (allocated capacity) and the
+    /// reps' pipelines. The world it sells into is counted by [`World::bytes_per_customer`].
     ///
     /// Per account this is bounded: fixed per-account and per-(account, vendor) state, plus the
     /// events still pending, which are at most a few per account (its renewal, next spontaneous
@@ -553,9 +562,9 @@ impl<'a> Engine<'a> {
         if day < self.horizon {
             let bucket = &mut self.agenda[day as usize];
             if bucket.len() == bucket.capacity() {
-                // A day's events arrive over months; growing by a quarter at a time (instead of
+                // A day's events arrive over months; growing by an eighth at a time (instead of
                 // doubling) keeps a million-account agenda's spare room to about a tenth of it.
-                bucket.reserve_exact((bucket.len() / 4).max(AGENDA_MIN_GROWTH));
+                bucket.reserve_exact((bucket.len() / 8).max(AGENDA_MIN_GROWTH));
             }
             bucket.push(Event::new(customer, generation, kind));
         }

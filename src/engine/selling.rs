@@ -48,7 +48,7 @@ impl Engine<'_> {
     /// The rep credited with a deal: the opportunity's owner, else the account's home rep.
     pub(crate) fn credited_rep(&self, c: CustomerId, v: usize) -> RepId {
         match self.rel(c, v).owner() {
-            NONE => self.world.vendors[v].home_rep[c as usize],
+            NONE => self.world.vendors[v].home_rep(c),
             owner => owner,
         }
     }
@@ -352,7 +352,7 @@ impl Engine<'_> {
     /// opportunity over is fought for it).
     fn still_defends(&self, c: CustomerId, v: usize, r: RepId) -> bool {
         let rel = self.rel(c, v);
-        rel.shortlisted && (rel.owner() == r || self.world.vendors[v].home_rep[c as usize] == r)
+        rel.shortlisted && (rel.owner() == r || self.world.vendors[v].home_rep(c) == r)
     }
 
     /// The owner of an open opportunity saw another rep at work on it (a colleague in the CRM, or

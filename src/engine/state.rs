@@ -106,7 +106,8 @@ pub struct Account {
     /// many draws of other purposes a strategy has caused (common random numbers). Counters wrap
     /// after 65,536 draws of one purpose, far beyond what an account draws in any horizon.
     pub draws: [u16; super::purpose::COUNT],
-    /// Month of `attention_used` (`u16::MAX` before the first; a run lasts at most 15,600 business days, under 800 months).
+    /// Month of `attention_used` (`u16::MAX` before the first; a run lasts at most 15,600
+    /// business days, under 800 months).
     pub attention_month: u16,
     /// Contacts taken this month from all vendors (at most the scenario's
     /// `customers.attention_per_month`, 1,000 at most).
@@ -244,7 +245,7 @@ pub const NONE: u32 = u32::MAX;
 pub const NO_PREFERENCE: u8 = u8::MAX;
 
 /// A business day in two bytes, in the records kept per (account, vendor) pair (three million
-/// of them per engine in a million-account market): a run lasts at most 240 quarters (warm-up
+/// of them per engine in a million-account market) and per account: a run lasts at most 240 quarters (warm-up
 /// and horizon at their scenario limits, 40 + 200), 15,600 business days, well inside `u16`. A
 /// later day (a block or a knowledge expiry set past the end of the run) is kept as the last
 /// representable day, which no simulated day reaches, so comparisons with today are unchanged.
@@ -414,7 +415,7 @@ impl Relation {
 }
 
 /// Most reps a vendor may have, so that a rep's id fits in two bytes in the records kept per
-/// (account, vendor) pair ([`ShortRep`]; the scenario check enforces it): far beyond the largest
+/// (account, vendor) pair (the scenario check enforces it): far beyond the largest
 /// sales forces (tens of thousands of reps), and more than a market's
 /// [`crate::scenario::MAX_CUSTOMERS`] accounts could keep busy.
 pub const MAX_REPS_PER_VENDOR: u32 = u16::MAX as u32;
@@ -446,8 +447,8 @@ impl ShortRep {
 }
 
 /// What a rep looks at when it weighs an account, and what decides whether the account can be
-/// reached by its vendor today. The vendor's own fields, which its reps read: its last contact
-/// and what it knows of the account. The account's own, which only the account's response to a
+/// reached by its vendor today. The vendor's own fields, which its reps read: its last contact,
+/// what it knows of the account and the quarter of its last pull-in offer. The account's own, which only the account's response to a
 /// contact reads (never a rep choosing whom to call): a block and recent contacts (fatigue).
 /// Kept apart from [`Relation`] in a dense array of 16 bytes per (account, vendor): a rep
 /// sampling accounts reads only this record's vendor fields and the account's value, one record

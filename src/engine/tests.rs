@@ -74,7 +74,7 @@ fn silence_reps(e: &mut Engine) {
 
 /// Vendor `v`'s home rep for account `c` and that rep's strategy.
 pub(super) fn home_rep(e: &Engine, v: usize, c: CustomerId) -> (RepId, Strategy) {
-    let r = e.world.vendors[v].home_rep[c as usize];
+    let r = e.world.vendors[v].home_rep(c);
     (r, e.rep_strategy(v, r).clone())
 }
 
@@ -287,9 +287,9 @@ fn team_results_go_to_the_team_of_the_rep_whose_contact_or_deal_it_was() {
     assert_eq!(ours.teams.len(), 2, "the lesson has two teams of ours");
     // An account of the first team's, so that crediting everything to the first team fails.
     let c = (0..world.customers.len() as CustomerId)
-        .find(|&c| ours.reps[ours.home_rep[c as usize] as usize].team == 0)
+        .find(|&c| ours.reps[ours.home_rep(c) as usize].team == 0)
         .unwrap();
-    let home = ours.home_rep[c as usize];
+    let home = ours.home_rep(c);
     let (home_team, other_team) = (0, 1);
     let outsider = ours.teams[other_team].reps.start;
     let record = |e: &Engine| e.recorder.clone().into_record(0, 0);
@@ -647,7 +647,7 @@ fn budget_approval_rises_at_the_accounts_own_fiscal_year_end() {
     );
     assert!(base < month && month < week && week <= 1.0);
     for c in 0..20 {
-        let offset = world.customers[c as usize].fiscal_offset;
+        let offset = u32::from(world.customers[c as usize].fiscal_offset);
         // The day (in the second year) with `left` business days left in its fiscal year.
         let day_with = |left: Day| -> Day {
             let d = DAYS_PER_YEAR + (2 * DAYS_PER_YEAR - 1 - left - offset) % DAYS_PER_YEAR;
@@ -674,8 +674,8 @@ fn budget_approval_rises_at_the_accounts_own_fiscal_year_end() {
         .flat_map(|a| (0..world.customers.len() as CustomerId).map(move |z| (a, z)))
         .find(|&(a, z)| {
             let (oa, oz) = (
-                world.customers[a as usize].fiscal_offset,
-                world.customers[z as usize].fiscal_offset,
+                u32::from(world.customers[a as usize].fiscal_offset),
+                u32::from(world.customers[z as usize].fiscal_offset),
             );
             days_left_in_fiscal_year(300, oa) < 5 && days_left_in_fiscal_year(300, oz) > 100
         })
@@ -823,7 +823,7 @@ const MAX_OTHER_BYTES_PER_ACCOUNT: usize = 16;
 /// its days, its attention counts and its flags were packed). bench-million's 512 MB rests on
 /// them.
 #[test]
-fn the_records_kept_per_account_and_vendor_stay_compact() {
+fn the_records_kept_per_account_and_per_pair_stay_compact() {
     use super::Account;
     use std::mem::size_of;
     assert!(
@@ -1067,8 +1067,15 @@ fn a_listening_rep_believes_only_what_it_observed() {
         assert_eq!(e.believed_receptivity(c, 0), prior, "{stage:?} is hidden");
     }
     e.reach_mut(c, 0).blocked_until = ShortDay::new(e.day + 100);
-    e.accounts[c as usize].attention_used = 1000;
-    assert_eq!(e.believed_receptivity(c, 0), prior, "a block is hidden too");
+    let a = &mut e.accounts[c as usize];
+    a.attention_month = crate::calendar::month_of(e.day) as u16;
+    a.attention_used = 1000;
+    assert_eq!(e.receptivity(c, 0), 0.0, "the account cannot be reached");
+    assert_eq!(
+        e.believed_receptivity(c, 0),
+        prior,
+        "a block and used-up attention are hidden too"
+    );
     // Before any contact, the prior is one half (a uniform prior on the welcome rate).
     let fresh = engine(&cfg, &world);
     assert_eq!(fresh.responses[0].rate(super::Knowledge::Unknown), 0.5);
@@ -1155,7 +1162,7 @@ fn a_renewal_ending_in_no_decision_keeps_the_contract_for_another_term() {
     e.accounts[c as usize].set_renewal_due(true);
     e.accounts[c as usize].set_budget_approved(true);
     let contract = e.accounts[c as usize].contract;
-    let term = world.customers[c as usize].renewal_days;
+    let term = u32::from(world.customers[c as usize].renewal_days);
     e.decide_now(c, None);
     let a = &e.accounts[c as usize];
     assert_eq!(a.stage, Stage::Dormant);

@@ -365,8 +365,13 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         }
         let reps: u64 = teams.iter().map(|t| u64::from(t.reps)).sum();
         if reps > u64::from(MAX_REPS_PER_VENDOR) {
-            return Err(at.error(
+            // A `--set` or sweep of a team's reps is blamed, not the file's teams.
+            let related: Vec<String> = (0..teams.len())
+                .map(|t| format!("{vp}.teams.{t}.reps"))
+                .collect();
+            return Err(at.error_with(
                 &format!("{vp}.teams"),
+                &related,
                 &format!("the vendor's teams have {reps} reps in all"),
                 &format!("at most {MAX_REPS_PER_VENDOR} reps per vendor, over all its teams"),
             ));

@@ -50,9 +50,10 @@ pub struct Customer {
     /// Segment.
     pub segment: Segment,
     /// Offset of its own fiscal year against the vendor's, business days (0–259).
-    pub fiscal_offset: u32,
-    /// Contract length: days from a purchase to the renewal need.
-    pub renewal_days: u32,
+    pub fiscal_offset: u16,
+    /// Contract length: days from a purchase to the renewal need (at most 50 years, the
+    /// scenario limit: 13,000 days).
+    pub renewal_days: u16,
     /// Where the contract running at day 0 is in its cycle (uniform on [0, 1)): the engine
     /// places the account that far through contract term plus renewal journey, so that renewals
     /// under way and coming due are spread as in a market that has been running.
@@ -97,8 +98,17 @@ pub struct SalesForce {
     pub teams: Vec<Team>,
     /// All reps of the vendor.
     pub reps: Vec<Rep>,
-    /// For each account, the rep whose territory holds it.
-    pub home_rep: Vec<RepId>,
+    /// For each account, the rep whose territory holds it (see [`Self::home_rep`]), in two
+    /// bytes: a vendor has at most [`crate::engine::state::MAX_REPS_PER_VENDOR`] reps.
+    home_reps: Vec<u16>,
+}
+
+impl SalesForce {
+    /// The rep whose territory holds account `c`.
+    #[inline(always)]
+    pub fn home_rep(&self, c: CustomerId) -> RepId {
+        RepId::from(self.home_reps[c as usize])
+    }
 }
 
 /// The whole generated market.
@@ -148,7 +158,11 @@ impl World {
             + self.annual_values.len() * 4
             + self.peers.len() * 4
             + territories * 4
-            + self.vendors.len() * n * 4)
+            + self
+                .vendors
+                .iter()
+                .map(|v| v.home_reps.len() * std::mem::size_of::<u16>())
+                .sum::<usize>())
             / n
     }
 }
@@ -174,13 +188,13 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
             };
             let seg = segment_spec(config, segment);
             let years = rng.random_range(m.renewal_years_min..=m.renewal_years_max);
-            let renewal_days = ((years * DAYS_PER_YEAR as f64).round() as u32).max(1);
+            let renewal_days = ((years * DAYS_PER_YEAR as f64).round() as u32).max(1) as u16;
             Customer {
                 x: rng.random(),
                 y: rng.random(),
                 annual_value: (value.sample(&mut rng) * seg.value_multiplier) as f32,
                 segment,
-                fiscal_offset: rng.random_range(0..DAYS_PER_YEAR),
+                fiscal_offset: rng.random_range(0..DAYS_PER_YEAR) as u16,
                 renewal_days,
                 contract_phase: rng.random::<f32>(),
                 incumbent: rng.random_range(0..n_vendors) as u8,
@@ -289,7 +303,7 @@ fn sales_force(
     }
     let mut teams = Vec::with_capacity(n_teams);
     let mut reps = Vec::new();
-    let mut home_rep = vec![0; customers.len()];
+    let mut home_reps = vec![0; customers.len()];
     for (t, (team, region)) in vendor.teams.iter().zip(&regions).enumerate() {
         let (west, east) = bands[t];
         let first = reps.len() as RepId;
@@ -308,7 +322,7 @@ fn sales_force(
                 / 4.0;
             let quota = config.reps.quota_factor * potential / n_vendors as f64;
             for &c in &territory {
-                home_rep[c as usize] = reps.len() as RepId;
+                home_reps[c as usize] = reps.len() as u16;
             }
             reps.push(Rep {
                 team: t as u32,
@@ -331,7 +345,7 @@ fn sales_force(
     SalesForce {
         teams,
         reps,
-        home_rep,
+        home_reps,
     }
 }
 
@@ -781,7 +795,7 @@ mod tests {
             for (r, rep) in v.reps.iter().enumerate() {
                 for &c in &rep.territory {
                     seen[c as usize] += 1;
-                    assert_eq!(v.home_rep[c as usize], r as u32);
+                    assert_eq!(v.home_rep(c), r as u32);
                 }
                 assert!(rep.quota > 0.0);
             }
