@@ -245,33 +245,34 @@ pub const NONE: u32 = u32::MAX;
 pub const NO_PREFERENCE: u8 = u8::MAX;
 
 /// A business day in two bytes, in the records kept per (account, vendor) pair (three million
-/// of them per engine in a million-account market) and per account: a run lasts at most 240 quarters (warm-up
-/// and horizon at their scenario limits, 40 + 200), 15,600 business days, well inside `u16`. A
-/// later day (a block or a knowledge expiry set past the end of the run) is kept as the last
-/// representable day, which no simulated day reaches, so comparisons with today are unchanged.
+/// of them per engine in a million-account market) and per account: a run lasts at most 240
+/// quarters (warm-up and horizon at their scenario limits, 40 + 200), 15,600 business days, well
+/// inside `u16`. A later day (a block or a knowledge expiry set past the end of the run) is kept
+/// as the last representable day, which no simulated day reaches, so comparisons with today are
+/// unchanged.
+///
+/// Kept as the day + 1, with 0 for never: reading it back is one subtraction, and never comes
+/// out as [`NONE`] (`u32::MAX`) by wrapping, without a test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShortDay(u16);
 
 impl ShortDay {
     /// Never (reads as [`NONE`]).
-    pub const NEVER: ShortDay = ShortDay(u16::MAX);
+    pub const NEVER: ShortDay = ShortDay(0);
     /// Day 0.
-    pub const ZERO: ShortDay = ShortDay(0);
+    pub const ZERO: ShortDay = ShortDay(1);
 
-    /// Day `day` (a day past the representable range is kept as the last representable one).
+    /// Day `day` (a day past the representable range is kept as the last representable one,
+    /// 65,534).
     #[inline(always)]
     pub fn new(day: Day) -> ShortDay {
-        ShortDay(day.min(Day::from(u16::MAX - 1)) as u16)
+        ShortDay(day.min(Day::from(u16::MAX - 1)) as u16 + 1)
     }
 
     /// The day, [`NONE`] for [`Self::NEVER`].
     #[inline(always)]
     pub fn day(self) -> Day {
-        if self == Self::NEVER {
-            NONE
-        } else {
-            Day::from(self.0)
-        }
+        Day::from(self.0).wrapping_sub(1)
     }
 }
 
@@ -420,29 +421,27 @@ impl Relation {
 /// [`crate::scenario::MAX_CUSTOMERS`] accounts could keep busy.
 pub const MAX_REPS_PER_VENDOR: u32 = u16::MAX as u32;
 
-/// A rep's id in two bytes (see [`MAX_REPS_PER_VENDOR`]), with [`NONE`] kept apart.
+/// A rep's id in two bytes (see [`MAX_REPS_PER_VENDOR`]), kept as the id + 1 with 0 for no
+/// rep, so that both ways are one addition or subtraction ([`NONE`], `u32::MAX`, wraps to 0 and
+/// back).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ShortRep(u16);
 
 impl ShortRep {
     /// No rep (reads as [`NONE`]).
-    const NONE: ShortRep = ShortRep(u16::MAX);
+    const NONE: ShortRep = ShortRep(0);
 
     /// Rep `r` (below [`MAX_REPS_PER_VENDOR`]) or [`NONE`].
     #[inline(always)]
     fn new(r: RepId) -> ShortRep {
         debug_assert!(r == NONE || r < MAX_REPS_PER_VENDOR, "rep id {r}");
-        ShortRep(if r == NONE { u16::MAX } else { r as u16 })
+        ShortRep(r.wrapping_add(1) as u16)
     }
 
     /// The rep's id, [`NONE`] for none.
     #[inline(always)]
     fn rep(self) -> RepId {
-        if self == Self::NONE {
-            NONE
-        } else {
-            RepId::from(self.0)
-        }
+        RepId::from(self.0).wrapping_sub(1)
     }
 }
 
@@ -762,6 +761,12 @@ mod tests {
             assert_eq!(ShortDay::new(day).day(), day);
         }
         assert_eq!(ShortDay::NEVER.day(), NONE);
+        assert_eq!(ShortDay::ZERO.day(), 0);
+        assert_eq!(
+            ShortDay::new(NONE),
+            ShortDay::new(NONE - 1),
+            "past the range, not never"
+        );
         // A day past the range (a long block set near the end) stays in the future of every
         // simulated day.
         assert!(ShortDay::new(NONE - 1).day() > last_day + 100);
