@@ -20,10 +20,14 @@ pub mod experiment;
 pub mod folder;
 pub mod fsafe;
 pub mod interrupt;
+#[cfg(test)]
+mod mechanisms;
 pub mod metrics;
 pub mod output;
+pub mod params;
 pub mod report;
 pub mod rng;
+pub mod rounding;
 pub mod scenario;
 pub mod sensitivity;
 pub mod shown;

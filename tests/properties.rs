@@ -941,7 +941,7 @@ fn check_point(
 
 /// Valid values at (or, for exclusive lower bounds, just inside) the edges of every knob's
 /// allowed range (src/scenario/mod.rs, `validate`;
-/// src/engine/strategy.rs, `Strategy::check`).
+/// src/params/strategy.rs, `Strategy::check`).
 const EDGES: &[(&str, &[f64])] = &[
     ("horizon_quarters", &[1.0, 4.0]),
     ("market.customers", &[20.0, 50.0, 300.0]),

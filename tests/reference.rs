@@ -138,7 +138,7 @@ parameters = { "market.customers" = [100.0] }
     assert!(paths.contains(&"sweep.mode".to_string()));
 
     // Every field of every scenario struct appears as the last segment of a row's path.
-    let model = doc_comments(include_str!("../src/scenario/model.rs"));
+    let model = doc_comments(include_str!("../src/params/settings.rs"));
     assert!(
         model.len() >= 12,
         "the doc-comment parser found the structs"
@@ -160,8 +160,8 @@ parameters = { "market.customers" = [100.0] }
 fn every_strategy_knob_is_in_the_reference_with_both_presets() {
     let md = reference();
     let aggressive =
-        serde_json::to_value(salesim::scenario::presets::aggressive()).expect("serializes");
-    let aligned = serde_json::to_value(salesim::scenario::presets::aligned()).expect("serializes");
+        serde_json::to_value(salesim::params::presets::aggressive()).expect("serializes");
+    let aligned = serde_json::to_value(salesim::params::presets::aligned()).expect("serializes");
     let knobs = aggressive.as_object().expect("an object");
     assert!(knobs.len() >= 10);
     for (knob, value) in knobs {
@@ -178,7 +178,7 @@ fn every_strategy_knob_is_in_the_reference_with_both_presets() {
         );
     }
     // The overridable knobs of a user strategy are exactly the Strategy knobs.
-    let model = doc_comments(include_str!("../src/scenario/model.rs"));
+    let model = doc_comments(include_str!("../src/params/settings.rs"));
     let overridable: Vec<&str> = model["StrategyOverrides"]
         .fields
         .iter()
@@ -269,7 +269,7 @@ fn numeric_keys() -> Vec<String> {
         "",
         &mut out,
     );
-    let knobs = serde_json::to_value(salesim::scenario::presets::aggressive()).expect("serializes");
+    let knobs = serde_json::to_value(salesim::params::presets::aggressive()).expect("serializes");
     for (knob, value) in knobs.as_object().expect("an object") {
         if value.is_number() {
             out.push(format!("strategies.NAME.{knob}"));

@@ -6,35 +6,18 @@
 //! needs budget, whose approval depends on where it is in its own fiscal year ("use it or lose
 //! it"), then picks a shortlisted, unblocked vendor or no decision with a logit.
 
-use super::rounding::round_non_negative;
 use super::state::{Knowledge, Sale, ShortDay, Stage, NONE, NO_PREFERENCE};
 use super::{purpose, Engine, EventKind, NeedSource, ALWAYS};
 use crate::calendar::{
     days_left_in_fiscal_year, days_left_in_quarter, next_quarter_start, Day, DAYS_PER_YEAR,
 };
+pub use crate::metrics::{DealKind, Outcome};
+use crate::rounding::round_non_negative;
 use crate::world::{segment_spec, CustomerId};
 
 /// The chance a pay-driven rep puts on losing a ready deal by asking it to sign next period
 /// instead (a few days' wait, at a promised discount): 10%. A model assumption, no field figure.
 pub const SANDBAG_WAIT_RISK: f64 = 0.1;
-
-/// How a purchase came about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DealKind {
-    /// The account chose the vendor at its decision.
-    Chosen,
-    /// The account chose the vendor at a decision a quarter-end discount pulled in.
-    PulledIn,
-}
-
-/// How a journey ended, for the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Bought from a vendor.
-    Bought(usize),
-    /// No decision.
-    NoDecision,
-}
 
 /// The parameters of a log-normal stage length for one segment and stage, worked out once per
 /// run instead of at every stage entry (the same expressions on the same inputs, so the same
@@ -53,7 +36,7 @@ pub(crate) struct StageLength {
 pub(crate) type StageLengths = [[StageLength; 7]; 3];
 
 /// The stage-length parameters of every segment and stage.
-pub(crate) fn stage_lengths(cfg: &crate::scenario::Config) -> StageLengths {
+pub(crate) fn stage_lengths(cfg: &crate::params::Config) -> StageLengths {
     use crate::world::Segment;
     let mut table = StageLengths::default();
     for segment in [Segment::Smb, Segment::MidMarket, Segment::Enterprise] {
@@ -541,7 +524,7 @@ impl Engine<'_> {
             / threshold;
         let incumbent = self.accounts[c as usize].incumbent as usize;
         let adopted = self.accounts[c as usize].adopted();
-        let mut confidence = [f64::NEG_INFINITY; crate::scenario::MAX_VENDORS];
+        let mut confidence = [f64::NEG_INFINITY; crate::params::MAX_VENDORS];
         let mut inclusive = 0.0;
         for (v, confidence) in confidence.iter_mut().enumerate().take(n_vendors) {
             let r = self.rel(c, v);

@@ -4,40 +4,18 @@
 //! revising rep picks a peer at random (a teammate, or any of our reps), compares the variable
 //! pay both earned over the last year (mean per period, in units of target variable pay, so
 //! reps on different plans compare like with like; one quarter's pay is mostly territory luck) and copies the peer's learned knobs
-//! ([`crate::engine::Strategy::LEARNED`]) with the Fermi probability 1 / (1 + e^(−β·Δpay))
+//! ([`crate::params::strategy::Strategy::LEARNED`]) with the Fermi probability 1 / (1 + e^(−β·Δpay))
 //! (Szabó & Tőke 1998; Traulsen, Nowak & Pacheco 2006). Now and then it also changes one knob
 //! at random (mutation), so a style no one holds can appear. All revisions of a day use the
 //! strategies and pay as they were before any of them (a synchronous update), and every draw
 //! comes from the revising rep's own stream, so learning is the same whatever the thread count.
 
 use super::{Engine, Strategy};
+pub use crate::params::learning::Learning;
 use crate::rng::random_index;
 use crate::world::RepId;
 use rand::Rng as _;
 use rand_distr::{Distribution as _, StandardNormal};
-
-/// Validated learning settings (from the scenario's `learning` table).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Learning {
-    /// Compare with any of our reps (true) or a teammate (false).
-    pub vendor_peers: bool,
-    /// Share of reps revising at each period end.
-    pub revision_rate: f64,
-    /// Selection intensity β, per unit of target variable pay.
-    pub intensity: f64,
-    /// Chance of a mutation per revision.
-    pub mutation: f64,
-    /// Mutation standard deviation as a share of a knob's span.
-    pub mutation_size: f64,
-}
-
-impl Learning {
-    /// The chance that a rep who earned `own` copies a peer who earned `peer` (both in units
-    /// of target variable pay).
-    pub fn copy_chance(&self, own: f64, peer: f64) -> f64 {
-        1.0 / (1.0 + (-self.intensity * (peer - own)).exp())
-    }
-}
 
 impl Engine<'_> {
     /// Our reps in `settled` (whose plan period just ended) revise their strategies: each, with

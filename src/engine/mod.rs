@@ -17,28 +17,21 @@
 pub mod deals;
 pub mod journey;
 pub mod learning;
-pub mod pay;
-#[cfg(test)]
-mod pay_tests;
-pub mod rounding;
 pub mod selling;
 pub mod state;
-pub mod strategy;
-#[cfg(test)]
-mod tests;
 
 use crate::calendar::{quarter_of, Day, DAYS_PER_QUARTER};
 use crate::metrics::{Recorder, RunRecord};
+use crate::params::pay::Plan;
+pub use crate::params::strategy::Strategy;
+use crate::params::Config;
 use crate::rng::{keyed_uniform, rep_stream, Rng, Stream};
-use crate::scenario::Config;
 use crate::world::{CustomerId, RepId, World};
 pub use deals::{DealOutcome, DealRecord};
-use pay::Plan;
 pub use state::{
     Account, Knowledge, Reach, Relation, RepState, ResponseLog, Sale, ShortDay, Stage,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
-pub use strategy::Strategy;
 
 /// Asks the CPU to start fetching the cache line(s) holding `x`, so that several random reads of
 /// a big market overlap instead of waiting on memory one after another. Only a hint: it never
@@ -76,9 +69,9 @@ pub struct Event {
 }
 
 impl Event {
-    /// Bits of an account's id: room for [`crate::scenario::MAX_CUSTOMERS`] (test
+    /// Bits of an account's id: room for [`crate::params::MAX_CUSTOMERS`] (test
     /// `an_event_keeps_its_account_and_kind`).
-    const CUSTOMER_BITS: u32 = 29;
+    pub(crate) const CUSTOMER_BITS: u32 = 29;
 
     /// `kind` happens to account `customer`, scheduled at `generation`.
     #[inline(always)]
@@ -135,7 +128,7 @@ pub enum EventKind {
 impl EventKind {
     /// Every kind, in the order of their codes.
     #[cfg(test)]
-    const ALL: [EventKind; 7] = [
+    pub(crate) const ALL: [EventKind; 7] = [
         EventKind::Need(NeedSource::Renewal),
         EventKind::Need(NeedSource::Spontaneous),
         EventKind::Need(NeedSource::Imitation),
@@ -147,7 +140,7 @@ impl EventKind {
 
     /// The kind's number in an [`Event`] (its place in [`Self::ALL`]; below 8).
     #[inline(always)]
-    fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         match self {
             EventKind::Need(NeedSource::Renewal) => 0,
             EventKind::Need(NeedSource::Spontaneous) => 1,
@@ -687,7 +680,7 @@ impl<'a> Engine<'a> {
     /// mix; at the end of a rep's plan period (or of the record) pays its variable pay,
     /// ratchets its quota and starts its next period; then our learning reps whose period ended
     /// revise their strategies.
-    fn close_quarter(&mut self) {
+    pub(crate) fn close_quarter(&mut self) {
         let recording = self.day >= self.start;
         if recording {
             let q = quarter_of(self.day - self.start) as usize;

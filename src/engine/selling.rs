@@ -10,14 +10,14 @@
 //! accounts known that way were welcome (their own [`super::ResponseLog`]), their own contacts,
 //! and their colleagues' activity on the accounts they own.
 
-use super::pay::{Forecast, Plan};
-use super::rounding::{floor_non_negative, round_non_negative};
 use super::state::{Knowledge, ShortDay, Stage, NONE};
 use super::{Engine, NeedSource, Strategy};
 use crate::calendar::{
     day_in_quarter, month_of, next_quarter_start, quarter_of, Day, DAYS_PER_QUARTER,
 };
+use crate::params::pay::{Forecast, Plan};
 use crate::rng::random_index;
+use crate::rounding::{floor_non_negative, round_non_negative};
 use crate::world::{CustomerId, RepId};
 use rand::Rng as _;
 

@@ -5,7 +5,7 @@
 //! so no daily pass over accounts is needed.
 
 use crate::calendar::Day;
-use crate::scenario::model::CustomerBehaviour;
+use crate::params::settings::CustomerBehaviour;
 use crate::world::{CustomerId, RepId};
 
 /// Where an account is in its buying cycle.
@@ -80,7 +80,7 @@ impl Stage {
 }
 
 /// Receptivity of each stage, indexed by the stage's discriminant (`Stage as usize`).
-pub fn receptivity_by_stage(r: &crate::scenario::model::Receptivity) -> [f64; Stage::ALL.len()] {
+pub fn receptivity_by_stage(r: &crate::params::settings::Receptivity) -> [f64; Stage::ALL.len()] {
     Stage::ALL.map(|stage| match stage {
         Stage::Dormant => r.dormant,
         Stage::ProblemIdentification => r.problem_identification,
@@ -418,7 +418,7 @@ impl Relation {
 /// Most reps a vendor may have, so that a rep's id fits in two bytes in the records kept per
 /// (account, vendor) pair (the scenario check enforces it): far beyond the largest
 /// sales forces (tens of thousands of reps), and more than a market's
-/// [`crate::scenario::MAX_CUSTOMERS`] accounts could keep busy.
+/// [`crate::params::MAX_CUSTOMERS`] accounts could keep busy.
 pub const MAX_REPS_PER_VENDOR: u32 = u16::MAX as u32;
 
 /// A rep's id in two bytes (see [`MAX_REPS_PER_VENDOR`]), kept as the id + 1 with 0 for no
@@ -755,7 +755,7 @@ mod tests {
     #[test]
     fn the_longest_run_a_scenario_allows_fits_in_a_short_day() {
         use crate::calendar::DAYS_PER_QUARTER;
-        use crate::scenario::{MAX_HORIZON_QUARTERS, MAX_WARM_UP_QUARTERS};
+        use crate::params::{MAX_HORIZON_QUARTERS, MAX_WARM_UP_QUARTERS};
         let last_day = (MAX_HORIZON_QUARTERS + MAX_WARM_UP_QUARTERS) * DAYS_PER_QUARTER;
         for day in [0, 1, last_day - 1, last_day, last_day + 100] {
             assert_eq!(ShortDay::new(day).day(), day);

@@ -317,7 +317,7 @@ pub fn resolved_number(cfg: &Config, path: &str) -> Option<(f64, bool)> {
         .get(name)
         .and_then(|s| s.base.clone())
         .unwrap_or_else(|| name.to_string());
-    let preset = serde_json::to_value(scenario::presets::preset(&base)?).ok()?;
+    let preset = serde_json::to_value(crate::params::presets::preset(&base)?).ok()?;
     let value = preset.get(knob)?;
     Some((value.as_f64()?, value.is_u64() || value.is_i64()))
 }

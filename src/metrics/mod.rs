@@ -24,10 +24,27 @@
 //! deals quarter by quarter (the market); and each of our reps' attainment per quarter.
 
 use crate::calendar::{in_last_two_weeks, quarter_of, week_of_quarter, Day, WEEKS_PER_QUARTER};
-use crate::engine::journey::{DealKind, Outcome};
 use crate::world::{CustomerId, RepId, World};
 use serde::{Deserialize, Serialize};
 use std::ops::{Add, AddAssign};
+
+/// How a purchase came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DealKind {
+    /// The account chose the vendor at its decision.
+    Chosen,
+    /// The account chose the vendor at a decision a quarter-end discount pulled in.
+    PulledIn,
+}
+
+/// How a journey ended, for the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Bought from a vendor.
+    Bought(usize),
+    /// No decision.
+    NoDecision,
+}
 
 /// Metric names of `runs.csv`, in column order.
 pub const RUN_METRICS: [&str; 23] = [
@@ -207,8 +224,8 @@ pub struct Tally {
 }
 
 /// Our reps' learned knobs in one team at a quarter's end: sums over reps, for the mean and
-/// spread of each knob ([`crate::engine::Strategy::LEARNED`] order, then the position between
-/// the aligned and aggressive presets, [`crate::engine::Strategy::position`]).
+/// spread of each knob ([`crate::params::strategy::Strategy::LEARNED`] order, then the position between
+/// the aligned and aggressive presets, [`crate::params::strategy::Strategy::position`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct KnobTally {
     /// Reps counted.
@@ -659,14 +676,18 @@ impl Recorder {
     }
 
     /// Our reps' strategies (in rep order) at the end of quarter `quarter`.
-    pub fn strategy_mix(&mut self, quarter: usize, strategies: &[crate::engine::Strategy]) {
+    pub fn strategy_mix(
+        &mut self,
+        quarter: usize,
+        strategies: &[crate::params::strategy::Strategy],
+    ) {
         let Some(mix) = self.strategy_mix.get_mut(quarter) else {
             return;
         };
         *mix = vec![KnobTally::default(); self.teams.len()];
         let (aligned, aggressive) = (
-            crate::scenario::presets::aligned(),
-            crate::scenario::presets::aggressive(),
+            crate::params::presets::aligned(),
+            crate::params::presets::aggressive(),
         );
         for (s, &team) in strategies.iter().zip(&self.team_of) {
             let t = &mut mix[team as usize];
@@ -753,7 +774,7 @@ impl Recorder {
     /// The response to one of our contacts: recent contacts before it, welcome or not, and the
     /// stage's base receptivity.
     pub fn response(&mut self, recent: f64, welcome: bool, stage_receptivity: f64) {
-        let bin = (crate::engine::rounding::round_non_negative(recent.max(0.0)) as usize).min(15);
+        let bin = (crate::rounding::round_non_negative(recent.max(0.0)) as usize).min(15);
         self.response.contacts[bin] += 1.0;
         self.response.welcome[bin] += welcome as u8 as f64;
         self.response.expected[bin] += stage_receptivity;

@@ -8,11 +8,11 @@
 //! description of what each team's reps do, generated from their strategy knobs.
 
 use super::PointSummary;
-use crate::engine::Strategy;
 use crate::experiment::sequential::Stopping;
 use crate::experiment::stats::{Paired, Summary};
 use crate::experiment::Plan;
 use crate::metrics::RUN_METRICS;
+use crate::params::strategy::Strategy;
 use std::fmt::Write as _;
 
 /// The file the narrative is saved in.
@@ -841,7 +841,7 @@ mod tests {
 
     #[test]
     fn the_descriptions_follow_the_knobs() {
-        let aggressive = describe(&crate::scenario::presets::aggressive());
+        let aggressive = describe(&crate::params::presets::aggressive());
         for words in [
             "up to 80% more at the quarter's end",
             "by their value",
@@ -852,7 +852,7 @@ mod tests {
         ] {
             assert!(aggressive.contains(words), "{words}: {aggressive}");
         }
-        let aligned = describe(&crate::scenario::presets::aligned());
+        let aligned = describe(&crate::params::presets::aligned());
         assert!(aligned.contains("the same at any time"), "{aligned}");
         assert!(aligned.contains("at least 10 business days"), "{aligned}");
         assert!(aligned.contains("60% of their conversations"), "{aligned}");

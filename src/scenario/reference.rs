@@ -3,7 +3,7 @@
 //! Every part of the reference comes from the code itself:
 //!
 //! - **keys and meanings**: the `///` doc comments of the serde structs in `model.rs` and of
-//!   [`Strategy`] in `engine/strategy.rs`, read from the sources with `include_str!` (doc comments
+//!   [`Strategy`] in `params/strategy.rs`, read from the sources with `include_str!` (doc comments
 //!   do not exist at run time) by a small line parser, [`doc_comments`];
 //! - **defaults**: the default scenario (the file `name = "x"`) serialized to TOML; for a key
 //!   inside a list entry or a segment table, the key is left out of a written entry and the
@@ -23,16 +23,16 @@
 //! `tests/reference.rs` checks that `docs/SCENARIOS.md` holds exactly [`markdown`]; run
 //! `SALESIM_BLESS=1 cargo test --release --test reference` to rewrite it after changing a knob.
 
-use super::model::Scenario;
 use super::{validate, Locator, Override, ScenarioSource};
-use crate::engine::strategy::Strategy;
+use crate::params::settings::Scenario;
+use crate::params::strategy::Strategy;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The scenario structs' source, parsed for doc comments.
-const MODEL_SRC: &str = include_str!("model.rs");
+const MODEL_SRC: &str = include_str!("../params/settings.rs");
 /// The strategy knobs' source, parsed for doc comments.
-const STRATEGY_SRC: &str = include_str!("../engine/strategy.rs");
+const STRATEGY_SRC: &str = include_str!("../params/strategy.rs");
 
 /// Name of the user strategy the strategy knobs are probed on.
 const PROBE_STRATEGY: &str = "NAME";
@@ -346,7 +346,7 @@ impl Prober {
         let mut out = Vec::new();
         if probe_prefix.starts_with("strategies") {
             // Every knob set (to the aggressive preset's values), so each has a value to probe.
-            let mut strategy = match toml::Value::try_from(crate::scenario::presets::aggressive()) {
+            let mut strategy = match toml::Value::try_from(crate::params::presets::aggressive()) {
                 Ok(toml::Value::Table(t)) => t,
                 _ => panic!("reference: a Strategy serializes to a table"),
             };
@@ -359,13 +359,13 @@ impl Prober {
         if probe_prefix.starts_with("plans") {
             // A plan with every term set (to the default preset's values), so each has a value
             // to probe.
-            let mut plan = match toml::Value::try_from(crate::engine::pay::Plan::default()) {
+            let mut plan = match toml::Value::try_from(crate::params::pay::Plan::default()) {
                 Ok(toml::Value::Table(t)) => t,
                 _ => panic!("reference: a Plan serializes to a table"),
             };
             plan.insert(
                 "base".into(),
-                toml::Value::String(crate::scenario::presets::PLAN_PRESETS[0].into()),
+                toml::Value::String(crate::params::presets::PLAN_PRESETS[0].into()),
             );
             out.push(Prober::set(
                 &format!("plans.{PROBE_STRATEGY}"),
@@ -613,7 +613,7 @@ pub fn markdown() -> String {
     out.push_str("## Scenario file reference\n\n");
     out.push_str(
         "Generated from the code by `salesim::scenario::reference::markdown()`: the meanings are the \
-         doc comments of `src/scenario/model.rs` and `src/engine/strategy.rs`, the defaults are the \
+         doc comments of `src/params/settings.rs` and `src/params/strategy.rs`, the defaults are the \
          default scenario's values, and the allowed values are what the validator answers when \
          probed with out-of-range values (the `Allowed:` text of its error messages). Do not edit \
          this part by hand; `SALESIM_BLESS=1 cargo test --release --test reference` regenerates \
@@ -779,8 +779,8 @@ fn plan_presets(out: &mut String) {
          clawback_discounted | clawback_churn | clawback_window_days |\n\
          |---|---|---|---|---|---|---|---|---|---|\n",
     );
-    for name in crate::scenario::presets::PLAN_PRESETS {
-        let plan = crate::scenario::presets::plan(name).expect("every listed preset exists");
+    for name in crate::params::presets::PLAN_PRESETS {
+        let plan = crate::params::presets::plan(name).expect("every listed preset exists");
         let bonuses = if plan.bonuses.is_empty() {
             "none".to_string()
         } else {
@@ -837,8 +837,8 @@ fn knob_rows(
         Ok(serde_json::Value::Object(m)) => m,
         _ => panic!("reference: a Strategy serializes to an object"),
     };
-    let aggressive = presets(crate::scenario::presets::aggressive());
-    let aligned = presets(crate::scenario::presets::aligned());
+    let aggressive = presets(crate::params::presets::aggressive());
+    let aligned = presets(crate::params::presets::aligned());
     let knobs = strategy_docs
         .get("Strategy")
         .expect("reference: struct `Strategy` not in strategy.rs");

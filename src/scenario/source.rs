@@ -5,8 +5,8 @@
 //! every path a user can name is a path in the file format, and errors can point back either to
 //! the line in the file or to the override that set the value.
 
-use super::model::Scenario;
 use crate::error::InputError;
+use crate::params::settings::Scenario;
 use std::ops::Range;
 
 /// Largest scenario file read (16 MB): a scenario is a few kilobytes.

@@ -89,7 +89,7 @@ strategy = "gentle"
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::model::{CustomerBehaviour, Market, RepSettings};
+    use crate::params::settings::{CustomerBehaviour, Market, RepSettings};
 
     /// The template says its values are the defaults: every value it sets in `[market]`,
     /// `[customers]` and `[reps]` is the default's (so a changed default cannot leave the

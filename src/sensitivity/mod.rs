@@ -35,8 +35,8 @@ use crate::error::{InputError, SalesimError};
 use crate::experiment::job::Options;
 use crate::experiment::stats::{summarize, Summary};
 use crate::experiment::{self, Execution, Plan, Slice, Throughput};
+use crate::params::settings::SweepSpec;
 use crate::rng::{run_seed, study_stream};
-use crate::scenario::model::SweepSpec;
 use crate::scenario::ranges::{PlausibleRange, COMPARED, PLAUSIBLE_RANGES};
 use crate::scenario::{self, Config, Override, ScenarioSource};
 use std::collections::BTreeMap;
@@ -836,7 +836,7 @@ pub fn compared_strategies(cfg: &Config) -> Vec<String> {
 /// scenario's values (so the study moves our teams only), and what they hold.
 fn hold_competitors(cfg: &Config, compared: &[String]) -> (Vec<Held>, Vec<Override>) {
     let taken = |name: &str| {
-        cfg.resolved.strategies.contains_key(name) || scenario::presets::preset(name).is_some()
+        cfg.resolved.strategies.contains_key(name) || crate::params::presets::preset(name).is_some()
     };
     let mut held: Vec<Held> = Vec::new();
     let mut overrides = Vec::new();

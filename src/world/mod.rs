@@ -6,8 +6,8 @@
 //! world (common random numbers).
 
 use crate::calendar::DAYS_PER_YEAR;
+use crate::params::Config;
 use crate::rng::{stream, Stream};
-use crate::scenario::Config;
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal};
 
@@ -233,7 +233,7 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
 }
 
 /// The segment settings of a segment.
-pub fn segment_spec(config: &Config, segment: Segment) -> &crate::scenario::model::SegmentSpec {
+pub fn segment_spec(config: &Config, segment: Segment) -> &crate::params::settings::SegmentSpec {
     let s = &config.market.segments;
     match segment {
         Segment::Smb => &s.smb,
@@ -245,7 +245,7 @@ pub fn segment_spec(config: &Config, segment: Segment) -> &crate::scenario::mode
 /// The accounts ordered south to north: by `y` (in [`f32::total_cmp`] order), then by index.
 ///
 /// One sort of `(y, index)` keys packed into `u64`s, shared by every vendor's territories.
-fn south_to_north(customers: &[Customer]) -> Vec<CustomerId> {
+pub(crate) fn south_to_north(customers: &[Customer]) -> Vec<CustomerId> {
     let mut keys: Vec<u64> = customers
         .iter()
         .enumerate()
@@ -270,9 +270,9 @@ fn total_order_bits(f: f32) -> u32 {
 /// `west <= x < east` (the last region everything from its `west` on) in `by_y` order. Validated
 /// region weights are positive, so the regions' `west` edges never decrease and each account lies
 /// in exactly one region: the last one whose `west` is at most its `x`, found by binary search.
-fn sales_force(
+pub(crate) fn sales_force(
     config: &Config,
-    vendor: &crate::scenario::VendorConfig,
+    vendor: &crate::params::VendorConfig,
     customers: &[Customer],
     by_y: &[CustomerId],
     purchase_rate: f64,
@@ -547,7 +547,7 @@ impl Nearest {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -580,10 +580,6 @@ mod tests {
         }
     }
 
-    fn config() -> Config {
-        crate::scenario::load(None, &[]).unwrap().1
-    }
-
     /// An account at `(x, y)`; only the position matters to peers and territories (and the value
     /// to quotas).
     fn at(x: f32, y: f32, annual_value: f32) -> Customer {
@@ -602,7 +598,7 @@ mod tests {
 
     /// Test markets: uniform ones, and ones full of ties (accounts on a coarse lattice, on cell
     /// edges, several at one spot, all in one spot).
-    fn markets() -> Vec<Vec<Customer>> {
+    pub(crate) fn markets() -> Vec<Vec<Customer>> {
         let mut rng = stream(5, Stream::Market);
         let mut markets = Vec::new();
         for n in [2, 3, 5, 9, 40, 400, 1500] {
@@ -720,97 +716,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    /// Territories as `sales_force` made them before the accounts were ordered once for all
-    /// vendors: each region filtered from all accounts, then sorted by (y, index).
-    fn territories_reference(
-        vendor: &crate::scenario::VendorConfig,
-        customers: &[Customer],
-    ) -> Vec<Vec<CustomerId>> {
-        let total_weight: f64 = vendor.teams.iter().map(|t| t.region_weight).sum();
-        let n_teams = vendor.teams.len();
-        let mut west = 0.0f64;
-        let mut territories = Vec::new();
-        for (t, team) in vendor.teams.iter().enumerate() {
-            let east = if t + 1 == n_teams {
-                1.0
-            } else {
-                west + team.region_weight / total_weight
-            };
-            let mut region: Vec<CustomerId> = (0..customers.len() as u32)
-                .filter(|&c| {
-                    let x = customers[c as usize].x as f64;
-                    x >= west && (x < east || t + 1 == n_teams)
-                })
-                .collect();
-            region.sort_by(|&a, &b| {
-                customers[a as usize]
-                    .y
-                    .total_cmp(&customers[b as usize].y)
-                    .then(a.cmp(&b))
-            });
-            let n_reps = team.reps as usize;
-            for r in 0..n_reps {
-                let (lo, hi) = (region.len() * r / n_reps, region.len() * (r + 1) / n_reps);
-                territories.push(region[lo..hi].to_vec());
-            }
-            west = east;
-        }
-        territories
-    }
-
-    #[test]
-    fn territories_match_per_region_sorting() {
-        let mut cfg = config();
-        let team = cfg.vendors[0].teams[0].clone();
-        let teams = |spec: &[(u32, f64)]| {
-            spec.iter()
-                .map(|&(reps, region_weight)| crate::scenario::TeamConfig {
-                    reps,
-                    region_weight,
-                    ..team.clone()
-                })
-                .collect::<Vec<_>>()
-        };
-        cfg.vendors[1].teams = teams(&[(3, 1.0), (2, 1e-6), (4, 2.5), (1, 1e6), (5, 0.3)]);
-        cfg.vendors[2].teams = teams(&[(700, 1.0), (1, 3.0)]);
-        for customers in markets() {
-            let by_y = south_to_north(&customers);
-            for v in &cfg.vendors {
-                let force = sales_force(&cfg, v, &customers, &by_y, 0.7, cfg.vendors.len());
-                let got: Vec<Vec<CustomerId>> =
-                    force.reps.iter().map(|r| r.territory.clone()).collect();
-                assert_eq!(got, territories_reference(v, &customers));
-            }
-        }
-    }
-
-    #[test]
-    fn territories_partition_the_market() {
-        let cfg = config();
-        let w = generate(&cfg, 11);
-        for v in &w.vendors {
-            let mut seen = vec![0u32; w.customers.len()];
-            for (r, rep) in v.reps.iter().enumerate() {
-                for &c in &rep.territory {
-                    seen[c as usize] += 1;
-                    assert_eq!(v.home_rep(c), r as u32);
-                }
-                assert!(rep.quota > 0.0);
-            }
-            assert!(
-                seen.iter().all(|&s| s == 1),
-                "every account in exactly one territory"
-            );
-        }
-        assert_eq!(w.vendors[0].teams[0].neighbours, vec![1]);
-    }
-
-    #[test]
-    fn generation_is_reproducible_and_seed_dependent() {
-        let cfg = config();
-        assert_eq!(generate(&cfg, 3), generate(&cfg, 3));
-        assert_ne!(generate(&cfg, 3).customers, generate(&cfg, 4).customers);
     }
 }

@@ -6,9 +6,9 @@
 //! table starts from a preset and replaces some knobs ([`with_overrides`],
 //! [`plan_with_overrides`]), checked by [`check`] and [`check_plan`].
 
-use super::model::{PlanSpec, StrategyOverrides};
-use crate::engine::pay::{Bonus, Plan, PlanPeriod};
-use crate::engine::Strategy;
+use super::settings::{PlanSpec, StrategyOverrides};
+use crate::params::pay::{Bonus, Plan, PlanPeriod};
+use crate::params::strategy::Strategy;
 
 /// Names of the built-in presets.
 pub const PRESETS: [&str; 2] = ["aggressive", "aligned"];

@@ -6,10 +6,10 @@
 //! mechanism. Where a check could pass vacuously, a control case shows the same set-up does react
 //! when the mechanism's condition is lifted.
 
-use super::journey::Outcome;
-use super::state::{Reach, Relation, ShortDay, Stage, NONE};
-use super::{Engine, EventKind, Strategy};
 use crate::calendar::{days_left_in_fiscal_year, quarter_of, Day, DAYS_PER_QUARTER, DAYS_PER_YEAR};
+use crate::engine::journey::Outcome;
+use crate::engine::state::{Reach, Relation, ShortDay, Stage, NONE};
+use crate::engine::{Engine, EventKind, Strategy};
 use crate::metrics::Tally;
 use crate::scenario::{self, Config, Override};
 use crate::world::{self, CustomerId, RepId, Segment, World};
@@ -57,7 +57,7 @@ pub(super) fn prepare(e: &mut Engine, c: CustomerId, stage: Stage) {
     a.stage = stage;
     a.stage_end = day + 40;
     a.generation = a.generation.wrapping_add(1);
-    a.decision_since = super::state::ShortDay::new(day);
+    a.decision_since = crate::engine::state::ShortDay::new(day);
     a.set_budget_approved(false);
     a.set_waited(false);
     a.set_delayed(false);
@@ -328,7 +328,12 @@ fn team_results_go_to_the_team_of_the_rep_whose_contact_or_deal_it_was() {
     prepare(&mut e, c, Stage::Decision);
     e.rel_mut(c, 0).shortlisted = true;
     e.rel_mut(c, 0).set_owner(outsider);
-    e.conclude(c, Outcome::Bought(0), 0.0, super::journey::DealKind::Chosen);
+    e.conclude(
+        c,
+        Outcome::Bought(0),
+        0.0,
+        crate::engine::journey::DealKind::Chosen,
+    );
     let r = record(&e);
     let list = world.customers[c as usize].annual_value as f64;
     let (gainer, loser) = (r.teams[other_team], r.teams[home_team]);
@@ -350,7 +355,7 @@ fn fatigue_from_recent_contacts_lowers_receptivity() {
         "customers.attention_per_month=1000",
         "customers.block_threshold=100000",
     ]);
-    let default = crate::scenario::model::CustomerBehaviour::default();
+    let default = crate::params::settings::CustomerBehaviour::default();
     assert_eq!(
         cfg.customers.fatigue_per_contact,
         default.fatigue_per_contact
@@ -410,7 +415,7 @@ pub(super) fn pull_in_setup(e: &mut Engine, stage: Stage) -> (CustomerId, RepId,
         rel.set_owner(r);
     }
     // The rep knows the deal is late: it took part in the stage's start.
-    e.observe(c, 0, super::Knowledge::Stage(stage));
+    e.observe(c, 0, crate::engine::Knowledge::Stage(stage));
     // This deal is the rep's whole pipeline (the start of the run may have given it others).
     let rep = &mut e.reps[0][r as usize];
     rep.pipeline.clear();
@@ -756,9 +761,9 @@ fn shortened_stage_ends_once_at_the_new_time() {
 
 #[test]
 fn aggressive_effort_ramps_gives_up_and_coasts() {
-    let s = crate::scenario::presets::aggressive();
+    let s = crate::params::presets::aggressive();
     let q = DAYS_PER_QUARTER;
-    let plan = crate::engine::pay::Plan::default();
+    let plan = crate::params::pay::Plan::default();
     let effort = |day: Day, att: f64| Engine::effort(&s, &plan, day % q, 1, att);
 
     // Rises toward the quarter end with a gap, more with a bigger gap.
@@ -790,13 +795,13 @@ fn aggressive_effort_ramps_gives_up_and_coasts() {
 
 #[test]
 fn aligned_effort_is_flat() {
-    let s = crate::scenario::presets::aligned();
+    let s = crate::params::presets::aligned();
     for day in (0..2 * DAYS_PER_QUARTER).step_by(3) {
         for att in [0.0, 0.1, 0.5, 0.99, 1.0, 1.5, 3.0] {
             assert_eq!(
                 Engine::effort(
                     &s,
-                    &crate::engine::pay::Plan::default(),
+                    &crate::params::pay::Plan::default(),
                     day % DAYS_PER_QUARTER,
                     1,
                     att
@@ -824,7 +829,7 @@ const MAX_OTHER_BYTES_PER_ACCOUNT: usize = 16;
 /// them.
 #[test]
 fn the_records_kept_per_account_and_per_pair_stay_compact() {
-    use super::Account;
+    use crate::engine::Account;
     use std::mem::size_of;
     assert!(
         size_of::<Relation>() <= 28,
@@ -841,7 +846,7 @@ fn the_records_kept_per_account_and_per_pair_stay_compact() {
 
 #[test]
 fn a_relation_keeps_every_rep_id_a_vendor_may_have() {
-    use super::state::MAX_REPS_PER_VENDOR;
+    use crate::engine::state::MAX_REPS_PER_VENDOR;
     let mut rel = Relation::new(0.5);
     assert_eq!(
         (rel.owner(), rel.last_rep()),
@@ -857,7 +862,7 @@ fn a_relation_keeps_every_rep_id_a_vendor_may_have() {
 
 #[test]
 fn an_account_keeps_each_of_its_flags_apart() {
-    use super::Account;
+    use crate::engine::Account;
     type Flag = (fn(&Account) -> bool, fn(&mut Account, bool));
     let flags: [Flag; 5] = [
         (Account::waited, Account::set_waited),
@@ -880,8 +885,8 @@ fn an_account_keeps_each_of_its_flags_apart() {
 
 #[test]
 fn an_event_keeps_its_account_and_kind() {
-    use super::{Event, EventKind};
-    let last = crate::scenario::MAX_CUSTOMERS - 1;
+    use crate::engine::{Event, EventKind};
+    let last = crate::params::MAX_CUSTOMERS - 1;
     assert!(last < 1 << Event::CUSTOMER_BITS, "room for every account");
     for (code, kind) in EventKind::ALL.into_iter().enumerate() {
         assert_eq!(usize::from(kind.code()), code);
@@ -895,7 +900,7 @@ fn an_event_keeps_its_account_and_kind() {
 
 #[test]
 fn state_bytes_per_account_stay_within_the_documented_bound() {
-    use super::{Account, Event};
+    use crate::engine::{Account, Event};
     use std::mem::size_of;
     // The lesson's market (4,000 accounts, 8 peers, 3 vendors, 19 reps), both strategies for us.
     let cfg = config(&["market.customers=4000"]);
@@ -921,7 +926,7 @@ fn state_bytes_per_account_stay_within_the_documented_bound() {
             size_of::<Relation>(),
             size_of::<Reach>(),
             size_of::<Event>(),
-            size_of::<super::RepState>(),
+            size_of::<crate::engine::RepState>(),
         );
         assert!(peak >= fixed, "the fixed state is counted");
         // The world: the account's record, its value, its peers, and per vendor its place in
@@ -938,7 +943,7 @@ fn state_bytes_per_account_stay_within_the_documented_bound() {
 
 #[test]
 fn an_accounts_draws_of_one_purpose_ignore_its_draws_of_others() {
-    use super::purpose::{BUDGET, CHOICE, NEED, STAGE, WAIT};
+    use crate::engine::purpose::{BUDGET, CHOICE, NEED, STAGE, WAIT};
     let cfg = config(&[]);
     let world = world_of(&cfg);
     let c = 11;
@@ -1061,7 +1066,10 @@ fn a_listening_rep_believes_only_what_it_observed() {
     // Whatever the account's hidden stage, block or use of attention, an account the vendor has
     // not observed is believed at the vendor's learned cold-contact rate.
     let prior = e.believed_receptivity(c, 0);
-    assert_eq!(prior, e.responses[0].rate(super::Knowledge::Unknown));
+    assert_eq!(
+        prior,
+        e.responses[0].rate(crate::engine::Knowledge::Unknown)
+    );
     for stage in [Stage::Dormant, Stage::SupplierSelection, Stage::CoolOff] {
         prepare(&mut e, c, stage);
         assert_eq!(e.believed_receptivity(c, 0), prior, "{stage:?} is hidden");
@@ -1078,18 +1086,21 @@ fn a_listening_rep_believes_only_what_it_observed() {
     );
     // Before any contact, the prior is one half (a uniform prior on the welcome rate).
     let fresh = engine(&cfg, &world);
-    assert_eq!(fresh.responses[0].rate(super::Knowledge::Unknown), 0.5);
+    assert_eq!(
+        fresh.responses[0].rate(crate::engine::Knowledge::Unknown),
+        0.5
+    );
     // A contact the account refuses (it blocks us) is observed: the account turned us away.
     let (r, s) = home_rep(&e, 0, c);
     e.contact(0, r, c, &s, false);
-    assert_eq!(e.knowledge(c, 0), super::Knowledge::Rebuffed);
+    assert_eq!(e.knowledge(c, 0), crate::engine::Knowledge::Rebuffed);
     assert_eq!(
         e.believed_receptivity(c, 0),
-        e.responses[0].rate(super::Knowledge::Rebuffed)
+        e.responses[0].rate(crate::engine::Knowledge::Rebuffed)
     );
     // The observation ages out after a quarter.
     e.day += DAYS_PER_QUARTER + 1;
-    assert_eq!(e.knowledge(c, 0), super::Knowledge::Unknown);
+    assert_eq!(e.knowledge(c, 0), crate::engine::Knowledge::Unknown);
 }
 
 #[test]
@@ -1108,7 +1119,7 @@ fn a_welcome_conversation_reveals_the_stage_to_a_listening_rep_only() {
         prepare(&mut e, c, Stage::Exploration);
         let (r, s) = home_rep(&e, 0, c);
         e.contact(0, r, c, &s, false);
-        let known = e.knowledge(c, 0) == super::Knowledge::Stage(Stage::Exploration);
+        let known = e.knowledge(c, 0) == crate::engine::Knowledge::Stage(Stage::Exploration);
         assert_eq!(known, reveals, "listening {listening}");
     }
 }
@@ -1174,7 +1185,7 @@ fn a_renewal_ending_in_no_decision_keeps_the_contract_for_another_term() {
         .enumerate()
         .flat_map(|(day, events)| events.iter().map(move |ev| (day as Day, *ev)))
         .filter(|(_, ev)| {
-            ev.customer() == c && ev.kind() == EventKind::Need(super::NeedSource::Renewal)
+            ev.customer() == c && ev.kind() == EventKind::Need(crate::engine::NeedSource::Renewal)
         })
         .filter(|(_, ev)| e.is_current(ev))
         .map(|(day, _)| day)
@@ -1196,7 +1207,7 @@ fn a_renewal_that_arrives_mid_journey_is_settled_by_that_journey() {
     let c = 90;
     prepare(&mut e, c, Stage::Decision);
     e.rel_mut(c, 0).shortlisted = true;
-    e.need_arises(c, super::NeedSource::Renewal);
+    e.need_arises(c, crate::engine::NeedSource::Renewal);
     assert!(
         e.accounts[c as usize].renewal_due(),
         "the renewal waits for the journey"
@@ -1213,7 +1224,11 @@ fn a_renewal_that_arrives_mid_journey_is_settled_by_that_journey() {
     assert!(!a.renewal_due(), "the purchase settled the renewal");
     assert_eq!(a.contract, contract.wrapping_add(1));
     // The renewal of the old contract, still on the agenda, is stale now.
-    let stale = super::Event::new(c, contract, EventKind::Need(super::NeedSource::Renewal));
+    let stale = crate::engine::Event::new(
+        c,
+        contract,
+        EventKind::Need(crate::engine::NeedSource::Renewal),
+    );
     assert!(!e.is_current(&stale));
 }
 
@@ -1228,7 +1243,7 @@ fn a_vendor_that_did_not_engage_in_a_stage_is_dropped_when_it_ends() {
     e.day = 100;
     let c = 95;
     prepare(&mut e, c, Stage::Exploration);
-    e.accounts[c as usize].stage_since = super::state::ShortDay::new(e.day);
+    e.accounts[c as usize].stage_since = crate::engine::state::ShortDay::new(e.day);
     e.rel_mut(c, 0).shortlisted = true;
     e.rel_mut(c, 1).shortlisted = true;
     e.rel_mut(c, 1).conversed = ShortDay::new(e.day + 3);

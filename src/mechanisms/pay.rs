@@ -1,12 +1,12 @@
 //! Unit tests of the compensation plans in the engine: periods, pay, clawbacks, pay-driven
 //! behaviour and learning. Each drives the engine's own methods on a small market (the helpers
-//! of [`super::tests`]) and checks one mechanism against a control where the mechanism is off.
+//! of [`crate::engine::tests`]) and checks one mechanism against a control where the mechanism is off.
 
-use super::journey::{DealKind, Outcome};
-use super::state::Stage;
-use super::tests::{config, engine, home_rep, prepare, pull_in_setup, totals, world_of};
-use super::Engine;
+use super::engine::{config, engine, home_rep, prepare, pull_in_setup, totals, world_of};
 use crate::calendar::DAYS_PER_QUARTER;
+use crate::engine::journey::{DealKind, Outcome};
+use crate::engine::state::Stage;
+use crate::engine::Engine;
 use crate::world::CustomerId;
 
 /// Runs the engine through `quarters` quarters from day 0 (no warm-up in these configs).
@@ -17,7 +17,7 @@ fn run_quarters(e: &mut Engine, quarters: u32) {
 }
 
 /// A config of the built-in lesson, no warm-up, quotas that never move (no ratchet).
-fn fixed_quotas(sets: &[&str]) -> crate::scenario::Config {
+fn fixed_quotas(sets: &[&str]) -> crate::params::Config {
     let mut all = vec![
         "warm_up_quarters=0",
         "horizon_quarters=4",
@@ -203,9 +203,9 @@ fn an_account_leaving_within_the_window_claws_back_the_sellers_commission() {
 
 #[test]
 fn pay_driven_effort_follows_the_marginal_pay() {
-    let mut s = crate::scenario::presets::aggressive();
+    let mut s = crate::params::presets::aggressive();
     s.pay_driven = true;
-    let plan = |name: &str| crate::scenario::presets::plan(name).unwrap();
+    let plan = |name: &str| crate::params::presets::plan(name).unwrap();
     let late = DAYS_PER_QUARTER - 3;
     let effort = |p: &str, attainment: f64| Engine::effort(&s, &plan(p), late, 1, attainment);
     // A linear plan pays the same at every margin: effort stays at its base.
@@ -307,7 +307,7 @@ fn learning_reps_copy_better_paid_peers_and_keep_their_own_style_otherwise() {
     let all: Vec<u32> = (0..e.reps[0].len() as u32).collect();
     let learning = cfg.learning.clone().unwrap();
     e.learn(&learning, &all);
-    let aggressive = crate::scenario::presets::aggressive();
+    let aggressive = crate::params::presets::aggressive();
     for (r, s) in e.strategies[0].iter().enumerate() {
         if west.contains(&(r as u32)) {
             assert_eq!(

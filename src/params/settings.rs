@@ -3,7 +3,7 @@
 //! These structs are what `toml` deserializes (`deny_unknown_fields` everywhere, so a typo is an
 //! error, not a silently ignored key). Nothing downstream uses them before
 //! [`crate::scenario::validate`] has checked every value and resolved names into a
-//! [`crate::scenario::Config`]. Every knob documents its unit, its default and, where there is one,
+//! [`crate::params::Config`]. Every knob documents its unit, its default and, where there is one,
 //! the field fact behind the default (see docs/FIELD-FACTS.md; the model: docs/MODEL.md).
 
 use serde::{Deserialize, Serialize};
@@ -390,7 +390,7 @@ pub struct StrategySpec {
     pub knobs: StrategyOverrides,
 }
 
-/// Strategy knobs, all optional, overriding a preset (see [`crate::engine::Strategy`] for units,
+/// Strategy knobs, all optional, overriding a preset (see [`crate::params::strategy::Strategy`] for units,
 /// ranges and defaults).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -434,7 +434,7 @@ pub struct VariantSpec {
 }
 
 /// A user-defined compensation plan: a plan preset plus overridden terms (see
-/// [`crate::engine::pay::Plan`] for units, defaults and sources).
+/// [`crate::params::pay::Plan`] for units, defaults and sources).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanSpec {
@@ -444,7 +444,7 @@ pub struct PlanSpec {
     pub base: Option<String>,
     /// `quarter`, `half` or `year`: how long quota and pay run before they are settled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<crate::engine::pay::PlanPeriod>,
+    pub period: Option<crate::params::pay::PlanPeriod>,
     /// On-target earnings per year ÷ annual quota (0–1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_target_rate: Option<f64>,
@@ -460,7 +460,7 @@ pub struct PlanSpec {
     /// Lump-sum bonuses: `[{ at = 1.0, share = 0.25 }]` (attainment, share of the period's
     /// target variable pay).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bonuses: Option<Vec<crate::engine::pay::Bonus>>,
+    pub bonuses: Option<Vec<crate::params::pay::Bonus>>,
     /// Share of commission credit withdrawn on deals pulled in with a discount (0–1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clawback_discounted: Option<f64>,

@@ -1,7 +1,7 @@
 //! Strategies: the numeric knobs that make a team quarter-driven or customer-aligned.
 //!
 //! A strategy is only knobs, never code paths: the two presets (their values live with the
-//! scenario, in [`crate::scenario::presets`]) are two points in the same knob space, and sweeps
+//! scenario, in [`crate::params::presets`]) are two points in the same knob space, and sweeps
 //! move between them. The engine reads these knobs in the same way for every team of every vendor.
 
 use serde::Serialize;
@@ -114,7 +114,7 @@ impl Strategy {
             2 => self.sandbagging = x >= 0.5,
             3 => self.listening = x,
             4 => self.min_receptivity = x,
-            5 => self.min_contact_gap_days = crate::engine::rounding::round_non_negative(x) as u32,
+            5 => self.min_contact_gap_days = crate::rounding::round_non_negative(x) as u32,
             6 => self.poaching = x,
             7 => self.discount_max = x,
             _ => self.defending = x,
