@@ -1,6 +1,7 @@
 //! Text salesim shows to people, made safe: commands quoted so a POSIX shell runs exactly the
 //! words meant, and terminal output with every control character escaped and every line cut to
-//! a readable length.
+//! a readable length; numbers with thousands separators and a true minus sign
+//! ([`group_thousands`]).
 //!
 //! Scenario files, paths and `--set` values are user input, and they reach the reproduce
 //! command in `manifest.json` and the report, the "Continue with:" line, `salesim list`, the run
@@ -98,6 +99,32 @@ fn bound(line: &str) -> String {
         "{start}…[{} characters not shown]…{end}",
         chars - head - KEPT_TAIL_CHARS
     )
+}
+
+/// Formats with `decimals` decimals, comma thousands separators and a true minus sign:
+/// 12345.67 → "12,345.7", −1234 → "−1,234.0" (never "−0.0").
+pub fn group_thousands(value: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), ""), |(i, f)| (i, f));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "−"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
 }
 
 #[cfg(test)]

@@ -5,16 +5,17 @@
 //! simulated moments side by side, what was fitted and what was left at its field default and
 //! why, and the comparison. Both files are written atomically.
 
-use super::export::{self, Export, Field, ReadOptions};
+use super::export::{self, Export, ReadOptions};
 use super::fiscal::{parse_month, FiscalCalendar};
 use super::fit::{self, Budget, Fit, Structure};
 use super::moments::{self, names, Bootstrap, Moment, Moments, Resampling, Unit};
+use super::Field;
 use crate::cli::CalibrateArgs;
 use crate::error::{InputError, SalesimError};
 use crate::experiment::stats::{paired, Paired};
 use crate::output::summary::{bookings_sentence, signed_thousands};
 use crate::output::{csv_text, num};
-use crate::report::metrics::group_thousands;
+use crate::shown::group_thousands;
 use std::path::{Path, PathBuf};
 
 /// Columns of `NAME.moments.csv`.

@@ -5,8 +5,96 @@
 //! names for a field, the first one present is used (an id before a name: account ids are
 //! unique, account names need not be).
 
-use super::export::Field;
 use super::Outcome;
+
+/// A field of an [`super::Opportunity`], as `--map FIELD=COLUMN` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// The opportunity's id (required).
+    Id,
+    /// The account (required).
+    Account,
+    /// The owner, the rep (required).
+    Owner,
+    /// Created date (required).
+    Created,
+    /// Close date (required; read for closed opportunities only).
+    Closed,
+    /// Stage or status: the outcome (required).
+    Outcome,
+    /// Net amount (required; may be empty for an opportunity that was not won).
+    Amount,
+    /// The owner's team.
+    Team,
+    /// List amount, before discounts.
+    ListAmount,
+    /// Product.
+    Product,
+    /// Customer segment.
+    Segment,
+    /// Why a lost opportunity was lost.
+    LossReason,
+}
+
+/// The fields' names, in [`Field`] order.
+pub(crate) const FIELD_NAMES: [&str; 12] = [
+    "id",
+    "account",
+    "owner",
+    "created",
+    "closed",
+    "outcome",
+    "amount",
+    "team",
+    "list_amount",
+    "product",
+    "segment",
+    "loss_reason",
+];
+
+impl Field {
+    /// Every field, in order.
+    pub const ALL: [Field; 12] = [
+        Field::Id,
+        Field::Account,
+        Field::Owner,
+        Field::Created,
+        Field::Closed,
+        Field::Outcome,
+        Field::Amount,
+        Field::Team,
+        Field::ListAmount,
+        Field::Product,
+        Field::Segment,
+        Field::LossReason,
+    ];
+
+    /// The fields every export must have.
+    pub const REQUIRED: [Field; 7] = [
+        Field::Id,
+        Field::Account,
+        Field::Owner,
+        Field::Created,
+        Field::Closed,
+        Field::Outcome,
+        Field::Amount,
+    ];
+
+    /// The field's name in `--map`.
+    pub fn name(self) -> &'static str {
+        FIELD_NAMES[self as usize]
+    }
+
+    /// The field of a `--map` name.
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The column a custom layout finds the field in: one named like the field.
+    pub(super) fn custom_column(self) -> &'static &'static str {
+        &FIELD_NAMES[self as usize]
+    }
+}
 
 /// A layout of a CRM opportunity export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

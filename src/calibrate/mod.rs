@@ -33,8 +33,9 @@ pub mod moments;
 pub mod simulated;
 mod values;
 
-pub use export::{read, BadRowKind, Export, Field, ReadOptions};
+pub use export::{read, BadRowKind, Export, ReadOptions};
 pub use fiscal::{FiscalCalendar, FiscalDate};
+pub use layout::Field;
 pub use moments::{observe, Bootstrap, Moment, Moments};
 
 use crate::calendar::Day;

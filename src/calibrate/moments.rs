@@ -34,7 +34,7 @@
 //! defaulted.
 
 use super::{FiscalCalendar, Opportunity, Outcome};
-use crate::output::breakdown::quantile;
+use crate::experiment::stats::quantile;
 use crate::rng::{random_index, resample_stream};
 use chrono::NaiveDate;
 use rayon::prelude::*;

@@ -114,9 +114,30 @@ pub fn paired(variant: &[f64], reference: &[f64], higher_is_better: Option<bool>
     }
 }
 
+/// The `p` quantile of sorted values, interpolating linearly between order statistics (R's
+/// type 7, numpy's default); NaN for no values.
+pub fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let Some(last) = sorted.len().checked_sub(1) else {
+        return f64::NAN;
+    };
+    let pos = p.clamp(0.0, 1.0) * last as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_interpolate_between_order_statistics() {
+        let xs = [0.0, 1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile(&xs, 0.5), 2.0);
+        assert_eq!(quantile(&xs, 0.1), 0.4);
+        assert_eq!(quantile(&xs, 0.75), 3.0);
+        assert_eq!(quantile(&[7.0], 0.9), 7.0);
+        assert!(quantile(&[], 0.5).is_nan());
+    }
 
     #[test]
     fn t_quantiles_match_tables() {

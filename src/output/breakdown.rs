@@ -11,6 +11,8 @@
 //! quarters whatever the number of reps and replications, and the pooled quantiles are what a
 //! leader reads ("the middle half of our reps made 70–95% of quota in Q8").
 
+use crate::experiment::stats::quantile;
+
 use super::{csv_text, num};
 use crate::experiment::stats::summarize;
 use crate::experiment::{Point, PointResult};
@@ -230,30 +232,9 @@ pub fn strategy_mix_rows(point: &Point, result: &PointResult) -> Vec<Vec<String>
     rows
 }
 
-/// The `p` quantile of sorted values, interpolating linearly between order statistics (R's
-/// type 7, numpy's default); NaN for no values.
-pub fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let Some(last) = sorted.len().checked_sub(1) else {
-        return f64::NAN;
-    };
-    let pos = p.clamp(0.0, 1.0) * last as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantiles_interpolate_between_order_statistics() {
-        let xs = [0.0, 1.0, 2.0, 3.0, 4.0];
-        assert_eq!(quantile(&xs, 0.5), 2.0);
-        assert_eq!(quantile(&xs, 0.1), 0.4);
-        assert_eq!(quantile(&xs, 0.75), 3.0);
-        assert_eq!(quantile(&[7.0], 0.9), 7.0);
-        assert!(quantile(&[], 0.5).is_nan());
-    }
 
     #[test]
     fn column_lists_name_every_metric() {

@@ -9,7 +9,7 @@
 
 use crate::output::summary::{signed, signed_percent};
 use crate::output::{csv_text, manifest_common, num, object, ManifestCommon};
-use crate::sensitivity::{Difference, Effects, Output, Study};
+use crate::sensitivity::{knob_count, Difference, Effects, Output, Study};
 
 /// The study's files, in the order they are put in place (the manifest last).
 pub const FILES: [&str; 4] = [
@@ -263,11 +263,6 @@ pub fn short(x: f64) -> String {
         s
     };
     s.replacen('-', "−", 1)
-}
-
-/// "1 knob", "91 knobs".
-pub fn knob_count(n: usize) -> String {
-    format!("{n} knob{}", if n == 1 { "" } else { "s" })
 }
 
 /// The comparison's words: "aligned − aggressive".

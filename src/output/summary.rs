@@ -87,7 +87,7 @@ pub fn signed_percent(x: f64) -> String {
 /// Thousands separated by commas, rounded to a whole number, with a true minus sign: "6,275",
 /// "−950".
 pub fn thousands(x: f64) -> String {
-    crate::report::metrics::group_thousands(x, 0)
+    crate::shown::group_thousands(x, 0)
 }
 
 /// A signed whole number, thousands separated, with a true minus sign: "+844", "−1,090", "0".

@@ -21,9 +21,10 @@ use super::frame::{
     DrawResult, Palette, Plot, Rendered, GREY,
 };
 use super::input::{OutputFolder, RunKey};
-use super::metrics::{group_thousands, metric};
+use super::metrics::metric;
 use super::stats::{band, Band};
 use crate::output::summary::{signed, signed_percent};
+use crate::shown::group_thousands;
 
 /// File stems of the charts drawn here, in report order.
 pub(crate) const BREAKDOWN_CHARTS: [&str; 3] = ["team_bookings", "market_share", "rep_attainment"];
@@ -629,7 +630,7 @@ type Show<'a> = &'a dyn Fn(f64) -> String;
 /// numbers behind the first two (mean per replication with its 95% CI).
 pub(crate) fn section(folder: &OutputFolder, charts: &[Rendered]) -> String {
     let data = Breakdown::new(folder, Palette::new(folder.variants()));
-    let esc = super::html::esc;
+    let esc = super::markup::esc;
     let variants = data.variants();
     let head: String = variants
         .iter()
@@ -685,7 +686,7 @@ pub(crate) fn section(folder: &OutputFolder, charts: &[Rendered]) -> String {
             esc(vendor)
         );
     }
-    let figures: String = charts.iter().map(super::html::figure).collect();
+    let figures: String = charts.iter().map(super::markup::figure).collect();
     format!(
         "<section id=\"breakdown\"><h2>Teams, market share and reps</h2>\n<p class=\"note\">Which team books what, what share of the market's bookings each vendor wins, and how quota attainment is spread across our reps. Files: teams.csv, vendors.csv, reps.csv.</p>\n{figures}<table><thead><tr><th>Mean per replication [95% CI]</th>{head}</tr></thead><tbody>\n{rows}</tbody></table></section>\n"
     )

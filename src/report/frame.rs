@@ -314,7 +314,7 @@ impl<'a> Axes<'a> {
 pub(crate) fn plain_tick(v: &f64) -> String {
     let a = v.abs();
     if a >= 1000.0 {
-        super::metrics::group_thousands(*v, 0)
+        crate::shown::group_thousands(*v, 0)
     } else if a >= 10.0 || (v.fract() == 0.0) {
         format!("{v:.0}")
     } else {

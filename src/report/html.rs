@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use super::frame::Rendered;
 use super::input::{ComparisonRow, OutputFolder, SummaryRow};
+use super::markup::{esc, figure};
 use super::metrics::{metric, MetricInfo, Unit, METRICS};
 
 /// Metrics that get a plain-words headline sentence, in this order.
@@ -50,22 +51,6 @@ pre{background:#f6f6f6;padding:.8em;overflow-x:auto;white-space:pre-wrap}
 @media print{body{max-width:none;margin:0}figure.chart{break-before:page;page-break-before:always}
 section{break-inside:auto}h2{break-after:avoid}a{color:inherit;text-decoration:none}}
 "#;
-
-/// Escapes text for HTML content and attribute values.
-pub(crate) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The start of a self-contained page, up to `<body>`: its title (escaped here) and the CSS.
 pub(crate) fn page_head(title: &str) -> String {
@@ -467,30 +452,6 @@ fn chart_section(charts: &[Rendered]) -> String {
     out
 }
 
-/// One chart as a figure: the inline SVG and its caption.
-pub(crate) fn figure(chart: &Rendered) -> String {
-    format!(
-        "<figure class=\"chart\" id=\"chart-{}\" data-chart=\"{}\">{}<figcaption>{}</figcaption></figure>\n",
-        esc(&chart.name),
-        esc(&chart.name),
-        inline_svg(&chart.svg, &chart.title),
-        esc(&chart.caption)
-    )
-}
-
-/// Prepares plotters' SVG for inlining: drops any XML prolog and the namespace URL (HTML5 does
-/// not need it, and the report must contain no external URL), and labels it for screen readers.
-fn inline_svg(svg: &str, title: &str) -> String {
-    let start = svg.find("<svg").unwrap_or(0);
-    svg[start..]
-        .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
-        .replacen(
-            "<svg ",
-            &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(title)),
-            1,
-        )
-}
-
 fn summary_table(folder: &OutputFolder) -> String {
     let point = folder.focus_point();
     let variants = folder.variants();
@@ -564,13 +525,5 @@ mod tests {
             esc("<a href=\"x\">&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
         );
-    }
-
-    #[test]
-    fn inline_svg_drops_namespace_url_and_prolog() {
-        let svg = "<?xml version=\"1.0\"?>\n<svg width=\"1\" xmlns=\"http://www.w3.org/2000/svg\"><text>t</text></svg>";
-        let out = inline_svg(svg, "A <b> title");
-        assert!(out.starts_with("<svg role=\"img\" aria-label=\"A &lt;b&gt; title\" width=\"1\">"));
-        assert!(!out.contains("http"));
     }
 }

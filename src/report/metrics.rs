@@ -1,6 +1,8 @@
 //! What each metric means to a reader: its label, unit, which direction is better, and how its
 //! numbers are printed. One table, so charts, sentences and the summary table agree.
 
+use crate::shown::group_thousands;
+
 /// How a metric's values are expressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Unit {
@@ -113,32 +115,6 @@ impl MetricInfo {
     }
 }
 
-/// Formats with `decimals` decimals, comma thousands separators and a true minus sign:
-/// 12345.67 → "12,345.7", −1234 → "−1,234.0" (never "−0.0").
-pub(crate) fn group_thousands(value: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, value.abs());
-    let (int, frac) = text
-        .split_once('.')
-        .map_or((text.as_str(), ""), |(i, f)| (i, f));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    let sign = if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "−"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,7 +143,7 @@ mod tests {
 
     #[test]
     fn every_contract_metric_is_described() {
-        for name in crate::report::input::RUN_METRICS {
+        for name in crate::metrics::RUN_METRICS {
             assert_eq!(metric(name).name, name);
         }
     }

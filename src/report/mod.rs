@@ -14,6 +14,7 @@ mod frame;
 mod html;
 mod input;
 pub mod live;
+mod markup;
 pub(crate) mod metrics;
 pub mod sensitivity;
 mod stats;

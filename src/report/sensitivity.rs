@@ -14,9 +14,11 @@ use super::frame::{
     category_tick, colour, dashed_line, padded, panel, render, Axes, Chart, DrawResult, Rendered,
     GREY,
 };
-use super::html::{esc, figure, page_head};
-use crate::output::sensitivity::{comparison, flip_sentence, knob_count, short};
+use super::html::page_head;
+use super::markup::{esc, figure};
+use crate::output::sensitivity::{comparison, flip_sentence, short};
 use crate::output::summary::{signed, signed_percent};
+use crate::sensitivity::knob_count;
 use crate::sensitivity::{Effects, Output, Study};
 
 /// The tornado chart's file stem.

@@ -517,7 +517,7 @@ impl WinnerHeatmap<'_> {
                     color,
                     [
                         variant.clone(),
-                        format!("+{}k", super::metrics::group_thousands(*margin, 1)),
+                        format!("+{}k", crate::shown::group_thousands(*margin, 1)),
                     ],
                 )
             }

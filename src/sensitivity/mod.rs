@@ -532,7 +532,7 @@ pub fn study_with(
     (progress.stage)(
         &format!(
             "Morris design: {}, {} trajectories, {} points, {} replications each",
-            crate::output::sensitivity::knob_count(knobs.len()),
+            knob_count(knobs.len()),
             trajectories.len(),
             design_plan.point_count(),
             options.replications
@@ -669,7 +669,7 @@ pub fn study_with(
         &swing_values,
         &format!(
             "One at a time: {} at both ends of their range, {} replications each",
-            crate::output::sensitivity::knob_count(swung.len()),
+            knob_count(swung.len()),
             options.flip_replications
         ),
         &mut throughput,
@@ -741,7 +741,7 @@ pub fn study_with(
                 "Flip points: bisection step {} of {}, {}",
                 round + 1,
                 options.bisection_steps,
-                crate::output::sensitivity::knob_count(todo.len())
+                knob_count(todo.len())
             ),
             &mut throughput,
         )?;
@@ -1186,6 +1186,11 @@ fn rank(effects: &mut [KnobEffect], knobs: &[Knob]) {
     for (r, k) in order.into_iter().enumerate() {
         effects[k].rank = r + 1;
     }
+}
+
+/// "1 knob", "91 knobs".
+pub fn knob_count(n: usize) -> String {
+    format!("{n} knob{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

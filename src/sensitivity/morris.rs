@@ -181,8 +181,8 @@ pub fn measures(effects: &[f64], resamples: &[Vec<usize>]) -> Measures {
         list.sort_by(f64::total_cmp);
         Estimate {
             value,
-            ci_low: crate::output::breakdown::quantile(&list, 0.025),
-            ci_high: crate::output::breakdown::quantile(&list, 0.975),
+            ci_low: crate::experiment::stats::quantile(&list, 0.025),
+            ci_high: crate::experiment::stats::quantile(&list, 0.975),
         }
     };
     let [s, m, d] = boot;
