@@ -180,6 +180,12 @@ impl FolderLock {
     }
 }
 
+/// Writes a whole file atomically ([`write`]), an I/O error told as a [`crate::error::SalesimError`].
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), crate::error::SalesimError> {
+    write(path, bytes)
+        .map_err(|e| crate::error::SalesimError::io(format!("writing {}", path.display()), e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

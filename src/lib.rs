@@ -8,10 +8,8 @@
 //! [`shown`] (commands quoted for a shell, text made safe for a terminal) and [`suggest`]
 //! ("did you mean …?" for misspelt names).
 
-pub mod app;
 pub mod calendar;
 pub mod calibrate;
-pub mod cli;
 pub mod commands;
 pub mod cpu;
 pub mod engine;
@@ -25,6 +23,7 @@ mod mechanisms;
 pub mod metrics;
 pub mod output;
 pub mod params;
+pub mod pipeline;
 pub mod report;
 pub mod rng;
 pub mod rounding;

@@ -8,7 +8,7 @@ use salesim::error::PREFIX;
 use salesim::shown::for_terminal;
 
 fn main() {
-    let cli = match salesim::cli::Cli::try_parse() {
+    let cli = match salesim::commands::Cli::try_parse() {
         Ok(cli) => cli,
         // clap's message begins "error: ": the same prefix as every other error, exit code 2.
         Err(e) if e.use_stderr() => {
@@ -19,7 +19,7 @@ fn main() {
         }
         Err(e) => e.exit(), // --help, --version
     };
-    match salesim::app::run(cli) {
+    match salesim::commands::exec(cli) {
         Ok(()) => {}
         Err(e) => {
             // Messages echo user input (names, values, paths): made safe for a terminal.

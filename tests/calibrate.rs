@@ -12,12 +12,12 @@ mod support;
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
-use salesim::calibrate::command::MOMENTS_COLUMNS;
 use salesim::calibrate::export::{parse, ReadOptions};
 use salesim::calibrate::moments::names;
 use salesim::calibrate::{
     observe, Bootstrap, DaySpan, FiscalCalendar, Moments, Opportunity, Outcome,
 };
+use salesim::commands::calibrate::MOMENTS_COLUMNS;
 use std::collections::HashMap;
 use std::path::Path;
 use support::{salesim, stderr, stdout};

@@ -41,9 +41,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "sensitivity",
             "calibrate",
             "folder",
+            "pipeline",
         ],
     ),
-    ("commands", &["commands", "cli"]),
+    ("commands", &["commands"]),
 ];
 
 /// A module path (`["report", "html"]`) and the file that holds it.

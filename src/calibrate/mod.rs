@@ -23,7 +23,6 @@
 //! [`crm`] writes opportunities back as a CRM export in each layout (the example export, the
 //! round-trip test).
 
-pub mod command;
 pub mod crm;
 pub mod export;
 pub mod fiscal;

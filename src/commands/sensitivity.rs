@@ -2,13 +2,13 @@
 //! ([`crate::sensitivity`]), written to an output folder: `sensitivity.csv`, `swings.csv`,
 //! `flip_points.csv`, `manifest.json`, the tornado chart and `report.html`.
 
-use crate::app::{progress_bar, refuse_to_overwrite_stopped_run, write_file};
-use crate::cli::SensitivityArgs;
 use crate::error::SalesimError;
 use crate::experiment::job::Options;
-use crate::experiment::journal::JOURNAL_FILE;
+use crate::experiment::journal::{refuse_to_overwrite_stopped_run, JOURNAL_FILE};
 use crate::folder;
+use crate::fsafe::write_file;
 use crate::interrupt;
+use crate::output::progress::progress_bar;
 use crate::output::sensitivity as files;
 use crate::scenario::{self, ScenarioSource};
 use crate::sensitivity::{study_with, Progress, RangeOverride, SensitivityBudget};
@@ -17,6 +17,73 @@ use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
+
+/// Arguments of `salesim sensitivity`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The scenario file (.toml), or a scenario built into salesim: builtin:NAME.
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub study: SensitivityArgs,
+}
+
+/// Options of `salesim sensitivity`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SensitivityArgs {
+    /// Output folder (default: output/<scenario name>-sensitivity/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Morris trajectories: each runs every knob's step once (knobs + 1 design points).
+    #[arg(long, value_name = "N", default_value_t = crate::sensitivity::DEFAULT_TRAJECTORIES,
+          value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    pub trajectories: u32,
+    /// Replications per design point (the same seeds at every point).
+    #[arg(long, value_name = "N", default_value_t = crate::sensitivity::DEFAULT_REPLICATIONS,
+          value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub replications: u32,
+    /// Grid levels of the design (even; each step moves a knob by levels / (2 (levels − 1)) of
+    /// its range).
+    #[arg(long, value_name = "P", default_value_t = crate::sensitivity::DEFAULT_LEVELS,
+          value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub levels: u32,
+    /// Unobservable knobs (the most influential a CRM export cannot reveal) whose flip point is
+    /// looked for, per comparison.
+    #[arg(long, value_name = "N", default_value_t = crate::sensitivity::DEFAULT_FLIP_KNOBS as u32,
+          value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub flip_knobs: u32,
+    /// Replications per point of the one-at-a-time runs (the tornado's swings and the bisection
+    /// for flip points).
+    #[arg(long, value_name = "N", default_value_t = crate::sensitivity::DEFAULT_FLIP_REPLICATIONS,
+          value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub flip_replications: u32,
+    /// Master seed (overrides the scenario's `seed`): the replication seeds, the design and the
+    /// bootstrap.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results are identical for any thread count.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Override any scenario value by its path before the study, as `run --set` does.
+    /// Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Vary a knob over your own range instead of the table's (LOW = HIGH holds it there).
+    /// Repeatable.
+    #[arg(long = "range", value_name = "PATH=LOW..HIGH")]
+    pub range: Vec<String>,
+    /// Study only this knob (by its path, as in sensitivity.csv). Repeatable; default: every
+    /// knob with a plausible range.
+    #[arg(long = "knob", value_name = "PATH")]
+    pub knob: Vec<String>,
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs the study of the scenario.
+pub fn exec(args: &Args) -> Result<(), SalesimError> {
+    run(&args.scenario, &args.study)
+}
 
 /// Runs the study and writes its folder.
 pub fn run(scenario_path: &Path, args: &SensitivityArgs) -> Result<(), SalesimError> {

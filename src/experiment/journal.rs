@@ -346,3 +346,28 @@ pub fn header(plan: &Plan, job: &Job, scenario_text: &str) -> Header {
         total_runs: plan.total_runs(),
     }
 }
+
+/// A fresh run must not silently throw away the finished runs of one that was stopped: the
+/// user continues it with `--resume`, or deletes its journal to start over.
+pub fn refuse_to_overwrite_stopped_run(journal_path: &Path) -> Result<(), InputError> {
+    if !journal_path.is_file() {
+        return Ok(());
+    }
+    let held = match read(journal_path) {
+        Ok(c) => format!(
+            "holds the journal of a {} run of `{}` ({} runs finished)",
+            match c.header.job.shard {
+                None => "stopped".to_string(),
+                Some(slice) => format!("slice {slice}"),
+            },
+            c.header.scenario_name,
+            c.entries.len()
+        ),
+        Err(_) => "holds a journal salesim cannot read".to_string(),
+    };
+    Err(InputError::file(
+        &journal_path.display().to_string(),
+        &held,
+        "--resume to continue it, or another --out (or deleting journal.bin) to start over",
+    ))
+}

@@ -8,6 +8,7 @@
 
 pub mod job;
 pub mod journal;
+pub mod looks;
 pub mod sequential;
 pub mod stats;
 

@@ -9,6 +9,7 @@ pub mod book_size;
 pub mod breakdown;
 pub mod deals;
 pub mod lesson;
+pub mod progress;
 pub mod sensitivity;
 pub mod summary;
 

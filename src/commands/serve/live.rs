@@ -5,9 +5,9 @@
 //! manifest), and the page gets an [`Update`]: the numbers, the lesson's verdict sentence (a
 //! verdict only once the comparison is decided) and the charts drawn from that folder.
 
-use crate::app::{replicate_until_decided, Look, Looking};
 use crate::error::SalesimError;
 use crate::experiment::job::Job;
+use crate::experiment::looks::{replicate_until_decided, Look, Looking};
 use crate::experiment::sequential::{self, Decision, Stopping, StoppingRule};
 use crate::experiment::{Plan, RunResult};
 use crate::metrics::run_metric;
@@ -79,7 +79,7 @@ pub struct Update {
 
 /// Replications added per look, unless `salesim serve --batch` says otherwise: those of
 /// `salesim lesson --quick`.
-pub const BATCH: u32 = crate::app::QUICK_BATCH;
+pub const BATCH: u32 = crate::experiment::looks::QUICK_BATCH;
 
 /// How a live job replicates: the look schedule of `lesson --quick` with the scenario's
 /// replications as the cap.
@@ -87,7 +87,7 @@ pub fn rule(cap: u32, batch: u32) -> StoppingRule {
     StoppingRule {
         batch,
         cap,
-        precision: crate::app::QUICK_PRECISION,
+        precision: crate::experiment::looks::QUICK_PRECISION,
     }
 }
 
@@ -285,6 +285,6 @@ fn write_outputs(
     };
     let manifest = serde_json::to_string_pretty(&output::manifest(plan, &info))
         .expect("manifest is plain JSON");
-    crate::app::write_file(&dir.join("manifest.json"), manifest.as_bytes())?;
+    crate::fsafe::write_file(&dir.join("manifest.json"), manifest.as_bytes())?;
     Ok(summaries)
 }

@@ -13,16 +13,64 @@ mod api;
 pub mod knobs;
 pub mod live;
 
-use crate::cli::ServeArgs;
 use crate::error::{InputError, SalesimError};
 use crate::experiment::job::{Job, Options, ScenarioRef};
 use crate::interrupt;
 use crate::scenario::{self, ScenarioSource};
 use std::net::{IpAddr, SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Arguments of `salesim serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The scenario file (.toml), or builtin:NAME (default: the built-in lesson).
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Options of `salesim serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port; the address is printed).
+    #[arg(long, value_name = "PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on. The default, 127.0.0.1, reaches this computer only; another
+    /// (e.g. 0.0.0.0 for every network of this computer) shares the page with a room's
+    /// network, and salesim warns that anyone there can start simulations.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Most jobs running at once over all pages (each page runs one; a page's new job replaces
+    /// its old one). A job beyond it is refused until one finishes.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub jobs: u32,
+    /// Replications added per batch (each batch is a look of the `--until-decided` rule).
+    #[arg(long, value_name = "N", default_value_t = crate::experiment::looks::QUICK_BATCH,
+          value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub batch: u32,
+    /// Worker threads per job (default: all cores). Results are identical for any thread count.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Master seed (overrides the scenario's `seed`).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Override any scenario value by its path before the sliders apply, as `run --set` does.
+    /// Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// Serves the live lesson of the scenario.
+pub fn exec(args: &Args) -> Result<(), SalesimError> {
+    run(args.scenario.as_deref(), &args.serve)
+}
 
 /// Seconds the server waits, after Ctrl-C, for open pages to be told and jobs to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);

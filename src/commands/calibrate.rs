@@ -1,22 +1,78 @@
 //! `salesim calibrate OPPORTUNITIES.csv --out NAME.toml`: read the export, observe its moments,
 //! print them for a sales leader and write them to `NAME.moments.csv` beside `--out`; fit a
-//! scenario to them ([`super::fit`]); run the aggressive-vs-aligned comparison on the fitted
+//! scenario to them ([`crate::calibrate::fit`]); run the aggressive-vs-aligned comparison on the fitted
 //! market; write the scenario to `NAME.toml` with a header that shows the observed and
 //! simulated moments side by side, what was fitted and what was left at its field default and
 //! why, and the comparison. Both files are written atomically.
 
-use super::export::{self, Export, ReadOptions};
-use super::fiscal::{parse_month, FiscalCalendar};
-use super::fit::{self, Budget, Fit, Structure};
-use super::moments::{self, names, Bootstrap, Moment, Moments, Resampling, Unit};
-use super::Field;
-use crate::cli::CalibrateArgs;
+use crate::calibrate::export::{self, Export, ReadOptions};
+use crate::calibrate::fiscal::{parse_month, FiscalCalendar};
+use crate::calibrate::fit::{self, Budget, Fit, Structure};
+use crate::calibrate::moments::{self, names, Bootstrap, Moment, Moments, Resampling, Unit};
+use crate::calibrate::Field;
 use crate::error::{InputError, SalesimError};
 use crate::experiment::stats::{paired, Paired};
 use crate::output::summary::{bookings_sentence, signed_thousands};
 use crate::output::{csv_text, num};
 use crate::shown::group_thousands;
 use std::path::{Path, PathBuf};
+
+/// Arguments of `salesim calibrate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The CRM opportunity export (CSV).
+    pub opportunities: PathBuf,
+    /// The scenario the fit will write, NAME.toml; the observed moments go to NAME.moments.csv
+    /// beside it (default: the export's file name with .toml, in the current folder).
+    #[arg(long, value_name = "NAME.toml")]
+    pub out: Option<PathBuf>,
+    /// Read a field from a column of the export, overriding the recognised layout: FIELD is one
+    /// of id, account, owner, created, closed, outcome, amount (required), team, list_amount,
+    /// product, segment, loss_reason. Repeatable.
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    pub map: Vec<String>,
+    /// An outcome value that means won, besides the layout's own (Salesforce `Closed Won`,
+    /// HubSpot `closedwon`, a custom file's `won`). Repeatable.
+    #[arg(long, value_name = "VALUE")]
+    pub won: Vec<String>,
+    /// An outcome value that means lost, besides the layout's own (`Closed Lost`, `closedlost`,
+    /// `lost`). Repeatable.
+    #[arg(long, value_name = "VALUE")]
+    pub lost: Vec<String>,
+    /// An outcome value that means closed with no decision (the buyer bought from no one).
+    /// Repeatable.
+    #[arg(long = "no-decision", value_name = "VALUE")]
+    pub no_decision: Vec<String>,
+    /// An outcome value that means open although it looks closed (contains "closed", "won",
+    /// "lost"). Other values that are not won or lost are open stages already. Repeatable.
+    #[arg(long, value_name = "VALUE")]
+    pub open: Vec<String>,
+    /// The format of every date, strftime-like (chrono): %d.%m.%Y, %m/%d/%y, %Y%m%d. Default:
+    /// the usual formats (2024-03-31, 3/31/2024 or 31/03/2024 as the file shows, Mar 31, 2024,
+    /// 2024-03-31T12:00:00Z, …).
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
+    /// The month the vendor's fiscal year starts in: 1–12 or its name (feb, February).
+    #[arg(long, value_name = "MONTH", default_value = "1")]
+    pub fiscal_year_start: String,
+    /// Leave bad rows out and go on (saying how many of each kind), instead of stopping.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// Bootstrap resamples for the confidence intervals.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(100..=100_000))]
+    pub resamples: u32,
+    /// Seed of the bootstrap and of the fitted scenario's simulations (the same export and seed
+    /// give the same intervals and the same scenario).
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Morris trajectories of the small sensitivity study run on the fitted market, which names
+    /// the assumptions a CRM export cannot reveal that decide the answer; 0 skips it.
+    /// `salesim sensitivity NAME.toml` runs the full study.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(0..=50))]
+    pub sensitivity_trajectories: u32,
+}
 
 /// Columns of `NAME.moments.csv`.
 pub const MOMENTS_COLUMNS: [&str; 7] = [
@@ -45,7 +101,7 @@ pub struct Observed {
 }
 
 /// `salesim calibrate`.
-pub fn run(args: &CalibrateArgs) -> Result<(), SalesimError> {
+pub fn exec(args: &Args) -> Result<(), SalesimError> {
     let observed = observe_export(args)?;
     crate::fsafe::write(&observed.moments_file, &moments_csv(&observed.moments))
         .map_err(|e| SalesimError::io(format!("writing {}", observed.moments_file.display()), e))?;
@@ -437,7 +493,7 @@ fn fit_report(observed: &Observed, f: &Fit, c: &Comparison) -> String {
 
 /// Checks the command line, reads and checks the export, and observes its moments; writes
 /// nothing.
-pub fn observe_export(args: &CalibrateArgs) -> Result<Observed, SalesimError> {
+pub fn observe_export(args: &Args) -> Result<Observed, SalesimError> {
     let first_month = parse_month(&args.fiscal_year_start).ok_or_else(|| {
         InputError::at(
             &format!("--fiscal-year-start {}", args.fiscal_year_start),
@@ -475,7 +531,7 @@ pub fn observe_export(args: &CalibrateArgs) -> Result<Observed, SalesimError> {
 
 /// `--out` (default: the export's name with `.toml`, in the current folder) and the moments
 /// file beside it; the folder must exist, and the moments file must not be the export.
-fn out_paths(args: &CalibrateArgs) -> Result<(PathBuf, PathBuf), InputError> {
+fn out_paths(args: &Args) -> Result<(PathBuf, PathBuf), InputError> {
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = args
             .opportunities

@@ -1,148 +1,44 @@
-//! The commands, top to bottom: scenario → plan → fan-out → outputs → summary.
+//! The steps the commands that run simulations share, in one place: plan the scenario, check
+//! the output folder, fan the runs out (journaling each, so a stopped run resumes), write the
+//! CSVs and manifest, the lesson's narrative, the charts and report, and the terminal summary.
+//! `run`, `lesson` and `merge` call it; they differ only in where the runs come from (computed
+//! now, kept from `--until-decided`'s looks, or read from slice journals).
 
-use crate::cli::{Cli, Command, RunArgs};
 use crate::error::{InputError, SalesimError};
-use crate::experiment::job::{Job, Options, ScenarioRef};
-use crate::experiment::journal::{self, JOURNAL_FILE};
+use crate::experiment::job::{Job, ScenarioRef};
+use crate::experiment::journal::{self, refuse_to_overwrite_stopped_run, JOURNAL_FILE};
+use crate::experiment::looks::{replicate_until_decided, with_replications, Looked, Looking};
 use crate::experiment::sequential::{self, Decision, Stopping, StoppingRule};
 use crate::experiment::{self, Execution, JournaledRuns, Plan, RunResult, Slice};
 use crate::folder;
+use crate::fsafe::write_file;
 use crate::interrupt;
+use crate::output::progress::progress_bar;
 use crate::output::summary::Made;
 use crate::output::{self, CsvOutputs, PointSummary, RunInfo};
-use crate::scenario::{self, Override, ScenarioSource};
-use crate::shown::{for_terminal, shell_command};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::scenario::{Override, ScenarioSource};
+use crate::shown::{print as say, shell_command};
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-/// Replications per look of `salesim lesson --quick` (which replicates until decided).
-pub const QUICK_BATCH: u32 = 20;
-
-/// Precision of `salesim lesson --quick`: level when the interval is within ±1% of the
-/// reference's bookings.
-pub const QUICK_PRECISION: f64 = 0.01;
-
-/// The lesson's "you are here": its market at a few book sizes (`book_size.csv`), then the
-/// report again with that chart.
-fn book_sizes(
-    source: &ScenarioSource,
-    job: &Job,
-    args: &RunArgs,
-    finished: &Finished,
-) -> Result<(), SalesimError> {
-    let threads = args
-        .threads
-        .map(usize::from)
-        .unwrap_or_else(rayon::current_num_threads);
-    if !args.quiet {
-        eprintln!(
-            "The same market at {} accounts per rep ({} replications each), for the report's \"you are here\" chart...",
-            output::book_size::ACCOUNTS_PER_REP
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            output::book_size::REPLICATIONS
-        );
-    }
-    let rows = output::book_size::measure(source, &job.options.overrides()?, threads)?;
-    let cfg = finished.plan.base();
-    let Some(other) = (0..cfg.variants.len()).find(|&v| v != cfg.reference) else {
-        return Ok(());
-    };
-    let origin = format!("--out {}", finished.out.display());
-    let _lock = folder::claim(&finished.out, &origin)?;
-    write_file(
-        &finished.out.join(output::book_size::FILE),
-        &output::book_size::csv(
-            &rows,
-            &cfg.variants[other].name,
-            &cfg.variants[cfg.reference].name,
-        ),
-    )?;
-    crate::report::build(&finished.out).map_err(|e| SalesimError::Report(e.to_string()))?;
-    Ok(())
-}
-
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> Result<(), SalesimError> {
-    match cli.command {
-        None => lesson(false, &RunArgs::default()),
-        Some(Command::Lesson { quick, args }) => lesson(quick, &args),
-        Some(Command::Run { scenario, args }) => {
-            let source = ScenarioSource::read(&scenario)?;
-            let job = job(ScenarioRef::File(scenario.display().to_string()), &args);
-            if args.until_decided {
-                run_until_decided(&source, &job, &args).map(|_| ())
-            } else {
-                run_scenario(&source, &job, &args).map(|_| ())
-            }
-        }
-        Some(Command::Validate { files }) => validate(&files),
-        Some(Command::List { name: None, dir }) => {
-            say(&list(&dir));
-            Ok(())
-        }
-        Some(Command::List {
-            name: Some(name), ..
-        }) => {
-            say(scenario::shipped::open(&name)?.text.as_str());
-            Ok(())
-        }
-        Some(Command::Init { name }) => init(&name),
-        Some(Command::Report { dir, point }) => report(&dir, point),
-        Some(Command::Sensitivity { scenario, args }) => {
-            crate::commands::sensitivity::run(&scenario, &args)
-        }
-        Some(Command::Calibrate(args)) => crate::calibrate::command::run(&args),
-        Some(Command::Serve { scenario, args }) => {
-            crate::commands::serve::run(scenario.as_deref(), &args)
-        }
-        Some(Command::Merge { dirs, out, quiet }) => {
-            merge(&dirs, out.as_deref(), quiet).map(|_| ())
-        }
-        Some(Command::CheckModel {
-            replications,
-            threads,
-            only,
-            set,
-        }) => {
-            let options = Options {
-                replications,
-                seed: None,
-                set,
-            };
-            check_model(
-                &options.overrides()?,
-                threads.map(usize::from),
-                only.as_deref(),
-            )
-        }
-    }
-}
-
-/// Prints text for people on stdout, made safe for a terminal ([`crate::shown::print`]).
-fn say(text: &str) {
-    crate::shown::print(text);
-}
-
-/// The job a command line asks for: the scenario, `--replications`, `--seed`, every `--set`
-/// and `--shard`.
-pub fn job(scenario: ScenarioRef, args: &RunArgs) -> Job {
-    Job {
-        scenario,
-        options: Options {
-            replications: args.replications,
-            seed: args.seed,
-            set: args.set.clone(),
-        },
-        shard: args.shard,
-        deals: args.deals,
-    }
+/// How a run is carried out, beside its job: the command line's `--out`, `--threads`,
+/// `--quiet`, `--resume` and `--until-decided`'s `--batch` and `--precision`.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Output folder (default: output/<scenario name>/).
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    pub threads: Option<u16>,
+    /// No progress bar and no summary on the terminal.
+    pub quiet: bool,
+    /// Continue the run stopped in the output folder.
+    pub resume: bool,
+    /// `--until-decided`: replications added per look.
+    pub batch: u32,
+    /// `--until-decided`: the share of the reference's bookings within which a comparison is
+    /// level.
+    pub precision: f64,
 }
 
 /// What a finished run leaves behind.
@@ -166,7 +62,7 @@ pub struct Finished {
 pub fn run_scenario(
     source: &ScenarioSource,
     job: &Job,
-    args: &RunArgs,
+    args: &RunOptions,
 ) -> Result<Finished, SalesimError> {
     let plan = plan_or_stop(source, &job.options.overrides()?)?;
     let out = args
@@ -243,7 +139,7 @@ pub fn run_scenario(
 pub fn run_until_decided(
     source: &ScenarioSource,
     job: &Job,
-    args: &RunArgs,
+    args: &RunOptions,
 ) -> Result<Finished, SalesimError> {
     if !(args.precision > 0.0 && args.precision.is_finite()) {
         return Err(InputError::at(
@@ -332,163 +228,6 @@ pub fn run_until_decided(
     produce(&production, Known::Kept(kept), None)
 }
 
-/// How [`replicate_until_decided`] runs its looks.
-pub struct Looking<'a> {
-    /// Worker threads.
-    pub threads: usize,
-    /// Set to stop: the looks end without a result.
-    pub stop: &'a AtomicBool,
-    /// Called with each run finished now, from worker threads.
-    pub on_run: &'a (dyn Fn(&RunResult) -> Result<(), SalesimError> + Sync),
-}
-
-/// One look of [`replicate_until_decided`]: the plan at the replications reached, every point's
-/// runs so far, and each comparison's decision.
-pub struct Look<'a> {
-    /// The job's plan with its replications set to those reached.
-    pub plan: &'a Plan,
-    /// 1 for the first look.
-    pub look: u32,
-    /// Every point's runs, replications 0 to those reached (the same runs `salesim run
-    /// --replications N` makes).
-    pub points: &'a [experiment::PointResult],
-    /// Each comparison of bookings with the reference: (point, variant name, decision).
-    pub decisions: &'a [(u32, String, Decision)],
-}
-
-/// What the looks of [`replicate_until_decided`] leave.
-pub struct Looked {
-    /// Every run made, by (point, replication, variant).
-    pub kept: HashMap<(u32, u32, u32), RunResult>,
-    /// Looks taken.
-    pub looks: u32,
-    /// Replications reached.
-    pub replications: u32,
-    /// The last look's decisions.
-    pub decisions: Vec<(u32, String, Decision)>,
-    /// The work of all looks.
-    pub work: experiment::Throughput,
-}
-
-/// Replications in batches, the rule's schedule, each look deciding every comparison of
-/// bookings with the reference ([`sequential`]) and handed to `on_look`, until all are decided
-/// or the cap is reached. Nothing is computed twice: each look runs only the new replications.
-/// `None` when `how.stop` was set before the end.
-pub fn replicate_until_decided(
-    source: &ScenarioSource,
-    job: &Job,
-    rule: &StoppingRule,
-    how: &Looking,
-    on_look: &mut dyn FnMut(&Look) -> Result<(), SalesimError>,
-) -> Result<Option<Looked>, SalesimError> {
-    let mut kept: HashMap<(u32, u32, u32), RunResult> = HashMap::new();
-    let (mut looks, mut replications, mut decisions) = (0, 0, Vec::new());
-    let mut work = experiment::Throughput::default();
-    for n in rule.schedule() {
-        looks += 1;
-        replications = n;
-        let overrides = with_replications(job, n).options.overrides()?;
-        let Some(plan) = experiment::plan_unless_stopped(source, &overrides, how.stop)? else {
-            return Ok(None);
-        };
-        let execution = Execution {
-            threads: Some(how.threads),
-            slice: Slice::WHOLE,
-            deals: job.deals,
-            stop: how.stop,
-            on_run: how.on_run,
-        };
-        let mut points = Vec::new();
-        let outcome = experiment::execute_slice(
-            &plan,
-            &execution,
-            &mut |p, r, v| Ok(kept.get(&(p, r, v)).cloned()),
-            &mut |_, result| {
-                points.push(result);
-                Ok(())
-            },
-        )?;
-        if !outcome.complete {
-            return Ok(None);
-        }
-        work += outcome.throughput;
-        for run in points.iter().flat_map(|p| &p.runs) {
-            kept.insert(
-                (run.point, run.replication, run.variant as u32),
-                run.clone(),
-            );
-        }
-        decisions = decide_comparisons(&points, rule);
-        on_look(&Look {
-            plan: &plan,
-            look: looks,
-            points: &points,
-            decisions: &decisions,
-        })?;
-        if decisions.iter().all(|(_, _, d)| *d != Decision::Open) {
-            break;
-        }
-    }
-    Ok(Some(Looked {
-        kept,
-        looks,
-        replications,
-        decisions,
-        work,
-    }))
-}
-
-/// The job with its replications set to `n`.
-fn with_replications(job: &Job, n: u32) -> Job {
-    Job {
-        options: Options {
-            replications: Some(n),
-            ..job.options.clone()
-        },
-        ..job.clone()
-    }
-}
-
-/// Each comparison of bookings (every variant against the reference, at every point) as one
-/// look of the stopping rule decides it: (point, variant name, decision).
-fn decide_comparisons(
-    points: &[experiment::PointResult],
-    rule: &StoppingRule,
-) -> Vec<(u32, String, Decision)> {
-    let bookings = crate::metrics::run_metric("bookings");
-    let mut out = Vec::new();
-    for point in points {
-        let cfg = &point.config;
-        let of = |v: usize| -> HashMap<u32, f64> {
-            point
-                .runs
-                .iter()
-                .filter(|r| r.variant == v)
-                .map(|r| (r.replication, r.record.metrics()[bookings]))
-                .collect()
-        };
-        let reference = of(cfg.reference);
-        let reference_mean = reference.values().sum::<f64>() / reference.len().max(1) as f64;
-        for (v, variant) in cfg.variants.iter().enumerate() {
-            if v == cfg.reference {
-                continue;
-            }
-            let mut diffs: Vec<(u32, f64)> = of(v)
-                .into_iter()
-                .filter_map(|(r, b)| Some((r, b - reference.get(&r)?)))
-                .collect();
-            diffs.sort_by_key(|(r, _)| *r);
-            let diffs: Vec<f64> = diffs.into_iter().map(|(_, d)| d).collect();
-            out.push((
-                point.point,
-                variant.name.clone(),
-                rule.decide(&diffs, reference_mean),
-            ));
-        }
-    }
-    out
-}
-
 /// Runs computed before an execution, which it loads instead of computing again: from journals
 /// (`--resume`, `merge`) or kept in memory (`--until-decided`'s earlier looks).
 enum Known {
@@ -537,31 +276,6 @@ fn check_slice(slice: Slice, plan: &Plan) -> Result<(), InputError> {
         None,
         &format!("asks for {} slices of a plan of {total} runs", slice.count),
         &format!("K/N with N from 1 to {total} (the plan's points × replications × variants)"),
-    ))
-}
-
-/// A fresh run must not silently throw away the finished runs of one that was stopped: the
-/// user continues it with `--resume`, or deletes its journal to start over.
-pub(crate) fn refuse_to_overwrite_stopped_run(journal_path: &Path) -> Result<(), InputError> {
-    if !journal_path.is_file() {
-        return Ok(());
-    }
-    let held = match journal::read(journal_path) {
-        Ok(c) => format!(
-            "holds the journal of a {} run of `{}` ({} runs finished)",
-            match c.header.job.shard {
-                None => "stopped".to_string(),
-                Some(slice) => format!("slice {slice}"),
-            },
-            c.header.scenario_name,
-            c.entries.len()
-        ),
-        Err(_) => "holds a journal salesim cannot read".to_string(),
-    };
-    Err(InputError::file(
-        &journal_path.display().to_string(),
-        &held,
-        "--resume to continue it, or another --out (or deleting journal.bin) to start over",
     ))
 }
 
@@ -747,12 +461,6 @@ fn produce(
     })
 }
 
-/// Writes a whole file atomically ([`crate::fsafe::write`]).
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SalesimError> {
-    crate::fsafe::write(path, bytes)
-        .map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))
-}
-
 /// Most missing slices a merge names; the rest are counted.
 const MISSING_SLICES_SHOWN: usize = 10;
 
@@ -897,259 +605,4 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
         deals: whole.deals,
     };
     produce(&production, Known::Journaled(runs), None)
-}
-
-/// A progress bar on a terminal; hidden when quiet or not a terminal.
-pub(crate) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {wide_bar} {pos}/{len} runs, {elapsed} (eta {eta})",
-        )
-        .expect("valid template"),
-    );
-    bar
-}
-
-/// The built-in lesson: run it and narrate.
-fn lesson(quick: bool, args: &RunArgs) -> Result<(), SalesimError> {
-    let source = ScenarioSource::parse(ScenarioRef::LESSON_LABEL, scenario::LESSON)?;
-    let mut args = args.clone();
-    if quick {
-        // Replicate until decided, at most as many replications as the full lesson, into a
-        // folder of its own: the full lesson's outputs stay as they are.
-        args.until_decided = true;
-        if args.batch == 0 {
-            args.batch = QUICK_BATCH;
-        }
-        if args.precision == 0.0 {
-            args.precision = QUICK_PRECISION;
-        }
-        if args.out.is_none() {
-            args.out = Some(Path::new("output").join("lesson-quick"));
-        }
-    }
-    let job = job(ScenarioRef::Lesson, &args);
-    let finished = if args.until_decided {
-        run_until_decided(&source, &job, &args)?
-    } else {
-        run_scenario(&source, &job, &args)?
-    };
-    if !quick && args.shard.is_none() {
-        book_sizes(&source, &job, &args, &finished)?;
-    }
-    if !args.quiet {
-        let stopping = finished.stopping.as_ref();
-        if let Some(f) = finished
-            .summaries
-            .first()
-            .and_then(|ps| output::lesson::Facts::of(&finished.plan, ps, stopping))
-        {
-            say(&output::lesson::narrate(
-                &f,
-                &finished.out.join("report.html"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Validates files; prints one line per file; the first error is returned (exit 2).
-fn validate(files: &[PathBuf]) -> Result<(), SalesimError> {
-    let mut first_error = None;
-    for f in files {
-        let checked = ScenarioSource::read(f).and_then(|s| {
-            let plan = experiment::plan(&s, &[])?;
-            experiment::check_memory(&s, &plan, rayon::current_num_threads())?;
-            Ok((s, plan))
-        });
-        match checked {
-            Ok((_, plan)) => say(&format!(
-                "{}: ok ({} point(s), {} runs)\n",
-                f.display(),
-                plan.point_count(),
-                plan.total_runs()
-            )),
-            Err(e) => {
-                if first_error.is_some() {
-                    eprintln!("{}{}", crate::error::PREFIX, for_terminal(&e.to_string()));
-                } else {
-                    first_error = Some(e);
-                }
-            }
-        }
-    }
-    match first_error {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
-    }
-}
-
-/// The scenarios built into salesim, then the scenario files of `dir` that are not copies of
-/// them, each with its question.
-pub fn list(dir: &Path) -> String {
-    use scenario::shipped::{self, SHIPPED};
-    let mut s = String::from(
-        "Scenarios built into salesim: run one with `salesim run builtin:NAME`; `salesim list \
-         NAME` prints its file,\nto copy and edit; `salesim lesson` runs the lesson and tells its \
-         story.\n\n",
-    );
-    for built in SHIPPED {
-        let source = shipped::open(built.name).expect("built-in scenarios parse");
-        s.push_str(&format!(
-            "{:<36} {}\n",
-            source.file, source.scenario.question
-        ));
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .filter(|p| {
-                    let text = std::fs::read_to_string(p).unwrap_or_default();
-                    !SHIPPED.iter().any(|b| b.text == text)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    if !files.is_empty() {
-        s.push_str(&format!("\nScenario files in {}:\n", dir.display()));
-    }
-    for f in files {
-        let line = match ScenarioSource::read(&f) {
-            Ok(src) => format!("{:<36} {}", f.display(), src.scenario.question),
-            Err(e) => format!("{:<36} (invalid: {e})", f.display()),
-        };
-        s.push_str(&line);
-        s.push('\n');
-    }
-    s
-}
-
-/// Writes `NAME.toml` from the commented template.
-fn init(name: &str) -> Result<(), SalesimError> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !ok {
-        return Err(InputError::at(
-            "init",
-            None,
-            Some("NAME"),
-            &format!("`{name}` is not a valid scenario name"),
-            "1–64 letters, digits, '-' or '_'",
-        )
-        .into());
-    }
-    let path = PathBuf::from(format!("{name}.toml"));
-    let exists = || -> SalesimError {
-        InputError::at(
-            &path.display().to_string(),
-            None,
-            None,
-            "already exists",
-            "a name whose .toml file does not exist yet",
-        )
-        .into()
-    };
-    // Not even a link to nowhere is replaced.
-    if path.symlink_metadata().is_ok() {
-        return Err(exists());
-    }
-    match crate::fsafe::write_new(&path, scenario::template(name).as_bytes()) {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
-        written => {
-            written.map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))?
-        }
-    }
-    let file = path.display().to_string();
-    say(&format!(
-        "wrote {file} — edit it, then: {}\n",
-        shell_command(&["salesim", "run", &file])
-    ));
-    Ok(())
-}
-
-/// Runs the validation suite and prints its table; fails if any check fails.
-fn check_model(
-    overrides: &[Override],
-    threads: Option<usize>,
-    only: Option<&str>,
-) -> Result<(), SalesimError> {
-    if let Some(name) = only {
-        if !crate::validation::checks().iter().any(|c| c.name == name) {
-            let names: Vec<&str> = crate::validation::checks().iter().map(|c| c.name).collect();
-            return Err(InputError::at(
-                &format!("--only {name}"),
-                None,
-                None,
-                &format!(
-                    "is not a check{}",
-                    crate::suggest::did_you_mean(name, &names)
-                ),
-                &names.join(", "),
-            )
-            .into());
-        }
-    }
-    let rows = crate::validation::run_suite(overrides, threads, only)?;
-    say(&crate::validation::render(&rows));
-    match rows.iter().filter(|r| !r.verdict.pass).count() {
-        0 => Ok(()),
-        failed => Err(SalesimError::ModelCheck(failed)),
-    }
-}
-
-/// Rebuilds charts and report from a finished output folder (holding its lock meanwhile).
-fn report(dir: &Path, point: Option<u32>) -> Result<(), SalesimError> {
-    let origin = dir.display().to_string();
-    if !dir.join("manifest.json").is_file() {
-        return Err(InputError::at(
-            &dir.display().to_string(),
-            None,
-            None,
-            "has no manifest.json",
-            "a finished salesim output folder",
-        )
-        .into());
-    }
-    let unfinished = std::fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .is_some_and(|m| m["complete"] == false);
-    if unfinished {
-        return Err(InputError::at(
-            &dir.join("manifest.json").display().to_string(),
-            None,
-            Some("complete"),
-            "is false: this run was stopped before it finished",
-            "a finished output folder (continue the run with `salesim run ... --resume` first)",
-        )
-        .into());
-    }
-    folder::check(dir, &origin)?;
-    let _lock = folder::claim(dir, &origin)?;
-    let outcome = crate::report::build_at(dir, point).map_err(|e| match e {
-        crate::report::ReportError::NoSuchPoint { .. } => InputError::at(
-            &format!("--point {}", point.unwrap_or(0)),
-            None,
-            None,
-            &e.to_string(),
-            "a sweep point of this run (see manifest.json, sweep.points)",
-        )
-        .into(),
-        e => SalesimError::Report(e.to_string()),
-    })?;
-    say(&format!(
-        "wrote {} chart files and {}\n",
-        outcome.charts.len(),
-        outcome.report.display()
-    ));
-    Ok(())
 }
