@@ -11,7 +11,7 @@
 //!
 //! Not testable from outside the crate: "a blocked vendor never wins" and per-account trust
 //! bounds, because the engine's state (`Engine::relations`, `Engine::accounts`) is `pub(crate)`;
-//! the unit tests in `src/engine/tests.rs` cover the blocked-vendor choice. Here trust is checked
+//! the unit tests in `src/mechanisms/engine.rs` cover the blocked-vendor choice. Here trust is checked
 //! through `mean_trust`, its quarter-end average.
 //!
 //! Case counts are modest so the file runs in well under 30 s with `--release`. For a longer

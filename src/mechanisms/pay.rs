@@ -1,6 +1,6 @@
 //! Unit tests of the compensation plans in the engine: periods, pay, clawbacks, pay-driven
 //! behaviour and learning. Each drives the engine's own methods on a small market (the helpers
-//! of [`crate::engine::tests`]) and checks one mechanism against a control where the mechanism is off.
+//! of [`super::engine`]) and checks one mechanism against a control where the mechanism is off.
 
 use super::engine::{config, engine, home_rep, prepare, pull_in_setup, totals, world_of};
 use crate::calendar::DAYS_PER_QUARTER;
