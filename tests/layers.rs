@@ -1,4 +1,4 @@
-//! The shape of src/: arrows between modules point down the layers of shared/DESIGN.md, and no
+//! The shape of src/: arrows between modules point down the layers of README.md's "Layout" table, and no
 //! import circle joins two files or two folders.
 //!
 //! Each reference to another module (`use crate::…`, `use super::…` and paths such as
@@ -551,7 +551,7 @@ fn arrows_point_down_the_layers() {
     unplaced.dedup();
     assert!(
         unplaced.is_empty(),
-        "files in no layer of LAYERS (place them in shared/DESIGN.md's picture): {unplaced:?}"
+        "files in no layer of LAYERS (place them in README.md's Layout table too): {unplaced:?}"
     );
     let mut upward = Vec::new();
     for (&(a, b), line) in &arrows {
