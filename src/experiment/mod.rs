@@ -372,7 +372,7 @@ pub fn bytes_per_run(cfg: &Config) -> f64 {
 }
 
 /// The memory limit in GB: `SALESIM_MEMORY_LIMIT_GB`, else [`DEFAULT_MEMORY_LIMIT_GB`].
-fn memory_limit_gb() -> f64 {
+pub fn memory_limit_gb() -> f64 {
     std::env::var("SALESIM_MEMORY_LIMIT_GB")
         .ok()
         .and_then(|v| v.parse::<f64>().ok())
