@@ -804,7 +804,7 @@ fn run_some(
         .map(|(replication, variants)| {
             let replication = *replication;
             let seed = run_seed(cfg.seed, replication);
-            let world = (!how.stop.load(Ordering::Relaxed)).then(|| world::generate(cfg, seed));
+            let world = world::generate_unless_stopped(cfg, seed, how.stop);
             // Every variant runs on from the replication's warmed-up market: copies of it for all
             // but the first, which takes the original (one engine per variant, no spare).
             let warm = world.as_ref().and_then(|world| {
