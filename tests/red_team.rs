@@ -845,7 +845,8 @@ fn serve_never_runs_more_simulations_than_jobs_even_when_jobs_are_replaced() {
     // building theirs.
     let temp = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_salesim"));
-    command.env("TMPDIR", temp.path()).args([
+    command.env("TMPDIR", temp.path());
+    let args = [
         "--jobs",
         "4",
         "--threads",
@@ -856,8 +857,8 @@ fn serve_never_runs_more_simulations_than_jobs_even_when_jobs_are_replaced() {
         "market.customers=200000",
         "--set",
         "horizon_quarters=2",
-    ]);
-    let server = std::sync::Arc::new(Server::start_command(command));
+    ];
+    let server = std::sync::Arc::new(Server::start_command(command, &args));
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     // Watch: the server's count and, independently, its job folders (each job's folder is
     // removed when its thread ends).
@@ -919,8 +920,7 @@ fn serve_slow_connections_cannot_make_it_unreachable() {
         "ulimit -n 1024 && exec \"$0\" \"$@\"",
         env!("CARGO_BIN_EXE_salesim"),
     ]);
-    command.args(SMALL);
-    let server = Server::start_command(command);
+    let server = Server::start_command(command, &SMALL);
     let host = address(&server);
     let mut slow = Vec::new();
     for _ in 0..1100 {
@@ -1000,8 +1000,8 @@ fn serve_a_slider_value_is_exactly_one_number_in_the_sliders_units() {
     drop(server);
     // And the memory limit, too.
     let mut command = Command::new(env!("CARGO_BIN_EXE_salesim"));
-    command.env("SALESIM_MEMORY_LIMIT_GB", "0.05").args(SMALL);
-    let server = Server::start_command(command);
+    command.env("SALESIM_MEMORY_LIMIT_GB", "0.05");
+    let server = Server::start_command(command, &SMALL);
     let (status, body) = server.post_job(&serde_json::json!({
         "client": "a", "values": { "market.customers": 400_000 }
     }));
@@ -1071,8 +1071,8 @@ fn serve_removes_the_folder_a_killed_server_left_and_nothing_else() {
     let temp = tempfile::tempdir().unwrap();
     let serve_in = |temp: &Path| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_salesim"));
-        command.env("TMPDIR", temp).args(SMALL);
-        Server::start_command(command)
+        command.env("TMPDIR", temp);
+        Server::start_command(command, &SMALL)
     };
     let mut killed = serve_in(temp.path());
     let left: Vec<_> = std::fs::read_dir(temp.path())

@@ -48,21 +48,12 @@ pub const LONG: [&str; 6] = [
 impl Server {
     /// Starts `salesim serve --port 0` with `args`.
     pub fn start(args: &[&str]) -> Server {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_salesim"));
-        command.args(args);
-        Server::start_command(command)
+        Server::start_command(Command::new(env!("CARGO_BIN_EXE_salesim")), args)
     }
 
-    /// Starts `command` (salesim with its arguments so far) with `serve --port 0` after them.
-    pub fn start_command(command: Command) -> Server {
-        let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
-        let mut fresh = Command::new(command.get_program());
-        for (k, v) in command.get_envs() {
-            match v {
-                Some(v) => fresh.env(k, v),
-                None => fresh.env_remove(k),
-            };
-        }
+    /// Starts `command` (salesim, or a wrapper whose arguments so far end with salesim's path)
+    /// with `serve --port 0` and `args` after its arguments.
+    pub fn start_command(mut fresh: Command, args: &[&str]) -> Server {
         let mut child = fresh
             .args(["serve", "--port", "0"])
             .args(args)

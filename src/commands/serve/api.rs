@@ -222,9 +222,9 @@ impl Lecture {
         let set = knobs::overrides(&self.sliders, &values).map_err(Refusal::bad)?;
         let mut overrides = self.job.options.overrides().map_err(Refusal::bad)?;
         overrides.extend(set.iter().cloned());
-        let plan = experiment::plan(&self.source, &overrides).map_err(Refusal::bad)?;
-        experiment::check_memory(&self.source, &plan, self.threads)
-            .map_err(|e| Refusal::bad(knobs::in_slider_units(&self.sliders, &set, e)))?;
+        let in_units = |e| Refusal::bad(knobs::in_slider_units(&self.sliders, &set, e));
+        let plan = experiment::plan(&self.source, &overrides).map_err(in_units)?;
+        experiment::check_memory(&self.source, &plan, self.threads).map_err(in_units)?;
         // The runs in flight at once: one per worker thread.
         let need = experiment::bytes_per_run(plan.base()) * self.threads.max(1) as f64;
         let mut job = self.job.clone();
@@ -508,6 +508,7 @@ async fn status_of(State(lecture): State<Arc<Lecture>>) -> Response {
 /// Reads a JSON body of at most [`MAX_BODY`] bytes within [`BODY_TIMEOUT`].
 async fn json_body<T: serde::de::DeserializeOwned>(
     request: Request,
+    what: &str,
     allowed: &str,
 ) -> Result<T, Response> {
     let read = tokio::time::timeout(
@@ -536,7 +537,7 @@ async fn json_body<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(&body).map_err(|e| {
         refuse(
             StatusCode::BAD_REQUEST,
-            format!("the request is not a job: {e}. Allowed: {allowed}"),
+            format!("the request is not {what}: {e}. Allowed: {allowed}"),
         )
     })
 }
@@ -544,6 +545,7 @@ async fn json_body<T: serde::de::DeserializeOwned>(
 async fn start_job(State(lecture): State<Arc<Lecture>>, request: Request) -> Response {
     let request: JobRequest = match json_body(
         request,
+        "a job",
         "{\"page\": \"SECRET\", \"values\": {\"PATH\": NUMBER, ...}}",
     )
     .await
@@ -617,10 +619,11 @@ async fn cancel_job(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let asking: PageOnly = match json_body(request, "{\"page\": \"SECRET\"}").await {
-        Ok(r) => r,
-        Err(refusal) => return refusal,
-    };
+    let asking: PageOnly =
+        match json_body(request, "a cancellation", "{\"page\": \"SECRET\"}").await {
+            Ok(r) => r,
+            Err(refusal) => return refusal,
+        };
     match lock(&lecture.jobs)
         .get(&id)
         .filter(|r| same_secret(&r.page, &asking.page))
