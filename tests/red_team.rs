@@ -1050,7 +1050,7 @@ fn serve_every_error_is_json() {
             "",
             403,
         ),
-        (format!("GET / HTTP/1.1\r\nHost: nowhere:1"), "", 421),
+        ("GET / HTTP/1.1\r\nHost: nowhere:1".to_string(), "", 421),
     ] {
         let (status, answer) = raw(&server, &head, body);
         assert_eq!(status, want, "{head}: {answer}");

@@ -317,6 +317,20 @@ fn jobs_beyond_the_limit_are_refused_until_one_ends() {
     let replaced = server.start_job("one", json!({ "customers.block_threshold": 5 }));
     assert_ne!(replaced, first);
     assert_eq!(server.cancel("one", &replaced), 204);
+    // A cancelled job counts until its simulations have stopped: then another page's starts.
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status: serde_json::Value = ureq::get(&server.at("api/status"))
+            .call()
+            .unwrap()
+            .into_json()
+            .unwrap();
+        if status["running"] == 0 {
+            break;
+        }
+        assert!(Instant::now() < until, "the cancelled job stops: {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let id = server.start_job("two", json!({}));
     assert_ne!(id, replaced);
 }
