@@ -416,3 +416,88 @@ fn the_live_lesson_updates_its_charts_and_verdict_when_a_slider_moves() {
         "no console errors but the refused request: {errors:?}"
     );
 }
+
+/// Serves `page` as HTML to every request on a new port of 127.0.0.1 (another origin than the
+/// server's): its address.
+fn another_site(page: String) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{page}",
+                    page.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    format!("http://{address}/")
+}
+
+#[test]
+fn a_page_of_another_site_starts_no_job_by_form_or_no_cors_fetch() {
+    let Some(path) = chromium() else {
+        return;
+    };
+    let server = serving::Server::start(&serving::LONG);
+    let jobs = server.at("api/jobs");
+    // A real page secret, so that only where the request comes from can stop it.
+    let secret = server.page("victim");
+    let attack = format!(
+        r#"<!doctype html><html><body>
+<iframe name="sink"></iframe>
+<form id="f" method="POST" action="{jobs}" enctype="text/plain" target="sink">
+<input name='{{"client": "evil' value='1", "values": {{}}}}'>
+</form>
+<form id="g" method="POST" action="{jobs}" enctype="text/plain" target="sink">
+<input name='{{"page": "{secret}", "values": {{}}, "x": "' value='"}}'>
+</form>
+<script>
+document.getElementById("f").submit();
+setTimeout(() => document.getElementById("g").submit(), 300);
+for (const body of ['{{"client": "evil2", "values": {{}}}}', '{{"page": "{secret}", "values": {{}}}}']) {{
+  fetch("{jobs}", {{ method: "POST", mode: "no-cors", headers: {{ "Content-Type": "application/json" }}, body }})
+    .then(() => document.title += " sent").catch(() => document.title += " failed");
+}}
+</script></body></html>"#
+    );
+    let site = another_site(attack);
+    let profile = tempfile::tempdir().unwrap();
+    let browser = Browser::new(LaunchOptions {
+        headless: true,
+        sandbox: false,
+        path: Some(path),
+        user_data_dir: Some(profile.path().to_path_buf()),
+        idle_browser_timeout: Duration::from_secs(60),
+        ..LaunchOptions::default()
+    })
+    .expect("chromium starts");
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&site)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    // Both fetches went out (answered opaquely), and the forms were submitted.
+    wait_until(
+        &tab,
+        "document.title.split(' ').filter(w => w).length === 2",
+        Duration::from_secs(20),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let status: serde_json::Value = ureq::get(&server.at("api/status"))
+        .call()
+        .expect("GET /api/status answers")
+        .into_json()
+        .unwrap();
+    assert_eq!(status["running"], 0, "no job started: {status}");
+    // The teacher's own page still starts one.
+    let (code, body) = server.post_job(&serde_json::json!({ "client": "victim", "values": {} }));
+    assert_eq!(code, 202, "{body}");
+}

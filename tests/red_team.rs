@@ -640,3 +640,460 @@ fn text_cells_a_spreadsheet_would_run_are_guarded() {
         "the guard leaked into the report"
     );
 }
+
+// --- serve (issue 29) ---
+//
+// `salesim serve` attacked as a web page on another site, a DNS-rebinding page, another page of
+// the same server, and a client that opens connections it never finishes.
+
+mod serving;
+
+use serving::{Server, LONG, SMALL};
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+
+/// `host:port` of a server.
+fn address(server: &Server) -> String {
+    server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Sends `head` (request line and headers, without the blank line) and `body` on a new
+/// connection: (status, body).
+fn raw(server: &Server, head: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address(server)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let request = format!(
+        "{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("an HTTP answer: {answer:?}"));
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The body of a JSON error, its message (panics if the body is not `{"error": "..."}`).
+fn json_error(body: &str) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{body:?} is JSON: {e}"));
+    v["error"].as_str().expect("an error message").to_string()
+}
+
+/// Simulations the server runs now (stopped ones until they have ended).
+fn running(server: &Server) -> u64 {
+    let status: serde_json::Value = ureq::get(&server.at("api/status"))
+        .call()
+        .expect("GET /api/status answers")
+        .into_json()
+        .unwrap();
+    status["running"].as_u64().expect("a running count")
+}
+
+#[test]
+fn serve_a_foreign_host_gets_no_page_and_no_api() {
+    let server = Server::start(&SMALL);
+    let port = address(&server).rsplit(':').next().unwrap().to_string();
+    for host in [
+        format!("evil.example:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+        "127.0.0.1".to_string(),
+        format!("localhost:{}", port.parse::<u32>().unwrap() + 1),
+    ] {
+        for path in ["/", "/api/knobs", "/api/status"] {
+            let (status, body) = raw(&server, &format!("GET {path} HTTP/1.1\r\nHost: {host}"), "");
+            assert_eq!(status, 421, "Host {host} {path}: {body}");
+            assert!(
+                !body.contains("<html") && !body.contains("sliders"),
+                "{body}"
+            );
+            assert!(json_error(&body).contains("Allowed: localhost:"), "{body}");
+        }
+        let page = server.page("mine");
+        let (status, body) = raw(
+            &server,
+            &format!(
+                "POST /api/jobs HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n\
+                 Content-Type: application/json"
+            ),
+            &format!("{{\"page\": \"{page}\", \"values\": {{}}}}"),
+        );
+        assert_eq!(status, 421, "{body}");
+    }
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        let (status, body) = raw(
+            &server,
+            &format!("GET /api/knobs HTTP/1.1\r\nHost: {host}"),
+            "",
+        );
+        assert_eq!(status, 200, "{host}: {body}");
+    }
+    assert_eq!(running(&server), 0);
+}
+
+#[test]
+fn serve_a_cross_site_post_starts_no_job() {
+    let server = Server::start(&LONG);
+    let host = address(&server);
+    let page = server.page("victim");
+    let job = format!("{{\"page\": \"{page}\", \"values\": {{}}}}");
+    // What a form (text/plain), a no-cors fetch, a fetch that says JSON from another site, a
+    // sandboxed frame and a same-site subdomain send; and a client that says nothing.
+    for (headers, want) in [
+        (
+            "Origin: http://evil.example\r\nContent-Type: text/plain",
+            403,
+        ),
+        (
+            "Origin: http://evil.example\r\nContent-Type: application/json",
+            403,
+        ),
+        ("Origin: null\r\nContent-Type: application/json", 403),
+        (
+            "Sec-Fetch-Site: cross-site\r\nContent-Type: application/x-www-form-urlencoded",
+            403,
+        ),
+        (
+            "Sec-Fetch-Site: same-site\r\nContent-Type: application/json",
+            403,
+        ),
+        ("Content-Type: application/json", 403),
+        // The page's own origin, but not JSON: a form of the page itself cannot start jobs.
+        (
+            &format!("Origin: http://{host}\r\nContent-Type: text/plain") as &str,
+            415,
+        ),
+    ] {
+        let (status, body) = raw(
+            &server,
+            &format!("POST /api/jobs HTTP/1.1\r\nHost: {host}\r\n{headers}"),
+            &job,
+        );
+        assert_eq!(status, want, "{headers}: {body}");
+        assert!(json_error(&body).contains("Allowed"), "{body}");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(running(&server), 0, "no job started");
+    // The page itself may.
+    let (status, body) = raw(
+        &server,
+        &format!(
+            "POST /api/jobs HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n\
+             Content-Type: application/json"
+        ),
+        &job,
+    );
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(running(&server), 1);
+}
+
+#[test]
+fn serve_job_ids_are_unguessable_and_only_their_page_follows_or_cancels_them() {
+    let server = Server::start(&LONG);
+    let id = server.start_job("teacher", serde_json::json!({}));
+    assert_eq!(id.len(), 32, "128 random bits: {id}");
+    assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+    let next = server.start_job("other", serde_json::json!({}));
+    assert_ne!(id[..16], next[..16], "ids do not follow each other");
+    // Another page cannot cancel it or take its updates, nor can anyone without a secret.
+    assert_eq!(server.cancel("other", &id), 404);
+    for url in [
+        server.at(&format!("api/jobs/{id}/events")),
+        server.at(&format!(
+            "api/jobs/{id}/events?page={}",
+            server.page("other")
+        )),
+    ] {
+        match ureq::get(&url).call() {
+            Err(ureq::Error::Status(404, r)) => {
+                json_error(&r.into_string().unwrap());
+            }
+            other => panic!("{url} is refused: {other:?}"),
+        }
+    }
+    // A page secret the server never issued starts nothing.
+    let (status, body) = server.post_job(&serde_json::json!({
+        "page": "0123456789abcdef0123456789abcdef", "values": {}
+    }));
+    assert_eq!(status, 403, "{body}");
+    // Its own page still can.
+    let updates = serving::follow_live(&server, &id);
+    updates
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the teacher's page gets its update");
+    assert_eq!(server.cancel("teacher", &id), 204);
+    assert_eq!(server.cancel("other", &next), 204);
+}
+
+#[test]
+fn serve_never_runs_more_simulations_than_jobs_even_when_jobs_are_replaced() {
+    // Large markets, so that a world takes a while to build and replaced jobs are caught
+    // building theirs.
+    let temp = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_salesim"));
+    command.env("TMPDIR", temp.path());
+    let args = [
+        "--jobs",
+        "4",
+        "--threads",
+        "1",
+        "--batch",
+        "2",
+        "--set",
+        "market.customers=200000",
+        "--set",
+        "horizon_quarters=2",
+    ];
+    let server = std::sync::Arc::new(Server::start_command(command, &args));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Watch: the server's count and, independently, its job folders (each job's folder is
+    // removed when its thread ends).
+    let watcher = {
+        let (server, done, temp) = (server.clone(), done.clone(), temp.path().to_path_buf());
+        std::thread::spawn(move || {
+            let (mut most_running, mut most_folders) = (0, 0);
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                most_running = most_running.max(running(&server));
+                let folders = walk_job_folders(&temp);
+                most_folders = most_folders.max(folders);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (most_running, most_folders)
+        })
+    };
+    let mut accepted = 0;
+    for round in 0..8 {
+        for page in ["a", "b", "c", "d", "e"] {
+            let threshold = 4 + (round % 3);
+            let (status, body) = server.post_job(&serde_json::json!({
+                "client": page, "values": { "customers.block_threshold": threshold }
+            }));
+            assert!(status == 202 || status == 429, "{status}: {body}");
+            accepted += usize::from(status == 202);
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (most_running, most_folders) = watcher.join().unwrap();
+    assert!(
+        accepted >= 8,
+        "jobs were accepted and replaced ({accepted})"
+    );
+    assert!(most_running <= 4, "{most_running} simulations at once");
+    assert!(most_folders <= 4, "{most_folders} job folders at once");
+    assert!(most_folders >= 2, "the watch saw the jobs ({most_folders})");
+}
+
+/// Job folders under the servers' working folders in `temp`.
+fn walk_job_folders(temp: &Path) -> usize {
+    let Ok(servers) = std::fs::read_dir(temp) else {
+        return 0;
+    };
+    servers
+        .flatten()
+        .filter_map(|s| std::fs::read_dir(s.path()).ok())
+        .flat_map(|jobs| jobs.flatten())
+        .filter(|j| j.file_name().to_string_lossy().starts_with("job-"))
+        .count()
+}
+
+#[test]
+fn serve_slow_connections_cannot_make_it_unreachable() {
+    // The usual limit of open files on a teacher's laptop.
+    let mut command = Command::new("sh");
+    command.args([
+        "-c",
+        "ulimit -n 1024 && exec \"$0\" \"$@\"",
+        env!("CARGO_BIN_EXE_salesim"),
+    ]);
+    let server = Server::start_command(command, &SMALL);
+    let host = address(&server);
+    let mut slow = Vec::new();
+    for _ in 0..1100 {
+        let Ok(mut s) =
+            TcpStream::connect_timeout(&host.parse().unwrap(), Duration::from_millis(500))
+        else {
+            continue;
+        };
+        // A request head that never ends.
+        let _ = s.write_all(format!("GET / HTTP/1.1\r\nHost: {host}\r\nX-Slow: ").as_bytes());
+        slow.push(s);
+    }
+    assert!(slow.len() > 1000, "{} slow connections", slow.len());
+    let started = Instant::now();
+    let knobs = ureq::get(&server.at("api/knobs"))
+        .timeout(Duration::from_secs(5))
+        .call();
+    assert!(
+        knobs.is_ok(),
+        "the page's API answers with {} slow connections open: {knobs:?}",
+        slow.len()
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // A connection that does not finish its request head is closed (header-read timeout).
+    let last = slow.last_mut().unwrap();
+    last.set_read_timeout(Some(Duration::from_secs(25)))
+        .unwrap();
+    let mut buffer = [0u8; 64];
+    let started = Instant::now();
+    match last.read(&mut buffer) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!(
+            "the slow connection is still open after {:?}: {e}",
+            started.elapsed()
+        ),
+    }
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn serve_a_slider_value_is_exactly_one_number_in_the_sliders_units() {
+    let server = Server::start(&SMALL);
+    for smuggled in ["6\nseed = 5", "6 # x", "[6]", "inf", "6, 7", "0x10"] {
+        let (status, body) = server.post_job(&serde_json::json!({
+            "client": "a", "values": { "customers.block_threshold": smuggled }
+        }));
+        assert_eq!(status, 400, "{smuggled:?}: {body}");
+        let message = body["error"].as_str().unwrap();
+        assert!(
+            message.contains("is not a number"),
+            "{smuggled:?}: {message}"
+        );
+        assert!(
+            !message.contains('\n') || !message.contains("seed = 5\n"),
+            "{message}"
+        );
+    }
+    for fine in [
+        serde_json::json!(6),
+        serde_json::json!("6"),
+        serde_json::json!(" 6.5 "),
+    ] {
+        let (status, body) = server.post_job(&serde_json::json!({
+            "client": "a", "values": { "customers.block_threshold": fine }
+        }));
+        assert_eq!(status, 202, "{fine}: {body}");
+    }
+    // Accounts per rep: its limits in accounts per rep (the lesson has 10 reps of ours).
+    let (status, body) = server.post_job(&serde_json::json!({
+        "client": "a", "values": { "market.customers": 10_000_000 }
+    }));
+    assert_eq!(status, 400, "{body}");
+    let message = body["error"].as_str().unwrap();
+    assert!(message.contains("to 500000 accounts per rep"), "{message}");
+    assert!(!message.contains("100000000"), "{message}");
+    drop(server);
+    // And the memory limit, too.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_salesim"));
+    command.env("SALESIM_MEMORY_LIMIT_GB", "0.05");
+    let server = Server::start_command(command, &SMALL);
+    let (status, body) = server.post_job(&serde_json::json!({
+        "client": "a", "values": { "market.customers": 400_000 }
+    }));
+    assert_eq!(status, 400, "{body}");
+    let message = body["error"].as_str().unwrap();
+    assert!(message.contains("400000 accounts per rep"), "{message}");
+    assert!(message.contains("at most about"), "{message}");
+    assert!(!message.contains("4000000 customers"), "{message}");
+}
+
+#[test]
+fn serve_every_error_is_json() {
+    let server = Server::start(&SMALL);
+    let host = address(&server);
+    let origin = format!("Origin: http://{host}\r\nContent-Type: application/json");
+    for (head, body, want) in [
+        (format!("GET /nothing HTTP/1.1\r\nHost: {host}"), "", 404),
+        (
+            format!("PUT /api/jobs HTTP/1.1\r\nHost: {host}\r\n{origin}"),
+            "{}",
+            405,
+        ),
+        (format!("GET /api/jobs HTTP/1.1\r\nHost: {host}"), "", 405),
+        (
+            format!("GET /api/jobs/1/2/3 HTTP/1.1\r\nHost: {host}"),
+            "",
+            404,
+        ),
+        (
+            format!("GET /api/jobs/x/events HTTP/1.1\r\nHost: {host}"),
+            "",
+            404,
+        ),
+        (
+            format!("POST /api/jobs HTTP/1.1\r\nHost: {host}\r\n{origin}"),
+            "[",
+            400,
+        ),
+        (
+            format!("DELETE /api/jobs/x HTTP/1.1\r\nHost: {host}\r\n{origin}"),
+            "{}",
+            400,
+        ),
+        (
+            format!("DELETE /api/jobs/x HTTP/1.1\r\nHost: {host}"),
+            "",
+            403,
+        ),
+        ("GET / HTTP/1.1\r\nHost: nowhere:1".to_string(), "", 421),
+    ] {
+        let (status, answer) = raw(&server, &head, body);
+        assert_eq!(status, want, "{head}: {answer}");
+        json_error(&answer);
+    }
+    let big = "x".repeat(70_000);
+    let (status, answer) = raw(
+        &server,
+        &format!("POST /api/jobs HTTP/1.1\r\nHost: {host}\r\n{origin}"),
+        &big,
+    );
+    assert_eq!(status, 413, "{answer}");
+    json_error(&answer);
+}
+
+#[test]
+fn serve_removes_the_folder_a_killed_server_left_and_nothing_else() {
+    let temp = tempfile::tempdir().unwrap();
+    let serve_in = |temp: &Path| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_salesim"));
+        command.env("TMPDIR", temp);
+        Server::start_command(command, &SMALL)
+    };
+    let mut killed = serve_in(temp.path());
+    let left: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+    killed.child.kill().unwrap(); // SIGKILL: no cleanup
+    killed.child.wait().unwrap();
+    assert!(left[0].exists(), "kill -9 leaves the folder");
+    // Folders the next server cannot prove are a dead server's are left alone.
+    let decoy = temp.path().join("salesim-serve-mine");
+    std::fs::create_dir(&decoy).unwrap();
+    std::fs::write(decoy.join("notes.txt"), "keep").unwrap();
+    let next = serve_in(temp.path());
+    assert!(
+        !left[0].exists(),
+        "the next server removed {}",
+        left[0].display()
+    );
+    assert!(decoy.join("notes.txt").exists());
+    drop(next);
+}

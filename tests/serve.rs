@@ -140,6 +140,7 @@ fn bad_values_get_the_scenario_files_message_and_the_server_stays_up() {
     ] {
         let response = ureq::post(&server.at("api/jobs"))
             .set("Content-Type", "application/json")
+            .set("Origin", &server.origin())
             .send_string(broken);
         match response {
             Err(ureq::Error::Status(400, r)) => {
@@ -153,7 +154,7 @@ fn bad_values_get_the_scenario_files_message_and_the_server_stays_up() {
     assert!(matches!(unknown, Err(ureq::Error::Status(404, _))));
     // Still serving, and a good request still runs.
     let id = server.start_job("a", json!({ "customers.block_threshold": 8 }));
-    assert!(!server.follow(id, LIMIT).is_empty());
+    assert!(!server.follow(&id, LIMIT).is_empty());
 }
 
 #[test]
@@ -163,7 +164,7 @@ fn the_numbers_after_n_replications_are_those_of_salesim_run_with_n_replications
         "a",
         json!({ "strategies.aggressive.discount_max": 0.1, "market.customers": 120 }),
     );
-    let updates = server.follow(id, LIMIT);
+    let updates = server.follow(&id, LIMIT);
     assert!(!updates.is_empty());
     // Batches of 4 replications, each update one look further, ending decided or at the cap.
     for (i, u) in updates.iter().enumerate() {
@@ -279,8 +280,8 @@ fn a_new_job_of_the_same_page_cancels_the_previous_one_and_delete_cancels_too() 
     // Long jobs: up to 400 replications in batches of 2.
     let server = Server::start(&LONG);
     let first = server.start_job("page", json!({}));
-    let mut second = 0;
-    let (rest, took) = cancel_after_first_update(serving::follow_live(&server, first), || {
+    let mut second = String::new();
+    let (rest, took) = cancel_after_first_update(serving::follow_live(&server, &first), || {
         second = server.start_job("page", json!({ "customers.block_threshold": 5 }));
     });
     assert!(
@@ -292,18 +293,12 @@ fn a_new_job_of_the_same_page_cancels_the_previous_one_and_delete_cancels_too() 
         "the first job was cut short, not finished"
     );
     // The second runs; DELETE stops it.
-    let (rest, took) = cancel_after_first_update(serving::follow_live(&server, second), || {
-        let deleted = ureq::delete(&server.at(&format!("api/jobs/{second}")))
-            .call()
-            .unwrap();
-        assert_eq!(deleted.status(), 204);
+    let (rest, took) = cancel_after_first_update(serving::follow_live(&server, &second), || {
+        assert_eq!(server.cancel("page", &second), 204);
     });
     assert!(took < Duration::from_secs(20), "{took:?}");
     assert!(rest.iter().all(|u| u["finished"] == false));
-    assert!(matches!(
-        ureq::delete(&server.at("api/jobs/999")).call(),
-        Err(ureq::Error::Status(404, _))
-    ));
+    assert_eq!(server.cancel("page", "999"), 404);
 }
 
 #[test]
@@ -321,11 +316,23 @@ fn jobs_beyond_the_limit_are_refused_until_one_ends() {
     // The same page replacing its own job is not refused.
     let replaced = server.start_job("one", json!({ "customers.block_threshold": 5 }));
     assert_ne!(replaced, first);
-    ureq::delete(&server.at(&format!("api/jobs/{replaced}")))
-        .call()
-        .unwrap();
+    assert_eq!(server.cancel("one", &replaced), 204);
+    // A cancelled job counts until its simulations have stopped: then another page's starts.
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status: serde_json::Value = ureq::get(&server.at("api/status"))
+            .call()
+            .unwrap()
+            .into_json()
+            .unwrap();
+        if status["running"] == 0 {
+            break;
+        }
+        assert!(Instant::now() < until, "the cancelled job stops: {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let id = server.start_job("two", json!({}));
-    assert!(id > replaced);
+    assert_ne!(id, replaced);
 }
 
 #[test]
@@ -362,7 +369,7 @@ fn it_listens_on_127_0_0_1_by_default_and_warns_when_shared() {
 fn ctrl_c_stops_the_server_and_its_running_job_cleanly() {
     let server = Server::start(&["--set", "replications=400", "--batch", "2"]);
     let id = server.start_job("page", json!({}));
-    let updates = serving::follow_live(&server, id);
+    let updates = serving::follow_live(&server, &id);
     let first = updates.recv_timeout(LIMIT).expect("a first update");
     assert_eq!(first["finished"], false);
     let started = Instant::now();

@@ -373,7 +373,7 @@ pub fn bytes_per_run(cfg: &Config) -> f64 {
 }
 
 /// The memory limit in GB: `SALESIM_MEMORY_LIMIT_GB`, else [`DEFAULT_MEMORY_LIMIT_GB`].
-fn memory_limit_gb() -> f64 {
+pub fn memory_limit_gb() -> f64 {
     std::env::var("SALESIM_MEMORY_LIMIT_GB")
         .ok()
         .and_then(|v| v.parse::<f64>().ok())
@@ -805,7 +805,7 @@ fn run_some(
         .map(|(replication, variants)| {
             let replication = *replication;
             let seed = run_seed(cfg.seed, replication);
-            let world = (!how.stop.load(Ordering::Relaxed)).then(|| world::generate(cfg, seed));
+            let world = world::generate_unless_stopped(cfg, seed, how.stop);
             // Every variant runs on from the replication's warmed-up market: copies of it for all
             // but the first, which takes the original (one engine per variant, no spare).
             let warm = world.as_ref().and_then(|world| {

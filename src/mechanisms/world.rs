@@ -3,7 +3,10 @@
 
 use crate::params::Config;
 use crate::world::tests::markets;
-use crate::world::{generate, sales_force, south_to_north, Customer, CustomerId};
+use crate::world::{
+    generate, generate_unless_stopped, sales_force, south_to_north, Customer, CustomerId,
+};
+use std::sync::atomic::AtomicBool;
 
 fn config() -> Config {
     crate::scenario::load(None, &[]).unwrap().1
@@ -99,4 +102,14 @@ fn generation_is_reproducible_and_seed_dependent() {
     let cfg = config();
     assert_eq!(generate(&cfg, 3), generate(&cfg, 3));
     assert_ne!(generate(&cfg, 3).customers, generate(&cfg, 4).customers);
+}
+
+#[test]
+fn a_stopped_generation_gives_no_world_and_an_unstopped_one_the_same_world() {
+    let cfg = config();
+    assert!(generate_unless_stopped(&cfg, 3, &AtomicBool::new(true)).is_none());
+    assert_eq!(
+        generate_unless_stopped(&cfg, 3, &AtomicBool::new(false)),
+        Some(generate(&cfg, 3))
+    );
 }

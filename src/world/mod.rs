@@ -10,6 +10,7 @@ use crate::params::Config;
 use crate::rng::{stream, Stream};
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Index of an account in [`World::customers`].
 pub type CustomerId = u32;
@@ -169,6 +170,14 @@ impl World {
 
 /// Generates the world of one replication from its seed.
 pub fn generate(config: &Config, run_seed: u64) -> World {
+    generate_unless_stopped(config, run_seed, &AtomicBool::new(false)).expect("never stopped")
+}
+
+/// [`generate`], abandoned (`None`) soon after `stop` is set: checked every
+/// [`STOP_CHECK_EVERY`] accounts and between the steps, so a cancelled job stops even while it
+/// builds a large market. The same world as [`generate`] otherwise.
+pub fn generate_unless_stopped(config: &Config, run_seed: u64, stop: &AtomicBool) -> Option<World> {
+    let stopped = || stop.load(Ordering::Relaxed);
     let mut rng = stream(run_seed, Stream::Market);
     let m = &config.market;
     let n = m.customers as usize;
@@ -176,8 +185,12 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
     let value = LogNormal::new(m.value_median_k.ln(), m.value_sigma).expect("validated sigma");
     let tolerance_sigma = config.customers.tolerance_sigma;
     let mix = &m.segment_mix;
-    let customers: Vec<Customer> = (0..n)
-        .map(|_| {
+    let mut customers: Vec<Customer> = Vec::with_capacity(n);
+    for i in 0..n {
+        if i % STOP_CHECK_EVERY == 0 && stopped() {
+            return None;
+        }
+        customers.push({
             let u: f64 = rng.random();
             let segment = if u < mix.smb {
                 Segment::Smb
@@ -203,8 +216,11 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
                 tolerance: (tolerance_sigma * rng.sample::<f64, _>(rand_distr::StandardNormal))
                     .exp() as f32,
             }
-        })
-        .collect();
+        });
+    }
+    if stopped() {
+        return None;
+    }
     let k = m.peers as usize;
     let peers = if k == 0 {
         Vec::new()
@@ -217,20 +233,35 @@ pub fn generate(config: &Config, run_seed: u64) -> World {
         m.spontaneous_need_rate
     };
     let purchase_rate = 0.5 * need_rate;
+    if stopped() {
+        return None;
+    }
     let by_y = south_to_north(&customers);
-    let vendors = config
-        .vendors
-        .iter()
-        .map(|v| sales_force(config, v, &customers, &by_y, purchase_rate, n_vendors))
-        .collect();
-    World {
+    let mut vendors = Vec::with_capacity(config.vendors.len());
+    for v in &config.vendors {
+        if stopped() {
+            return None;
+        }
+        vendors.push(sales_force(
+            config,
+            v,
+            &customers,
+            &by_y,
+            purchase_rate,
+            n_vendors,
+        ));
+    }
+    Some(World {
         annual_values: customers.iter().map(|c| c.annual_value).collect(),
         customers,
         peers,
         peers_per_customer: k as u32,
         vendors,
-    }
+    })
 }
+
+/// Accounts generated between two looks at the stop flag.
+pub const STOP_CHECK_EVERY: usize = 65_536;
 
 /// The segment settings of a segment.
 pub fn segment_spec(config: &Config, segment: Segment) -> &crate::params::settings::SegmentSpec {

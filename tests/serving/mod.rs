@@ -4,8 +4,10 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A running server.
@@ -15,6 +17,10 @@ pub struct Server {
     pub url: String,
     /// What it printed on stderr, read when it stops.
     stderr: Option<std::process::ChildStderr>,
+    /// The page secret the server issued for each page name a test uses.
+    pages: Mutex<HashMap<String, String>>,
+    /// Each job's events address (with its page's secret).
+    events: Mutex<HashMap<String, String>>,
 }
 
 /// Options that keep the tests short: a smaller lesson market, short horizon, small batches.
@@ -42,7 +48,13 @@ pub const LONG: [&str; 6] = [
 impl Server {
     /// Starts `salesim serve --port 0` with `args`.
     pub fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_salesim"))
+        Server::start_command(Command::new(env!("CARGO_BIN_EXE_salesim")), args)
+    }
+
+    /// Starts `command` (salesim, or a wrapper whose arguments so far end with salesim's path)
+    /// with `serve --port 0` and `args` after its arguments.
+    pub fn start_command(mut fresh: Command, args: &[&str]) -> Server {
+        let mut child = fresh
             .args(["serve", "--port", "0"])
             .args(args)
             .stdout(Stdio::piped())
@@ -59,34 +71,98 @@ impl Server {
             .unwrap_or_else(|| panic!("the server prints its address: {line:?}"))
             .to_string();
         let stderr = child.stderr.take();
-        Server { child, url, stderr }
+        Server {
+            child,
+            url,
+            stderr,
+            pages: Mutex::default(),
+            events: Mutex::default(),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`: the Origin of the server's own page.
+    pub fn origin(&self) -> String {
+        self.url.trim_end_matches('/').to_string()
+    }
+
+    /// The secret the server issued for the page a test calls `name` (asked once).
+    pub fn page(&self, name: &str) -> String {
+        let mut pages = self.pages.lock().unwrap();
+        if let Some(secret) = pages.get(name) {
+            return secret.clone();
+        }
+        let knobs: serde_json::Value = ureq::get(&self.at("api/knobs"))
+            .call()
+            .unwrap()
+            .into_json()
+            .unwrap();
+        let secret = knobs["page"].as_str().expect("a page secret").to_string();
+        pages.insert(name.to_string(), secret.clone());
+        secret
     }
 
     pub fn at(&self, path: &str) -> String {
         format!("{}{}", self.url, path.trim_start_matches('/'))
     }
 
-    /// Posts a job; (status, JSON body).
+    /// Posts a job from the server's own page; (status, JSON body). A `"client": NAME` in
+    /// `body` is replaced by that page's secret (`"page"`).
     pub fn post_job(&self, body: &serde_json::Value) -> (u16, serde_json::Value) {
-        match ureq::post(&self.at("api/jobs")).send_json(body.clone()) {
+        let mut body = body.clone();
+        if let Some(name) = body.as_object_mut().and_then(|b| b.remove("client")) {
+            body["page"] = self.page(name.as_str().unwrap()).into();
+        }
+        let answer: (u16, serde_json::Value) = match ureq::post(&self.at("api/jobs"))
+            .set("Origin", &self.origin())
+            .send_json(body)
+        {
             Ok(r) => (r.status(), r.into_json().unwrap()),
             Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap()),
+            Err(e) => panic!("the server answers: {e}"),
+        };
+        if let (Some(id), Some(events)) = (answer.1["id"].as_str(), answer.1["events"].as_str()) {
+            self.events
+                .lock()
+                .unwrap()
+                .insert(id.to_string(), self.at(events));
+        }
+        answer
+    }
+
+    /// Posts a job that must be accepted; its id.
+    pub fn start_job(&self, client: &str, values: serde_json::Value) -> String {
+        let (status, body) =
+            self.post_job(&serde_json::json!({ "client": client, "values": values }));
+        assert_eq!(status, 202, "job accepted: {body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Cancels job `id` as page `client`: the status.
+    pub fn cancel(&self, client: &str, id: &str) -> u16 {
+        let answer = ureq::delete(&self.at(&format!("api/jobs/{id}")))
+            .set("Origin", &self.origin())
+            .send_json(serde_json::json!({ "page": self.page(client) }));
+        match answer {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(code, _)) => code,
             Err(e) => panic!("the server answers: {e}"),
         }
     }
 
-    /// Posts a job that must be accepted; its id.
-    pub fn start_job(&self, client: &str, values: serde_json::Value) -> u64 {
-        let (status, body) =
-            self.post_job(&serde_json::json!({ "client": client, "values": values }));
-        assert_eq!(status, 202, "job accepted: {body}");
-        body["id"].as_u64().unwrap()
+    /// The events address of job `id` (as its page has it).
+    pub fn events_of(&self, id: &str) -> String {
+        self.events
+            .lock()
+            .unwrap()
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| self.at(&format!("api/jobs/{id}/events")))
     }
 
     /// Every update of job `id` until its stream ends (or `limit` passes); a `failed` event
     /// panics.
-    pub fn follow(&self, id: u64, limit: Duration) -> Vec<serde_json::Value> {
-        let response = ureq::get(&self.at(&format!("api/jobs/{id}/events")))
+    pub fn follow(&self, id: &str, limit: Duration) -> Vec<serde_json::Value> {
+        let response = ureq::get(&self.events_of(id))
             .timeout(limit)
             .call()
             .expect("the job's events");
@@ -140,8 +216,8 @@ impl Drop for Server {
 
 /// Follows job `id` on a thread: each update is sent on the channel as it comes; the channel
 /// closes when the stream ends.
-pub fn follow_live(server: &Server, id: u64) -> std::sync::mpsc::Receiver<serde_json::Value> {
-    let url = server.at(&format!("api/jobs/{id}/events"));
+pub fn follow_live(server: &Server, id: &str) -> std::sync::mpsc::Receiver<serde_json::Value> {
+    let url = server.events_of(id);
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let response = ureq::get(&url)

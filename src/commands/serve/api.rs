@@ -2,23 +2,24 @@
 //! server-sent events, cancel it). Every request's values are judged by the scenario's own
 //! validation; a bad one gets the same message a scenario file would, as JSON, never a crash.
 
+use super::guard::{self, refuse, Names};
 use super::knobs::{self, Slider};
 use super::live::{self, Update};
 use crate::error::{InputError, SalesimError};
 use crate::experiment;
 use crate::experiment::job::Job;
 use crate::scenario::{self, ScenarioSource};
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use rand::{RngCore as _, SeedableRng as _};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::UnboundedReceiverStream;
@@ -33,6 +34,23 @@ const KEPT_UNFOLLOWED: usize = 16;
 /// Longest request body read (the slider values of one page).
 const MAX_BODY: usize = 64 * 1024;
 
+/// Longest wait for a request's body once its head has arrived.
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Page secrets remembered (the latest issued); an older page is asked to reload.
+const KEPT_PAGES: usize = 4096;
+
+/// Longest a page's new job waits for the page's previous job to stop.
+const REPLACE_WAIT: Duration = Duration::from_secs(10);
+
+/// The placeholder of the page's secret in `page.html`.
+const PAGE_SECRET: &str = "__SALESIM_PAGE_SECRET__";
+
+/// A lock whose holder panicked is still usable: the jobs' table stays consistent.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// What a job streams to its page.
 enum Message {
     /// A look's update.
@@ -43,17 +61,49 @@ enum Message {
 
 /// One job: whose page started it, how to stop it, and its updates until the page takes them.
 struct Running {
-    client: String,
+    page: String,
+    started: u64,
     stop: Arc<AtomicBool>,
     finished: Arc<AtomicBool>,
     updates: Option<mpsc::UnboundedReceiver<Message>>,
 }
 
-impl Running {
-    /// Whether the job counts against the limit: neither stopped nor over.
-    fn in_flight(&self) -> bool {
-        !self.stop.load(Ordering::Relaxed) && !self.finished.load(Ordering::Relaxed)
+/// The simulations running: a job holds its place, and the memory it may need, until its
+/// thread has finished (a stopped job included, until it has really stopped).
+#[derive(Default)]
+struct Slots {
+    taken: Mutex<Taken>,
+    freed: Condvar,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Taken {
+    /// Job threads running.
+    threads: usize,
+    /// Bytes their runs in flight may need.
+    bytes: f64,
+}
+
+/// A job thread's place in [`Slots`], given back when dropped (also if the thread panics).
+struct Slot {
+    slots: Arc<Slots>,
+    bytes: f64,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut taken = lock(&self.slots.taken);
+        taken.threads -= 1;
+        taken.bytes = (taken.bytes - self.bytes).max(0.0);
+        self.slots.freed.notify_all();
     }
+}
+
+/// The page secrets issued, the latest [`KEPT_PAGES`].
+#[derive(Default)]
+struct Pages {
+    order: VecDeque<String>,
+    known: HashSet<String>,
 }
 
 /// The server's state: the scenario, its sliders, and the jobs.
@@ -67,7 +117,14 @@ pub struct Lecture {
     batch: u32,
     threads: usize,
     limit: usize,
-    jobs: Mutex<HashMap<u64, Running>>,
+    /// Bytes all running jobs together may use (`SALESIM_MEMORY_LIMIT_GB`).
+    memory_limit: f64,
+    jobs: Mutex<HashMap<String, Running>>,
+    slots: Arc<Slots>,
+    pages: Mutex<Pages>,
+    /// Unguessable job ids and page secrets: a generator seeded from the operating system (a
+    /// security token, not simulation randomness).
+    secrets: Mutex<rand::rngs::StdRng>,
     next: AtomicU64,
     /// Where each job's output folder goes (removed with the server).
     folders: tempfile::TempDir,
@@ -85,10 +142,7 @@ impl Lecture {
         let cfg = scenario::build(&source, &job.options.overrides()?)?;
         refuse_what_the_page_cannot_show(&source, &cfg)?;
         let sliders = knobs::sliders(&cfg);
-        let folders = tempfile::Builder::new()
-            .prefix("salesim-serve-")
-            .tempdir()
-            .map_err(|e| SalesimError::io("creating the server's working folder", e))?;
+        let folders = super::folder::create()?;
         Ok(Lecture {
             name: cfg.name.clone(),
             question: cfg.question.clone(),
@@ -99,15 +153,46 @@ impl Lecture {
             batch,
             threads,
             limit,
+            memory_limit: experiment::memory_limit_gb() * 1e9,
             jobs: Mutex::new(HashMap::new()),
+            slots: Arc::default(),
+            pages: Mutex::default(),
+            secrets: Mutex::new(rand::rngs::StdRng::from_os_rng()),
             next: AtomicU64::new(1),
             folders,
         })
     }
 
+    /// 128 unguessable bits, as hex.
+    fn secret(&self) -> String {
+        let mut bytes = [0u8; 16];
+        lock(&self.secrets).fill_bytes(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A new page's secret: the page sends it with its jobs, and only it can follow or cancel
+    /// them.
+    fn issue_page(&self) -> String {
+        let secret = self.secret();
+        let mut pages = lock(&self.pages);
+        pages.order.push_back(secret.clone());
+        pages.known.insert(secret.clone());
+        while pages.order.len() > KEPT_PAGES {
+            if let Some(old) = pages.order.pop_front() {
+                pages.known.remove(&old);
+            }
+        }
+        secret
+    }
+
+    /// Job threads running now (stopped ones included until they have finished).
+    pub fn running(&self) -> usize {
+        lock(&self.slots.taken).threads
+    }
+
     /// Stops every job (Ctrl-C).
     pub fn cancel_all(&self) {
-        for running in self.jobs.lock().expect("jobs lock").values() {
+        for running in lock(&self.jobs).values() {
             running.stop.store(true, Ordering::Relaxed);
         }
     }
@@ -115,99 +200,163 @@ impl Lecture {
     /// Waits up to `grace` for every job's thread to finish.
     pub fn wait_for_jobs(&self, grace: Duration) {
         let until = Instant::now() + grace;
-        while Instant::now() < until {
-            let busy = self
-                .jobs
-                .lock()
-                .expect("jobs lock")
-                .values()
-                .any(|r| !r.finished.load(Ordering::Relaxed));
-            if !busy {
-                return;
-            }
+        while Instant::now() < until && self.running() > 0 {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
-    /// Checks a page's values and starts its job, stopping the page's previous one.
-    fn start(&self, request: JobRequest) -> Result<u64, Refusal> {
+    /// Checks a page's values and starts its job, stopping the page's previous one. The new job
+    /// waits (a little) for the previous one's thread to finish: every job counts against
+    /// `--jobs` and the memory limit until its thread has ended.
+    fn start(&self, request: JobRequest) -> Result<(String, String), Refusal> {
+        if !lock(&self.pages).known.contains(&request.page) {
+            return Err(Refusal {
+                status: StatusCode::FORBIDDEN,
+                message: "the request's page secret is not one this server issued (the \
+                          server restarted, or the page is too old): reload the page. Allowed: \
+                          the `page` of GET /api/knobs, or of the page's own meta tag"
+                    .to_string(),
+            });
+        }
         let values: Vec<(String, serde_json::Value)> = request.values.into_iter().collect();
         let set = knobs::overrides(&self.sliders, &values).map_err(Refusal::bad)?;
         let mut overrides = self.job.options.overrides().map_err(Refusal::bad)?;
         overrides.extend(set.iter().cloned());
-        let plan = experiment::plan(&self.source, &overrides).map_err(Refusal::bad)?;
-        experiment::check_memory(&self.source, &plan, self.threads).map_err(Refusal::bad)?;
+        let in_units = |e| Refusal::bad(knobs::in_slider_units(&self.sliders, &set, e));
+        let plan = experiment::plan(&self.source, &overrides).map_err(in_units)?;
+        experiment::check_memory(&self.source, &plan, self.threads).map_err(in_units)?;
+        // The runs in flight at once: one per worker thread.
+        let need = experiment::bytes_per_run(plan.base()) * self.threads.max(1) as f64;
         let mut job = self.job.clone();
         job.options
             .set
             .extend(set.iter().map(|o| format!("{}={}", o.path, o.value)));
-        let mut jobs = self.jobs.lock().expect("jobs lock");
-        // The page's previous job gives way; finished jobs whose updates were taken are gone.
-        for running in jobs.values() {
-            if running.client == request.client {
-                running.stop.store(true, Ordering::Relaxed);
+        let replaced = {
+            let mut jobs = lock(&self.jobs);
+            // The page's previous job gives way; finished jobs whose updates were taken go.
+            let mut replaced = false;
+            for running in jobs.values() {
+                if running.page == request.page {
+                    running.stop.store(true, Ordering::Relaxed);
+                    replaced |= !running.finished.load(Ordering::Relaxed);
+                }
             }
-        }
-        jobs.retain(|_, r| {
-            r.client != request.client
-                && !(r.finished.load(Ordering::Relaxed) && r.updates.is_none())
-        });
-        // Finished jobs no page came for keep their updates a while; only the latest few.
-        let mut unfollowed: Vec<u64> = jobs
-            .iter()
-            .filter(|(_, r)| r.finished.load(Ordering::Relaxed))
-            .map(|(id, _)| *id)
-            .collect();
-        unfollowed.sort_unstable();
-        for id in unfollowed.iter().rev().skip(KEPT_UNFOLLOWED) {
-            jobs.remove(id);
-        }
-        let in_flight = jobs.values().filter(|r| r.in_flight()).count();
-        if in_flight >= self.limit {
-            return Err(Refusal {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                message: format!(
-                    "{in_flight} jobs are running, the most this server runs at once (salesim \
-                     serve --jobs {}): try again when one has finished",
-                    self.limit
-                ),
+            jobs.retain(|_, r| {
+                r.page != request.page
+                    && !(r.finished.load(Ordering::Relaxed) && r.updates.is_none())
             });
-        }
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
+            // Finished jobs no page came for keep their updates a while; only the latest few.
+            let mut unfollowed: Vec<(u64, String)> = jobs
+                .iter()
+                .filter(|(_, r)| r.finished.load(Ordering::Relaxed))
+                .map(|(id, r)| (r.started, id.clone()))
+                .collect();
+            unfollowed.sort_unstable();
+            for (_, id) in unfollowed.iter().rev().skip(KEPT_UNFOLLOWED) {
+                jobs.remove(id);
+            }
+            replaced
+        };
+        let slot = self.take_slot(need, replaced)?;
+        let id = self.secret();
         let (sender, updates) = mpsc::unbounded_channel();
         let stop = Arc::new(AtomicBool::new(false));
         let finished = Arc::new(AtomicBool::new(false));
-        jobs.insert(
-            id,
+        lock(&self.jobs).insert(
+            id.clone(),
             Running {
-                client: request.client,
+                page: request.page.clone(),
+                started: self.next.fetch_add(1, Ordering::Relaxed),
                 stop: stop.clone(),
                 finished: finished.clone(),
                 updates: Some(updates),
             },
         );
-        drop(jobs);
         let dir = self.folders.path().join(format!("job-{id}"));
         let (source, rule, threads) = (
             self.source.clone(),
             live::rule(self.cap, self.batch),
             self.threads,
         );
-        std::thread::spawn(move || {
-            let outcome = std::fs::create_dir_all(&dir)
-                .map_err(|e| SalesimError::io(format!("creating {}", dir.display()), e))
-                .and_then(|()| {
-                    live::run(&source, &job, &rule, threads, &stop, &dir, &mut |update| {
-                        sender.send(Message::Update(Box::new(update))).is_ok()
-                    })
+        let spawned = std::thread::Builder::new()
+            .name("salesim-job".to_string())
+            .spawn(move || {
+                let _slot = slot;
+                let outcome = std::fs::create_dir_all(&dir)
+                    .map_err(|e| SalesimError::io(format!("creating {}", dir.display()), e))
+                    .and_then(|()| {
+                        live::run(&source, &job, &rule, threads, &stop, &dir, &mut |update| {
+                            sender.send(Message::Update(Box::new(update))).is_ok()
+                        })
+                    });
+                if let Err(e) = outcome {
+                    let _ = sender.send(Message::Failed(format!("{e:#}")));
+                }
+                let _ = std::fs::remove_dir_all(&dir);
+                finished.store(true, Ordering::Relaxed);
+            });
+        if let Err(e) = spawned {
+            lock(&self.jobs).remove(&id);
+            return Err(Refusal {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: format!("the job could not start: {e}"),
+            });
+        }
+        Ok((id, request.page))
+    }
+
+    /// A place for a job that may need `need` bytes: at most `--jobs` threads, and all of
+    /// their memory under the limit. A page replacing its own job waits for it to stop.
+    fn take_slot(&self, need: f64, replaced: bool) -> Result<Slot, Refusal> {
+        let until = Instant::now()
+            + if replaced {
+                REPLACE_WAIT
+            } else {
+                Duration::ZERO
+            };
+        let mut taken = lock(&self.slots.taken);
+        loop {
+            let threads_free = taken.threads < self.limit;
+            let memory_free = taken.threads == 0 || taken.bytes + need <= self.memory_limit;
+            if threads_free && memory_free {
+                taken.threads += 1;
+                taken.bytes += need;
+                return Ok(Slot {
+                    slots: self.slots.clone(),
+                    bytes: need,
                 });
-            if let Err(e) = outcome {
-                let _ = sender.send(Message::Failed(format!("{e:#}")));
             }
-            let _ = std::fs::remove_dir_all(&dir);
-            finished.store(true, Ordering::Relaxed);
-        });
-        Ok(id)
+            let now = Instant::now();
+            if now >= until {
+                let message = if !threads_free {
+                    format!(
+                        "{} jobs are running, the most this server runs at once (salesim \
+                         serve --jobs {}): try again when one has finished",
+                        taken.threads, self.limit
+                    )
+                } else {
+                    format!(
+                        "the {} jobs running may need {:.1} GB of memory and this one {:.1} GB, \
+                         over the limit of {:.1} GB for all jobs together \
+                         (SALESIM_MEMORY_LIMIT_GB): try again when one has finished",
+                        taken.threads,
+                        taken.bytes / 1e9,
+                        need / 1e9,
+                        self.memory_limit / 1e9
+                    )
+                };
+                return Err(Refusal {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    message,
+                });
+            }
+            taken = self
+                .slots
+                .freed
+                .wait_timeout(taken, until - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
     }
 }
 
@@ -260,11 +409,7 @@ impl Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(serde_json::json!({ "error": self.message })),
-        )
-            .into_response()
+        refuse(self.status, self.message)
     }
 }
 
@@ -272,11 +417,19 @@ impl IntoResponse for Refusal {
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct JobRequest {
-    /// The page's own id: a new job of the page stops its previous one.
-    client: String,
+    /// The page's secret (issued with the page): a new job of the page stops its previous one,
+    /// and only the page can follow or cancel its jobs.
+    page: String,
     /// Slider path → value, as the page has it (a number, or the text typed).
     #[serde(default)]
     values: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Which page asks to follow or cancel a job.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageOnly {
+    page: String,
 }
 
 /// What the page needs to draw its sliders.
@@ -288,95 +441,164 @@ struct Knobs<'a> {
     batch: u32,
     jobs: usize,
     sliders: &'a [Slider],
+    /// A new page secret, for a script (the page has its own).
+    page: String,
 }
 
-/// The routes.
-pub fn router(lecture: Arc<Lecture>) -> Router {
+/// The routes, every one behind the Host and same-origin checks ([`guard`]).
+pub fn router(lecture: Arc<Lecture>, names: Names) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/api/knobs", get(knobs_of))
+        .route("/api/status", get(status_of))
         .route("/api/jobs", post(start_job))
         .route("/api/jobs/{id}/events", get(follow_job))
         .route("/api/jobs/{id}", axum::routing::delete(cancel_job))
         .with_state(lecture)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(names),
+            guard::guard,
+        ))
 }
 
-async fn page() -> Response {
+async fn page(State(lecture): State<Arc<Lecture>>) -> Response {
     (
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
-        )],
-        Html(PAGE),
+        [
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+        Html(PAGE.replace(PAGE_SECRET, &lecture.issue_page())),
     )
         .into_response()
 }
 
 async fn knobs_of(State(lecture): State<Arc<Lecture>>) -> Response {
-    Json(Knobs {
-        name: &lecture.name,
-        question: &lecture.question,
-        cap: lecture.cap,
-        batch: lecture.batch,
-        jobs: lecture.limit,
-        sliders: &lecture.sliders,
-    })
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(Knobs {
+            name: &lecture.name,
+            question: &lecture.question,
+            cap: lecture.cap,
+            batch: lecture.batch,
+            jobs: lecture.limit,
+            sliders: &lecture.sliders,
+            page: lecture.issue_page(),
+        }),
+    )
+        .into_response()
+}
+
+/// The server's load: simulations running (stopped ones until they have ended), the most it
+/// runs at once, and the memory they may need.
+async fn status_of(State(lecture): State<Arc<Lecture>>) -> Response {
+    let taken = *lock(&lecture.slots.taken);
+    Json(serde_json::json!({
+        "running": taken.threads,
+        "jobs": lecture.limit,
+        "memory_gb": taken.bytes / 1e9,
+        "memory_limit_gb": lecture.memory_limit / 1e9,
+    }))
     .into_response()
 }
 
-async fn start_job(State(lecture): State<Arc<Lecture>>, body: Bytes) -> Response {
-    if body.len() > MAX_BODY {
-        return Refusal {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            message: format!("the request is larger than {MAX_BODY} bytes"),
-        }
-        .into_response();
-    }
-    let request: JobRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => {
-            return Refusal {
-                status: StatusCode::BAD_REQUEST,
-                message: format!(
-                    "the request is not a job: {e}. Allowed: {{\"client\": \"ID\", \"values\": {{\"PATH\": VALUE, ...}}}}"
+/// Reads a JSON body of at most [`MAX_BODY`] bytes within [`BODY_TIMEOUT`].
+async fn json_body<T: serde::de::DeserializeOwned>(
+    request: Request,
+    what: &str,
+    allowed: &str,
+) -> Result<T, Response> {
+    let read = tokio::time::timeout(
+        BODY_TIMEOUT,
+        axum::body::to_bytes(request.into_body(), MAX_BODY),
+    )
+    .await;
+    let body = match read {
+        Err(_) => {
+            return Err(refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request's body did not arrive within {} s",
+                    BODY_TIMEOUT.as_secs()
                 ),
-            }
-            .into_response()
+            ))
         }
+        Ok(Err(_)) => {
+            return Err(refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request is larger than {MAX_BODY} bytes, or broken off"),
+            ))
+        }
+        Ok(Ok(body)) => body,
     };
-    // Planning and checking memory take a moment: off the server's threads.
+    serde_json::from_slice(&body).map_err(|e| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            format!("the request is not {what}: {e}. Allowed: {allowed}"),
+        )
+    })
+}
+
+async fn start_job(State(lecture): State<Arc<Lecture>>, request: Request) -> Response {
+    let request: JobRequest = match json_body(
+        request,
+        "a job",
+        "{\"page\": \"SECRET\", \"values\": {\"PATH\": NUMBER, ...}}",
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(refusal) => return refusal,
+    };
+    // Planning, checking memory and waiting for a replaced job take a moment: off the server's
+    // threads.
     let worker = lecture.clone();
     match tokio::task::spawn_blocking(move || worker.start(request)).await {
-        Ok(Ok(id)) => (
+        Ok(Ok((id, page))) => (
             StatusCode::ACCEPTED,
             Json(serde_json::json!({
                 "id": id,
-                "events": format!("/api/jobs/{id}/events"),
+                "events": format!("/api/jobs/{id}/events?page={page}"),
             })),
         )
             .into_response(),
         Ok(Err(refusal)) => refusal.into_response(),
-        Err(e) => Refusal {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: format!("the job could not start: {e}"),
-        }
-        .into_response(),
+        Err(e) => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the job could not start: {e}"),
+        ),
     }
 }
 
-async fn follow_job(State(lecture): State<Arc<Lecture>>, Path(id): Path<u64>) -> Response {
-    let updates = lecture
-        .jobs
-        .lock()
-        .expect("jobs lock")
+/// The 404 of a job that is not the asking page's (or not at all): the same either way, so
+/// that nothing tells whether another page's job exists.
+fn no_job(id: &str, what: &str) -> Response {
+    refuse(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no job {:?} of this page to {what} (it was replaced, is followed already, or is \
+             another page's). Allowed: an id this page's POST /api/jobs returned, with the \
+             page's secret",
+            id.escape_debug().to_string()
+        ),
+    )
+}
+
+async fn follow_job(
+    State(lecture): State<Arc<Lecture>>,
+    Path(id): Path<String>,
+    Query(asking): Query<HashMap<String, String>>,
+) -> Response {
+    let page = asking.get("page").map(String::as_str).unwrap_or_default();
+    let updates = lock(&lecture.jobs)
         .get_mut(&id)
+        .filter(|r| same_secret(&r.page, page))
         .and_then(|r| r.updates.take());
     let Some(updates) = updates else {
-        return Refusal {
-            status: StatusCode::NOT_FOUND,
-            message: format!("no job {id} to follow (it was replaced, or is followed already)"),
-        }
-        .into_response();
+        return no_job(&id, "follow");
     };
     let events = UnboundedReceiverStream::new(updates).map(|message| {
         Ok::<Event, std::convert::Infallible>(match message {
@@ -392,16 +614,33 @@ async fn follow_job(State(lecture): State<Arc<Lecture>>, Path(id): Path<u64>) ->
         .into_response()
 }
 
-async fn cancel_job(State(lecture): State<Arc<Lecture>>, Path(id): Path<u64>) -> Response {
-    match lecture.jobs.lock().expect("jobs lock").get(&id) {
+async fn cancel_job(
+    State(lecture): State<Arc<Lecture>>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let asking: PageOnly =
+        match json_body(request, "a cancellation", "{\"page\": \"SECRET\"}").await {
+            Ok(r) => r,
+            Err(refusal) => return refusal,
+        };
+    match lock(&lecture.jobs)
+        .get(&id)
+        .filter(|r| same_secret(&r.page, &asking.page))
+    {
         Some(running) => {
             running.stop.store(true, Ordering::Relaxed);
             StatusCode::NO_CONTENT.into_response()
         }
-        None => Refusal {
-            status: StatusCode::NOT_FOUND,
-            message: format!("no job {id}"),
-        }
-        .into_response(),
+        None => no_job(&id, "cancel"),
     }
+}
+
+/// Whether two secrets are equal, in a time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }

@@ -5,7 +5,7 @@
 
 use crate::error::InputError;
 use crate::scenario::ranges::{ClassroomKnob, CLASSROOM_KNOBS, COMPARED};
-use crate::scenario::{Config, Override};
+use crate::scenario::{Config, Override, MAX_CUSTOMERS};
 use crate::sensitivity::{compared_strategies, knobs_of};
 use serde::Serialize;
 
@@ -136,9 +136,11 @@ fn origin(s: &Slider, text: &str) -> String {
     }
 }
 
-/// The overrides the page's values ask for (path → the value as typed), each as `--set PATH=VALUE`
-/// would make it, so the scenario's validation judges it with the same rules and messages. A
-/// path that is no slider of the page is refused, naming the sliders.
+/// The overrides the page's values ask for (path → value), each as `--set PATH=VALUE` would
+/// make it, so the scenario's validation judges it with the same rules and messages. A value is
+/// exactly one number: a JSON number, or text that is one number and nothing else (so no value
+/// can smuggle other settings in). A path that is no slider of the page is refused, naming the
+/// sliders.
 pub fn overrides(
     sliders: &[Slider],
     values: &[(String, serde_json::Value)],
@@ -149,10 +151,11 @@ pub fn overrides(
             serde_json::Value::String(s) => s.trim().to_string(),
             other => other.to_string(),
         };
+        let shown = text.escape_debug().to_string();
         let Some(s) = sliders.iter().find(|s| &s.path == path) else {
             let paths: Vec<String> = sliders.iter().map(|s| s.path.clone()).collect();
             return Err(InputError::at(
-                &format!("slider {path}={text}"),
+                &format!("slider {}={shown}", path.escape_debug()),
                 None,
                 Some(path),
                 &format!(
@@ -162,29 +165,43 @@ pub fn overrides(
                 &paths.join(", "),
             ));
         };
-        let origin = origin(s, &text);
+        let origin = origin(s, &shown);
+        let number = one_number(value, &text).ok_or_else(|| {
+            InputError::at(
+                &origin,
+                None,
+                Some(path),
+                "is not a number",
+                &format!(
+                    "one number from {} to {} {} (nothing else)",
+                    s.low, s.high, s.unit
+                ),
+            )
+        })?;
         let value = if s.per_unit == 1.0 {
-            let mut parsed = Override::parse(&format!("{path}={text}"))?;
-            parsed.origin = origin;
-            out.push(parsed);
-            continue;
+            as_toml(number, &text)
         } else {
-            // Accounts per rep: the scenario's key counts accounts in the market.
-            let per_rep: f64 = text.parse().map_err(|_| {
-                InputError::at(
+            // Accounts per rep: the scenario's key counts accounts in the market. Its limits
+            // are said here in the slider's unit.
+            let (low, high) = (1.0 / s.per_unit, f64::from(MAX_CUSTOMERS) / s.per_unit);
+            let scaled = (number * s.per_unit).round();
+            if !(1.0..=f64::from(MAX_CUSTOMERS)).contains(&scaled) {
+                return Err(InputError::at(
                     &origin,
                     None,
                     Some(path),
-                    "is not a number",
-                    "a number of accounts per rep of ours",
-                )
-            })?;
-            let scaled = (per_rep * s.per_unit).round();
-            if s.whole && scaled.is_finite() && scaled.abs() < 9.0e15 {
-                toml::Value::Integer(scaled as i64)
-            } else {
-                toml::Value::Float(per_rep * s.per_unit)
+                    &format!("is not a number of {} this scenario can have", s.unit),
+                    &format!(
+                        "from {} to {} {} ({} reps of ours; a market has 1 to {MAX_CUSTOMERS} \
+                         accounts)",
+                        round_up(low),
+                        high.floor(),
+                        s.unit,
+                        s.per_unit
+                    ),
+                ));
             }
+            toml::Value::Integer(scaled as i64)
         };
         out.push(Override {
             path: path.clone(),
@@ -193,6 +210,122 @@ pub fn overrides(
         });
     }
     Ok(out)
+}
+
+/// The number a slider value is: a JSON number, or text that is one finite number.
+fn one_number(value: &serde_json::Value, text: &str) -> Option<f64> {
+    let number = match value {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(_) => {
+            let plain = !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'));
+            plain.then(|| text.parse::<f64>().ok()).flatten()
+        }
+        _ => None,
+    }?;
+    number.is_finite().then_some(number)
+}
+
+/// A number as `--set` makes it: a whole number written without a point or exponent is an
+/// integer, anything else a float.
+fn as_toml(number: f64, text: &str) -> toml::Value {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let integer = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+    match text.parse::<i64>() {
+        Ok(i) if integer => toml::Value::Integer(i),
+        _ => toml::Value::Float(number),
+    }
+}
+
+/// `x` rounded up to a whole number of the slider's step, shown plainly.
+fn round_up(x: f64) -> f64 {
+    if x >= 1.0 {
+        x.ceil()
+    } else {
+        // Below one account per rep: two significant digits are enough to say it.
+        let power = 10f64.powf(x.log10().floor() - 1.0);
+        (x / power).ceil() * power
+    }
+}
+
+/// A refusal that names a key a slider sets in the scenario's units (the memory check's
+/// `market.customers`), said in the slider's unit instead: the accounts per rep asked, and the
+/// most that fit.
+pub fn in_slider_units(sliders: &[Slider], set: &[Override], e: InputError) -> InputError {
+    let message = e.to_string();
+    for o in set {
+        let Some(s) = sliders
+            .iter()
+            .find(|s| s.path == o.path && s.per_unit != 1.0)
+        else {
+            continue;
+        };
+        if !message.contains(&o.path) {
+            continue;
+        }
+        let Some(asked) = o.value.as_integer() else {
+            continue;
+        };
+        let per_rep = asked as f64 / s.per_unit;
+        // The memory need grows with the accounts: the most that fit, in proportion.
+        let fits = memory_share(&message).map(|share| (per_rep / share).floor());
+        return InputError::at(
+            &o.origin,
+            None,
+            Some(&o.path),
+            &format!(
+                "{per_rep} {} is more than this computer's memory allows for one job{}",
+                s.unit,
+                memory_clause(&message)
+            ),
+            &match fits {
+                Some(most) if most >= 1.0 => format!(
+                    "at most about {most} {} ({} reps of ours), fewer --threads, or a higher \
+                     SALESIM_MEMORY_LIMIT_GB",
+                    s.unit, s.per_unit
+                ),
+                _ => "fewer --threads, or a higher SALESIM_MEMORY_LIMIT_GB".to_string(),
+            },
+        );
+    }
+    e
+}
+
+/// `need / limit` from the memory check's message ("need about 3.2 GB … over the limit of 2 GB").
+fn memory_share(message: &str) -> Option<f64> {
+    let need: f64 = message
+        .split("need about ")
+        .nth(1)?
+        .split(" GB")
+        .next()?
+        .parse()
+        .ok()?;
+    let limit: f64 = message
+        .split("over the limit of ")
+        .nth(1)?
+        .split(" GB")
+        .next()?
+        .parse()
+        .ok()?;
+    (need > 0.0 && limit > 0.0).then_some(need / limit)
+}
+
+/// ": about X GB, over the limit of Y GB" from the memory check's message, when it says so.
+fn memory_clause(message: &str) -> String {
+    let need = message
+        .split("need about ")
+        .nth(1)
+        .and_then(|r| r.split(" GB").next());
+    let limit = message
+        .split("over the limit of ")
+        .nth(1)
+        .and_then(|r| r.split(" GB").next());
+    match (need, limit) {
+        (Some(n), Some(l)) => format!(" (about {n} GB, over the limit of {l} GB)"),
+        _ => String::new(),
+    }
 }
 
 #[cfg(test)]

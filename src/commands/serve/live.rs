@@ -1,6 +1,6 @@
 //! One live job of `salesim serve`: paired replications in batches on the native engine (every
 //! core, through rayon), each batch a look of the `--until-decided` rule that `salesim lesson
-//! --quick` uses ([`crate::app::replicate_until_decided`]). After each look the replications so
+//! --quick` uses ([`crate::experiment::looks::replicate_until_decided`]). After each look the replications so
 //! far are written as the output folder `salesim run --replications N` writes (the same CSVs and
 //! manifest), and the page gets an [`Update`]: the numbers, the lesson's verdict sentence (a
 //! verdict only once the comparison is decided) and the charts drawn from that folder.

@@ -8,10 +8,18 @@
 //! Local only: it listens on 127.0.0.1 unless `--host` says otherwise (then it warns); every
 //! page gets its own job, and at most `--jobs` jobs run at once. Ctrl-C ([`crate::interrupt`])
 //! cancels every job and stops the server.
+//!
+//! Safe by default against other web pages the teacher's browser opens: only requests naming
+//! this server as their host are answered, only the page itself may start or cancel jobs
+//! ([`guard`]), a job's id is unguessable and only its page may follow or cancel it ([`api`]),
+//! and slow or idle connections cannot make the server unreachable ([`net`]).
 
 mod api;
+mod folder;
+mod guard;
 pub mod knobs;
 pub mod live;
+mod net;
 
 use crate::error::{InputError, SalesimError};
 use crate::experiment::job::{Job, Options, ScenarioRef};
@@ -136,25 +144,18 @@ pub fn run(scenario: Option<&Path>, args: &ServeArgs) -> Result<(), SalesimError
             .map_err(|e| SalesimError::io("starting the web server", e))?;
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| SalesimError::io("starting the web server", e))?;
-        let app = api::router(lecture.clone());
-        let stopped = async move {
-            while !stop.load(Ordering::Relaxed) {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+        let names = guard::Names {
+            port: address.port(),
+            host: args.host,
         };
-        let shutdown_lecture = lecture.clone();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    stopped.await;
-                    shutdown_lecture.cancel_all();
-                })
-                .await
-        });
+        let app = api::router(lecture.clone(), names);
+        let (tell, told) = tokio::sync::watch::channel(false);
+        let server = tokio::spawn(net::serve(listener, app, told));
         while !stop.load(Ordering::Relaxed) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         lecture.cancel_all();
+        let _ = tell.send(true);
         // Open pages close their streams as their jobs stop; a page that does not is cut off.
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, server).await;
         Ok::<(), SalesimError>(())
