@@ -181,6 +181,7 @@ pub fn run_scenario(
     experiment::check_memory(source, &plan, threads)?;
     check_slice(job.slice(), &plan)?;
     folder::check(&out, &origin)?;
+    folder::check_contents(&out, &origin, folder::Contents::Run, args.force)?;
     let header = journal::header(&plan, job, &source.text);
     let journal_path = out.join(JOURNAL_FILE);
     let resumed = if args.resume {
@@ -272,6 +273,7 @@ pub fn run_until_decided(
         .unwrap_or_else(|| Path::new("output").join(&full.base().name));
     let origin = format!("--out {}", out.display());
     folder::check(&out, &origin)?;
+    folder::check_contents(&out, &origin, folder::Contents::Run, args.force)?;
     let bar = progress_bar(full.total_runs(), args.quiet);
     let started = Instant::now();
     let on_run = |_: &RunResult| {
@@ -284,7 +286,7 @@ pub fn run_until_decided(
         &rule,
         &Looking {
             threads,
-            stop: interrupt::stop_flag(),
+            stop: interrupt::stop_flag_saying(interrupt::NOTHING_KEPT),
             on_run: &on_run,
         },
         &mut |_| Ok(()),

@@ -25,7 +25,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub replications: Option<u32>,
     /// Master seed (overrides the scenario's `seed`).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = seed_parser())]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results are identical for any thread count.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -58,6 +58,9 @@ pub struct RunArgs {
     /// records the stopping rule. Not with --shard or --resume.
     #[arg(long, conflicts_with_all = ["shard", "resume"])]
     pub until_decided: bool,
+    /// Write into a folder that holds a sensitivity study's outputs, replacing them.
+    #[arg(long)]
+    pub force: bool,
     /// With --until-decided: replications added per look.
     #[arg(long, value_name = "N", default_value_t = 20, requires = "until_decided",
           value_parser = clap::value_parser!(u32).range(2..=100_000))]
@@ -104,7 +107,7 @@ pub struct SensitivityArgs {
     pub flip_replications: u32,
     /// Master seed (overrides the scenario's `seed`): the replication seeds, the design and the
     /// bootstrap.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = seed_parser())]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results are identical for any thread count.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -124,6 +127,9 @@ pub struct SensitivityArgs {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write into a folder that holds a finished run's outputs, replacing its CSVs.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The commands.
@@ -319,7 +325,7 @@ pub struct CalibrateArgs {
     pub resamples: u32,
     /// Seed of the bootstrap and of the fitted scenario's simulations (the same export and seed
     /// give the same intervals and the same scenario).
-    #[arg(long, value_name = "S", default_value_t = 1)]
+    #[arg(long, value_name = "S", default_value_t = 1, value_parser = seed_parser())]
     pub seed: u64,
     /// Morris trajectories of the small sensitivity study run on the fitted market, which names
     /// the assumptions a CRM export cannot reveal that decide the answer; 0 skips it.
@@ -327,4 +333,13 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(0..=50))]
     pub sensitivity_trajectories: u32,
+    /// Replace an existing NAME.toml and NAME.moments.csv (never the export itself).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Seeds are TOML integers in a scenario (`seed = S`), so at most 2^63 − 1: a larger `--seed`
+/// is refused by the command line at once, naming `--seed`, not by a scenario line later.
+fn seed_parser() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(..=i64::MAX as u64)
 }

@@ -1,9 +1,11 @@
-//! `salesim calibrate OPPORTUNITIES.csv --out NAME.toml`: read the export, observe its moments,
-//! print them for a sales leader and write them to `NAME.moments.csv` beside `--out`; fit a
-//! scenario to them ([`super::fit`]); run the aggressive-vs-aligned comparison on the fitted
-//! market; write the scenario to `NAME.toml` with a header that shows the observed and
-//! simulated moments side by side, what was fitted and what was left at its field default and
-//! why, and the comparison. Both files are written atomically.
+//! `salesim calibrate OPPORTUNITIES.csv --out NAME.toml`: read the export, observe its moments
+//! and print them for a sales leader; fit a scenario to them ([`super::fit`]); run the
+//! aggressive-vs-aligned comparison on the fitted market; then write the moments to
+//! `NAME.moments.csv` beside `--out` and the scenario to `NAME.toml` with a header that shows
+//! the observed and simulated moments side by side, what was fitted and what was left at its
+//! field default and why, and the comparison. Both files are written atomically, only after the
+//! fit succeeded, and never over the export or an existing file without `--force`
+//! ([`super::outputs`]).
 
 use super::export::{self, Export, Field, ReadOptions};
 use super::fiscal::{parse_month, FiscalCalendar};
@@ -15,7 +17,8 @@ use crate::experiment::stats::{paired, Paired};
 use crate::output::summary::{bookings_sentence, signed_thousands};
 use crate::output::{csv_text, num};
 use crate::report::metrics::group_thousands;
-use std::path::{Path, PathBuf};
+use crate::shown::one_line;
+use std::path::PathBuf;
 
 /// Columns of `NAME.moments.csv`.
 pub const MOMENTS_COLUMNS: [&str; 7] = [
@@ -46,8 +49,6 @@ pub struct Observed {
 /// `salesim calibrate`.
 pub fn run(args: &CalibrateArgs) -> Result<(), SalesimError> {
     let observed = observe_export(args)?;
-    crate::fsafe::write(&observed.moments_file, &moments_csv(&observed.moments))
-        .map_err(|e| SalesimError::io(format!("writing {}", observed.moments_file.display()), e))?;
     crate::shown::print(&report(&observed));
     let structure = structure_of(&observed);
     let budget = Budget::default();
@@ -106,8 +107,16 @@ pub fn run(args: &CalibrateArgs) -> Result<(), SalesimError> {
         header(&observed, &fitted, &comparison, findings.as_deref()),
         fit::scenario_text(&fitted.structure, &fitted.settings)
     );
-    crate::fsafe::write(&observed.scenario, text.as_bytes())
-        .map_err(|e| SalesimError::io(format!("writing {}", observed.scenario.display()), e))?;
+    // Nothing is written before the fit has succeeded (see [`super::outputs`]).
+    super::outputs::write(
+        &super::outputs::Outputs {
+            scenario: observed.scenario.clone(),
+            moments: observed.moments_file.clone(),
+            force: args.force,
+        },
+        &moments_csv(&observed.moments),
+        text.as_bytes(),
+    )?;
     crate::shown::print(&format!("\nWrote {}.\n", observed.scenario.display()));
     Ok(())
 }
@@ -283,7 +292,7 @@ fn compared_lines(f: &Fit) -> Vec<String> {
         };
         rows.push([
             format!("{}{}", if c.targeted { "* " } else { "  " }, o.name),
-            o.segment.clone().unwrap_or_default(),
+            one_line(o.segment.as_deref().unwrap_or_default()).into_owned(),
             observed,
             simulated_cell(o, &c.simulated),
         ]);
@@ -369,6 +378,8 @@ pub fn header(observed: &Observed, f: &Fit, c: &Comparison, findings: Option<&st
     }
     let mut out = String::new();
     for l in lines {
+        // Cells of the export (segments, names) are in some lines: none may end the comment.
+        let l = one_line(&l);
         if l.is_empty() {
             out.push_str("#\n");
         } else if l.starts_with("  ") {
@@ -446,7 +457,8 @@ pub fn observe_export(args: &CalibrateArgs) -> Result<Observed, SalesimError> {
             "1–12, or a month's name or abbreviation (feb, February)",
         )
     })?;
-    let (scenario, moments_file) = out_paths(args)?;
+    let outputs = super::outputs::paths(&args.opportunities, args.out.as_deref(), args.force)?;
+    let (scenario, moments_file) = (outputs.scenario, outputs.moments);
     let options = ReadOptions {
         map: args.map.clone(),
         won: args.won.clone(),
@@ -470,73 +482,6 @@ pub fn observe_export(args: &CalibrateArgs) -> Result<Observed, SalesimError> {
         scenario,
         moments_file,
     })
-}
-
-/// `--out` (default: the export's name with `.toml`, in the current folder) and the moments
-/// file beside it; the folder must exist, and the moments file must not be the export.
-fn out_paths(args: &CalibrateArgs) -> Result<(PathBuf, PathBuf), InputError> {
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .opportunities
-            .file_stem()
-            .map_or_else(|| "market".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from(format!("{stem}.toml"))
-    });
-    let flag = format!("--out {}", out.display());
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let Some(stem) = name
-        .strip_suffix(".toml")
-        .filter(|s| !s.is_empty() && !out.is_dir())
-    else {
-        return Err(InputError::at(
-            &flag,
-            None,
-            None,
-            "is not a scenario file name",
-            "NAME.toml (the moments are written to NAME.moments.csv beside it)",
-        ));
-    };
-    let folder = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !folder.is_dir() {
-        return Err(InputError::at(
-            &flag,
-            None,
-            None,
-            &format!("the folder {} does not exist", folder.display()),
-            "a file in an existing folder",
-        ));
-    }
-    let moments_file = folder.join(format!("{stem}.moments.csv"));
-    let same = |a: &Path, b: &Path| {
-        a.canonicalize()
-            .ok()
-            .zip(b.canonicalize().ok())
-            .is_some_and(|(a, b)| a == b)
-    };
-    if moments_file.is_dir() || same(&moments_file, &args.opportunities) {
-        return Err(InputError::at(
-            &flag,
-            None,
-            None,
-            &format!(
-                "its moments file {} is {}",
-                moments_file.display(),
-                if moments_file.is_dir() {
-                    "a folder"
-                } else {
-                    "the export itself"
-                }
-            ),
-            "another NAME.toml",
-        ));
-    }
-    Ok((out, moments_file))
 }
 
 /// `NAME.moments.csv`: one row per moment ([`MOMENTS_COLUMNS`]); `NaN` where a moment is not
@@ -619,7 +564,7 @@ pub fn report(observed: &Observed) -> String {
         out.push_str(&s);
         out.push('\n');
     };
-    line(format!("Your market, as {} shows it", e.origin));
+    line(format!("Your market, as {} shows it", one_line(&e.origin)));
     let span = match (m.first, m.last) {
         (Some(a), Some(b)) => format!(", {a} to {b}"),
         _ => String::new(),
@@ -636,7 +581,7 @@ pub fn report(observed: &Observed) -> String {
         "  columns: {}",
         e.columns
             .iter()
-            .map(|(f, c)| format!("{} `{c}`", f.name()))
+            .map(|(f, c)| format!("{} `{}`", f.name(), one_line(c)))
             .collect::<Vec<_>>()
             .join(", ")
     ));
@@ -645,7 +590,7 @@ pub fn report(observed: &Observed) -> String {
         e.outcome_values
             .iter()
             .take(12)
-            .map(|v| format!("`{}` {} ({})", v.value, v.outcome.name(), v.rows))
+            .map(|v| format!("`{}` {} ({})", one_line(&v.value), v.outcome.name(), v.rows))
             .collect::<Vec<_>>()
             .join(", ")
             + if e.outcome_values.len() > 12 {
@@ -681,7 +626,7 @@ pub fn report(observed: &Observed) -> String {
         .map(|x| {
             [
                 x.name.to_string(),
-                x.segment.clone().unwrap_or_default(),
+                one_line(x.segment.as_deref().unwrap_or_default()).into_owned(),
                 shown(x.value, x.unit),
                 interval(x),
             ]
@@ -730,7 +675,7 @@ fn not_identified_lines(m: &Moments) -> Vec<String> {
     let mut by_reason: Vec<(String, Vec<String>)> = Vec::new();
     for x in m.moments.iter().filter(|x| !x.identified) {
         let name = match &x.segment {
-            Some(s) => format!("{} ({s})", x.name),
+            Some(s) => format!("{} ({})", x.name, one_line(s)),
             None => x.name.to_string(),
         };
         match by_reason.iter_mut().find(|(r, _)| *r == x.note) {

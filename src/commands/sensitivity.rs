@@ -48,6 +48,7 @@ pub fn run(scenario_path: &Path, args: &SensitivityArgs) -> Result<(), SalesimEr
     let out = args.out.clone().unwrap_or_else(|| default_out(&given.name));
     let origin = format!("--out {}", out.display());
     folder::check(&out, &origin)?;
+    folder::check_contents(&out, &origin, folder::Contents::Study, args.force)?;
     refuse_to_overwrite_stopped_run(&out.join(JOURNAL_FILE))?;
     let threads = options.threads.unwrap_or_else(rayon::current_num_threads);
 
@@ -66,7 +67,7 @@ pub fn run(scenario_path: &Path, args: &SensitivityArgs) -> Result<(), SalesimEr
         }
     };
     let progress = Progress {
-        stop: interrupt::stop_flag(),
+        stop: interrupt::stop_flag_saying(interrupt::NOTHING_KEPT),
         stage: &stage,
         run: &run,
     };

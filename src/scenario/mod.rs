@@ -3,6 +3,7 @@
 //! Data flow: text → [`ScenarioSource`] (serde, unknown keys rejected) → overrides applied →
 //! [`validate`] → [`Config`]. Nothing downstream sees an unchecked value.
 
+mod idle;
 pub mod model;
 pub mod presets;
 pub mod ranges;
@@ -16,6 +17,7 @@ use crate::engine::pay::Plan;
 use crate::engine::state::MAX_REPS_PER_VENDOR;
 use crate::engine::strategy::Strategy;
 use crate::error::InputError;
+use crate::shown::number;
 pub use model::Scenario;
 use model::{CustomerBehaviour, LearningSpec, Market, RepSettings};
 use presets::PRESETS;
@@ -382,6 +384,9 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         });
     }
 
+    let our_reps: Vec<u32> = vendors[0].teams.iter().map(|t| t.reps).collect();
+    idle::check_learning(at, &s.learning, &our_reps)?;
+
     if s.variants.is_empty() {
         return Err(at.error(
             "variants",
@@ -514,6 +519,7 @@ fn resolve_plans(c: &mut Checker, s: &Scenario) -> Result<BTreeMap<String, Plan>
                 allowed,
             )
         })?;
+        idle::check_plan(c.at, &p, spec, &plan)?;
         out.insert(name.clone(), plan);
     }
     Ok(out)
@@ -896,14 +902,14 @@ impl Checker<'_> {
             return Ok(());
         }
         let lower = if lo_inclusive {
-            format!("from {lo}")
+            format!("from {}", number(lo))
         } else {
-            format!("above {lo}")
+            format!("above {}", number(lo))
         };
         Err(self.at.error(
             path,
-            &format!("{v} is out of range"),
-            &format!("a finite number {lower} to {hi}"),
+            &format!("{} is out of range", number(v)),
+            &format!("a finite number {lower} to {}", number(hi)),
         ))
     }
 
@@ -913,8 +919,8 @@ impl Checker<'_> {
         }
         Err(self.at.error(
             path,
-            &format!("{v} is out of range"),
-            &format!("a whole number from {lo} to {hi}"),
+            &format!("{} is out of range", number(v)),
+            &format!("a whole number from {} to {}", number(lo), number(hi)),
         ))
     }
 
