@@ -469,6 +469,7 @@ pub fn observe_export(args: &CalibrateArgs) -> Result<Observed, SalesimError> {
         skip_bad_rows: args.skip_bad_rows,
     };
     let export = export::read(&args.opportunities, &options)?;
+    super::limits::check(&export)?;
     let calendar = FiscalCalendar::months(first_month);
     let bootstrap = Bootstrap {
         resamples: args.resamples,

@@ -30,6 +30,7 @@ pub mod export;
 pub mod fiscal;
 pub mod fit;
 mod layout;
+pub mod limits;
 pub mod moments;
 pub mod outputs;
 pub mod simulated;

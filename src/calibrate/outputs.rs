@@ -69,7 +69,7 @@ pub fn paths(export: &Path, out: Option<&Path>, force: bool) -> Result<Outputs, 
             "a file in an existing folder",
         ));
     }
-    let moments = folder.join(format!("{stem}.moments.csv"));
+    let moments = out.with_file_name(format!("{stem}.moments.csv"));
     for (what, path) in [("the scenario", &out), ("its moments file", &moments)] {
         if same_file(path, export) {
             return Err(InputError::at(
@@ -77,7 +77,8 @@ pub fn paths(export: &Path, out: Option<&Path>, force: bool) -> Result<Outputs, 
                 None,
                 None,
                 &format!(
-                    "{what} {} is the export {} itself: calibrate would replace the data it reads",
+                    "{what} {} would be the export {} itself: calibrate would replace the data \
+                     it reads",
                     path.display(),
                     export.display()
                 ),
@@ -197,12 +198,12 @@ mod tests {
         std::fs::write(&export, "a,b\n1,2\n").unwrap();
         for force in [false, true] {
             let e = paths(&export, Some(&export), force).unwrap_err();
-            assert!(e.problem.contains("is the export"), "{e}");
+            assert!(e.problem.contains("would be the export"), "{e}");
         }
         let moments_named = tmp.path().join("x.moments.csv");
         std::fs::write(&moments_named, "").unwrap();
         let e = paths(&moments_named, Some(&tmp.path().join("x.toml")), true).unwrap_err();
-        assert!(e.problem.contains("is the export"), "{e}");
+        assert!(e.problem.contains("would be the export"), "{e}");
 
         let out = tmp.path().join("acme.toml");
         assert!(paths(&export, Some(&out), false).is_ok());

@@ -9,7 +9,7 @@
 //! - `learning` settings without a learning rule; `peers = "team"` when every team of ours has
 //!   one rep (no teammate to compare pay with), or learning with a single rep of ours.
 //!
-//! Only what the scenario itself writes is refused: a term inherited from a plan preset is not
+//! Only what the scenario itself writes (away from its default) is refused: a term inherited from a plan preset is not
 //! the user's doing, and a condition set by an override (a `--set`, a sweep point, a sensitivity
 //! study's design point) is an exploration that may pass through such corners on purpose.
 
@@ -146,12 +146,28 @@ pub(super) fn check_learning(
         "mutation_size",
     ];
     if l.rule != "imitate" {
-        if written("rule") {
-            // `rule = "none"` written on purpose (an off switch, a sweep point): the settings
+        // Settings away from their defaults first (cheap): finding where a key is written
+        // parses the file, which a sweep of many points must not do at every point.
+        let d = LearningSpec::default();
+        let changed = [
+            l.peers != d.peers,
+            l.revision_rate != d.revision_rate,
+            l.intensity != d.intensity,
+            l.mutation != d.mutation,
+            l.mutation_size != d.mutation_size,
+        ];
+        let candidates: Vec<&str> = settings
+            .iter()
+            .zip(changed)
+            .filter(|(_, c)| *c)
+            .map(|(k, _)| *k)
+            .collect();
+        if candidates.is_empty() || written("rule") {
+            // Nothing set, or `rule = "none"` written on purpose (an off switch): the settings
             // beside it wait for the rule.
             return Ok(());
         }
-        if let Some(key) = settings.iter().find(|k| written(k)) {
+        if let Some(key) = candidates.iter().find(|k| written(k)) {
             return Err(at.error(
                 &format!("learning.{key}"),
                 "never acts: no learning rule is set (`learning.rule` is `none` by default), so \
