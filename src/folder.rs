@@ -11,6 +11,8 @@
 //!   files salesim draws in `charts/` (and `charts/` itself once it is empty), and salesim's own
 //!   temporary files; a sensitivity study also removes a run's CSVs. The CSVs are replaced when the run puts its own in place; the
 //!   journal when it starts one. Any other file in the folder, or in `charts/`, is left alone.
+//! - A run and a sensitivity study never delete each other's outputs: a study refuses a folder
+//!   that holds a run's CSVs, and a run a study's folder, unless `--force` ([`check_contents`]).
 //! - While a process writes into a folder it holds the folder's lock
 //!   ([`crate::fsafe::FolderLock`]); a second process is refused (exit 2), not told to resume a
 //!   run that is still going.
@@ -74,6 +76,99 @@ pub fn check(out: &Path, origin: &str) -> Result<(), SalesimError> {
         ));
     }
     Ok(())
+}
+
+/// What a command writes into its folder: a run's CSVs (`run`, `lesson`, `merge`) or a
+/// sensitivity study's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contents {
+    /// A run: `runs.csv`, `summary.csv`, … and its manifest.
+    Run,
+    /// A sensitivity study: `sensitivity.csv`, `swings.csv`, `flip_points.csv` and its manifest.
+    Study,
+}
+
+impl Contents {
+    /// What the folder holds of this kind, if anything: a few of its files, named.
+    fn found_in(self, out: &Path) -> Vec<String> {
+        let files: &[&str] = match self {
+            Contents::Run => &crate::output::FILES,
+            Contents::Study => &crate::output::sensitivity::FILES,
+        };
+        let mut found: Vec<String> = files
+            .iter()
+            .filter(|f| **f != MANIFEST && out.join(f).symlink_metadata().is_ok())
+            .map(|f| format!("`{f}`"))
+            .collect();
+        let manifest = out.join(MANIFEST);
+        if is_salesim_manifest(&manifest)
+            && manifest_is_study(&manifest) == (self == Contents::Study)
+        {
+            found.push(format!("`{MANIFEST}`"));
+        }
+        found
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Contents::Run => "a run",
+            Contents::Study => "a sensitivity study",
+        }
+    }
+}
+
+/// Checks, writing nothing, that a command writing `writes` into `out` would not delete the
+/// other kind's outputs there: a study refuses a folder that holds a run's CSVs (it would remove
+/// them, as they would sit beside a manifest that does not describe them), and a run refuses a
+/// study's folder (its manifest, report and charts would go), unless `force`. `origin` names the
+/// folder in messages (`--out DIR`).
+pub fn check_contents(
+    out: &Path,
+    origin: &str,
+    writes: Contents,
+    force: bool,
+) -> Result<(), SalesimError> {
+    let other = match writes {
+        Contents::Run => Contents::Study,
+        Contents::Study => Contents::Run,
+    };
+    if force || !out.is_dir() {
+        return Ok(());
+    }
+    let found = other.found_in(out);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let shown = found.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
+    Err(InputError::at(
+        origin,
+        None,
+        None,
+        &format!(
+            "holds the outputs of {} ({shown}), which writing {} here would delete",
+            other.what(),
+            writes.what()
+        ),
+        &format!(
+            "another --out, or --force to replace {}'s outputs with {}'s",
+            other.what(),
+            writes.what()
+        ),
+    )
+    .into())
+}
+
+/// Whether a salesim manifest is a sensitivity study's (`"study": "sensitivity"`).
+fn manifest_is_study(path: &Path) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        #[serde(default)]
+        study: Option<String>,
+    }
+    std::fs::File::open(path)
+        .ok()
+        .and_then(|f| serde_json::from_reader::<_, Kind>(io::BufReader::new(f)).ok())
+        .is_some_and(|k| k.study.is_some())
 }
 
 /// Creates `out` if needed and takes its lock, held until the returned value is dropped.

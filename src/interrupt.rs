@@ -19,6 +19,12 @@ static STOPPING: OnceLock<&'static str> = OnceLock::new();
 const RUN_STOPPING: &str =
     "salesim: stopping: finished runs are kept, runs in flight are abandoned";
 
+/// What the first signal says in a command that writes nothing unless it finishes (a
+/// sensitivity study, `run --until-decided`, the study inside `calibrate`): nothing is kept, so
+/// it must not promise that finished runs are.
+pub const NOTHING_KEPT: &str =
+    "salesim: stopping: nothing is written unless the command finishes; runs in flight are abandoned";
+
 /// What a signal does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

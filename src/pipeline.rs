@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Continue the run stopped in the output folder.
     pub resume: bool,
+    /// Write into a folder that holds a sensitivity study's outputs, replacing them.
+    pub force: bool,
     /// `--until-decided`: replications added per look.
     pub batch: u32,
     /// `--until-decided`: the share of the reference's bookings within which a comparison is
@@ -77,6 +79,7 @@ pub fn run_scenario(
     experiment::check_memory(source, &plan, threads)?;
     check_slice(job.slice(), &plan)?;
     folder::check(&out, &origin)?;
+    folder::check_contents(&out, &origin, folder::Contents::Run, args.force)?;
     let header = journal::header(&plan, job, &source.text);
     let journal_path = out.join(JOURNAL_FILE);
     let resumed = if args.resume {
@@ -168,6 +171,7 @@ pub fn run_until_decided(
         .unwrap_or_else(|| Path::new("output").join(&full.base().name));
     let origin = format!("--out {}", out.display());
     folder::check(&out, &origin)?;
+    folder::check_contents(&out, &origin, folder::Contents::Run, args.force)?;
     let bar = progress_bar(full.total_runs(), args.quiet);
     let started = Instant::now();
     let on_run = |_: &RunResult| {
@@ -180,7 +184,7 @@ pub fn run_until_decided(
         &rule,
         &Looking {
             threads,
-            stop: interrupt::stop_flag(),
+            stop: interrupt::stop_flag_saying(interrupt::NOTHING_KEPT),
             on_run: &on_run,
         },
         &mut |_| Ok(()),

@@ -70,6 +70,41 @@ pub fn print(text: &str) {
     }
 }
 
+/// A piece of someone else's text (a cell of a CRM export, a file name) made to stay on one
+/// line wherever it is shown: besides what [`for_terminal`] escapes, line breaks of every kind
+/// (`\n`, `\r`, U+0085, U+2028, U+2029) and tabs are written as escapes (`\n`, `\u{2028}`),
+/// so the text can neither start a line of its own in the terminal nor end a comment in a
+/// written file.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    let breaks = |c: char| matches!(c, '\n' | '\r' | '\t' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    if !text.chars().any(|c| breaks(c) || needs_escape(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if breaks(c) || needs_escape(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A number as people read it in a message: as written for ordinary sizes (`0.25`, `12`,
+/// `-3.5`), in scientific notation when it is huge or tiny (`1e300`, `2.5e-9`), never as a
+/// 301-digit integer.
+pub fn number(v: f64) -> String {
+    let a = v.abs();
+    if v.is_finite() && a != 0.0 && !(1e-6..1e15).contains(&a) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
@@ -157,5 +192,25 @@ mod tests {
         );
         assert!(shown.starts_with("start ") && shown.ends_with(" end"));
         assert!(shown.contains("characters not shown"));
+    }
+
+    #[test]
+    fn numbers_are_shown_at_a_readable_length() {
+        assert_eq!(number(1e300), "1e300");
+        assert_eq!(number(-2.5e-9), "-2.5e-9");
+        assert_eq!(number(0.25), "0.25");
+        assert_eq!(number(12.0), "12");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(f64::INFINITY), "inf");
+    }
+
+    #[test]
+    fn other_peoples_text_stays_on_one_line() {
+        assert_eq!(one_line("East team"), "East team");
+        assert_eq!(
+            one_line("a\n[customers]\r\nb\tc\u{2028}d\u{1b}"),
+            "a\\n[customers]\\r\\nb\\tc\\u{2028}d\\u{1b}"
+        );
+        assert!(!one_line("x\u{85}y").contains('\u{85}'));
     }
 }

@@ -1097,3 +1097,614 @@ fn serve_removes_the_folder_a_killed_server_left_and_nothing_else() {
     assert!(decoy.join("notes.txt").exists());
     drop(next);
 }
+
+// --- files, calibrate, pay (issue 29) ---
+//
+// The red-team checks of issue 29 that are not about `salesim serve`: calibrate never replaces
+// a file it did not write, export cells never become settings, pay means something, runs and
+// studies never delete each other's folders, and the low items (seeds, huge exports, UTF-16,
+// identifiers read as amounts, plan messages, range conflicts, a stopped study's messages).
+
+/// `salesim calibrate FILE ARGS` from `cwd`, quick: 200 resamples, no sensitivity study.
+fn calibrate_in(cwd: &Path, file: &str, args: &[&str]) -> Output {
+    let mut all = vec![
+        "calibrate",
+        file,
+        "--resamples",
+        "200",
+        "--sensitivity-trajectories",
+        "0",
+    ];
+    all.extend_from_slice(args);
+    salesim_in(cwd, &all)
+}
+
+/// The custom export of tests/crm/ and the options that read it.
+const CUSTOM_EXPORT: &str = "tests/crm/custom.csv";
+const CUSTOM_OPTIONS: &[&str] = &[
+    "--map",
+    "id=Ref",
+    "--map",
+    "account=Client",
+    "--map",
+    "owner=Rep",
+    "--map",
+    "created=Opened",
+    "--map",
+    "closed=Decided",
+    "--map",
+    "outcome=Status",
+    "--map",
+    "amount=Net",
+    "--map",
+    "list_amount=List",
+    "--map",
+    "segment=Tier",
+    "--map",
+    "team=Team",
+    "--won",
+    "Signed",
+    "--lost",
+    "Dropped",
+];
+
+#[test]
+fn calibrate_never_writes_over_the_export_it_reads() {
+    // A CSV whose name ends in .toml: the default --out is the export itself.
+    let tmp = tempfile::tempdir().unwrap();
+    let export = std::fs::read(manifest_dir().join("tests/crm/hubspot.csv")).unwrap();
+    std::fs::write(tmp.path().join("export.toml"), &export).unwrap();
+    for extra in [&[][..], &["--force"], &["--out", "export.toml"]] {
+        let out = calibrate_in(tmp.path(), "export.toml", extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("the export"), "{}", stderr(&out));
+        assert_eq!(
+            std::fs::read(tmp.path().join("export.toml")).unwrap(),
+            export
+        );
+        assert!(!tmp.path().join("export.moments.csv").exists());
+    }
+    // Nor its moments file: an export called NAME.moments.csv beside --out NAME.toml.
+    std::fs::write(tmp.path().join("x.moments.csv"), &export).unwrap();
+    let out = calibrate_in(tmp.path(), "x.moments.csv", &["--out", "x.toml", "--force"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(tmp.path().join("x.moments.csv")).unwrap(),
+        export
+    );
+    assert!(!tmp.path().join("x.toml").exists());
+}
+
+#[test]
+fn calibrate_keeps_an_existing_scenario_and_moments_file_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = manifest_dir().join("tests/crm/hubspot.csv");
+    let export = export.to_str().unwrap();
+    // A hand-made acme.toml beside acme.csv (the default --out), then each file alone.
+    std::fs::copy(export, tmp.path().join("acme.csv")).unwrap();
+    for existing in ["acme.toml", "acme.moments.csv"] {
+        let path = tmp.path().join(existing);
+        std::fs::write(&path, "# mine\n").unwrap();
+        let out = calibrate_in(tmp.path(), "acme.csv", &[]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("acme.toml")
+                && err.contains("acme.moments.csv")
+                && err.contains("--force"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+        std::fs::remove_file(&path).unwrap();
+        assert!(!tmp.path().join("acme.toml").exists());
+        assert!(!tmp.path().join("acme.moments.csv").exists());
+    }
+    // --force replaces both.
+    std::fs::write(tmp.path().join("acme.toml"), "# mine\n").unwrap();
+    let out = calibrate_in(tmp.path(), "acme.csv", &["--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read_to_string(tmp.path().join("acme.toml")).unwrap();
+    assert!(written.starts_with("# A market like yours"), "{written}");
+    assert!(tmp.path().join("acme.moments.csv").is_file());
+}
+
+#[test]
+fn calibrate_writes_nothing_before_the_fit_succeeds() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("acme.toml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_salesim"))
+        .args([
+            "calibrate",
+            "tests/crm/salesforce.csv",
+            "--out",
+            scenario.to_str().unwrap(),
+            "--sensitivity-trajectories",
+            "0",
+        ])
+        .current_dir(manifest_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut fitting = false;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if line.contains("Fitting the market") {
+            fitting = true;
+            break;
+        }
+    }
+    assert!(fitting, "calibrate never reached the fit");
+    // The moments are known and printed, the fit has not finished: nothing is on disk yet.
+    let moments = tmp.path().join("acme.moments.csv");
+    assert!(
+        !moments.exists(),
+        "the moments file was written before the fit"
+    );
+    signal(&child, "-INT");
+    let _ = child.wait();
+    if !scenario.exists() {
+        assert!(
+            !moments.exists(),
+            "a stopped calibration left its moments file"
+        );
+    }
+}
+
+#[test]
+fn a_cell_cannot_write_settings_into_the_fitted_scenario() {
+    // The same export twice, once with a segment label holding quoted line breaks, `#`, a
+    // table header and `key = value` lines. Neither label is a simulator segment's name, so
+    // the fit is the same; the written scenarios must parse to the same values.
+    let custom = std::fs::read_to_string(manifest_dir().join(CUSTOM_EXPORT)).unwrap();
+    let hostile = "\"small\n# x\n[customers]\nblock_threshold = 1.0\nkey = value\n\"";
+    let with_label = |label: &str| -> String {
+        custom
+            .lines()
+            .map(|l| {
+                let mut cells: Vec<&str> = l.split(';').collect();
+                if cells.len() > 8 && cells[8] == "smb" {
+                    cells[8] = label;
+                }
+                cells.join(";") + "\n"
+            })
+            .collect()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut written = Vec::new();
+    for (folder, label) in [("plain", "small"), ("hostile", hostile)] {
+        let dir = tmp.path().join(folder);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("export.csv"), with_label(label)).unwrap();
+        let mut args = vec!["--out", "market.toml"];
+        args.extend_from_slice(CUSTOM_OPTIONS);
+        let out = calibrate_in(&dir, "export.csv", &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        // The terminal shows the label on one line too.
+        let shown = stdout(&out);
+        assert!(
+            !shown.lines().any(|l| l.starts_with("[customers]")
+                || l.starts_with("block_threshold")
+                || l.starts_with("key = value")),
+            "{shown}"
+        );
+        let text = std::fs::read_to_string(dir.join("market.toml")).unwrap();
+        let value: toml::Value = toml::from_str(&text)
+            .unwrap_or_else(|e| panic!("{folder}: the written scenario is not TOML: {e}\n{text}"));
+        let ran = salesim(&["validate", dir.join("market.toml").to_str().unwrap()]);
+        assert!(ran.status.success(), "{folder}: {}", stderr(&ran));
+        written.push(value);
+    }
+    assert_eq!(written[0], written[1]);
+}
+
+/// A pay-driven team paid only salary under two plans that differ only in their accelerator.
+const SALARY_ONLY: &str = r#"name = "salary-only"
+horizon_quarters = 4
+replications = 2
+seed = 7
+
+[market]
+customers = 800
+
+[strategies.driven]
+base = "aggressive"
+pay_driven = true
+
+[plans.salary-accelerated]
+base = "quarterly-accelerated"
+base_share = 1.0
+
+[plans.salary-linear]
+base = "linear"
+base_share = 1.0
+
+[[variants]]
+name = "accelerated"
+strategy = "driven"
+plan = "salary-accelerated"
+
+[[variants]]
+name = "linear"
+strategy = "driven"
+plan = "salary-linear"
+"#;
+
+#[test]
+fn a_salary_only_plan_gives_pay_driven_reps_no_pay_driven_incentive() {
+    // Without variable pay the plan's shape is a shape of nothing: pay-driven reps under an
+    // accelerated and a linear salary-only plan sell alike, pull nothing in with discounts and
+    // hold no deal back (before: the accelerator of a pay that does not exist drove them).
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("salary.toml");
+    std::fs::write(&file, SALARY_ONLY).unwrap();
+    let out = tmp.path().join("out");
+    let o = salesim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut reader = csv::Reader::from_path(out.join("runs.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (variant, replication) = (col("variant"), col("replication"));
+    let mut rows: Vec<(String, String, Vec<String>)> = Vec::new();
+    for row in reader.records() {
+        let row = row.unwrap();
+        let values = [
+            "bookings",
+            "deals",
+            "contacts",
+            "discount_cost",
+            "sandbagged_deals",
+        ]
+        .map(|m| row[col(m)].to_string())
+        .to_vec();
+        rows.push((
+            row[variant].to_string(),
+            row[replication].to_string(),
+            values,
+        ));
+    }
+    for (v, r, values) in &rows {
+        assert_eq!(values[3].parse::<f64>().unwrap(), 0.0, "{v} {r}: discounts");
+        assert_eq!(values[4].parse::<f64>().unwrap(), 0.0, "{v} {r}: held back");
+        let twin = rows.iter().find(|(v2, r2, _)| v2 != v && r2 == r).unwrap();
+        assert_eq!(values, &twin.2, "replication {r}: {v} against {}", twin.0);
+    }
+}
+
+#[test]
+fn plan_and_learning_settings_that_can_never_act_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let variant = "\n[[variants]]\nname = \"a\"\nstrategy = \"aggressive\"\nplan = \"mine\"\n";
+    let one_rep_teams = "[[vendors]]\nname = \"us\"\n  [[vendors.teams]]\n  name = \"a\"\n  \
+        reps = 1\n  [[vendors.teams]]\n  name = \"b\"\n  reps = 1\n[[vendors]]\nname = \"them\"\n  \
+        [[vendors.teams]]\n  name = \"a\"\n  reps = 3\n";
+    for (body, key) in [
+        (
+            "[plans.mine]\ncap = 1.0\naccelerator = 2.0\n",
+            "plans.mine.accelerator",
+        ),
+        (
+            "[plans.mine]\nbase_share = 1.0\nbonuses = [{ at = 1.0, share = 0.2 }]\n",
+            "plans.mine.bonuses",
+        ),
+        (
+            "[plans.mine]\non_target_rate = 0.0\naccelerator = 2.0\n",
+            "plans.mine.accelerator",
+        ),
+        (
+            "[plans.mine]\nbonuses = [{ at = 1.0, share = 0.0 }]\n",
+            "plans.mine.bonuses.0.share",
+        ),
+        (
+            "[plans.mine]\nclawback_window_days = 100\n",
+            "plans.mine.clawback_window_days",
+        ),
+        (
+            "learning = { intensity = 3.0 }\n[plans.mine]\n",
+            "learning.intensity",
+        ),
+    ] {
+        let file = tmp.path().join("idle.toml");
+        std::fs::write(&file, format!("name = \"idle\"\n{body}{variant}")).unwrap();
+        let out = salesim(&["validate", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{body}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("key `{key}`")) && err.contains("never acts"),
+            "{body}: {err}"
+        );
+    }
+    let file = tmp.path().join("teams.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "name = \"idle\"\nlearning = {{ rule = \"imitate\" }}\n{one_rep_teams}\n[[variants]]\n\
+             name = \"a\"\nstrategy = \"aggressive\"\n"
+        ),
+    )
+    .unwrap();
+    let out = salesim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("key `learning.peers`"),
+        "{}",
+        stderr(&out)
+    );
+    // Any of our reps as peers: learning acts.
+    let out = salesim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--set",
+        "learning.peers=\"vendor\"",
+        "--out",
+        tmp.path().join("o").to_str().unwrap(),
+        "-q",
+        "--replications",
+        "1",
+        "--set",
+        "market.customers=200",
+        "--set",
+        "horizon_quarters=1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_study_and_a_run_never_delete_each_others_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A finished run's folder: a study refuses it, and its CSVs stay.
+    let run_dir = tmp.path().join("run");
+    assert!(run_lesson(&run_dir, &[]).status.success());
+    let before = std::fs::read(run_dir.join("runs.csv")).unwrap();
+    let out = salesim(&[
+        "sensitivity",
+        "scenarios/lesson.toml",
+        "--out",
+        run_dir.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("runs.csv") && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read(run_dir.join("runs.csv")).unwrap(), before);
+    // A study's folder: a run refuses it unless --force.
+    let study = tmp.path().join("study");
+    std::fs::create_dir(&study).unwrap();
+    std::fs::write(
+        study.join("manifest.json"),
+        r#"{"salesim_version": "0.1.0", "study": "sensitivity", "complete": true}"#,
+    )
+    .unwrap();
+    std::fs::write(study.join("sensitivity.csv"), "output\n").unwrap();
+    let out = run_lesson(&study, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("sensitivity study") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(study.join("sensitivity.csv").is_file());
+    let out = run_lesson(&study, &["--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(study.join("runs.csv").is_file() && !study.join("sensitivity.csv").exists());
+}
+
+#[test]
+fn a_seed_above_2_63_is_refused_at_once_naming_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = "9223372036854775808";
+    let out = tmp.path().join("s.toml");
+    for args in [
+        vec![
+            "calibrate",
+            "tests/crm/hubspot.csv",
+            "--out",
+            out.to_str().unwrap(),
+            "--seed",
+            big,
+        ],
+        vec!["sensitivity", "scenarios/lesson.toml", "--seed", big],
+        vec!["run", "scenarios/lesson.toml", "--seed", big],
+    ] {
+        let o = salesim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("--seed") && !err.contains(".toml:"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!out.exists() && !tmp.path().join("s.moments.csv").exists());
+}
+
+#[test]
+fn an_export_with_more_reps_than_a_scenario_holds_is_refused_before_the_fit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,account,owner,created,closed,outcome,amount\n");
+    for r in 0..12_501 {
+        text.push_str(&format!("{r},a{r},rep{r},2024-01-02,2024-03-01,won,1000\n"));
+    }
+    std::fs::write(tmp.path().join("big.csv"), text).unwrap();
+    let out = calibrate_in(tmp.path(), "big.csv", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("salesim: error: big.csv: has 12501 reps") && err.contains("12500"),
+        "{err}"
+    );
+    assert!(!stdout(&out).contains("Fitting"), "{}", stdout(&out));
+    assert!(!tmp.path().join("big.toml").exists());
+}
+
+#[test]
+fn a_utf16_export_gets_a_readable_column_list() {
+    let text = std::fs::read_to_string(manifest_dir().join("tests/crm/hubspot.csv")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, big_endian) in [("be.csv", true), ("le.csv", false)] {
+        let mut bytes: Vec<u8> = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for unit in text.encode_utf16() {
+            bytes.extend(if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        std::fs::write(tmp.path().join(name), bytes).unwrap();
+        // A map to a column that is not there: the message lists the columns there are.
+        let out = calibrate_in(tmp.path(), name, &["--map", "amount=Nope"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("`Deal Stage`") && !err.contains("\\u{0}"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn an_identifier_mapped_as_the_amount_is_not_read_as_a_negative_amount() {
+    // The Salesforce report with ids opp-1, opp-2, ...: `--map 'amount=Opportunity ID'` must
+    // say the ids are not amounts, not that they are below zero.
+    let report = std::fs::read_to_string(manifest_dir().join("tests/crm/salesforce.csv")).unwrap();
+    let text = (1..=30).fold(report, |t, i| {
+        t.replace(&format!("\"0065g00000A{i:02}\""), &format!("\"opp-{i}\""))
+    });
+    assert!(text.contains("\"opp-1\""));
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("ids.csv"), text).unwrap();
+    let out = calibrate_in(tmp.path(), "ids.csv", &["--map", "amount=Opportunity ID"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`opp-1` is not an amount")
+            && !err.contains("negative")
+            && !err.contains("below zero"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plan_messages_show_numbers_short_name_the_full_key_and_the_allowed_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let variant = "\n[[variants]]\nname = \"a\"\nstrategy = \"aggressive\"\nplan = \"mine\"\n";
+    for (plan, key, wanted) in [
+        (
+            "bonuses = [{ at = 1.0, share = 1e300 }]",
+            "plans.mine.bonuses.0.share",
+            "1e300 is out of range",
+        ),
+        (
+            "bonuses = [{ at = 1.0, share = \"x\" }]",
+            "plans.mine.bonuses.0.share",
+            "a number",
+        ),
+        (
+            "period = 3",
+            "plans.mine.period",
+            "\"quarter\", \"half\" or \"year\"",
+        ),
+        ("accelerator = 1e300", "plans.mine.accelerator", "1e300"),
+    ] {
+        let file = tmp.path().join("plan.toml");
+        std::fs::write(
+            &file,
+            format!("name = \"p\"\n[plans.mine]\n{plan}\n{variant}"),
+        )
+        .unwrap();
+        let out = salesim(&["validate", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{plan}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("plan.toml:3: key `{key}`")) && err.contains(wanted),
+            "{plan}: {err}"
+        );
+        assert!(!err.contains("0000000000"), "{plan}: {err}");
+    }
+}
+
+#[test]
+fn a_range_conflict_names_the_ranges_not_a_sweep_the_file_lacks() {
+    let out = salesim(&[
+        "sensitivity",
+        "scenarios/lesson.toml",
+        "--range",
+        "market.peers=30..40",
+        "--range",
+        "market.customers=20..30",
+        "--knob",
+        "market.peers",
+        "--knob",
+        "market.customers",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("[sweep]"), "{err}");
+    assert!(
+        err.contains("--range market.peers=30..40") && err.contains("design"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_stopped_study_says_only_that_nothing_was_written() {
+    use std::io::BufRead;
+    use std::sync::{Arc, Mutex};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("study");
+    let mut child = spawn_in(
+        manifest_dir(),
+        &[
+            "sensitivity",
+            "scenarios/lesson.toml",
+            "--out",
+            out.to_str().unwrap(),
+            "--set",
+            "market.customers=2000",
+            "--trajectories",
+            "4",
+            "--replications",
+            "2",
+        ],
+    );
+    let pipe = child.stderr.take().unwrap();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let seen = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut s = seen.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        })
+    };
+    let started = Instant::now();
+    while !seen.lock().unwrap().contains("...") {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the study never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal(&child, "-INT");
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let err = seen.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(!err.contains("finished runs are kept"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!out.join("sensitivity.csv").exists());
+}

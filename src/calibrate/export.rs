@@ -316,7 +316,8 @@ struct RawRow {
 /// Reads and checks an export's bytes; `origin` names it in messages. Never panics, whatever
 /// the bytes.
 pub fn parse(origin: &str, bytes: &[u8], options: &ReadOptions) -> Result<Export, InputError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let decoded = text_bytes(origin, bytes)?;
+    let bytes: &[u8] = &decoded;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -496,6 +497,41 @@ fn won_values(layout: Layout) -> String {
         .map(|(v, _)| format!("`{v}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The export's bytes as UTF-8 text: a UTF-8 byte-order mark is dropped, and a UTF-16 file
+/// (Excel's "Unicode Text", some CRMs' exports), recognised by its byte-order mark, is decoded
+/// (a unit that is not UTF-16 becomes U+FFFD, and its cell a bad value). A file with NUL bytes
+/// and no mark is UTF-16 (or binary) that cannot be read safely: refused, saying how to save it.
+fn text_bytes<'a>(origin: &str, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>, InputError> {
+    use std::borrow::Cow;
+    let utf16 = |body: &[u8], unit: fn([u8; 2]) -> u16| -> Cow<'a, [u8]> {
+        let units = body
+            .chunks(2)
+            .map(|p| unit([p[0], p.get(1).copied().unwrap_or(0)]));
+        let text: String = char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect();
+        Cow::Owned(text.into_bytes())
+    };
+    if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return Ok(Cow::Borrowed(body));
+    }
+    if let Some(body) = bytes.strip_prefix(b"\xFF\xFE") {
+        return Ok(utf16(body, u16::from_le_bytes));
+    }
+    if let Some(body) = bytes.strip_prefix(b"\xFE\xFF") {
+        return Ok(utf16(body, u16::from_be_bytes));
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    if head.contains(&0) {
+        return Err(InputError::file(
+            origin,
+            "holds NUL bytes: it looks like UTF-16 text without a byte-order mark, or not text",
+            "a CSV file saved as UTF-8 (in Excel: CSV UTF-8), or UTF-16 with its byte-order mark",
+        ));
+    }
+    Ok(Cow::Borrowed(bytes))
 }
 
 /// The delimiter of the header line: comma, semicolon or tab, whichever it has most of (comma
@@ -701,7 +737,7 @@ fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
     let mut list: Vec<String> = names
         .iter()
         .take(40)
-        .map(|n| format!("`{}`", n.as_ref()))
+        .map(|n| format!("`{}`", crate::shown::one_line(n.as_ref())))
         .collect();
     if names.len() > 40 {
         list.push(format!("and {} more", names.len() - 40));
@@ -997,14 +1033,16 @@ impl Checker<'_> {
     }
 }
 
-/// A cell value as quoted in a message: at most [`VALUE_SHOWN`] characters.
+/// A cell value as quoted in a message: at most [`VALUE_SHOWN`] characters, on one line
+/// ([`crate::shown::one_line`]: a quoted line break is shown as `\n`).
 fn shown(text: &str) -> String {
-    if text.chars().count() <= VALUE_SHOWN {
+    let text = if text.chars().count() <= VALUE_SHOWN {
         text.to_string()
     } else {
         let head: String = text.chars().take(VALUE_SHOWN).collect();
         format!("{head}…")
-    }
+    };
+    crate::shown::one_line(&text).into_owned()
 }
 
 #[cfg(test)]
@@ -1046,6 +1084,27 @@ mod tests {
         assert_eq!(e.opportunities[0].account, "Acme; Inc.");
         assert_eq!(e.opportunities[0].amount, Some(1234.5));
         assert_eq!(e.rows, 1);
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_read_as_text() {
+        let units: Vec<u16> = CUSTOM.encode_utf16().collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(units.iter().flat_map(|u| u.to_be_bytes()))
+            .collect();
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(units.iter().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        for bytes in [be, le] {
+            let e = parse("x.csv", &bytes, &ReadOptions::default()).unwrap();
+            assert_eq!(e.opportunities.len(), 3);
+            assert_eq!(e.column(Field::Amount), Some("amount"));
+        }
+        let no_mark: Vec<u8> = units.iter().flat_map(|u| u.to_be_bytes()).collect();
+        let e = parse("x.csv", &no_mark, &ReadOptions::default()).unwrap_err();
+        assert!(e.problem.contains("UTF-16"), "{e}");
     }
 
     #[test]

@@ -16,9 +16,10 @@
 //! 3. [`fit`] fits a scenario to them by the method of simulated moments with common random
 //!    numbers: simulated deal records become opportunities ([`simulated::opportunities`]) and go
 //!    through [`moments::observe`] too.
-//! 4. [`command`] is the command line: read, observe, print the table, write
-//!    `NAME.moments.csv`, fit, run the aggressive-vs-aligned comparison on the fitted market,
-//!    write `NAME.toml` with its header.
+//! 4. [`command`] is the command line: read, observe, print the table, fit, run the
+//!    aggressive-vs-aligned comparison on the fitted market, then write `NAME.moments.csv` and
+//!    `NAME.toml` with its header ([`outputs`]: never the export, never an existing file
+//!    without `--force`).
 //!
 //! [`crm`] writes opportunities back as a CRM export in each layout (the example export, the
 //! round-trip test).
@@ -28,7 +29,9 @@ pub mod export;
 pub mod fiscal;
 pub mod fit;
 mod layout;
+pub mod limits;
 pub mod moments;
+pub mod outputs;
 pub mod simulated;
 mod values;
 

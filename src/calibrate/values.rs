@@ -247,6 +247,17 @@ pub fn parse_amount(text: &str) -> Result<Option<f64>, AmountError> {
         return Err(AmountError::Unparseable);
     }
     let (before, number, after) = (&body[..start], &body[start..end], &body[end..]);
+    // A minus joined to letters (`opp-1`, `Q-101`, `1-A`) is part of an identifier, not the
+    // sign of an amount: such a cell is not an amount at all.
+    let minus = |c: char| matches!(c, '-' | '−');
+    let glued = |part: &str| {
+        part.chars().zip(part.chars().skip(1)).any(|(a, b)| {
+            (a.is_ascii_alphabetic() && minus(b)) || (minus(a) && b.is_ascii_alphabetic())
+        })
+    };
+    if glued(before) || glued(after) {
+        return Err(AmountError::Unparseable);
+    }
     for part in [before, after] {
         let letters: String = part.chars().filter(|c| c.is_ascii_alphabetic()).collect();
         if letters.len() > 3 {
@@ -413,6 +424,10 @@ mod tests {
             "1,2345",
             "12 apples",
             "--5",
+            "opp-1",
+            "OPP-12",
+            "Q-101",
+            "1-A",
         ] {
             assert_eq!(parse_amount(bad), Err(AmountError::Unparseable), "{bad}");
         }

@@ -1,9 +1,11 @@
-//! `salesim calibrate OPPORTUNITIES.csv --out NAME.toml`: read the export, observe its moments,
-//! print them for a sales leader and write them to `NAME.moments.csv` beside `--out`; fit a
-//! scenario to them ([`crate::calibrate::fit`]); run the aggressive-vs-aligned comparison on the fitted
-//! market; write the scenario to `NAME.toml` with a header that shows the observed and
-//! simulated moments side by side, what was fitted and what was left at its field default and
-//! why, and the comparison. Both files are written atomically.
+//! `salesim calibrate OPPORTUNITIES.csv --out NAME.toml`: read the export, observe its moments
+//! and print them for a sales leader; fit a scenario to them ([`crate::calibrate::fit`]); run the
+//! aggressive-vs-aligned comparison on the fitted market; then write the moments to
+//! `NAME.moments.csv` beside `--out` and the scenario to `NAME.toml` with a header that shows
+//! the observed and simulated moments side by side, what was fitted and what was left at its
+//! field default and why, and the comparison. Both files are written atomically, only after the
+//! fit succeeded, and never over the export or an existing file without `--force`
+//! ([`crate::calibrate::outputs`]).
 
 use crate::calibrate::export::{self, Export, ReadOptions};
 use crate::calibrate::fiscal::{parse_month, FiscalCalendar};
@@ -14,8 +16,8 @@ use crate::error::{InputError, SalesimError};
 use crate::experiment::stats::{paired, Paired};
 use crate::output::summary::{bookings_sentence, signed_thousands};
 use crate::output::{csv_text, num};
-use crate::shown::group_thousands;
-use std::path::{Path, PathBuf};
+use crate::shown::{group_thousands, one_line};
+use std::path::PathBuf;
 
 /// Arguments of `salesim calibrate`.
 #[derive(Debug, Clone, clap::Args)]
@@ -64,7 +66,7 @@ pub struct Args {
     pub resamples: u32,
     /// Seed of the bootstrap and of the fitted scenario's simulations (the same export and seed
     /// give the same intervals and the same scenario).
-    #[arg(long, value_name = "S", default_value_t = 1)]
+    #[arg(long, value_name = "S", default_value_t = 1, value_parser = super::seed_parser())]
     pub seed: u64,
     /// Morris trajectories of the small sensitivity study run on the fitted market, which names
     /// the assumptions a CRM export cannot reveal that decide the answer; 0 skips it.
@@ -72,6 +74,9 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(0..=50))]
     pub sensitivity_trajectories: u32,
+    /// Replace an existing NAME.toml and NAME.moments.csv (never the export itself).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Columns of `NAME.moments.csv`.
@@ -103,8 +108,6 @@ pub struct Observed {
 /// `salesim calibrate`.
 pub fn exec(args: &Args) -> Result<(), SalesimError> {
     let observed = observe_export(args)?;
-    crate::fsafe::write(&observed.moments_file, &moments_csv(&observed.moments))
-        .map_err(|e| SalesimError::io(format!("writing {}", observed.moments_file.display()), e))?;
     crate::shown::print(&report(&observed));
     let structure = structure_of(&observed);
     let budget = Budget::default();
@@ -163,8 +166,16 @@ pub fn exec(args: &Args) -> Result<(), SalesimError> {
         header(&observed, &fitted, &comparison, findings.as_deref()),
         fit::scenario_text(&fitted.structure, &fitted.settings)
     );
-    crate::fsafe::write(&observed.scenario, text.as_bytes())
-        .map_err(|e| SalesimError::io(format!("writing {}", observed.scenario.display()), e))?;
+    // Nothing is written before the fit has succeeded (see [`crate::calibrate::outputs`]).
+    crate::calibrate::outputs::write(
+        &crate::calibrate::outputs::Outputs {
+            scenario: observed.scenario.clone(),
+            moments: observed.moments_file.clone(),
+            force: args.force,
+        },
+        &moments_csv(&observed.moments),
+        text.as_bytes(),
+    )?;
     crate::shown::print(&format!("\nWrote {}.\n", observed.scenario.display()));
     Ok(())
 }
@@ -340,7 +351,7 @@ fn compared_lines(f: &Fit) -> Vec<String> {
         };
         rows.push([
             format!("{}{}", if c.targeted { "* " } else { "  " }, o.name),
-            o.segment.clone().unwrap_or_default(),
+            one_line(o.segment.as_deref().unwrap_or_default()).into_owned(),
             observed,
             simulated_cell(o, &c.simulated),
         ]);
@@ -426,6 +437,8 @@ pub fn header(observed: &Observed, f: &Fit, c: &Comparison, findings: Option<&st
     }
     let mut out = String::new();
     for l in lines {
+        // Cells of the export (segments, names) are in some lines: none may end the comment.
+        let l = one_line(&l);
         if l.is_empty() {
             out.push_str("#\n");
         } else if l.starts_with("  ") {
@@ -503,7 +516,9 @@ pub fn observe_export(args: &Args) -> Result<Observed, SalesimError> {
             "1–12, or a month's name or abbreviation (feb, February)",
         )
     })?;
-    let (scenario, moments_file) = out_paths(args)?;
+    let outputs =
+        crate::calibrate::outputs::paths(&args.opportunities, args.out.as_deref(), args.force)?;
+    let (scenario, moments_file) = (outputs.scenario, outputs.moments);
     let options = ReadOptions {
         map: args.map.clone(),
         won: args.won.clone(),
@@ -514,6 +529,7 @@ pub fn observe_export(args: &Args) -> Result<Observed, SalesimError> {
         skip_bad_rows: args.skip_bad_rows,
     };
     let export = export::read(&args.opportunities, &options)?;
+    crate::calibrate::limits::check(&export)?;
     let calendar = FiscalCalendar::months(first_month);
     let bootstrap = Bootstrap {
         resamples: args.resamples,
@@ -527,73 +543,6 @@ pub fn observe_export(args: &Args) -> Result<Observed, SalesimError> {
         scenario,
         moments_file,
     })
-}
-
-/// `--out` (default: the export's name with `.toml`, in the current folder) and the moments
-/// file beside it; the folder must exist, and the moments file must not be the export.
-fn out_paths(args: &Args) -> Result<(PathBuf, PathBuf), InputError> {
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .opportunities
-            .file_stem()
-            .map_or_else(|| "market".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from(format!("{stem}.toml"))
-    });
-    let flag = format!("--out {}", out.display());
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let Some(stem) = name
-        .strip_suffix(".toml")
-        .filter(|s| !s.is_empty() && !out.is_dir())
-    else {
-        return Err(InputError::at(
-            &flag,
-            None,
-            None,
-            "is not a scenario file name",
-            "NAME.toml (the moments are written to NAME.moments.csv beside it)",
-        ));
-    };
-    let folder = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !folder.is_dir() {
-        return Err(InputError::at(
-            &flag,
-            None,
-            None,
-            &format!("the folder {} does not exist", folder.display()),
-            "a file in an existing folder",
-        ));
-    }
-    let moments_file = folder.join(format!("{stem}.moments.csv"));
-    let same = |a: &Path, b: &Path| {
-        a.canonicalize()
-            .ok()
-            .zip(b.canonicalize().ok())
-            .is_some_and(|(a, b)| a == b)
-    };
-    if moments_file.is_dir() || same(&moments_file, &args.opportunities) {
-        return Err(InputError::at(
-            &flag,
-            None,
-            None,
-            &format!(
-                "its moments file {} is {}",
-                moments_file.display(),
-                if moments_file.is_dir() {
-                    "a folder"
-                } else {
-                    "the export itself"
-                }
-            ),
-            "another NAME.toml",
-        ));
-    }
-    Ok((out, moments_file))
 }
 
 /// `NAME.moments.csv`: one row per moment ([`MOMENTS_COLUMNS`]); `NaN` where a moment is not
@@ -676,7 +625,7 @@ pub fn report(observed: &Observed) -> String {
         out.push_str(&s);
         out.push('\n');
     };
-    line(format!("Your market, as {} shows it", e.origin));
+    line(format!("Your market, as {} shows it", one_line(&e.origin)));
     let span = match (m.first, m.last) {
         (Some(a), Some(b)) => format!(", {a} to {b}"),
         _ => String::new(),
@@ -693,7 +642,7 @@ pub fn report(observed: &Observed) -> String {
         "  columns: {}",
         e.columns
             .iter()
-            .map(|(f, c)| format!("{} `{c}`", f.name()))
+            .map(|(f, c)| format!("{} `{}`", f.name(), one_line(c)))
             .collect::<Vec<_>>()
             .join(", ")
     ));
@@ -702,7 +651,7 @@ pub fn report(observed: &Observed) -> String {
         e.outcome_values
             .iter()
             .take(12)
-            .map(|v| format!("`{}` {} ({})", v.value, v.outcome.name(), v.rows))
+            .map(|v| format!("`{}` {} ({})", one_line(&v.value), v.outcome.name(), v.rows))
             .collect::<Vec<_>>()
             .join(", ")
             + if e.outcome_values.len() > 12 {
@@ -738,7 +687,7 @@ pub fn report(observed: &Observed) -> String {
         .map(|x| {
             [
                 x.name.to_string(),
-                x.segment.clone().unwrap_or_default(),
+                one_line(x.segment.as_deref().unwrap_or_default()).into_owned(),
                 shown(x.value, x.unit),
                 interval(x),
             ]
@@ -787,7 +736,7 @@ fn not_identified_lines(m: &Moments) -> Vec<String> {
     let mut by_reason: Vec<(String, Vec<String>)> = Vec::new();
     for x in m.moments.iter().filter(|x| !x.identified) {
         let name = match &x.segment {
-            Some(s) => format!("{} ({s})", x.name),
+            Some(s) => format!("{} ({})", x.name, one_line(s)),
             None => x.name.to_string(),
         };
         match by_reason.iter_mut().find(|(r, _)| *r == x.note) {

@@ -92,3 +92,9 @@ pub fn exec(cli: Cli) -> Result<(), SalesimError> {
         Some(Command::Report(args)) => report::exec(&args),
     }
 }
+
+/// Seeds are TOML integers in a scenario (`seed = S`), so at most 2^63 − 1: a larger `--seed`
+/// is refused by the command line at once, naming `--seed`, not by a scenario line later.
+fn seed_parser() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(..=i64::MAX as u64)
+}

@@ -28,7 +28,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub replications: Option<u32>,
     /// Master seed (overrides the scenario's `seed`).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = super::seed_parser())]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results are identical for any thread count.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -61,6 +61,9 @@ pub struct RunArgs {
     /// records the stopping rule. Not with --shard or --resume.
     #[arg(long, conflicts_with_all = ["shard", "resume"])]
     pub until_decided: bool,
+    /// Write into a folder that holds a sensitivity study's outputs, replacing them.
+    #[arg(long)]
+    pub force: bool,
     /// With --until-decided: replications added per look.
     #[arg(long, value_name = "N", default_value_t = 20, requires = "until_decided",
           value_parser = clap::value_parser!(u32).range(2..=100_000))]
@@ -99,6 +102,7 @@ impl RunArgs {
             threads: self.threads,
             quiet: self.quiet,
             resume: self.resume,
+            force: self.force,
             batch: self.batch,
             precision: self.precision,
         }

@@ -58,7 +58,7 @@ pub struct SensitivityArgs {
     pub flip_replications: u32,
     /// Master seed (overrides the scenario's `seed`): the replication seeds, the design and the
     /// bootstrap.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = super::seed_parser())]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results are identical for any thread count.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -78,6 +78,9 @@ pub struct SensitivityArgs {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write into a folder that holds a finished run's outputs, replacing its CSVs.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs the study of the scenario.
@@ -115,6 +118,7 @@ pub fn run(scenario_path: &Path, args: &SensitivityArgs) -> Result<(), SalesimEr
     let out = args.out.clone().unwrap_or_else(|| default_out(&given.name));
     let origin = format!("--out {}", out.display());
     folder::check(&out, &origin)?;
+    folder::check_contents(&out, &origin, folder::Contents::Study, args.force)?;
     refuse_to_overwrite_stopped_run(&out.join(JOURNAL_FILE))?;
     let threads = options.threads.unwrap_or_else(rayon::current_num_threads);
 
@@ -133,7 +137,7 @@ pub fn run(scenario_path: &Path, args: &SensitivityArgs) -> Result<(), SalesimEr
         }
     };
     let progress = Progress {
-        stop: interrupt::stop_flag(),
+        stop: interrupt::stop_flag_saying(interrupt::NOTHING_KEPT),
         stage: &stage,
         run: &run,
     };

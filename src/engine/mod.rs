@@ -725,7 +725,8 @@ impl<'a> Engine<'a> {
                     let target = (1.0 - plan.base_share) * rep.ote_year * quarters / 4.0;
                     let quota = rep.period_quota * quarters / f64::from(rep.period_quarters);
                     let pay = plan.variable(rep.period_credit / quota);
-                    rep.log_pay(pay);
+                    // What learning compares: variable pay earned, none without variable pay.
+                    rep.log_pay(if plan.has_variable_pay() { pay } else { 0.0 });
                     commission = pay * target;
                 }
                 let base = plan.base_share * rep.ote_year / 4.0;

@@ -73,9 +73,13 @@ impl Engine<'_> {
     /// proportion to the gap to quota; far from quota late in the period the rep gives up; past
     /// quota a sandbagging rep coasts. Pay-driven: effort follows the expected marginal pay of
     /// more bookings under the plan ([`Plan::marginal`]), raised to `pay_effort_elasticity`,
-    /// between the given-up level and the ramp's ceiling.
+    /// between the given-up level and the ramp's ceiling; on a plan without variable pay, the
+    /// steady `effort_base` ([`Plan::has_variable_pay`] says why).
     pub fn effort(strategy: &Strategy, plan: &Plan, day: Day, period: u32, attainment: f64) -> f64 {
         let days = period * DAYS_PER_QUARTER;
+        if strategy.pay_driven && !plan.has_variable_pay() {
+            return strategy.effort_base;
+        }
         if strategy.pay_driven {
             let elapsed = f64::from(day) / f64::from(days);
             let marginal = plan.marginal(Forecast::new(attainment, elapsed, period));

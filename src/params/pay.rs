@@ -192,6 +192,22 @@ impl Plan {
         self.period.quarters()
     }
 
+    /// Whether the plan pays anything variable: on-target earnings above zero
+    /// (`on_target_rate` > 0) of which some part is not salary (`base_share` < 1).
+    ///
+    /// A pay-driven rep on a plan without variable pay has no pay-driven incentive: its plan's
+    /// shape (accelerator, cap, bonuses) is a shape of nothing, so it neither ramps its effort
+    /// nor gives up (it works at its steady `effort_base`), never asks a deal to wait, and
+    /// offers no pull-in discount. The period-end spikes and timing games a pay-driven rep
+    /// reproduces are those of non-linear commission contracts (Oyer 1998: sales spike at the
+    /// end of the fiscal year under non-linear contracts; Larkin 2014: timing games under
+    /// accelerating commissions; docs/FIELD-FACTS.md [V]); a salary has no period end to game.
+    /// What a salaried rep does beyond that, the hand-set strategies (`pay_driven = false`)
+    /// describe.
+    pub fn has_variable_pay(&self) -> bool {
+        self.on_target_rate > 0.0 && self.base_share < 1.0
+    }
+
     /// The cap as an attainment (infinite when there is none).
     fn cap_at(&self) -> f64 {
         if self.cap > 0.0 {
@@ -252,7 +268,11 @@ impl Plan {
 impl Plan {
     /// Whether a rep with forecast `now` asks a deal worth `x` attainment to wait for the next
     /// period: it pays more there, even after the chance `wait_risk` of losing it by waiting.
+    /// Never without variable pay ([`Plan::has_variable_pay`]).
     pub fn prefers_next_period(&self, now: Forecast, x: f64, wait_risk: f64) -> bool {
+        if !self.has_variable_pay() {
+            return false;
+        }
         let next = Forecast::next_period(self.quarters());
         self.gain(now, x) < (1.0 - wait_risk) * self.gain(next, x)
     }
@@ -260,7 +280,8 @@ impl Plan {
     /// The pull-in discount that maximizes a rep's expected pay, and that pay's gain, for a
     /// deal worth `x` attainment at list that would otherwise sign next period: `accept(d)` is
     /// the chance the buyer signs now at discount `d`. Discounts from `max / steps` to `max` in
-    /// `steps` steps are weighed; `None` when none pays more than waiting.
+    /// `steps` steps are weighed; `None` when none pays more than waiting, and always without
+    /// variable pay ([`Plan::has_variable_pay`]).
     pub fn best_pull_in(
         &self,
         now: Forecast,
@@ -269,7 +290,7 @@ impl Plan {
         steps: u32,
         accept: impl Fn(f64) -> f64,
     ) -> Option<(f64, f64)> {
-        if max <= 0.0 || x <= 0.0 {
+        if max <= 0.0 || x <= 0.0 || !self.has_variable_pay() {
             return None;
         }
         let later = self.gain(Forecast::next_period(self.quarters()), x);
@@ -411,6 +432,36 @@ mod tests {
         assert!(capped.prefers_next_period(past_cap, 0.1, 0.1));
         assert!(!linear().prefers_next_period(past_cap, 0.1, 0.1));
         assert!(!linear().prefers_next_period(Forecast::new(0.3, 0.98, 1), 0.1, 0.1));
+    }
+
+    #[test]
+    fn without_variable_pay_the_plans_shape_asks_for_nothing() {
+        let shaped = Plan {
+            accelerator: 3.0,
+            cap: 1.2,
+            ..Plan::default()
+        };
+        let accept = |d: f64| 1.0 - 0.1f64.powf(d / 0.1);
+        let (near, past_cap) = (Forecast::new(0.95, 0.97, 1), Forecast::new(1.4, 0.98, 1));
+        assert!(shaped.has_variable_pay());
+        assert!(shaped.prefers_next_period(past_cap, 0.1, 0.1));
+        assert!(shaped.best_pull_in(near, 0.2, 0.25, 10, accept).is_some());
+        for no_variable in [
+            Plan {
+                base_share: 1.0,
+                ..shaped.clone()
+            },
+            Plan {
+                on_target_rate: 0.0,
+                ..shaped.clone()
+            },
+        ] {
+            assert!(!no_variable.has_variable_pay());
+            assert!(!no_variable.prefers_next_period(past_cap, 0.1, 0.1));
+            assert!(no_variable
+                .best_pull_in(near, 0.2, 0.25, 10, accept)
+                .is_none());
+        }
     }
 
     #[test]

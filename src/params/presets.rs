@@ -107,20 +107,20 @@ pub fn check(s: &Strategy) -> Result<(), (&'static str, String, &'static str)> {
     ];
     for (name, v) in unit {
         if !(0.0..=1.0).contains(&v) {
-            return Err((name, v.to_string(), "a number from 0 to 1"));
+            return Err((name, crate::shown::number(v), "a number from 0 to 1"));
         }
     }
     if !(0.0..=2.0).contains(&s.effort_ramp) {
         return Err((
             "effort_ramp",
-            s.effort_ramp.to_string(),
+            crate::shown::number(s.effort_ramp),
             "a number from 0 to 2",
         ));
     }
     if !(0.0..=0.9).contains(&s.discount_max) {
         return Err((
             "discount_max",
-            s.discount_max.to_string(),
+            crate::shown::number(s.discount_max),
             "a number from 0 to 0.9",
         ));
     }
@@ -134,7 +134,7 @@ pub fn check(s: &Strategy) -> Result<(), (&'static str, String, &'static str)> {
     if !(0.0..=5.0).contains(&s.pay_effort_elasticity) {
         return Err((
             "pay_effort_elasticity",
-            s.pay_effort_elasticity.to_string(),
+            crate::shown::number(s.pay_effort_elasticity),
             "a number from 0 to 5",
         ));
     }
@@ -233,20 +233,20 @@ pub fn check_plan(p: &Plan) -> Result<(), (String, String, &'static str)> {
     ];
     for (name, v) in unit {
         if !(0.0..=1.0).contains(&v) {
-            return Err((name.into(), v.to_string(), "a number from 0 to 1"));
+            return Err((name.into(), crate::shown::number(v), "a number from 0 to 1"));
         }
     }
     if !(1.0..=5.0).contains(&p.accelerator) {
         return Err((
             "accelerator".into(),
-            p.accelerator.to_string(),
+            crate::shown::number(p.accelerator),
             "a number from 1 (linear) to 5",
         ));
     }
     if !(p.cap == 0.0 || (1.0..=100.0).contains(&p.cap)) {
         return Err((
             "cap".into(),
-            p.cap.to_string(),
+            crate::shown::number(p.cap),
             "0 (no cap) or an attainment from 1 to 100",
         ));
     }
@@ -261,14 +261,14 @@ pub fn check_plan(p: &Plan) -> Result<(), (String, String, &'static str)> {
         if !(0.0..=100.0).contains(&b.at) || !b.at.is_finite() {
             return Err((
                 format!("bonuses.{i}.at"),
-                b.at.to_string(),
+                crate::shown::number(b.at),
                 "an attainment from 0 to 100",
             ));
         }
         if !(0.0..=10.0).contains(&b.share) || !b.share.is_finite() {
             return Err((
                 format!("bonuses.{i}.share"),
-                b.share.to_string(),
+                crate::shown::number(b.share),
                 "a share of target variable pay from 0 to 10",
             ));
         }

@@ -3,6 +3,7 @@
 //! Data flow: text → [`ScenarioSource`] (serde, unknown keys rejected) → overrides applied →
 //! [`validate`] → [`Config`]. Nothing downstream sees an unchecked value.
 
+mod idle;
 pub mod ranges;
 pub mod reference;
 pub mod shipped;
@@ -21,6 +22,7 @@ pub use crate::params::{
     Config, TeamConfig, VariantConfig, VendorConfig, MAX_CUSTOMERS, MAX_HORIZON_QUARTERS,
     MAX_VENDORS, MAX_WARM_UP_QUARTERS,
 };
+use crate::shown::number;
 pub use source::{Override, ScenarioSource};
 use std::collections::BTreeMap;
 pub use template::template;
@@ -249,6 +251,9 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         });
     }
 
+    let our_reps: Vec<u32> = vendors[0].teams.iter().map(|t| t.reps).collect();
+    idle::check_learning(at, &s.learning, &our_reps)?;
+
     if s.variants.is_empty() {
         return Err(at.error(
             "variants",
@@ -381,6 +386,7 @@ fn resolve_plans(c: &mut Checker, s: &Scenario) -> Result<BTreeMap<String, Plan>
                 allowed,
             )
         })?;
+        idle::check_plan(c.at, &p, spec, &plan)?;
         out.insert(name.clone(), plan);
     }
     Ok(out)
@@ -766,14 +772,14 @@ impl Checker<'_> {
             return Ok(());
         }
         let lower = if lo_inclusive {
-            format!("from {lo}")
+            format!("from {}", number(lo))
         } else {
-            format!("above {lo}")
+            format!("above {}", number(lo))
         };
         Err(self.at.error(
             path,
-            &format!("{v} is out of range"),
-            &format!("a finite number {lower} to {hi}"),
+            &format!("{} is out of range", number(v)),
+            &format!("a finite number {lower} to {}", number(hi)),
         ))
     }
 
@@ -783,8 +789,8 @@ impl Checker<'_> {
         }
         Err(self.at.error(
             path,
-            &format!("{v} is out of range"),
-            &format!("a whole number from {lo} to {hi}"),
+            &format!("{} is out of range", number(v)),
+            &format!("a whole number from {} to {}", number(lo), number(hi)),
         ))
     }
 

@@ -412,6 +412,20 @@ fn walk(
                 None => partial(best),
             }
         }
+        (toml_edit::Item::Value(toml_edit::Value::Array(list)), Some((idx, after))) => {
+            // An inline list (`bonuses = [{ at = 1.0, share = 0.25 }]`): its entries by index.
+            match idx.parse::<usize>().ok().and_then(|i| list.get(i)) {
+                Some(entry) => {
+                    let best = entry.span().or(best);
+                    match (entry.as_inline_table(), after.is_empty()) {
+                        (_, true) => best.map(|b| (b, true)),
+                        (Some(inner), false) => walk(inner, after, best),
+                        (None, false) => partial(best),
+                    }
+                }
+                None => partial(best),
+            }
+        }
         (item, Some(_)) => match item.as_table_like() {
             Some(inner) => walk(inner, rest, best),
             None => partial(best),
@@ -455,6 +469,20 @@ fn entries(text: &str) -> Option<Vec<Entry>> {
                         table: true,
                     });
                     collect(entry, &path, out);
+                }
+            } else if let Some(list) = item.as_array() {
+                // An inline list: its entries by index, and the keys of its inline tables.
+                for (i, entry) in list.iter().enumerate() {
+                    let path = format!("{path}.{i}");
+                    out.push(Entry {
+                        path: path.clone(),
+                        key: None,
+                        item: entry.span(),
+                        table: entry.is_inline_table(),
+                    });
+                    if let Some(inner) = entry.as_inline_table() {
+                        collect(inner, &path, out);
+                    }
                 }
             } else if let Some(inner) = item.as_table_like() {
                 collect(inner, &path, out);
@@ -614,6 +642,17 @@ fn describe_de_error(msg: &str, key: Option<&str>) -> (String, String) {
     if msg.starts_with("missing field") {
         return (msg.to_string(), "the key must be given".to_string());
     }
+    if msg.starts_with("wanted string or table") {
+        // A number or list where one of a few names belongs (`period = 3`).
+        let names = match key.and_then(|k| k.rsplit('.').next()) {
+            Some("period") => "\"quarter\", \"half\" or \"year\"",
+            _ => "one of the names this key takes, in quotes (docs/SCENARIOS.md)",
+        };
+        return (
+            "is not one of the names this key takes".to_string(),
+            names.to_string(),
+        );
+    }
     (msg.to_string(), SYNTAX_ALLOWED.to_string())
 }
 
@@ -665,6 +704,15 @@ mod tests {
         let e = err(TEXT.replace("reps = 0\n", "").as_str());
         assert_eq!(e.key.as_deref(), Some("vendors.0.teams.1.reps"), "{e}");
         assert_eq!(err("question = \"q\"\n").key.as_deref(), Some("name"));
+        // Inside an inline list of inline tables, and a number where a name belongs.
+        let e = err("name = \"x\"\n[plans.mine]\nbonuses = [{ at = 1.0, share = \"x\" }]\n");
+        assert_eq!(e.key.as_deref(), Some("plans.mine.bonuses.0.share"), "{e}");
+        let e = err("name = \"x\"\n[plans.mine]\nperiod = 3\n");
+        assert_eq!(e.key.as_deref(), Some("plans.mine.period"), "{e}");
+        assert!(
+            e.allowed.contains("\"quarter\", \"half\" or \"year\""),
+            "{e}"
+        );
     }
 
     #[test]

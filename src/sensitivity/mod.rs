@@ -1068,7 +1068,38 @@ fn zip_plan(
             .zip(values)
             .collect::<BTreeMap<String, Vec<f64>>>(),
     });
-    experiment::plan_unless_stopped(&design, overrides, stop)?.ok_or_else(stopped)
+    experiment::plan_unless_stopped(&design, overrides, stop)
+        .map_err(|e| design_point_error(e, knobs))?
+        .ok_or_else(stopped)
+}
+
+/// A design point that does not validate (each knob's range fits alone, but two of them do not
+/// fit together) is the study's doing, not a `[sweep]` of the file's: the error names the
+/// ranges (`--range` flags, or the plausible ranges) and the point's values instead.
+fn design_point_error(e: InputError, knobs: &[Knob]) -> InputError {
+    let Some((_, point)) = e.origin.split_once(": [sweep] ") else {
+        return e;
+    };
+    let given: Vec<&str> = knobs.iter().filter_map(|k| k.given.as_deref()).collect();
+    let origin = if given.is_empty() {
+        "salesim sensitivity (the plausible ranges of docs/SCENARIOS.md)".to_string()
+    } else {
+        given.join(" ")
+    };
+    InputError::at(
+        &origin,
+        None,
+        e.key.as_deref(),
+        &format!(
+            "a point of the study's design, with {point}, does not fit this scenario: {}",
+            e.problem
+        ),
+        &format!(
+            "ranges whose values fit together (narrower --range, or --knob to study fewer \
+             knobs); here: {}",
+            e.allowed
+        ),
+    )
 }
 
 fn stopped() -> SalesimError {
