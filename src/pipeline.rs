@@ -471,7 +471,12 @@ const MISSING_SLICES_SHOWN: usize = 10;
 /// `salesim merge`: checks that the slice folders belong together and cover the plan, then
 /// writes the files one unsharded run writes, from their journals (nothing is recomputed).
 /// Memory is bounded by the plan and the folders given, whatever N a journal claims.
-pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finished, SalesimError> {
+pub fn merge(
+    dirs: &[PathBuf],
+    out: Option<&Path>,
+    quiet: bool,
+    force: bool,
+) -> Result<Finished, SalesimError> {
     let mut slices = Vec::new();
     for dir in dirs {
         let path = dir.join(JOURNAL_FILE);
@@ -588,6 +593,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>, quiet: bool) -> Result<Finish
         .unwrap_or_else(|| Path::new("output").join(&plan.base().name));
     let origin = format!("--out {}", out.display());
     folder::check(&out, &origin)?;
+    folder::check_contents(&out, &origin, folder::Contents::Run, force)?;
     let _lock = folder::claim(&out, &origin)?;
     let mut again = vec!["salesim".to_string(), "merge".to_string()];
     again.extend(dirs.iter().map(|d| d.display().to_string()));

@@ -1498,6 +1498,43 @@ fn a_study_and_a_run_never_delete_each_others_folders() {
 }
 
 #[test]
+fn a_merge_never_deletes_a_study_s_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let slice = tmp.path().join("slice");
+    assert!(run_lesson(&slice, &["--shard", "1/1"]).status.success());
+    let study = tmp.path().join("study");
+    std::fs::create_dir(&study).unwrap();
+    std::fs::write(
+        study.join("manifest.json"),
+        r#"{"salesim_version": "0.1.0", "study": "sensitivity", "complete": true}"#,
+    )
+    .unwrap();
+    std::fs::write(study.join("sensitivity.csv"), "output\n").unwrap();
+    let merge = |extra: &[&str]| {
+        let mut args = vec![
+            "merge",
+            slice.to_str().unwrap(),
+            "--out",
+            study.to_str().unwrap(),
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        salesim(&args)
+    };
+    let out = merge(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("sensitivity study") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(study.join("sensitivity.csv").is_file());
+    let out = merge(&["--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(study.join("runs.csv").is_file() && !study.join("sensitivity.csv").exists());
+}
+
+#[test]
 fn a_seed_above_2_63_is_refused_at_once_naming_seed() {
     let tmp = tempfile::tempdir().unwrap();
     let big = "9223372036854775808";

@@ -17,9 +17,12 @@ pub struct Args {
     /// No summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write into a folder that holds a sensitivity study's outputs, replacing them.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Merges the slices.
 pub fn exec(args: &Args) -> Result<(), SalesimError> {
-    pipeline::merge(&args.dirs, args.out.as_deref(), args.quiet).map(|_| ())
+    pipeline::merge(&args.dirs, args.out.as_deref(), args.quiet, args.force).map(|_| ())
 }
