@@ -63,12 +63,13 @@ const TEAM_COLUMNS: [&str; 10] = [
     "quota_attainment",
 ];
 
-const CSV_FILES: [&str; 9] = [
+const CSV_FILES: [&str; 10] = [
     "runs.csv",
     "quarters.csv",
     "weeks.csv",
     "summary.csv",
     "comparison.csv",
+    "phases.csv",
     "teams.csv",
     "vendors.csv",
     "reps.csv",

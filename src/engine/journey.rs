@@ -574,6 +574,7 @@ impl Engine<'_> {
             Outcome::Bought(v) if Some(v) == pulled_in_by => DealKind::PulledIn,
             _ => DealKind::Chosen,
         };
+        self.note_moved_decision(pulled_in_by);
         self.conclude(c, outcome, discount, kind);
     }
 

@@ -1,6 +1,7 @@
 //! The terminal summary: a short aligned table with 95% CIs, then the comparison in plain words.
 
 use super::PointSummary;
+use crate::experiment::phases::{percent, Phases};
 use crate::experiment::stats::{Paired, Summary};
 use crate::experiment::{Plan, Throughput};
 use crate::metrics::RUN_METRICS;
@@ -147,6 +148,81 @@ pub fn bookings_sentence(
     )
 }
 
+/// The phases of bookings in words, in the order every verdict surface states them: the steady
+/// state (per quarter, relative and in $k, with its trend), then the switch and its payback.
+/// The horizon total ([`bookings_sentence`]) follows them.
+pub fn phase_lines(
+    variant: &str,
+    reference: &str,
+    p: &Phases,
+    settle_quarters: u32,
+    quarters: u32,
+) -> Vec<String> {
+    let k = |x: &Summary| {
+        format!(
+            "{} $k (95% CI {} to {})",
+            signed_thousands(x.mean),
+            signed_thousands(x.ci_low),
+            signed_thousands(x.ci_high)
+        )
+    };
+    let mut lines = Vec::new();
+    if p.steady.n >= 2 {
+        let span = if settle_quarters + 1 == quarters {
+            format!("quarter {quarters}")
+        } else {
+            format!("quarters {}–{quarters}", settle_quarters + 1)
+        };
+        let relative = if p.steady_log_ratio.n >= 2 {
+            let r = &p.steady_log_ratio;
+            format!(
+                "{} a quarter (95% CI {} to {}), ",
+                signed_percent(percent(r.mean)),
+                signed_percent(percent(r.ci_low)),
+                signed_percent(percent(r.ci_high))
+            )
+        } else {
+            String::new()
+        };
+        let clear = if p.steady.ci_low > 0.0 || p.steady.ci_high < 0.0 {
+            ""
+        } else {
+            " — not distinguishable from no difference"
+        };
+        let trend = if p.trend.n >= 2 && p.trend.ci_low.is_finite() {
+            format!("; trend {} a quarter per year", k(&p.trend))
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "Steady state ({span}): {variant} − {reference} {relative}{} a quarter{trend}{clear}.",
+            k(&p.steady)
+        ));
+    }
+    if settle_quarters > 0 && p.switch.n >= 2 {
+        let span = if settle_quarters.min(quarters) == 1 {
+            "quarter 1".to_string()
+        } else {
+            format!("quarters 1–{}", settle_quarters.min(quarters))
+        };
+        let payback = match (p.payback.quarter, p.payback.earliest, p.payback.latest) {
+            (Some(q), Some(lo), Some(hi)) if lo != hi => {
+                format!("{variant} ahead from quarter {q} on (95% CI quarter {lo} to {hi})")
+            }
+            (Some(q), _, Some(_)) => format!("{variant} ahead from quarter {q} on"),
+            (Some(q), _, None) => format!(
+                "{variant} ahead from quarter {q} on (possibly not within {quarters} quarters)"
+            ),
+            (None, _, _) => format!("{variant} not ahead within {quarters} quarters"),
+        };
+        lines.push(format!(
+            "Switch ({span}): {variant} − {reference} {}; cumulative payback: {payback}.",
+            k(&p.switch)
+        ));
+    }
+    lines
+}
+
 /// How a finished run's outputs were made, for the first line of its summary.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Made {
@@ -247,6 +323,18 @@ pub fn render(
             let Some(pairs) = pairs else { continue };
             let b = index("bookings");
             let ref_mean = ps.metrics[reference][b].mean;
+            if let Some(Some(p)) = ps.steady.get(v) {
+                for line in phase_lines(
+                    &cfg.variants[v].name,
+                    &cfg.variants[reference].name,
+                    p,
+                    ps.settle_quarters,
+                    ps.horizon_quarters,
+                ) {
+                    let _ = writeln!(s, "{line}");
+                }
+                let _ = write!(s, "Horizon total: ");
+            }
             let _ = writeln!(
                 s,
                 "{}",

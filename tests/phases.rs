@@ -1,0 +1,139 @@
+//! `phases.csv` (issue 28) on the real binary: the lesson's `steady` bookings difference is the
+//! mean of quarters.csv's per-quarter paired differences over the steady quarters, its CI the
+//! paired Student-t interval over replications of those means; `switch` is their sum over the
+//! settling quarters; every (variant, metric) has the five phases.
+
+mod support;
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use std::collections::BTreeMap;
+use std::path::Path;
+use support::{salesim, stderr};
+
+type Row = BTreeMap<String, String>;
+
+fn rows(path: &Path) -> Vec<Row> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// Mean and 95% Student-t interval.
+fn t_interval(xs: &[f64]) -> (f64, f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .unwrap()
+        .inverse_cdf(0.975);
+    (mean, mean - t * sd / n.sqrt(), mean + t * sd / n.sqrt())
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn the_lessons_steady_state_is_the_paired_mean_of_its_steady_quarters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("lesson");
+    let run = salesim(&[
+        "run",
+        "scenarios/lesson.toml",
+        "--replications",
+        "12",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let settle = manifest["scenario"]["settle_quarters"]
+        .as_u64()
+        .expect("the manifest's resolved scenario has settle_quarters") as usize;
+    assert!(settle >= 1 && settle < 12, "settle_quarters {settle}");
+
+    // bookings[variant][replication][quarter - 1]
+    let mut bookings: BTreeMap<String, BTreeMap<u32, Vec<f64>>> = BTreeMap::new();
+    for r in rows(&out.join("quarters.csv")) {
+        let q: usize = r["quarter"].parse().unwrap();
+        let per = bookings
+            .entry(r["variant"].clone())
+            .or_default()
+            .entry(r["replication"].parse().unwrap())
+            .or_default();
+        assert_eq!(per.len() + 1, q, "quarters in order");
+        per.push(r["bookings"].parse().unwrap());
+    }
+    let (aligned, aggressive) = (&bookings["aligned"], &bookings["aggressive"]);
+    let diffs: Vec<Vec<f64>> = aggressive
+        .iter()
+        .map(|(rep, base)| {
+            let v = &aligned[rep];
+            base.iter().zip(v).map(|(b, x)| x - b).collect()
+        })
+        .collect();
+    assert_eq!(diffs.len(), 12);
+    let steady: Vec<f64> = diffs
+        .iter()
+        .map(|d| d[settle..].iter().sum::<f64>() / (d.len() - settle) as f64)
+        .collect();
+    let switch: Vec<f64> = diffs.iter().map(|d| d[..settle].iter().sum()).collect();
+
+    let header: Vec<String> = csv::Reader::from_path(out.join("phases.csv"))
+        .unwrap()
+        .headers()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        header,
+        ["point", "variant", "metric", "phase", "mean", "ci_low", "ci_high", "n"]
+    );
+    let phases = rows(&out.join("phases.csv"));
+    let find = |metric: &str, phase: &str| -> &Row {
+        phases
+            .iter()
+            .find(|r| r["variant"] == "aligned" && r["metric"] == metric && r["phase"] == phase)
+            .unwrap_or_else(|| panic!("phases.csv has no aligned {metric} {phase} row"))
+    };
+    let num = |r: &Row, c: &str| -> f64 { r[c].parse().unwrap() };
+    for (phase, values) in [("steady", &steady), ("switch", &switch)] {
+        let row = find("bookings", phase);
+        let (mean, lo, hi) = t_interval(values);
+        assert!(
+            close(num(row, "mean"), mean),
+            "{phase}: {row:?} vs mean {mean}"
+        );
+        assert!(close(num(row, "ci_low"), lo), "{phase}: {row:?} vs {lo}");
+        assert!(close(num(row, "ci_high"), hi), "{phase}: {row:?} vs {hi}");
+        assert_eq!(row["n"], "12");
+    }
+    // The reference has no rows; every other variant has the five phases of every quarter metric.
+    assert!(phases.iter().all(|r| r["variant"] == "aligned"));
+    for metric in salesim::metrics::QUARTER_METRICS {
+        for phase in ["switch", "steady", "steady_relative", "trend", "payback"] {
+            find(metric, phase);
+        }
+    }
+    // The payback, when there is one, is a quarter of the horizon from which the cumulative
+    // difference stays above zero.
+    let payback = find("bookings", "payback");
+    if let Ok(q) = payback["mean"].parse::<usize>() {
+        let mut cumulative = 0.0;
+        for quarter in 1..=12 {
+            cumulative += diffs.iter().map(|d| d[quarter - 1]).sum::<f64>() / 12.0;
+            assert_eq!(quarter >= q, cumulative > 0.0, "quarter {quarter}");
+        }
+    }
+}
