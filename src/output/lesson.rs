@@ -331,7 +331,7 @@ fn horizon_total(f: &Facts, next_step: &str, alone: bool) -> String {
         } else {
             ": about the same".to_string()
         };
-        return format!("Over the whole horizon of {q} quarters, switch included{side} ({ci}).");
+        return format!("Over {q} quarters, switch included{side} ({ci}).");
     }
     if f.undecided {
         format!(
@@ -937,7 +937,7 @@ mod tests {
         let (steady, switch, total) = (
             v.find("Year to year").unwrap(),
             v.find("Switching").unwrap(),
-            v.find("Over the whole horizon").unwrap(),
+            v.find("switch included").unwrap(),
         );
         assert!(steady < switch && switch < total, "{v}");
         with_phases(&mut f, -50.0, 500.0, Some(1));

@@ -138,6 +138,8 @@ pub struct PointSummary {
     pub steady: Vec<Option<crate::experiment::phases::Phases>>,
     /// The point's settling quarters.
     pub settle_quarters: u32,
+    /// The reference's drift at the end of the warm-up ([`phases::warm_up_drift`]).
+    pub warm_up_drift: Vec<phases::Drift>,
 }
 
 fn csv_err(file: &str, e: csv::Error) -> SalesimError {
@@ -310,6 +312,7 @@ impl CsvOutputs {
             horizon_quarters: cfg.horizon_quarters,
             steady: Vec::new(),
             settle_quarters: cfg.settle_quarters,
+            warm_up_drift: phases::warm_up_drift(result),
         };
         for (v, variant) in cfg.variants.iter().enumerate() {
             let weeks = result.weeks_of(v);
@@ -454,6 +457,26 @@ impl CsvOutputs {
         }
         Ok(self.summaries)
     }
+}
+
+/// The manifest's `warm_up_drift`: per point, the reference's drift at the end of the warm-up
+/// ([`phases::warm_up_drift`]).
+pub fn warm_up_drift_json(summaries: &[PointSummary]) -> serde_json::Value {
+    let points: Vec<serde_json::Value> = summaries
+        .iter()
+        .map(|ps| {
+            let metrics: Vec<serde_json::Value> =
+                ps.warm_up_drift.iter().map(phases::Drift::json).collect();
+            serde_json::json!({ "point": ps.point, "metrics": metrics })
+        })
+        .collect();
+    serde_json::json!({
+        "measured_over": format!(
+            "the reference variant's first {} horizon quarters (it goes on selling as in the warm-up): least-squares slope per quarter, 95% CI over replications",
+            phases::DRIFT_QUARTERS
+        ),
+        "points": points,
+    })
 }
 
 /// Run facts for the manifest.

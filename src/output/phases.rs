@@ -122,3 +122,106 @@ pub fn rows(point: &Point, result: &PointResult) -> (Vec<Vec<String>>, Vec<Optio
 fn summary_cells(s: &Summary) -> [String; 4] {
     [num(s.mean), num(s.ci_low), num(s.ci_high), s.n.to_string()]
 }
+
+/// Quarters over which [`warm_up_drift`] measures the reference's drift: the first year after
+/// the warm-up.
+pub const DRIFT_QUARTERS: usize = 4;
+
+/// How far the market still moves at the end of the warm-up: for one metric, the reference
+/// variant's least-squares slope per quarter over its first [`DRIFT_QUARTERS`] horizon quarters
+/// (it goes on selling as in the warm-up, so any trend there is the warm-up's unfinished
+/// drift), over replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drift {
+    /// `bookings` ($k), `discount_share` (discount cost ÷ list value) or `hockey_stick`.
+    pub metric: &'static str,
+    /// Slope per quarter, with its 95% CI over replications.
+    pub per_quarter: Summary,
+    /// The metric's mean level over those quarters, to read the slope against.
+    pub level: f64,
+}
+
+impl Drift {
+    /// Whether the slope's 95% CI includes zero (the drift is within noise).
+    pub fn within_noise(&self) -> bool {
+        !(self.per_quarter.ci_low > 0.0 || self.per_quarter.ci_high < 0.0)
+    }
+
+    /// As JSON for the manifest.
+    pub fn json(&self) -> serde_json::Value {
+        let finite = |x: f64| x.is_finite().then_some(x);
+        serde_json::json!({
+            "metric": self.metric,
+            "slope_per_quarter": finite(self.per_quarter.mean),
+            "ci_low": finite(self.per_quarter.ci_low),
+            "ci_high": finite(self.per_quarter.ci_high),
+            "n": self.per_quarter.n,
+            "level": finite(self.level),
+            "within_noise": self.within_noise(),
+        })
+    }
+}
+
+/// The reference's drift at the end of the warm-up (see [`Drift`]); empty for a horizon under
+/// two quarters.
+pub fn warm_up_drift(result: &PointResult) -> Vec<Drift> {
+    let reference = result.config.reference;
+    let runs: Vec<_> = result
+        .runs
+        .iter()
+        .filter(|r| r.variant == reference)
+        .collect();
+    let quarters = runs
+        .iter()
+        .map(|r| r.record.quarters.len())
+        .min()
+        .unwrap_or(0)
+        .min(DRIFT_QUARTERS);
+    if quarters < 2 {
+        return Vec::new();
+    }
+    let series: [(&'static str, fn(&crate::metrics::Tally) -> f64); 3] = [
+        ("bookings", |t| t.bookings),
+        ("discount_share", |t| {
+            if t.list_value > 0.0 {
+                (t.list_value - t.bookings) / t.list_value
+            } else {
+                f64::NAN
+            }
+        }),
+        ("hockey_stick", |t| {
+            if t.deals > 0.0 {
+                t.late_deals / t.deals
+            } else {
+                f64::NAN
+            }
+        }),
+    ];
+    series
+        .iter()
+        .map(|(metric, of)| {
+            let mut slopes = Vec::new();
+            let mut level = (0.0, 0usize);
+            for r in &runs {
+                let ys: Vec<f64> = r.record.quarters[..quarters].iter().map(of).collect();
+                for y in ys.iter().filter(|y| y.is_finite()) {
+                    level.0 += y;
+                    level.1 += 1;
+                }
+                let mean_x = (quarters as f64 - 1.0) / 2.0;
+                let mean_y = ys.iter().sum::<f64>() / quarters as f64;
+                let (mut sxy, mut sxx) = (0.0, 0.0);
+                for (i, y) in ys.iter().enumerate() {
+                    sxy += (i as f64 - mean_x) * (y - mean_y);
+                    sxx += (i as f64 - mean_x).powi(2);
+                }
+                slopes.push(sxy / sxx);
+            }
+            Drift {
+                metric,
+                per_quarter: crate::experiment::stats::summarize(&slopes),
+                level: level.0 / level.1.max(1) as f64,
+            }
+        })
+        .collect()
+}

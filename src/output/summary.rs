@@ -383,6 +383,35 @@ mod tests {
     use crate::experiment::stats::paired;
 
     #[test]
+    fn phase_lines_state_the_steady_state_then_the_switch() {
+        use crate::experiment::phases::phases;
+        let reference = vec![vec![100.0; 6]; 3];
+        let variant = vec![
+            vec![80.0, 95.0, 102.0, 103.0, 101.0, 102.0],
+            vec![82.0, 96.0, 101.0, 102.0, 102.0, 103.0],
+            vec![81.0, 94.0, 103.0, 101.0, 103.0, 101.0],
+        ];
+        let p = phases(&variant, &reference, 2, Some(true));
+        let lines = phase_lines("aligned", "aggressive", &p, 2, 6);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0]
+                .starts_with("Steady state (quarters 3–6): aligned − aggressive +2.0% a quarter"),
+            "{lines:?}"
+        );
+        assert!(!lines[0].contains("not distinguishable"), "{lines:?}");
+        assert!(
+            lines[1].starts_with("Switch (quarters 1–2): aligned − aggressive −24 $k"),
+            "{lines:?}"
+        );
+        // Cumulative −19, −24, −22, −21, −19, −17: never ahead.
+        assert!(
+            lines[1].ends_with("aligned not ahead within 6 quarters."),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
     fn bookings_sentence_is_relative_to_the_reference() {
         let d = paired(&[110.0, 120.0, 130.0], &[100.0, 100.0, 100.0], Some(true));
         let s = bookings_sentence("aligned", "aggressive", 100.0, &d, 12);
