@@ -137,3 +137,61 @@ fn the_lessons_steady_state_is_the_paired_mean_of_its_steady_quarters() {
         }
     }
 }
+
+#[test]
+fn lesson_md_states_the_steady_state_first_as_phases_csv_gives_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("quick");
+    let run = salesim(&[
+        "lesson",
+        "--quick",
+        "--replications",
+        "40",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let phases = rows(&out.join("phases.csv"));
+    let relative = phases
+        .iter()
+        .find(|r| r["metric"] == "bookings" && r["phase"] == "steady_relative")
+        .expect("a steady_relative bookings row");
+    let shown = salesim::output::summary::signed_percent(relative["mean"].parse().unwrap());
+    let lesson = std::fs::read_to_string(out.join("lesson.md")).unwrap();
+    let first = lesson
+        .lines()
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap();
+    assert!(
+        first.contains(&format!("{shown} of aggressive's a quarter")),
+        "the first paragraph states the steady state ({shown}): {first}"
+    );
+    let (steady, total) = (
+        first.find("steady state").unwrap(),
+        first.find("switch included").unwrap(),
+    );
+    assert!(steady < total, "{first}");
+    // The manifest says what the stopping rule judged, and how far the warm-up still drifts.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest["stopping"]["method"]
+        .as_str()
+        .unwrap()
+        .contains("steady state"));
+    let drift = &manifest["warm_up_drift"]["points"][0]["metrics"];
+    let metrics: Vec<&str> = drift
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(metrics, ["bookings", "discount_share", "hockey_stick"]);
+    for m in drift.as_array().unwrap() {
+        let (lo, hi) = (
+            m["ci_low"].as_f64().unwrap(),
+            m["ci_high"].as_f64().unwrap(),
+        );
+        assert_eq!(m["within_noise"].as_bool().unwrap(), lo <= 0.0 && 0.0 <= hi);
+    }
+}

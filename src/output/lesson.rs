@@ -182,7 +182,7 @@ fn steady_state(f: &Facts, next_step: &str) -> String {
         super::summary::signed_thousands(d.ci_high)
     );
     let when = format!(
-        "In the steady state ({}, after the switch settled)",
+        "steady state, {} after the switch settled",
         steady_quarters(f)
     );
     let mut s = if f.undecided {
@@ -191,13 +191,13 @@ fn steady_state(f: &Facts, next_step: &str) -> String {
             f.replications
         )
     } else if d.ci_low > 0.0 {
-        format!("Year to year, the {b} team books more. {when} ({ci}).")
+        format!("Year to year, the {b} team books more ({when}: {ci}).")
     } else if d.ci_high < 0.0 {
         format!(
-            "Year to year, the {a} team books more: in this market, pressure pays. {when} ({ci})."
+            "Year to year, the {a} team books more: in this market, pressure pays ({when}: {ci})."
         )
     } else {
-        format!("Year to year, the two teams book about the same. {when} ({ci}).")
+        format!("Year to year, the two teams book about the same ({when}: {ci}).")
     };
     let t = &p.trend;
     if !f.undecided && t.n >= 2 && t.ci_low.is_finite() {
@@ -928,7 +928,7 @@ mod tests {
         with_phases(&mut f, 50.0, -500.0, Some(9));
         let v = verdict(&f);
         assert!(
-            v.starts_with("Year to year, the aligned team books more."),
+            v.starts_with("Year to year, the aligned team books more ("),
             "{v}"
         );
         assert!(v.contains("quarters 3–12"), "{v}");
@@ -944,12 +944,12 @@ mod tests {
         let v = verdict(&f);
         assert!(
             v.starts_with(
-                "Year to year, the aggressive team books more: in this market, pressure pays."
+                "Year to year, the aggressive team books more: in this market, pressure pays ("
             ),
             "{v}"
         );
         with_phases(&mut f, 5.0, 0.0, None);
-        assert!(verdict(&f).starts_with("Year to year, the two teams book about the same."));
+        assert!(verdict(&f).starts_with("Year to year, the two teams book about the same ("));
         // The horizon total no longer claims that pressure paid when the steady state is stated.
         set(
             &mut f,
