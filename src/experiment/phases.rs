@@ -128,6 +128,9 @@ fn slope(d: &[f64]) -> f64 {
     QUARTERS_PER_YEAR * sxy / sxx
 }
 
+/// One end (or the middle) of a summary.
+type Bound = fn(&Summary) -> f64;
+
 /// The payback quarters of the cumulative difference (see [`Payback`]).
 fn payback(diffs: &[Vec<f64>], quarters: usize, higher_is_better: Option<bool>) -> Payback {
     let finite: Vec<&Vec<f64>> = diffs
@@ -163,7 +166,7 @@ fn payback(diffs: &[Vec<f64>], quarters: usize, higher_is_better: Option<bool>) 
         }
         first
     };
-    let (favourable, unfavourable): (fn(&Summary) -> f64, fn(&Summary) -> f64) = if up {
+    let (favourable, unfavourable): (Bound, Bound) = if up {
         (|s| s.ci_high, |s| s.ci_low)
     } else {
         (|s| s.ci_low, |s| s.ci_high)

@@ -162,6 +162,9 @@ impl Drift {
     }
 }
 
+/// One quarter's value of a drift metric.
+type Measure = fn(&crate::metrics::Tally) -> f64;
+
 /// The reference's drift at the end of the warm-up (see [`Drift`]); empty for a horizon under
 /// two quarters.
 pub fn warm_up_drift(result: &PointResult) -> Vec<Drift> {
@@ -180,7 +183,7 @@ pub fn warm_up_drift(result: &PointResult) -> Vec<Drift> {
     if quarters < 2 {
         return Vec::new();
     }
-    let series: [(&'static str, fn(&crate::metrics::Tally) -> f64); 3] = [
+    let series: [(&'static str, Measure); 3] = [
         ("bookings", |t| t.bookings),
         ("discount_share", |t| {
             if t.list_value > 0.0 {
