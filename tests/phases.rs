@@ -119,6 +119,28 @@ fn the_lessons_steady_state_is_the_paired_mean_of_its_steady_quarters() {
         assert!(close(num(row, "ci_high"), hi), "{phase}: {row:?} vs {hi}");
         assert_eq!(row["n"], "12");
     }
+    // The report's first screen states the same steady state, then the switch, then the total.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let verdict = html
+        .find("<section id=\"verdict\">")
+        .expect("a verdict section");
+    assert!(verdict < html.find("<section id=\"headline\">").unwrap());
+    let steady_li = format!(
+        "data-phase=\"steady\" data-mean=\"{}\"",
+        find("bookings", "steady")["mean"]
+    );
+    let switch_li = format!(
+        "data-phase=\"switch\" data-mean=\"{}\"",
+        find("bookings", "switch")["mean"]
+    );
+    let (at_steady, at_switch, at_total) = (
+        html.find(&steady_li)
+            .expect("the steady state in the report"),
+        html.find(&switch_li).expect("the switch in the report"),
+        html.find("data-phase=\"total\"")
+            .expect("the total in the report"),
+    );
+    assert!(verdict < at_steady && at_steady < at_switch && at_switch < at_total);
     // The reference has no rows; every other variant has the five phases of every quarter metric.
     assert!(phases.iter().all(|r| r["variant"] == "aligned"));
     for metric in salesim::metrics::QUARTER_METRICS {

@@ -158,9 +158,9 @@ pub fn phase_lines(
     settle_quarters: u32,
     quarters: u32,
 ) -> Vec<String> {
-    let k = |x: &Summary| {
+    let k = |x: &Summary, unit: &str| {
         format!(
-            "{} $k (95% CI {} to {})",
+            "{} $k{unit} (95% CI {} to {})",
             signed_thousands(x.mean),
             signed_thousands(x.ci_low),
             signed_thousands(x.ci_high)
@@ -190,13 +190,13 @@ pub fn phase_lines(
             " — not distinguishable from no difference"
         };
         let trend = if p.trend.n >= 2 && p.trend.ci_low.is_finite() {
-            format!("; trend {} a quarter per year", k(&p.trend))
+            format!("; trend {}", k(&p.trend, " a quarter per year"))
         } else {
             String::new()
         };
         lines.push(format!(
-            "Steady state ({span}): {variant} − {reference} {relative}{} a quarter{trend}{clear}.",
-            k(&p.steady)
+            "Steady state ({span}): {variant} − {reference} {relative}{}{clear}{trend}.",
+            k(&p.steady, " a quarter")
         ));
     }
     if settle_quarters > 0 && p.switch.n >= 2 {
@@ -217,7 +217,7 @@ pub fn phase_lines(
         };
         lines.push(format!(
             "Switch ({span}): {variant} − {reference} {}; cumulative payback: {payback}.",
-            k(&p.switch)
+            k(&p.switch, "")
         ));
     }
     lines
