@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use support::{manifest_dir, salesim, salesim_in, stderr, stdout};
 
 /// Metric columns of runs.csv, in contract order (README.md, "Reading the outputs").
-const RUN_METRICS: [&str; 23] = [
+const RUN_METRICS: [&str; 24] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -37,12 +37,13 @@ const RUN_METRICS: [&str; 23] = [
     "cost_of_sales_ratio",
     "sandbagged_deals",
     "yoy_growth",
+    "cohort_bookings",
 ];
 
 /// Metric columns of quarters.csv: the run metrics but `accounts_blocking` (distinct accounts
-/// over the horizon) and `yoy_growth`.
+/// over the horizon), `yoy_growth` and `cohort_bookings`.
 fn quarter_metrics() -> Vec<String> {
-    let run_only = ["accounts_blocking", "yoy_growth"];
+    let run_only = ["accounts_blocking", "yoy_growth", "cohort_bookings"];
     strings(&RUN_METRICS)
         .into_iter()
         .filter(|m| !run_only.contains(&m.as_str()))

@@ -217,3 +217,71 @@ fn lesson_md_states_the_steady_state_first_as_phases_csv_gives_it() {
         assert_eq!(m["within_noise"].as_bool().unwrap(), lo <= 0.0 && 0.0 <= hi);
     }
 }
+
+/// A market where a quarter-end discount cannot change the customer's choice (price is out of
+/// it, and customers do not learn to wait for discounts): a pull-in only re-times a decision.
+const RE_TIMING: &str = r#"
+name = "re-timing"
+horizon_quarters = 8
+replications = 30
+seed = 20261207
+reference = "no_pull_ins"
+
+[market]
+customers = 2000
+
+[customers]
+price_weight = 0.0
+discount_learning = 0.0
+
+[strategies.no_pull_ins]
+base = "aligned"
+
+[strategies.pull_ins]
+base = "aligned"
+discount_max = 0.25
+discount_window_days = 10
+
+[[variants]]
+name = "no_pull_ins"
+strategy = "no_pull_ins"
+
+[[variants]]
+name = "pull_ins"
+strategy = "pull_ins"
+"#;
+
+#[test]
+fn re_timing_alone_gains_nothing_by_cohort_or_in_the_steady_state() {
+    let source = salesim::scenario::ScenarioSource::parse("re-timing.toml", RE_TIMING).unwrap();
+    let plan = salesim::experiment::plan(&source, &[]).unwrap();
+    let point = plan.point(0).unwrap();
+    let result = salesim::experiment::run_point(&point, &|| {});
+    let reps = result.config.replications as f64;
+    // The variant does pull deals in.
+    let pulled_in = result.pooled(1).pulled_in / reps;
+    assert!(
+        pulled_in >= 1.0,
+        "{pulled_in} pulled-in deals a replication"
+    );
+    // By cohort (opportunities created within the horizon, wherever they close), the list value
+    // won is the same, within its 95% CI.
+    let cohort = |v: usize| -> Vec<f64> {
+        let mut runs: Vec<_> = result.runs.iter().filter(|r| r.variant == v).collect();
+        runs.sort_by_key(|r| r.replication);
+        runs.iter().map(|r| r.record.cohort_list_value).collect()
+    };
+    let d = salesim::experiment::stats::paired(&cohort(1), &cohort(0), Some(true));
+    assert!(
+        d.diff.ci_low <= 0.0 && 0.0 <= d.diff.ci_high,
+        "cohort list value: {:?}",
+        d.diff
+    );
+    assert!(cohort(0).iter().all(|&x| x > 0.0));
+    // And so is the steady state's list value a quarter.
+    let steady = salesim::output::phases::of(&result, 1, "list_value").steady;
+    assert!(
+        steady.ci_low <= 0.0 && 0.0 <= steady.ci_high,
+        "steady list value a quarter: {steady:?}"
+    );
+}

@@ -159,6 +159,7 @@ impl Engine<'_> {
     /// opportunity from today, unless it already had one in this journey.
     #[inline]
     pub(crate) fn note_shortlisted(&mut self, c: CustomerId, v: usize) {
+        self.cohort_shortlisted(c, v);
         let owner = self.rel(c, v).owner();
         if let Some(log) = self.deals.as_deref_mut() {
             let n = self.world.vendors.len();
@@ -180,6 +181,7 @@ impl Engine<'_> {
         discount: f64,
         kind: DealKind,
     ) {
+        self.cohort_journey_end(c, outcome, discount);
         if self.deals.is_some() {
             self.close_deals(c, Some((outcome, discount, kind)));
         }
