@@ -60,7 +60,7 @@ fn the_lessons_steady_state_is_the_paired_mean_of_its_steady_quarters() {
     let settle = manifest["scenario"]["settle_quarters"]
         .as_u64()
         .expect("the manifest's resolved scenario has settle_quarters") as usize;
-    assert!(settle >= 1 && settle < 12, "settle_quarters {settle}");
+    assert!((1..12).contains(&settle), "settle_quarters {settle}");
 
     // bookings[variant][replication][quarter - 1]
     let mut bookings: BTreeMap<String, BTreeMap<u32, Vec<f64>>> = BTreeMap::new();
