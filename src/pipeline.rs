@@ -390,8 +390,14 @@ fn produce(
         stopping: job.stopping.clone(),
         deals: job.deals,
     };
-    let manifest = serde_json::to_string_pretty(&output::manifest(plan, &info))
-        .expect("manifest is plain JSON");
+    let mut manifest = output::manifest(plan, &info);
+    if let (Some(csv), Some(map)) = (&csv, manifest.as_object_mut()) {
+        map.insert(
+            "warm_up_drift".into(),
+            output::warm_up_drift_json(&csv.summaries),
+        );
+    }
+    let manifest = serde_json::to_string_pretty(&manifest).expect("manifest is plain JSON");
     let manifest_path = job.out.join("manifest.json");
     let write_manifest = || write_file(&manifest_path, manifest.as_bytes());
     let commit = |csv: Option<CsvOutputs>| csv.map_or(Ok(Vec::new()), CsvOutputs::commit);

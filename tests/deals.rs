@@ -174,6 +174,9 @@ fn deals_csv_agrees_with_the_other_files_and_changes_none_of_them() {
     let mut rep_of: BTreeMap<u64, (String, String)> = BTreeMap::new();
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     let (mut warm_up_created, mut renewals, mut incumbents, mut pulled_in) = (0, 0, 0, 0);
+    // Offers that moved a decision but did not win it (lost or no decision), and offers by us
+    // in the aligned variant (which never discounts).
+    let (mut offered_not_won, mut aligned_offers) = (0, 0);
     for d in &deals {
         *outcomes.entry(d["outcome"].clone()).or_default() += 1;
         let vendor = cfg
@@ -210,6 +213,21 @@ fn deals_csv_agrees_with_the_other_files_and_changes_none_of_them() {
         renewals += flag("renewal") as usize;
         incumbents += flag("incumbent") as usize;
         pulled_in += flag("pulled_in") as usize;
+        if flag("pulled_in") {
+            assert!(
+                flag("pull_in_offered"),
+                "a pulled-in deal was offered a pull-in"
+            );
+        }
+        if flag("pull_in_offered") {
+            assert_ne!(
+                d["outcome"], "open",
+                "an offer that moved a decision closed it"
+            );
+            offered_not_won += (d["outcome"] != "won") as usize;
+            aligned_offers +=
+                (d["variant"] == "aligned" && d["vendor"] == cfg.vendors[0].name) as usize;
+        }
         if d["outcome"] == "open" {
             assert_eq!(d["closed_day"], "", "an open deal has no closed_day");
             assert!(created < horizon);
@@ -243,6 +261,11 @@ fn deals_csv_agrees_with_the_other_files_and_changes_none_of_them() {
     );
     assert!(warm_up_created > 0, "opportunities created in the warm-up");
     assert!(renewals > 0 && incumbents > 0 && pulled_in > 0);
+    assert!(
+        offered_not_won > 0,
+        "pull_in_offered marks moved decisions whatever the outcome"
+    );
+    assert_eq!(aligned_offers, 0, "the aligned team offers no pull-in");
     // Run-wide rep numbers: our reps first (0..our reps), each rep in one vendor's team.
     let our_reps: u32 = cfg.vendors[0].teams.iter().map(|t| t.reps).sum();
     for (rep, (vendor, _)) in &rep_of {

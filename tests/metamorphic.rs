@@ -79,6 +79,7 @@ fn scaling_every_money_value_scales_bookings_and_nothing_else() {
         "commission_cost",
         "rep_cost",
         "contribution",
+        "cohort_bookings",
     ];
     for variant in ["aggressive", "aligned"] {
         for (a, b) in records(&base[0], variant)

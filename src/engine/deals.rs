@@ -92,6 +92,9 @@ pub struct DealRecord {
     /// A won deal signed at a decision this vendor's quarter-end discount pulled in: the customer
     /// decided earlier than it would have on its own. False for every other record.
     pub pulled_in: bool,
+    /// This vendor's quarter-end offer moved the customer's decision earlier, whatever the
+    /// outcome (won, lost to a competitor, or no decision): `pulled_in` is the won part of these.
+    pub pull_in_offered: bool,
     /// The journey settles the account's contract that had come up for renewal (its renewal
     /// decision, whoever held the contract); false for a need of any other kind.
     pub renewal: bool,
@@ -120,6 +123,9 @@ pub(crate) struct DealLog {
     rep_offset: Vec<u32>,
     /// Records of the closed opportunities, in closing order.
     records: Vec<DealRecord>,
+    /// The vendor whose quarter-end offer moved the decision being concluded (set by the
+    /// pulled-in decision, read and cleared when its opportunities close).
+    moved_by: Option<usize>,
 }
 
 impl DealLog {
@@ -141,6 +147,7 @@ impl DealLog {
         };
         DealLog {
             open: vec![none; world.customers.len() * world.vendors.len()],
+            moved_by: None,
             rep_offset,
             records: Vec::new(),
         }
@@ -152,6 +159,7 @@ impl Engine<'_> {
     /// opportunity from today, unless it already had one in this journey.
     #[inline]
     pub(crate) fn note_shortlisted(&mut self, c: CustomerId, v: usize) {
+        self.cohort_shortlisted(c, v);
         let owner = self.rel(c, v).owner();
         if let Some(log) = self.deals.as_deref_mut() {
             let n = self.world.vendors.len();
@@ -173,6 +181,7 @@ impl Engine<'_> {
         discount: f64,
         kind: DealKind,
     ) {
+        self.cohort_journey_end(c, outcome, discount);
         if self.deals.is_some() {
             self.close_deals(c, Some((outcome, discount, kind)));
         }
@@ -186,6 +195,7 @@ impl Engine<'_> {
         };
         let n = self.world.vendors.len();
         let recording = self.day >= self.start;
+        let moved_by = log.moved_by.take().filter(|_| end.is_some());
         for v in 0..n {
             let deal = std::mem::replace(
                 &mut log.open[c as usize * n + v],
@@ -197,7 +207,8 @@ impl Engine<'_> {
             if deal.created == NONE || !recording {
                 continue;
             }
-            let record = self.deal_record(c, v, deal, end, &log.rep_offset);
+            let mut record = self.deal_record(c, v, deal, end, &log.rep_offset);
+            record.pull_in_offered = moved_by == Some(v);
             log.records.push(record);
         }
         self.deals = Some(log);
@@ -248,9 +259,18 @@ impl Engine<'_> {
             net_k: if won { list * (1.0 - discount) } else { 0.0 },
             discount,
             pulled_in,
+            pull_in_offered: pulled_in,
             renewal: account.renewal_due(),
             incumbent: account.adopted() && account.incumbent as usize == v,
             shortlisted_at_close: shortlisted || won,
+        }
+    }
+
+    /// Notes that vendor `v`'s quarter-end offer moves the decision about to be concluded
+    /// (`deals.csv`'s `pull_in_offered`); nothing without a log.
+    pub(crate) fn note_moved_decision(&mut self, v: Option<usize>) {
+        if let Some(log) = &mut self.deals {
+            log.moved_by = v;
         }
     }
 

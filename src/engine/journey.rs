@@ -574,6 +574,7 @@ impl Engine<'_> {
             Outcome::Bought(v) if Some(v) == pulled_in_by => DealKind::PulledIn,
             _ => DealKind::Chosen,
         };
+        self.note_moved_decision(pulled_in_by);
         self.conclude(c, outcome, discount, kind);
     }
 
@@ -786,7 +787,7 @@ impl Engine<'_> {
         }
         let wait = -(1.0 - self.draw(c, purpose::NEED)).ln() / (p / DAYS_PER_YEAR as f64);
         let when = self.day as f64 + wait;
-        if when < self.horizon as f64 {
+        if when < self.end as f64 {
             let generation = self.accounts[c as usize].generation;
             self.schedule(
                 when as Day,

@@ -14,6 +14,7 @@
 //! warmed-up state ([`warmed_up`], [`run_from`]): every variant of a replication starts from the
 //! same running market.
 
+pub mod cohort;
 pub mod deals;
 pub mod journey;
 pub mod learning;
@@ -213,8 +214,12 @@ pub struct Engine<'a> {
     pub(crate) day: Day,
     /// First day of the horizon, after the warm-up (quarter 1 of the record starts here).
     pub(crate) start: Day,
-    /// Last day simulated + 1: the warm-up plus the horizon.
+    /// Last day recorded + 1: the warm-up plus the horizon.
     pub(crate) horizon: Day,
+    /// Last day simulated + 1: the horizon plus the run-out ([`cohort::RUN_OUT_DAYS`]).
+    pub(crate) end: Day,
+    /// Our opportunities by creation day, for `cohort_bookings` ([`cohort`]).
+    pub(crate) cohort: cohort::Cohort,
     pub(crate) accounts: Vec<Account>,
     /// Per (account, vendor), vendor-major: `relations[v * accounts + c]`, so that the
     /// relations a vendor's reps read as they work lie together (see [`Self::slot`]).
@@ -319,7 +324,21 @@ pub fn run_on_with_deals(
         return None;
     }
     let deals = engine.take_deals().unwrap_or_default();
-    Some((engine.finish(), deals))
+    // The run-out: the market runs on, recording only the cohort's bookings.
+    let customer_days = engine.world.customers.len() as u64 * (horizon - engine.start) as u64;
+    let contacts = engine.all_contacts;
+    let recorder = std::mem::replace(
+        &mut engine.recorder,
+        Recorder::new(1, horizon, engine.world),
+    );
+    let end = engine.end;
+    if !engine.run_until(end, stop) {
+        return None;
+    }
+    let mut record = recorder.into_record(customer_days, contacts);
+    record.cohort_bookings = engine.cohort.bookings;
+    record.cohort_list_value = engine.cohort.list_value;
+    Some((record, deals))
 }
 
 impl<'a> Engine<'a> {
@@ -340,6 +359,7 @@ impl<'a> Engine<'a> {
         let n_vendors = world.vendors.len();
         let start = cfg.warm_up_days();
         let horizon = start + cfg.horizon_days();
+        let end = horizon + cohort::RUN_OUT_DAYS;
         // The scenario check keeps runs within the limits the packed records rely on; a
         // `Config` changed by hand after it must not wrap ids or days silently.
         assert!(
@@ -355,7 +375,7 @@ impl<'a> Engine<'a> {
             "more accounts than an event can name"
         );
         assert!(
-            horizon < Day::from(u16::MAX - 1),
+            end < Day::from(u16::MAX - 1),
             "a run longer than a short day can hold"
         );
         let b = &cfg.customers;
@@ -387,6 +407,8 @@ impl<'a> Engine<'a> {
             day: 0,
             start,
             horizon,
+            end,
+            cohort: cohort::Cohort::new(world.customers.len()),
             // In a market with repeat purchases every account holds a contract at day 0 (an
             // installed base); in a Bass market nobody has bought yet.
             accounts: world
@@ -397,7 +419,7 @@ impl<'a> Engine<'a> {
             relations,
             reach,
             reps,
-            agenda: vec![Vec::new(); horizon as usize + 1],
+            agenda: vec![Vec::new(); end as usize + 1],
             customer_seed: crate::rng::mix(run_seed ^ Stream::Customers as u64),
             rep_rngs: world
                 .vendors
@@ -410,7 +432,7 @@ impl<'a> Engine<'a> {
                 })
                 .collect(),
             responses: vec![ResponseLog::default(); n_vendors],
-            decay: state::DecayTables::new(b, horizon),
+            decay: state::DecayTables::new(b, end),
             receptivity_by_stage: state::receptivity_by_stage(&b.receptivity),
             stage_lengths: journey::stage_lengths(cfg),
             recorder: Recorder::new(cfg.horizon_quarters + cfg.warm_up_quarters, 0, world),
@@ -534,6 +556,7 @@ impl<'a> Engine<'a> {
             + self.reach.capacity() * size_of::<Reach>()
             + agenda
             + reps
+            + self.cohort.bytes()
     }
 
     /// [`Self::state_bytes`] per account.
@@ -543,7 +566,7 @@ impl<'a> Engine<'a> {
 
     /// Events scheduled and not yet processed (including stale ones).
     pub fn pending_events(&self) -> usize {
-        self.agenda[self.day.min(self.horizon) as usize..]
+        self.agenda[self.day.min(self.end) as usize..]
             .iter()
             .map(Vec::len)
             .sum()
@@ -555,7 +578,7 @@ impl<'a> Engine<'a> {
         self.recorder.into_record(customer_days, self.all_contacts)
     }
 
-    /// Schedules an event; events past the horizon are dropped.
+    /// Schedules an event; events past the run-out are dropped.
     pub(crate) fn schedule(
         &mut self,
         day: Day,
@@ -563,7 +586,7 @@ impl<'a> Engine<'a> {
         generation: u32,
         kind: EventKind,
     ) {
-        if day < self.horizon {
+        if day < self.end {
             let bucket = &mut self.agenda[day as usize];
             if bucket.len() == bucket.capacity() && bucket.len() >= AGENDA_SLOW_GROWTH_FROM {
                 // A day's events arrive over months; growing a large day by an eighth at a time
@@ -681,7 +704,8 @@ impl<'a> Engine<'a> {
     /// ratchets its quota and starts its next period; then our learning reps whose period ended
     /// revise their strategies.
     pub(crate) fn close_quarter(&mut self) {
-        let recording = self.day >= self.start;
+        // Nothing is recorded in the warm-up or the run-out.
+        let recording = self.day >= self.start && self.day < self.horizon;
         if recording {
             let q = quarter_of(self.day - self.start) as usize;
             let attainment: Vec<f64> = self.reps[0].iter().map(|r| r.booked / r.quota).collect();

@@ -135,12 +135,14 @@ pub fn with_replications(job: &Job, n: u32) -> Job {
 }
 
 /// Each comparison of bookings (every variant against the reference, at every point) as one
-/// look of the stopping rule decides it: (point, variant name, decision).
+/// look of the stopping rule decides it: (point, variant name, decision). The rule judges the
+/// steady state ([`super::phases`]): each replication's mean per-quarter bookings over the
+/// quarters after the settling ones, against the reference's mean per quarter there; a horizon
+/// with no quarter after them is judged on its total.
 fn decide_comparisons(
     points: &[experiment::PointResult],
     rule: &StoppingRule,
 ) -> Vec<(u32, String, Decision)> {
-    let bookings = crate::metrics::run_metric("bookings");
     let mut out = Vec::new();
     for point in points {
         let cfg = &point.config;
@@ -149,7 +151,7 @@ fn decide_comparisons(
                 .runs
                 .iter()
                 .filter(|r| r.variant == v)
-                .map(|r| (r.replication, r.record.metrics()[bookings]))
+                .map(|r| (r.replication, judged_bookings(r, cfg.settle_quarters)))
                 .collect()
         };
         let reference = of(cfg.reference);
@@ -172,4 +174,16 @@ fn decide_comparisons(
         }
     }
     out
+}
+
+/// The bookings the stopping rule judges in one run: the steady state's mean per quarter, or
+/// the horizon total when no quarter follows the settling ones.
+fn judged_bookings(run: &RunResult, settle_quarters: u32) -> f64 {
+    let quarters = &run.record.quarters;
+    let steady = quarters.get(settle_quarters as usize..).unwrap_or(&[]);
+    if steady.is_empty() {
+        run.record.metrics()[crate::metrics::run_metric("bookings")]
+    } else {
+        steady.iter().map(|t| t.bookings).sum::<f64>() / steady.len() as f64
+    }
 }

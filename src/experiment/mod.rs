@@ -9,6 +9,7 @@
 pub mod job;
 pub mod journal;
 pub mod looks;
+pub mod phases;
 pub mod sequential;
 pub mod stats;
 

@@ -105,7 +105,7 @@ pub struct Stopping {
 }
 
 /// The method, as the manifest and the README state it.
-pub const METHOD: &str = "group-sequential repeated confidence intervals, Bonferroni-adjusted: each of at most K looks uses a two-sided 1 - 0.05/K Student-t interval of the paired bookings difference; a comparison is decided when that interval excludes zero or is narrower than +/- precision x the reference's mean";
+pub const METHOD: &str = "group-sequential repeated confidence intervals, Bonferroni-adjusted, on the steady state: each of at most K looks uses a two-sided 1 - 0.05/K Student-t interval of the paired difference of mean bookings per quarter over the quarters after settle_quarters (the horizon total when none follow them); a comparison is decided when that interval excludes zero or is narrower than +/- precision x the reference's mean per quarter there";
 
 #[cfg(test)]
 mod tests {

@@ -47,7 +47,7 @@ pub enum Outcome {
 }
 
 /// Metric names of `runs.csv`, in column order.
-pub const RUN_METRICS: [&str; 23] = [
+pub const RUN_METRICS: [&str; 24] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -71,6 +71,7 @@ pub const RUN_METRICS: [&str; 23] = [
     "cost_of_sales_ratio",
     "sandbagged_deals",
     "yoy_growth",
+    "cohort_bookings",
 ];
 
 /// Where a metric sits in [`RUN_METRICS`] (and in [`RunRecord::metrics`]).
@@ -89,9 +90,10 @@ pub fn run_metric(name: &str) -> usize {
 const ACCOUNTS_BLOCKING: usize = 10;
 
 /// Metric names of `quarters.csv`: every run metric but `accounts_blocking` (distinct accounts
-/// do not add up over quarters) and `yoy_growth`.
-pub const QUARTER_METRICS: [&str; RUN_METRICS.len() - 2] = {
-    let mut out = [""; RUN_METRICS.len() - 2];
+/// do not add up over quarters), `yoy_growth` and `cohort_bookings` (a cohort's bookings
+/// wherever they close, past the horizon too); those are the last two run metrics.
+pub const QUARTER_METRICS: [&str; RUN_METRICS.len() - 3] = {
+    let mut out = [""; RUN_METRICS.len() - 3];
     let mut i = 0;
     while i < out.len() {
         out[i] = RUN_METRICS[if i < ACCOUNTS_BLOCKING { i } else { i + 1 }];
@@ -551,6 +553,12 @@ pub struct RunRecord {
     pub rep_attainment: Vec<Vec<f64>>,
     /// Per quarter, per team of ours: the learned knobs of its reps at the quarter's end.
     pub strategy_mix: Vec<Vec<KnobTally>>,
+    /// Net bookings ($k) of our opportunities created within the horizon, wherever they closed:
+    /// in the horizon or in the run-out after it ([`crate::engine::cohort`]).
+    pub cohort_bookings: f64,
+    /// The list value of those bookings, $k (not an output column; for checks that re-timing
+    /// alone gains nothing).
+    pub cohort_list_value: f64,
 }
 
 impl RunRecord {
@@ -581,8 +589,9 @@ impl RunRecord {
         let mut out = [0.0; RUN_METRICS.len()];
         out[..ACCOUNTS_BLOCKING].copy_from_slice(&q[..ACCOUNTS_BLOCKING]);
         out[ACCOUNTS_BLOCKING] = self.accounts_blocking;
-        out[ACCOUNTS_BLOCKING + 1..RUN_METRICS.len() - 1].copy_from_slice(&q[ACCOUNTS_BLOCKING..]);
-        out[RUN_METRICS.len() - 1] = if self.quarters.len() >= 8 {
+        out[ACCOUNTS_BLOCKING + 1..RUN_METRICS.len() - 2].copy_from_slice(&q[ACCOUNTS_BLOCKING..]);
+        out[RUN_METRICS.len() - 1] = self.cohort_bookings;
+        out[RUN_METRICS.len() - 2] = if self.quarters.len() >= 8 {
             let year = |qs: &[Tally]| qs.iter().map(|t| t.bookings).sum::<f64>();
             let n = self.quarters.len();
             ratio(year(&self.quarters[n - 4..]), year(&self.quarters[..4])) - 1.0
@@ -882,6 +891,8 @@ impl Recorder {
             adoptions: self.adoptions,
             customer_days,
             all_contacts,
+            cohort_bookings: 0.0,
+            cohort_list_value: 0.0,
         }
     }
 }
@@ -935,6 +946,8 @@ mod tests {
             vendor_quarters: Vec::new(),
             rep_attainment: Vec::new(),
             strategy_mix: Vec::new(),
+            cohort_bookings: 0.0,
+            cohort_list_value: 0.0,
         };
         let yoy = RUN_METRICS.iter().position(|m| *m == "yoy_growth").unwrap();
         r.quarters[7] = q(30.0);

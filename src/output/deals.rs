@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 pub const DEALS_FILE: &str = "deals.csv";
 
 /// Columns of `deals.csv` after `point`, `variant`, `replication` and any `param_*` columns.
-pub const DEAL_COLUMNS: [&str; 15] = [
+pub const DEAL_COLUMNS: [&str; 16] = [
     "vendor",
     "team",
     "rep",
@@ -31,6 +31,7 @@ pub const DEAL_COLUMNS: [&str; 15] = [
     "net_k",
     "discount",
     "pulled_in",
+    "pull_in_offered",
     "renewal",
     "incumbent",
     "shortlisted_at_close",
@@ -76,6 +77,7 @@ pub fn write_deals<W: std::io::Write>(
             }
             for flag in [
                 deal.pulled_in,
+                deal.pull_in_offered,
                 deal.renewal,
                 deal.incumbent,
                 deal.shortlisted_at_close,

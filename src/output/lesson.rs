@@ -8,6 +8,7 @@
 //! description of what each team's reps do, generated from their strategy knobs.
 
 use super::PointSummary;
+use crate::experiment::phases::{percent, Phases};
 use crate::experiment::sequential::Stopping;
 use crate::experiment::stats::{Paired, Summary};
 use crate::experiment::Plan;
@@ -47,6 +48,11 @@ pub struct Facts {
     pub quarter_bookings: Vec<(f64, f64)>,
     /// Whether `--until-decided` stopped undecided (at its cap): no verdict may be stated.
     pub undecided: bool,
+    /// The phases of bookings `b − a` (`phases.csv`): the switch, the steady state, its trend
+    /// and the payback.
+    pub phases: Option<Phases>,
+    /// Quarters after the switch counted as settling.
+    pub settle_quarters: u32,
 }
 
 impl Facts {
@@ -73,6 +79,8 @@ impl Facts {
                 .map(|(x, y)| (*x, *y))
                 .collect(),
             undecided: stopping.is_some_and(|s| !s.decided),
+            phases: ps.steady.get(b).copied().flatten(),
+            settle_quarters: ps.settle_quarters,
         })
     }
 
@@ -116,15 +124,183 @@ fn money(k: f64) -> String {
 /// What the lesson tells a reader to do when the run stopped undecided.
 const FULL_LESSON_HINT: &str = "Run the full lesson (`salesim lesson`) for a verdict.";
 
-/// The verdict on bookings over the whole horizon, relative to `a`'s bookings.
+/// The verdict on bookings: the steady state, then the switch and its payback, then the
+/// horizon total.
 fn verdict(f: &Facts) -> String {
     verdict_or(f, FULL_LESSON_HINT)
 }
 
 /// [`verdict`], with `next_step` said after "Not decided yet" (where the reader goes for a
-/// verdict): the sentence `salesim lesson --quick` and `salesim serve` state, a verdict only
-/// once the comparison is decided.
+/// verdict): the sentences `salesim lesson --quick` and `salesim serve` state, a verdict only
+/// once the comparison is decided. `--until-decided` judges the steady state, so "not decided"
+/// is said of it (or of the total, when the horizon has no steady quarters).
 pub fn verdict_or(f: &Facts, next_step: &str) -> String {
+    let steady = steady_state(f, next_step);
+    let switch = switch_and_payback(f);
+    let total = horizon_total(f, next_step, steady.is_empty());
+    [steady, switch, total]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The quarters of the steady state, in words: "quarters 3–12", "quarter 12".
+fn steady_quarters(f: &Facts) -> String {
+    let first = f.settle_quarters + 1;
+    if first == f.quarters {
+        format!("quarter {first}")
+    } else {
+        format!("quarters {first}–{}", f.quarters)
+    }
+}
+
+/// The year-to-year answer: the mean per-quarter difference after the settling quarters, as a
+/// share of `a`'s (from the paired log ratio, as `phases.csv`'s `steady_relative`) and in $k,
+/// with its trend; empty when the horizon has no quarter after the settling ones.
+fn steady_state(f: &Facts, next_step: &str) -> String {
+    let Some(p) = f.phases.filter(|p| p.steady.n >= 2) else {
+        return String::new();
+    };
+    let (a, b) = (&f.a, &f.b);
+    let d = &p.steady;
+    let relative = if p.steady_log_ratio.n >= 2 {
+        let r = &p.steady_log_ratio;
+        format!(
+            "{} of {a}'s a quarter, 95% CI {} to {}; ",
+            super::summary::signed_percent(percent(r.mean)),
+            super::summary::signed_percent(percent(r.ci_low)),
+            super::summary::signed_percent(percent(r.ci_high))
+        )
+    } else {
+        String::new()
+    };
+    let ci = format!(
+        "{b} − {a} = {relative}{} $k a quarter, 95% CI {} to {}",
+        super::summary::signed_thousands(d.mean),
+        super::summary::signed_thousands(d.ci_low),
+        super::summary::signed_thousands(d.ci_high)
+    );
+    let when = format!(
+        "steady state, {} after the switch settled",
+        steady_quarters(f)
+    );
+    let mut s = if f.undecided {
+        format!(
+            "Not decided yet: after {} replications the two teams cannot be told apart year to year ({when}: {ci}). {next_step}",
+            f.replications
+        )
+    } else if d.ci_low > 0.0 {
+        format!("Year to year, the {b} team books more ({when}: {ci}).")
+    } else if d.ci_high < 0.0 {
+        format!(
+            "Year to year, the {a} team books more: in this market, pressure pays ({when}: {ci})."
+        )
+    } else {
+        format!("Year to year, the two teams book about the same ({when}: {ci}).")
+    };
+    let t = &p.trend;
+    if !f.undecided && t.n >= 2 && t.ci_low.is_finite() {
+        let trend = format!(
+            "{} $k a quarter per year, 95% CI {} to {}",
+            super::summary::signed_thousands(t.mean),
+            super::summary::signed_thousands(t.ci_low),
+            super::summary::signed_thousands(t.ci_high)
+        );
+        if t.ci_low > 0.0 {
+            let _ = write!(
+                s,
+                " The difference is moving in the {b} team's favour ({trend})."
+            );
+        } else if t.ci_high < 0.0 {
+            let _ = write!(
+                s,
+                " The difference is moving in the {a} team's favour ({trend})."
+            );
+        } else {
+            let _ = write!(s, " It shows no clear trend ({trend}).");
+        }
+    }
+    s
+}
+
+/// What the switch cost or gained over the settling quarters, and when it pays back.
+fn switch_and_payback(f: &Facts) -> String {
+    let Some(p) = f
+        .phases
+        .filter(|p| p.switch.n >= 2 && f.settle_quarters > 0)
+    else {
+        return String::new();
+    };
+    let (a, b) = (&f.a, &f.b);
+    let d = &p.switch;
+    let first = if f.settle_quarters == 1 {
+        "the first quarter".to_string()
+    } else {
+        format!("the first {} quarters", f.settle_quarters.min(f.quarters))
+    };
+    let ci = format!(
+        "{} $k, 95% CI {} to {}",
+        super::summary::signed_thousands(d.mean),
+        super::summary::signed_thousands(d.ci_low),
+        super::summary::signed_thousands(d.ci_high)
+    );
+    let mut s = if d.ci_high < 0.0 {
+        format!(
+            "Switching from the {a} team's selling cost the {b} team {} $k over {first} ({ci}).",
+            money(-d.mean)
+        )
+    } else if d.ci_low > 0.0 {
+        format!(
+            "Switching from the {a} team's selling gained the {b} team {} $k over {first} ({ci}).",
+            money(d.mean)
+        )
+    } else {
+        format!("Over {first} the switch shows no clear cost or gain ({ci}).")
+    };
+    if f.undecided {
+        return s;
+    }
+    let steady_better = p.steady.n >= 2 && p.steady.ci_low > 0.0;
+    match p.payback.quarter {
+        Some(1) if d.mean > 0.0 => {}
+        Some(q) => {
+            let _ = write!(
+                s,
+                " Counting from the switch, the {b} team is ahead from quarter {q} on"
+            );
+            match (p.payback.earliest, p.payback.latest) {
+                (Some(lo), Some(hi)) if lo != hi => {
+                    let _ = write!(s, " (plausibly quarter {lo} to {hi}).");
+                }
+                (_, None) => {
+                    let _ = write!(
+                        s,
+                        ", though within the 95% CI it may not be ahead by quarter {}.",
+                        f.quarters
+                    );
+                }
+                _ => s.push('.'),
+            }
+        }
+        None if steady_better => {
+            let _ = write!(s, " It has not paid back within {} quarters.", f.quarters);
+        }
+        None if d.ci_high < 0.0 => {
+            let _ = write!(
+                s,
+                " With no steady-state gain to earn it back, it does not pay back."
+            );
+        }
+        None => {}
+    }
+    s
+}
+
+/// The verdict on bookings over the whole horizon (switch and steady state together), relative
+/// to `a`'s bookings. When the steady state is stated, the total is stated as a number only:
+/// the steady state is the verdict.
+fn horizon_total(f: &Facts, next_step: &str, alone: bool) -> String {
     let (ra, _, d) = f.m("bookings");
     let scale = ra.mean;
     let (a, b, q) = (&f.a, &f.b, f.quarters);
@@ -145,6 +321,18 @@ pub fn verdict_or(f: &Facts, next_step: &str) -> String {
         signed_pct(lo),
         signed_pct(hi)
     );
+    if !alone {
+        let side = if f.undecided {
+            String::new()
+        } else if d.diff.ci_low > 0.0 {
+            format!(": the {b} team booked more")
+        } else if d.diff.ci_high < 0.0 {
+            format!(": the {a} team booked more")
+        } else {
+            ": about the same".to_string()
+        };
+        return format!("Over {q} quarters, switch included{side} ({ci}).");
+    }
     if f.undecided {
         format!(
             "Not decided yet: after {} replications the two teams cannot be told apart over {q} quarters ({ci}). {next_step}",
@@ -614,6 +802,8 @@ mod tests {
             quarters_paired: vec![p(0.0, 5.0); 12],
             quarter_bookings: vec![(80.0, 80.0); 12],
             undecided: false,
+            phases: None,
+            settle_quarters: 2,
         }
     }
 
@@ -712,6 +902,151 @@ mod tests {
             v.starts_with("Not decided yet") && !v.contains("pressure paid"),
             "{v}"
         );
+    }
+
+    /// Phases of bookings with a steady difference of `steady` $k a quarter (± 20), a switch of
+    /// `switch` (± 100), a flat trend, and a ratio of `steady` / 1000.
+    fn with_phases(f: &mut Facts, steady: f64, switch: f64, payback: Option<u32>) {
+        use crate::experiment::phases::Payback;
+        f.phases = Some(Phases {
+            switch: s(switch, 100.0),
+            steady: s(steady, 20.0),
+            steady_log_ratio: s((1.0 + steady / 1000.0).ln(), 0.02),
+            trend: s(0.0, 30.0),
+            payback: Payback {
+                quarter: payback,
+                earliest: payback.map(|q| q - 1),
+                latest: payback.map(|q| q + 1),
+                n: 50,
+            },
+        });
+    }
+
+    #[test]
+    fn the_steady_state_comes_first_and_follows_its_interval() {
+        let mut f = level();
+        with_phases(&mut f, 50.0, -500.0, Some(9));
+        let v = verdict(&f);
+        assert!(
+            v.starts_with("Year to year, the aligned team books more ("),
+            "{v}"
+        );
+        assert!(v.contains("quarters 3–12"), "{v}");
+        assert!(v.contains("+5.0% of aggressive's a quarter, 95% CI"), "{v}");
+        assert!(v.contains("+50 $k a quarter, 95% CI +30 to +70"), "{v}");
+        let (steady, switch, total) = (
+            v.find("Year to year").unwrap(),
+            v.find("Switching").unwrap(),
+            v.find("switch included").unwrap(),
+        );
+        assert!(steady < switch && switch < total, "{v}");
+        with_phases(&mut f, -50.0, 500.0, Some(1));
+        let v = verdict(&f);
+        assert!(
+            v.starts_with(
+                "Year to year, the aggressive team books more: in this market, pressure pays ("
+            ),
+            "{v}"
+        );
+        with_phases(&mut f, 5.0, 0.0, None);
+        assert!(verdict(&f).starts_with("Year to year, the two teams book about the same ("));
+        // The horizon total no longer claims that pressure paid when the steady state is stated.
+        set(
+            &mut f,
+            "bookings",
+            s(1000.0, 10.0),
+            s(970.0, 10.0),
+            p(-30.0, 10.0),
+        );
+        let v = verdict(&f);
+        assert!(
+            v.contains("switch included: the aggressive team booked more"),
+            "{v}"
+        );
+        assert!(!v.contains("pressure paid"), "{v}");
+        // Undecided: no side named, for the steady state or the total.
+        f.undecided = true;
+        let v = verdict(&f);
+        assert!(
+            v.starts_with("Not decided yet") && !v.contains("books more"),
+            "{v}"
+        );
+        assert!(!v.contains("booked more"), "{v}");
+    }
+
+    #[test]
+    fn a_trend_is_named_only_where_its_interval_excludes_zero() {
+        let mut f = level();
+        with_phases(&mut f, 50.0, 0.0, None);
+        assert!(verdict(&f).contains("It shows no clear trend"));
+        let mut p = f.phases.unwrap();
+        p.trend = s(60.0, 30.0);
+        f.phases = Some(p);
+        assert!(
+            verdict(&f).contains("moving in the aligned team's favour (+60 $k a quarter per year")
+        );
+        p.trend = s(-60.0, 30.0);
+        f.phases = Some(p);
+        assert!(verdict(&f).contains("moving in the aggressive team's favour"));
+    }
+
+    #[test]
+    fn the_switch_and_its_payback_follow_their_intervals() {
+        let mut f = level();
+        // A cost, paid back by quarter 9 (plausibly 8 to 10).
+        with_phases(&mut f, 50.0, -500.0, Some(9));
+        let t = switch_and_payback(&f);
+        assert!(t.starts_with("Switching from the aggressive team's selling cost the aligned team 500 $k over the first 2 quarters (−500 $k, 95% CI −600 to −400)."), "{t}");
+        assert!(
+            t.contains("ahead from quarter 9 on (plausibly quarter 8 to 10)"),
+            "{t}"
+        );
+        // A cost and a better steady state, not yet paid back.
+        with_phases(&mut f, 50.0, -500.0, None);
+        assert!(switch_and_payback(&f).contains("It has not paid back within 12 quarters"));
+        // A cost and no steady gain: it never pays back.
+        with_phases(&mut f, -50.0, -500.0, None);
+        assert!(switch_and_payback(&f).contains("it does not pay back"));
+        // A gain.
+        with_phases(&mut f, 0.0, 500.0, Some(1));
+        let t = switch_and_payback(&f);
+        assert!(
+            t.starts_with(
+                "Switching from the aggressive team's selling gained the aligned team 500 $k"
+            ),
+            "{t}"
+        );
+        assert!(!t.contains("ahead from quarter"), "{t}");
+        // Neither.
+        with_phases(&mut f, 0.0, 50.0, None);
+        assert!(switch_and_payback(&f)
+            .starts_with("Over the first 2 quarters the switch shows no clear cost or gain"));
+        // No settling quarters: no switch sentence.
+        f.settle_quarters = 0;
+        assert_eq!(switch_and_payback(&f), "");
+    }
+
+    #[test]
+    fn without_a_steady_state_the_total_is_the_verdict() {
+        let mut f = level();
+        set(
+            &mut f,
+            "bookings",
+            s(1000.0, 10.0),
+            s(970.0, 10.0),
+            p(-30.0, 10.0),
+        );
+        with_phases(&mut f, 0.0, -300.0, None);
+        let mut ph = f.phases.unwrap();
+        ph.steady.n = 0;
+        f.phases = Some(ph);
+        let v = verdict(&f);
+        assert!(
+            v.contains("Over 12 quarters the aggressive team booked more"),
+            "{v}"
+        );
+        assert!(v.contains("pressure paid"), "{v}");
+        assert!(!v.contains("Year to year"), "{v}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod book_size;
 pub mod breakdown;
 pub mod deals;
 pub mod lesson;
+pub mod phases;
 pub mod progress;
 pub mod sensitivity;
 pub mod summary;
@@ -25,12 +26,13 @@ pub use deals::{DEALS_FILE, DEAL_COLUMNS};
 
 /// Names of the files every run writes, in the order they are committed (with `--deals`,
 /// [`DEALS_FILE`] too, after `strategy_mix.csv`).
-pub const FILES: [&str; 10] = [
+pub const FILES: [&str; 11] = [
     "runs.csv",
     "quarters.csv",
     "weeks.csv",
     "summary.csv",
     "comparison.csv",
+    "phases.csv",
     "teams.csv",
     "vendors.csv",
     "reps.csv",
@@ -100,6 +102,7 @@ pub struct CsvOutputs {
     weeks: csv::Writer<AtomicFile>,
     summary: csv::Writer<AtomicFile>,
     comparison: csv::Writer<AtomicFile>,
+    phases: csv::Writer<AtomicFile>,
     teams: csv::Writer<AtomicFile>,
     vendors: csv::Writer<AtomicFile>,
     reps: csv::Writer<AtomicFile>,
@@ -130,6 +133,13 @@ pub struct PointSummary {
     pub pulled_in: Vec<f64>,
     /// The point's horizon in quarters (a sweep may vary it).
     pub horizon_quarters: u32,
+    /// `[variant]` phases of bookings against the reference (`None` for the reference), as
+    /// `phases.csv` has them.
+    pub steady: Vec<Option<crate::experiment::phases::Phases>>,
+    /// The point's settling quarters.
+    pub settle_quarters: u32,
+    /// The reference's drift at the end of the warm-up ([`phases::warm_up_drift`]).
+    pub warm_up_drift: Vec<phases::Drift>,
 }
 
 fn csv_err(file: &str, e: csv::Error) -> SalesimError {
@@ -168,6 +178,7 @@ impl CsvOutputs {
             weeks: open("weeks.csv")?,
             summary: open("summary.csv")?,
             comparison: open("comparison.csv")?,
+            phases: open(phases::FILE)?,
             teams: open("teams.csv")?,
             vendors: open("vendors.csv")?,
             reps: open("reps.csv")?,
@@ -198,6 +209,9 @@ impl CsvOutputs {
         out.comparison
             .write_record(with_params(&["point"], &COMPARISON_COLUMNS))
             .map_err(|e| csv_err("comparison.csv", e))?;
+        out.phases
+            .write_record(with_params(&["point"], &phases::COLUMNS))
+            .map_err(|e| csv_err(phases::FILE, e))?;
         let per_run = ["point", "variant", "replication"];
         out.teams
             .write_record(with_params(&per_run, &TEAM_COLUMNS))
@@ -296,6 +310,9 @@ impl CsvOutputs {
                 .map(|v| result.pooled(v).pulled_in / reps)
                 .collect(),
             horizon_quarters: cfg.horizon_quarters,
+            steady: Vec::new(),
+            settle_quarters: cfg.settle_quarters,
+            warm_up_drift: phases::warm_up_drift(result),
         };
         for (v, variant) in cfg.variants.iter().enumerate() {
             let weeks = result.weeks_of(v);
@@ -363,6 +380,13 @@ impl CsvOutputs {
             }
             summary.paired.push(Some(pairs));
         }
+        let (phase_rows, steady) = phases::rows(point, result);
+        summary.steady = steady;
+        for row in phase_rows {
+            self.phases
+                .write_record(row)
+                .map_err(|e| csv_err(phases::FILE, e))?;
+        }
         self.summaries.push(summary);
         for (name, w, rows) in [
             (
@@ -415,6 +439,7 @@ impl CsvOutputs {
             ("weeks.csv", self.weeks),
             ("summary.csv", self.summary),
             ("comparison.csv", self.comparison),
+            (phases::FILE, self.phases),
             ("teams.csv", self.teams),
             ("vendors.csv", self.vendors),
             ("reps.csv", self.reps),
@@ -432,6 +457,26 @@ impl CsvOutputs {
         }
         Ok(self.summaries)
     }
+}
+
+/// The manifest's `warm_up_drift`: per point, the reference's drift at the end of the warm-up
+/// ([`phases::warm_up_drift`]).
+pub fn warm_up_drift_json(summaries: &[PointSummary]) -> serde_json::Value {
+    let points: Vec<serde_json::Value> = summaries
+        .iter()
+        .map(|ps| {
+            let metrics: Vec<serde_json::Value> =
+                ps.warm_up_drift.iter().map(phases::Drift::json).collect();
+            serde_json::json!({ "point": ps.point, "metrics": metrics })
+        })
+        .collect();
+    serde_json::json!({
+        "measured_over": format!(
+            "the reference variant's first {} horizon quarters (it goes on selling as in the warm-up): least-squares slope per quarter, 95% CI over replications",
+            phases::DRIFT_QUARTERS
+        ),
+        "points": points,
+    })
 }
 
 /// Run facts for the manifest.

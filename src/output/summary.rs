@@ -1,6 +1,7 @@
 //! The terminal summary: a short aligned table with 95% CIs, then the comparison in plain words.
 
 use super::PointSummary;
+use crate::experiment::phases::{percent, Phases};
 use crate::experiment::stats::{Paired, Summary};
 use crate::experiment::{Plan, Throughput};
 use crate::metrics::RUN_METRICS;
@@ -147,6 +148,81 @@ pub fn bookings_sentence(
     )
 }
 
+/// The phases of bookings in words, in the order every verdict surface states them: the steady
+/// state (per quarter, relative and in $k, with its trend), then the switch and its payback.
+/// The horizon total ([`bookings_sentence`]) follows them.
+pub fn phase_lines(
+    variant: &str,
+    reference: &str,
+    p: &Phases,
+    settle_quarters: u32,
+    quarters: u32,
+) -> Vec<String> {
+    let k = |x: &Summary, unit: &str| {
+        format!(
+            "{} $k{unit} (95% CI {} to {})",
+            signed_thousands(x.mean),
+            signed_thousands(x.ci_low),
+            signed_thousands(x.ci_high)
+        )
+    };
+    let mut lines = Vec::new();
+    if p.steady.n >= 2 {
+        let span = if settle_quarters + 1 == quarters {
+            format!("quarter {quarters}")
+        } else {
+            format!("quarters {}–{quarters}", settle_quarters + 1)
+        };
+        let relative = if p.steady_log_ratio.n >= 2 {
+            let r = &p.steady_log_ratio;
+            format!(
+                "{} a quarter (95% CI {} to {}), ",
+                signed_percent(percent(r.mean)),
+                signed_percent(percent(r.ci_low)),
+                signed_percent(percent(r.ci_high))
+            )
+        } else {
+            String::new()
+        };
+        let clear = if p.steady.ci_low > 0.0 || p.steady.ci_high < 0.0 {
+            ""
+        } else {
+            " — not distinguishable from no difference"
+        };
+        let trend = if p.trend.n >= 2 && p.trend.ci_low.is_finite() {
+            format!("; trend {}", k(&p.trend, " a quarter per year"))
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "Steady state ({span}): {variant} − {reference} {relative}{}{clear}{trend}.",
+            k(&p.steady, " a quarter")
+        ));
+    }
+    if settle_quarters > 0 && p.switch.n >= 2 {
+        let span = if settle_quarters.min(quarters) == 1 {
+            "quarter 1".to_string()
+        } else {
+            format!("quarters 1–{}", settle_quarters.min(quarters))
+        };
+        let payback = match (p.payback.quarter, p.payback.earliest, p.payback.latest) {
+            (Some(q), Some(lo), Some(hi)) if lo != hi => {
+                format!("{variant} ahead from quarter {q} on (95% CI quarter {lo} to {hi})")
+            }
+            (Some(q), _, Some(_)) => format!("{variant} ahead from quarter {q} on"),
+            (Some(q), _, None) => format!(
+                "{variant} ahead from quarter {q} on (possibly not within {quarters} quarters)"
+            ),
+            (None, _, _) => format!("{variant} not ahead within {quarters} quarters"),
+        };
+        lines.push(format!(
+            "Switch ({span}): {variant} − {reference} {}; cumulative payback: {payback}.",
+            k(&p.switch, "")
+        ));
+    }
+    lines
+}
+
 /// How a finished run's outputs were made, for the first line of its summary.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Made {
@@ -247,6 +323,18 @@ pub fn render(
             let Some(pairs) = pairs else { continue };
             let b = index("bookings");
             let ref_mean = ps.metrics[reference][b].mean;
+            if let Some(Some(p)) = ps.steady.get(v) {
+                for line in phase_lines(
+                    &cfg.variants[v].name,
+                    &cfg.variants[reference].name,
+                    p,
+                    ps.settle_quarters,
+                    ps.horizon_quarters,
+                ) {
+                    let _ = writeln!(s, "{line}");
+                }
+                let _ = write!(s, "Horizon total: ");
+            }
             let _ = writeln!(
                 s,
                 "{}",
@@ -293,6 +381,35 @@ pub fn render(
 mod tests {
     use super::*;
     use crate::experiment::stats::paired;
+
+    #[test]
+    fn phase_lines_state_the_steady_state_then_the_switch() {
+        use crate::experiment::phases::phases;
+        let reference = vec![vec![100.0; 6]; 3];
+        let variant = vec![
+            vec![80.0, 95.0, 102.0, 103.0, 101.0, 102.0],
+            vec![82.0, 96.0, 101.0, 102.0, 102.0, 103.0],
+            vec![81.0, 94.0, 103.0, 101.0, 103.0, 101.0],
+        ];
+        let p = phases(&variant, &reference, 2, Some(true));
+        let lines = phase_lines("aligned", "aggressive", &p, 2, 6);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0]
+                .starts_with("Steady state (quarters 3–6): aligned − aggressive +2.0% a quarter"),
+            "{lines:?}"
+        );
+        assert!(!lines[0].contains("not distinguishable"), "{lines:?}");
+        assert!(
+            lines[1].starts_with("Switch (quarters 1–2): aligned − aggressive −24 $k"),
+            "{lines:?}"
+        );
+        // Cumulative −19, −24, −22, −21, −19, −17: never ahead.
+        assert!(
+            lines[1].ends_with("aligned not ahead within 6 quarters."),
+            "{lines:?}"
+        );
+    }
 
     #[test]
     fn bookings_sentence_is_relative_to_the_reference() {

@@ -44,6 +44,9 @@ pub struct Config {
     pub horizon_quarters: u32,
     /// Quarters simulated before the horizon (nothing recorded), with the reference variant.
     pub warm_up_quarters: u32,
+    /// Quarters after the switch counted as settling (`phases.csv`'s `switch`); the steady
+    /// state is the quarters after them.
+    pub settle_quarters: u32,
     /// Replications per variant and point.
     pub replications: u32,
     /// Master seed.

@@ -76,6 +76,7 @@ pub(crate) fn page(folder: &OutputFolder, charts: &[Rendered]) -> String {
     // The answer first: the lesson's story, or for a sweep the paired difference against the
     // swept values and every point; then the headline, the charts and the tables. The set-up
     // comes after the results, beside how to reproduce them.
+    html.push_str(&verdict_section(folder));
     if let Some(lesson) = &folder.lesson {
         html.push_str(&lesson_section(lesson));
     }
@@ -211,6 +212,119 @@ fn setup(folder: &OutputFolder) -> String {
         .map(|(k, v)| format!("<dt>{k}</dt><dd>{v}</dd>"))
         .collect();
     format!("<section id=\"setup\"><h2>Set-up</h2><dl class=\"setup\">{body}</dl></section>\n")
+}
+
+/// The verdict's numbers on the first screen, in the order every surface states them: the
+/// steady state per quarter, the switch and its payback, then the horizon total; for every
+/// variant against the reference at the focus point, computed from quarters.csv as phases.csv
+/// computes them ([`crate::experiment::phases`]).
+fn verdict_section(folder: &OutputFolder) -> String {
+    let point = folder.focus_point();
+    let reference = folder.manifest.reference().to_string();
+    let settle = folder.manifest.scenario.settle_quarters;
+    let mut items = String::new();
+    for variant in folder.variants().iter().filter(|v| **v != reference) {
+        let Some((p, quarters)) = phases_of(folder, point, &reference, variant, settle) else {
+            continue;
+        };
+        for line in crate::output::summary::phase_lines(variant, &reference, &p, settle, quarters) {
+            let phase = if line.starts_with("Steady") {
+                "steady"
+            } else {
+                "switch"
+            };
+            let _ = writeln!(
+                items,
+                "<li class=\"phase\" data-variant=\"{}\" data-phase=\"{phase}\" data-mean=\"{}\" data-ci-low=\"{}\" data-ci-high=\"{}\">{}</li>",
+                esc(variant),
+                if phase == "steady" { p.steady.mean } else { p.switch.mean },
+                if phase == "steady" { p.steady.ci_low } else { p.switch.ci_low },
+                if phase == "steady" { p.steady.ci_high } else { p.switch.ci_high },
+                esc(&line)
+            );
+        }
+        let (r, v, c) = (
+            folder.summary_for(point, &reference, "bookings"),
+            folder.summary_for(point, variant, "bookings"),
+            folder.comparison_for(point, variant, "bookings"),
+        );
+        if let (Some(r), Some(_), Some(c)) = (r, v, c) {
+            let d = crate::experiment::stats::Paired {
+                diff: crate::experiment::stats::Summary {
+                    mean: c.mean_diff,
+                    sd: f64::NAN,
+                    ci_low: c.ci_low,
+                    ci_high: c.ci_high,
+                    n: folder.manifest.replications as usize,
+                },
+                share_better: c.share_better,
+            };
+            let _ = writeln!(
+                items,
+                "<li class=\"phase\" data-variant=\"{}\" data-phase=\"total\">Horizon total: {}</li>",
+                esc(variant),
+                esc(&crate::output::summary::bookings_sentence(
+                    variant,
+                    &reference,
+                    r.mean,
+                    &d,
+                    quarters
+                ))
+            );
+        }
+    }
+    if items.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<section id=\"verdict\"><h2>Verdict</h2><ul class=\"headlines\">\n{items}</ul>\n<p class=\"note\">The steady state is the mean per-quarter paired difference after the first {settle} quarter(s) following the switch; the switch is the difference summed over them; the horizon total mixes both (phases.csv).</p></section>\n"
+    )
+}
+
+/// The bookings phases of one variant against the reference at a point, from quarters.csv,
+/// and the point's horizon; `None` without paired quarters.
+fn phases_of(
+    folder: &OutputFolder,
+    point: u32,
+    reference: &str,
+    variant: &str,
+    settle: u32,
+) -> Option<(crate::experiment::phases::Phases, u32)> {
+    let of = |name: &str| -> std::collections::BTreeMap<u32, Vec<f64>> {
+        let mut by_rep: std::collections::BTreeMap<u32, Vec<(u32, f64)>> = Default::default();
+        for q in folder
+            .quarters
+            .iter()
+            .filter(|q| q.key.point == point && q.key.variant == name)
+        {
+            by_rep
+                .entry(q.key.replication)
+                .or_default()
+                .push((q.quarter, q.get("bookings")));
+        }
+        by_rep
+            .into_iter()
+            .map(|(r, mut qs)| {
+                qs.sort_by_key(|(q, _)| *q);
+                (r, qs.into_iter().map(|(_, b)| b).collect())
+            })
+            .collect()
+    };
+    let (base, other) = (of(reference), of(variant));
+    let (mut v, mut r) = (Vec::new(), Vec::new());
+    for (rep, b) in base {
+        if let Some(x) = other.get(&rep) {
+            v.push(x.clone());
+            r.push(b);
+        }
+    }
+    let quarters = r.iter().map(Vec::len).min()? as u32;
+    (r.len() >= 2).then(|| {
+        (
+            crate::experiment::phases::phases(&v, &r, settle, Some(true)),
+            quarters,
+        )
+    })
 }
 
 /// A mean in a span a test can find: `data-mean` holds the exact value from summary.csv.

@@ -39,6 +39,30 @@ pub(crate) struct Manifest {
     pub complete: bool,
     #[serde(default)]
     pub sweep: Sweep,
+    /// The resolved scenario, of which the report reads only what it needs.
+    #[serde(default)]
+    pub scenario: ScenarioHead,
+}
+
+/// What the report reads of the manifest's resolved scenario.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ScenarioHead {
+    /// Quarters after the switch counted as settling (a folder written before the key existed
+    /// gets the default).
+    #[serde(default = "default_settle_quarters")]
+    pub settle_quarters: u32,
+}
+
+impl Default for ScenarioHead {
+    fn default() -> Self {
+        ScenarioHead {
+            settle_quarters: default_settle_quarters(),
+        }
+    }
+}
+
+fn default_settle_quarters() -> u32 {
+    crate::params::settings::Scenario::DEFAULT_SETTLE_QUARTERS
 }
 
 /// The sweep section of the manifest.

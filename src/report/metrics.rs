@@ -31,7 +31,7 @@ const fn info(name: &'static str, label: &'static str, unit: Unit) -> MetricInfo
 }
 
 /// Every metric of the output contract, in contract order.
-pub(crate) const METRICS: [MetricInfo; 23] = [
+pub(crate) const METRICS: [MetricInfo; 24] = [
     info("bookings", "Bookings (net)", Unit::Money),
     info("list_value", "List value", Unit::Money),
     info("discount_cost", "Discount cost", Unit::Money),
@@ -55,6 +55,11 @@ pub(crate) const METRICS: [MetricInfo; 23] = [
     info("cost_of_sales_ratio", "Cost of sales", Unit::Share),
     info("sandbagged_deals", "Deals asked to wait", Unit::Count),
     info("yoy_growth", "Year-over-year growth", Unit::Share),
+    info(
+        "cohort_bookings",
+        "Bookings of the horizon's opportunities",
+        Unit::Money,
+    ),
 ];
 
 /// Looks a metric up by name; unknown metrics get a neutral description.

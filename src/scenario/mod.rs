@@ -128,6 +128,7 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
     let (horizon, warm_up) = (MAX_HORIZON_QUARTERS as f64, MAX_WARM_UP_QUARTERS as f64);
     c.range_u("horizon_quarters", s.horizon_quarters as f64, 1.0, horizon)?;
     c.range_u("warm_up_quarters", s.warm_up_quarters as f64, 0.0, warm_up)?;
+    c.range_u("settle_quarters", s.settle_quarters as f64, 0.0, horizon)?;
     c.range_u("replications", s.replications as f64, 1.0, 1_000_000.0)?;
     check_market(&mut c, &s.market)?;
     check_customers(&mut c, &s.customers)?;
@@ -341,6 +342,7 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         description: s.description.clone(),
         horizon_quarters: s.horizon_quarters,
         warm_up_quarters: s.warm_up_quarters,
+        settle_quarters: s.settle_quarters,
         replications: s.replications,
         seed: s.seed,
         market: s.market.clone(),

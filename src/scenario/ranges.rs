@@ -733,6 +733,11 @@ pub const NOT_COVERED: &[NotCovered] = &[
                  over).",
     },
     NotCovered {
+        pattern: "settle_quarters",
+        reason: "A setting of the method (which quarters after the switch the steady state \
+                 leaves out); it changes no run.",
+    },
+    NotCovered {
         pattern: "replications",
         reason: "A setting of the method; the study sets its own (`--replications`).",
     },

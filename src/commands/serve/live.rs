@@ -63,8 +63,14 @@ pub struct Update {
     pub verdict: String,
     /// Mean bookings over the horizon, $k (summary.csv's `bookings` means).
     pub bookings: Pair,
-    /// Paired difference of bookings, $k (comparison.csv's `bookings` row).
+    /// Paired difference of bookings over the horizon, $k (comparison.csv's `bookings` row).
     pub difference: Difference,
+    /// Steady-state paired difference of bookings, $k a quarter (phases.csv's `steady`
+    /// bookings row): what the verdict states first.
+    pub steady: Difference,
+    /// The switch: paired difference of bookings summed over the settling quarters, $k
+    /// (phases.csv's `switch` bookings row).
+    pub switch: Difference,
     /// Mean times blocked over the horizon.
     pub blocks: Pair,
     /// Mean share of deals closed in the last two weeks of the quarter.
@@ -204,6 +210,8 @@ fn update_of(
         verdict,
         bookings: pair("bookings"),
         difference: paired,
+        steady: difference_of(facts.phases.map(|p| p.steady)),
+        switch: difference_of(facts.phases.map(|p| p.switch)),
         blocks: pair("blocks"),
         hockey_stick: pair("hockey_stick"),
         command,
@@ -222,6 +230,22 @@ fn metric_pair(summary: &PointSummary, plan: &Plan, metric: &str) -> (f64, f64) 
     (
         summary.metrics[cfg.reference][m].mean,
         summary.metrics[other][m].mean,
+    )
+}
+
+/// A summary as a [`Difference`] (NaN when there is none).
+fn difference_of(s: Option<crate::experiment::stats::Summary>) -> Difference {
+    s.map_or(
+        Difference {
+            mean: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+        },
+        |s| Difference {
+            mean: s.mean,
+            ci_low: s.ci_low,
+            ci_high: s.ci_high,
+        },
     )
 }
 
