@@ -589,7 +589,8 @@ impl Engine<'_> {
         self.prefetch_account(c, v);
         self.all_contacts += 1;
         if v == 0 {
-            self.recorder.contact(day, r);
+            let on_journey = self.accounts[c as usize].stage.is_active();
+            self.recorder.contact(day, r, on_journey);
         }
         let known = self.knowledge(c, v);
         let previous = self.reach(c, v).last_contact.day();
