@@ -10,7 +10,7 @@
 //! and the quarter is recorded.
 //!
 //! A run first warms the market up (`warm_up_quarters`, our teams selling the reference
-//! variant's strategy, nothing recorded), then each variant takes over from a copy of that
+//! variant's strategy as built in, nothing recorded), then each variant takes over from a copy of that
 //! warmed-up state ([`warmed_up`], [`run_from`]): every variant of a replication starts from the
 //! same running market.
 
@@ -290,8 +290,10 @@ pub fn warmed_up_with_deals<'a>(
     )
 }
 
-/// Runs a new engine through the warm-up quarters.
+/// Runs a new engine through the warm-up quarters, our teams selling as the reference variant
+/// did before the horizon ([`Config::warm_up_strategies`]).
 fn warm_up<'a>(mut engine: Engine<'a>, stop: &AtomicBool) -> Option<Engine<'a>> {
+    engine.strategies = Engine::rep_strategies(engine.world, engine.cfg.warm_up_strategies());
     engine.run_until(engine.start, stop).then_some(engine)
 }
 

@@ -10,8 +10,16 @@ use super::settings::{PlanSpec, StrategyOverrides};
 use crate::params::pay::{Bonus, Plan, PlanPeriod};
 use crate::params::strategy::Strategy;
 
-/// Names of the built-in presets.
-pub const PRESETS: [&str; 2] = ["aggressive", "aligned"];
+/// Names of the built-in presets. `aggressive` and `aligned` are the ways of selling our
+/// variants compare; `rival-aggressive` and `rival-aligned` start as the same knobs, under names
+/// of their own, so that a competitor (and every team that names no strategy) sells as the
+/// preset does and a `[strategies.aggressive]` table or a `--set strategies.aggressive.…` aimed
+/// at our variants never changes a rival.
+pub const PRESETS: [&str; 4] = ["aggressive", "aligned", "rival-aggressive", "rival-aligned"];
+
+/// The strategy a team sells with when the scenario names none: a rival's copy of the
+/// aggressive preset.
+pub const DEFAULT_TEAM_STRATEGY: &str = "rival-aggressive";
 
 /// Quarter-driven selling (docs/MODEL.md, "Strategies and presets": the aggressive column).
 pub fn aggressive() -> Strategy {
@@ -60,8 +68,8 @@ pub fn aligned() -> Strategy {
 /// A preset by name.
 pub fn preset(name: &str) -> Option<Strategy> {
     match name {
-        "aggressive" => Some(aggressive()),
-        "aligned" => Some(aligned()),
+        "aggressive" | "rival-aggressive" => Some(aggressive()),
+        "aligned" | "rival-aligned" => Some(aligned()),
         _ => None,
     }
 }

@@ -213,7 +213,7 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
             let (path, name) = match (&team.strategy, &vendor.strategy) {
                 (Some(name), _) => (format!("{tp}.strategy"), name.clone()),
                 (None, Some(name)) => (format!("{vp}.strategy"), name.clone()),
-                (None, None) => (tp.clone(), "aggressive".to_string()),
+                (None, None) => (tp.clone(), presets::DEFAULT_TEAM_STRATEGY.to_string()),
             };
             let strategy = lookup(&mut c, &path, &name)?;
             let (path, name) = match (&team.plan, &vendor.plan) {
@@ -264,6 +264,12 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         c.name(&format!("{p}.name"), &variant.name)?;
         c.unique(&format!("{p}.name"), &mut variant_names, &variant.name)?;
         let base = lookup(&mut c, &format!("{p}.strategy"), &variant.strategy)?;
+        // Before the horizon a preset named by the variant sells as built in (see
+        // [`VariantConfig::team_warm_up`]).
+        let as_built = |name: &str, resolved: &Strategy| {
+            presets::preset(name).unwrap_or_else(|| resolved.clone())
+        };
+        let mut team_warm_up = vec![as_built(&variant.strategy, &base); our_teams.len()];
         let mut team_strategies = vec![base; our_teams.len()];
         for (team, strategy) in &variant.teams {
             let tp = format!("{p}.teams.{team}");
@@ -282,6 +288,7 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
                 ));
             };
             team_strategies[idx] = lookup(&mut c, &tp, strategy)?;
+            team_warm_up[idx] = as_built(strategy, &team_strategies[idx]);
         }
         let mut team_plans: Vec<Plan> = match &variant.plan {
             Some(name) => vec![plan_lookup(&mut c, &format!("{p}.plan"), name)?; our_teams.len()],
@@ -304,6 +311,7 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         variants.push(VariantConfig {
             name: variant.name.clone(),
             team_strategies,
+            team_warm_up,
             team_plans,
         });
     }
