@@ -18,6 +18,7 @@ pub mod deals;
 pub mod journey;
 pub mod learning;
 pub mod selling;
+pub mod signals;
 pub mod state;
 
 use crate::calendar::{quarter_of, Day, DAYS_PER_QUARTER};
@@ -193,8 +194,11 @@ pub(crate) mod purpose {
     pub const WAIT: u32 = 8;
     pub const ENGAGEMENT: u32 = 9;
     pub const PREFERENCE: u32 = 10;
+    /// Observable signals: trigger events, intent surges, renewals in the CRM
+    /// ([`super::signals`]).
+    pub const SIGNAL: u32 = 11;
     /// How many purposes there are (they are numbered from 1).
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
 }
 
 /// One replication of one variant: the world, the accounts' and reps' changing state, the

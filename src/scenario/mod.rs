@@ -631,6 +631,21 @@ fn check_customers(c: &mut Checker, b: &CustomerBehaviour) -> Result<(), InputEr
     ] {
         c.prob(&format!("customers.receptivity.{k}"), v)?;
     }
+    let sg = &b.signals;
+    for (k, v) in [
+        ("trigger_recall", sg.trigger_recall),
+        ("intent_recall", sg.intent_recall),
+        ("renewal_visibility", sg.renewal_visibility),
+    ] {
+        c.prob(&format!("customers.signals.{k}"), v)?;
+    }
+    for (k, v) in [
+        ("trigger_precision", sg.trigger_precision),
+        ("intent_precision", sg.intent_precision),
+    ] {
+        c.range(&format!("customers.signals.{k}"), v, 0.01, 1.0, true)?;
+    }
+    c.range_u("customers.signals.lead_days", f64::from(sg.lead_days), 1.0, 260.0)?;
     for (k, v) in [
         ("initial_trust", b.initial_trust),
         ("trust_gain", b.trust_gain),
