@@ -115,9 +115,7 @@ impl Engine<'_> {
         s: &crate::params::strategy::Strategy,
     ) -> Option<CustomerId> {
         let day = self.day;
-        self.reps[v][r as usize]
-            .leads
-            .retain(|l| l.1.day() >= day);
+        self.reps[v][r as usize].leads.retain(|l| l.1.day() >= day);
         let n = self.reps[v][r as usize].leads.len();
         for i in (0..n).rev() {
             let c = self.reps[v][r as usize].leads[i].0;

@@ -54,7 +54,11 @@ pub(crate) const METRICS: [MetricInfo; 24] = [
     info("contribution", "Contribution", Unit::Money),
     info("cost_of_sales_ratio", "Cost of sales", Unit::Share),
     info("sandbagged_deals", "Deals asked to wait", Unit::Count),
-    info("on_journey_share", "Contacts on a buying journey", Unit::Share),
+    info(
+        "on_journey_share",
+        "Contacts on a buying journey",
+        Unit::Share,
+    ),
     info("yoy_growth", "Year-over-year growth", Unit::Share),
 ];
 

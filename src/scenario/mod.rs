@@ -645,7 +645,12 @@ fn check_customers(c: &mut Checker, b: &CustomerBehaviour) -> Result<(), InputEr
     ] {
         c.range(&format!("customers.signals.{k}"), v, 0.01, 1.0, true)?;
     }
-    c.range_u("customers.signals.lead_days", f64::from(sg.lead_days), 1.0, 260.0)?;
+    c.range_u(
+        "customers.signals.lead_days",
+        f64::from(sg.lead_days),
+        1.0,
+        260.0,
+    )?;
     for (k, v) in [
         ("initial_trust", b.initial_trust),
         ("trust_gain", b.trust_gain),
