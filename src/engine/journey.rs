@@ -502,11 +502,9 @@ impl Engine<'_> {
 
     /// The account's decision, in two steps (a nested logit with no decision in a nest of its
     /// own). First, whether it decides at all: the logit of the shortlist's inclusive value (the
-    /// log-sum of trust, incumbency and pressure over the shortlisted, unblocked vendors) against
-    /// no decision. Each vendor's pressure (its annoyance ÷ the block threshold, times
-    /// `no_decision_pressure`) counts against that vendor only: a pest lowers its own standing,
-    /// and the shortlist's value with it (more no decision when the pest was the main option).
-    /// Then, having decided, which vendor: a logit on trust, pressure, price and incumbency. Price enters only the second step: no
+    /// log-sum of trust and incumbency over the shortlisted, unblocked vendors) against no
+    /// decision, whose utility pressure (total annoyance) raises. Then, having decided, which
+    /// vendor: a logit on trust, price and incumbency. Price enters only the second step: no
     /// decision is mostly indecision, the fear of choosing wrong, which a discount does not
     /// remove (JOLT, Dixon & McKenna 2022: 56% of no-decision losses come from indecision, 44%
     /// from the status quo; pressure tactics backfire). With `price_weight` 0 this is the plain
@@ -522,6 +520,10 @@ impl Engine<'_> {
         );
         let threshold = self.block_threshold(c);
         let n_vendors = self.world.vendors.len();
+        let pressure: f64 = (0..n_vendors)
+            .map(|v| self.annoyance(c, v) as f64)
+            .sum::<f64>()
+            / threshold;
         let incumbent = self.accounts[c as usize].incumbent as usize;
         let adopted = self.accounts[c as usize].adopted();
         let mut confidence = [f64::NEG_INFINITY; crate::params::MAX_VENDORS];
@@ -530,13 +532,12 @@ impl Engine<'_> {
             let r = self.rel(c, v);
             if r.shortlisted && !self.is_blocked(c, v) {
                 let incumbency = if adopted && v == incumbent { iw } else { 0.0 };
-                let pressure = self.annoyance(c, v) as f64 / threshold;
-                *confidence = tw * self.trust(c, v) as f64 + incumbency - ndp * pressure;
+                *confidence = tw * self.trust(c, v) as f64 + incumbency;
                 inclusive += confidence.exp();
             }
         }
         let decides = if inclusive > 0.0 {
-            let odds = (inclusive.ln() - nd).exp();
+            let odds = (inclusive.ln() - nd - ndp * pressure).exp();
             odds / (1.0 + odds)
         } else {
             0.0

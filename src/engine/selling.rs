@@ -314,28 +314,12 @@ impl Engine<'_> {
         if let Some(c) = self.pipeline_target(v, r, s) {
             return Some((c, false));
         }
-        // A rep still hunting for quota (short of it, or with a thin pipeline; a pay-driven rep
-        // always) looks over the fence with the chance `poaching` gives, and works the account it
-        // sees there when it looks a better chance than the best of its own (by value: what a
-        // stage-blind rep goes by; for a listening rep, by value times the welcome rate its
-        // vendor believes).
-        let hunting =
-            s.pay_driven || attainment < 1.0 || self.reps[v][r as usize].pipeline_is_thin();
-        if s.poaching > 0.0 && hunting && self.roll(v, r) < s.poaching {
+        if s.poaching > 0.0
+            && self.reps[v][r as usize].pipeline_is_thin()
+            && self.roll(v, r) < s.poaching
+        {
             if let Some(c) = self.poach_target(v, r, s) {
-                let own = self.territory_target(v, r, s);
-                let chance = |e: &Self, x: CustomerId| {
-                    let value = f64::from(e.world.annual_values[x as usize]);
-                    if s.listening > 0.0 {
-                        value * e.believed_receptivity(x, v)
-                    } else {
-                        value
-                    }
-                };
-                return match own {
-                    Some((o, _)) if chance(self, o) >= chance(self, c) => own,
-                    _ => Some((c, false)),
-                };
+                return Some((c, false));
             }
         }
         self.territory_target(v, r, s)
@@ -449,13 +433,7 @@ impl Engine<'_> {
         if territory.is_empty() {
             return None;
         }
-        // The more valuable of two of the victim's accounts.
-        let (a, b) = (
-            territory[random_index(rng, territory.len())],
-            territory[random_index(rng, territory.len())],
-        );
-        let value = |x: CustomerId| world.annual_values[x as usize];
-        Some(if value(b) > value(a) { b } else { a })
+        Some(territory[random_index(rng, territory.len())])
     }
 
     /// The best of a few sampled accounts of the rep's own territory. A stage-blind rep takes the
@@ -684,11 +662,8 @@ impl Engine<'_> {
         }
         self.observe(c, v, Knowledge::Rebuffed);
         if !blocked {
-            // Bad is stronger than good: the loss is `trust_loss` of the trust there is, against
-            // a welcome contact's `trust_gain` of the room left.
-            let trust = self.trust(c, v);
-            let loss = self.cfg.customers.trust_loss as f32 * trust;
-            self.set_trust(c, v, trust - loss);
+            let loss = self.cfg.customers.trust_loss as f32;
+            self.set_trust(c, v, self.trust(c, v) - loss);
             self.annoy(c, v, r, self.cfg.customers.annoyance_per_unwelcome);
         }
     }

@@ -184,15 +184,7 @@ pub struct CustomerBehaviour {
     pub initial_trust: f64,
     /// Share of the remaining distance to full trust gained per welcome contact. Default 0.06.
     pub trust_gain: f64,
-    /// Trust lost per unwelcome contact, as a share of the account's trust in the vendor (a
-    /// welcome contact adds `trust_gain` of the room left, 1 − trust). Default 0.12, twice
-    /// `trust_gain`: bad is stronger than good, an unwanted event weighing more than a wanted one
-    /// of the same size (Baumeister, Bratslavsky, Finkenauer & Vohs 2001, docs/FIELD-FACTS.md
-    /// [S]; Mittal, Ross & Baldasare 1998: negative performance weighs more on satisfaction and
-    /// repurchase intent [V abstract]). The ratio 2 is a judgement (plausible 1–4 times the gain,
-    /// scenario/ranges.rs): at trust 0.3 a team then gains trust only when more than about 46% of
-    /// its contacts are welcome. (Before issue 27: 0.01 absolute, so that pestering built trust
-    /// whenever more than a fifth of contacts were welcome.)
+    /// Trust lost per unwelcome contact (absolute). Default 0.01.
     pub trust_loss: f64,
     /// Half-life of trust's drift back to `initial_trust`, in business days. Default 260.
     pub trust_half_life_days: f64,
@@ -268,12 +260,8 @@ pub struct CustomerBehaviour {
     /// opportunities (JOLT, Dixon & McKenna 2022, docs/FIELD-FACTS.md [S]) with a win rate of at
     /// most 30% (practitioner figures: 15-25%, docs/FIELD-FACTS.md [U]).
     pub no_decision_utility: f64,
-    /// Utility a vendor loses in the account's decision per unit of pressure from it (its
-    /// annoyance divided by `block_threshold`): pressure tactics backfire on the seller that
-    /// applies them (JOLT, Dixon & McKenna 2022, docs/FIELD-FACTS.md [S]). Pressure counts against
-    /// its own vendor only; what spills over to the others is the lower inclusive value of a
-    /// shortlist holding a pest (more no decision) and the peers' warnings after a block. Default
-    /// 1.5.
+    /// Extra no-decision utility per unit of pressure (total annoyance toward all vendors divided
+    /// by `block_threshold`): pressure tactics backfire (JOLT). Default 1.5.
     pub no_decision_pressure: f64,
     /// Budget approval: chance per decision attempt away from the fiscal year end. Default 0.15.
     pub budget_approval: f64,
@@ -650,7 +638,7 @@ impl Default for CustomerBehaviour {
             fatigue_half_life_days: 10.0,
             initial_trust: 0.3,
             trust_gain: 0.06,
-            trust_loss: 0.12,
+            trust_loss: 0.01,
             trust_half_life_days: 260.0,
             annoyance_per_unwelcome: 1.0,
             annoyance_per_conflict: 1.0,

@@ -280,14 +280,7 @@ pub const PLAUSIBLE_RANGES: &[PlausibleRange] = &[
         "Judgement: half to 1.5 times the default 0.3.",
     ),
     between("customers.trust_gain", 0.03, 0.12, None, HALF_TO_TWICE),
-    between(
-        "customers.trust_loss",
-        0.06,
-        0.24,
-        None,
-        "Bad is stronger than good (Baumeister et al. 2001 [S], Mittal et al. 1998 [V abstract]) \
-         gives the direction, no figure: judgement, once to four times trust_gain's 0.06.",
-    ),
+    between("customers.trust_loss", 0.005, 0.02, None, HALF_TO_TWICE),
     between(
         "customers.trust_half_life_days",
         130.0,
