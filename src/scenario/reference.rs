@@ -218,6 +218,11 @@ fn sections() -> Vec<Section> {
             paths: one("customers.receptivity", "customers.receptivity"),
         },
         Section {
+            heading: "`[customers.signals]`",
+            structure: "Signals",
+            paths: one("customers.signals", "customers.signals"),
+        },
+        Section {
             heading: "`[reps]`",
             structure: "RepSettings",
             paths: one("reps", "reps"),
