@@ -194,11 +194,12 @@ pub(crate) mod purpose {
     pub const WAIT: u32 = 8;
     pub const ENGAGEMENT: u32 = 9;
     pub const PREFERENCE: u32 = 10;
-    /// Observable signals: trigger events, intent surges, renewals in the CRM
-    /// ([`super::signals`]).
-    pub const SIGNAL: u32 = 11;
     /// How many purposes there are (they are numbered from 1).
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 10;
+    /// Observable signals: trigger events, intent surges, renewals in the CRM
+    /// ([`super::signals`]). Not counted per account (that would grow every account's record):
+    /// keyed by the account's generation when the signal fires, and the draw's place there.
+    pub const SIGNAL: u32 = 11;
 }
 
 /// One replication of one variant: the world, the accounts' and reps' changing state, the

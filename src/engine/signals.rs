@@ -9,9 +9,11 @@
 //! for it, for `customers.signals.lead_days`; a rep works its lead list on a cold slot with the
 //! chance its strategy's `listening` gives ([`Engine::lead_target`]).
 //!
-//! The draws are the account's own (purpose [`purpose::SIGNAL`]) and are made whoever listens, so
-//! a strategy change never re-rolls the market's signals (common random numbers); a rep that does
-//! not listen is never handed a lead, so its behaviour stream is untouched.
+//! The draws are the account's own (purpose [`purpose::SIGNAL`], keyed by the account's
+//! generation when the signal fires and the draw's place; see [`Engine::signal_draw`]) and are
+//! made whoever listens, so a strategy change never re-rolls the market's signals given the same
+//! journey; a rep that does not listen is never handed a lead, so its behaviour stream is
+//! untouched.
 
 use super::state::ShortDay;
 use super::{purpose, Engine, NeedSource};
@@ -19,6 +21,10 @@ use crate::world::{CustomerId, RepId};
 
 /// Most leads a rep keeps; a new lead past it pushes out the oldest.
 pub(crate) const MAX_LEADS: usize = 64;
+
+/// Most draws one signal event makes (a precision of 0.01, the lowest allowed, brings 99 false
+/// alarms on average; the rest of the draws are the recall's and the count's).
+const MAX_SIGNAL_DRAWS: u32 = 128;
 
 /// Which channel a signal came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,14 +46,15 @@ impl Engine<'_> {
             sg.trigger_precision,
             sg.renewal_visibility,
         );
-        if source != NeedSource::Insight {
-            self.alarm(c, Channel::Trigger, recall, precision);
-        }
+        let mut k = 0;
         if source == NeedSource::Renewal && self.accounts[c as usize].adopted() {
             let incumbent = self.accounts[c as usize].incumbent as usize;
-            if self.draw(c, purpose::SIGNAL) < visibility {
+            if self.signal_draw(c, &mut k) < visibility {
                 self.lead(c, incumbent);
             }
+        }
+        if source != NeedSource::Insight {
+            self.alarm(c, Channel::Trigger, recall, precision, &mut k);
         }
     }
 
@@ -55,24 +62,33 @@ impl Engine<'_> {
     pub(crate) fn exploration_signals(&mut self, c: CustomerId) {
         let sg = &self.cfg.customers.signals;
         let (recall, precision) = (sg.intent_recall, sg.intent_precision);
-        self.alarm(c, Channel::Intent, recall, precision);
+        self.alarm(c, Channel::Intent, recall, precision, &mut 0);
+    }
+
+    /// The `*k`-th signal draw of account `c` at its current generation (then `*k` moves on):
+    /// the same number whenever the account's journey is at the same point.
+    fn signal_draw(&self, c: CustomerId, k: &mut u32) -> f64 {
+        let generation = self.accounts[c as usize].generation;
+        let counter = generation.wrapping_mul(MAX_SIGNAL_DRAWS).wrapping_add(*k);
+        *k = (*k + 1).min(MAX_SIGNAL_DRAWS - 1);
+        crate::rng::keyed_uniform(self.customer_seed, c, purpose::SIGNAL, counter)
     }
 
     /// A real journey at `c` raises an alarm on `channel` with chance `recall`, and then brings
     /// `(1 − precision) ÷ precision` false alarms on average (their count drawn by rounding at
     /// random), each on an account drawn at random from the market.
-    fn alarm(&mut self, c: CustomerId, channel: Channel, recall: f64, precision: f64) {
-        if recall <= 0.0 || self.draw(c, purpose::SIGNAL) >= recall {
+    fn alarm(&mut self, c: CustomerId, channel: Channel, recall: f64, precision: f64, k: &mut u32) {
+        if recall <= 0.0 || self.signal_draw(c, k) >= recall {
             return;
         }
         self.signal(c, channel);
         let false_alarms = (1.0 - precision) / precision.max(1e-9);
         let whole = false_alarms.floor();
-        let n = whole as u32 + u32::from(self.draw(c, purpose::SIGNAL) < false_alarms - whole);
+        let n = whole as u32 + u32::from(self.signal_draw(c, k) < false_alarms - whole);
         let accounts = self.accounts.len();
-        for _ in 0..n {
-            let other = ((self.draw(c, purpose::SIGNAL) * accounts as f64) as usize)
-                .min(accounts - 1) as CustomerId;
+        for _ in 0..n.min(MAX_SIGNAL_DRAWS - 4) {
+            let other = ((self.signal_draw(c, k) * accounts as f64) as usize).min(accounts - 1)
+                as CustomerId;
             self.signal(other, channel);
         }
     }
