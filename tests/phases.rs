@@ -278,7 +278,21 @@ fn re_timing_alone_gains_nothing_by_cohort_or_in_the_steady_state() {
         d.diff
     );
     assert!(cohort(0).iter().all(|&x| x > 0.0));
-    // And so is the steady state's list value a quarter.
+    // The calendar total over the horizon, by contrast, credits the re-timing: the switch's
+    // pull-ins borrow from later quarters, and the last quarter's from after the horizon.
+    let list = salesim::metrics::run_metric("list_value");
+    let calendar = |v: usize| -> Vec<f64> {
+        let mut runs: Vec<_> = result.runs.iter().filter(|r| r.variant == v).collect();
+        runs.sort_by_key(|r| r.replication);
+        runs.iter().map(|r| r.record.metrics()[list]).collect()
+    };
+    let total = salesim::experiment::stats::paired(&calendar(1), &calendar(0), Some(true));
+    assert!(
+        total.diff.ci_low > 0.0,
+        "calendar list value: {:?}",
+        total.diff
+    );
+    // And the steady state's list value a quarter gains nothing either.
     let steady = salesim::output::phases::of(&result, 1, "list_value").steady;
     assert!(
         steady.ci_low <= 0.0 && 0.0 <= steady.ci_high,
