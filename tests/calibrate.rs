@@ -20,7 +20,7 @@ use salesim::calibrate::{
 use salesim::commands::calibrate::MOMENTS_COLUMNS;
 use std::collections::HashMap;
 use std::path::Path;
-use support::{salesim, stderr, stdout};
+use support::{salesim, stderr, stdout, CUSTOM_MAP};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -572,35 +572,6 @@ fn a_hubspot_export_is_recognised_and_its_loss_reasons_split_lost_deals() {
     // The same deals as the Salesforce file: the same win rate.
     assert!((share(names::WIN_RATE) - 8.0 / 13.0).abs() < 1e-12);
 }
-
-/// `--map` for every field of tests/crm/custom.csv (semicolons, day-first dotted dates, euro
-/// amounts with spaces), with its own outcome values.
-const CUSTOM_MAP: [&str; 24] = [
-    "--map",
-    "id=Ref",
-    "--map",
-    "account=Client",
-    "--map",
-    "owner=Rep",
-    "--map",
-    "created=Opened",
-    "--map",
-    "closed=Decided",
-    "--map",
-    "outcome=Status",
-    "--map",
-    "amount=Net",
-    "--map",
-    "list_amount=List",
-    "--map",
-    "segment=Tier",
-    "--map",
-    "team=Team",
-    "--won",
-    "Signed",
-    "--lost",
-    "Dropped",
-];
 
 #[test]
 fn a_custom_layout_is_read_with_map_and_the_fiscal_year_moves_the_weeks() {

@@ -1119,34 +1119,8 @@ fn calibrate_in(cwd: &Path, file: &str, args: &[&str]) -> Output {
     salesim_in(cwd, &all)
 }
 
-/// The custom export of tests/crm/ and the options that read it.
+/// The custom export of tests/crm/ (read with [`support::CUSTOM_MAP`]).
 const CUSTOM_EXPORT: &str = "tests/crm/custom.csv";
-const CUSTOM_OPTIONS: &[&str] = &[
-    "--map",
-    "id=Ref",
-    "--map",
-    "account=Client",
-    "--map",
-    "owner=Rep",
-    "--map",
-    "created=Opened",
-    "--map",
-    "closed=Decided",
-    "--map",
-    "outcome=Status",
-    "--map",
-    "amount=Net",
-    "--map",
-    "list_amount=List",
-    "--map",
-    "segment=Tier",
-    "--map",
-    "team=Team",
-    "--won",
-    "Signed",
-    "--lost",
-    "Dropped",
-];
 
 #[test]
 fn calibrate_never_writes_over_the_export_it_reads() {
@@ -1279,7 +1253,7 @@ fn a_cell_cannot_write_settings_into_the_fitted_scenario() {
         std::fs::create_dir(&dir).unwrap();
         std::fs::write(dir.join("export.csv"), with_label(label)).unwrap();
         let mut args = vec!["--out", "market.toml"];
-        args.extend_from_slice(CUSTOM_OPTIONS);
+        args.extend_from_slice(&support::CUSTOM_MAP);
         let out = calibrate_in(&dir, "export.csv", &args);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         // The terminal shows the label on one line too.

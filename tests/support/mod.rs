@@ -140,3 +140,32 @@ pub fn run_guarded(args: &[&str], deadline: Duration) -> (Option<i32>, String, b
     };
     (status.code(), reader.join().unwrap(), overran)
 }
+
+/// `--map` for every field of tests/crm/custom.csv (semicolons, day-first dotted dates, euro
+/// amounts with spaces), with its own outcome values.
+pub const CUSTOM_MAP: [&str; 24] = [
+    "--map",
+    "id=Ref",
+    "--map",
+    "account=Client",
+    "--map",
+    "owner=Rep",
+    "--map",
+    "created=Opened",
+    "--map",
+    "closed=Decided",
+    "--map",
+    "outcome=Status",
+    "--map",
+    "amount=Net",
+    "--map",
+    "list_amount=List",
+    "--map",
+    "segment=Tier",
+    "--map",
+    "team=Team",
+    "--won",
+    "Signed",
+    "--lost",
+    "Dropped",
+];
