@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use support::{manifest_dir, salesim, salesim_in, stderr, stdout};
 
 /// Metric columns of runs.csv, in contract order (README.md, "Reading the outputs").
-const RUN_METRICS: [&str; 24] = [
+const RUN_METRICS: [&str; 25] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -36,6 +36,7 @@ const RUN_METRICS: [&str; 24] = [
     "contribution",
     "cost_of_sales_ratio",
     "sandbagged_deals",
+    "on_journey_share",
     "yoy_growth",
     "cohort_bookings",
 ];
@@ -51,11 +52,12 @@ fn quarter_metrics() -> Vec<String> {
 }
 
 /// Columns of teams.csv after its keys (`point, variant, replication`).
-const TEAM_COLUMNS: [&str; 10] = [
+const TEAM_COLUMNS: [&str; 11] = [
     "team",
     "bookings",
     "deals",
     "contacts",
+    "on_journey_share",
     "blocks",
     "accounts_blocking",
     "conflicts",

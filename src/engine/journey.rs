@@ -172,6 +172,7 @@ impl Engine<'_> {
             return;
         }
         self.begin_journey(c);
+        self.journey_signals(c, source);
     }
 
     /// Starts a journey at problem identification.
@@ -218,6 +219,7 @@ impl Engine<'_> {
         }
         if stage == Stage::Exploration {
             self.discover_vendors(c);
+            self.exploration_signals(c);
         }
     }
 

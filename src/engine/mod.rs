@@ -10,7 +10,7 @@
 //! and the quarter is recorded.
 //!
 //! A run first warms the market up (`warm_up_quarters`, our teams selling the reference
-//! variant's strategy, nothing recorded), then each variant takes over from a copy of that
+//! variant's strategy as built in, nothing recorded), then each variant takes over from a copy of that
 //! warmed-up state ([`warmed_up`], [`run_from`]): every variant of a replication starts from the
 //! same running market.
 
@@ -19,6 +19,7 @@ pub mod deals;
 pub mod journey;
 pub mod learning;
 pub mod selling;
+pub mod signals;
 pub mod state;
 
 use crate::calendar::{quarter_of, Day, DAYS_PER_QUARTER};
@@ -196,6 +197,10 @@ pub(crate) mod purpose {
     pub const PREFERENCE: u32 = 10;
     /// How many purposes there are (they are numbered from 1).
     pub const COUNT: usize = 10;
+    /// Observable signals: trigger events, intent surges, renewals in the CRM
+    /// ([`super::signals`]). Not counted per account (that would grow every account's record):
+    /// keyed by the account's generation when the signal fires, and the draw's place there.
+    pub const SIGNAL: u32 = 11;
 }
 
 /// One replication of one variant: the world, the accounts' and reps' changing state, the
@@ -295,8 +300,10 @@ pub fn warmed_up_with_deals<'a>(
     )
 }
 
-/// Runs a new engine through the warm-up quarters.
+/// Runs a new engine through the warm-up quarters, our teams selling as the reference variant
+/// did before the horizon ([`Config::warm_up_strategies`]).
 fn warm_up<'a>(mut engine: Engine<'a>, stop: &AtomicBool) -> Option<Engine<'a>> {
+    engine.strategies = Engine::rep_strategies(engine.world, engine.cfg.warm_up_strategies());
     engine.run_until(engine.start, stop).then_some(engine)
 }
 

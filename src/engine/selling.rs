@@ -340,9 +340,8 @@ impl Engine<'_> {
                 self.reps[v][r as usize].defend.remove(i);
                 continue;
             }
-            let gap = s.min_contact_gap_days.max(1);
             let own_last = self.rel(c, v).last_rep() == r;
-            if !own_last || self.days_since_contact(c, v).is_none_or(|d| d >= gap) {
+            if !own_last || !self.too_soon_for(c, v, s, 1) {
                 self.reps[v][r as usize].defend.remove(i);
                 return Some(c);
             }
@@ -388,11 +387,28 @@ impl Engine<'_> {
         self.not_too_soon(c, v, s).then_some(c)
     }
 
-    /// Whether a follow-up contact (pipeline) respects the strategy's minimum gap, and at least
-    /// [`PIPELINE_MIN_GAP_DAYS`].
+    /// Whether a follow-up contact (pipeline) respects the rep's cadence
+    /// ([`Self::too_soon_for`]), and at least [`PIPELINE_MIN_GAP_DAYS`].
     fn not_too_soon(&self, c: CustomerId, v: usize, s: &Strategy) -> bool {
-        let gap = s.min_contact_gap_days.max(PIPELINE_MIN_GAP_DAYS);
-        self.days_since_contact(c, v).is_none_or(|d| d >= gap)
+        !self.too_soon_for(c, v, s, PIPELINE_MIN_GAP_DAYS)
+    }
+
+    /// Whether contacting account `c` now would break the rep's cadence: at least `floor`
+    /// business days since the vendor's last contact, and after a contact that was not welcome
+    /// (the buyer's "not now"; the vendor knows how its own last contact went) at least the
+    /// strategy's `min_contact_gap_days`. After a welcome conversation the buyer sets the pace,
+    /// and only `floor` applies.
+    pub(crate) fn too_soon_for(&self, c: CustomerId, v: usize, s: &Strategy, floor: Day) -> bool {
+        let Some(since) = self.days_since_contact(c, v) else {
+            return false;
+        };
+        let welcome = self.rel(c, v).conversed == self.reach(c, v).last_contact;
+        let gap = if welcome {
+            floor
+        } else {
+            s.min_contact_gap_days.max(floor)
+        };
+        since < gap
     }
 
     /// An account in a teammate's territory or a neighbouring team's region.
@@ -431,6 +447,14 @@ impl Engine<'_> {
     /// goes unused when no sampled account qualifies.
     fn territory_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<(CustomerId, bool)> {
         let world = self.world;
+        if s.listening > 0.0
+            && !self.reps[v][r as usize].leads.is_empty()
+            && self.roll(v, r) < s.listening
+        {
+            if let Some(c) = self.lead_target(v, r, s) {
+                return Some((c, false));
+            }
+        }
         let territory = &world.vendors[v].reps[r as usize].territory;
         if territory.is_empty() {
             return None;
@@ -441,10 +465,7 @@ impl Engine<'_> {
         for k in 0..samples {
             let c = territory[random_index(&mut self.rep_rngs[v][r as usize], territory.len())];
             // (With no minimum gap nothing is too soon: skip the relation look-up.)
-            let too_soon = s.min_contact_gap_days > 0
-                && self
-                    .days_since_contact(c, v)
-                    .is_some_and(|d| d < s.min_contact_gap_days);
+            let too_soon = s.min_contact_gap_days > 0 && self.too_soon_for(c, v, s, 0);
             if too_soon {
                 // The look-ahead assumed a draw for this sample that is not made: redo it.
                 self.prefetch_samples(v, r, samples - k - 1);
@@ -593,7 +614,8 @@ impl Engine<'_> {
         self.prefetch_account(c, v);
         self.all_contacts += 1;
         if v == 0 {
-            self.recorder.contact(day, r);
+            let on_journey = self.accounts[c as usize].stage.is_active();
+            self.recorder.contact(day, r, on_journey);
         }
         let known = self.knowledge(c, v);
         let previous = self.reach(c, v).last_contact.day();

@@ -569,6 +569,9 @@ pub struct RepState {
     /// neighbouring team's) at work, and decided to step up its own contacts: worked before any
     /// other target, oldest first.
     pub defend: Vec<CustomerId>,
+    /// Accounts its vendor's signals point to (trigger events, intent surges, its own renewals;
+    /// [`super::signals`]), each with the day the lead goes stale, newest last.
+    pub leads: Vec<(CustomerId, ShortDay)>,
     /// Fractional contact carried to the next day.
     pub carry: f64,
 }
@@ -592,6 +595,7 @@ impl RepState {
             pipeline_values: Vec::new(),
             suspects: Vec::new(),
             defend: Vec::new(),
+            leads: Vec::new(),
             carry: 0.0,
         }
     }

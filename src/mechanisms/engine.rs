@@ -1286,7 +1286,11 @@ fn supplier_selection_ends_with_a_preferred_vendor_that_the_decision_favours() {
 fn changing_our_strategy_does_not_change_what_rival_reps_do() {
     // No defending: a rival that hears of our contact in a conversation defends against it, a
     // causal link on the same day; without it the rivals' targets depend only on their own draws.
-    let cfg = config(&["strategies.aggressive.defending=0"]);
+    // (Rivals sell their own preset since issue 27: the set reaches them by its own name.)
+    let cfg = config(&[
+        "strategies.aggressive.defending=0",
+        "strategies.rival-aggressive.defending=0",
+    ]);
     let world = world_of(&cfg);
     // Day 3: our reps act first (the vendor going first rotates by day), the rivals after us.
     let contacted_by_rivals = |variant: usize| -> Vec<(CustomerId, usize)> {

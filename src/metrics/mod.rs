@@ -6,7 +6,9 @@
 //!
 //! Units: `bookings`, `list_value`, `discount_cost` in $k; `win_rate`, `no_decision_rate`,
 //! `lost_to_competitor` as shares of our qualified opportunities (journeys that reached a
-//! decision with us on the shortlist); `unwelcome_share` of our contacts; `quota_attainment` as
+//! decision with us on the shortlist); `unwelcome_share` of our contacts; `on_journey_share` of
+//! our contacts that reached an account in an active buying journey (problem identification to
+//! decision: the account's own state, recorded by the observer, never shown to a rep); `quota_attainment` as
 //! bookings ÷ quota averaged over rep-quarters; `reps_at_quota_share` of rep-quarters at or over
 //! quota; `mean_trust` (0–1) of all accounts toward us, averaged over quarter ends;
 //! `hockey_stick` the share of our deals closed in weeks 12–13; `yoy_growth` last year's bookings
@@ -47,7 +49,7 @@ pub enum Outcome {
 }
 
 /// Metric names of `runs.csv`, in column order.
-pub const RUN_METRICS: [&str; 24] = [
+pub const RUN_METRICS: [&str; 25] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -70,6 +72,7 @@ pub const RUN_METRICS: [&str; 24] = [
     "contribution",
     "cost_of_sales_ratio",
     "sandbagged_deals",
+    "on_journey_share",
     "yoy_growth",
     "cohort_bookings",
 ];
@@ -87,7 +90,13 @@ pub fn run_metric(name: &str) -> usize {
 }
 
 /// Where `accounts_blocking` sits in [`RUN_METRICS`] (right after `blocks`).
-const ACCOUNTS_BLOCKING: usize = 10;
+const ACCOUNTS_BLOCKING: usize = {
+    let mut i = 0;
+    while !matches!(RUN_METRICS[i].as_bytes(), b"accounts_blocking") {
+        i += 1;
+    }
+    i
+};
 
 /// Metric names of `quarters.csv`: every run metric but `accounts_blocking` (distinct accounts
 /// do not add up over quarters), `yoy_growth` and `cohort_bookings` (a cohort's bookings
@@ -103,10 +112,11 @@ pub const QUARTER_METRICS: [&str; RUN_METRICS.len() - 3] = {
 };
 
 /// Metric names of `teams.csv`, after its keys, in [`TeamTally::metrics`] order.
-pub const TEAM_METRICS: [&str; 9] = [
+pub const TEAM_METRICS: [&str; 10] = [
     "bookings",
     "deals",
     "contacts",
+    "on_journey_share",
     "blocks",
     "accounts_blocking",
     "conflicts",
@@ -150,6 +160,7 @@ pub fn bounds(metric: &str) -> (f64, f64) {
         | "no_decision_rate"
         | "lost_to_competitor"
         | "unwelcome_share"
+        | "on_journey_share"
         | "reps_at_quota_share"
         | "mean_trust"
         | "hockey_stick" => (0.0, 1.0),
@@ -185,6 +196,10 @@ pub struct Tally {
     pub contacts: f64,
     /// Of which unwelcome (including contacts wasted on accounts that block us).
     pub unwelcome: f64,
+    /// Of which reached an account in an active buying journey (problem identification to
+    /// decision).
+    #[serde(default)]
+    pub on_journey: f64,
     /// Times an account blocked us (block events).
     pub blocks: f64,
     /// Internal conflicts (two of our reps on one account within days).
@@ -275,6 +290,7 @@ impl AddAssign for Tally {
         self.no_decision += o.no_decision;
         self.contacts += o.contacts;
         self.unwelcome += o.unwelcome;
+        self.on_journey += o.on_journey;
         self.blocks += o.blocks;
         self.conflicts += o.conflicts;
         self.poached_deals += o.poached_deals;
@@ -339,6 +355,7 @@ impl Tally {
             self.bookings - sales_cost,
             ratio(sales_cost, self.bookings),
             self.sandbagged,
+            ratio(self.on_journey, self.contacts),
         ]
     }
 }
@@ -441,6 +458,9 @@ pub struct TeamTally {
     pub deals: f64,
     /// Contacts made by the team's reps.
     pub contacts: f64,
+    /// Of which reached an account in an active buying journey.
+    #[serde(default)]
+    pub on_journey: f64,
     /// Block events triggered by the team's reps' contacts.
     pub blocks: f64,
     /// Distinct accounts that blocked us after a contact of the team's reps.
@@ -464,6 +484,7 @@ impl AddAssign for TeamTally {
         self.bookings += o.bookings;
         self.deals += o.deals;
         self.contacts += o.contacts;
+        self.on_journey += o.on_journey;
         self.blocks += o.blocks;
         self.accounts_blocking += o.accounts_blocking;
         self.conflicts += o.conflicts;
@@ -489,6 +510,7 @@ impl TeamTally {
             self.bookings,
             self.deals,
             self.contacts,
+            ratio(self.on_journey, self.contacts),
             self.blocks,
             self.accounts_blocking,
             self.conflicts,
@@ -713,10 +735,16 @@ impl Recorder {
         }
     }
 
-    /// Our rep `rep` made a contact.
-    pub fn contact(&mut self, day: Day, rep: RepId) {
-        self.at(day).contacts += 1.0;
-        self.team(rep).contacts += 1.0;
+    /// Our rep `rep` made a contact, to an account in an active buying journey or not
+    /// (`on_journey`: the account's own state, which the recorder sees and no rep does).
+    pub fn contact(&mut self, day: Day, rep: RepId, on_journey: bool) {
+        let j = f64::from(u8::from(on_journey));
+        let t = self.at(day);
+        t.contacts += 1.0;
+        t.on_journey += j;
+        let team = self.team(rep);
+        team.contacts += 1.0;
+        team.on_journey += j;
     }
 
     /// Our contact was unwelcome (or wasted on a blocking account).

@@ -100,6 +100,11 @@ pub struct VariantConfig {
     pub name: String,
     /// One strategy per team of vendor 0, in team order.
     pub team_strategies: Vec<Strategy>,
+    /// What each team of ours sold before the horizon, when this variant is the reference: the
+    /// built-in preset's knobs where the variant names a preset (so a `[strategies.aggressive]`
+    /// table or `--set` aimed at our variants changes the strategy from the horizon on, never the
+    /// market's past), the file's own strategy otherwise.
+    pub team_warm_up: Vec<Strategy>,
     /// One compensation plan per team of vendor 0, in team order.
     pub team_plans: Vec<Plan>,
 }
@@ -139,6 +144,14 @@ impl Config {
         } else {
             self.vendors[v].teams.iter().map(|t| &t.plan).any(churn)
         }
+    }
+
+    /// Strategies of every team of every vendor during the warm-up (`[vendor][team]`): ours as
+    /// the reference variant's [`VariantConfig::team_warm_up`], the competitors' their own.
+    pub fn warm_up_strategies(&self) -> Vec<Vec<Strategy>> {
+        let mut out = self.team_strategies(self.reference);
+        out[0] = self.variants[self.reference].team_warm_up.clone();
+        out
     }
 
     /// Compensation plans of every team of every vendor under a variant: `[vendor][team]`.

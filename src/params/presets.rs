@@ -10,8 +10,16 @@ use super::settings::{PlanSpec, StrategyOverrides};
 use crate::params::pay::{Bonus, Plan, PlanPeriod};
 use crate::params::strategy::Strategy;
 
-/// Names of the built-in presets.
-pub const PRESETS: [&str; 2] = ["aggressive", "aligned"];
+/// Names of the built-in presets. `aggressive` and `aligned` are the ways of selling our
+/// variants compare; `rival-aggressive` and `rival-aligned` start as the same knobs, under names
+/// of their own, so that a competitor (and every team that names no strategy) sells as the
+/// preset does and a `[strategies.aggressive]` table or a `--set strategies.aggressive.…` aimed
+/// at our variants never changes a rival.
+pub const PRESETS: [&str; 4] = ["aggressive", "aligned", "rival-aggressive", "rival-aligned"];
+
+/// The strategy a team sells with when the scenario names none: a rival's copy of the
+/// aggressive preset.
+pub const DEFAULT_TEAM_STRATEGY: &str = "rival-aggressive";
 
 /// Quarter-driven selling (docs/MODEL.md, "Strategies and presets": the aggressive column).
 pub fn aggressive() -> Strategy {
@@ -25,6 +33,7 @@ pub fn aggressive() -> Strategy {
         min_receptivity: 0.0,
         listening_cost: 0.2,
         min_contact_gap_days: 0,
+        intent_data: false,
         poaching: 0.3,
         poach_neighbour_share: 0.4,
         discount_max: 0.25,
@@ -47,6 +56,7 @@ pub fn aligned() -> Strategy {
         min_receptivity: 0.1,
         listening_cost: 0.2,
         min_contact_gap_days: 10,
+        intent_data: true,
         poaching: 0.0,
         poach_neighbour_share: 0.4,
         discount_max: 0.0,
@@ -60,8 +70,8 @@ pub fn aligned() -> Strategy {
 /// A preset by name.
 pub fn preset(name: &str) -> Option<Strategy> {
     match name {
-        "aggressive" => Some(aggressive()),
-        "aligned" => Some(aligned()),
+        "aggressive" | "rival-aggressive" => Some(aggressive()),
+        "aligned" | "rival-aligned" => Some(aligned()),
         _ => None,
     }
 }
@@ -81,6 +91,7 @@ pub fn with_overrides(mut s: Strategy, o: &StrategyOverrides) -> Strategy {
         min_receptivity,
         listening_cost,
         min_contact_gap_days,
+        intent_data,
         poaching,
         poach_neighbour_share,
         discount_max,

@@ -183,6 +183,9 @@ pub struct CustomerBehaviour {
     pub attention_per_month: u32,
     /// Chance that a contact is welcome, by buying stage (before fatigue and attention).
     pub receptivity: Receptivity,
+    /// What vendors can observe of an account's buying cycle besides their own conversations:
+    /// trigger events, intent data, their own contracts' renewal dates.
+    pub signals: Signals,
     /// Fatigue: receptivity is divided by (1 + `fatigue_per_contact` × recent contacts from that
     /// vendor). Default 0.05, calibrated so that accounts with 7 or more recent contacts respond
     /// about 45% less than accounts with 0-1 (HubSpot, 3.5M leads: 7+ calls → 45% less likely to
@@ -309,6 +312,54 @@ pub struct CustomerBehaviour {
     pub pull_in_acceptance: f64,
 }
 
+/// Observable signals of an account's buying cycle (docs/MODEL.md, "Signals"). A signal puts the
+/// account on the lead list of the vendor's home rep for it, for `lead_days`; a rep works its
+/// lead list on a cold slot with the chance its strategy's `listening` gives. The signals are
+/// the vendor's observations (events, data, its own CRM), never the account's hidden stage; each
+/// has a recall (the share of real journeys it reveals) and, where it can be wrong, a precision
+/// (the share of its alarms that are real journeys): false alarms land on random accounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Signals {
+    /// Share of journeys (for a renewal, spontaneous or imitated need) announced by a public
+    /// trigger event a vendor notices (funding, a new leader, an expansion), 0–1. Public: every
+    /// vendor sees it, and costs no capacity. Default 0.3: a judgement, no field figure found
+    /// (plausible 0.1–0.6, scenario/ranges.rs).
+    pub trigger_recall: f64,
+    /// Share of trigger events that are followed by a journey, 0.01–1 (the rest are false
+    /// alarms). Default 0.25: a judgement, no field figure found (plausible 0.1–0.5).
+    pub trigger_precision: f64,
+    /// Share of journeys whose research during exploration shows up as an intent surge in the
+    /// data a vendor buys (`intent_data` in its strategy), 0–1. Default 0.5: vendors publish
+    /// scoring schemes but no independent recall (docs/FIELD-FACTS.md [U]); a judgement
+    /// (plausible 0.2–0.8).
+    pub intent_recall: f64,
+    /// Share of intent surges that are real journeys, 0.01–1. Default 0.3: no independent
+    /// precision published (docs/FIELD-FACTS.md [U]); a judgement (plausible 0.1–0.6).
+    pub intent_precision: f64,
+    /// Share of its own contracts whose renewal date a vendor's CRM holds correctly, 0–1: the
+    /// incumbent's rep learns of a renewal journey when it starts. Default 0.9: a judgement (CRM
+    /// records are incomplete; plausible 0.5–1).
+    pub renewal_visibility: f64,
+    /// How long a signal stays on a rep's lead list, business days (1–260). Default 20 (four
+    /// weeks, about a problem-identification stage of a mid-market journey): a judgement
+    /// (plausible 10–40).
+    pub lead_days: u32,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals {
+            trigger_recall: 0.3,
+            trigger_precision: 0.25,
+            intent_recall: 0.5,
+            intent_precision: 0.3,
+            renewal_visibility: 0.9,
+            lead_days: 20,
+        }
+    }
+}
+
 /// Receptivity by buying stage (chance a contact is welcome, 0–1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -418,6 +469,7 @@ pub struct StrategyOverrides {
     pub min_receptivity: Option<f64>,
     pub listening_cost: Option<f64>,
     pub min_contact_gap_days: Option<u32>,
+    pub intent_data: Option<bool>,
     pub poaching: Option<f64>,
     pub poach_neighbour_share: Option<f64>,
     pub discount_max: Option<f64>,
@@ -595,6 +647,7 @@ impl Default for CustomerBehaviour {
         CustomerBehaviour {
             attention_per_month: 6,
             receptivity: Receptivity::default(),
+            signals: Signals::default(),
             fatigue_per_contact: 0.05,
             fatigue_half_life_days: 10.0,
             initial_trust: 0.3,

@@ -26,9 +26,12 @@ pub struct Strategy {
     /// next quarter. Effort drops after the quota ceiling (Misra & Nair 2011,
     /// docs/FIELD-FACTS.md [V]). Aggressive true, aligned false.
     pub sandbagging: bool,
-    /// Listening: the chance that the rep knows where a sampled account is in its buying cycle
-    /// (its receptivity), learned by listening; target choice then ranks by that rather than by
-    /// account value (0 = stage-blind). Aggressive 0, aligned 0.6.
+    /// Listening: how much the rep times its contacts by what its vendor observed. The chance
+    /// that a welcome conversation tells it where the account is in its buying cycle; that a cold
+    /// slot goes to its lead list of observed signals (`customers.signals`: trigger events, its
+    /// own renewals, intent data if it buys them) while the list holds one; and target choice
+    /// then ranks sampled accounts by the welcome rate learned for what it knows of them rather
+    /// than by account value (0 = stage-blind). Aggressive 0, aligned 0.6.
     pub listening: f64,
     /// A listening rep skips a contact when the best account it knows of is less likely than this
     /// to welcome it (0–1): aligned reps wait for the customer's moment rather than buzz.
@@ -36,9 +39,17 @@ pub struct Strategy {
     pub min_receptivity: f64,
     /// Share of capacity that listening costs at `listening = 1` (0–1). Default 0.2.
     pub listening_cost: f64,
-    /// Minimum business days between two contacts of one rep to one account. Aggressive 0,
-    /// aligned 10.
+    /// Business days a rep waits before contacting an account again after a contact that was
+    /// not welcome (the buyer's "not now"). After a welcome conversation the rep follows up at
+    /// the pipeline's own pace (a week, [`crate::engine::selling`]), so a buyer in a fast stage
+    /// is not left waiting. Aggressive 0, aligned 10: a judgement (no field figure; plausible
+    /// 0–15 in scenario/ranges.rs); HubSpot's 7+ calls → 45% less response is the fatigue
+    /// mechanism's, not this gap's.
     pub min_contact_gap_days: u32,
+    /// Whether the vendor buys intent data for this team (research surges; see
+    /// `customers.signals.intent_recall`). Its subscription is a fixed cost outside bookings and
+    /// contribution (not modelled); it costs no capacity. Aggressive false, aligned true.
+    pub intent_data: bool,
     /// Chance per contact of working an account outside the own territory when the rep's own
     /// pipeline is thin (0–1). Aggressive 0.3, aligned 0.
     pub poaching: f64,

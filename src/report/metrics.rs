@@ -31,7 +31,7 @@ const fn info(name: &'static str, label: &'static str, unit: Unit) -> MetricInfo
 }
 
 /// Every metric of the output contract, in contract order.
-pub(crate) const METRICS: [MetricInfo; 24] = [
+pub(crate) const METRICS: [MetricInfo; 25] = [
     info("bookings", "Bookings (net)", Unit::Money),
     info("list_value", "List value", Unit::Money),
     info("discount_cost", "Discount cost", Unit::Money),
@@ -54,6 +54,11 @@ pub(crate) const METRICS: [MetricInfo; 24] = [
     info("contribution", "Contribution", Unit::Money),
     info("cost_of_sales_ratio", "Cost of sales", Unit::Share),
     info("sandbagged_deals", "Deals asked to wait", Unit::Count),
+    info(
+        "on_journey_share",
+        "Contacts on a buying journey",
+        Unit::Share,
+    ),
     info("yoy_growth", "Year-over-year growth", Unit::Share),
     info(
         "cohort_bookings",

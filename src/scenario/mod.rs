@@ -216,7 +216,7 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
             let (path, name) = match (&team.strategy, &vendor.strategy) {
                 (Some(name), _) => (format!("{tp}.strategy"), name.clone()),
                 (None, Some(name)) => (format!("{vp}.strategy"), name.clone()),
-                (None, None) => (tp.clone(), "aggressive".to_string()),
+                (None, None) => (tp.clone(), presets::DEFAULT_TEAM_STRATEGY.to_string()),
             };
             let strategy = lookup(&mut c, &path, &name)?;
             let (path, name) = match (&team.plan, &vendor.plan) {
@@ -270,6 +270,12 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         c.name(&format!("{p}.name"), &variant.name)?;
         c.unique(&format!("{p}.name"), &mut variant_names, &variant.name)?;
         let base = lookup(&mut c, &format!("{p}.strategy"), &variant.strategy)?;
+        // Before the horizon a preset named by the variant sells as built in (see
+        // [`VariantConfig::team_warm_up`]).
+        let as_built = |name: &str, resolved: &Strategy| {
+            presets::preset(name).unwrap_or_else(|| resolved.clone())
+        };
+        let mut team_warm_up = vec![as_built(&variant.strategy, &base); our_teams.len()];
         let mut team_strategies = vec![base; our_teams.len()];
         for (team, strategy) in &variant.teams {
             let tp = format!("{p}.teams.{team}");
@@ -288,6 +294,7 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
                 ));
             };
             team_strategies[idx] = lookup(&mut c, &tp, strategy)?;
+            team_warm_up[idx] = as_built(strategy, &team_strategies[idx]);
         }
         let mut team_plans: Vec<Plan> = match &variant.plan {
             Some(name) => vec![plan_lookup(&mut c, &format!("{p}.plan"), name)?; our_teams.len()],
@@ -310,6 +317,7 @@ pub fn validate(s: &Scenario, at: &Locator) -> Result<Config, InputError> {
         variants.push(VariantConfig {
             name: variant.name.clone(),
             team_strategies,
+            team_warm_up,
             team_plans,
         });
     }
@@ -631,6 +639,26 @@ fn check_customers(c: &mut Checker, b: &CustomerBehaviour) -> Result<(), InputEr
     ] {
         c.prob(&format!("customers.receptivity.{k}"), v)?;
     }
+    let sg = &b.signals;
+    for (k, v) in [
+        ("trigger_recall", sg.trigger_recall),
+        ("intent_recall", sg.intent_recall),
+        ("renewal_visibility", sg.renewal_visibility),
+    ] {
+        c.prob(&format!("customers.signals.{k}"), v)?;
+    }
+    for (k, v) in [
+        ("trigger_precision", sg.trigger_precision),
+        ("intent_precision", sg.intent_precision),
+    ] {
+        c.range(&format!("customers.signals.{k}"), v, 0.01, 1.0, true)?;
+    }
+    c.range_u(
+        "customers.signals.lead_days",
+        f64::from(sg.lead_days),
+        1.0,
+        260.0,
+    )?;
     for (k, v) in [
         ("initial_trust", b.initial_trust),
         ("trust_gain", b.trust_gain),

@@ -218,6 +218,11 @@ fn sections() -> Vec<Section> {
             paths: one("customers.receptivity", "customers.receptivity"),
         },
         Section {
+            heading: "`[customers.signals]`",
+            structure: "Signals",
+            paths: one("customers.signals", "customers.signals"),
+        },
+        Section {
             heading: "`[reps]`",
             structure: "RepSettings",
             paths: one("reps", "reps"),
@@ -760,7 +765,9 @@ fn section_intro(
             let _ = write!(
                 out,
                 "`NAME` is the strategy's name ({name}); the presets are `aggressive` and \
-                 `aligned`. A knob left out keeps the base preset's value, shown in the two \
+                 `aligned`, with the rivals' copies `rival-aggressive` and `rival-aligned` (the \
+                 same knobs under names of their own, so that a table or `--set` aimed at our \
+                 variants leaves the rivals alone). A knob left out keeps the base preset's value, shown in the two \
                  columns below.\n\n"
             );
         }

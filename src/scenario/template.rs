@@ -56,7 +56,7 @@ name = "us"
 
 [[vendors]]
 name = "rival"
-strategy = "aggressive"
+strategy = "rival-aggressive"   # a rival's own copy of the preset: a [strategies.aggressive] table changes only ours
   [[vendors.teams]]
   name = "field"
   reps = 6

@@ -185,6 +185,7 @@ impl Fixture {
                     bookings - commission - rep_cost,
                     (commission + rep_cost) / bookings,
                     if aggressive { 3.0 } else { 1.0 },
+                    if aggressive { 0.45 } else { 0.55 } + behaviour.normal(0.0, 0.02),
                 ]
             })
             .collect()
@@ -408,10 +409,11 @@ fn write_teams(out: &mut String, key: &str, run: &[f64; RN], aggressive: bool) {
         };
         let _ = writeln!(
             out,
-            "{key},{team},{},{},{},{},{},{},{lost},{gained},{}",
+            "{key},{team},{},{},{},{},{},{},{},{lost},{gained},{}",
             share * get(run, "bookings"),
             part("deals"),
             part("contacts"),
+            get(run, "on_journey_share"),
             part("blocks"),
             part("accounts_blocking"),
             part("conflicts"),
