@@ -26,8 +26,11 @@
 //! the export's [`Shape`]) and go through [`super::moments::observe`], the function that
 //! measured the export; the simulated moment is the mean over replications. The criterion is
 //! the mean of the squared differences in units of the observed moment's standard error (the
-//! width of its bootstrap 95% CI ÷ 3.92): the inverse-variance weighting of the method of
-//! simulated moments. Every candidate uses the same replication seeds (common random numbers),
+//! width of its bootstrap 95% CI ÷ 3.92, or the moment's standard deviation between simulated
+//! markets at the search's start where that is larger): the inverse-variance weighting of the
+//! method of simulated moments. The export is one market; its bootstrap resamples that market's
+//! accounts and reps and, with few reps, can miss how much the moment varies from one market
+//! like it to the next. Every candidate uses the same replication seeds (common random numbers),
 //! so the criterion is a deterministic function of the knobs, and the same export and seed give
 //! the same fit whatever the number of threads (replications run in parallel, results are
 //! combined in replication order).
@@ -548,7 +551,8 @@ pub struct Target {
     pub sim_segment: Option<Segment>,
     /// Observed value.
     pub observed: f64,
-    /// Observed standard error (the bootstrap 95% CI's width ÷ 3.92), floored at 1% of the value.
+    /// Observed standard error: the bootstrap 95% CI's width ÷ 3.92, floored at 1% of the value
+    /// and at the moment's standard deviation between simulated markets at the search's start.
     pub se: f64,
 }
 
@@ -863,7 +867,8 @@ pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<
         structure,
         start: base,
         knobs: &knobs,
-        targets: &targets,
+        // The start's rounds need no targets; the search's are set once their errors are.
+        targets: &[],
         replications: budget.replications,
         evaluations: AtomicU32::new(0),
     };
@@ -920,6 +925,23 @@ pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<
             start.set(k, v.clamp(lo * 1.01, hi * 0.99));
         }
     }
+
+    // The export is one market: a moment's standard error is at least its spread between
+    // simulated markets like the start (each replication a fresh market and history). The
+    // bootstrap resamples the export's own accounts and reps and misses that spread where they
+    // are few (six reps give a rep-level bootstrap with a wide error of its own), which left
+    // the fit's intervals too narrow to hold a known market's values.
+    let spread = problem.runs_at(&start)?;
+    for t in &mut targets {
+        let sd = summarize(&values_of(&spread, t.name, t.sim_segment)).sd;
+        if sd.is_finite() && sd > t.se {
+            t.se = sd;
+        }
+    }
+    let problem = Problem {
+        targets: &targets,
+        ..problem
+    };
 
     let x0: Vec<f64> = knobs
         .iter()
