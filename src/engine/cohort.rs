@@ -69,6 +69,13 @@ impl Engine<'_> {
         }
     }
 
+    /// Whether we joined the shortlist of account `c`'s current journey (an opportunity of ours
+    /// in the CRM).
+    #[inline]
+    pub(crate) fn had_opportunity(&self, c: CustomerId) -> bool {
+        self.cohort.created[c as usize] != NONE
+    }
+
     /// Account `c`'s journey ends with `outcome` at `discount`: a purchase from us of an
     /// opportunity created within the horizon joins the cohort's bookings; our opportunity
     /// in the journey ends either way.

@@ -13,9 +13,12 @@
 //! horizon ends is `open`. A vendor dropped and shortlisted again in the same journey has one
 //! opportunity, not two.
 //!
-//! The run's metrics count **qualified** opportunities: those whose journey ended with V on the
-//! shortlist (and not blocked), or that V won. So, for our vendor, the closed records with
-//! `shortlisted_at_close` are exactly runs.csv's opportunities, and the rates follow from them.
+//! The run's metrics count opportunities as a CRM does: every closed opportunity of our vendor,
+//! whether or not it was still on the shortlist at the close (a vendor dropped for not engaging,
+//! or blocked, sees the deal lost or ending in no decision). So our closed records are exactly
+//! runs.csv's opportunities, and `win_rate`, `lost_to_competitor` and `no_decision_rate` follow
+//! from their outcomes (tests/deals.rs checks it). [`DealRecord::shortlisted_at_close`] tells
+//! apart those a vendor was still in at the end.
 //!
 //! Only opportunities closed in the horizon, or open at its end, are recorded; days count from
 //! the horizon's first day (day 0 is the first day after the warm-up), so an opportunity created
@@ -101,7 +104,7 @@ pub struct DealRecord {
     /// The vendor held the account's running contract during the journey (its installed base).
     pub incumbent: bool,
     /// The vendor was on the shortlist, not blocked, when the customer decided (or, for an open
-    /// record, when the horizon ended): a qualified opportunity as runs.csv counts them.
+    /// record, when the horizon ended).
     pub shortlisted_at_close: bool,
 }
 

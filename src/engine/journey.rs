@@ -8,9 +8,7 @@
 
 use super::state::{Knowledge, Sale, ShortDay, Stage, NONE, NO_PREFERENCE};
 use super::{purpose, Engine, EventKind, NeedSource, ALWAYS};
-use crate::calendar::{
-    days_left_in_fiscal_year, days_left_in_quarter, next_quarter_start, Day, DAYS_PER_YEAR,
-};
+use crate::calendar::{days_left_in_fiscal_year, next_quarter_start, Day, DAYS_PER_YEAR};
 pub use crate::metrics::{DealKind, Outcome};
 use crate::rounding::round_non_negative;
 use crate::world::{segment_spec, CustomerId};
@@ -211,7 +209,11 @@ impl Engine<'_> {
             self.schedule(day + length, c, generation, EventKind::StageEnd);
         }
         // The vendors in the deal take part in each step of the buying process (proposals,
-        // trials, references, sign-off), so they see the journey move on.
+        // trials, references, sign-off): the buyer brings them in, an inbound message (a request
+        // for a proposal, a demo, a reference call), so they see the journey move on. This is the
+        // one channel by which a stage change reaches a vendor without a contact of its own;
+        // a vendor outside the deal learns the stage only in a conversation, or guesses it from
+        // the signals it observes (engine/signals.rs).
         for v in 0..self.world.vendors.len() {
             if self.rel(c, v).shortlisted {
                 self.observe(c, v, Knowledge::Stage(stage));
@@ -406,35 +408,38 @@ impl Engine<'_> {
         self.decide_now(c, None);
     }
 
-    /// An account that expects a quarter-end discount from the vendor it prefers (or, before it
-    /// prefers one, from any shortlisted vendor) waits for that quarter's last week (once per journey, budget in hand): customers learn to wait,
-    /// which feeds the hockey stick.
+    /// An account that expects a period-end discount from the vendor it prefers (or, before it
+    /// prefers one, from any shortlisted vendor) waits for the last week of that vendor's sales
+    /// period (once per journey, budget in hand): the quarter, or the fiscal year where the
+    /// vendor's reps carry yearly quotas. Buyers learn when a vendor's reps need to close
+    /// (Larkin 2014: customers exploit the quarter-end deals; Oyer 1998: under yearly quotas the
+    /// deals come at the fiscal year's end), which feeds the hockey stick.
     fn wait_for_quarter_end(&mut self, c: CustomerId) -> bool {
         let b = &self.cfg.customers;
         let (threshold, window) = (b.wait_threshold as f32, b.wait_window_days);
         let day = self.day;
-        let left = days_left_in_quarter(day);
-        if self.accounts[c as usize].waited()
-            || left < crate::calendar::DAYS_PER_WEEK
-            || left > window
-        {
+        if self.accounts[c as usize].waited() {
             return false;
         }
         // It waits for the supplier it selected; without a preference, for any on its shortlist.
         let preferred = self.accounts[c as usize].preferred as usize;
-        let expects = (0..self.world.vendors.len()).any(|v| {
+        let expected = (0..self.world.vendors.len()).find(|&v| {
             let r = self.rel(c, v);
             (preferred == NO_PREFERENCE as usize || v == preferred)
                 && r.shortlisted
                 && !self.is_blocked(c, v)
                 && r.expected_discount >= threshold
         });
-        if !expects {
+        let Some(v) = expected else {
+            return false;
+        };
+        let left = self.days_left_in_period(v, self.credited_rep(c, v));
+        if left < crate::calendar::DAYS_PER_WEEK || left > window {
             return false;
         }
         let into_last_week =
             (self.draw(c, purpose::WAIT) * crate::calendar::DAYS_PER_WEEK as f64) as Day;
-        let when = next_quarter_start(day) - 1 - into_last_week;
+        let when = day + left - into_last_week;
         let a = &mut self.accounts[c as usize];
         a.set_waited(true);
         let generation = a.generation;
@@ -445,7 +450,8 @@ impl Engine<'_> {
     /// In its plan period's last week, a rep asks a ready account to sign in the next period
     /// instead, holding out a discount to make it wait: with hand-set knobs, a sandbagging rep
     /// who has made quota; a pay-driven rep, when the deal pays it more next period even after
-    /// the chance of losing it by waiting ([`SANDBAG_WAIT_RISK`]).
+    /// the chance of losing it by waiting ([`SANDBAG_WAIT_RISK`]). The buyer may refuse (see
+    /// the comment below); true when it agreed to wait.
     pub(crate) fn sandbagged(&mut self, c: CustomerId) -> bool {
         let day = self.day;
         if self.accounts[c as usize].delayed() {
@@ -475,7 +481,24 @@ impl Engine<'_> {
             if !asks {
                 continue;
             }
-            let promise = (strategy.discount_max / 2.0) as f32;
+            // The rep calls to ask (a conversation: one of its contacts, one unit of the buyer's
+            // attention), and the buyer decides whether to wait: for the vendor it prefers (or
+            // before it prefers one) it agrees with the chance a discount of the promised size
+            // buys, the same response as to a pull-in (`pull_in_acceptance`); otherwise it goes
+            // on to decide now, perhaps for another vendor.
+            let promise = strategy.discount_max / 2.0;
+            self.reps[v][rep as usize].carry -= 1.0;
+            self.use_attention(c);
+            if v == 0 {
+                self.recorder.contact(day, rep, true);
+            }
+            let preferred = self.accounts[c as usize].preferred;
+            let agrees = (preferred == NO_PREFERENCE || usize::from(preferred) == v)
+                && self.draw(c, purpose::WAIT) < self.pull_in_acceptance(promise);
+            if !agrees {
+                return false;
+            }
+            let promise = promise as f32;
             if v == 0 {
                 let attainment = self.reps[v][rep as usize].attainment();
                 self.recorder.sandbagged(day, attainment);
@@ -502,9 +525,11 @@ impl Engine<'_> {
 
     /// The account's decision, in two steps (a nested logit with no decision in a nest of its
     /// own). First, whether it decides at all: the logit of the shortlist's inclusive value (the
-    /// log-sum of trust and incumbency over the shortlisted, unblocked vendors) against no
-    /// decision, whose utility pressure (total annoyance) raises. Then, having decided, which
-    /// vendor: a logit on trust, price and incumbency. Price enters only the second step: no
+    /// log-sum of trust, incumbency and pressure over the shortlisted, unblocked vendors) against
+    /// no decision. Each vendor's pressure (its annoyance ÷ the block threshold, times
+    /// `no_decision_pressure`) counts against that vendor only: a pest lowers its own standing,
+    /// and the shortlist's value with it (more no decision when the pest was the main option).
+    /// Then, having decided, which vendor: a logit on trust, pressure, price and incumbency. Price enters only the second step: no
     /// decision is mostly indecision, the fear of choosing wrong, which a discount does not
     /// remove (JOLT, Dixon & McKenna 2022: 56% of no-decision losses come from indecision, 44%
     /// from the status quo; pressure tactics backfire). With `price_weight` 0 this is the plain
@@ -520,10 +545,6 @@ impl Engine<'_> {
         );
         let threshold = self.block_threshold(c);
         let n_vendors = self.world.vendors.len();
-        let pressure: f64 = (0..n_vendors)
-            .map(|v| self.annoyance(c, v) as f64)
-            .sum::<f64>()
-            / threshold;
         let incumbent = self.accounts[c as usize].incumbent as usize;
         let adopted = self.accounts[c as usize].adopted();
         let mut confidence = [f64::NEG_INFINITY; crate::params::MAX_VENDORS];
@@ -532,12 +553,13 @@ impl Engine<'_> {
             let r = self.rel(c, v);
             if r.shortlisted && !self.is_blocked(c, v) {
                 let incumbency = if adopted && v == incumbent { iw } else { 0.0 };
-                *confidence = tw * self.trust(c, v) as f64 + incumbency;
+                let pressure = self.annoyance(c, v) as f64 / threshold;
+                *confidence = tw * self.trust(c, v) as f64 + incumbency - ndp * pressure;
                 inclusive += confidence.exp();
             }
         }
         let decides = if inclusive > 0.0 {
-            let odds = (inclusive.ln() - nd - ndp * pressure).exp();
+            let odds = (inclusive.ln() - nd).exp();
             odds / (1.0 + odds)
         } else {
             0.0
@@ -591,10 +613,12 @@ impl Engine<'_> {
         discount: f64,
         kind: DealKind,
     ) {
+        // Our opportunity, as a CRM counts it: every journey whose shortlist we joined, closed
+        // with the journey's outcome, whether or not we were still on the shortlist at the end
+        // (a vendor dropped for not engaging, or blocked, loses the deal or sees no decision).
+        let our_opportunity = self.had_opportunity(c) || outcome == Outcome::Bought(0);
         self.note_journey_end(c, outcome, discount, kind);
         let day = self.day;
-        let our_opportunity =
-            self.rel(c, 0).shortlisted && !self.is_blocked(c, 0) || outcome == Outcome::Bought(0);
         if our_opportunity {
             self.recorder.opportunity(day, outcome);
         }

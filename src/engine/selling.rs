@@ -30,6 +30,11 @@ const PIPELINE_SLOT_SHARE: f64 = 0.1;
 const PIPELINE_MIN_GAP_DAYS: Day = 5;
 /// Most accounts a rep queues up to defend.
 const MAX_DEFEND_QUEUE: usize = 20;
+
+/// Effort of a hand-set rep past its plan's commission cap, as a share of its base effort: 0.6.
+/// Misra & Nair 2011 report that effort drops after the ceiling (docs/FIELD-FACTS.md [V]) without
+/// a figure for how far; 0.6 is a judgement (the earlier sandbagging rule's level).
+pub const COAST_EFFORT: f64 = 0.6;
 /// How long a vendor trusts what it observed of an account that was dormant, cooling off,
 /// deciding, or that turned a contact away ("not now"), business days: a quarter, the span of a
 /// rep's pipeline review. (A stage of an active journey stays current for that stage's mean
@@ -71,7 +76,10 @@ impl Engine<'_> {
     ///
     /// Hand-set knobs: the period-end ramp grows with the square of period progress and in
     /// proportion to the gap to quota; far from quota late in the period the rep gives up; past
-    /// quota a sandbagging rep coasts. Pay-driven: effort follows the expected marginal pay of
+    /// the commission cap (a plan's `cap`, when it has one) the rep coasts at [`COAST_EFFORT`]
+    /// of its base: more bookings pay it nothing (Misra & Nair 2011: effort drops once the
+    /// ceiling is reached, docs/FIELD-FACTS.md [V]). Under an uncapped plan (the default, with its
+    /// accelerator) a rep past quota keeps selling. Pay-driven: effort follows the expected marginal pay of
     /// more bookings under the plan ([`Plan::marginal`]), raised to `pay_effort_elasticity`,
     /// between the given-up level and the ramp's ceiling; on a plan without variable pay, the
     /// steady `effort_base` ([`Plan::has_variable_pay`] says why).
@@ -88,8 +96,8 @@ impl Engine<'_> {
             return strategy.effort_base * stretch.clamp(strategy.give_up_effort, ceiling);
         }
         let progress = f64::from(day) / f64::from(days - 1);
-        if strategy.sandbagging && attainment >= 1.0 {
-            return strategy.effort_base * 0.6;
+        if plan.cap > 0.0 && attainment >= plan.cap.max(1.0) {
+            return strategy.effort_base * COAST_EFFORT;
         }
         if strategy.give_up_below > 0.0
             && progress >= 2.0 / 3.0
@@ -318,12 +326,28 @@ impl Engine<'_> {
         if let Some(c) = self.pipeline_target(v, r, s) {
             return Some((c, false));
         }
-        if s.poaching > 0.0
-            && self.reps[v][r as usize].pipeline_is_thin()
-            && self.roll(v, r) < s.poaching
-        {
+        // A rep still hunting for quota (short of it, or with a thin pipeline; a pay-driven rep
+        // always) looks over the fence with the chance `poaching` gives, and works the account it
+        // sees there when it looks a better chance than the best of its own (by value: what a
+        // stage-blind rep goes by; for a listening rep, by value times the welcome rate its
+        // vendor believes).
+        let hunting =
+            s.pay_driven || attainment < 1.0 || self.reps[v][r as usize].pipeline_is_thin();
+        if s.poaching > 0.0 && hunting && self.roll(v, r) < s.poaching {
             if let Some(c) = self.poach_target(v, r, s) {
-                return Some((c, false));
+                let own = self.territory_target(v, r, s);
+                let chance = |e: &Self, x: CustomerId| {
+                    let value = f64::from(e.world.annual_values[x as usize]);
+                    if s.listening > 0.0 {
+                        value * e.believed_receptivity(x, v)
+                    } else {
+                        value
+                    }
+                };
+                return match own {
+                    Some((o, _)) if chance(self, o) >= chance(self, c) => own,
+                    _ => Some((c, false)),
+                };
             }
         }
         self.territory_target(v, r, s)
@@ -437,7 +461,13 @@ impl Engine<'_> {
         if territory.is_empty() {
             return None;
         }
-        Some(territory[random_index(rng, territory.len())])
+        // The more valuable of two of the victim's accounts.
+        let (a, b) = (
+            territory[random_index(rng, territory.len())],
+            territory[random_index(rng, territory.len())],
+        );
+        let value = |x: CustomerId| world.annual_values[x as usize];
+        Some(if value(b) > value(a) { b } else { a })
     }
 
     /// The best of a few sampled accounts of the rep's own territory. A stage-blind rep takes the
@@ -666,8 +696,11 @@ impl Engine<'_> {
         }
         self.observe(c, v, Knowledge::Rebuffed);
         if !blocked {
-            let loss = self.cfg.customers.trust_loss as f32;
-            self.set_trust(c, v, self.trust(c, v) - loss);
+            // Bad is stronger than good: the loss is `trust_loss` of the trust there is, against
+            // a welcome contact's `trust_gain` of the room left.
+            let trust = self.trust(c, v);
+            let loss = self.cfg.customers.trust_loss as f32 * trust;
+            self.set_trust(c, v, trust - loss);
             self.annoy(c, v, r, self.cfg.customers.annoyance_per_unwelcome);
         }
     }
@@ -686,7 +719,7 @@ impl Engine<'_> {
     }
 
     /// A conversation uses one unit of the account's monthly attention.
-    fn use_attention(&mut self, c: CustomerId) {
+    pub(crate) fn use_attention(&mut self, c: CustomerId) {
         let month = month_of(self.day) as u16;
         let a = &mut self.accounts[c as usize];
         if a.attention_month != month {
@@ -763,11 +796,18 @@ impl Engine<'_> {
 
     /// A quarter-end discount to pull a late-stage deal in. The rep offers `discount_max` × the
     /// gap to quota (at least a fifth of it); the account accepts to decide now with a chance
-    /// that grows with the discount (`pull_in_acceptance` at 10 points off), budget included: a
-    /// late-stage deal at a discount is signed within the buyer's authority, without waiting
-    /// for the budget approval of its own calendar (a model assumption). Deciding now, it still chooses among
-    /// its shortlist (the offer lowers this vendor's price) or makes no decision. Either way it
-    /// (and its peers) learn to expect the discount.
+    /// that grows with the discount (`pull_in_acceptance` at 10 points off), if it could sign
+    /// this quarter. Deciding now, it still chooses among its shortlist (the offer lowers this
+    /// vendor's price) or makes no decision. Either way it (and its peers) learn to expect the
+    /// discount.
+    ///
+    /// A late-stage deal at a discount is signed within the buyer's authority, without a fresh
+    /// budget approval of its own calendar. Issue 27 tried the other reading (the pull-in passes
+    /// the approval, one attempt per retry day left in the period): the yearly-quota spike at the
+    /// fiscal year's end that Oyer (1998) found then vanishes (held-out check `pay-year-end`,
+    /// yearly − quarterly share of bookings in the 4th quarter: −0.001 [−0.009, 0.008] against
+    /// +0.023 [0.012, 0.033] without), so the field's buyers do sign period-end deals without
+    /// waiting for a budget cycle.
     fn offer_pull_in(&mut self, v: usize, r: RepId, c: CustomerId, s: &Strategy) {
         let discount = if s.pay_driven {
             self.pay_driven_pull_in(v, r, c, s)

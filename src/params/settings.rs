@@ -198,7 +198,17 @@ pub struct CustomerBehaviour {
     pub initial_trust: f64,
     /// Share of the remaining distance to full trust gained per welcome contact. Default 0.06.
     pub trust_gain: f64,
-    /// Trust lost per unwelcome contact (absolute). Default 0.01.
+    /// Trust lost per unwelcome contact, as a share of the account's trust in the vendor (a
+    /// welcome contact adds `trust_gain` of the room left, 1 − trust). Default 0.06, as large a
+    /// share as `trust_gain`: trust then settles where the welcome share is (a team half of whose
+    /// contacts are unwelcome holds trust at 0.5, a team welcome three times in ten at 0.3), so a
+    /// team whose contacts are mostly unwelcome never gains trust by them, and an unwanted contact
+    /// weighs more than a wanted one once trust is above one half (bad is stronger than good:
+    /// Baumeister, Bratslavsky, Finkenauer & Vohs 2001, docs/FIELD-FACTS.md [S]; Mittal, Ross &
+    /// Baldasare 1998 [V abstract]). Neither source gives a ratio: the size is a judgement
+    /// (plausible 0.03–0.24, half to four times the gain, scenario/ranges.rs). (Before issue 27:
+    /// 0.01 absolute, so that pestering built trust whenever more than a fifth of contacts were
+    /// welcome.)
     pub trust_loss: f64,
     /// Half-life of trust's drift back to `initial_trust`, in business days. Default 260.
     pub trust_half_life_days: f64,
@@ -260,7 +270,11 @@ pub struct CustomerBehaviour {
     pub cool_off_days: u32,
     /// Logit weight on trust (0–1) in the vendor choice. Default 3.
     pub trust_weight: f64,
-    /// Logit weight per unit discount fraction (0.1 discount adds 0.1 × weight). Default 4.
+    /// Logit weight per unit discount fraction (0.1 discount adds 0.1 × weight): how much a
+    /// discount sways the buyer's choice of vendor. Default 1, calibrated so that the timing games
+    /// of the quarter-driven team (pull-in discounts, sandbagging) cost it 6–8% of revenue net, on
+    /// an enterprise market like Larkin's (Larkin 2014, J. Labor Econ; the `timing-cost` check,
+    /// VALIDATION.md). A larger weight lets a discount win deals from rivals and hides that cost.
     pub price_weight: f64,
     /// Logit bonus, at the decision, of the vendor the account came to prefer at the end of
     /// supplier selection. Default 1.2, calibrated so that the preferred vendor wins about 8 in
@@ -269,13 +283,20 @@ pub struct CustomerBehaviour {
     pub preference_weight: f64,
     /// Logit bonus for the incumbent vendor. Default 0.7.
     pub incumbent_weight: f64,
-    /// Logit utility of no decision, before pressure, against the inclusive value of the shortlist
-    /// (see `Engine::choose`). Default 1.95, calibrated so no decision ends 40-60% of qualified
-    /// opportunities (JOLT, Dixon & McKenna 2022, docs/FIELD-FACTS.md [S]) with a win rate of at
-    /// most 30% (practitioner figures: 15-25%, docs/FIELD-FACTS.md [U]).
+    /// Logit utility of no decision against the inclusive value of the shortlist (see
+    /// `Engine::choose`). Default 0.3, calibrated so that no decision ends 40-60% of our
+    /// opportunities counted as a CRM counts them (every opportunity opened and closed; JOLT,
+    /// Dixon & McKenna 2022, docs/FIELD-FACTS.md [S]) with a win rate of at most 30%
+    /// (practitioner figures: 15-25%, docs/FIELD-FACTS.md [U]).
     pub no_decision_utility: f64,
-    /// Extra no-decision utility per unit of pressure (total annoyance toward all vendors divided
-    /// by `block_threshold`): pressure tactics backfire (JOLT). Default 1.5.
+    /// Utility a vendor loses in the account's decision per unit of pressure from it (its
+    /// annoyance divided by `block_threshold`): pressure tactics backfire on the seller that
+    /// applies them (JOLT, Dixon & McKenna 2022, docs/FIELD-FACTS.md [S]). Pressure counts against
+    /// its own vendor only; what spills over to the others is the lower inclusive value of a
+    /// shortlist holding a pest (more no decision) and the peers' warnings after a block. Default
+    /// 0.3, calibrated so that bookings respond to sales-force size with an elasticity inside the
+    /// field's range for the quarter-driven team as for the aligned one (Albers, Mantrala &
+    /// Sridhar 2010: mean 0.34; the `selling-elasticity` check): JOLT gives the direction, no size.
     pub no_decision_pressure: f64,
     /// Budget approval: chance per decision attempt away from the fiscal year end. Default 0.15.
     pub budget_approval: f64,
@@ -391,7 +412,7 @@ pub struct RepSettings {
     pub capacity_per_day: f64,
     /// Quota as a share of the territory's fair share of expected quarterly demand (sum of
     /// account value × expected purchases per quarter ÷ vendors, counting half of the buying
-    /// journeys as ending in a purchase). Default 0.55, calibrated so that about half of the
+    /// journeys as ending in a purchase). Default 1.05, calibrated so that about half of the
     /// quarter-driven reps make quota in a quarter on the lesson market (CSO Insights sales
     /// performance studies: 49-59% of reps made quota in 2004-2015 [V/S]).
     pub quota_factor: f64,
@@ -652,7 +673,7 @@ impl Default for CustomerBehaviour {
             fatigue_half_life_days: 10.0,
             initial_trust: 0.3,
             trust_gain: 0.06,
-            trust_loss: 0.01,
+            trust_loss: 0.06,
             trust_half_life_days: 260.0,
             annoyance_per_unwelcome: 1.0,
             annoyance_per_conflict: 1.0,
@@ -670,11 +691,11 @@ impl Default for CustomerBehaviour {
             insight_spark: 0.01,
             cool_off_days: 65,
             trust_weight: 3.0,
-            price_weight: 4.0,
+            price_weight: 1.0,
             preference_weight: 1.2,
             incumbent_weight: 0.7,
-            no_decision_utility: 1.95,
-            no_decision_pressure: 1.5,
+            no_decision_utility: 0.3,
+            no_decision_pressure: 0.3,
             budget_approval: 0.15,
             budget_year_end_boost: 3.0,
             budget_last_week_boost: 3.0,
@@ -707,7 +728,7 @@ impl Default for RepSettings {
     fn default() -> Self {
         RepSettings {
             capacity_per_day: 12.0,
-            quota_factor: 0.55,
+            quota_factor: 1.05,
             ratchet_up: 0.0,
             ratchet_down: 0.0,
         }

@@ -22,9 +22,10 @@ pub struct Strategy {
     pub give_up_below: f64,
     /// Effort multiplier while given up (0–1). Default 0.5.
     pub give_up_effort: f64,
-    /// After quota is met: coast (effort × 0.6) and push deals ready in the last weeks into the
-    /// next quarter. Effort drops after the quota ceiling (Misra & Nair 2011,
-    /// docs/FIELD-FACTS.md [V]). Aggressive true, aligned false.
+    /// After quota is met, ask buyers ready in the period's last week to sign in the next one
+    /// (the buyer agrees or not: it may decide now, or for another vendor). Timing only: the
+    /// effort past quota follows the plan (a rep coasts past a commission cap, not past quota;
+    /// Misra & Nair 2011, docs/FIELD-FACTS.md [V]). Aggressive true, aligned false.
     pub sandbagging: bool,
     /// Listening: how much the rep times its contacts by what its vendor observed. The chance
     /// that a welcome conversation tells it where the account is in its buying cycle; that a cold

@@ -280,7 +280,14 @@ pub const PLAUSIBLE_RANGES: &[PlausibleRange] = &[
         "Judgement: half to 1.5 times the default 0.3.",
     ),
     between("customers.trust_gain", 0.03, 0.12, None, HALF_TO_TWICE),
-    between("customers.trust_loss", 0.005, 0.02, None, HALF_TO_TWICE),
+    between(
+        "customers.trust_loss",
+        0.03,
+        0.24,
+        None,
+        "Bad is stronger than good (Baumeister et al. 2001 [S], Mittal et al. 1998 [V abstract]) \
+         gives the direction, no figure: judgement, half to four times trust_gain's 0.06.",
+    ),
     between(
         "customers.trust_half_life_days",
         130.0,
@@ -421,7 +428,14 @@ pub const PLAUSIBLE_RANGES: &[PlausibleRange] = &[
         "Judgement: six weeks to two quarters.",
     ),
     between("customers.trust_weight", 1.5, 6.0, None, HALF_TO_TWICE),
-    between("customers.price_weight", 2.0, 8.0, None, HALF_TO_TWICE),
+    between(
+        "customers.price_weight",
+        0.5,
+        2.0,
+        None,
+        "Calibrated so timing games cost 6-8% of revenue net on an enterprise market (Larkin 2014, \
+         the timing-cost check); judgement: half to twice the calibration.",
+    ),
     between(
         "customers.preference_weight",
         0.8,
@@ -433,18 +447,19 @@ pub const PLAUSIBLE_RANGES: &[PlausibleRange] = &[
     between("customers.incumbent_weight", 0.35, 1.4, None, HALF_TO_TWICE),
     between(
         "customers.no_decision_utility",
-        1.5,
-        2.4,
+        -0.15,
+        0.75,
         Some("share of opportunities closed as no decision"),
-        "Calibrated so 40-60% of qualified pipeline ends in no decision (JOLT, \
-         docs/FIELD-FACTS.md [S]); judgement: ±0.45 around the calibration.",
+        "Calibrated so 40-60% of opportunities, counted as a CRM counts them, end in no decision \
+         (JOLT, docs/FIELD-FACTS.md [S]); judgement: ±0.45 around the calibration.",
     ),
     between(
         "customers.no_decision_pressure",
-        0.75,
-        3.0,
+        0.15,
+        0.6,
         None,
-        HALF_TO_TWICE,
+        "Calibrated so bookings respond to sales-force size with an elasticity in the field's \
+         range (Albers et al. 2010, the selling-elasticity check); judgement: half to twice.",
     ),
     between("customers.budget_approval", 0.08, 0.3, None, HALF_TO_TWICE),
     between(
@@ -567,8 +582,8 @@ pub const PLAUSIBLE_RANGES: &[PlausibleRange] = &[
     ),
     between(
         "reps.quota_factor",
-        0.4,
-        0.8,
+        0.9,
+        1.2,
         None,
         "Calibrated so about half the reps make quota (CSO Insights: 49-59%, \
          docs/FIELD-FACTS.md [V/S]); judgement: ±0.15. Quotas are not in an opportunity export.",
