@@ -820,6 +820,11 @@ fn bonus_pacer(results: &[PointResult]) -> Verdict {
             ci(&push),
             ci(&made)
         ),
-        pass: push.ci_low > 0.0 && made.ci_low > 0.0,
+        // Effort is a share of capacity: identical efforts can differ by a rounding error of
+        // the order of 1e-16 when averaged, which must not pass for a push.
+        pass: push.ci_low > EFFORT_TOLERANCE && made.ci_low > 0.0,
     }
 }
+
+/// Differences of mean effort (a share of capacity) below this are rounding, not a push.
+const EFFORT_TOLERANCE: f64 = 1e-9;

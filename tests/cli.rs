@@ -417,6 +417,11 @@ fn teams_and_vendors_add_up_to_our_totals_and_blocking_accounts_are_distinct() {
             "3",
             "--set",
             &format!("market.customers={customers}"),
+            // No warm-up: every team sells the reference's way (aggressive) in it, so an
+            // opportunity a team of ours poached then may close after the switch, credited to
+            // a team that sells aligned by then; without it, poaching is the horizon's own.
+            "--set",
+            "warm_up_quarters=0",
             "--out",
             out.to_str().unwrap(),
             "--quiet",

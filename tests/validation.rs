@@ -50,10 +50,12 @@ fn quarter_end_hockey_stick() {
 
 #[test]
 fn timing_discounts_cost_about_seven_percent() {
+    // The default tuned to it set far off: buyers who choose mostly on price, so that quarter-end
+    // discounts win deals and the timing games no longer cost.
     check(
         "timing-cost",
         Kind::Calibration,
-        &["strategies.aggressive.discount_max=0.05"],
+        &["customers.price_weight=8"],
     );
 }
 
@@ -137,20 +139,7 @@ fn silent_markets_are_stationary() {
 }
 
 #[test]
-fn bookings_respond_to_sales_force_size_with_a_field_sized_elasticity() {
-    // One conversation a month per account and no need to engage: more reps cannot sell more.
-    check(
-        "selling-elasticity",
-        Kind::HeldOut,
-        &[
-            "customers.attention_per_month=1",
-            "customers.unengaged_drop=0",
-        ],
-    );
-}
-
-#[test]
-fn timing_games_cost_revenue_in_enterprise_selling() {
+fn timing_games_cost_revenue_in_a_mid_market_book_too() {
     // Buyers who choose mostly on price: quarter-end discounts then buy share.
     check(
         "timing-direction",
@@ -170,6 +159,29 @@ fn vendors_keep_most_of_their_customers() {
             "customers.incumbent_shortlist=0.1",
             "customers.no_decision_utility=-3",
         ],
+    );
+}
+
+// A calibration target since issue 27 (no_decision_pressure is tuned to it) -------------------
+
+#[test]
+fn bookings_respond_to_sales_force_size_with_a_field_sized_elasticity() {
+    // The default tuned to it set far off: a vendor's pressure weighs ten times as much against
+    // it, so that the quarter-driven team's extra reps cost as much as they sell.
+    check(
+        "selling-elasticity",
+        Kind::Calibration,
+        &["customers.no_decision_pressure=3"],
+    );
+}
+
+#[test]
+fn better_signals_put_the_aligned_teams_contacts_on_buying_accounts() {
+    // Reps who do not listen: no signal reaches their choice of whom to call.
+    check(
+        "signal-timing",
+        Kind::HeldOut,
+        &["strategies.aligned.listening=0"],
     );
 }
 

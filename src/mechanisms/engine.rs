@@ -414,6 +414,8 @@ pub(super) fn pull_in_setup(e: &mut Engine, stage: Stage) -> (CustomerId, RepId,
         rel.shortlisted = true;
         rel.set_owner(r);
     }
+    // An opportunity of ours from today, as the engine opens one when it shortlists a vendor.
+    e.note_shortlisted(c, 0);
     // The rep knows the deal is late: it took part in the stage's start.
     e.observe(c, 0, crate::engine::Knowledge::Stage(stage));
     // This deal is the rep's whole pipeline (the start of the run may have given it others).
@@ -787,10 +789,24 @@ fn aggressive_effort_ramps_gives_up_and_coasts() {
         "early in the quarter nobody gives up"
     );
 
-    // After quota with sandbagging: drops below the base and below the effort just short of it.
-    assert!(effort(late, 1.2) < s.effort_base);
-    assert!(effort(late, 1.2) < effort(late, 0.99));
-    assert!(effort(5, 1.0) < s.effort_base);
+    // After quota under an uncapped plan (the default, with its accelerator): no coasting, the
+    // ramp simply ends (the gap to quota is closed).
+    assert_eq!(effort(late, 1.2), s.effort_base);
+    assert_eq!(effort(5, 1.0), s.effort_base);
+    // Past a commission cap the rep coasts (Misra & Nair 2011): below the base and below the
+    // effort just short of quota.
+    let capped = crate::params::pay::Plan {
+        cap: 1.1,
+        ..crate::params::pay::Plan::default()
+    };
+    let coast = |day: Day, attainment: f64| Engine::effort(&s, &capped, day, 1, attainment);
+    assert!(coast(late, 1.2) < s.effort_base);
+    assert!(coast(late, 1.2) < coast(late, 0.99));
+    assert_eq!(
+        coast(late, 1.05),
+        s.effort_base,
+        "past quota, short of the cap"
+    );
 }
 
 #[test]

@@ -42,7 +42,7 @@ block_days = 130             # how long a block lasts
 
 [reps]
 capacity_per_day = 12        # conversations per rep per day at full effort
-quota_factor = 0.55          # quota as a share of the territory's fair share of demand
+quota_factor = 1.05          # quota as a share of the territory's fair share of demand
 
 # Vendors: the first is "us"; the others compete with their own strategy.
 [[vendors]]
