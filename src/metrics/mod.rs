@@ -5,8 +5,9 @@
 //! tallies only when reported, so merged tallies give pooled rates.
 //!
 //! Units: `bookings`, `list_value`, `discount_cost` in $k; `win_rate`, `no_decision_rate`,
-//! `lost_to_competitor` as shares of our qualified opportunities (journeys that reached a
-//! decision with us on the shortlist); `unwelcome_share` of our contacts; `on_journey_share` of
+//! `lost_to_competitor` as shares of our opportunities counted as a CRM counts them (every
+//! journey whose shortlist we joined, closed with its outcome, whether or not we were still on
+//! the shortlist at the end: deals.csv's closed records of ours); `unwelcome_share` of our contacts; `on_journey_share` of
 //! our contacts that reached an account in an active buying journey (problem identification to
 //! decision: the account's own state, recorded by the observer, never shown to a rep); `quota_attainment` as
 //! bookings ÷ quota averaged over rep-quarters; `reps_at_quota_share` of rep-quarters at or over
@@ -186,7 +187,7 @@ pub struct Tally {
     pub late_deals: f64,
     /// Deals pulled in with a quarter-end discount.
     pub pulled_in: f64,
-    /// Qualified opportunities concluded.
+    /// Our opportunities concluded (every one opened and closed, as a CRM counts them).
     pub opportunities: f64,
     /// Of which lost to a competitor.
     pub lost: f64,
@@ -766,7 +767,7 @@ impl Recorder {
         self.blocked.push((c, team));
     }
 
-    /// A qualified opportunity of ours concluded.
+    /// An opportunity of ours (a journey whose shortlist we joined) concluded.
     pub fn opportunity(&mut self, day: Day, outcome: Outcome) {
         let t = self.at(day);
         t.opportunities += 1.0;
