@@ -1,6 +1,13 @@
 //! "You are here": the lesson's paired difference of bookings against book size (accounts per
 //! rep), from `book_size.csv`, with the lesson's own book size marked. Drawn only when the
 //! output folder has that file (the full lesson writes it).
+//!
+//! It draws the verdict's first number, the steady-state difference per quarter (as a
+//! percentage, from the paired log ratio), and at the lesson's own book size it draws the
+//! lesson's own run, the very numbers the verdict states ([`with_own_run`]): the chart and the
+//! headline agree there by construction. An older `book_size.csv` without the steady-state
+//! columns is drawn as the horizon total, and the chart says so (a total includes the switch,
+//! which the verdict states apart).
 
 use std::path::Path;
 
@@ -8,7 +15,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::frame::{dashed_line, line_with_band, padded, panel, Axes, Chart, DrawResult, GREY};
+use super::input::OutputFolder;
 use super::stats::Band;
+use crate::shown::signed_percent;
 
 /// The chart's file stem.
 pub(crate) const NAME: &str = "you_are_here";
@@ -19,8 +28,16 @@ pub(crate) struct BookSizeRow {
     pub accounts_per_rep: f64,
     pub variant: String,
     pub reference: String,
+    /// Replications compared.
+    pub replications: u32,
+    /// The horizon total's difference, % of the reference's bookings.
     pub pct: Band,
+    /// The steady state's difference per quarter, % of the reference's (`None` in a file
+    /// written before it was kept).
+    pub steady: Option<Band>,
     pub here: f64,
+    /// Whether this row is the lesson's own run (the verdict's numbers).
+    pub own: bool,
 }
 
 /// Reads `book_size.csv`, if there is one (a malformed file is left out, not an error: the chart
@@ -29,24 +46,96 @@ pub(crate) fn read(dir: &Path) -> Vec<BookSizeRow> {
     let Ok(mut reader) = csv::Reader::from_path(dir.join(crate::output::book_size::FILE)) else {
         return Vec::new();
     };
+    let Ok(header) = reader.headers().cloned() else {
+        return Vec::new();
+    };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(x), Some(v), Some(r), Some(n), Some(m), Some(lo), Some(hi), Some(h)) = (
+        col("accounts_per_rep"),
+        col("variant"),
+        col("reference"),
+        col("replications"),
+        col("bookings_ratio_pct"),
+        col("ci_low_pct"),
+        col("ci_high_pct"),
+        col("lesson_accounts_per_rep"),
+    ) else {
+        return Vec::new();
+    };
+    let steady_cols = (
+        col("steady_ratio_pct"),
+        col("steady_ci_low_pct"),
+        col("steady_ci_high_pct"),
+    );
     let mut rows = Vec::new();
     for record in reader.records() {
-        let Ok(r) = record else { return Vec::new() };
-        let num = |i: usize| r.get(i).and_then(|x| x.parse::<f64>().ok());
+        let Ok(rec) = record else { return Vec::new() };
+        let num = |i: usize| rec.get(i).and_then(|x| x.parse::<f64>().ok());
         let (Some(x), Some(mean), Some(low), Some(high), Some(here)) =
-            (num(0), num(5), num(6), num(7), num(8))
+            (num(x), num(m), num(lo), num(hi), num(h))
         else {
             return Vec::new();
         };
+        let steady = match steady_cols {
+            (Some(a), Some(b), Some(c)) => match (num(a), num(b), num(c)) {
+                (Some(mean), Some(low), Some(high)) => Some(Band { mean, low, high }),
+                _ => return Vec::new(),
+            },
+            _ => None,
+        };
         rows.push(BookSizeRow {
             accounts_per_rep: x,
-            variant: crate::output::csv_text_value(r.get(2).unwrap_or("")).to_string(),
-            reference: crate::output::csv_text_value(r.get(3).unwrap_or("")).to_string(),
+            variant: crate::output::csv_text_value(rec.get(v).unwrap_or("")).to_string(),
+            reference: crate::output::csv_text_value(rec.get(r).unwrap_or("")).to_string(),
+            replications: rec.get(n).and_then(|x| x.parse().ok()).unwrap_or(0),
             pct: Band { mean, low, high },
+            steady,
             here,
+            own: false,
         });
     }
     rows
+}
+
+/// The rows with the lesson's own book size taken from the folder's own run, as the verdict
+/// computes it ([`super::verdict`]): the steady state per quarter and the horizon total, each
+/// relative from the paired log ratio. The row at the lesson's book size is replaced (or added,
+/// when the file has none there); without the folder's own numbers the rows stay as read.
+pub(crate) fn with_own_run(rows: &[BookSizeRow], folder: &OutputFolder) -> Vec<BookSizeRow> {
+    let Some(first) = rows.first() else {
+        return Vec::new();
+    };
+    let verdicts = super::verdict::verdicts(folder);
+    let Some(v) = verdicts.iter().find(|v| v.variant == first.variant) else {
+        return rows.to_vec();
+    };
+    let band = |(mean, low, high): (f64, f64, f64)| Band { mean, low, high };
+    let total = v.total_stated().filter(|t| t.relative).map(|t| Band {
+        mean: t.mean,
+        low: t.low,
+        high: t.high,
+    });
+    let (Some(steady), Some(total)) = (v.steady_percent().map(band), total) else {
+        return rows.to_vec();
+    };
+    let here = first.here;
+    let mut out: Vec<BookSizeRow> = rows
+        .iter()
+        .filter(|r| (r.accounts_per_rep - here).abs() > 0.5)
+        .cloned()
+        .collect();
+    out.push(BookSizeRow {
+        accounts_per_rep: here,
+        variant: first.variant.clone(),
+        reference: first.reference.clone(),
+        replications: v.total.map_or(0, |(d, _)| d.diff.n as u32),
+        pct: total,
+        steady: Some(steady),
+        here,
+        own: true,
+    });
+    out.sort_by(|a, b| a.accounts_per_rep.total_cmp(&b.accounts_per_rep));
+    out
 }
 
 /// The chart: the rows, and the lesson's own accounts per rep.
@@ -54,6 +143,22 @@ pub(crate) struct YouAreHere<'a> {
     pub rows: &'a [BookSizeRow],
     pub here: f64,
     pub color: RGBColor,
+}
+
+impl YouAreHere<'_> {
+    /// Whether every row has the steady state (then it is drawn; else the horizon total).
+    fn steady(&self) -> bool {
+        self.rows.iter().all(|r| r.steady.is_some())
+    }
+
+    /// The difference drawn for a row.
+    fn shown(&self, row: &BookSizeRow) -> Band {
+        if self.steady() {
+            row.steady.unwrap_or(row.pct)
+        } else {
+            row.pct
+        }
+    }
 }
 
 impl Chart for YouAreHere<'_> {
@@ -71,8 +176,13 @@ impl Chart for YouAreHere<'_> {
             .first()
             .map(|x| (x.variant.as_str(), x.reference.as_str()))
             .unwrap_or(("", ""));
+        let what = if self.steady() {
+            "Steady state per quarter"
+        } else {
+            "Horizon total, switch included"
+        };
         format!(
-            "Bookings of {v} against {r} (%, from paired log ratios), by accounts per rep; band = 95% CI; grey = the lesson's book"
+            "{what}, {v} against {r} (% from paired log ratios); band = 95% CI; grey = the lesson's book"
         )
     }
 
@@ -81,21 +191,56 @@ impl Chart for YouAreHere<'_> {
             .rows
             .iter()
             .map(|x| {
-                let who = if x.pct.low > 0.0 {
+                let b = self.shown(x);
+                let who = if b.low > 0.0 {
                     format!("{} ahead", x.variant)
-                } else if x.pct.high < 0.0 {
+                } else if b.high < 0.0 {
                     format!("{} ahead", x.reference)
                 } else {
                     "level".to_string()
                 };
-                format!("{:.0} accounts per rep: {who}", x.accounts_per_rep)
+                let per = if self.steady() { " a quarter" } else { "" };
+                let numbers = format!(
+                    "{}{per}, 95% CI {} to {}",
+                    signed_percent(b.mean),
+                    signed_percent(b.low),
+                    signed_percent(b.high)
+                );
+                if x.own {
+                    format!(
+                        "{:.0} accounts per rep, the lesson's own book and its own {} replications: {who} ({} − {} {numbers}, as the verdict states it)",
+                        x.accounts_per_rep, x.replications, x.variant, x.reference
+                    )
+                } else {
+                    format!("{:.0} accounts per rep: {who} ({numbers})", x.accounts_per_rep)
+                }
             })
             .collect();
-        format!(
-            "{} (the lesson's own book: {:.0} per rep; a few replications per size, so only clear gaps count).",
-            words.join("; "),
-            self.here
-        )
+        let what = if self.steady() {
+            "The steady-state difference per quarter, the verdict's first number, at each book size"
+        } else {
+            "The difference over the whole horizon, switch included (book_size.csv predates the steady state; the verdict's steady state may differ), at each book size"
+        };
+        let others = self
+            .rows
+            .iter()
+            .find(|r| !r.own)
+            .map(|r| {
+                format!(
+                    " The other book sizes have {} replications each, so only clear gaps count.",
+                    r.replications
+                )
+            })
+            .unwrap_or_default();
+        let own = if self.rows.iter().any(|r| r.own) {
+            String::new()
+        } else {
+            format!(
+                " The lesson's own book: {:.0} accounts per rep (grey).",
+                self.here
+            )
+        };
+        format!("{what}: {}.{own}{others}", words.join("; "))
     }
 
     fn legend(&self) -> Vec<(String, RGBColor)> {
@@ -109,16 +254,16 @@ impl Chart for YouAreHere<'_> {
         let points: Vec<(f64, Band)> = self
             .rows
             .iter()
-            .map(|x| (x.accounts_per_rep, x.pct))
+            .map(|x| (x.accounts_per_rep, self.shown(x)))
             .collect();
         let x = padded(points.iter().map(|(x, _)| *x).chain([self.here]), false);
         let y = padded(points.iter().flat_map(|(_, b)| [b.low, b.high]), true);
-        let axes = Axes::new(
-            x.clone(),
-            y.clone(),
-            "accounts per rep",
-            "difference in bookings (%)",
-        );
+        let y_label = if self.steady() {
+            "difference per quarter (%)"
+        } else {
+            "difference over the horizon (%)"
+        };
+        let axes = Axes::new(x.clone(), y.clone(), "accounts per rep", y_label);
         let mut plot = panel(body, &axes)?;
         dashed_line(&mut plot, (x.start, 0.0), (x.end, 0.0))?;
         plot.draw_series(std::iter::once(PathElement::new(
