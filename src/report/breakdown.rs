@@ -197,7 +197,14 @@ fn stated_difference(variant: &ByReplication, reference: &ByReplication) -> Stat
         }
     }
     let d = crate::experiment::stats::paired(&v, &r, None).diff;
-    Stated::of(&d, &crate::experiment::stats::paired_log_ratio(&v, &r))
+    let mut st = Stated::of(&d, &crate::experiment::stats::paired_log_ratio(&v, &r));
+    if !st.relative {
+        // In $k the variant's bookings cannot fall below zero: the interval is cut there.
+        let floor = -crate::experiment::stats::summarize(&r).mean;
+        st.low = st.low.max(floor);
+        st.high = st.high.max(floor);
+    }
+    st
 }
 
 /// The paired difference `variant − reference` over the replications both have.

@@ -106,7 +106,8 @@ fn render_all(
             },
         )?);
     }
-    let book_sizes = you_are_here::with_own_run(&folder.book_sizes, folder);
+    let own = verdict::own_run(&verdict::verdicts(folder));
+    let book_sizes = you_are_here::with_own_run(&folder.book_sizes, own.as_ref());
     if let Some(first) = book_sizes.first() {
         rendered.push(render(
             charts_dir,

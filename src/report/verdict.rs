@@ -39,6 +39,24 @@ impl Verdict {
     }
 }
 
+/// The lesson's own run for the "you are here" chart: the first variant's steady state and
+/// horizon total, relative, when both have a ratio in every replication.
+pub(crate) fn own_run(verdicts: &[Verdict]) -> Option<super::you_are_here::OwnRun> {
+    let v = verdicts.first()?;
+    let (mean, low, high) = v.steady_percent()?;
+    let total = v.total_stated().filter(|t| t.relative)?;
+    Some(super::you_are_here::OwnRun {
+        variant: v.variant.clone(),
+        steady: super::stats::Band { mean, low, high },
+        total: super::stats::Band {
+            mean: total.mean,
+            low: total.low,
+            high: total.high,
+        },
+        replications: total.n as u32,
+    })
+}
+
 /// Every non-reference variant's verdict at the focus point, in the report's variant order.
 pub(crate) fn verdicts(folder: &OutputFolder) -> Vec<Verdict> {
     let point = folder.focus_point();

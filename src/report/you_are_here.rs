@@ -4,7 +4,7 @@
 //!
 //! It draws the verdict's first number, the steady-state difference per quarter (as a
 //! percentage, from the paired log ratio), and at the lesson's own book size it draws the
-//! lesson's own run, the very numbers the verdict states ([`with_own_run`]): the chart and the
+//! lesson's own run, the very numbers the verdict states ([`with_own_run`], [`OwnRun`]): the chart and the
 //! headline agree there by construction. An older `book_size.csv` without the steady-state
 //! columns is drawn as the horizon total, and the chart says so (a total includes the switch,
 //! which the verdict states apart).
@@ -15,7 +15,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::frame::{dashed_line, line_with_band, padded, panel, Axes, Chart, DrawResult, GREY};
-use super::input::OutputFolder;
 use super::stats::Band;
 use crate::shown::signed_percent;
 
@@ -97,25 +96,28 @@ pub(crate) fn read(dir: &Path) -> Vec<BookSizeRow> {
     rows
 }
 
-/// The rows with the lesson's own book size taken from the folder's own run, as the verdict
-/// computes it ([`super::verdict`]): the steady state per quarter and the horizon total, each
-/// relative from the paired log ratio. The row at the lesson's book size is replaced (or added,
-/// when the file has none there); without the folder's own numbers the rows stay as read.
-pub(crate) fn with_own_run(rows: &[BookSizeRow], folder: &OutputFolder) -> Vec<BookSizeRow> {
+/// The lesson's own run at its own book size, as the verdict states it ([`super::verdict`]):
+/// each difference of bookings relative from the paired log ratio, in percent.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct OwnRun {
+    /// The variant compared with the reference.
+    pub variant: String,
+    /// The steady state per quarter.
+    pub steady: Band,
+    /// The horizon total.
+    pub total: Band,
+    /// Replications.
+    pub replications: u32,
+}
+
+/// The rows with the lesson's own book size taken from the folder's own run `own`: the row at
+/// the lesson's book size is replaced (or added, when the file has none there); without the
+/// run's own numbers (or for another variant) the rows stay as read.
+pub(crate) fn with_own_run(rows: &[BookSizeRow], own: Option<&OwnRun>) -> Vec<BookSizeRow> {
     let Some(first) = rows.first() else {
         return Vec::new();
     };
-    let verdicts = super::verdict::verdicts(folder);
-    let Some(v) = verdicts.iter().find(|v| v.variant == first.variant) else {
-        return rows.to_vec();
-    };
-    let band = |(mean, low, high): (f64, f64, f64)| Band { mean, low, high };
-    let total = v.total_stated().filter(|t| t.relative).map(|t| Band {
-        mean: t.mean,
-        low: t.low,
-        high: t.high,
-    });
-    let (Some(steady), Some(total)) = (v.steady_percent().map(band), total) else {
+    let Some(own) = own.filter(|o| o.variant == first.variant) else {
         return rows.to_vec();
     };
     let here = first.here;
@@ -128,9 +130,9 @@ pub(crate) fn with_own_run(rows: &[BookSizeRow], folder: &OutputFolder) -> Vec<B
         accounts_per_rep: here,
         variant: first.variant.clone(),
         reference: first.reference.clone(),
-        replications: v.total.map_or(0, |(d, _)| d.diff.n as u32),
-        pct: total,
-        steady: Some(steady),
+        replications: own.replications,
+        pct: own.total,
+        steady: Some(own.steady),
         here,
         own: true,
     });
