@@ -459,6 +459,34 @@ fn a_poaching_panel_of_zeros_is_left_out_and_says_why() {
 }
 
 #[test]
+fn a_customer_side_panel_of_one_value_is_left_out_and_says_why() {
+    // No variant is ever blocked: the blocks panel would be a flat line at zero.
+    let dir = tempfile::tempdir().unwrap();
+    Fixture::default().write(dir.path());
+    let path = dir.path().join("quarters.csv");
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let blocks = header.iter().position(|h| h == "blocks").unwrap();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header).unwrap();
+    for record in reader.records() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(String::from).collect();
+        fields[blocks] = "0".into();
+        writer.write_record(&fields).unwrap();
+    }
+    std::fs::write(&path, writer.into_inner().unwrap()).unwrap();
+    let outcome = salesim::report::build(dir.path()).unwrap();
+    let html = std::fs::read_to_string(outcome.report).unwrap();
+    let svg = read(dir.path(), "charts/customer_side.svg");
+    assert!(
+        !svg.contains("Times blocked (per quarter)"),
+        "the flat blocks panel is drawn"
+    );
+    let c = caption(&html, "customer_side");
+    assert!(c.contains("panel is left out"), "{c}");
+}
+
+#[test]
 fn the_first_screen_shows_the_verdicts_numbers() {
     let dir = tempfile::tempdir().unwrap();
     Fixture::default().write(dir.path());

@@ -276,3 +276,90 @@ impl Chart for YouAreHere<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn band(mean: f64) -> Band {
+        Band {
+            mean,
+            low: mean - 2.0,
+            high: mean + 2.0,
+        }
+    }
+
+    fn row(accounts_per_rep: f64, pct: f64, steady: Option<f64>) -> BookSizeRow {
+        BookSizeRow {
+            accounts_per_rep,
+            variant: "aligned".into(),
+            reference: "aggressive".into(),
+            replications: 12,
+            pct: band(pct),
+            steady: steady.map(band),
+            here: 400.0,
+            own: false,
+        }
+    }
+
+    #[test]
+    fn the_lessons_own_book_is_the_lessons_own_run() {
+        let rows = [
+            row(100.0, 40.0, Some(41.0)),
+            row(400.0, -55.0, Some(-55.0)),
+            row(800.0, -8.0, Some(-7.0)),
+        ];
+        let own = OwnRun {
+            variant: "aligned".into(),
+            steady: band(1.7),
+            total: band(0.6),
+            replications: 20,
+        };
+        let merged = with_own_run(&rows, Some(&own));
+        assert_eq!(merged.len(), 3);
+        let at = merged.iter().find(|r| r.accounts_per_rep == 400.0).unwrap();
+        assert!(at.own && at.replications == 20);
+        assert_eq!((at.steady, at.pct), (Some(own.steady), own.total));
+        // Another variant's numbers are not taken; without them the rows stay as read.
+        let other = OwnRun {
+            variant: "yours".into(),
+            ..own
+        };
+        assert_eq!(with_own_run(&rows, Some(&other)), rows.to_vec());
+        assert_eq!(with_own_run(&rows, None), rows.to_vec());
+        // A lesson whose book size is not among the sizes gets a point of its own.
+        let mut off = rows.to_vec();
+        off.retain(|r| r.accounts_per_rep != 400.0);
+        assert_eq!(with_own_run(&off, Some(&own)).len(), 3);
+    }
+
+    #[test]
+    fn a_file_without_the_steady_state_is_drawn_and_captioned_as_the_horizon_total() {
+        let rows = [row(100.0, 40.0, None), row(400.0, 1.0, None)];
+        let chart = YouAreHere {
+            rows: &rows,
+            here: 400.0,
+            color: GREY,
+        };
+        let c = chart.caption();
+        assert!(
+            c.starts_with("The difference over the whole horizon, switch included"),
+            "{c}"
+        );
+        assert!(chart
+            .subtitle()
+            .starts_with("Horizon total, switch included"));
+        let rows = [row(100.0, 40.0, Some(41.0)), row(400.0, 1.0, Some(2.0))];
+        let chart = YouAreHere {
+            rows: &rows,
+            here: 400.0,
+            color: GREY,
+        };
+        assert!(chart
+            .caption()
+            .starts_with("The steady-state difference per quarter"));
+        assert!(chart
+            .caption()
+            .contains("+41.0% a quarter, 95% CI +39.0% to +43.0%"));
+    }
+}
