@@ -324,8 +324,9 @@ fn switch_and_payback(f: &Facts) -> String {
 }
 
 /// The verdict on bookings over the whole horizon (switch and steady state together), relative
-/// to `a`'s bookings. When the steady state is stated, the total is stated as a number only:
-/// the steady state is the verdict.
+/// to `a`'s bookings from the paired log ratio (in $k when a replication has none), stated and
+/// judged as every surface states it ([`Stated`]). When the steady state is stated, the total is
+/// stated as a number only: the steady state is the verdict.
 fn horizon_total(f: &Facts, next_step: &str, alone: bool) -> String {
     let (_, _, d) = f.m("bookings");
     let (a, b, q) = (&f.a, &f.b, f.quarters);

@@ -7,6 +7,10 @@ use crate::experiment::{Plan, Throughput};
 use crate::metrics::RUN_METRICS;
 use std::fmt::Write as _;
 
+/// The number formats every surface shares live in [`crate::shown`]; they are also reachable
+/// from here, where the terminal summary's callers have always found them.
+pub use crate::shown::{signed, signed_percent, signed_thousands, thousands};
+
 /// Metrics shown in the table: (name, label, how to format).
 const SHOWN: [(&str, &str, Format); 10] = [
     ("bookings", "bookings ($k, {horizon})", Format::Money),
@@ -67,8 +71,6 @@ pub fn horizon(quarters: u32) -> String {
         q => format!("{q} qtrs"),
     }
 }
-
-pub use crate::shown::{signed, signed_percent, signed_thousands, thousands};
 
 /// A difference as every verdict surface states it, computed and rounded in one place: relative
 /// to the reference (the paired log ratio of [`crate::experiment::stats::paired_log_ratio`], as a

@@ -473,11 +473,6 @@ fn draw_customer_side<DB: DrawingBackend>(
     let panels = area.split_evenly((1, 3));
     for (panel_area, name) in panels.iter().zip(CUSTOMER_SIDE) {
         let info = metric(name);
-        let series: Vec<_> = view
-            .variants()
-            .iter()
-            .map(|v| (v.clone(), view.quarter_bands(v, name)))
-            .collect();
         if let Some(value) = view.flat_quarters(name) {
             skipped_panel(
                 panel_area,
@@ -486,6 +481,11 @@ fn draw_customer_side<DB: DrawingBackend>(
             )?;
             continue;
         }
+        let series: Vec<_> = view
+            .variants()
+            .iter()
+            .map(|v| (v.clone(), view.quarter_bands(v, name)))
+            .collect();
         let label = match name {
             "unwelcome_share" => "% of contacts unwelcome",
             "blocks" => "Times blocked (per quarter)",

@@ -301,6 +301,7 @@ fn verdict_numbers(folder: &OutputFolder, verdicts: &[super::verdict::Verdict]) 
     };
     let mut rows = String::new();
     let mut spans = (String::new(), String::new());
+    let mut horizon = folder.manifest.horizon_quarters;
     for v in verdicts {
         let mut row = format!(
             "<tr data-variant=\"{}\"><th scope=\"row\">{} − {}</th>",
@@ -311,11 +312,14 @@ fn verdict_numbers(folder: &OutputFolder, verdicts: &[super::verdict::Verdict]) 
         match &v.phases {
             Some((p, quarters)) => {
                 let first = settle + 1;
+                horizon = *quarters;
                 spans = (
-                    if first >= *quarters {
-                        format!("quarter {quarters}")
-                    } else {
-                        format!("quarters {first}–{quarters}")
+                    match first.cmp(quarters) {
+                        std::cmp::Ordering::Less => format!("quarters {first}–{quarters}"),
+                        std::cmp::Ordering::Equal => format!("quarter {quarters}"),
+                        std::cmp::Ordering::Greater => {
+                            "none after the settling quarters".to_string()
+                        }
                     },
                     if settle <= 1 {
                         "quarter 1".to_string()
@@ -387,8 +391,7 @@ fn verdict_numbers(folder: &OutputFolder, verdicts: &[super::verdict::Verdict]) 
         format!("Switch ({switch_span})")
     };
     format!(
-        "<table class=\"verdict-numbers\"><thead><tr><th>Bookings</th><th>{steady_head}</th><th>{switch_head}</th><th>Horizon total ({} quarters)</th></tr></thead><tbody>\n{rows}</tbody></table>\n",
-        folder.manifest.horizon_quarters
+        "<table class=\"verdict-numbers\"><thead><tr><th>Bookings</th><th>{steady_head}</th><th>{switch_head}</th><th>Horizon total ({horizon} quarters)</th></tr></thead><tbody>\n{rows}</tbody></table>\n"
     )
 }
 
