@@ -1,7 +1,9 @@
 //! Text salesim shows to people, made safe: commands quoted so a POSIX shell runs exactly the
 //! words meant, and terminal output with every control character escaped and every line cut to
 //! a readable length; numbers with thousands separators and a true minus sign
-//! ([`group_thousands`]).
+//! ([`group_thousands`]); and the one way every surface (terminal, `lesson.md`, the report and
+//! its charts) writes money, signed differences and percentages ([`money`], [`signed_money`],
+//! [`money_compact`], [`signed_percent`]), so that the same number never reads two ways.
 //!
 //! Scenario files, paths and `--set` values are user input, and they reach the reproduce
 //! command in `manifest.json` and the report, the "Continue with:" line, `salesim list`, the run
@@ -162,6 +164,80 @@ pub fn group_thousands(value: f64, decimals: usize) -> String {
     }
 }
 
+/// A signed number with `decimals` decimals and a true minus sign: "+0.04", "−1.3", and "0"
+/// for what rounds to zero (never "−0.00"). Every signed difference a reader sees is written
+/// with it.
+pub fn signed(v: f64, decimals: usize) -> String {
+    let text = format!("{v:+.decimals$}");
+    if text[1..].chars().all(|c| c == '0' || c == '.') {
+        "0".into()
+    } else {
+        text.replacen('-', "−", 1)
+    }
+}
+
+/// A signed percentage (`x` already in percent) to one decimal, with a true minus sign:
+/// "+3.0%", "−2.8%", "0%". Every relative difference and its interval ends is rounded here.
+pub fn signed_percent(x: f64) -> String {
+    format!("{}%", signed(x, 1))
+}
+
+/// The size of a percentage (`x` already in percent) to one decimal, without its sign: "3.0%"
+/// (for "booked 3.0% less"), rounded as [`signed_percent`] rounds.
+pub fn unsigned_percent(x: f64) -> String {
+    format!("{:.1}%", x.abs())
+}
+
+/// Thousands separated by commas, rounded to a whole number, with a true minus sign: "6,275",
+/// "−950".
+pub fn thousands(x: f64) -> String {
+    group_thousands(x, 0)
+}
+
+/// A signed whole number, thousands separated, with a true minus sign: "+844", "−1,090", "0".
+pub fn signed_thousands(x: f64) -> String {
+    match thousands(x) {
+        zero if zero == "0" || zero == "−0" => "0".into(),
+        negative if negative.starts_with('−') => negative,
+        positive => format!("+{positive}"),
+    }
+}
+
+/// The unit every amount of money is written in: thousands of dollars, after the number
+/// ("6,388 $k"), as the README and the CSV contract state it.
+pub const MONEY_UNIT: &str = "$k";
+
+/// An amount of money (in $k) as every surface writes it: whole thousands, grouped, the unit
+/// after the number: "6,388 $k", "−950 $k"; "n/a" when it is not a number.
+pub fn money(k: f64) -> String {
+    if !k.is_finite() {
+        return "n/a".into();
+    }
+    format!("{} {MONEY_UNIT}", thousands(k))
+}
+
+/// A signed difference of money (in $k): "+844 $k", "−1,090 $k", "0 $k".
+pub fn signed_money(k: f64) -> String {
+    if !k.is_finite() {
+        return "n/a".into();
+    }
+    format!("{} {MONEY_UNIT}", signed_thousands(k))
+}
+
+/// [`money`] in at most about eight characters, for chart cells and ticks, in the same style:
+/// from 1,000 $k up in $M to one decimal ("55.3 $M"), under it in whole $k ("812 $k").
+pub fn money_compact(k: f64) -> String {
+    if !k.is_finite() {
+        return "n/a".into();
+    }
+    let sign = if k < 0.0 { "−" } else { "" };
+    if k.abs() >= 999.5 {
+        format!("{sign}{} $M", group_thousands(k.abs() / 1000.0, 1))
+    } else {
+        money(k)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +288,33 @@ mod tests {
             "a\\n[customers]\\r\\nb\\tc\\u{2028}d\\u{1b}"
         );
         assert!(!one_line("x\u{85}y").contains('\u{85}'));
+    }
+
+    #[test]
+    fn money_reads_one_way_everywhere() {
+        assert_eq!(money(6388.4), "6,388 $k");
+        assert_eq!(money(-950.0), "−950 $k");
+        assert_eq!(money(98953.2), "98,953 $k");
+        assert_eq!(money(f64::NAN), "n/a");
+        assert_eq!(signed_money(844.2), "+844 $k");
+        assert_eq!(signed_money(-1090.0), "−1,090 $k");
+        assert_eq!(signed_money(-0.3), "0 $k");
+        assert_eq!(money_compact(55305.6), "55.3 $M");
+        assert_eq!(money_compact(-2500.0), "−2.5 $M");
+        assert_eq!(money_compact(812.4), "812 $k");
+        for text in [money(6388.0), signed_money(-3.0), money_compact(1e6)] {
+            assert!(!text.starts_with('$') && !text.contains("k$"), "{text}");
+        }
+    }
+
+    #[test]
+    fn signed_numbers_never_read_minus_zero() {
+        assert_eq!(thousands(1234567.4), "1,234,567");
+        assert_eq!(signed_thousands(-0.3), "0");
+        assert_eq!(signed_percent(-0.01), "0%");
+        assert_eq!(signed_percent(2.84), "+2.8%");
+        assert_eq!(unsigned_percent(-2.84), "2.8%");
+        assert_eq!(signed(-1.26, 1), "−1.3");
+        assert_eq!(signed(-1e-17, 1), "0");
     }
 }

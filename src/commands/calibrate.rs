@@ -244,7 +244,13 @@ pub fn compare(fitted: &Fit) -> Result<Comparison, String> {
     let sentence = format!(
         "On a market like yours, {} Your own way of selling, as fitted, books {} $k against \
          aggressive's {} $k (mean of {} replications).",
-        bookings_sentence("aligned", "aggressive", mean(&b_aggr), &d, quarters),
+        bookings_sentence(
+            "aligned",
+            "aggressive",
+            &d,
+            &crate::experiment::stats::paired_log_ratio(&b_aligned, &b_aggr),
+            quarters
+        ),
         crate::output::summary::thousands(mean(&b_yours)),
         crate::output::summary::thousands(mean(&b_aggr)),
         cfg.replications

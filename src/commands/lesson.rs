@@ -83,7 +83,7 @@ fn book_sizes(
         .unwrap_or_else(rayon::current_num_threads);
     if !args.quiet {
         eprintln!(
-            "The same market at {} accounts per rep ({} replications each), for the report's \"you are here\" chart...",
+            "The same market at {} accounts per rep ({} replications each; at its own book size, the lesson's run), for the report's \"you are here\" chart...",
             output::book_size::ACCOUNTS_PER_REP
                 .iter()
                 .map(u32::to_string)
@@ -92,7 +92,14 @@ fn book_sizes(
             output::book_size::REPLICATIONS
         );
     }
-    let rows = output::book_size::measure(source, &job.options.overrides()?, threads)?;
+    let mut rows = output::book_size::measure(source, &job.options.overrides()?, threads)?;
+    // At its own book size the lesson is its own run: the chart states the verdict's numbers.
+    rows.extend(
+        finished
+            .summaries
+            .first()
+            .and_then(|ps| output::book_size::own(&finished.plan, ps)),
+    );
     let cfg = finished.plan.base();
     let Some(other) = (0..cfg.variants.len()).find(|&v| v != cfg.reference) else {
         return Ok(());

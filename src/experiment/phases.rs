@@ -19,7 +19,7 @@
 //!   variant's better side to the end of the horizon (none for a metric that is neither better
 //!   nor worse, or when it never does).
 
-use super::stats::{summarize, Summary};
+use super::stats::{paired_log_ratio, summarize, Summary};
 
 /// Quarters per year, for the trend's unit.
 const QUARTERS_PER_YEAR: f64 = 4.0;
@@ -90,22 +90,15 @@ pub fn phases(
         }
     };
     let steady: Vec<f64> = diffs.iter().map(|d| steady_of(d)).collect();
-    let mut logs = Vec::new();
-    for (v, r) in variant.iter().zip(reference) {
-        let (a, b) = (steady_of(&v[..quarters]), steady_of(&r[..quarters]));
-        // A ratio needs both sides positive in every replication: one zero would make the
-        // interval infinite, and leaving it out would bias the mean.
-        if !(a > 0.0 && b > 0.0) {
-            logs.clear();
-            break;
-        }
-        logs.push((a / b).ln());
-    }
+    let steady_means = |side: &[Vec<f64>]| -> Vec<f64> {
+        side.iter().map(|x| steady_of(&x[..quarters])).collect()
+    };
+    let steady_log_ratio = paired_log_ratio(&steady_means(variant), &steady_means(reference));
     let trend: Vec<f64> = diffs.iter().map(|d| slope(&d[settle..])).collect();
     Phases {
         switch: summarize(&switch),
         steady: summarize(&steady),
-        steady_log_ratio: summarize(&logs),
+        steady_log_ratio,
         trend: summarize(&trend),
         payback: payback(&diffs, quarters, higher_is_better),
     }

@@ -114,6 +114,24 @@ pub fn paired(variant: &[f64], reference: &[f64], higher_is_better: Option<bool>
     }
 }
 
+/// The paired relative difference of `variant` against `reference`: the summary over
+/// replications of `ln(variant[i] ÷ reference[i])`, which `100 × (e^x − 1)`
+/// ([`super::phases::percent`]) turns into a percentage whose interval can never pass −100%.
+/// Every relative difference salesim states (the horizon total, the steady state, a team's
+/// bookings, the book sizes) is computed here. A ratio needs both sides positive in every
+/// replication: one zero would make the interval infinite and leaving it out would bias the
+/// mean, so then the summary is empty (`n` = 0) and the difference is stated in its own unit.
+pub fn paired_log_ratio(variant: &[f64], reference: &[f64]) -> Summary {
+    let mut logs = Vec::with_capacity(variant.len());
+    for (v, r) in variant.iter().zip(reference) {
+        if !(*v > 0.0 && *r > 0.0) {
+            return summarize(&[]);
+        }
+        logs.push((v / r).ln());
+    }
+    summarize(&logs)
+}
+
 /// The `p` quantile of sorted values, interpolating linearly between order statistics (R's
 /// type 7, numpy's default); NaN for no values.
 pub fn quantile(sorted: &[f64], p: f64) -> f64 {
@@ -128,6 +146,15 @@ pub fn quantile(sorted: &[f64], p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_ratio_needs_both_sides_positive_in_every_replication() {
+        let s = paired_log_ratio(&[110.0, 90.0], &[100.0, 100.0]);
+        assert_eq!(s.n, 2);
+        assert!((s.mean - ((1.1f64).ln() + (0.9f64).ln()) / 2.0).abs() < 1e-15);
+        assert_eq!(paired_log_ratio(&[110.0, 0.0], &[100.0, 100.0]).n, 0);
+        assert_eq!(paired_log_ratio(&[110.0, f64::NAN], &[100.0, 100.0]).n, 0);
+    }
 
     #[test]
     fn quantiles_interpolate_between_order_statistics() {

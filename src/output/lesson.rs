@@ -7,6 +7,7 @@
 //! the summary, saved as `lesson.md` and shown at the top of `report.html`, followed by a plain
 //! description of what each team's reps do, generated from their strategy knobs.
 
+use super::summary::Stated;
 use super::PointSummary;
 use crate::experiment::phases::{percent, Phases};
 use crate::experiment::sequential::Stopping;
@@ -42,6 +43,10 @@ pub struct Facts {
     /// Per metric of [`RUN_METRICS`]: the summary of `a`, of `b`, and the paired difference
     /// `b − a`.
     pub metrics: Vec<(Summary, Summary, Paired)>,
+    /// Per metric of [`RUN_METRICS`]: the paired log ratio of `b` against `a`
+    /// ([`crate::experiment::stats::paired_log_ratio`]), from which every surface states a
+    /// relative difference ([`super::summary::Stated`]).
+    pub relative: Vec<Summary>,
     /// Per quarter: the paired difference of bookings `b − a`.
     pub quarters_paired: Vec<Paired>,
     /// Per quarter: mean bookings of `a` and of `b`.
@@ -62,6 +67,7 @@ impl Facts {
         let a = cfg.reference;
         let b = (0..cfg.variants.len()).find(|&v| v != a)?;
         let paired = ps.paired.get(b)?.as_ref()?;
+        let relative = ps.relative.get(b)?.as_ref()?.clone();
         let quarters_paired = ps.quarter_paired.get(b)?.as_ref()?.clone();
         Some(Facts {
             a: cfg.variants[a].name.clone(),
@@ -72,6 +78,7 @@ impl Facts {
             metrics: (0..RUN_METRICS.len())
                 .map(|m| (ps.metrics[a][m], ps.metrics[b][m], paired[m]))
                 .collect(),
+            relative,
             quarters_paired,
             quarter_bookings: ps.quarter_bookings[a]
                 .iter()
@@ -92,13 +99,35 @@ impl Facts {
         &self.metrics[i]
     }
 
-    /// Whether `b − a` of `metric` is above zero with 95% confidence.
+    /// The horizon total of bookings, `b − a`, as every surface states it (relative from the
+    /// paired log ratio where every replication has one).
+    fn bookings_total(&self) -> Stated {
+        let i = RUN_METRICS
+            .iter()
+            .position(|x| *x == "bookings")
+            .expect("known metric");
+        let empty = crate::experiment::stats::summarize(&[]);
+        Stated::of(
+            &self.m("bookings").2.diff,
+            self.relative.get(i).unwrap_or(&empty),
+        )
+    }
+
+    /// Whether `b − a` of `metric` is above zero with 95% confidence (for bookings, by the
+    /// interval stated: [`Self::bookings_total`]).
     fn b_higher(&self, metric: &str) -> bool {
+        if metric == "bookings" {
+            return self.bookings_total().above();
+        }
         self.m(metric).2.diff.ci_low > 0.0
     }
 
-    /// Whether `b − a` of `metric` is below zero with 95% confidence.
+    /// Whether `b − a` of `metric` is below zero with 95% confidence (for bookings, by the
+    /// interval stated).
     fn a_higher(&self, metric: &str) -> bool {
+        if metric == "bookings" {
+            return self.bookings_total().below();
+        }
         self.m(metric).2.diff.ci_high < 0.0
     }
 }
@@ -113,12 +142,9 @@ fn rate(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
-fn signed_pct(x: f64) -> String {
-    super::summary::signed_percent(100.0 * x)
-}
-
+/// An amount of money as every surface writes it ("6,388 $k").
 fn money(k: f64) -> String {
-    super::summary::thousands(k)
+    crate::shown::money(k)
 }
 
 /// What the lesson tells a reader to do when the run stopped undecided.
@@ -247,12 +273,12 @@ fn switch_and_payback(f: &Facts) -> String {
     );
     let mut s = if d.ci_high < 0.0 {
         format!(
-            "Switching from the {a} team's selling cost the {b} team {} $k over {first} ({ci}).",
+            "Switching from the {a} team's selling cost the {b} team {} over {first} ({ci}).",
             money(-d.mean)
         )
     } else if d.ci_low > 0.0 {
         format!(
-            "Switching from the {a} team's selling gained the {b} team {} $k over {first} ({ci}).",
+            "Switching from the {a} team's selling gained the {b} team {} over {first} ({ci}).",
             money(d.mean)
         )
     } else {
@@ -298,35 +324,35 @@ fn switch_and_payback(f: &Facts) -> String {
 }
 
 /// The verdict on bookings over the whole horizon (switch and steady state together), relative
-/// to `a`'s bookings. When the steady state is stated, the total is stated as a number only:
-/// the steady state is the verdict.
+/// to `a`'s bookings from the paired log ratio (in $k when a replication has none), stated and
+/// judged as every surface states it ([`Stated`]). When the steady state is stated, the total is
+/// stated as a number only: the steady state is the verdict.
 fn horizon_total(f: &Facts, next_step: &str, alone: bool) -> String {
-    let (ra, _, d) = f.m("bookings");
-    let scale = ra.mean;
+    let (_, _, d) = f.m("bookings");
     let (a, b, q) = (&f.a, &f.b, f.quarters);
-    if scale.is_nan() || scale <= 0.0 || d.diff.n < 2 {
+    let total = f.bookings_total();
+    if d.diff.n < 2 || total.mean.is_nan() {
         return format!(
             "With {} replication(s) there is no confidence interval to judge by: run more replications.",
             d.diff.n
         );
     }
-    let (x, lo, hi) = (
-        d.diff.mean / scale,
-        d.diff.ci_low / scale,
-        d.diff.ci_high / scale,
-    );
+    let of = if total.relative {
+        format!(" of {a}'s bookings")
+    } else {
+        String::new()
+    };
     let ci = format!(
-        "{b} − {a} = {} of {a}'s bookings, 95% CI {} to {}",
-        signed_pct(x),
-        signed_pct(lo),
-        signed_pct(hi)
+        "{b} − {a} = {}{of}, {}",
+        total.show(total.mean),
+        total.interval()
     );
     if !alone {
         let side = if f.undecided {
             String::new()
-        } else if d.diff.ci_low > 0.0 {
+        } else if total.above() {
             format!(": the {b} team booked more")
-        } else if d.diff.ci_high < 0.0 {
+        } else if total.below() {
             format!(": the {a} team booked more")
         } else {
             ": about the same".to_string()
@@ -338,9 +364,9 @@ fn horizon_total(f: &Facts, next_step: &str, alone: bool) -> String {
             "Not decided yet: after {} replications the two teams cannot be told apart over {q} quarters ({ci}). {next_step}",
             f.replications
         )
-    } else if d.diff.ci_low > 0.0 {
+    } else if total.above() {
         format!("Over {q} quarters the {b} team booked more than the {a} team ({ci}).")
-    } else if d.diff.ci_high < 0.0 {
+    } else if total.below() {
         format!(
             "Over {q} quarters the {a} team booked more than the {b} team ({ci}): in this market, pressure paid."
         )
@@ -376,8 +402,8 @@ fn contribution(f: &Facts) -> String {
     };
     let mut s = format!(
         "After paying the reps (contribution: bookings less commission and base pay; discounts are \
-         already out of bookings) {verdict}: {} $k for the {a} team against {} $k. Commission cost \
-         {} $k and {} $k; all pay came to {} and {} of bookings.",
+         already out of bookings) {verdict}: {} for the {a} team against {}. Commission cost \
+         {} and {}; all pay came to {} and {} of bookings.",
         money(ca.mean),
         money(cb.mean),
         money(pa.mean),
@@ -436,7 +462,7 @@ fn timing(f: &Facts) -> String {
     if da.ci_low > 0.0 && la.mean > 0.0 {
         let _ = write!(
             s,
-            " Its quarter-end discounts cost the {a} team ${}k, {} of its list value.",
+            " Its quarter-end discounts cost the {a} team {}, {} of its list value.",
             money(da.mean),
             pct(da.mean / la.mean)
         );
@@ -579,7 +605,7 @@ fn quarters(f: &Facts) -> String {
         };
         let _ = write!(
             s,
-            "Judged quarter by quarter, the {a} team was clearly ahead in {} ({label}${}k against ${}k).",
+            "Judged quarter by quarter, the {a} team was clearly ahead in {} ({label}{} against {}).",
             list(&ahead),
             money(first.0),
             money(first.1)
@@ -588,14 +614,13 @@ fn quarters(f: &Facts) -> String {
     if !behind.is_empty() {
         let _ = write!(s, " The {b} team was clearly ahead in {}.", list(&behind));
     }
-    let (_, _, d) = f.m("bookings");
     let early_lead = ahead.first() == Some(&0);
-    if early_lead && !f.undecided && d.diff.ci_low > 0.0 {
+    if early_lead && !f.undecided && f.b_higher("bookings") {
         let _ = write!(
             s,
             " The {a} team's early lead did not last: over the whole run the {b} team booked more."
         );
-    } else if early_lead && !f.undecided && d.diff.ci_high >= 0.0 {
+    } else if early_lead && !f.undecided && !f.a_higher("bookings") {
         let _ = write!(
             s,
             " Its early lead did not hold: over the whole run the two are level."
@@ -781,9 +806,26 @@ mod tests {
         }
     }
 
+    /// The paired log ratio that a difference `d` from `a` implies (the ends of `d`'s interval
+    /// taken relative to `a`'s mean); empty where a ratio is not defined.
+    fn ratio_of(a: &Summary, d: &Paired) -> Summary {
+        let ln = |x: f64| ((a.mean + x) / a.mean).ln();
+        if a.mean > 0.0 && a.mean + d.diff.ci_low > 0.0 {
+            Summary {
+                mean: ln(d.diff.mean),
+                sd: f64::NAN,
+                ci_low: ln(d.diff.ci_low),
+                ci_high: ln(d.diff.ci_high),
+                n: d.diff.n,
+            }
+        } else {
+            crate::experiment::stats::summarize(&[])
+        }
+    }
+
     /// Facts where nothing differs: every metric level, every quarter level.
     fn level() -> Facts {
-        let metrics = RUN_METRICS
+        let metrics: Vec<(Summary, Summary, Paired)> = RUN_METRICS
             .iter()
             .map(|m| match *m {
                 "bookings" => (s(1000.0, 10.0), s(1000.0, 10.0), p(0.0, 5.0)),
@@ -798,6 +840,7 @@ mod tests {
             quarters: 12,
             customers: 4000,
             replications: 50,
+            relative: metrics.iter().map(|(a, _, d)| ratio_of(a, d)).collect(),
             metrics,
             quarters_paired: vec![p(0.0, 5.0); 12],
             quarter_bookings: vec![(80.0, 80.0); 12],
@@ -809,6 +852,7 @@ mod tests {
 
     fn set(f: &mut Facts, metric: &str, a: Summary, b: Summary, d: Paired) {
         let i = RUN_METRICS.iter().position(|x| *x == metric).unwrap();
+        f.relative[i] = ratio_of(&a, &d);
         f.metrics[i] = (a, b, d);
     }
 
@@ -1155,7 +1199,10 @@ mod tests {
         f.quarters_paired[0] = p(-10.0, 3.0);
         f.quarter_bookings[0] = (90.0, 80.0);
         let q = quarters(&f);
-        assert!(q.contains("clearly ahead in Q1 ($90k against $80k)"), "{q}");
+        assert!(
+            q.contains("clearly ahead in Q1 (90 $k against 80 $k)"),
+            "{q}"
+        );
         assert!(q.contains("early lead did not hold"), "{q}");
         // An early lead that the other team overturned over the run.
         b_ahead(&mut f, "bookings", 1000.0);

@@ -124,6 +124,10 @@ pub struct PointSummary {
     pub metrics: Vec<Vec<crate::experiment::stats::Summary>>,
     /// `[variant][metric]` paired comparisons against the reference (`None` for the reference).
     pub paired: Vec<Option<Vec<crate::experiment::stats::Paired>>>,
+    /// `[variant][metric]` paired relative differences against the reference, as
+    /// [`crate::experiment::stats::paired_log_ratio`] computes them for every surface (`None`
+    /// for the reference; an empty summary where a replication has a zero).
+    pub relative: Vec<Option<Vec<crate::experiment::stats::Summary>>>,
     /// `[variant][quarter]` mean bookings over replications, $k.
     pub quarter_bookings: Vec<Vec<f64>>,
     /// `[variant][quarter]` paired difference of bookings against the reference (`None` for the
@@ -277,6 +281,7 @@ impl CsvOutputs {
             values: point.values.clone(),
             metrics: Vec::new(),
             paired: Vec::new(),
+            relative: Vec::new(),
             quarter_bookings: (0..cfg.variants.len())
                 .map(|v| {
                     (0..cfg.horizon_quarters as usize)
@@ -359,9 +364,11 @@ impl CsvOutputs {
         for (v, variant) in cfg.variants.iter().enumerate() {
             if v == reference {
                 summary.paired.push(None);
+                summary.relative.push(None);
                 continue;
             }
             let mut pairs = Vec::new();
+            let mut relative = Vec::new();
             for (m, metric) in RUN_METRICS.iter().enumerate() {
                 let d = paired(&column(v, m), &column(reference, m), direction(metric));
                 let row = lead(vec![
@@ -377,8 +384,13 @@ impl CsvOutputs {
                     .write_record(row)
                     .map_err(|e| csv_err("comparison.csv", e))?;
                 pairs.push(d);
+                relative.push(crate::experiment::stats::paired_log_ratio(
+                    &column(v, m),
+                    &column(reference, m),
+                ));
             }
             summary.paired.push(Some(pairs));
+            summary.relative.push(Some(relative));
         }
         let (phase_rows, steady) = phases::rows(point, result);
         summary.steady = steady;

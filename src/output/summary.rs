@@ -2,10 +2,14 @@
 
 use super::PointSummary;
 use crate::experiment::phases::{percent, Phases};
-use crate::experiment::stats::{Paired, Summary};
+use crate::experiment::stats::{summarize, Paired, Summary};
 use crate::experiment::{Plan, Throughput};
 use crate::metrics::RUN_METRICS;
 use std::fmt::Write as _;
+
+/// The number formats every surface shares live in [`crate::shown`]; they are also reachable
+/// from here, where the terminal summary's callers have always found them.
+pub use crate::shown::{signed, signed_percent, signed_thousands, thousands};
 
 /// Metrics shown in the table: (name, label, how to format).
 const SHOWN: [(&str, &str, Format); 10] = [
@@ -35,7 +39,7 @@ fn fmt(v: f64, f: Format) -> String {
         return "n/a".into();
     }
     match f {
-        Format::Money => format!("{:.0}", v),
+        Format::Money => crate::shown::thousands(v),
         Format::Percent => format!("{:.1}%", v * 100.0),
         Format::Count => format!("{:.1}", v),
         Format::Fraction => format!("{:.3}", v),
@@ -68,82 +72,120 @@ pub fn horizon(quarters: u32) -> String {
     }
 }
 
-/// A signed number with `decimals` decimals and a true minus sign: "+0.04", "−1.3", and "0"
-/// for what rounds to zero (never "−0.00"). Every signed difference a reader sees is written
-/// with it.
-pub fn signed(v: f64, decimals: usize) -> String {
-    let text = format!("{v:+.decimals$}");
-    if text[1..].chars().all(|c| c == '0' || c == '.') {
-        "0".into()
-    } else {
-        text.replacen('-', "−", 1)
+/// A difference as every verdict surface states it, computed and rounded in one place: relative
+/// to the reference (the paired log ratio of [`crate::experiment::stats::paired_log_ratio`], as a
+/// percentage) when every replication has it, else in $k. The terminal, `lesson.md`, the report
+/// and the `serve` page state the horizon total of bookings through it, so the same interval
+/// reads the same everywhere.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stated {
+    /// The difference: percent when `relative`, else $k.
+    pub mean: f64,
+    /// Lower end of its 95% CI (NaN with one replication).
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+    /// Whether the numbers are percentages of the reference.
+    pub relative: bool,
+    /// Replications.
+    pub n: usize,
+}
+
+impl Stated {
+    /// The difference `d` (variant − reference, $k) stated relative to the reference when its
+    /// paired log ratio `log_ratio` covers every replication of `d`.
+    pub fn of(d: &Summary, log_ratio: &Summary) -> Stated {
+        if log_ratio.n >= 1 && log_ratio.n == d.n {
+            Stated {
+                mean: percent(log_ratio.mean),
+                low: percent(log_ratio.ci_low),
+                high: percent(log_ratio.ci_high),
+                relative: true,
+                n: d.n,
+            }
+        } else {
+            Stated {
+                mean: d.mean,
+                low: d.ci_low,
+                high: d.ci_high,
+                relative: false,
+                n: d.n,
+            }
+        }
     }
-}
 
-/// A signed percentage with a true minus sign: "+3.0%", "−2.8%", "0%".
-pub fn signed_percent(x: f64) -> String {
-    format!("{}%", signed(x, 1))
-}
+    /// One end (or the middle) with its sign and unit: "+3.0%", "−1,090 $k".
+    pub fn show(&self, x: f64) -> String {
+        if self.relative {
+            crate::shown::signed_percent(x)
+        } else {
+            crate::shown::signed_money(x)
+        }
+    }
 
-/// Thousands separated by commas, rounded to a whole number, with a true minus sign: "6,275",
-/// "−950".
-pub fn thousands(x: f64) -> String {
-    crate::shown::group_thousands(x, 0)
-}
+    /// The size of the difference, without its sign: "3.0%", "1,090 $k".
+    pub fn amount(&self) -> String {
+        if self.relative {
+            crate::shown::unsigned_percent(self.mean)
+        } else {
+            crate::shown::money(self.mean.abs())
+        }
+    }
 
-/// A signed whole number, thousands separated, with a true minus sign: "+844", "−1,090", "0".
-pub fn signed_thousands(x: f64) -> String {
-    match thousands(x) {
-        zero if zero == "0" || zero == "−0" => "0".into(),
-        negative if negative.starts_with('−') => negative,
-        positive => format!("+{positive}"),
+    /// "95% CI −4.0% to −2.0%".
+    pub fn interval(&self) -> String {
+        format!("95% CI {} to {}", self.show(self.low), self.show(self.high))
+    }
+
+    /// Whether the interval lies above zero (the variant clearly ahead).
+    pub fn above(&self) -> bool {
+        self.low > 0.0
+    }
+
+    /// Whether the interval lies below zero (the reference clearly ahead).
+    pub fn below(&self) -> bool {
+        self.high < 0.0
+    }
+
+    /// "more" or "less", by the sign of the stated difference.
+    pub fn more_or_less(&self) -> &'static str {
+        if self.mean >= 0.0 {
+            "more"
+        } else {
+            "less"
+        }
     }
 }
 
 /// "aligned booked 2.8% less than aggressive over 12 quarters (aligned − aggressive −2.8%, 95% CI
 /// −4.6% to −0.9%; aligned ahead in 33% of replications)". Every surface (terminal, report,
-/// lesson) states a difference as variant − reference with its signed interval.
+/// lesson) states a difference as variant − reference with its signed interval, relative from
+/// the paired log ratio `log_ratio` ([`Stated`]).
 pub fn bookings_sentence(
     variant: &str,
     reference: &str,
-    reference_mean: f64,
     d: &Paired,
+    log_ratio: &Summary,
     quarters: u32,
 ) -> String {
-    // Relative to the reference's bookings, unless it booked nothing: then in $k.
-    let relative = reference_mean > 0.0;
-    let show = |x: f64| {
-        if relative {
-            signed_percent(100.0 * x / reference_mean)
-        } else {
-            format!("{} $k", signed_thousands(x))
-        }
-    };
-    let amount = |x: f64| {
-        if relative {
-            format!("{:.1}%", (100.0 * x / reference_mean).abs())
-        } else {
-            format!("{} $k", thousands(x.abs()))
-        }
-    };
-    let word = if d.diff.mean >= 0.0 { "more" } else { "less" };
+    let stated = Stated::of(&d.diff, log_ratio);
+    let word = stated.more_or_less();
     if d.diff.n < 2 {
         return format!(
             "{variant} booked {} {word} than {reference} over {quarters} quarters (one replication: no confidence interval; run more replications to compare).",
-            amount(d.diff.mean),
+            stated.amount(),
         );
     }
-    let verdict = if d.diff.ci_low > 0.0 || d.diff.ci_high < 0.0 {
+    let verdict = if stated.above() || stated.below() {
         ""
     } else {
         " — not distinguishable from no difference"
     };
     format!(
-        "{variant} booked {} {word} than {reference} over {quarters} quarters ({variant} − {reference} {}, 95% CI {} to {}; {variant} ahead in {:.0}% of replications){verdict}.",
-        amount(d.diff.mean),
-        show(d.diff.mean),
-        show(d.diff.ci_low),
-        show(d.diff.ci_high),
+        "{variant} booked {} {word} than {reference} over {quarters} quarters ({variant} − {reference} {}, {}; {variant} ahead in {:.0}% of replications){verdict}.",
+        stated.amount(),
+        stated.show(stated.mean),
+        stated.interval(),
         d.share_better * 100.0
     )
 }
@@ -322,7 +364,11 @@ pub fn render(
         for (v, pairs) in ps.paired.iter().enumerate() {
             let Some(pairs) = pairs else { continue };
             let b = index("bookings");
-            let ref_mean = ps.metrics[reference][b].mean;
+            let log_ratio = ps
+                .relative
+                .get(v)
+                .and_then(Option::as_ref)
+                .map_or_else(|| summarize(&[]), |r| r[b]);
             if let Some(Some(p)) = ps.steady.get(v) {
                 for line in phase_lines(
                     &cfg.variants[v].name,
@@ -341,8 +387,8 @@ pub fn render(
                 bookings_sentence(
                     &cfg.variants[v].name,
                     &cfg.variants[reference].name,
-                    ref_mean,
                     &pairs[b],
+                    &log_ratio,
                     ps.horizon_quarters
                 )
             );
@@ -411,20 +457,28 @@ mod tests {
         );
     }
 
+    /// The paired log ratio of `variant` against `reference`.
+    fn ratio(variant: &[f64], reference: &[f64]) -> Summary {
+        crate::experiment::stats::paired_log_ratio(variant, reference)
+    }
+
     #[test]
     fn bookings_sentence_is_relative_to_the_reference() {
-        let d = paired(&[110.0, 120.0, 130.0], &[100.0, 100.0, 100.0], Some(true));
-        let s = bookings_sentence("aligned", "aggressive", 100.0, &d, 12);
+        let (v, r) = ([110.0, 120.0, 130.0], [100.0, 100.0, 100.0]);
+        let d = paired(&v, &r, Some(true));
+        let s = bookings_sentence("aligned", "aggressive", &d, &ratio(&v, &r), 12);
+        // The paired log ratio: e^mean(ln 1.1, ln 1.2, ln 1.3) − 1 = +19.7%, not 20.0%.
         assert!(
-            s.starts_with("aligned booked 20.0% more than aggressive"),
+            s.starts_with("aligned booked 19.7% more than aggressive"),
             "{s}"
         );
     }
 
     #[test]
     fn bookings_sentence_falls_back_to_k_when_the_reference_booked_nothing() {
-        let d = paired(&[1500.0, 1700.0], &[0.0, 0.0], Some(true));
-        let s = bookings_sentence("aligned", "aggressive", 0.0, &d, 8);
+        let (v, r) = ([1500.0, 1700.0], [0.0, 0.0]);
+        let d = paired(&v, &r, Some(true));
+        let s = bookings_sentence("aligned", "aggressive", &d, &ratio(&v, &r), 8);
         assert!(s.starts_with("aligned booked 1,600 $k more"), "{s}");
         assert!(s.contains("aligned − aggressive +1,600 $k"), "{s}");
         assert!(!s.contains("inf") && !s.contains("NaN"), "{s}");
@@ -432,35 +486,33 @@ mod tests {
 
     #[test]
     fn a_difference_is_stated_with_its_signed_interval() {
-        let d = paired(
-            &[97.0, 98.0, 96.0, 97.0],
-            &[100.0, 100.0, 100.0, 100.0],
-            Some(true),
-        );
-        let s = bookings_sentence("aligned", "aggressive", 100.0, &d, 12);
+        let (v, r) = ([97.0, 98.0, 96.0, 97.0], [100.0, 100.0, 100.0, 100.0]);
+        let d = paired(&v, &r, Some(true));
+        let s = bookings_sentence("aligned", "aggressive", &d, &ratio(&v, &r), 12);
         assert!(s.starts_with("aligned booked 3.0% less"), "{s}");
         assert!(
             s.contains("aligned − aggressive −3.0%, 95% CI −4.3% to −1.7%"),
             "{s}"
         );
-        assert_eq!(thousands(1234567.4), "1,234,567");
-        assert_eq!(thousands(-950.0), "−950");
-        assert_eq!(signed_thousands(844.2), "+844");
-        assert_eq!(signed_thousands(-1090.0), "−1,090");
-        assert_eq!(signed_thousands(-0.3), "0");
-        assert_eq!(signed_percent(0.0), "0%");
-        assert_eq!(signed_percent(-0.01), "0%");
-        assert_eq!(signed_percent(2.84), "+2.8%");
-        assert_eq!(signed(0.04, 2), "+0.04");
-        assert_eq!(signed(-1.26, 1), "−1.3");
-        assert_eq!(signed(-0.004, 2), "0");
-        assert_eq!(signed(-1e-17, 1), "0");
+    }
+
+    #[test]
+    fn a_relative_interval_never_passes_minus_100_percent() {
+        // Bookings collapsing in most replications: a difference of means over the reference's
+        // mean would put the interval's low end far below −100%.
+        let v = [1.0, 1.0, 1.0, 1.0, 6000.0];
+        let r = [2000.0; 5];
+        let d = paired(&v, &r, Some(true));
+        let linear_low = 100.0 * d.diff.ci_low / 2000.0;
+        assert!(linear_low < -100.0, "{linear_low}");
+        let stated = Stated::of(&d.diff, &ratio(&v, &r));
+        assert!(stated.relative && stated.low >= -100.0, "{stated:?}");
     }
 
     #[test]
     fn bookings_sentence_of_one_replication_claims_no_interval() {
         let d = paired(&[102.0], &[100.0], Some(true));
-        let s = bookings_sentence("aligned", "aggressive", 100.0, &d, 12);
+        let s = bookings_sentence("aligned", "aggressive", &d, &ratio(&[102.0], &[100.0]), 12);
         assert!(s.starts_with("aligned booked 2.0% more"), "{s}");
         assert!(
             s.contains("no confidence interval") && !s.contains("NaN"),

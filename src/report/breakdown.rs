@@ -23,8 +23,9 @@ use super::frame::{
 use super::input::{OutputFolder, RunKey};
 use super::metrics::metric;
 use super::stats::{band, Band};
-use crate::output::summary::{signed, signed_percent};
+use crate::output::summary::Stated;
 use crate::shown::group_thousands;
+use crate::shown::signed;
 
 /// File stems of the charts drawn here, in report order.
 pub(crate) const BREAKDOWN_CHARTS: [&str; 3] = ["team_bookings", "market_share", "rep_attainment"];
@@ -128,13 +129,26 @@ impl<'a> Breakdown<'a> {
             .collect()
     }
 
-    /// Whether any team gained or lost a poached deal at this point (else the poaching panel
-    /// would show only zeros, and is left out).
+    /// Whether any team gained or lost a poached deal at this point (else the table leaves the
+    /// poaching rows out).
     fn any_poaching(&self) -> bool {
         self.folder().teams.iter().any(|r| {
             r.key.point == self.view.point
                 && (r.get("poached_deals_gained") > 0.0 || r.get("poached_deals_lost") > 0.0)
         })
+    }
+
+    /// Whether the net-poaching panel has something to show: some team's net poached deals
+    /// (gained − lost) differ from the others' somewhere. When every value is the same (no
+    /// poaching at all, or poaching only within a team, which nets to zero for every team), the
+    /// panel would be a row of zeros, and is left out with a note in the caption.
+    fn poaching_panel(&self) -> bool {
+        let values = self.variants().iter().flat_map(|v| {
+            self.teams
+                .iter()
+                .flat_map(move |t| self.net_poached(v, t).into_values())
+        });
+        super::frame::flat(values).is_none()
     }
 
     /// Our reps' attainment quantiles of one variant, quarter by quarter.
@@ -158,6 +172,39 @@ impl<'a> Breakdown<'a> {
 /// Mean and 95% CI of values by replication.
 fn band_of(values: &ByReplication) -> Band {
     band(values.values().copied())
+}
+
+/// [`band_of`] cut to what `metric` can be (no team's bookings below zero).
+fn metric_band_of(metric: &str, values: &ByReplication) -> Band {
+    super::stats::metric_band(metric, values.values().copied())
+}
+
+/// [`band_of`] of shares, cut to 0–100%.
+fn share_band_of(values: &ByReplication) -> Band {
+    super::stats::clamp_band(band_of(values), (0.0, 1.0)).0
+}
+
+/// The paired relative difference of `variant` against `reference` over the replications both
+/// have, as every surface states a difference of money ([`Stated`]: the paired log ratio as a
+/// percentage, else in $k), so a team's bookings never fall below −100% and a market of one
+/// team states the same interval as the verdict.
+fn stated_difference(variant: &ByReplication, reference: &ByReplication) -> Stated {
+    let (mut v, mut r) = (Vec::new(), Vec::new());
+    for (rep, x) in variant {
+        if let Some(base) = reference.get(rep) {
+            v.push(*x);
+            r.push(*base);
+        }
+    }
+    let d = crate::experiment::stats::paired(&v, &r, None).diff;
+    let mut st = Stated::of(&d, &crate::experiment::stats::paired_log_ratio(&v, &r));
+    if !st.relative {
+        // In $k the variant's bookings cannot fall below zero: the interval is cut there.
+        let floor = -crate::experiment::stats::summarize(&r).mean;
+        st.low = st.low.max(floor);
+        st.high = st.high.max(floor);
+    }
+    st
 }
 
 /// The paired difference `variant − reference` over the replications both have.
@@ -268,12 +315,12 @@ struct TeamChart<'a> {
 }
 
 impl TeamChart<'_> {
-    fn series(&self, of: &dyn Fn(&str, &str) -> ByReplication) -> Vec<(String, Vec<Band>)> {
+    fn series(&self, of: &dyn Fn(&str, &str) -> Band) -> Vec<(String, Vec<Band>)> {
         let d = self.data;
         d.variants()
             .iter()
             .map(|v| {
-                let bands = d.teams.iter().map(|t| band_of(&of(v, t))).collect();
+                let bands = d.teams.iter().map(|t| of(v, t)).collect();
                 (v.clone(), bands)
             })
             .collect()
@@ -286,7 +333,7 @@ impl Chart for TeamChart<'_> {
     }
 
     fn title(&self) -> String {
-        if self.data.any_poaching() {
+        if self.data.poaching_panel() {
             "Which team books what, and who loses deals to poaching?".into()
         } else {
             "Which team books what?".into()
@@ -317,10 +364,13 @@ impl Chart for TeamChart<'_> {
                 .iter()
                 .map(|team| {
                     let base = d.team_values(reference, team, "bookings");
-                    let diff = paired_band(&d.team_values(variant, team, "bookings"), &base);
-                    let scale = band_of(&base).mean.abs();
-                    let pct = |x: f64| signed_percent(100.0 * x / scale);
-                    format!("{team} {}", difference_words(&diff, &pct))
+                    let st = stated_difference(&d.team_values(variant, team, "bookings"), &base);
+                    let diff = Band {
+                        mean: st.mean,
+                        low: st.low,
+                        high: st.high,
+                    };
+                    format!("{team} {}", difference_words(&diff, &|x| st.show(x)))
                 })
                 .collect();
             let _ = write!(out, "{}. ", parts.join("; "));
@@ -328,7 +378,7 @@ impl Chart for TeamChart<'_> {
         if out.is_empty() {
             out.push_str("One variant: no team differences to compare. ");
         }
-        if d.any_poaching() {
+        if d.poaching_panel() {
             let parts: Vec<String> = d
                 .variants()
                 .iter()
@@ -349,6 +399,10 @@ impl Chart for TeamChart<'_> {
                 "Net poached deals per replication (gained − lost; below zero, the team's accounts went to other reps): {}. ",
                 parts.join("; ")
             );
+        } else if d.any_poaching() {
+            out.push_str("The poaching panel is left out: reps poached deals only within their own team, so every team's net poached deals (gained − lost) are 0. ");
+        } else {
+            out.push_str("The poaching panel is left out: no rep poached a deal here, so every team's net poached deals are 0. ");
         }
         out.push_str("teams.csv holds every team's bookings, deals, contacts, blocks, conflicts and poached deals per run.");
         out
@@ -361,10 +415,11 @@ impl Chart for TeamChart<'_> {
     fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult {
         let d = self.data;
         let names = category_tick(&d.teams);
-        let bookings = self.series(&|v, t| d.team_values(v, t, "bookings"));
+        let bookings =
+            self.series(&|v, t| metric_band_of("bookings", &d.team_values(v, t, "bookings")));
         let y_label = format!("Bookings ($k, {})", d.horizon_label());
         let thousands = |v: f64| group_thousands(v, 0);
-        let (left, right) = if d.any_poaching() {
+        let (left, right) = if d.poaching_panel() {
             let (l, r) = body.split_horizontally(body.dim_in_pixel().0 * 3 / 5);
             (l, Some(r))
         } else {
@@ -382,7 +437,7 @@ impl Chart for TeamChart<'_> {
         let mut plot = panel(&left, &axes)?;
         grouped_bars(&mut plot, &d.view.palette, &bookings, &thousands)?;
         if let Some(right) = right {
-            let poached = self.series(&|v, t| d.net_poached(v, t));
+            let poached = self.series(&|v, t| band_of(&d.net_poached(v, t)));
             let values = poached
                 .iter()
                 .flat_map(|(_, bands)| bands.iter().flat_map(|b| [b.low, b.high]));
@@ -454,7 +509,10 @@ impl Chart for ShareChart<'_> {
         );
         for variant in d.variants().iter().filter(|v| *v != reference) {
             let mine = d.shares(variant, us);
-            let diff = paired_band(&mine, &base);
+            // A share stays within 0–100%: the difference's interval is cut where the
+            // variant's would leave it.
+            let bounds = (-band_of(&base).mean, 1.0 - band_of(&base).mean);
+            let diff = super::stats::clamp_band(paired_band(&mine, &base), bounds).0;
             let points = |x: f64| format!("{} points", signed(100.0 * x, 1));
             let _ = write!(
                 out,
@@ -479,7 +537,11 @@ impl Chart for ShareChart<'_> {
             .variants()
             .iter()
             .map(|v| {
-                let bands = d.vendors.iter().map(|u| band_of(&d.shares(v, u))).collect();
+                let bands = d
+                    .vendors
+                    .iter()
+                    .map(|u| share_band_of(&d.shares(v, u)))
+                    .collect();
                 (v.clone(), bands)
             })
             .collect();
@@ -650,8 +712,7 @@ pub(crate) fn section(folder: &OutputFolder, charts: &[Rendered]) -> String {
     };
     let money = |v: f64| metric("bookings").format(v);
     let ratio = |v: f64| metric("quota_attainment").format(v);
-    // Counts: a t-interval's lower bound below zero is shown as 0, the least a count can be.
-    let count = |v: f64| format!("{:.2}", v.max(0.0));
+    let count = |v: f64| format!("{:.2}", v);
     let share = |v: f64| format!("{:.1}%", 100.0 * v);
     let mut rows = String::new();
     for team in &data.teams {
@@ -666,7 +727,12 @@ pub(crate) fn section(folder: &OutputFolder, charts: &[Rendered]) -> String {
         for (metric, label, show) in metrics {
             let cells: String = variants
                 .iter()
-                .map(|v| cell(band_of(&data.team_values(v, team, metric)), show))
+                .map(|v| {
+                    cell(
+                        metric_band_of(metric, &data.team_values(v, team, metric)),
+                        show,
+                    )
+                })
                 .collect();
             let _ = writeln!(
                 rows,
@@ -678,7 +744,7 @@ pub(crate) fn section(folder: &OutputFolder, charts: &[Rendered]) -> String {
     for vendor in &data.vendors {
         let cells: String = variants
             .iter()
-            .map(|v| cell(band_of(&data.shares(v, vendor)), &share))
+            .map(|v| cell(share_band_of(&data.shares(v, vendor)), &share))
             .collect();
         let _ = writeln!(
             rows,
@@ -688,7 +754,7 @@ pub(crate) fn section(folder: &OutputFolder, charts: &[Rendered]) -> String {
     }
     let figures: String = charts.iter().map(super::markup::figure).collect();
     format!(
-        "<section id=\"breakdown\"><h2>Teams, market share and reps</h2>\n<p class=\"note\">Which team books what, what share of the market's bookings each vendor wins, and how quota attainment is spread across our reps. Files: teams.csv, vendors.csv, reps.csv.</p>\n{figures}<table><thead><tr><th>Mean per replication [95% CI]</th>{head}</tr></thead><tbody>\n{rows}</tbody></table></section>\n"
+        "<section id=\"breakdown\"><h2>Teams, market share and reps</h2>\n<p class=\"note\">Which team books what, what share of the market's bookings each vendor wins, and how quota attainment is spread across our reps. Files: teams.csv, vendors.csv, reps.csv. An interval stops at what its number can be (0 for bookings and counts, 0% to 100% for shares).</p>\n{figures}<table><thead><tr><th>Mean per replication [95% CI]</th>{head}</tr></thead><tbody>\n{rows}</tbody></table></section>\n"
     )
 }
 
@@ -702,7 +768,7 @@ mod tests {
 
     #[test]
     fn a_difference_is_called_clear_only_when_its_interval_excludes_zero() {
-        let pct = |x: f64| signed_percent(x);
+        let pct = |x: f64| crate::shown::signed_percent(x);
         let words = |d| difference_words(&d, &pct);
         assert_eq!(
             words(b(2.0, 0.5, 3.5)),

@@ -6,12 +6,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::frame::{
-    category_tick, dashed_line, line_with_band, padded, panel, percent_tick, Axes, Chart,
-    DrawResult, Palette, GREY,
+    category_tick, dashed_line, line_with_band, padded, panel, percent_tick, skipped_panel, Axes,
+    Chart, DrawResult, Palette, GREY,
 };
 use super::input::{OutputFolder, RunRow, WeekRow};
 use super::metrics::{metric, Unit};
-use super::stats::{band, quartiles, Band};
+use super::stats::{metric_band, quartiles, Band};
 
 /// Metrics shown in the paired-difference forest plot, top to bottom.
 const FOREST_METRICS: [&str; 13] = [
@@ -65,7 +65,8 @@ impl<'a> RunView<'a> {
         qs
     }
 
-    /// Mean and CI of a per-quarter metric, quarter by quarter.
+    /// Mean and CI of a per-quarter metric, quarter by quarter, cut to what the metric can be
+    /// (no band of blocks below zero).
     fn quarter_bands(&self, variant: &str, metric: &str) -> Vec<(f64, Band)> {
         self.quarters()
             .into_iter()
@@ -74,7 +75,7 @@ impl<'a> RunView<'a> {
                     .quarter_rows(variant)
                     .filter(|r| r.quarter == q)
                     .map(|r| r.get(metric));
-                (q as f64, band(values))
+                (q as f64, metric_band(metric, values))
             })
             .collect()
     }
@@ -108,7 +109,7 @@ impl<'a> RunView<'a> {
                 let at_q = cumulated
                     .iter()
                     .filter_map(|c| c.iter().find(|(qq, _)| *qq == q).map(|(_, v)| *v));
-                (q as f64, band(at_q))
+                (q as f64, metric_band("bookings", at_q))
             })
             .collect()
     }
@@ -131,6 +132,19 @@ impl<'a> RunView<'a> {
             .filter(|r| r.key.point == self.point && r.key.variant == variant)
             .map(|r| r.get(metric))
             .collect()
+    }
+
+    /// The one value a per-quarter metric takes in every quarter, replication and variant of
+    /// this point (as shown: `0.0`, `0.0%`), if it takes only one: a panel of it would be a flat
+    /// line that says nothing, and is left out (with a note saying so).
+    fn flat_quarters(&self, metric: &str) -> Option<String> {
+        let values = self
+            .folder
+            .quarters
+            .iter()
+            .filter(|r| r.key.point == self.point)
+            .map(|r| r.get(metric));
+        super::frame::flat(values).map(|v| super::metrics::metric(metric).format(v))
     }
 
     fn replications(&self) -> u32 {
@@ -457,11 +471,16 @@ fn draw_customer_side<DB: DrawingBackend>(
     view: &RunView,
 ) -> DrawResult {
     let panels = area.split_evenly((1, 3));
-    for (panel_area, name) in panels
-        .iter()
-        .zip(["unwelcome_share", "blocks", "mean_trust"])
-    {
+    for (panel_area, name) in panels.iter().zip(CUSTOMER_SIDE) {
         let info = metric(name);
+        if let Some(value) = view.flat_quarters(name) {
+            skipped_panel(
+                panel_area,
+                info.label,
+                &format!("every value is {value}: left out"),
+            )?;
+            continue;
+        }
         let series: Vec<_> = view
             .variants()
             .iter()
@@ -483,6 +502,9 @@ fn draw_customer_side<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+/// The customer-side chart's panels, left to right.
+const CUSTOMER_SIDE: [&str; 3] = ["unwelcome_share", "blocks", "mean_trust"];
 
 /// One row of the forest plot: a metric's difference as % of the reference mean.
 struct ForestRow {
@@ -507,14 +529,17 @@ fn forest_rows(view: &RunView, names: &[&str]) -> Vec<ForestRow> {
         }
         for variant in view.variants().iter().filter(|v| *v != reference) {
             if let Some(c) = folder.comparison_for(view.point, variant, name) {
-                // A variant's mean cannot fall below the metric's own lower bound (0 for amounts,
-                // counts and shares), so its difference cannot fall below −100% of a positive
-                // reference: the interval is cut there, as summary.csv's intervals are cut.
-                let floor = match crate::metrics::bounds(name).0 {
-                    lo if lo.is_finite() && base > 0.0 => -100.0 + 100.0 * lo / base,
-                    _ => f64::NEG_INFINITY,
+                // A variant's mean cannot leave the metric's own bounds (0 for amounts, counts
+                // and shares; 100% for shares), so its difference cannot fall below −100% of a
+                // positive reference, nor a share's rise past 100%: the interval is cut there, as
+                // summary.csv's intervals are cut.
+                let (lo, hi) = super::stats::difference_bounds(name, base);
+                let (floor, ceiling) = if base > 0.0 {
+                    (100.0 * lo / base, 100.0 * hi / base)
+                } else {
+                    (f64::NEG_INFINITY, f64::INFINITY)
                 };
-                let pct = |d: f64| (100.0 * d / base.abs()).max(floor);
+                let pct = |d: f64| (100.0 * d / base.abs()).clamp(floor, ceiling);
                 let diff = Band {
                     mean: pct(c.mean_diff),
                     low: pct(c.ci_low),
@@ -790,18 +815,30 @@ mod captions {
                         }
                     })
                     .collect();
-                format!("{}.", parts.join("; "))
+                let left_out: Vec<String> = super::CUSTOMER_SIDE
+                    .iter()
+                    .filter_map(|name| {
+                        let value = view.flat_quarters(name)?;
+                        Some(format!(
+                            " The {} panel is left out: every quarter of every replication shows {value}, for every variant.",
+                            super::metric(name).label.to_lowercase()
+                        ))
+                    })
+                    .collect();
+                format!("{}.{}", parts.join("; "), left_out.concat())
             }
             RunChartKind::PairedDifferences => "Each bar is a variant minus the reference over the same markets, with its 95% interval: an interval crossing zero is undecided; whether right of zero is better depends on the metric (named on the left).".to_string(),
         }
     }
 
-    /// Who is ahead at the start and at the end, per quarter (`cumulative` false) or cumulated.
+    /// Who is ahead at the start and at the end, per quarter (`cumulative` false) or cumulated:
+    /// every variant against the reference (with three or more variants, one clause each).
     fn gap(view: &RunView, variants: &[String], cumulative: bool) -> String {
         let reference = view.folder.manifest.reference().to_string();
-        let Some(other) = variants.iter().find(|v| **v != reference) else {
+        let others: Vec<&String> = variants.iter().filter(|v| **v != reference).collect();
+        if others.is_empty() {
             return "Bookings of the single variant, with its 95% band.".to_string();
-        };
+        }
         let series = |v: &str| {
             if cumulative {
                 view.cumulative_bands(v)
@@ -809,39 +846,64 @@ mod captions {
                 view.quarter_bands(v, "bookings")
             }
         };
-        let (r, o) = (series(&reference), series(other));
-        let (Some((_, r0)), Some((_, o0)), Some((_, rn)), Some((_, on))) =
-            (r.first(), o.first(), r.last(), o.last())
-        else {
-            return String::new();
-        };
-        let ahead = |a: &super::Band, b: &super::Band| -> String {
-            if !apart(a, b) {
-                "level".to_string()
-            } else if a.mean > b.mean {
-                format!("{reference} ahead")
+        let r = series(&reference);
+        let one = others.len() == 1;
+        let mut clauses = Vec::new();
+        for other in &others {
+            let o = series(other);
+            let (Some((_, r0)), Some((_, o0)), Some((_, rn)), Some((_, on))) =
+                (r.first(), o.first(), r.last(), o.last())
+            else {
+                continue;
+            };
+            let ahead = |a: &super::Band, b: &super::Band| -> String {
+                if !apart(a, b) {
+                    "level".to_string()
+                } else if a.mean > b.mean {
+                    format!("{reference} ahead")
+                } else {
+                    format!("{other} ahead")
+                }
+            };
+            let crossing = cumulative.then(|| {
+                r.iter()
+                    .zip(&o)
+                    .skip(1)
+                    .zip(r.iter().zip(&o))
+                    .find(|(((_, rb), (_, ob)), ((_, ra), (_, oa)))| {
+                        (rb.mean - ob.mean).signum() != (ra.mean - oa.mean).signum()
+                    })
+                    .map(|(((q, _), _), _)| *q)
+            });
+            clauses.push(if one {
+                let crossing = match crossing {
+                    Some(Some(q)) => format!(" The cumulative lines cross in quarter {q}."),
+                    Some(None) => " The cumulative lines do not cross.".to_string(),
+                    None => String::new(),
+                };
+                format!(
+                    "First quarter: {}; last quarter: {} (by the 95% bands).{crossing}",
+                    ahead(r0, o0),
+                    ahead(rn, on)
+                )
             } else {
-                format!("{other} ahead")
-            }
-        };
-        let crossing = if cumulative {
-            r.iter()
-                .zip(&o)
-                .skip(1)
-                .zip(r.iter().zip(&o))
-                .find(|(((_, rb), (_, ob)), ((_, ra), (_, oa)))| {
-                    (rb.mean - ob.mean).signum() != (ra.mean - oa.mean).signum()
-                })
-                .map(|(((q, _), _), _)| format!(" The cumulative lines cross in quarter {q}."))
-                .unwrap_or_else(|| " The cumulative lines do not cross.".to_string())
+                let crossing = match crossing {
+                    Some(Some(q)) => format!(", the lines cross in quarter {q}"),
+                    Some(None) => ", the lines do not cross".to_string(),
+                    None => String::new(),
+                };
+                format!(
+                    "{other} against {reference}: first quarter {}, last quarter {}{crossing}",
+                    ahead(r0, o0),
+                    ahead(rn, on)
+                )
+            });
+        }
+        if one {
+            clauses.concat()
         } else {
-            String::new()
-        };
-        format!(
-            "First quarter: {}; last quarter: {} (by the 95% bands).{crossing}",
-            ahead(r0, o0),
-            ahead(rn, on)
-        )
+            format!("{} (by the 95% bands).", clauses.join("; "))
+        }
     }
 }
 

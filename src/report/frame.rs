@@ -62,15 +62,57 @@ pub(crate) fn ensure_fonts() {
     });
 }
 
-/// Variant → colour, assigned by the variant order of the manifest.
+/// Strategies with a colour of their own, the same in every report: the quarter-driven
+/// preset vermillion, the customer-aligned one blue, a calibrated market's own way of selling
+/// ("yours") bluish green. Indices into [`OKABE_ITO`].
+const NAMED_COLOURS: [(&str, usize); 3] = [("aggressive", 0), ("aligned", 1), ("yours", 2)];
+
+/// Variant → colour, by the variant's name, not its place in the manifest: a strategy keeps its
+/// colour across reports (the lesson's aggressive is the calibrated market's aggressive). The
+/// names of [`NAMED_COLOURS`] have theirs; any other name gets one of the remaining colours from
+/// a fixed hash of the name (FNV-1a, the same on every machine and build). Two names of one
+/// report that would share a colour are told apart: the later in alphabetical order takes the
+/// next free colour (so their colours depend only on the set of names, never on the order).
 #[derive(Debug, Clone)]
 pub(crate) struct Palette {
     variants: Vec<String>,
+    colours: Vec<RGBColor>,
+}
+
+/// The palette index a name asks for: its named colour, else its hash among the others.
+fn wanted(name: &str) -> usize {
+    if let Some((_, i)) = NAMED_COLOURS.iter().find(|(n, _)| *n == name) {
+        return *i;
+    }
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let others = OKABE_ITO.len() - NAMED_COLOURS.len();
+    NAMED_COLOURS.len() + (hash % others as u64) as usize
 }
 
 impl Palette {
     pub fn new(variants: Vec<String>) -> Self {
-        Palette { variants }
+        let mut order: Vec<&String> = variants.iter().collect();
+        // Named strategies first (they keep their colour), then the others alphabetically.
+        order.sort_by_key(|v| (wanted(v) >= NAMED_COLOURS.len(), v.to_string()));
+        let mut taken: Vec<(String, usize)> = Vec::new();
+        for v in order {
+            let start = wanted(v);
+            let free = (0..OKABE_ITO.len())
+                .map(|k| (start + k) % OKABE_ITO.len())
+                .find(|i| taken.iter().all(|(_, t)| t != i))
+                .unwrap_or(start);
+            taken.push((v.clone(), free));
+        }
+        let colours = variants
+            .iter()
+            .map(|v| {
+                let i = taken.iter().find(|(n, _)| n == v).map_or(0, |(_, i)| *i);
+                OKABE_ITO[i]
+            })
+            .collect();
+        Palette { variants, colours }
     }
 
     pub fn variants(&self) -> &[String] {
@@ -78,8 +120,10 @@ impl Palette {
     }
 
     pub fn color(&self, variant: &str) -> RGBColor {
-        let i = self.variants.iter().position(|v| v == variant).unwrap_or(0);
-        OKABE_ITO[i % OKABE_ITO.len()]
+        match self.variants.iter().position(|v| v == variant) {
+            Some(i) => self.colours[i],
+            None => OKABE_ITO[wanted(variant)],
+        }
     }
 
     /// The legend entries for all variants.
@@ -410,6 +454,43 @@ pub(crate) fn dashed_line<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The one value all the finite `values` take, if they take only one (or there are none: NaN):
+/// a chart or panel of them would show a flat line of nothing, and is left out.
+pub(crate) fn flat(values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let mut first: Option<f64> = None;
+    for v in values.into_iter().filter(|v| v.is_finite()) {
+        match first {
+            None => first = Some(v),
+            Some(f) if (v - f).abs() <= 1e-12 * f.abs().max(1.0) => {}
+            Some(_) => return None,
+        }
+    }
+    Some(first.unwrap_or(f64::NAN))
+}
+
+/// A panel left out: its title and, where its plot would be, one line saying why.
+pub(crate) fn skipped_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    why: &str,
+) -> DrawResult {
+    let (w, h) = area.dim_in_pixel();
+    let top = Pos::new(HPos::Center, VPos::Top);
+    area.draw(&Text::new(
+        title.to_string(),
+        (w as i32 / 2, 10),
+        bold(24.0).pos(top),
+    ))?;
+    area.draw(&Text::new(
+        why.to_string(),
+        (w as i32 / 2, h as i32 / 2),
+        font(20.0)
+            .color(&GREY)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))?;
+    Ok(())
+}
+
 /// A y range from data with 8% headroom; zero is included when `from_zero`.
 pub(crate) fn padded(values: impl IntoIterator<Item = f64>, from_zero: bool) -> Range<f64> {
     let (mut lo, mut hi) = values
@@ -438,6 +519,56 @@ pub(crate) fn padded(values: impl IntoIterator<Item = f64>, from_zero: bool) -> 
 #[cfg(test)]
 mod legend_tests {
     use super::*;
+
+    #[test]
+    fn a_flat_series_is_recognised() {
+        assert_eq!(flat([0.0, 0.0, f64::NAN, 0.0]), Some(0.0));
+        assert_eq!(flat([2.5, 2.5]), Some(2.5));
+        assert_eq!(flat([0.0, 0.0, 1.0]), None);
+        assert!(flat(std::iter::empty()).unwrap().is_nan());
+    }
+
+    fn palette(names: &[&str]) -> Palette {
+        Palette::new(names.iter().map(|n| n.to_string()).collect())
+    }
+
+    #[test]
+    fn a_strategy_keeps_its_colour_across_reports() {
+        let lesson = palette(&["aggressive", "aligned"]);
+        let calibrated = palette(&["yours", "aggressive", "aligned"]);
+        for name in ["aggressive", "aligned"] {
+            assert_eq!(lesson.color(name), calibrated.color(name), "{name}");
+        }
+        // Not by position: the order of the manifest does not matter either.
+        let swapped = palette(&["aligned", "aggressive"]);
+        assert_eq!(swapped.color("aggressive"), lesson.color("aggressive"));
+        let (a, b) = (palette(&["steady", "paced"]), palette(&["paced", "steady"]));
+        assert_eq!(a.color("steady"), b.color("steady"));
+        assert_eq!(a.color("paced"), b.color("paced"));
+    }
+
+    #[test]
+    fn the_variants_of_one_report_have_distinct_colours() {
+        let names = [
+            "yours",
+            "aggressive",
+            "aligned",
+            "all-aggressive",
+            "all-aligned",
+            "blend",
+            "alternating",
+            "current",
+        ];
+        let p = palette(&names);
+        let colours: std::collections::BTreeSet<(u8, u8, u8)> = names
+            .iter()
+            .map(|n| {
+                let c = p.color(n);
+                (c.0, c.1, c.2)
+            })
+            .collect();
+        assert_eq!(colours.len(), names.len());
+    }
 
     /// A chart with only a header: `n` variants with long names.
     struct Crowded(usize);

@@ -41,7 +41,9 @@ body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;max-width:1100px;margin:
 h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
 .banner{background:#fff3cd;border:3px solid #d55e00;padding:.8em 1em;font-weight:bold;margin:1em 0}
 dl.setup{display:grid;grid-template-columns:max-content auto;gap:.2em 1.2em}dl.setup dt{font-weight:bold}dl.setup dd{margin:0}
-ul.headlines li{margin:.5em 0;font-size:1.08em}.clear{font-weight:bold}.unclear{color:#666}
+ul.headlines li{margin:.5em 0;font-size:1.08em}
+table.verdict-numbers{margin:.6em 0 1em}table.verdict-numbers td,table.verdict-numbers th{vertical-align:top;text-align:left}
+table.verdict-numbers .big{font-size:1.45em;font-weight:bold}table.verdict-numbers .ci,table.verdict-numbers .payback{color:#444}.clear{font-weight:bold}.unclear{color:#666}
 figure.chart{margin:1.5em 0;break-inside:avoid}figure.chart svg{width:100%;height:auto;display:block;border:1px solid #eee}
 figcaption{font-style:italic;margin-top:.3em}
 table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border:1px solid #ccc;padding:.3em .5em;text-align:right}
@@ -214,51 +216,43 @@ fn setup(folder: &OutputFolder) -> String {
     format!("<section id=\"setup\"><h2>Set-up</h2><dl class=\"setup\">{body}</dl></section>\n")
 }
 
-/// The verdict's numbers on the first screen, in the order every surface states them: the
-/// steady state per quarter, the switch and its payback, then the horizon total; for every
-/// variant against the reference at the focus point, computed from quarters.csv as phases.csv
-/// computes them ([`crate::experiment::phases`]).
+/// The verdict on the first screen, in the order every surface states it: first its numbers
+/// (a table: the steady-state difference per quarter with its 95% CI, the switch with its
+/// payback, the horizon total), then the same in words; for every variant against the reference
+/// at the focus point, from [`super::verdict`] (computed as `phases.csv`, the terminal and
+/// `lesson.md` compute them).
 fn verdict_section(folder: &OutputFolder) -> String {
-    let point = folder.focus_point();
     let reference = folder.manifest.reference().to_string();
     let settle = folder.manifest.scenario.settle_quarters;
+    let verdicts = super::verdict::verdicts(folder);
     let mut items = String::new();
-    for variant in folder.variants().iter().filter(|v| **v != reference) {
-        let Some((p, quarters)) = phases_of(folder, point, &reference, variant, settle) else {
-            continue;
-        };
-        for line in crate::output::summary::phase_lines(variant, &reference, &p, settle, quarters) {
-            let phase = if line.starts_with("Steady") {
-                "steady"
-            } else {
-                "switch"
-            };
-            let _ = writeln!(
-                items,
-                "<li class=\"phase\" data-variant=\"{}\" data-phase=\"{phase}\" data-mean=\"{}\" data-ci-low=\"{}\" data-ci-high=\"{}\">{}</li>",
-                esc(variant),
-                if phase == "steady" { p.steady.mean } else { p.switch.mean },
-                if phase == "steady" { p.steady.ci_low } else { p.switch.ci_low },
-                if phase == "steady" { p.steady.ci_high } else { p.switch.ci_high },
-                esc(&line)
-            );
+    for v in &verdicts {
+        let variant = &v.variant;
+        if let Some((p, quarters)) = &v.phases {
+            for line in
+                crate::output::summary::phase_lines(variant, &reference, p, settle, *quarters)
+            {
+                let (phase, s) = if line.starts_with("Steady") {
+                    ("steady", &p.steady)
+                } else {
+                    ("switch", &p.switch)
+                };
+                let _ = writeln!(
+                    items,
+                    "<li class=\"phase\" data-variant=\"{}\" data-phase=\"{phase}\" data-mean=\"{}\" data-ci-low=\"{}\" data-ci-high=\"{}\">{}</li>",
+                    esc(variant),
+                    s.mean,
+                    s.ci_low,
+                    s.ci_high,
+                    esc(&line)
+                );
+            }
         }
-        let (r, v, c) = (
-            folder.summary_for(point, &reference, "bookings"),
-            folder.summary_for(point, variant, "bookings"),
-            folder.comparison_for(point, variant, "bookings"),
-        );
-        if let (Some(r), Some(_), Some(c)) = (r, v, c) {
-            let d = crate::experiment::stats::Paired {
-                diff: crate::experiment::stats::Summary {
-                    mean: c.mean_diff,
-                    sd: f64::NAN,
-                    ci_low: c.ci_low,
-                    ci_high: c.ci_high,
-                    n: folder.manifest.replications as usize,
-                },
-                share_better: c.share_better,
-            };
+        let quarters = v
+            .phases
+            .as_ref()
+            .map_or(folder.manifest.horizon_quarters, |(_, q)| *q);
+        if let Some((d, ratio)) = &v.total {
             let _ = writeln!(
                 items,
                 "<li class=\"phase\" data-variant=\"{}\" data-phase=\"total\">Horizon total: {}</li>",
@@ -266,8 +260,8 @@ fn verdict_section(folder: &OutputFolder) -> String {
                 esc(&crate::output::summary::bookings_sentence(
                     variant,
                     &reference,
-                    r.mean,
-                    &d,
+                    d,
+                    ratio,
                     quarters
                 ))
             );
@@ -277,54 +271,128 @@ fn verdict_section(folder: &OutputFolder) -> String {
         return String::new();
     }
     format!(
-        "<section id=\"verdict\"><h2>Verdict</h2><ul class=\"headlines\">\n{items}</ul>\n<p class=\"note\">The steady state is the mean per-quarter paired difference after the first {settle} quarter(s) following the switch; the switch is the difference summed over them; the horizon total mixes both (phases.csv).</p></section>\n"
+        "<section id=\"verdict\"><h2>Verdict</h2>\n{}<ul class=\"headlines\">\n{items}</ul>\n<p class=\"note\">The steady state is the mean per-quarter paired difference after the first {settle} quarter(s) following the switch; the switch is the difference summed over them; the horizon total mixes both (phases.csv).</p></section>\n",
+        verdict_numbers(folder, &verdicts)
     )
 }
 
-/// The bookings phases of one variant against the reference at a point, from quarters.csv,
-/// and the point's horizon; `None` without paired quarters.
-fn phases_of(
-    folder: &OutputFolder,
-    point: u32,
-    reference: &str,
-    variant: &str,
-    settle: u32,
-) -> Option<(crate::experiment::phases::Phases, u32)> {
-    let of = |name: &str| -> std::collections::BTreeMap<u32, Vec<f64>> {
-        let mut by_rep: std::collections::BTreeMap<u32, Vec<(u32, f64)>> = Default::default();
-        for q in folder
-            .quarters
-            .iter()
-            .filter(|q| q.key.point == point && q.key.variant == name)
-        {
-            by_rep
-                .entry(q.key.replication)
-                .or_default()
-                .push((q.quarter, q.get("bookings")));
+/// The verdict's numbers as a table, one row per variant: the steady-state difference per
+/// quarter ($k, and % of the reference's where every replication has a ratio) with its 95% CI,
+/// the switch with its payback quarter, and the horizon total, each rounded as the sentences
+/// below round it.
+fn verdict_numbers(folder: &OutputFolder, verdicts: &[super::verdict::Verdict]) -> String {
+    use crate::shown::{signed_money, signed_percent, signed_thousands};
+    let reference = folder.manifest.reference();
+    let settle = folder.manifest.scenario.settle_quarters;
+    let ci =
+        |low: String, high: String| format!("<span class=\"ci\">95% CI {low} to {high}</span>");
+    let money_cell = |phase: &str, s: &crate::experiment::stats::Summary, unit: &str| {
+        if s.n < 2 || !s.mean.is_finite() {
+            return format!("<td data-phase=\"{phase}\">n/a</td>");
         }
-        by_rep
-            .into_iter()
-            .map(|(r, mut qs)| {
-                qs.sort_by_key(|(q, _)| *q);
-                (r, qs.into_iter().map(|(_, b)| b).collect())
-            })
-            .collect()
-    };
-    let (base, other) = (of(reference), of(variant));
-    let (mut v, mut r) = (Vec::new(), Vec::new());
-    for (rep, b) in base {
-        if let Some(x) = other.get(&rep) {
-            v.push(x.clone());
-            r.push(b);
-        }
-    }
-    let quarters = r.iter().map(Vec::len).min()? as u32;
-    (r.len() >= 2).then(|| {
-        (
-            crate::experiment::phases::phases(&v, &r, settle, Some(true)),
-            quarters,
+        format!(
+            "<td data-phase=\"{phase}\" data-mean=\"{}\" data-ci-low=\"{}\" data-ci-high=\"{}\"><span class=\"big\">{}{unit}</span><br>{}",
+            s.mean,
+            s.ci_low,
+            s.ci_high,
+            signed_money(s.mean),
+            ci(signed_thousands(s.ci_low), signed_thousands(s.ci_high))
         )
-    })
+    };
+    let mut rows = String::new();
+    let mut spans = (String::new(), String::new());
+    let mut horizon = folder.manifest.horizon_quarters;
+    for v in verdicts {
+        let mut row = format!(
+            "<tr data-variant=\"{}\"><th scope=\"row\">{} − {}</th>",
+            esc(&v.variant),
+            esc(&v.variant),
+            esc(reference)
+        );
+        match &v.phases {
+            Some((p, quarters)) => {
+                let first = settle + 1;
+                horizon = *quarters;
+                spans = (
+                    match first.cmp(quarters) {
+                        std::cmp::Ordering::Less => format!("quarters {first}–{quarters}"),
+                        std::cmp::Ordering::Equal => format!("quarter {quarters}"),
+                        std::cmp::Ordering::Greater => {
+                            "none after the settling quarters".to_string()
+                        }
+                    },
+                    if settle <= 1 {
+                        "quarter 1".to_string()
+                    } else {
+                        format!("quarters 1–{}", settle.min(*quarters))
+                    },
+                );
+                row.push_str(&money_cell("steady", &p.steady, " a quarter"));
+                if let Some((m, lo, hi)) = v.steady_percent() {
+                    let _ = write!(
+                        row,
+                        "<br><span class=\"relative\">{} a quarter ({})</span>",
+                        signed_percent(m),
+                        ci(signed_percent(lo), signed_percent(hi))
+                    );
+                }
+                row.push_str("</td>");
+                if settle > 0 {
+                    row.push_str(&money_cell("switch", &p.switch, ""));
+                    let payback = match p.payback.quarter {
+                        Some(q) => format!("cumulative ahead from quarter {q}"),
+                        None => format!("not ahead within {quarters} quarters"),
+                    };
+                    let _ = write!(row, "<br><span class=\"payback\">{payback}</span></td>");
+                } else {
+                    row.push_str("<td data-phase=\"switch\">none (no settling quarters)</td>");
+                }
+            }
+            None => {
+                row.push_str("<td data-phase=\"steady\">n/a</td><td data-phase=\"switch\">n/a</td>")
+            }
+        }
+        match v.total_stated() {
+            Some(t) if t.n >= 2 => {
+                let _ = write!(
+                    row,
+                    "<td data-phase=\"total\" data-mean=\"{}\" data-ci-low=\"{}\" data-ci-high=\"{}\"><span class=\"big\">{}</span><br>{}",
+                    t.mean,
+                    t.low,
+                    t.high,
+                    t.show(t.mean),
+                    ci(t.show(t.low), t.show(t.high))
+                );
+                if let Some((d, _)) = &v.total {
+                    if t.relative {
+                        let _ = write!(
+                            row,
+                            "<br><span class=\"relative\">{}</span>",
+                            signed_money(d.diff.mean)
+                        );
+                    }
+                }
+                row.push_str("</td>");
+            }
+            _ => row.push_str("<td data-phase=\"total\">n/a</td>"),
+        }
+        row.push_str("</tr>\n");
+        rows.push_str(&row);
+    }
+    let (steady_span, switch_span) = spans;
+    let steady_head = if steady_span.is_empty() {
+        "Steady state, per quarter".to_string()
+    } else {
+        format!("Steady state ({steady_span}), per quarter")
+    };
+    let switch_head = if switch_span.is_empty() {
+        "Switch".to_string()
+    } else {
+        format!("Switch ({switch_span})")
+    };
+    format!(
+        "<table class=\"verdict-numbers\"><thead><tr><th>Bookings</th><th>{steady_head}</th><th>{switch_head}</th><th>Horizon total ({horizon} quarters)</th></tr></thead><tbody>\n{rows}</tbody></table>\n"
+    )
 }
 
 /// A mean in a span a test can find: `data-mean` holds the exact value from summary.csv.
@@ -380,7 +448,12 @@ fn sweep_section(folder: &OutputFolder, leading: &[Rendered]) -> String {
         let _ = write!(html, "<th>{} bookings ($k)</th>", esc(v));
     }
     for v in &others {
-        let _ = write!(html, "<th>{} − {} (95% CI)</th>", esc(v), esc(&reference));
+        let _ = write!(
+            html,
+            "<th>{} − {} ($k, 95% CI)</th>",
+            esc(v),
+            esc(&reference)
+        );
     }
     html.push_str("</tr></thead><tbody>\n");
     for p in &m.sweep.points {
@@ -397,7 +470,7 @@ fn sweep_section(folder: &OutputFolder, leading: &[Rendered]) -> String {
         for v in &variants {
             let cell = folder
                 .summary_for(p.point, v, "bookings")
-                .map(|s| crate::output::summary::thousands(s.mean))
+                .map(|s| crate::shown::thousands(s.mean))
                 .unwrap_or_default();
             let _ = write!(html, "<td>{cell}</td>");
         }
@@ -414,9 +487,9 @@ fn sweep_section(folder: &OutputFolder, leading: &[Rendered]) -> String {
                     };
                     format!(
                         "{} ({} to {}) {clear}",
-                        crate::output::summary::signed_thousands(c.mean_diff),
-                        crate::output::summary::signed_thousands(c.ci_low),
-                        crate::output::summary::signed_thousands(c.ci_high)
+                        crate::shown::signed_thousands(c.mean_diff),
+                        crate::shown::signed_thousands(c.ci_low),
+                        crate::shown::signed_thousands(c.ci_high)
                     )
                 })
                 .unwrap_or_default();
@@ -433,39 +506,61 @@ fn sweep_section(folder: &OutputFolder, leading: &[Rendered]) -> String {
 }
 
 /// One plain-words comparison, e.g. "aligned booked 3.0% less than aggressive over 12 quarters
-/// ($98,953.0k vs $101,975.0k; 95% CI −3.9% to −2.0%)". Every difference is variant − reference.
+/// (98,953 $k vs 101,975 $k; 95% CI −3.9% to −2.0%)". Every difference is variant − reference.
 /// Money and counts are compared as a ratio on the log scale (the paired mean of
-/// ln(variant ÷ reference) and its interval, turned back into a percentage), so an interval can
-/// never pass −100%; where a replication has a zero on either side the difference is given in
-/// the metric's own unit instead. Shares are compared in percentage points.
+/// ln(variant ÷ reference) and its interval, turned back into a percentage: the same computation
+/// and rounding as the verdict, the terminal and `lesson.md`, [`super::verdict::log_ratio`]), so
+/// an interval can never pass −100%; where a replication has a zero on either side the
+/// difference is given in the metric's own unit instead. Shares are compared in percentage
+/// points. An interval in the metric's own unit is cut where the variant's mean would leave the
+/// metric's bounds (a count below zero, a share above 100%), and says so. Whether the difference
+/// is clear is judged on the interval shown.
 fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &ComparisonRow) -> String {
     let info = metric(&c.metric);
     let (var, reference) = (esc(&v.variant), esc(&r.variant));
-    let clear = c.ci_low > 0.0 || c.ci_high < 0.0;
-    let signed = |x: f64, unit: &str| format!("{}{unit}", crate::output::summary::signed(x, 1));
-    let log_ratio = matches!(info.unit, Unit::Money | Unit::Count)
-        .then(|| paired_log_ratio(folder, r, v, &c.metric))
-        .flatten();
-    let (amount, interval, up) = if info.unit == Unit::Share {
+    let signed = |x: f64, unit: &str| format!("{}{unit}", crate::shown::signed(x, 1));
+    let ratio = matches!(info.unit, Unit::Money | Unit::Count)
+        .then(|| super::verdict::log_ratio(folder, r.point, &r.variant, &v.variant, &c.metric))
+        .filter(|s| s.n >= 2);
+    let bounds = super::stats::difference_bounds(&c.metric, r.mean);
+    let (cut_band, cut) = super::stats::clamp_band(
+        super::stats::Band {
+            mean: c.mean_diff,
+            low: c.ci_low,
+            high: c.ci_high,
+        },
+        bounds,
+    );
+    let cut_note = if cut {
+        "; cut where a mean would leave the metric's bounds"
+    } else {
+        ""
+    };
+    let (amount, interval, up, clear) = if info.unit == Unit::Share {
         (
             format!("{:.1} percentage points", (100.0 * c.mean_diff).abs()),
             format!(
-                "{} to {}",
-                signed(100.0 * c.ci_low, " points"),
-                signed(100.0 * c.ci_high, " points")
+                "{} to {}{cut_note}",
+                signed(100.0 * cut_band.low, " points"),
+                signed(100.0 * cut_band.high, " points")
             ),
             c.mean_diff >= 0.0,
+            cut_band.low > 0.0 || cut_band.high < 0.0,
         )
-    } else if let Some(s) = log_ratio {
-        let pct = |x: f64| 100.0 * (x.exp() - 1.0);
+    } else if let Some(ratio) = ratio {
+        let diff = crate::experiment::stats::Summary {
+            mean: c.mean_diff,
+            sd: f64::NAN,
+            ci_low: c.ci_low,
+            ci_high: c.ci_high,
+            n: ratio.n,
+        };
+        let st = crate::output::summary::Stated::of(&diff, &ratio);
         (
-            format!("{:.1}%", pct(s.mean).abs()),
-            format!(
-                "{} to {}",
-                signed(pct(s.ci_low), "%"),
-                signed(pct(s.ci_high), "%")
-            ),
-            s.mean >= 0.0,
+            st.amount(),
+            format!("{} to {}", st.show(st.low), st.show(st.high)),
+            st.mean >= 0.0,
+            st.above() || st.below(),
         )
     } else {
         let plain = |x: f64| {
@@ -474,8 +569,13 @@ fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &Compariso
         };
         (
             info.format(c.mean_diff.abs()),
-            format!("{} to {}", plain(c.ci_low), plain(c.ci_high)),
+            format!(
+                "{} to {}{cut_note}",
+                plain(cut_band.low),
+                plain(cut_band.high)
+            ),
             c.mean_diff >= 0.0,
+            cut_band.low > 0.0 || cut_band.high < 0.0,
         )
     };
     let more = if up { "more" } else { "less" };
@@ -504,7 +604,7 @@ fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &Compariso
         (false, _) => "<span class=\"unclear\">no clear difference</span>".to_string(),
         (true, None) => "<span class=\"clear\">clearly different</span>".to_string(),
         (true, Some(higher_better)) => {
-            let better = (c.mean_diff > 0.0) == higher_better;
+            let better = up == higher_better;
             format!(
                 "<span class=\"clear\">clearly {}</span>",
                 if better { "better" } else { "worse" }
@@ -527,34 +627,6 @@ fn sentence(folder: &OutputFolder, r: &SummaryRow, v: &SummaryRow, c: &Compariso
         c.ci_low,
         c.ci_high,
     )
-}
-
-/// The summary of ln(variant ÷ reference) over paired replications of one metric at the focus
-/// point, or `None` if any replication has a zero (or a missing value) on either side.
-fn paired_log_ratio(
-    folder: &OutputFolder,
-    r: &SummaryRow,
-    v: &SummaryRow,
-    metric: &str,
-) -> Option<crate::experiment::stats::Summary> {
-    let of = |variant: &str| -> std::collections::BTreeMap<u32, f64> {
-        folder
-            .runs
-            .iter()
-            .filter(|x| x.key.point == r.point && x.key.variant == variant)
-            .map(|x| (x.key.replication, x.get(metric)))
-            .collect()
-    };
-    let (base, other) = (of(&r.variant), of(&v.variant));
-    let mut logs = Vec::new();
-    for (rep, b) in &base {
-        let x = *other.get(rep)?;
-        if !(x > 0.0 && *b > 0.0) {
-            return None;
-        }
-        logs.push((x / b).ln());
-    }
-    (logs.len() >= 2).then(|| crate::experiment::stats::summarize(&logs))
 }
 
 fn chart_section(charts: &[Rendered]) -> String {
@@ -606,7 +678,7 @@ fn summary_table(folder: &OutputFolder) -> String {
         .find(|s| s.point == point)
         .map_or(0, |s| s.n);
     format!(
-        "<section id=\"summary\"><h2>Summary table</h2><p class=\"note\">Mean [95% CI] over {n} replications{}. Money in $k over the horizon; shares in %.</p>\n<table><thead><tr><th>Metric</th>{head}</tr></thead><tbody>\n{rows}</tbody></table></section>\n",
+        "<section id=\"summary\"><h2>Summary table</h2><p class=\"note\">Mean [95% CI] over {n} replications{}. Money in $k over the horizon; shares in %. An interval stops at what its metric can be (0 for amounts and counts, 0% to 100% for shares): a Student-t end beyond that is cut there.</p>\n<table><thead><tr><th>Metric</th>{head}</tr></thead><tbody>\n{rows}</tbody></table></section>\n",
         if folder.manifest.is_sweep() { format!(", sweep point {point}; every point is in summary.csv") } else { String::new() }
     )
 }

@@ -95,13 +95,14 @@ impl MetricInfo {
         format!("{} ({unit})", self.label)
     }
 
-    /// Prints a value as the report shows it, e.g. "1,234.5", "18.3%", "0.97".
+    /// Prints a value as the report shows it, e.g. "6,388 $k" (money, as every surface writes
+    /// it: [`crate::shown::money`]), "1,234.5", "18.3%", "0.97".
     pub fn format(&self, value: f64) -> String {
         if !value.is_finite() {
             return "n/a".into();
         }
         match self.unit {
-            Unit::Money => format!("${}k", group_thousands(value, 1)),
+            Unit::Money => crate::shown::money(value),
             Unit::Share => format!("{:.1}%", value * 100.0),
             Unit::Count => group_thousands(value, 1),
             Unit::Ratio => format!("{value:.2}"),
@@ -109,17 +110,12 @@ impl MetricInfo {
         }
     }
 
-    /// [`Self::format`] in at most about seven characters, for chart cells: money from $1,000k
-    /// up in $M to one decimal ("$55.3M"), under it in whole $k ("$812k").
+    /// [`Self::format`] in at most about eight characters, for chart cells, in the same unit
+    /// style: money from 1,000 $k up in $M to one decimal ("55.3 $M"), under it in whole $k
+    /// ("812 $k"): [`crate::shown::money_compact`].
     pub fn format_compact(&self, value: f64) -> String {
-        let sign = if value < 0.0 { "−" } else { "" };
         match self.unit {
-            Unit::Money if value.is_finite() && value.abs() >= 999.5 => {
-                format!("{sign}${}M", group_thousands(value.abs() / 1000.0, 1))
-            }
-            Unit::Money if value.is_finite() => {
-                format!("{sign}${}k", group_thousands(value.abs(), 0))
-            }
+            Unit::Money => crate::shown::money_compact(value),
             _ => self.format(value),
         }
     }
@@ -131,7 +127,7 @@ mod tests {
 
     #[test]
     fn formats_by_unit() {
-        assert_eq!(metric("bookings").format(12345.67), "$12,345.7k");
+        assert_eq!(metric("bookings").format(12345.67), "12,346 $k");
         assert_eq!(metric("win_rate").format(0.1834), "18.3%");
         assert_eq!(metric("blocks").format(-1234.0), "−1,234.0");
         assert_eq!(metric("quota_attainment").format(0.966), "0.97");
@@ -141,13 +137,13 @@ mod tests {
 
     #[test]
     fn compact_money_fits_a_cell() {
-        assert_eq!(metric("contribution").format_compact(55305.6), "$55.3M");
+        assert_eq!(metric("contribution").format_compact(55305.6), "55.3 $M");
         assert_eq!(
             metric("contribution").format_compact(1_234_567.0),
-            "$1,234.6M"
+            "1,234.6 $M"
         );
-        assert_eq!(metric("contribution").format_compact(-2500.0), "−$2.5M");
-        assert_eq!(metric("contribution").format_compact(812.4), "$812k");
+        assert_eq!(metric("contribution").format_compact(-2500.0), "−2.5 $M");
+        assert_eq!(metric("contribution").format_compact(812.4), "812 $k");
         assert_eq!(metric("win_rate").format_compact(0.1834), "18.3%");
     }
 

@@ -19,6 +19,7 @@ pub(crate) mod metrics;
 pub mod sensitivity;
 mod stats;
 mod sweep;
+mod verdict;
 mod you_are_here;
 
 use std::path::{Path, PathBuf};
@@ -105,12 +106,13 @@ fn render_all(
             },
         )?);
     }
-    let book_sizes = &folder.book_sizes;
+    let own = verdict::own_run(&verdict::verdicts(folder));
+    let book_sizes = you_are_here::with_own_run(&folder.book_sizes, own.as_ref());
     if let Some(first) = book_sizes.first() {
         rendered.push(render(
             charts_dir,
             &you_are_here::YouAreHere {
-                rows: book_sizes,
+                rows: &book_sizes,
                 here: first.here,
                 color: palette.color(&first.variant),
             },
@@ -130,12 +132,12 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError>
 /// The folder under an output folder where the charts go.
 pub const CHARTS_DIR: &str = "charts";
 
-/// A metric's value as the report and its charts print it (e.g. `$12,345.7k`, `41.2%`).
+/// A metric's value as the report and its charts print it (e.g. `12,346 $k`, `41.2%`).
 pub fn format_metric(name: &str, value: f64) -> String {
     metrics::metric(name).format(value)
 }
 
-/// A metric's value as a chart cell prints it (e.g. `$55.3M`, `$812k`).
+/// A metric's value as a chart cell prints it (e.g. `55.3 $M`, `812 $k`).
 pub fn format_metric_compact(name: &str, value: f64) -> String {
     metrics::metric(name).format_compact(value)
 }

@@ -1,4 +1,7 @@
-//! Means and 95% Student-t confidence intervals across replications, for the chart bands.
+//! Means and 95% Student-t confidence intervals across replications, for the chart bands, and
+//! the cut of an interval at what its metric can be ([`crate::metrics::bounds`]): a t-interval
+//! of a count that is often zero reaches below zero, which no count can; the report never shows
+//! such an end.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -37,6 +40,36 @@ pub(crate) fn band(values: impl IntoIterator<Item = f64>) -> Band {
         mean,
         low: mean - half,
         high: mean + half,
+    }
+}
+
+/// `b` with its ends (and mean) cut to `lo..=hi`, and whether anything was cut.
+pub(crate) fn clamp_band(b: Band, (lo, hi): (f64, f64)) -> (Band, bool) {
+    let cut = |x: f64| if x.is_nan() { x } else { x.clamp(lo, hi) };
+    let out = Band {
+        mean: cut(b.mean),
+        low: cut(b.low),
+        high: cut(b.high),
+    };
+    let changed = [(b.mean, out.mean), (b.low, out.low), (b.high, out.high)]
+        .iter()
+        .any(|(x, y)| x != y && !x.is_nan());
+    (out, changed)
+}
+
+/// [`band`] of a metric's values, cut to what the metric can be ([`crate::metrics::bounds`]).
+pub(crate) fn metric_band(metric: &str, values: impl IntoIterator<Item = f64>) -> Band {
+    clamp_band(band(values), crate::metrics::bounds(metric)).0
+}
+
+/// The least and the most a paired mean difference `variant − reference` of `metric` can be,
+/// given the reference's mean: the variant's mean stays within the metric's bounds.
+pub(crate) fn difference_bounds(metric: &str, reference_mean: f64) -> (f64, f64) {
+    let (lo, hi) = crate::metrics::bounds(metric);
+    if reference_mean.is_finite() {
+        (lo - reference_mean, hi - reference_mean)
+    } else {
+        (f64::NEG_INFINITY, f64::INFINITY)
     }
 }
 
@@ -88,6 +121,30 @@ mod tests {
             }
         );
         assert!(band([f64::NAN]).mean.is_nan());
+    }
+
+    #[test]
+    fn an_interval_never_leaves_its_metrics_bounds() {
+        // Blocks of a team that rarely blocks: zero in most replications.
+        let raw = band([0.0, 0.0, 0.0, 0.0, 3.0]);
+        assert!(raw.low < 0.0, "{raw:?}");
+        let b = metric_band("blocks", [0.0, 0.0, 0.0, 0.0, 3.0]);
+        assert_eq!((b.mean, b.low), (raw.mean, 0.0));
+        let share = metric_band("win_rate", [1.0, 1.0, 1.0, 0.2]);
+        assert!(share.high <= 1.0 && share.low >= 0.0, "{share:?}");
+        // A difference cannot take the variant below zero: at most −(the reference's mean).
+        let (lo, hi) = difference_bounds("deals", 40.0);
+        assert_eq!((lo, hi), (-40.0, f64::INFINITY));
+        let (cut, changed) = clamp_band(
+            Band {
+                mean: -30.0,
+                low: -55.0,
+                high: -5.0,
+            },
+            (lo, hi),
+        );
+        assert!(changed && cut.low == -40.0 && cut.high == -5.0, "{cut:?}");
+        assert!(!clamp_band(cut, (lo, hi)).1);
     }
 
     #[test]

@@ -517,7 +517,7 @@ impl WinnerHeatmap<'_> {
                     color,
                     [
                         variant.clone(),
-                        format!("+{}k", crate::shown::group_thousands(*margin, 1)),
+                        format!("+{}", crate::shown::money_compact(*margin)),
                     ],
                 )
             }

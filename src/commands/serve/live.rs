@@ -185,12 +185,23 @@ fn update_of(
     let verdict = verdict_or(&facts, &next_step);
     let (a, _) = metric_pair(summary, plan, "bookings");
     let paired = bookings_difference(summary, plan);
+    // As the verdict states the total: from the paired log ratio where every replication has
+    // one (so the band never passes −100%), else as a share of the reference's mean.
+    let stated = bookings_stated(summary, plan);
     let scale = a.abs().max(f64::MIN_POSITIVE);
-    batches.push(BatchDifference {
-        replications,
-        mean: paired.mean / scale,
-        low: paired.ci_low / scale,
-        high: paired.ci_high / scale,
+    batches.push(match stated {
+        Some(s) if s.relative => BatchDifference {
+            replications,
+            mean: s.mean / 100.0,
+            low: s.low / 100.0,
+            high: s.high / 100.0,
+        },
+        _ => BatchDifference {
+            replications,
+            mean: paired.mean / scale,
+            low: paired.ci_low / scale,
+            high: paired.ci_high / scale,
+        },
     });
     let charts = live_charts(dir, batches, &facts.b, &facts.a)
         .map_err(|e| SalesimError::Report(e.to_string()))?;
@@ -268,6 +279,17 @@ fn bookings_difference(summary: &PointSummary, plan: &Plan) -> Difference {
             ci_high: f64::NAN,
         },
     }
+}
+
+/// The horizon total of bookings as every verdict surface states it
+/// ([`crate::output::summary::Stated`]), `None` without a second variant.
+fn bookings_stated(summary: &PointSummary, plan: &Plan) -> Option<crate::output::summary::Stated> {
+    let cfg = plan.base();
+    let other = (0..cfg.variants.len()).find(|&v| v != cfg.reference)?;
+    let m = run_metric("bookings");
+    let d = summary.paired.get(other)?.as_ref()?[m].diff;
+    let ratio = summary.relative.get(other)?.as_ref()?[m];
+    Some(crate::output::summary::Stated::of(&d, &ratio))
 }
 
 /// The look's output folder: the CSVs and manifest `salesim run --replications N` writes.
