@@ -51,17 +51,19 @@ pub struct Strategy {
     /// `customers.signals.intent_recall`). Its subscription is a fixed cost outside bookings and
     /// contribution (not modelled); it costs no capacity. Aggressive false, aligned true.
     pub intent_data: bool,
-    /// Chance per contact of working an account outside the own territory when the rep's own
-    /// pipeline is thin (0–1). Aggressive 0.3, aligned 0.
+    /// Chance per contact that a rep hunting for quota (short of it, or with a thin pipeline; a
+    /// pay-driven rep always) looks over the fence into a teammate's territory or a neighbouring
+    /// team's region, and works the account it sees there when it looks a better chance than the
+    /// best of its own (0–1). Aggressive 0.3, aligned 0.
     pub poaching: f64,
     /// Share of poaching aimed at a neighbouring team's region rather than a teammate's
     /// territory (0–1). Default 0.4.
     pub poach_neighbour_share: f64,
     /// Largest quarter-end discount offered to pull a late-stage deal into this quarter, as a
     /// fraction of list (0-0.9); the rep offers this times the gap to quota (at least a fifth of
-    /// it). Aggressive 0.25 (up to about 25% in the last two weeks, docs/MODEL.md), which makes
-    /// timing discounts cost about 7% of list value in the enterprise validation market (Larkin
-    /// 2014: 6-8% of revenue; the calibration target); aligned 0.
+    /// it). Aggressive 0.25 (up to about 25% in the last two weeks, docs/MODEL.md): a
+    /// practitioner figure, not tuned (Larkin's 6-8% net revenue loss of timing games tunes
+    /// `customers.price_weight`, the `timing-cost` check); aligned 0.
     pub discount_max: f64,
     /// The pull-in window at the end of the quarter, in business days. Default 10 (two weeks).
     pub discount_window_days: u32,
