@@ -6,11 +6,12 @@
 //! in [`EXEMPT`], each with its reason, and each exemption is checked to move the outputs in the
 //! setting its reason names.
 
-use salesim::experiment::{self, PointResult};
+mod lesson_market;
+
+use lesson_market::{points, LESSON};
+use salesim::experiment::PointResult;
 use salesim::scenario::{self, Override, ScenarioSource};
 use salesim::sensitivity::{compared_strategies, knobs_of};
-
-const LESSON: &str = include_str!("../scenarios/lesson.toml");
 
 /// The small market: 800 accounts (80 per rep of ours), six quarters after a two-quarter warm-up,
 /// two replications.
@@ -57,17 +58,9 @@ const EXEMPT: &[(&str, &str, &[&str])] = &[
 ];
 
 fn run(extra: &[String]) -> PointResult {
-    let mut sets: Vec<Override> = SMALL.iter().map(|s| Override::parse(s).unwrap()).collect();
-    sets.extend(extra.iter().map(|s| Override::parse(s).unwrap()));
-    let source = ScenarioSource::parse("lesson.toml", LESSON).unwrap();
-    let plan = experiment::plan(&source, &sets).expect("the small lesson plans");
-    let mut results = Vec::new();
-    experiment::execute(&plan, Some(2), &|| {}, &mut |_, r| {
-        results.push(r);
-        Ok(())
-    })
-    .expect("runs");
-    results.remove(0)
+    let mut sets: Vec<&str> = SMALL.to_vec();
+    sets.extend(extra.iter().map(String::as_str));
+    points(LESSON, &sets).remove(0)
 }
 
 /// Every run metric of every run, in run order.

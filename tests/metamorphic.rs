@@ -14,14 +14,15 @@
 //! (`tests/validation.rs`, VALIDATION.md). All runs use the library directly on a small version
 //! of the built-in lesson.
 
-use salesim::experiment::{self, PointResult};
-use salesim::metrics::{RunRecord, RUN_METRICS};
-use salesim::scenario::{Override, ScenarioSource};
+mod lesson_market;
 
-/// The built-in lesson, small: 600 accounts, 4 quarters, 6 replications.
-const LESSON: &str = include_str!("../scenarios/lesson.toml");
+use lesson_market::{points, records, LESSON};
+use salesim::experiment::PointResult;
+use salesim::metrics::RUN_METRICS;
 
-fn sets(extra: &[&str]) -> Vec<Override> {
+/// Every point's results of a scenario text with `--set`-style overrides, on the built-in lesson
+/// made small: 600 accounts, 4 quarters, 6 replications.
+fn run(text: &str, extra: &[&str]) -> Vec<PointResult> {
     let mut all = vec![
         "market.customers=600",
         "horizon_quarters=4",
@@ -29,33 +30,7 @@ fn sets(extra: &[&str]) -> Vec<Override> {
         "seed=11",
     ];
     all.extend_from_slice(extra);
-    all.iter().map(|s| Override::parse(s).unwrap()).collect()
-}
-
-/// Every point's results of a scenario text with `--set`-style overrides.
-fn run(text: &str, extra: &[&str]) -> Vec<PointResult> {
-    let source = ScenarioSource::parse("metamorphic.toml", text).expect("scenario parses");
-    let plan = experiment::plan(&source, &sets(extra)).expect("scenario plans");
-    let mut results = Vec::new();
-    experiment::execute(&plan, Some(2), &|| {}, &mut |_, result| {
-        results.push(result);
-        Ok(())
-    })
-    .expect("runs");
-    results
-}
-
-/// The records of one variant (by name) of one point, in replication order.
-fn records<'a>(point: &'a PointResult, variant: &str) -> Vec<&'a RunRecord> {
-    let v = point
-        .config
-        .variants
-        .iter()
-        .position(|x| x.name == variant)
-        .expect("variant exists");
-    let mut runs: Vec<_> = point.runs.iter().filter(|r| r.variant == v).collect();
-    runs.sort_by_key(|r| r.replication);
-    runs.into_iter().map(|r| &r.record).collect()
+    points(text, &all)
 }
 
 fn metric(name: &str) -> usize {

@@ -1,5 +1,5 @@
 //! Runs of the built-in lesson's market through the library, for the tests of the model's
-//! mechanisms (tests/signals.rs, tests/pests.rs): eight quarters, ten replications with common
+//! mechanisms (tests/signals.rs, tests/pests.rs, tests/knobs.rs, tests/metamorphic.rs): eight quarters, ten replications with common
 //! random numbers, so differences between settings are paired by replication.
 
 #![allow(dead_code)]
@@ -17,11 +17,18 @@ pub const NO_SIGNALS: [&str; 3] = [
     "customers.signals.renewal_visibility=0",
 ];
 
+/// The first point of the lesson's market (or another scenario text) over eight quarters, ten
+/// replications, with `extra` `--set`-style overrides.
 pub fn run(text: &str, extra: &[&str]) -> PointResult {
     let mut all = vec!["horizon_quarters=8", "replications=10", "seed=27"];
     all.extend_from_slice(extra);
-    let sets: Vec<Override> = all.iter().map(|s| Override::parse(s).unwrap()).collect();
-    let source = ScenarioSource::parse("signals.toml", text).expect("scenario parses");
+    points(text, &all).remove(0)
+}
+
+/// Every point's results of a scenario text with `--set`-style overrides, on two threads.
+pub fn points(text: &str, sets: &[&str]) -> Vec<PointResult> {
+    let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+    let source = ScenarioSource::parse("scenario.toml", text).expect("scenario parses");
     let plan = experiment::plan(&source, &sets).expect("scenario plans");
     let mut results = Vec::new();
     experiment::execute(&plan, Some(2), &|| {}, &mut |_, result| {
@@ -29,7 +36,7 @@ pub fn run(text: &str, extra: &[&str]) -> PointResult {
         Ok(())
     })
     .expect("runs");
-    results.remove(0)
+    results
 }
 
 pub fn records<'a>(point: &'a PointResult, variant: &str) -> Vec<&'a RunRecord> {
