@@ -136,7 +136,7 @@ pub fn checks() -> Vec<Check> {
         check(
             "outcome-rates",
             Calibration,
-            "No decision ends 40-60% of qualified opportunities; win rate 15-30%",
+            "No decision ends 40-60% of opportunities (counted as a CRM counts them); win rate 15-30%",
             "JOLT (Dixon & McKenna 2022); practitioner win rates (docs/FIELD-FACTS.md [U])",
             "customers.no_decision_utility",
             "no decision CI within 0.40-0.60 and win rate CI within 0.15-0.30, both variants",

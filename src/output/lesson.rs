@@ -553,13 +553,13 @@ fn customers(f: &Facts) -> String {
     };
     let nd = if f.a_higher("no_decision_rate") {
         format!(
-            " No decision ended {slightly}more of the {a} team's qualified deals ({} against {}): pressure made buyers hesitate.",
+            " No decision ended {slightly}more of the {a} team's opportunities ({} against {}): pressure made buyers hesitate.",
             rate(na.mean),
             rate(nb.mean)
         )
     } else if f.b_higher("no_decision_rate") {
         format!(
-            " No decision ended {slightly}more of the {b} team's qualified deals ({} against {} for the {a} team).",
+            " No decision ended {slightly}more of the {b} team's opportunities ({} against {} for the {a} team).",
             rate(nb.mean),
             rate(na.mean)
         )
@@ -1184,7 +1184,7 @@ mod tests {
             "{c}"
         );
         assert!(
-            c.contains("more of the aligned team's qualified deals"),
+            c.contains("more of the aligned team's opportunities"),
             "{c}"
         );
     }
