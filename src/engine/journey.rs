@@ -382,7 +382,7 @@ impl Engine<'_> {
     }
 
     /// A decision attempt: find budget (retrying until patience runs out), then perhaps wait for a
-    /// quarter-end discount or be asked to wait by a sandbagging rep, then choose.
+    /// period-end discount or be asked to wait by a sandbagging rep, then choose.
     fn attempt_decision(&mut self, c: CustomerId) {
         if self.accounts[c as usize].stage != Stage::Decision {
             return;
@@ -402,7 +402,7 @@ impl Engine<'_> {
             }
             self.accounts[c as usize].set_budget_approved(true);
         }
-        if self.wait_for_quarter_end(c) || self.sandbagged(c) {
+        if self.wait_for_period_end(c) || self.sandbagged(c) {
             return;
         }
         self.decide_now(c, None);
@@ -414,7 +414,7 @@ impl Engine<'_> {
     /// vendor's reps carry yearly quotas. Buyers learn when a vendor's reps need to close
     /// (Larkin 2014: customers exploit the quarter-end deals; Oyer 1998: under yearly quotas the
     /// deals come at the fiscal year's end), which feeds the hockey stick.
-    fn wait_for_quarter_end(&mut self, c: CustomerId) -> bool {
+    fn wait_for_period_end(&mut self, c: CustomerId) -> bool {
         let b = &self.cfg.customers;
         let (threshold, window) = (b.wait_threshold as f32, b.wait_window_days);
         let day = self.day;
