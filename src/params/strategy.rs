@@ -51,6 +51,14 @@ pub struct Strategy {
     /// `customers.signals.intent_recall`). Its subscription is a fixed cost outside bookings and
     /// contribution (not modelled); it costs no capacity. Aggressive false, aligned true.
     pub intent_data: bool,
+    /// Share of the rep's territory on its vendor's nurture programme (newsletters, webinars,
+    /// useful content; 0–1). Content is welcome in any stage and is not a contact: it uses none of
+    /// the buyer's attention, adds no annoyance and costs the rep no capacity (marketing's
+    /// budget, outside bookings and contribution, not modelled). An enrolled account that
+    /// engages with it as its need starts (`customers.signals.nurture_response`) comes to the
+    /// vendor as a lead. Aggressive 0 (stage-blind), aligned 0.5: a judgement (no field figure
+    /// for the share of a book on nurture; plausible 0.2–0.8 around the aligned preset).
+    pub nurture: f64,
     /// Chance per contact that a rep hunting for quota (short of it, or with a thin pipeline; a
     /// pay-driven rep always) looks over the fence into a teammate's territory or a neighbouring
     /// team's region, and works the account it sees there when it looks a better chance than the
