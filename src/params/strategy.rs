@@ -42,8 +42,8 @@ pub struct Strategy {
     pub listening_cost: f64,
     /// Business days a rep waits before contacting an account again after a contact that was
     /// not welcome (the buyer's "not now"). After a welcome conversation the rep follows up at
-    /// the pipeline's own pace (a week, [`crate::engine::selling`]), so a buyer in a fast stage
-    /// is not left waiting. Aggressive 0, aligned 10: a judgement (no field figure; plausible
+    /// the buyer's pace (twice a stage it knows, at most a week apart; [`crate::engine::selling`]),
+    /// so a buyer in a fast stage is not left waiting. Aggressive 0, aligned 10: a judgement (no field figure; plausible
     /// 0–15 in scenario/ranges.rs); HubSpot's 7+ calls → 45% less response is the fatigue
     /// mechanism's, not this gap's.
     pub min_contact_gap_days: u32,
