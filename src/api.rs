@@ -83,16 +83,6 @@ pub struct RunOutputs {
     pub summary: String,
 }
 
-impl RunOutputs {
-    /// The text of the CSV called `name` (`runs.csv`, …).
-    pub fn csv(&self, name: &str) -> Option<&str> {
-        self.csv
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, text)| text.as_str())
-    }
-}
-
 /// The scenario with a sweep in place of its own.
 fn with_sweep(source: &ScenarioSource, sweep: &Option<SweepSpec>) -> ScenarioSource {
     let mut source = source.clone();

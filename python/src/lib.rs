@@ -414,6 +414,9 @@ fn set_texts(py: Python<'_>, set: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Str
     set.extract::<Vec<String>>()
 }
 
+/// A sweep as Python hands it over: the mode (`grid` or `zip`) and each path with its values.
+type Grid = (String, Vec<(String, Vec<f64>)>);
+
 /// The run request of Python's arguments.
 #[allow(clippy::too_many_arguments)]
 fn request(
@@ -422,7 +425,7 @@ fn request(
     seed: Option<u64>,
     threads: Option<usize>,
     set: Option<&Bound<'_, PyAny>>,
-    sweep: Option<(String, Vec<(String, Vec<f64>)>)>,
+    sweep: Option<Grid>,
     deals: bool,
     command: Option<String>,
 ) -> PyResult<RunRequest> {
@@ -450,7 +453,7 @@ fn validate<'py>(
     py: Python<'py>,
     scenario: &Bound<'py, PyAny>,
     set: Option<&Bound<'py, PyAny>>,
-    sweep: Option<(String, Vec<(String, Vec<f64>)>)>,
+    sweep: Option<Grid>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (source, _) = source_of(py, scenario)?;
     let request = request(py, None, None, None, set, sweep, false, None)?;
@@ -468,6 +471,25 @@ fn validate<'py>(
     Ok(checked)
 }
 
+/// The names of CSV files kept as (name, text).
+fn names_of(files: &[(String, String)]) -> Vec<String> {
+    files.iter().map(|(name, _)| name.clone()).collect()
+}
+
+/// The text of the CSV file `name` of files kept as (name, text); KeyError if there is none.
+fn text_of(files: &[(String, String)], name: &str) -> PyResult<String> {
+    files
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, text)| text.clone())
+        .ok_or_else(|| PyKeyError::new_err(name.to_string()))
+}
+
+/// A manifest's text, as `manifest.json` holds it.
+fn json_text(manifest: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(manifest).unwrap_or_default()
+}
+
 /// A run's outputs in memory: the CSVs' text, the manifest, the terminal summary.
 #[pyclass(module = "salesim._native", frozen)]
 struct RunOutputs {
@@ -478,20 +500,17 @@ struct RunOutputs {
 impl RunOutputs {
     /// The CSV files' names, in the order `salesim run` writes them.
     fn files(&self) -> Vec<String> {
-        self.inner.csv.iter().map(|(n, _)| n.clone()).collect()
+        names_of(&self.inner.csv)
     }
 
     /// The text of one CSV, byte for byte what `salesim run` writes.
     fn csv(&self, name: &str) -> PyResult<String> {
-        self.inner
-            .csv(name)
-            .map(str::to_string)
-            .ok_or_else(|| PyKeyError::new_err(name.to_string()))
+        text_of(&self.inner.csv, name)
     }
 
     /// `manifest.json`'s text.
     fn manifest_json(&self) -> String {
-        serde_json::to_string_pretty(&self.inner.manifest).unwrap_or_default()
+        json_text(&self.inner.manifest)
     }
 
     /// The terminal summary of `salesim run`.
@@ -532,14 +551,15 @@ fn run<'py>(
     seed: Option<u64>,
     threads: Option<usize>,
     set: Option<&Bound<'py, PyAny>>,
-    sweep: Option<(String, Vec<(String, Vec<f64>)>)>,
+    sweep: Option<Grid>,
     deals: bool,
     command: Option<String>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<RunOutputs> {
     let (source, _) = source_of(py, scenario)?;
     let request = request(py, replications, seed, threads, set, sweep, deals, command)?;
-    let inner = in_background(py, threads, progress_of(progress), move |meter| {
+    // The run starts its own pool of `threads` (request.threads).
+    let inner = in_background(py, None, progress_of(progress), move |meter| {
         let stage = |what: &str, runs: u64| meter.begin(what, runs);
         let on_run = || {
             meter.done.fetch_add(1, Ordering::SeqCst);
@@ -559,22 +579,17 @@ struct StudyOutputs {
 impl StudyOutputs {
     /// The CSV files' names.
     fn files(&self) -> Vec<String> {
-        self.inner.csv.iter().map(|(n, _)| n.clone()).collect()
+        names_of(&self.inner.csv)
     }
 
     /// The text of one CSV, as `salesim sensitivity` writes it.
     fn csv(&self, name: &str) -> PyResult<String> {
-        self.inner
-            .csv
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, text)| text.clone())
-            .ok_or_else(|| PyKeyError::new_err(name.to_string()))
+        text_of(&self.inner.csv, name)
     }
 
     /// `manifest.json`'s text.
     fn manifest_json(&self) -> String {
-        serde_json::to_string_pretty(&self.inner.manifest).unwrap_or_default()
+        json_text(&self.inner.manifest)
     }
 
     /// What the study found, as `salesim sensitivity` prints it.
@@ -628,8 +643,8 @@ fn sensitivity<'py>(
         quiet: true,
         force: false,
     };
-    let threads = threads.map(usize::from);
-    let inner = in_background(py, threads, progress_of(progress), move |meter| {
+    // The study starts its own pools of `threads` (args.threads).
+    let inner = in_background(py, None, progress_of(progress), move |meter| {
         let stage = |what: &str, runs: u64| meter.begin(what, runs);
         let on_run = || {
             meter.done.fetch_add(1, Ordering::SeqCst);
