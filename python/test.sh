@@ -6,13 +6,13 @@
 #
 #   python/test.sh [PYTEST ARGS...]
 #
-# The extension is built in the checkout's target/ (CARGO_TARGET_DIR), so the dependencies the
-# Rust build compiled are reused, with the exact versions of python/Cargo.lock (--locked).
+# The extension (python/ is a member of the root's workspace) is built in the checkout's target/,
+# so the dependencies the Rust build compiled are reused, with the exact versions of Cargo.lock
+# (--locked): the engine's numbers are the binary's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${SALESIM_VENV:-target/python-venv}"
 python3 -m venv --clear "$venv"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 export MATURIN_PEP517_ARGS="--locked"
 "$venv/bin/pip" install --quiet --disable-pip-version-check "./python[test]"
 export SALESIM_BIN="${SALESIM_BIN:-$PWD/target/release/salesim}"
