@@ -28,7 +28,9 @@ def test_other_python_threads_run_while_salesim_simulates():
     worker.join()
     elapsed = time.monotonic() - started
     assert elapsed > 0.3, "the run was too short to tell"
-    assert ticks > elapsed / 0.005 * 0.5, (ticks, elapsed)
+    # Held for the run, the GIL would allow a tick or two; a loaded machine's sleeps run long,
+    # so a fifth of the nominal count is enough to tell.
+    assert ticks > max(10, 0.2 * elapsed / 0.005), (ticks, elapsed)
     assert len(result["r"].runs) == 12
 
 
