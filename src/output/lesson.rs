@@ -1243,15 +1243,20 @@ mod tests {
             "by their value",
             "up to 25% off",
             "teammates'",
-            "coast",
+            "ask buyers ready in the quarter's last week to sign next quarter",
+            "whenever they like",
             "give up",
         ] {
             assert!(aggressive.contains(words), "{words}: {aggressive}");
         }
         let aligned = describe(&crate::params::presets::aligned());
         assert!(aligned.contains("the same at any time"), "{aligned}");
-        assert!(aligned.contains("at least 10 business days"), "{aligned}");
+        assert!(aligned.contains("wait 10 business days after"), "{aligned}");
         assert!(aligned.contains("60% of their conversations"), "{aligned}");
+        assert!(aligned.contains("intent data"), "{aligned}");
+        assert!(aligned.contains("nurture programme for 50%"), "{aligned}");
+        assert!(aligned.contains("at the buyer's pace"), "{aligned}");
+        assert!(!aggressive.contains("intent data") && !aggressive.contains("nurture"));
         assert!(!aligned.contains("off in the last") && !aligned.contains("teammates'"));
     }
 }

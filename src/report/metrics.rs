@@ -59,6 +59,16 @@ pub(crate) const METRICS: [MetricInfo; 25] = [
         "Contacts on a buying journey",
         Unit::Share,
     ),
+    info(
+        "prospecting_on_journey_share",
+        "Prospecting on a buying journey",
+        Unit::Share,
+    ),
+    info(
+        "territory_on_journey_share",
+        "Random pick on a buying journey",
+        Unit::Share,
+    ),
     info("yoy_growth", "Year-over-year growth", Unit::Share),
     info(
         "cohort_bookings",
