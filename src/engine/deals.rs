@@ -184,6 +184,7 @@ impl Engine<'_> {
         discount: f64,
         kind: DealKind,
     ) {
+        self.trace_journey_end(c, outcome, discount, kind);
         self.cohort_journey_end(c, outcome, discount);
         if self.deals.is_some() {
             self.close_deals(c, Some((outcome, discount, kind)));
