@@ -49,7 +49,7 @@ pub struct RunArgs {
     /// runs.csv) of every variant, one event a row: each contact, stage change, block and
     /// unblock, peer warning, pull-in offer and deal. The runs are made again from their seeds;
     /// no other output changes.
-    #[arg(long, value_name = "R", value_parser = trace_replication,
+    #[arg(long, value_name = "R", value_parser = trace_replication, allow_hyphen_values = true,
           conflicts_with_all = ["shard", "until_decided"])]
     pub trace: Option<u32>,
     /// Continue the run that was stopped (Ctrl-C, SIGTERM, kill -9, a lost node) in the --out

@@ -213,6 +213,11 @@ impl Engine<'_> {
         self.day as i32 - self.start as i32
     }
 
+    /// The horizon's first day (the engine's own count, from the warm-up's start).
+    pub fn horizon_start(&self) -> Day {
+        self.start
+    }
+
     /// Days in the horizon.
     pub fn horizon_days(&self) -> Day {
         self.horizon - self.start

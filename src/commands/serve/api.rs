@@ -2,6 +2,8 @@
 //! server-sent events, cancel it). Every request's values are judged by the scenario's own
 //! validation; a bad one gets the same message a scenario file would, as JSON, never a crash.
 
+mod garden;
+
 use super::guard::{self, refuse, Names};
 use super::knobs::{self, Slider};
 use super::live::{self, Update};
@@ -128,6 +130,8 @@ pub struct Lecture {
     next: AtomicU64,
     /// Where each job's output folder goes (removed with the server).
     folders: tempfile::TempDir,
+    /// The pages' gardens: one market each, day by day ([`garden`]).
+    gardens: garden::Gardens,
 }
 
 impl Lecture {
@@ -160,6 +164,7 @@ impl Lecture {
             secrets: Mutex::new(rand::rngs::StdRng::from_os_rng()),
             next: AtomicU64::new(1),
             folders,
+            gardens: garden::Gardens::default(),
         })
     }
 
@@ -454,6 +459,8 @@ pub fn router(lecture: Arc<Lecture>, names: Names) -> Router {
         .route("/api/jobs", post(start_job))
         .route("/api/jobs/{id}/events", get(follow_job))
         .route("/api/jobs/{id}", axum::routing::delete(cancel_job))
+        .route("/api/garden", post(start_garden))
+        .route("/api/garden/{id}/days", get(garden_days))
         .with_state(lecture)
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(names),
@@ -569,6 +576,55 @@ async fn start_job(State(lecture): State<Arc<Lecture>>, request: Request) -> Res
         Err(e) => refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("the job could not start: {e}"),
+        ),
+    }
+}
+
+async fn start_garden(State(lecture): State<Arc<Lecture>>, request: Request) -> Response {
+    let request: garden::GardenRequest = match json_body(
+        request,
+        "a garden",
+        "{\"page\": \"SECRET\", \"values\": {\"PATH\": NUMBER, ...}, \"market\": NUMBER}",
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(refusal) => return refusal,
+    };
+    let worker = lecture.clone();
+    match tokio::task::spawn_blocking(move || worker.start_garden(request)).await {
+        Ok(Ok(layout)) => ([(header::CACHE_CONTROL, "no-store")], Json(layout)).into_response(),
+        Ok(Err(refusal)) => refusal.into_response(),
+        Err(e) => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the garden could not start: {e}"),
+        ),
+    }
+}
+
+async fn garden_days(
+    State(lecture): State<Arc<Lecture>>,
+    Path(id): Path<String>,
+    Query(asking): Query<HashMap<String, String>>,
+) -> Response {
+    let page = asking.get("page").cloned().unwrap_or_default();
+    let count = match asking.get("count").map(|c| c.parse::<u32>()) {
+        None => 5,
+        Some(Ok(n)) if n >= 1 => n,
+        Some(_) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "count is not a number of days. Allowed: a whole number from 1 to 65".to_string(),
+            )
+        }
+    };
+    let worker = lecture.clone();
+    match tokio::task::spawn_blocking(move || worker.garden_days(&id, &page, count)).await {
+        Ok(Ok(chunk)) => ([(header::CACHE_CONTROL, "no-store")], Json(chunk)).into_response(),
+        Ok(Err(refusal)) => refusal.into_response(),
+        Err(e) => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the garden failed: {e}"),
         ),
     }
 }
