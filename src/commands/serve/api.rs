@@ -113,6 +113,8 @@ pub struct Lecture {
     source: ScenarioSource,
     job: Job,
     sliders: Vec<Slider>,
+    /// The variants' names, in the scenario's order.
+    variants: Vec<String>,
     name: String,
     question: String,
     cap: u32,
@@ -150,6 +152,7 @@ impl Lecture {
         Ok(Lecture {
             name: cfg.name.clone(),
             question: cfg.question.clone(),
+            variants: cfg.variants.iter().map(|v| v.name.clone()).collect(),
             cap: cfg.replications,
             source,
             job,
@@ -210,6 +213,24 @@ impl Lecture {
         }
     }
 
+    /// Whether the scenario, with `overrides`, takes a market of `n` accounts (its validation:
+    /// how [`knobs::in_slider_units`] finds the limits of accounts per rep).
+    fn accepts_customers<'s>(
+        &'s self,
+        overrides: &'s [crate::scenario::Override],
+    ) -> impl Fn(i64) -> bool + 's {
+        move |n: i64| {
+            let mut with = overrides.to_vec();
+            with.retain(|o| o.path != "market.customers");
+            with.push(crate::scenario::Override {
+                path: "market.customers".to_string(),
+                value: toml::Value::Integer(n),
+                origin: String::new(),
+            });
+            scenario::build(&self.source, &with).is_ok()
+        }
+    }
+
     /// Checks a page's values and starts its job, stopping the page's previous one. The new job
     /// waits (a little) for the previous one's thread to finish: every job counts against
     /// `--jobs` and the memory limit until its thread has ended.
@@ -227,7 +248,8 @@ impl Lecture {
         let set = knobs::overrides(&self.sliders, &values).map_err(Refusal::bad)?;
         let mut overrides = self.job.options.overrides().map_err(Refusal::bad)?;
         overrides.extend(set.iter().cloned());
-        let in_units = |e| Refusal::bad(knobs::in_slider_units(&self.sliders, &set, e));
+        let accepts = self.accepts_customers(&overrides);
+        let in_units = |e| Refusal::bad(knobs::in_slider_units(&self.sliders, &set, e, &accepts));
         let plan = experiment::plan(&self.source, &overrides).map_err(in_units)?;
         experiment::check_memory(&self.source, &plan, self.threads).map_err(in_units)?;
         // The runs in flight at once: one per worker thread.
@@ -446,6 +468,8 @@ struct Knobs<'a> {
     batch: u32,
     jobs: usize,
     sliders: &'a [Slider],
+    /// The variants' names, in the scenario's order (their colours, as in the charts).
+    variants: &'a [String],
     /// A new page secret, for a script (the page has its own).
     page: String,
 }
@@ -493,6 +517,7 @@ async fn knobs_of(State(lecture): State<Arc<Lecture>>) -> Response {
             batch: lecture.batch,
             jobs: lecture.limit,
             sliders: &lecture.sliders,
+            variants: &lecture.variants,
             page: lecture.issue_page(),
         }),
     )

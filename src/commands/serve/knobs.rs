@@ -30,6 +30,9 @@ pub struct Slider {
     pub default: f64,
     /// Why the range is what it is: the field fact behind it, or the judgement.
     pub why: String,
+    /// The slider's own hover text: what the knob means (the scenario reference's words for its
+    /// key), whose setting it is, its range and default in the slider's unit, and why the range.
+    pub help: String,
     /// Scenario units per slider unit: the number of our reps for accounts per rep, else 1.
     #[serde(skip)]
     per_unit: f64,
@@ -96,7 +99,30 @@ fn slider(
     } else {
         nice_step((high - low) / 100.0)
     };
+    let whose = match &strategy {
+        Some(team) => format!("The {team} team's setting. "),
+        None => String::new(),
+    };
+    let meaning = crate::scenario::reference::meaning(&path)
+        .map(|m| format!("{m} "))
+        .unwrap_or_default();
+    let per_rep = if per_unit == 1.0 {
+        String::new()
+    } else {
+        format!(" (the market's accounts ÷ our {per_unit} reps)")
+    };
+    let help = format!(
+        "{label}{per_rep}: {meaning}{whose}On this page: {} to {} {unit}, default {}. Why this \
+         range: {}",
+        shown(low),
+        shown(high),
+        shown(default),
+        knob.range.why,
+        label = classroom.label,
+        unit = classroom.unit,
+    );
     Slider {
+        help,
         path,
         label: classroom.label.to_string(),
         strategy,
@@ -109,6 +135,12 @@ fn slider(
         per_unit,
         whole: knob.whole,
     }
+}
+
+/// A number as the hover text shows it: at most four decimals, no trailing zeros.
+fn shown(x: f64) -> String {
+    let text = format!("{x:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// The largest of 1, 2 or 5 × a power of ten not above `x` (a slider step that prints well).
@@ -250,11 +282,21 @@ fn round_up(x: f64) -> f64 {
     }
 }
 
-/// A refusal that names a key a slider sets in the scenario's units (the memory check's
-/// `market.customers`), said in the slider's unit instead: the accounts per rep asked, and the
-/// most that fit.
-pub fn in_slider_units(sliders: &[Slider], set: &[Override], e: InputError) -> InputError {
+/// A refusal that names a key a slider sets in the scenario's units (`market.customers`), said
+/// in the slider's unit instead: the accounts per rep asked and, for the memory check, the most
+/// that fit; for any other refusal (too few accounts for the peer network, ...) the range of
+/// accounts per rep the scenario accepts, found by asking `accepts` (whether the scenario takes
+/// that many accounts, the other values as they are).
+pub fn in_slider_units(
+    sliders: &[Slider],
+    set: &[Override],
+    e: InputError,
+    accepts: &dyn Fn(i64) -> bool,
+) -> InputError {
     let message = e.to_string();
+    if memory_share(&message).is_none() && !message.contains("memory") {
+        return validation_in_slider_units(sliders, set, e, accepts);
+    }
     for o in set {
         let Some(s) = sliders
             .iter()
@@ -291,6 +333,92 @@ pub fn in_slider_units(sliders: &[Slider], set: &[Override], e: InputError) -> I
         );
     }
     e
+}
+
+/// [`in_slider_units`] for a refusal by the scenario's validation.
+fn validation_in_slider_units(
+    sliders: &[Slider],
+    set: &[Override],
+    e: InputError,
+    accepts: &dyn Fn(i64) -> bool,
+) -> InputError {
+    let message = e.to_string();
+    for o in set {
+        let Some(s) = sliders
+            .iter()
+            .find(|s| s.path == o.path && s.per_unit != 1.0)
+        else {
+            continue;
+        };
+        let Some(asked) = o.value.as_integer() else {
+            continue;
+        };
+        if !message.contains(&o.path) || accepts(asked) {
+            continue;
+        }
+        let default = (s.default * s.per_unit).round() as i64;
+        let most = i64::from(MAX_CUSTOMERS);
+        if !accepts(default) {
+            continue;
+        }
+        // Refusals are at the ends: the fewest accepted (from the default down) and the most.
+        let fewest = edge(1, default, accepts, true);
+        let highest = edge(default, most, accepts, false);
+        let per_rep = |n: i64| n as f64 / s.per_unit;
+        return InputError::at(
+            &o.origin,
+            None,
+            Some(&o.path),
+            &format!(
+                "{} {} ({asked} accounts over our {} reps) is refused: {}",
+                shown(per_rep(asked)),
+                s.unit,
+                s.per_unit,
+                e.problem
+            ),
+            &format!(
+                "from {} to {} {}",
+                shown(round_up(per_rep(fewest))),
+                shown(per_rep(highest).floor()),
+                s.unit
+            ),
+        );
+    }
+    e
+}
+
+/// The accepted end of `lo..=hi` next to the refused values: the fewest accepted when `low` (all
+/// values from it to `hi` accepted, `hi` is), else the most (from `lo`, which is accepted).
+fn edge(mut lo: i64, mut hi: i64, accepts: &dyn Fn(i64) -> bool, low: bool) -> i64 {
+    if low {
+        if accepts(lo) {
+            return lo;
+        }
+        // lo refused, hi accepted.
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if accepts(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        hi
+    } else {
+        if accepts(hi) {
+            return hi;
+        }
+        // lo accepted, hi refused.
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if accepts(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
 }
 
 /// `need / limit` from the memory check's message ("need about 3.2 GB … over the limit of 2 GB").

@@ -184,7 +184,15 @@ impl Lecture {
         let set = super::knobs::overrides(&self.sliders, &values).map_err(Refusal::bad)?;
         let mut overrides = self.job.options.overrides().map_err(Refusal::bad)?;
         overrides.extend(set.iter().cloned());
-        let in_units = |e| Refusal::bad(super::knobs::in_slider_units(&self.sliders, &set, e));
+        let accepts = self.accepts_customers(&overrides);
+        let in_units = |e| {
+            Refusal::bad(super::knobs::in_slider_units(
+                &self.sliders,
+                &set,
+                e,
+                &accepts,
+            ))
+        };
         let cfg = scenario::build(&self.source, &overrides).map_err(in_units)?;
         if cfg.market.customers > MAX_GARDEN_ACCOUNTS {
             return Err(Refusal {
@@ -209,12 +217,20 @@ impl Lecture {
                 ),
             });
         }
+        // The command whose trace.csv holds this market: enough replications to include it.
         let mut job = self.job.clone();
         job.options
             .set
             .extend(set.iter().map(|o| format!("{}={}", o.path, o.value)));
-        job.options.replications = Some(request.market + 1);
-        let plan_command = match crate::experiment::plan(&self.source, &overrides) {
+        let replications = cfg.replications.max(request.market + 1);
+        job.options.replications = Some(replications);
+        let mut with_replications = overrides.clone();
+        with_replications.push(crate::scenario::Override {
+            path: "replications".to_string(),
+            value: toml::Value::Integer(i64::from(replications)),
+            origin: "--replications".to_string(),
+        });
+        let plan_command = match crate::experiment::plan(&self.source, &with_replications) {
             Ok(plan) => format!(
                 "{} --trace {}",
                 job.reproduce_command(&plan),
