@@ -635,14 +635,9 @@ fn the_garden_plays_a_quarter_and_the_page_fits_the_room() {
             );
             let helps = eval(
                 &tab,
-                "[...document.querySelectorAll('.knob')].map(k => k.title)",
+                "JSON.stringify([...document.querySelectorAll('.knob')].map(k => k.title))",
             );
-            let helps: Vec<&str> = helps
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t.as_str().unwrap())
-                .collect();
+            let helps: Vec<String> = serde_json::from_str(helps.as_str().unwrap()).unwrap();
             assert!(helps.len() >= 10, "{helps:?}");
             let distinct: std::collections::HashSet<_> = helps.iter().collect();
             assert_eq!(

@@ -213,6 +213,36 @@ impl Lecture {
         }
     }
 
+    /// A page's slider values, checked: the page must be one this server issued, each value one
+    /// number of a slider. The overrides the values make, and all overrides (the command line's,
+    /// then the values').
+    fn settings(
+        &self,
+        page: &str,
+        values: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<
+        (
+            Vec<crate::scenario::Override>,
+            Vec<crate::scenario::Override>,
+        ),
+        Refusal,
+    > {
+        if !lock(&self.pages).known.contains(page) {
+            return Err(Refusal {
+                status: StatusCode::FORBIDDEN,
+                message: "the request's page secret is not one this server issued (the \
+                          server restarted, or the page is too old): reload the page. Allowed: \
+                          the `page` of GET /api/knobs, or of the page's own meta tag"
+                    .to_string(),
+            });
+        }
+        let values: Vec<(String, serde_json::Value)> = values.into_iter().collect();
+        let set = knobs::overrides(&self.sliders, &values).map_err(Refusal::bad)?;
+        let mut overrides = self.job.options.overrides().map_err(Refusal::bad)?;
+        overrides.extend(set.iter().cloned());
+        Ok((set, overrides))
+    }
+
     /// Whether the scenario, with `overrides`, takes a market of `n` accounts (its validation:
     /// how [`knobs::in_slider_units`] finds the limits of accounts per rep).
     fn accepts_customers<'s>(
@@ -235,19 +265,7 @@ impl Lecture {
     /// waits (a little) for the previous one's thread to finish: every job counts against
     /// `--jobs` and the memory limit until its thread has ended.
     fn start(&self, request: JobRequest) -> Result<(String, String), Refusal> {
-        if !lock(&self.pages).known.contains(&request.page) {
-            return Err(Refusal {
-                status: StatusCode::FORBIDDEN,
-                message: "the request's page secret is not one this server issued (the \
-                          server restarted, or the page is too old): reload the page. Allowed: \
-                          the `page` of GET /api/knobs, or of the page's own meta tag"
-                    .to_string(),
-            });
-        }
-        let values: Vec<(String, serde_json::Value)> = request.values.into_iter().collect();
-        let set = knobs::overrides(&self.sliders, &values).map_err(Refusal::bad)?;
-        let mut overrides = self.job.options.overrides().map_err(Refusal::bad)?;
-        overrides.extend(set.iter().cloned());
+        let (set, overrides) = self.settings(&request.page, request.values)?;
         let accepts = self.accepts_customers(&overrides);
         let in_units = |e| Refusal::bad(knobs::in_slider_units(&self.sliders, &set, e, &accepts));
         let plan = experiment::plan(&self.source, &overrides).map_err(in_units)?;

@@ -162,15 +162,6 @@ impl Lecture {
     /// Starts a page's garden (closing its previous one): checks the values as a job's, then
     /// generates and warms up the market on a thread of its own, and returns its layout.
     pub(super) fn start_garden(&self, request: GardenRequest) -> Result<Layout, Refusal> {
-        if !lock(&self.pages).known.contains(&request.page) {
-            return Err(Refusal {
-                status: StatusCode::FORBIDDEN,
-                message: "the request's page secret is not one this server issued: reload the \
-                          page. Allowed: the `page` of GET /api/knobs, or of the page's own \
-                          meta tag"
-                    .to_string(),
-            });
-        }
         if request.market >= u32::MAX / 2 {
             return Err(Refusal::bad(crate::error::InputError::at(
                 &format!("market {}", request.market),
@@ -180,10 +171,7 @@ impl Lecture {
                 &format!("a whole number from 0 to {}", u32::MAX / 2 - 1),
             )));
         }
-        let values: Vec<(String, serde_json::Value)> = request.values.into_iter().collect();
-        let set = super::knobs::overrides(&self.sliders, &values).map_err(Refusal::bad)?;
-        let mut overrides = self.job.options.overrides().map_err(Refusal::bad)?;
-        overrides.extend(set.iter().cloned());
+        let (set, overrides) = self.settings(&request.page, request.values)?;
         let accepts = self.accepts_customers(&overrides);
         let in_units = |e| {
             Refusal::bad(super::knobs::in_slider_units(
