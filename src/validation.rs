@@ -244,6 +244,16 @@ pub fn checks() -> Vec<Check> {
             signal_timing,
         ),
         check(
+            "no-signal-baseline",
+            HeldOut,
+            "With nothing to go on, a rep's prospecting reaches buying accounts no more often than a random pick of its territory",
+            "a model invariant (no agent reads another's hidden state; docs/MODEL.md, \"Signals\"): the baseline the signal checks are measured against",
+            "target picking and the observer's territory draw (nothing tuned to these shares)",
+            "each stage-blind team's prospecting_on_journey_share − territory_on_journey_share, paired: CI within ±0.01, one segment",
+            scenario!("no-signal-baseline"),
+            no_signal_baseline,
+        ),
+        check(
             "retention",
             HeldOut,
             "B2B vendors keep about 87-93% of their customers a year",
@@ -554,6 +564,33 @@ fn signal_timing(results: &[PointResult]) -> Verdict {
             pass &= rise.ci_low > 0.0;
             parts.push(format!("rise {}", ci(&rise)));
         }
+    }
+    Verdict {
+        measured: parts.join("; "),
+        pass,
+    }
+}
+
+/// Each team's prospecting picks against a random pick of the same territory (one segment, no
+/// signals): the paired difference's CI within ±0.01.
+fn no_signal_baseline(results: &[PointResult]) -> Verdict {
+    let r = &results[0];
+    let (picked, random) = (
+        metric("prospecting_on_journey_share"),
+        metric("territory_on_journey_share"),
+    );
+    let mut pass = true;
+    let mut parts = Vec::new();
+    for (v, spec) in r.config.variants.iter().enumerate() {
+        let edge = per_run(r, v, |x| x.metrics()[picked] - x.metrics()[random]);
+        pass &= within(&edge, -0.01, 0.01);
+        parts.push(format!(
+            "{}: {} against a random pick's {}, edge {}",
+            spec.name,
+            ci(&run_metric(r, v, "prospecting_on_journey_share")),
+            ci(&run_metric(r, v, "territory_on_journey_share")),
+            ci(&edge)
+        ));
     }
     Verdict {
         measured: parts.join("; "),

@@ -45,6 +45,12 @@ const EXEMPT: &[(&str, &str, &[&str])] = &[
         &["strategies.aggressive.listening=0.5"],
     ),
     (
+        "strategies.aggressive.nurture",
+        "a nurture programme's engagement reaches a rep as a lead, and a stage-blind rep \
+         (listening 0) works no leads",
+        &["strategies.aggressive.listening=0.5"],
+    ),
+    (
         "strategies.aligned.poach_neighbour_share",
         "which fence a poaching rep looks over, and an aligned rep does not poach (poaching 0)",
         &["strategies.aligned.poaching=0.5"],

@@ -185,6 +185,17 @@ fn better_signals_put_the_aligned_teams_contacts_on_buying_accounts() {
     );
 }
 
+#[test]
+fn a_rep_with_nothing_to_go_on_prospects_no_better_than_chance() {
+    // The "blind" team listens after all: what its conversations told it of each account
+    // (a stage, a "not now") steers its picks, an observable edge the check must catch.
+    check(
+        "no-signal-baseline",
+        Kind::HeldOut,
+        &["strategies.blind.listening=0.6"],
+    );
+}
+
 // Held-out checks of compensation plans (one scenario: a pay-driven team on five plans) ------
 
 #[test]

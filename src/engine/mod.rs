@@ -202,6 +202,15 @@ pub(crate) mod purpose {
     /// ([`super::signals`]). Not counted per account (that would grow every account's record):
     /// keyed by the account's generation when the signal fires, and the draw's place there.
     pub const SIGNAL: u32 = 11;
+    /// The observer's baseline: a random account of a prospecting contact's territory
+    /// (`territory_on_journey_share`), keyed by the contact's number in the run. Measurement
+    /// only: no agent sees it.
+    pub const BASELINE: u32 = 12;
+    /// Nurture programmes ([`super::signals`]): content engagement as a need starts, keyed by
+    /// the account's generation, the vendor and the draw's place.
+    pub const NURTURE: u32 = 13;
+    /// Which accounts are on a vendor's nurture programme: one draw per account and vendor.
+    pub const NURTURE_ROLL: u32 = 14;
 }
 
 /// One replication of one variant: the world, the accounts' and reps' changing state, the

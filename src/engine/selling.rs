@@ -11,7 +11,7 @@
 //! and their colleagues' activity on the accounts they own.
 
 use super::state::{Knowledge, ShortDay, Stage, NONE};
-use super::{Engine, NeedSource, Strategy};
+use super::{purpose, Engine, NeedSource, Strategy};
 use crate::calendar::{
     day_in_quarter, month_of, next_quarter_start, quarter_of, Day, DAYS_PER_QUARTER,
 };
@@ -26,8 +26,12 @@ use rand::Rng as _;
 const SEEN_WINDOW_DAYS: Day = 10;
 /// Share of a day's contact slots going to the pipeline, per open opportunity.
 const PIPELINE_SLOT_SHARE: f64 = 0.1;
-/// Fewest business days between two pipeline contacts to one account, whatever the strategy.
+/// Business days between two follow-ups of an open opportunity by a rep that does not know the
+/// buyer's pace (its stage): a week.
 const PIPELINE_MIN_GAP_DAYS: Day = 5;
+/// Fewest and most business days between two follow-ups paced by the buyer's stage
+/// ([`Engine::follow_up_gap`]): a day to a week.
+const FOLLOW_UP_GAP_DAYS: (Day, Day) = (1, 5);
 /// Most accounts a rep queues up to defend.
 const MAX_DEFEND_QUEUE: usize = 20;
 
@@ -43,6 +47,20 @@ pub const COAST_EFFORT: f64 = 0.6;
 const SLOW_KNOWLEDGE_DAYS: Day = DAYS_PER_QUARTER;
 /// Shortest time an observed journey stage is taken as current, business days (two weeks).
 const MIN_KNOWLEDGE_DAYS: Day = 10;
+
+/// Why a rep picked the account it contacts: for the record ([`Engine::contact_picked`]), never
+/// for what the contact does (but a pull-in call, which carries an offer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// A rival or teammate was seen on an account the rep owns.
+    Defence,
+    /// A quarter-end pull-in call on a late-stage deal of its pipeline.
+    PullIn,
+    /// A follow-up of an open opportunity in its pipeline.
+    FollowUp,
+    /// Prospecting: a lead of its signals, a sample of its territory, or a poached account.
+    Prospect,
+}
 
 impl Engine<'_> {
     /// The strategy of a rep.
@@ -154,8 +172,8 @@ impl Engine<'_> {
         // Where the pull-in search resumes: see [`Self::pick_target_from`].
         let mut pull_in_from = 0;
         for _ in 0..n as u32 {
-            if let Some((c, pull_in)) = self.pick_target_from(v, r, &strategy, &mut pull_in_from) {
-                self.contact(v, r, c, &strategy, pull_in);
+            if let Some((c, pick)) = self.pick_target_from(v, r, &strategy, &mut pull_in_from) {
+                self.contact_picked(v, r, c, &strategy, pick);
             }
         }
     }
@@ -262,6 +280,7 @@ impl Engine<'_> {
         s: &Strategy,
     ) -> Option<(CustomerId, bool)> {
         self.pick_target_from(v, r, s, &mut 0)
+            .map(|(c, pick)| (c, pick == Pick::PullIn))
     }
 
     /// Target picking on its own, for the criterion bench (`benches/engine.rs`,
@@ -295,10 +314,10 @@ impl Engine<'_> {
         r: RepId,
         s: &Strategy,
         pull_in_from: &mut usize,
-    ) -> Option<(CustomerId, bool)> {
+    ) -> Option<(CustomerId, Pick)> {
         let day = self.day;
         if let Some(c) = self.defend_target(v, r, s) {
-            return Some((c, false));
+            return Some((c, Pick::Defence));
         }
         let attainment = self.reps[v][r as usize].attainment();
         if s.discount_max > 0.0
@@ -320,11 +339,11 @@ impl Engine<'_> {
                 let c = pipeline[from + i];
                 // One pull-in call per account and quarter, whether or not it gets through.
                 self.reach_mut(c, v).offered_quarter = quarter;
-                return Some((c, true));
+                return Some((c, Pick::PullIn));
             }
         }
         if let Some(c) = self.pipeline_target(v, r, s) {
-            return Some((c, false));
+            return Some((c, Pick::FollowUp));
         }
         // A rep still hunting for quota (short of it, or with a thin pipeline; a pay-driven rep
         // always) looks over the fence with the chance `poaching` gives, and works the account it
@@ -345,12 +364,12 @@ impl Engine<'_> {
                     }
                 };
                 return match own {
-                    Some((o, _)) if chance(self, o) >= chance(self, c) => own,
-                    _ => Some((c, false)),
+                    Some(o) if chance(self, o) >= chance(self, c) => Some((o, Pick::Prospect)),
+                    _ => Some((c, Pick::Prospect)),
                 };
             }
         }
-        self.territory_target(v, r, s)
+        self.territory_target(v, r, s).map(|c| (c, Pick::Prospect))
     }
 
     /// The oldest account on the rep's defend list that it still defends (see
@@ -399,7 +418,7 @@ impl Engine<'_> {
 
     /// Every rep works its open opportunities: a slot goes to one of them with a chance that
     /// grows with the pipeline (10% per opportunity, at most half the slots), respecting the
-    /// strategy's minimum gap between contacts (and at least [`PIPELINE_MIN_GAP_DAYS`]).
+    /// strategy's minimum gap between contacts and the buyer's pace ([`Self::follow_up_gap`]).
     fn pipeline_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<CustomerId> {
         let len = self.reps[v][r as usize].pipeline.len();
         let share = (len as f64 * PIPELINE_SLOT_SHARE).min(0.5);
@@ -413,9 +432,29 @@ impl Engine<'_> {
     }
 
     /// Whether a follow-up contact (pipeline) respects the rep's cadence
-    /// ([`Self::too_soon_for`]), and at least [`PIPELINE_MIN_GAP_DAYS`].
+    /// ([`Self::too_soon_for`]), and the buyer's pace ([`Self::follow_up_gap`]).
     fn not_too_soon(&self, c: CustomerId, v: usize, s: &Strategy) -> bool {
-        !self.too_soon_for(c, v, s, PIPELINE_MIN_GAP_DAYS)
+        !self.too_soon_for(c, v, s, self.follow_up_gap(c, v, s))
+    }
+
+    /// Fewest business days between two follow-ups of an open opportunity: the buyer's pace. A
+    /// listening rep that knows the account's stage follows up twice a stage, at half the
+    /// stage's mean length in the account's segment (every day or two in a small business's
+    /// weeks-long journey), but never less than weekly ([`FOLLOW_UP_GAP_DAYS`]); a stage-blind
+    /// rep, or one that does not know the stage, weekly ([`PIPELINE_MIN_GAP_DAYS`]). A
+    /// judgement: no field figure gives a follow-up pace by stage (the fatigue mechanism carries
+    /// HubSpot's 7+ calls → 45% less response). Following up slower than weekly in long stages
+    /// (up to four weeks) was tried and lost the aligned team 3% of its bookings on the lesson
+    /// market (8 quarters, 20 replications), so a week stays the slowest pace.
+    fn follow_up_gap(&self, c: CustomerId, v: usize, s: &Strategy) -> Day {
+        match self.knowledge(c, v) {
+            Knowledge::Stage(stage) if s.listening > 0.0 && stage.is_active() => {
+                let segment = self.world.customers[c as usize].segment as usize;
+                let half = self.stage_lengths[segment][stage as usize].mean / 2.0;
+                (round_non_negative(half) as Day).clamp(FOLLOW_UP_GAP_DAYS.0, FOLLOW_UP_GAP_DAYS.1)
+            }
+            _ => PIPELINE_MIN_GAP_DAYS,
+        }
     }
 
     /// Whether contacting account `c` now would break the rep's cadence: at least `floor`
@@ -476,19 +515,22 @@ impl Engine<'_> {
     /// vendor has learned for what it knows of each ([`Self::believed_receptivity`]) times
     /// √value, passing over accounts it believes less receptive than `min_receptivity`; the slot
     /// goes unused when no sampled account qualifies.
-    fn territory_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<(CustomerId, bool)> {
+    fn territory_target(&mut self, v: usize, r: RepId, s: &Strategy) -> Option<CustomerId> {
         let world = self.world;
-        if s.listening > 0.0
+        // With the chance `listening`, the rep looks at its lead list too: its freshest usable
+        // lead competes with the territory samples, scored alike by the welcome rate its vendor
+        // has learned for leads (so a channel full of false alarms loses to the rep's own picks).
+        let lead = if s.listening > 0.0
             && !self.reps[v][r as usize].leads.is_empty()
             && self.roll(v, r) < s.listening
         {
-            if let Some(c) = self.lead_target(v, r, s) {
-                return Some((c, false));
-            }
-        }
+            self.lead_target(v, r, s)
+        } else {
+            None
+        };
         let territory = &world.vendors[v].reps[r as usize].territory;
         if territory.is_empty() {
-            return None;
+            return lead.map(|(c, i)| self.take_lead(v, r, i, c));
         }
         let samples = 2 + round_non_negative(6.0 * s.listening) as usize;
         self.prefetch_samples(v, r, samples);
@@ -516,7 +558,14 @@ impl Engine<'_> {
                 best = Some((score, c));
             }
         }
-        best.map(|(_, c)| (c, false))
+        if let Some((c, i)) = lead {
+            let p = self.believed_receptivity(c, v);
+            let score = p * f64::from(self.world.annual_values[c as usize]).sqrt();
+            if p >= s.min_receptivity && best.is_none_or(|b| score >= b.0) {
+                return Some(self.take_lead(v, r, i, c));
+            }
+        }
+        best.map(|(_, c)| c)
     }
 
     /// What vendor `v` currently knows of account `c`: the last observation, while it is still
@@ -540,6 +589,7 @@ impl Engine<'_> {
                 let mean = self.stage_lengths[segment][stage as usize].mean;
                 (round_non_negative(mean) as Day).max(MIN_KNOWLEDGE_DAYS)
             }
+            Knowledge::Signalled => self.cfg.customers.signals.lead_days,
             _ => SLOW_KNOWLEDGE_DAYS,
         }
     }
@@ -633,6 +683,7 @@ impl Engine<'_> {
     }
 
     /// One contact from rep `r` of vendor `v` to account `c`.
+    #[cfg(test)]
     pub(crate) fn contact(
         &mut self,
         v: usize,
@@ -641,12 +692,44 @@ impl Engine<'_> {
         s: &Strategy,
         pull_in: bool,
     ) {
+        let pick = if pull_in {
+            Pick::PullIn
+        } else {
+            Pick::FollowUp
+        };
+        self.contact_picked(v, r, c, s, pick);
+    }
+
+    /// What a random pick of account `c`'s home territory (for vendor `v`) would have found: is
+    /// a random account of it in an active buying journey? The observer's draw (keyed by the
+    /// contact's number in the run, purpose [`purpose::BASELINE`]), which no rep sees and which
+    /// changes nothing else.
+    fn territory_baseline(&self, c: CustomerId, v: usize) -> bool {
+        let vendor = &self.world.vendors[v];
+        let territory = &vendor.reps[vendor.home_rep(c) as usize].territory;
+        let u = crate::rng::keyed_uniform(
+            self.customer_seed,
+            v as u32,
+            purpose::BASELINE,
+            self.all_contacts as u32,
+        );
+        let i = ((u * territory.len() as f64) as usize).min(territory.len() - 1);
+        self.accounts[territory[i] as usize].stage.is_active()
+    }
+
+    /// A contact picked as `pick` says (see [`Self::contact`]).
+    fn contact_picked(&mut self, v: usize, r: RepId, c: CustomerId, s: &Strategy, pick: Pick) {
+        let pull_in = pick == Pick::PullIn;
         let day = self.day;
         self.prefetch_account(c, v);
         self.all_contacts += 1;
         if v == 0 {
             let on_journey = self.accounts[c as usize].stage.is_active();
             self.recorder.contact(day, r, on_journey);
+            if pick == Pick::Prospect {
+                let baseline = self.territory_baseline(c, v);
+                self.recorder.prospecting(day, on_journey, baseline);
+            }
         }
         let known = self.knowledge(c, v);
         let previous = self.reach(c, v).last_contact.day();

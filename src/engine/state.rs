@@ -312,11 +312,14 @@ pub enum Knowledge {
     Rebuffed,
     /// Nothing observed, or what was observed is out of date.
     Unknown,
+    /// A signal (a trigger event, an intent surge, a renewal date, a nurture engagement) put the
+    /// account on the vendor's lead list, and no conversation has told it more since: a lead.
+    Signalled,
 }
 
 impl Knowledge {
-    /// How many knowledge categories there are: the stages, rebuffed, unknown.
-    pub const COUNT: usize = Stage::ALL.len() + 2;
+    /// How many knowledge categories there are: the stages, rebuffed, unknown, signalled.
+    pub const COUNT: usize = Stage::ALL.len() + 3;
 
     /// Index of the category in per-category tables.
     pub fn index(self) -> usize {
@@ -324,6 +327,7 @@ impl Knowledge {
             Knowledge::Stage(s) => s as usize,
             Knowledge::Rebuffed => Stage::ALL.len(),
             Knowledge::Unknown => Stage::ALL.len() + 1,
+            Knowledge::Signalled => Stage::ALL.len() + 2,
         }
     }
 }

@@ -9,7 +9,11 @@
 //! journey whose shortlist we joined, closed with its outcome, whether or not we were still on
 //! the shortlist at the end: deals.csv's closed records of ours); `unwelcome_share` of our contacts; `on_journey_share` of
 //! our contacts that reached an account in an active buying journey (problem identification to
-//! decision: the account's own state, recorded by the observer, never shown to a rep); `quota_attainment` as
+//! decision: the account's own state, recorded by the observer, never shown to a rep);
+//! `prospecting_on_journey_share` the same of our prospecting contacts only (a rep's own pick
+//! from its territory, its signals' leads or a poach; not a pipeline follow-up), and
+//! `territory_on_journey_share` what a random account of the same territory was at each of
+//! those contacts (the no-information baseline a prospecting pick is judged against); `quota_attainment` as
 //! bookings ÷ quota averaged over rep-quarters; `reps_at_quota_share` of rep-quarters at or over
 //! quota; `mean_trust` (0–1) of all accounts toward us, averaged over quarter ends;
 //! `hockey_stick` the share of our deals closed in weeks 12–13; `yoy_growth` last year's bookings
@@ -50,7 +54,7 @@ pub enum Outcome {
 }
 
 /// Metric names of `runs.csv`, in column order.
-pub const RUN_METRICS: [&str; 25] = [
+pub const RUN_METRICS: [&str; 27] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -74,6 +78,8 @@ pub const RUN_METRICS: [&str; 25] = [
     "cost_of_sales_ratio",
     "sandbagged_deals",
     "on_journey_share",
+    "prospecting_on_journey_share",
+    "territory_on_journey_share",
     "yoy_growth",
     "cohort_bookings",
 ];
@@ -162,6 +168,8 @@ pub fn bounds(metric: &str) -> (f64, f64) {
         | "lost_to_competitor"
         | "unwelcome_share"
         | "on_journey_share"
+        | "prospecting_on_journey_share"
+        | "territory_on_journey_share"
         | "reps_at_quota_share"
         | "mean_trust"
         | "hockey_stick" => (0.0, 1.0),
@@ -201,6 +209,18 @@ pub struct Tally {
     /// decision).
     #[serde(default)]
     pub on_journey: f64,
+    /// Of our contacts, those a rep picked by prospecting (a territory sample, a lead of its
+    /// signals, a poached account): not a follow-up of its pipeline, a pull-in call or a defence.
+    #[serde(default)]
+    pub prospecting: f64,
+    /// Of which reached an account in an active buying journey.
+    #[serde(default)]
+    pub prospecting_on_journey: f64,
+    /// Of the same prospecting contacts, how many a random pick of the picked account's home
+    /// territory would have found in an active buying journey (one random account of that
+    /// territory per contact, drawn by the observer): the no-information baseline.
+    #[serde(default)]
+    pub territory_on_journey: f64,
     /// Times an account blocked us (block events).
     pub blocks: f64,
     /// Internal conflicts (two of our reps on one account within days).
@@ -292,6 +312,9 @@ impl AddAssign for Tally {
         self.contacts += o.contacts;
         self.unwelcome += o.unwelcome;
         self.on_journey += o.on_journey;
+        self.prospecting += o.prospecting;
+        self.prospecting_on_journey += o.prospecting_on_journey;
+        self.territory_on_journey += o.territory_on_journey;
         self.blocks += o.blocks;
         self.conflicts += o.conflicts;
         self.poached_deals += o.poached_deals;
@@ -357,6 +380,8 @@ impl Tally {
             ratio(sales_cost, self.bookings),
             self.sandbagged,
             ratio(self.on_journey, self.contacts),
+            ratio(self.prospecting_on_journey, self.prospecting),
+            ratio(self.territory_on_journey, self.prospecting),
         ]
     }
 }
@@ -746,6 +771,16 @@ impl Recorder {
         let team = self.team(rep);
         team.contacts += 1.0;
         team.on_journey += j;
+    }
+
+    /// Our rep's contact of `day` was a prospecting pick (see [`Tally::prospecting`]): whether it
+    /// reached an account in an active buying journey, and whether a random account of the same
+    /// territory was in one (the observer's baseline draw).
+    pub fn prospecting(&mut self, day: Day, on_journey: bool, random_on_journey: bool) {
+        let t = self.at(day);
+        t.prospecting += 1.0;
+        t.prospecting_on_journey += f64::from(u8::from(on_journey));
+        t.territory_on_journey += f64::from(u8::from(random_on_journey));
     }
 
     /// Our contact was unwelcome (or wasted on a blocking account).

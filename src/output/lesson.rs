@@ -656,26 +656,39 @@ pub fn describe(s: &Strategy) -> String {
         format!("{capacity}, the same at any time of the quarter")
     });
     parts.push(if s.listening > 0.0 {
+        let mut seen = vec!["trigger events", "their own renewal dates"];
+        if s.intent_data {
+            seen.push("intent data");
+        }
+        let nurture = format!("a nurture programme for {} of their accounts", pct(s.nurture));
+        if s.nurture > 0.0 {
+            seen.push(&nurture);
+        }
         format!(
-            "ask where each account is in its buying cycle ({} of their conversations reveal it) and call the accounts that have welcomed calls in that situation, passing over those unlikely to welcome one",
-            pct(s.listening)
+            "ask where each account is in its buying cycle ({} of their conversations reveal it), act on what their vendor observes ({}), and call the accounts and leads that have welcomed calls in that situation, passing over those unlikely to welcome one",
+            pct(s.listening),
+            seen.join(", ")
         )
     } else {
         "pick accounts by their value, without asking where they are in their buying cycle"
             .to_string()
     });
+    let follow_up = if s.listening > 0.0 {
+        "follow up an open deal at the buyer's pace (twice a stage they know of, at least weekly)"
+    } else {
+        "follow up open deals weekly"
+    };
     parts.push(if s.min_contact_gap_days > 0 {
         format!(
-            "leave at least {} business days between two calls to an account",
+            "{follow_up}, and wait {} business days after a \"not now\"",
             s.min_contact_gap_days
         )
     } else {
-        "call an account again whenever they like (open deals every 5 business days at most)"
-            .to_string()
+        format!("{follow_up}, and call again after a \"not now\" whenever they like")
     });
     if s.poaching > 0.0 {
         parts.push(
-            "work teammates' and the neighbouring team's accounts when their own pipeline runs thin"
+            "work teammates' and the neighbouring team's accounts while short of quota, whenever one looks a better chance than their own"
                 .to_string(),
         );
     }
@@ -694,7 +707,8 @@ pub fn describe(s: &Strategy) -> String {
     }
     if s.sandbagging {
         parts.push(
-            "after making quota, coast and ask ready buyers to sign next quarter".to_string(),
+            "after making quota, ask buyers ready in the quarter's last week to sign next quarter"
+                .to_string(),
         );
     }
     if s.give_up_below > 0.0 {

@@ -34,6 +34,7 @@ pub fn aggressive() -> Strategy {
         listening_cost: 0.2,
         min_contact_gap_days: 0,
         intent_data: false,
+        nurture: 0.0,
         poaching: 0.3,
         poach_neighbour_share: 0.4,
         discount_max: 0.25,
@@ -57,6 +58,7 @@ pub fn aligned() -> Strategy {
         listening_cost: 0.2,
         min_contact_gap_days: 10,
         intent_data: true,
+        nurture: 0.5,
         poaching: 0.0,
         poach_neighbour_share: 0.4,
         discount_max: 0.0,
@@ -92,6 +94,7 @@ pub fn with_overrides(mut s: Strategy, o: &StrategyOverrides) -> Strategy {
         listening_cost,
         min_contact_gap_days,
         intent_data,
+        nurture,
         poaching,
         poach_neighbour_share,
         discount_max,
@@ -115,6 +118,7 @@ pub fn check(s: &Strategy) -> Result<(), (&'static str, String, &'static str)> {
         ("poaching", s.poaching),
         ("poach_neighbour_share", s.poach_neighbour_share),
         ("defending", s.defending),
+        ("nurture", s.nurture),
     ];
     for (name, v) in unit {
         if !(0.0..=1.0).contains(&v) {

@@ -366,6 +366,17 @@ pub struct Signals {
     /// weeks, about a problem-identification stage of a mid-market journey): a judgement
     /// (plausible 10–40).
     pub lead_days: u32,
+    /// Share of journeys at an account on a vendor's nurture programme (its strategy's
+    /// `nurture`) in which the buyer, as its need starts, engages with that vendor's content in
+    /// a way its marketing automation flags (a download, a webinar, a pricing page), 0–1. Only
+    /// that vendor hears of it. Default 0.3: a judgement, no independent figure found (vendors
+    /// report that nurtured leads bring more opportunities, not the share of journeys they
+    /// reveal; plausible 0.1–0.5).
+    pub nurture_response: f64,
+    /// Share of flagged content engagements that are a real journey starting, 0.01–1 (the rest
+    /// are readers with no need: false alarms on other enrolled accounts). Default 0.5: a
+    /// judgement (plausible 0.2–0.8).
+    pub nurture_precision: f64,
 }
 
 impl Default for Signals {
@@ -377,6 +388,8 @@ impl Default for Signals {
             intent_precision: 0.3,
             renewal_visibility: 0.9,
             lead_days: 20,
+            nurture_response: 0.3,
+            nurture_precision: 0.5,
         }
     }
 }
@@ -491,6 +504,7 @@ pub struct StrategyOverrides {
     pub listening_cost: Option<f64>,
     pub min_contact_gap_days: Option<u32>,
     pub intent_data: Option<bool>,
+    pub nurture: Option<f64>,
     pub poaching: Option<f64>,
     pub poach_neighbour_share: Option<f64>,
     pub discount_max: Option<f64>,

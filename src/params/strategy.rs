@@ -42,8 +42,8 @@ pub struct Strategy {
     pub listening_cost: f64,
     /// Business days a rep waits before contacting an account again after a contact that was
     /// not welcome (the buyer's "not now"). After a welcome conversation the rep follows up at
-    /// the pipeline's own pace (a week, [`crate::engine::selling`]), so a buyer in a fast stage
-    /// is not left waiting. Aggressive 0, aligned 10: a judgement (no field figure; plausible
+    /// the buyer's pace (twice a stage it knows, at most a week apart; [`crate::engine::selling`]),
+    /// so a buyer in a fast stage is not left waiting. Aggressive 0, aligned 10: a judgement (no field figure; plausible
     /// 0–15 in scenario/ranges.rs); HubSpot's 7+ calls → 45% less response is the fatigue
     /// mechanism's, not this gap's.
     pub min_contact_gap_days: u32,
@@ -51,6 +51,14 @@ pub struct Strategy {
     /// `customers.signals.intent_recall`). Its subscription is a fixed cost outside bookings and
     /// contribution (not modelled); it costs no capacity. Aggressive false, aligned true.
     pub intent_data: bool,
+    /// Share of the rep's territory on its vendor's nurture programme (newsletters, webinars,
+    /// useful content; 0–1). Content is welcome in any stage and is not a contact: it uses none of
+    /// the buyer's attention, adds no annoyance and costs the rep no capacity (marketing's
+    /// budget, outside bookings and contribution, not modelled). An enrolled account that
+    /// engages with it as its need starts (`customers.signals.nurture_response`) comes to the
+    /// vendor as a lead. Aggressive 0 (stage-blind), aligned 0.5: a judgement (no field figure
+    /// for the share of a book on nurture; plausible 0.2–0.8 around the aligned preset).
+    pub nurture: f64,
     /// Chance per contact that a rep hunting for quota (short of it, or with a thin pipeline; a
     /// pay-driven rep always) looks over the fence into a teammate's territory or a neighbouring
     /// team's region, and works the account it sees there when it looks a better chance than the

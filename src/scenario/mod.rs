@@ -644,12 +644,14 @@ fn check_customers(c: &mut Checker, b: &CustomerBehaviour) -> Result<(), InputEr
         ("trigger_recall", sg.trigger_recall),
         ("intent_recall", sg.intent_recall),
         ("renewal_visibility", sg.renewal_visibility),
+        ("nurture_response", sg.nurture_response),
     ] {
         c.prob(&format!("customers.signals.{k}"), v)?;
     }
     for (k, v) in [
         ("trigger_precision", sg.trigger_precision),
         ("intent_precision", sg.intent_precision),
+        ("nurture_precision", sg.nurture_precision),
     ] {
         c.range(&format!("customers.signals.{k}"), v, 0.01, 1.0, true)?;
     }

@@ -407,6 +407,21 @@ pub const PLAUSIBLE_RANGES: &[PlausibleRange] = &[
         "Judgement: CRM renewal records from half complete to complete.",
     ),
     between(
+        "customers.signals.nurture_response",
+        0.1,
+        0.5,
+        None,
+        "Judgement: no independent figure for the share of journeys a nurture programme reveals.",
+    ),
+    between(
+        "customers.signals.nurture_precision",
+        0.2,
+        0.8,
+        None,
+        "Judgement: no independent figure for the share of content engagements that are real \
+         journeys.",
+    ),
+    between(
         "customers.signals.lead_days",
         10.0,
         40.0,
@@ -656,6 +671,13 @@ pub const PLAUSIBLE_RANGES: &[PlausibleRange] = &[
         "strategies.<compared>.min_contact_gap_days",
         5.0,
         (0.0, 260.0),
+        None,
+        STRATEGY,
+    ),
+    around(
+        "strategies.<compared>.nurture",
+        0.3,
+        (0.0, 1.0),
         None,
         STRATEGY,
     ),

@@ -11,10 +11,11 @@ use salesim::scenario::{Override, ScenarioSource};
 pub const LESSON: &str = include_str!("../../scenarios/lesson.toml");
 
 /// Every signal off, so one can be turned on at a time.
-pub const NO_SIGNALS: [&str; 3] = [
+pub const NO_SIGNALS: [&str; 4] = [
     "customers.signals.trigger_recall=0",
     "customers.signals.intent_recall=0",
     "customers.signals.renewal_visibility=0",
+    "customers.signals.nurture_response=0",
 ];
 
 /// The first point of the lesson's market (or another scenario text) over eight quarters, ten
