@@ -669,7 +669,25 @@ fn the_garden_plays_a_quarter_and_the_page_fits_the_room() {
             limit,
         );
         if width == 1024 || width == 1920 {
-            // Mid-quarter, effects on screen: the picture for docs/ and the README.
+            // Mid-quarter at 5 days a second, effects on screen: the picture for docs/ and the
+            // README.
+            eval(
+                &tab,
+                "(() => { const s = document.getElementById('g-speed'); s.value = '5'; \
+                 s.dispatchEvent(new Event('change')); })()",
+            );
+            let now = eval(
+                &tab,
+                "Number(document.getElementById('garden').dataset.day)",
+            );
+            wait_until(
+                &tab,
+                &format!(
+                    "Number(document.getElementById('garden').dataset.day) >= {}",
+                    now.as_f64().unwrap() + 3.0
+                ),
+                limit,
+            );
             let shot = screenshot(&tab);
             keep(&shot, &format!("garden-{size}.png"));
             if std::env::var_os("SALESIM_DOCS_SCREENSHOTS").is_some() {
@@ -682,6 +700,11 @@ fn the_garden_plays_a_quarter_and_the_page_fits_the_room() {
                 .unwrap();
             }
         }
+        eval(
+            &tab,
+            "(() => { const s = document.getElementById('g-speed'); s.value = '65'; \
+             s.dispatchEvent(new Event('change')); })()",
+        );
         wait_until(
             &tab,
             "Number(document.getElementById('garden').dataset.day) >= 64",

@@ -133,8 +133,11 @@ fn the_trace_adds_up_to_the_runs_metrics_and_is_the_same_on_any_thread_count() {
         let closed = of("deal").len() as f64;
         assert!((won.len() as f64 / closed - metric("win_rate")).abs() < 1e-12);
         // Each block warns the blocking account's peers.
-        if of("block").len() > 0 {
-            assert!(of("peer_warning").len() > 0, "{variant}: peers are warned");
+        if !of("block").is_empty() {
+            assert!(
+                !of("peer_warning").is_empty(),
+                "{variant}: peers are warned"
+            );
         }
         // Days run through the horizon, quarters 1 and 2.
         let last = trace

@@ -134,16 +134,7 @@ pub(crate) struct DealLog {
 impl DealLog {
     /// An empty log for a world.
     pub(crate) fn new(world: &World) -> DealLog {
-        let mut offset = 0;
-        let rep_offset = world
-            .vendors
-            .iter()
-            .map(|v| {
-                let first = offset;
-                offset += v.reps.len() as u32;
-                first
-            })
-            .collect();
+        let rep_offset = world.rep_offsets();
         let none = OpenDeal {
             created: NONE,
             rep: NONE,

@@ -78,6 +78,20 @@ pub struct Contact {
     pub sandbag: bool,
 }
 
+impl Contact {
+    /// Its yes/no facts, in `trace.csv`'s column order: welcome, poaching, defending, pull-in
+    /// call, sandbagging call.
+    pub fn flags(&self) -> [bool; 5] {
+        [
+            self.welcome,
+            self.poaching,
+            self.defending,
+            self.pull_in,
+            self.sandbag,
+        ]
+    }
+}
+
 /// How a journey ended for one vendor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DealResult {
@@ -197,10 +211,11 @@ impl Engine<'_> {
     pub fn blocks_in_force(&self) -> impl Iterator<Item = (CustomerId, usize, Day)> + '_ {
         let n = self.accounts.len();
         let day = self.day;
-        self.reach.iter().enumerate().filter_map(move |(i, r)| {
-            r.is_blocked(day)
-                .then(|| ((i % n) as CustomerId, i / n, r.blocked_until.day()))
-        })
+        self.reach
+            .iter()
+            .enumerate()
+            .filter(move |(_, r)| r.is_blocked(day))
+            .map(move |(i, r)| ((i % n) as CustomerId, i / n, r.blocked_until.day()))
     }
 
     /// Every account's buying stage today.

@@ -10,7 +10,7 @@
 
 use super::breakdown::run_key;
 use super::csv_text;
-use crate::engine::trace::{stage_name, Contact, TraceEvent, TraceKind, TraceSink};
+use crate::engine::trace::{stage_name, TraceEvent, TraceKind, TraceSink};
 use crate::engine::{self};
 use crate::error::{InputError, SalesimError};
 use crate::experiment::{Plan, Point};
@@ -103,16 +103,6 @@ struct Names {
 impl Names {
     fn of(point: &Point, world: &World) -> Names {
         let cfg = &point.config;
-        let mut offset = 0;
-        let rep_offset = world
-            .vendors
-            .iter()
-            .map(|v| {
-                let first = offset;
-                offset += v.reps.len() as u32;
-                first
-            })
-            .collect();
         Names {
             vendors: cfg
                 .vendors
@@ -134,7 +124,7 @@ impl Names {
                 .iter()
                 .map(|v| v.reps.iter().map(|r| r.team).collect())
                 .collect(),
-            rep_offset,
+            rep_offset: world.rep_offsets(),
             segments: world.customers.iter().map(|c| c.segment).collect(),
         }
     }
@@ -222,20 +212,11 @@ impl Part {
         let (mut source, mut until) = (None, None);
         let mut money = None;
         match &e.kind {
-            TraceKind::Contact(Contact {
-                stage,
-                welcome,
-                poaching,
-                defending,
-                pull_in,
-                sandbag,
-            }) => {
-                rest[0] = stage_name(*stage);
-                rest[2] = flag(*welcome);
-                rest[3] = flag(*poaching);
-                rest[4] = flag(*defending);
-                rest[5] = flag(*pull_in);
-                rest[6] = flag(*sandbag);
+            TraceKind::Contact(contact) => {
+                rest[0] = stage_name(contact.stage);
+                for (k, yes) in contact.flags().into_iter().enumerate() {
+                    rest[2 + k] = flag(yes);
+                }
             }
             TraceKind::StageChange { from, to } => {
                 rest[0] = stage_name(*to);

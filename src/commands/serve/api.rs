@@ -634,13 +634,20 @@ async fn start_garden(State(lecture): State<Arc<Lecture>>, request: Request) -> 
         Ok(r) => r,
         Err(refusal) => return refusal,
     };
-    let worker = lecture.clone();
-    match tokio::task::spawn_blocking(move || worker.start_garden(request)).await {
-        Ok(Ok(layout)) => ([(header::CACHE_CONTROL, "no-store")], Json(layout)).into_response(),
+    // Making and warming up the market takes a moment: off the server's threads.
+    off_thread(move || lecture.start_garden(request)).await
+}
+
+/// Runs `work` off the server's threads: its value as JSON (not cached), or its refusal.
+async fn off_thread<T: Serialize + Send + 'static>(
+    work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Response {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => ([(header::CACHE_CONTROL, "no-store")], Json(value)).into_response(),
         Ok(Err(refusal)) => refusal.into_response(),
         Err(e) => refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the garden could not start: {e}"),
+            format!("the garden failed: {e}"),
         ),
     }
 }
@@ -661,15 +668,7 @@ async fn garden_days(
             )
         }
     };
-    let worker = lecture.clone();
-    match tokio::task::spawn_blocking(move || worker.garden_days(&id, &page, count)).await {
-        Ok(Ok(chunk)) => ([(header::CACHE_CONTROL, "no-store")], Json(chunk)).into_response(),
-        Ok(Err(refusal)) => refusal.into_response(),
-        Err(e) => refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the garden failed: {e}"),
-        ),
-    }
+    off_thread(move || lecture.garden_days(&id, &page, count)).await
 }
 
 /// The 404 of a job that is not the asking page's (or not at all): the same either way, so

@@ -362,8 +362,8 @@ fn validation_in_slider_units(
             continue;
         }
         // Refusals are at the ends: the fewest accepted (from the default down) and the most.
-        let fewest = edge(1, default, accepts, true);
-        let highest = edge(default, most, accepts, false);
+        let fewest = last_accepted(default, 1, accepts);
+        let highest = last_accepted(default, most, accepts);
         let per_rep = |n: i64| n as f64 / s.per_unit;
         return InputError::at(
             &o.origin,
@@ -387,38 +387,22 @@ fn validation_in_slider_units(
     e
 }
 
-/// The accepted end of `lo..=hi` next to the refused values: the fewest accepted when `low` (all
-/// values from it to `hi` accepted, `hi` is), else the most (from `lo`, which is accepted).
-fn edge(mut lo: i64, mut hi: i64, accepts: &dyn Fn(i64) -> bool, low: bool) -> i64 {
-    if low {
-        if accepts(lo) {
-            return lo;
-        }
-        // lo refused, hi accepted.
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if accepts(mid) {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        hi
-    } else {
-        if accepts(hi) {
-            return hi;
-        }
-        // lo accepted, hi refused.
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if accepts(mid) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
+/// The value farthest from `accepted` toward `end` that `accepts` takes, with every value between
+/// taken too (`accepted` is taken): `end` itself, or the last one before the first refused.
+fn last_accepted(mut accepted: i64, mut end: i64, accepts: &dyn Fn(i64) -> bool) -> i64 {
+    if accepts(end) {
+        return end;
     }
+    // `end` is refused: halve the distance until the two are neighbours.
+    while (end - accepted).abs() > 1 {
+        let mid = accepted + (end - accepted) / 2;
+        if accepts(mid) {
+            accepted = mid;
+        } else {
+            end = mid;
+        }
+    }
+    accepted
 }
 
 /// `need / limit` from the memory check's message ("need about 3.2 GB … over the limit of 2 GB").
@@ -500,6 +484,15 @@ mod tests {
                 assert!(d.low <= other.default && other.default <= d.high);
             }
         }
+    }
+
+    #[test]
+    fn the_accepted_range_is_found_from_the_default_both_ways() {
+        let accepts = |n: i64| (9..=20_000).contains(&n);
+        assert_eq!(last_accepted(1500, 1, &accepts), 9);
+        assert_eq!(last_accepted(1500, 5_000_000, &accepts), 20_000);
+        let all = |_: i64| true;
+        assert_eq!(last_accepted(1500, 1, &all), 1);
     }
 
     #[test]

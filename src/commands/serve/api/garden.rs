@@ -11,7 +11,7 @@
 //! replication `k` of `salesim run ... --trace k`: its trace.csv has the same events.
 
 use super::{lock, Lecture, Refusal};
-use crate::engine::trace::{Contact, DealResult, TraceEvent, TraceKind, TraceSink};
+use crate::engine::trace::{DealResult, TraceEvent, TraceKind, TraceSink};
 use crate::engine::{self, Engine, Stage};
 use crate::rng::run_seed;
 use crate::scenario::{self, Config};
@@ -439,20 +439,13 @@ fn side_day(events: &[TraceEvent]) -> SideDay {
     for e in events {
         let c = e.account;
         match e.kind {
-            TraceKind::Contact(Contact {
-                stage,
-                welcome,
-                poaching,
-                defending,
-                pull_in,
-                sandbag,
-            }) => {
-                let flags = u32::from(welcome)
-                    | u32::from(poaching) << 1
-                    | u32::from(defending) << 2
-                    | u32::from(pull_in) << 3
-                    | u32::from(sandbag) << 4
-                    | u32::from(stage.is_active()) << 5;
+            TraceKind::Contact(contact) => {
+                let flags = contact
+                    .flags()
+                    .into_iter()
+                    .enumerate()
+                    .fold(0, |bits, (k, yes)| bits | u32::from(yes) << k)
+                    | u32::from(contact.stage.is_active()) << 5;
                 out.contacts
                     .extend([c, vendor(e.vendor), rep(e.rep), flags]);
             }
