@@ -297,19 +297,7 @@ pub fn in_slider_units(
     if memory_share(&message).is_none() && !message.contains("memory") {
         return validation_in_slider_units(sliders, set, e, accepts);
     }
-    for o in set {
-        let Some(s) = sliders
-            .iter()
-            .find(|s| s.path == o.path && s.per_unit != 1.0)
-        else {
-            continue;
-        };
-        if !message.contains(&o.path) {
-            continue;
-        }
-        let Some(asked) = o.value.as_integer() else {
-            continue;
-        };
+    if let Some((o, s, asked)) = scaled_value(sliders, set, &message) {
         let per_rep = asked as f64 / s.per_unit;
         // The memory need grows with the accounts: the most that fit, in proportion.
         let fits = memory_share(&message).map(|share| (per_rep / share).floor());
@@ -335,6 +323,22 @@ pub fn in_slider_units(
     e
 }
 
+/// The value of a slider in its own unit (accounts per rep) that `message` names by its key:
+/// its override, its slider and the value asked in the scenario's units.
+fn scaled_value<'a>(
+    sliders: &'a [Slider],
+    set: &'a [Override],
+    message: &str,
+) -> Option<(&'a Override, &'a Slider, i64)> {
+    set.iter().find_map(|o| {
+        let s = sliders
+            .iter()
+            .find(|s| s.path == o.path && s.per_unit != 1.0)?;
+        let asked = o.value.as_integer()?;
+        message.contains(&o.path).then_some((o, s, asked))
+    })
+}
+
 /// [`in_slider_units`] for a refusal by the scenario's validation.
 fn validation_in_slider_units(
     sliders: &[Slider],
@@ -343,23 +347,11 @@ fn validation_in_slider_units(
     accepts: &dyn Fn(i64) -> bool,
 ) -> InputError {
     let message = e.to_string();
-    for o in set {
-        let Some(s) = sliders
-            .iter()
-            .find(|s| s.path == o.path && s.per_unit != 1.0)
-        else {
-            continue;
-        };
-        let Some(asked) = o.value.as_integer() else {
-            continue;
-        };
-        if !message.contains(&o.path) || accepts(asked) {
-            continue;
-        }
+    if let Some((o, s, asked)) = scaled_value(sliders, set, &message) {
         let default = (s.default * s.per_unit).round() as i64;
         let most = i64::from(MAX_CUSTOMERS);
-        if !accepts(default) {
-            continue;
+        if accepts(asked) || !accepts(default) {
+            return e;
         }
         // Refusals are at the ends: the fewest accepted (from the default down) and the most.
         let fewest = last_accepted(default, 1, accepts);
