@@ -8,6 +8,7 @@
 //! [`shown`] (commands quoted for a shell, text made safe for a terminal) and [`suggest`]
 //! ("did you mean …?" for misspelt names).
 
+pub mod api;
 pub mod calendar;
 pub mod calibrate;
 pub mod commands;

@@ -44,7 +44,9 @@ const LAYERS: &[(&str, &[&str])] = &[
             "pipeline",
         ],
     ),
-    ("commands", &["commands"]),
+    // `api.rs` serves programs that embed salesim (the Python package) as `commands/` serves
+    // the command line, from the same layer.
+    ("commands", &["commands", "api"]),
 ];
 
 /// A module path (`["report", "html"]`) and the file that holds it.

@@ -109,9 +109,46 @@ pub struct Observed {
 pub fn exec(args: &Args) -> Result<(), SalesimError> {
     let observed = observe_export(args)?;
     crate::shown::print(&report(&observed));
-    let structure = structure_of(&observed);
+    let calibrated = fit_observed(&observed, args, &|text| crate::shown::print(text))?;
+    // Nothing is written before the fit has succeeded (see [`crate::calibrate::outputs`]).
+    crate::calibrate::outputs::write(
+        &crate::calibrate::outputs::Outputs {
+            scenario: observed.scenario.clone(),
+            moments: observed.moments_file.clone(),
+            force: args.force,
+        },
+        &moments_csv(&observed.moments),
+        calibrated.scenario_text.as_bytes(),
+    )?;
+    crate::shown::print(&format!("\nWrote {}.\n", observed.scenario.display()));
+    Ok(())
+}
+
+/// What calibrate makes of an export's moments: the fit, the comparison on the fitted market,
+/// what the small sensitivity study found, and the fitted scenario's text (header included).
+#[derive(Debug, Clone)]
+pub struct Calibrated {
+    /// The fit.
+    pub fitted: Fit,
+    /// Aligned against aggressive on the fitted market.
+    pub comparison: Comparison,
+    /// What the small sensitivity study found (None with `--sensitivity-trajectories 0`).
+    pub findings: Option<String>,
+    /// `NAME.toml`: the header, then the scenario.
+    pub scenario_text: String,
+}
+
+/// Fits a market to the observed moments, compares aligned with aggressive on it and runs the
+/// small sensitivity study (`--sensitivity-trajectories`); writes nothing. `say` is told what
+/// is being done and what was found, as the terminal shows it.
+pub fn fit_observed(
+    observed: &Observed,
+    args: &Args,
+    say: &dyn Fn(&str),
+) -> Result<Calibrated, SalesimError> {
+    let structure = structure_of(observed);
     let budget = Budget::default();
-    crate::shown::print(&format!(
+    say(&format!(
         "\nFitting the market (method of simulated moments: {} replications per evaluation, at \
          most {} Nelder-Mead iterations)…\n",
         budget.replications, budget.iterations
@@ -125,11 +162,11 @@ pub fn exec(args: &Args) -> Result<(), SalesimError> {
     };
     let fitted = fit::fit(&structure, &observed.moments, budget).map_err(unbuildable)?;
     let comparison = compare(&fitted).map_err(unbuildable)?;
-    crate::shown::print(&fit_report(&observed, &fitted, &comparison));
+    say(&fit_report(observed, &fitted, &comparison));
     let findings = match args.sensitivity_trajectories {
         0 => None,
         trajectories => {
-            crate::shown::print(&format!(
+            say(&format!(
                 "\nWhich assumptions a CRM export cannot reveal decide the answer (a small \
                  sensitivity study of the fitted market: {trajectories} Morris trajectories over \
                  the market's and customers' unobservable knobs; `salesim sensitivity {}` runs \
@@ -157,31 +194,25 @@ pub fn exec(args: &Args) -> Result<(), SalesimError> {
                 },
             )?;
             let text = crate::output::sensitivity::findings(&study, 5);
-            crate::shown::print(&text);
+            say(&text);
             Some(text)
         }
     };
-    let text = format!(
+    let scenario_text = format!(
         "{}{}",
-        header(&observed, &fitted, &comparison, findings.as_deref()),
+        header(observed, &fitted, &comparison, findings.as_deref()),
         fit::scenario_text(&fitted.structure, &fitted.settings)
     );
-    // Nothing is written before the fit has succeeded (see [`crate::calibrate::outputs`]).
-    crate::calibrate::outputs::write(
-        &crate::calibrate::outputs::Outputs {
-            scenario: observed.scenario.clone(),
-            moments: observed.moments_file.clone(),
-            force: args.force,
-        },
-        &moments_csv(&observed.moments),
-        text.as_bytes(),
-    )?;
-    crate::shown::print(&format!("\nWrote {}.\n", observed.scenario.display()));
-    Ok(())
+    Ok(Calibrated {
+        fitted,
+        comparison,
+        findings,
+        scenario_text,
+    })
 }
 
 /// The structure of the fitted scenario: the export's teams and span, named after `--out`.
-fn structure_of(observed: &Observed) -> Structure {
+pub fn structure_of(observed: &Observed) -> Structure {
     let stem = observed
         .scenario
         .file_stem()
@@ -513,7 +544,16 @@ fn fit_report(observed: &Observed, f: &Fit, c: &Comparison) -> String {
 /// Checks the command line, reads and checks the export, and observes its moments; writes
 /// nothing.
 pub fn observe_export(args: &Args) -> Result<Observed, SalesimError> {
-    let first_month = parse_month(&args.fiscal_year_start).ok_or_else(|| {
+    let first_month = first_month(args)?;
+    let outputs =
+        crate::calibrate::outputs::paths(&args.opportunities, args.out.as_deref(), args.force)?;
+    let export = export::read(&args.opportunities, &args.read_options())?;
+    observe(args, export, first_month, outputs.scenario, outputs.moments)
+}
+
+/// The month the vendor's fiscal year starts in (`--fiscal-year-start`), 1–12.
+pub fn first_month(args: &Args) -> Result<u32, InputError> {
+    parse_month(&args.fiscal_year_start).ok_or_else(|| {
         InputError::at(
             &format!("--fiscal-year-start {}", args.fiscal_year_start),
             None,
@@ -521,20 +561,18 @@ pub fn observe_export(args: &Args) -> Result<Observed, SalesimError> {
             "is not a month",
             "1–12, or a month's name or abbreviation (feb, February)",
         )
-    })?;
-    let outputs =
-        crate::calibrate::outputs::paths(&args.opportunities, args.out.as_deref(), args.force)?;
-    let (scenario, moments_file) = (outputs.scenario, outputs.moments);
-    let options = ReadOptions {
-        map: args.map.clone(),
-        won: args.won.clone(),
-        lost: args.lost.clone(),
-        no_decision: args.no_decision.clone(),
-        open: args.open.clone(),
-        date_format: args.date_format.clone(),
-        skip_bad_rows: args.skip_bad_rows,
-    };
-    let export = export::read(&args.opportunities, &options)?;
+    })
+}
+
+/// Checks an export that was read (its size) and observes its moments; `scenario` and
+/// `moments_file` are the files the fit will be written to. Writes nothing.
+pub fn observe(
+    args: &Args,
+    export: Export,
+    first_month: u32,
+    scenario: PathBuf,
+    moments_file: PathBuf,
+) -> Result<Observed, SalesimError> {
     crate::calibrate::limits::check(&export)?;
     let calendar = FiscalCalendar::months(first_month);
     let bootstrap = Bootstrap {
@@ -549,6 +587,22 @@ pub fn observe_export(args: &Args) -> Result<Observed, SalesimError> {
         scenario,
         moments_file,
     })
+}
+
+impl Args {
+    /// How to read the export: `--map`, the outcome values, `--date-format`,
+    /// `--skip-bad-rows`.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            map: self.map.clone(),
+            won: self.won.clone(),
+            lost: self.lost.clone(),
+            no_decision: self.no_decision.clone(),
+            open: self.open.clone(),
+            date_format: self.date_format.clone(),
+            skip_bad_rows: self.skip_bad_rows,
+        }
+    }
 }
 
 /// `NAME.moments.csv`: one row per moment ([`MOMENTS_COLUMNS`]); `NaN` where a moment is not

@@ -91,28 +91,8 @@ pub fn exec(args: &Args) -> Result<(), SalesimError> {
 /// Runs the study and writes its folder.
 pub fn run(scenario_path: &Path, args: &SensitivityArgs) -> Result<(), SalesimError> {
     let source = ScenarioSource::read(scenario_path)?;
-    let overrides = Options {
-        replications: None,
-        seed: None,
-        set: args.set.clone(),
-    }
-    .overrides()?;
-    let options = SensitivityBudget {
-        trajectories: args.trajectories,
-        replications: args.replications,
-        levels: args.levels,
-        flip_knobs: args.flip_knobs as usize,
-        flip_replications: args.flip_replications,
-        seed: args.seed,
-        threads: args.threads.map(usize::from),
-        ranges: args
-            .range
-            .iter()
-            .map(|r| RangeOverride::parse(r))
-            .collect::<Result<_, _>>()?,
-        only: args.knob.clone(),
-        ..SensitivityBudget::default()
-    };
+    let overrides = args.overrides()?;
+    let options = args.budget()?;
     // The scenario as given, checked before anything runs: its name names the default folder.
     let given = scenario::build(&source, &overrides)?;
     let out = args.out.clone().unwrap_or_else(|| default_out(&given.name));
@@ -157,30 +137,75 @@ pub fn run(scenario_path: &Path, args: &SensitivityArgs) -> Result<(), SalesimEr
         wall_time_seconds: wall,
         throughput: &study.throughput,
     };
-    let _lock = folder::claim(&out, &origin)?;
-    interrupt::finishing(|| -> Result<(), SalesimError> {
-        folder::clear_for_study(&out)?;
-        write_file(&out.join(files::FILES[0]), &files::csv(&study))?;
-        write_file(&out.join(files::FILES[1]), &files::swings_csv(&study))?;
-        write_file(&out.join(files::FILES[2]), &files::flips_csv(&study))?;
-        let manifest = serde_json::to_vec_pretty(&files::manifest(&study, &info))
-            .expect("the manifest is plain JSON");
-        write_file(&out.join(files::FILES[3]), &manifest)
-    })?;
-    crate::report::sensitivity::build(&out, &study, &command).map_err(|e| {
-        SalesimError::Report(format!(
-            "{e} (the CSVs and manifest.json are complete; rerun the study to draw the report)"
-        ))
-    })?;
+    write_study(&out, &origin, &study, &info)?;
     if !args.quiet {
         crate::shown::print(&files::summary(&study, &out));
     }
     Ok(())
 }
 
+impl SensitivityArgs {
+    /// The overrides of every `--set`.
+    pub fn overrides(&self) -> Result<Vec<crate::scenario::Override>, SalesimError> {
+        Ok(Options {
+            replications: None,
+            seed: None,
+            set: self.set.clone(),
+        }
+        .overrides()?)
+    }
+
+    /// The study's budget: the design's size, the seed, the threads, every `--range` and
+    /// `--knob`.
+    pub fn budget(&self) -> Result<SensitivityBudget, SalesimError> {
+        Ok(SensitivityBudget {
+            trajectories: self.trajectories,
+            replications: self.replications,
+            levels: self.levels,
+            flip_knobs: self.flip_knobs as usize,
+            flip_replications: self.flip_replications,
+            seed: self.seed,
+            threads: self.threads.map(usize::from),
+            ranges: self
+                .range
+                .iter()
+                .map(|r| RangeOverride::parse(r))
+                .collect::<Result<_, _>>()?,
+            only: self.knob.clone(),
+            ..SensitivityBudget::default()
+        })
+    }
+}
+
+/// Puts a finished study's files in place in `out` (already checked with [`folder::check`] and
+/// [`folder::check_contents`]; `origin` names it in messages), holding the folder's lock: the
+/// CSVs, the manifest last, then the tornado chart and `report.html`.
+pub fn write_study(
+    out: &Path,
+    origin: &str,
+    study: &crate::sensitivity::Study,
+    info: &crate::output::ManifestCommon,
+) -> Result<(), SalesimError> {
+    let _lock = folder::claim(out, origin)?;
+    interrupt::finishing(|| -> Result<(), SalesimError> {
+        folder::clear_for_study(out)?;
+        write_file(&out.join(files::FILES[0]), &files::csv(study))?;
+        write_file(&out.join(files::FILES[1]), &files::swings_csv(study))?;
+        write_file(&out.join(files::FILES[2]), &files::flips_csv(study))?;
+        let manifest = serde_json::to_vec_pretty(&files::manifest(study, info))
+            .expect("the manifest is plain JSON");
+        write_file(&out.join(files::FILES[3]), &manifest)
+    })?;
+    crate::report::sensitivity::build(out, study, info.command).map_err(|e| {
+        SalesimError::Report(format!(
+            "{e} (the CSVs and manifest.json are complete; rerun the study to draw the report)"
+        ))
+    })
+}
+
 /// The command that reproduces the study, quoted for a shell: the scenario as named, the seed,
 /// the design's settings and every `--set`.
-fn reproduce_command(
+pub fn reproduce_command(
     scenario: &Path,
     study: &crate::sensitivity::Study,
     args: &SensitivityArgs,

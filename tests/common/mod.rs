@@ -186,6 +186,8 @@ impl Fixture {
                     (commission + rep_cost) / bookings,
                     if aggressive { 3.0 } else { 1.0 },
                     if aggressive { 0.45 } else { 0.55 } + behaviour.normal(0.0, 0.02),
+                    if aggressive { 0.23 } else { 0.39 } + behaviour.normal(0.0, 0.02),
+                    0.19 + behaviour.normal(0.0, 0.01),
                 ]
             })
             .collect()

@@ -61,11 +61,14 @@ pub fn per_replication(point: &PointResult, variant: &str, metric: &str) -> Vec<
         .collect()
 }
 
-/// Mean and 95% half-width (normal, 1.96 σ/√n) of the paired differences `b − a`.
+/// Mean and 95% half-width (Student's t with n − 1 degrees of freedom: the runs here have ten
+/// replications, where the normal 1.96 would give too narrow an interval) of the paired
+/// differences `b − a`.
 pub fn paired(a: &[f64], b: &[f64]) -> (f64, f64) {
     let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
     let n = d.len() as f64;
     let mean = d.iter().sum::<f64>() / n;
     let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, 1.96 * (var / n).sqrt())
+    let t = salesim::experiment::stats::t_975(d.len() - 1);
+    (mean, t * (var / n).sqrt())
 }
