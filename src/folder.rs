@@ -6,8 +6,8 @@
 //!   journal, or it holds salesim's lock file). Anything else is refused (exit 2), naming the
 //!   folder: a run never mixes its files with someone else's.
 //! - A run removes only files salesim writes: an earlier run's (or sensitivity study's)
-//!   `manifest.json`, `report.html`, `lesson.md`, `book_size.csv`, `deals.csv` (so a run without
-//!   `--deals` leaves no deal rows of another run beside its own CSVs) and study files, the chart
+//!   `manifest.json`, `report.html`, `lesson.md`, `book_size.csv`, `deals.csv` and `trace.csv` (so
+//!   a run without `--deals` or `--trace` leaves no rows of another run beside its own CSVs) and study files, the chart
 //!   files salesim draws in `charts/` (and `charts/` itself once it is empty), and salesim's own
 //!   temporary files; a sensitivity study also removes a run's CSVs. The CSVs are replaced when the run puts its own in place; the
 //!   journal when it starts one. Any other file in the folder, or in `charts/`, is left alone.
@@ -235,6 +235,7 @@ pub fn clear_stale(out: &Path) -> Result<(), SalesimError> {
         crate::output::lesson::LESSON_FILE,
         crate::output::book_size::FILE,
         crate::output::DEALS_FILE,
+        crate::output::trace::TRACE_FILE,
     ]
     .iter()
     .chain(&crate::output::sensitivity::FILES)

@@ -41,6 +41,9 @@ pub struct RunOptions {
     /// `--until-decided`: the share of the reference's bookings within which a comparison is
     /// level.
     pub precision: f64,
+    /// `--trace R`: also write `trace.csv`, the day-by-day trace of replication R of every
+    /// variant ([`output::trace`]).
+    pub trace: Option<u32>,
 }
 
 /// What a finished run leaves behind.
@@ -78,6 +81,9 @@ pub fn run_scenario(
         .unwrap_or_else(rayon::current_num_threads);
     experiment::check_memory(source, &plan, threads)?;
     check_slice(job.slice(), &plan)?;
+    if let Some(r) = args.trace {
+        output::trace::check_replication(&plan, r)?;
+    }
     folder::check(&out, &origin)?;
     folder::check_contents(&out, &origin, folder::Contents::Run, args.force)?;
     let header = journal::header(&plan, job, &source.text);
@@ -130,6 +136,7 @@ pub fn run_scenario(
         looked: None,
         narrate: job.scenario == ScenarioRef::Lesson,
         deals: job.deals,
+        trace: args.trace,
     };
     produce(&production, earlier, Some(&writer))
 }
@@ -220,6 +227,7 @@ pub fn run_until_decided(
         looked: Some((work, started.elapsed().as_secs_f64())),
         narrate: job.scenario == ScenarioRef::Lesson,
         deals: job.deals,
+        trace: None,
         stopping: Some(Stopping {
             rule,
             method: sequential::METHOD,
@@ -308,6 +316,8 @@ struct Production<'a> {
     narrate: bool,
     /// `--deals`: keep every run's deal records and write `deals.csv`.
     deals: bool,
+    /// `--trace R`: write `trace.csv` for replication R.
+    trace: Option<u32>,
 }
 
 /// Runs what `earlier` lacks of the job's slice, journaling each new run, and writes the
@@ -376,6 +386,21 @@ fn produce(
         outcome.computed_runs = work.runs;
         wall += looking;
     }
+    // The trace runs again from the seeds, once every run is in: put in place with the CSVs.
+    let trace = match (job.trace, job.shard, outcome.complete) {
+        (Some(r), None, true) => {
+            let file =
+                output::trace::prepare(job.out, plan, r, job.threads, interrupt::stop_flag())?;
+            if file.is_none() {
+                return Err(SalesimError::Interrupted(format!(
+                    "stopped while tracing replication {r}; nothing was written. Start again with: {}",
+                    job.command
+                )));
+            }
+            file
+        }
+        _ => None,
+    };
     let info = RunInfo {
         command: job.command.clone(),
         scenario_file: job.scenario_file.clone(),
@@ -396,6 +421,9 @@ fn produce(
             "warm_up_drift".into(),
             output::warm_up_drift_json(&csv.summaries),
         );
+        if let (Some(r), Some(_)) = (job.trace, &trace) {
+            map.insert("trace_replication".into(), r.into());
+        }
     }
     let manifest = serde_json::to_string_pretty(&manifest).expect("manifest is plain JSON");
     let manifest_path = job.out.join("manifest.json");
@@ -409,6 +437,11 @@ fn produce(
             return commit(csv);
         }
         let summaries = commit(csv)?;
+        if let Some(file) = trace {
+            let path = file.path().to_path_buf();
+            file.commit()
+                .map_err(|e| SalesimError::io(format!("writing {}", path.display()), e))?;
+        }
         write_manifest()?;
         if let Some(path) = job.done_journal {
             std::fs::remove_file(path)
@@ -619,6 +652,7 @@ pub fn merge(
         looked: None,
         narrate: whole.scenario == ScenarioRef::Lesson,
         deals: whole.deals,
+        trace: None,
     };
     produce(&production, Known::Journaled(runs), None)
 }

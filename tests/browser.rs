@@ -203,25 +203,28 @@ fn keep(png: &[u8], name: &str) {
 
 const FINISHED: &str = "document.getElementById('verdict').dataset.finished === 'true'";
 
-#[test]
-fn the_live_lesson_updates_its_charts_and_verdict_when_a_slider_moves() {
-    let Some(path) = chromium() else {
-        return;
-    };
-    let server = serving::Server::start(&serving::SMALL);
-    let profile = tempfile::tempdir().unwrap();
+/// Console errors, exceptions and error log entries a tab reported.
+type Errors = Arc<Mutex<Vec<String>>>;
+
+/// A browser with one tab whose viewport is `width` × `height` (the projector's size: the window
+/// has no frame to subtract), collecting its console errors.
+fn open_tab(
+    path: PathBuf,
+    profile: &Path,
+    (width, height): (u32, u32),
+) -> (Browser, Arc<Tab>, Errors) {
     let browser = Browser::new(LaunchOptions {
         headless: true,
         sandbox: false,
-        window_size: Some((1280, 720)),
+        window_size: Some((width, height)),
         path: Some(path),
-        user_data_dir: Some(profile.path().to_path_buf()),
-        idle_browser_timeout: Duration::from_secs(120),
+        user_data_dir: Some(profile.to_path_buf()),
+        idle_browser_timeout: Duration::from_secs(180),
         ..LaunchOptions::default()
     })
     .expect("chromium starts");
     let tab = browser.new_tab().unwrap();
-    let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+    let errors: Errors = Arc::default();
     let seen = errors.clone();
     tab.add_event_listener(Arc::new(move |event: &Event| {
         let text = match event {
@@ -248,15 +251,25 @@ fn the_live_lesson_updates_its_charts_and_verdict_when_a_slider_moves() {
         }
     }))
     .unwrap();
-    // The projector's size, as the page's viewport (the window has no frame to subtract).
-    let projector: headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride =
+    let viewport: headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride =
         serde_json::from_value(serde_json::json!({
-            "width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": false
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false
         }))
         .unwrap();
-    tab.call_method(projector).unwrap();
+    tab.call_method(viewport).unwrap();
     tab.enable_runtime().unwrap();
     tab.enable_log().unwrap();
+    (browser, tab, errors)
+}
+
+#[test]
+fn the_live_lesson_updates_its_charts_and_verdict_when_a_slider_moves() {
+    let Some(path) = chromium() else {
+        return;
+    };
+    let server = serving::Server::start(&serving::SMALL);
+    let profile = tempfile::tempdir().unwrap();
+    let (_browser, tab, errors) = open_tab(path, profile.path(), (1280, 720));
     tab.navigate_to(&server.url)
         .unwrap()
         .wait_until_navigated()
@@ -500,4 +513,249 @@ for (const body of ['{{"client": "evil2", "values": {{}}}}', '{{"page": "{secret
     // The teacher's own page still starts one.
     let (code, body) = server.post_job(&serde_json::json!({ "client": "victim", "values": {} }));
     assert_eq!(code, 202, "{body}");
+}
+
+/// Every visible element's box that sticks out of the viewport sideways (text and controls, the
+/// canvases and charts), as "tag#id.class: left..right"; and whether the page scrolls sideways.
+const OVERFLOWING: &str = r#"(() => {
+  const w = window.innerWidth, out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const style = getComputedStyle(e);
+    if (style.visibility === 'hidden' || style.display === 'none' || e.closest('[hidden]')) continue;
+    if (e.closest('svg') && e.tagName !== 'svg') continue;
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.left < -0.5 || r.right > w + 0.5) out.push(e.tagName + '#' + e.id + '.' + e.className + ': ' + Math.round(r.left) + '..' + Math.round(r.right));
+  }
+  if (document.documentElement.scrollWidth > w) out.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + w);
+  return out.slice(0, 12).join('; ');
+})()"#;
+
+/// The smallest text on screen, in CSS pixels, as "size: where": HTML text (computed font size
+/// of every visible element with text of its own) and chart text (an SVG text's font size times
+/// the chart's scale on screen).
+const SMALLEST_TEXT: &str = r#"(() => {
+  let least = [1e9, ''];
+  const seen = (size, what) => { if (size < least[0]) least = [size, what]; };
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.closest('svg') || e.closest('[hidden]')) continue;
+    const style = getComputedStyle(e);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const r = e.getBoundingClientRect();
+    if (!own || r.width === 0 || r.height === 0) continue;
+    seen(parseFloat(style.fontSize), e.tagName + '.' + e.className + ' ' + e.textContent.trim().slice(0, 30));
+  }
+  for (const svg of document.querySelectorAll('.chart svg')) {
+    const box = svg.viewBox.baseVal, r = svg.getBoundingClientRect();
+    if (!box || !box.width || r.width === 0 || getComputedStyle(svg.parentElement).display === 'none') continue;
+    const scale = r.width / box.width;
+    for (const t of svg.querySelectorAll('text')) {
+      if (!t.textContent.trim()) continue;
+      seen(parseFloat(getComputedStyle(t).fontSize) * scale, 'chart ' + svg.parentElement.dataset.name + ': ' + t.textContent.slice(0, 30));
+    }
+  }
+  return least[0].toFixed(1) + ': ' + least[1];
+})()"#;
+
+/// A digest of each side's drawn accounts (the canvases' pixels under the effects).
+const SIDE_PIXELS: &str = r#"garden.sides.map(s => {
+  garden.drawBase(s);
+  const d = s.base.getContext('2d').getImageData(0, 0, s.base.width, s.base.height).data;
+  let h = 0;
+  for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]) | 0;
+  return h;
+}).join(',')"#;
+
+#[test]
+fn the_garden_plays_a_quarter_and_the_page_fits_the_room() {
+    let Some(path) = chromium() else {
+        return;
+    };
+    let server = serving::Server::start(&serving::SMALL);
+    let limit = Duration::from_secs(180);
+    for (width, height) in [(1024, 768), (1280, 720), (1920, 1080), (1280, 2400)] {
+        let profile = tempfile::tempdir().unwrap();
+        let (_browser, tab, errors) = open_tab(path.clone(), profile.path(), (width, height));
+        tab.navigate_to(&server.url)
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        let size = format!("{width}x{height}");
+        wait_until(
+            &tab,
+            "document.getElementById('garden').dataset.ready === 'true'",
+            limit,
+        );
+        // The first batch's charts are in, so that chart text is measured too.
+        wait_until(
+            &tab,
+            "document.querySelectorAll('#charts .chart svg').length === 4",
+            limit,
+        );
+        // Before the first day both sides show the same market: the same accounts, in the same
+        // stages, in the same places.
+        let pixels = eval(&tab, SIDE_PIXELS);
+        let sides: Vec<&str> = pixels.as_str().unwrap().split(',').collect();
+        assert_eq!(sides.len(), 2, "{size}: two sides");
+        assert_eq!(
+            sides[0], sides[1],
+            "{size}: the two sides show the same accounts"
+        );
+        // Nothing sticks out sideways, the verdict included, and (on the projector) no text is
+        // under 14 px.
+        assert_eq!(
+            eval(&tab, OVERFLOWING),
+            "",
+            "{size}: nothing overflows the viewport"
+        );
+        let verdict = eval(
+            &tab,
+            "(() => { const r = document.getElementById('verdict').getBoundingClientRect(); \
+             return r.left >= 0 && r.right <= window.innerWidth && r.width > 200; })()",
+        );
+        assert_eq!(verdict, true, "{size}: the verdict is fully visible");
+        if (width, height) == (1024, 768) {
+            let smallest = eval(&tab, SMALLEST_TEXT);
+            let px: f64 = smallest
+                .as_str()
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(px >= 14.0, "{size}: the smallest text is {smallest}");
+            // The knobs are one click away, and each has its own hover text.
+            click_along(&tab, "#knobs-toggle", 0.5);
+            wait_until(
+                &tab,
+                "getComputedStyle(document.getElementById('aside')).visibility === 'visible'",
+                limit,
+            );
+            let helps = eval(
+                &tab,
+                "JSON.stringify([...document.querySelectorAll('.knob')].map(k => k.title))",
+            );
+            let helps: Vec<String> = serde_json::from_str(helps.as_str().unwrap()).unwrap();
+            assert!(helps.len() >= 10, "{helps:?}");
+            let distinct: std::collections::HashSet<_> = helps.iter().collect();
+            assert_eq!(
+                distinct.len(),
+                helps.len(),
+                "every slider has its own hover text: {helps:?}"
+            );
+            assert!(
+                helps.iter().all(|h| h.contains("On this page:")),
+                "{helps:?}"
+            );
+            assert_eq!(
+                eval(&tab, OVERFLOWING),
+                "",
+                "{size}: the open knobs overflow nothing"
+            );
+            click_along(&tab, "#knobs-toggle", 0.5);
+        }
+        // Play a simulated quarter at a quarter a second.
+        eval(
+            &tab,
+            "(() => { const s = document.getElementById('g-speed'); s.value = '65'; \
+             s.dispatchEvent(new Event('change')); })()",
+        );
+        click_along(&tab, "#g-play", 0.5);
+        wait_until(
+            &tab,
+            "Number(document.getElementById('garden').dataset.day) >= 30",
+            limit,
+        );
+        if width == 1024 || width == 1920 {
+            // Mid-quarter at 5 days a second, effects on screen: the picture for docs/ and the
+            // README.
+            eval(
+                &tab,
+                "(() => { const s = document.getElementById('g-speed'); s.value = '5'; \
+                 s.dispatchEvent(new Event('change')); })()",
+            );
+            let now = eval(
+                &tab,
+                "Number(document.getElementById('garden').dataset.day)",
+            );
+            wait_until(
+                &tab,
+                &format!(
+                    "Number(document.getElementById('garden').dataset.day) >= {}",
+                    now.as_f64().unwrap() + 3.0
+                ),
+                limit,
+            );
+            let shot = screenshot(&tab);
+            keep(&shot, &format!("garden-{size}.png"));
+            if std::env::var_os("SALESIM_DOCS_SCREENSHOTS").is_some() {
+                std::fs::write(
+                    Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("docs")
+                        .join(format!("garden-{size}.png")),
+                    &shot,
+                )
+                .unwrap();
+            }
+        }
+        eval(
+            &tab,
+            "(() => { const s = document.getElementById('g-speed'); s.value = '65'; \
+             s.dispatchEvent(new Event('change')); })()",
+        );
+        wait_until(
+            &tab,
+            "Number(document.getElementById('garden').dataset.day) >= 64",
+            limit,
+        );
+        click_along(&tab, "#g-play", 0.5);
+        let data = |key: &str| -> f64 {
+            eval(
+                &tab,
+                &format!("Number(document.getElementById('garden').dataset['{key}'])"),
+            )
+            .as_f64()
+            .unwrap()
+        };
+        for side in 0..2 {
+            assert!(
+                data(&format!("contacts{side}")) > 100.0,
+                "{size}: side {side} makes contacts"
+            );
+            assert!(
+                data(&format!("stages{side}")) >= 5.0,
+                "{size}: side {side} shows the stages"
+            );
+        }
+        assert!(
+            data("blocks0") + data("blocks1") >= 1.0,
+            "{size}: at least one account blocks us"
+        );
+        assert_ne!(
+            eval(&tab, SIDE_PIXELS)
+                .as_str()
+                .unwrap()
+                .split(',')
+                .collect::<Vec<_>>()[0],
+            eval(&tab, SIDE_PIXELS)
+                .as_str()
+                .unwrap()
+                .split(',')
+                .collect::<Vec<_>>()[1],
+            "{size}: after a quarter the two strategies have made different markets"
+        );
+        assert_eq!(
+            eval(&tab, OVERFLOWING),
+            "",
+            "{size}: nothing overflows after playing"
+        );
+        keep(&screenshot(&tab), &format!("garden-quarter-{size}.png"));
+        assert!(
+            errors.lock().unwrap().is_empty(),
+            "{size}: no console errors: {:?}",
+            errors.lock().unwrap()
+        );
+    }
 }

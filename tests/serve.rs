@@ -411,3 +411,179 @@ fn any_scenario_can_be_served_but_a_sweep_is_refused_with_its_line() {
         "{stderr}"
     );
 }
+
+/// Posts JSON from the server's own page: (status, body).
+fn post(server: &Server, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    match ureq::post(&server.at(path))
+        .set("Origin", &server.origin())
+        .send_json(body)
+    {
+        Ok(r) => (r.status(), r.into_json().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap()),
+        Err(e) => panic!("the server answers: {e}"),
+    }
+}
+
+fn get(server: &Server, path: &str) -> (u16, serde_json::Value) {
+    match ureq::get(&server.at(path)).call() {
+        Ok(r) => (r.status(), r.into_json().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap()),
+        Err(e) => panic!("the server answers: {e}"),
+    }
+}
+
+#[test]
+fn the_garden_streams_one_market_whose_counts_are_those_of_run_trace() {
+    let server = Server::start(&SMALL);
+    let page = server.page("garden");
+    let (status, layout) = post(
+        &server,
+        "api/garden",
+        json!({ "page": page, "values": {}, "market": 1 }),
+    );
+    assert_eq!(status, 200, "{layout}");
+    assert_eq!(layout["sides"], json!(["aggressive", "aligned"]));
+    let accounts = layout["stages"].as_array().unwrap().len();
+    assert_eq!(accounts, 1500);
+    // Every account lies in exactly one territory of ours.
+    let mut seen = vec![0u32; accounts];
+    for t in layout["territories"].as_array().unwrap() {
+        for c in t["accounts"].as_array().unwrap() {
+            seen[c.as_u64().unwrap() as usize] += 1;
+        }
+    }
+    assert!(seen.iter().all(|&n| n == 1));
+    let id = layout["id"].as_str().unwrap();
+    let days = layout["days"].as_u64().unwrap();
+    assert_eq!(days, 6 * 65);
+    // Pull the whole horizon, in chunks, and count our side's events.
+    let mut totals = [[0f64; 4]; 2]; // contacts, blocks, deals, bookings
+    let mut next_day = 0;
+    loop {
+        let (status, chunk) = get(
+            &server,
+            &format!("api/garden/{id}/days?page={page}&count=40"),
+        );
+        assert_eq!(status, 200, "{chunk}");
+        for day in chunk["days"].as_array().unwrap() {
+            assert_eq!(day["day"], next_day, "days come in order, none skipped");
+            next_day += 1;
+            for (side, d) in day["sides"].as_array().unwrap().iter().enumerate() {
+                let list = |k: &str| -> Vec<u64> {
+                    d[k].as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x.as_u64().unwrap())
+                        .collect()
+                };
+                let contacts = list("contacts");
+                totals[side][0] += contacts.chunks(4).filter(|c| c[1] == 0).count() as f64;
+                totals[side][1] += list("blocks").chunks(4).filter(|b| b[1] == 0).count() as f64;
+                let booked: Vec<f64> = d["booked"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap())
+                    .collect();
+                for (deal, net) in list("deals").chunks(4).zip(booked) {
+                    if deal[1] == 0 && deal[2] == 0 {
+                        totals[side][2] += 1.0;
+                        totals[side][3] += net;
+                    }
+                }
+            }
+        }
+        if chunk["done"] == true {
+            break;
+        }
+    }
+    assert_eq!(next_day, days);
+    // Market 1 is replication 1 of `salesim run` with the same settings.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let cli = salesim(
+        &[
+            "run".into(),
+            "builtin:lesson".into(),
+            "--set".into(),
+            "market.customers=1500".into(),
+            "--set".into(),
+            "horizon_quarters=6".into(),
+            "--replications".into(),
+            "2".into(),
+            "--quiet".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ],
+        dir.path(),
+    );
+    assert!(cli.status.success(), "{cli:?}");
+    let mut runs = csv::Reader::from_path(out.join("runs.csv")).unwrap();
+    let header = runs.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for row in runs.records() {
+        let row = row.unwrap();
+        if &row[col("replication")] != "1" {
+            continue;
+        }
+        let side = if &row[col("variant")] == "aggressive" {
+            0
+        } else {
+            1
+        };
+        let metric = |m: &str| row[col(m)].parse::<f64>().unwrap();
+        assert_eq!(totals[side][0], metric("contacts"), "side {side} contacts");
+        assert_eq!(totals[side][1], metric("blocks"), "side {side} blocks");
+        assert_eq!(totals[side][2], metric("deals"), "side {side} deals");
+        assert!((totals[side][3] - metric("bookings")).abs() < 1e-6 * metric("bookings"));
+    }
+    // Another page cannot pull this garden; a wrong id or count is refused with what is allowed.
+    let other = server.page("other");
+    let (status, body) = get(&server, &format!("api/garden/{id}/days?page={other}"));
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = get(
+        &server,
+        &format!("api/garden/{id}/days?page={page}&count=x"),
+    );
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("Allowed"));
+    // A new garden of the page closes the old one.
+    let (status, _) = post(&server, "api/garden", json!({ "page": page, "market": 0 }));
+    assert_eq!(status, 200);
+    let (status, _) = get(&server, &format!("api/garden/{id}/days?page={page}"));
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn a_refused_accounts_per_rep_is_said_in_accounts_per_rep_with_the_accepted_range() {
+    let server = Server::start(&SMALL);
+    // 0.5 accounts per rep: 5 accounts for the lesson's 10 reps, fewer than its 8 peers need.
+    let (status, body) = server.post_job(&json!({
+        "client": "a",
+        "values": { "market.customers": "0.5" }
+    }));
+    assert_eq!(status, 400);
+    let message = body["error"].as_str().unwrap();
+    assert!(
+        message.contains("0.5 accounts per rep of ours"),
+        "said in the slider's unit: {message}"
+    );
+    assert!(
+        !message.contains("memory"),
+        "not a memory refusal: {message}"
+    );
+    let allowed = message.split("Allowed: ").nth(1).unwrap();
+    assert!(
+        allowed.starts_with("from 0.9 to ") && allowed.ends_with("accounts per rep of ours"),
+        "the accepted range in accounts per rep: {message}"
+    );
+    // The garden says it the same way.
+    let page = server.page("a");
+    let (status, garden) = post(
+        &server,
+        "api/garden",
+        json!({ "page": page, "values": { "market.customers": "0.5" } }),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(garden["error"], body["error"]);
+}

@@ -45,6 +45,13 @@ pub struct RunArgs {
     /// and whether it was pulled in. Changes no other output.
     #[arg(long)]
     pub deals: bool,
+    /// Also write trace.csv: the day-by-day trace of replication R (0 is the first, as in
+    /// runs.csv) of every variant, one event a row: each contact, stage change, block and
+    /// unblock, peer warning, pull-in offer and deal. The runs are made again from their seeds;
+    /// no other output changes.
+    #[arg(long, value_name = "R", value_parser = trace_replication, allow_hyphen_values = true,
+          conflicts_with_all = ["shard", "until_decided"])]
+    pub trace: Option<u32>,
     /// Continue the run that was stopped (Ctrl-C, SIGTERM, kill -9, a lost node) in the --out
     /// folder, with the same scenario and options: runs it finished (kept in journal.bin) are
     /// not computed again, and the outputs are identical to an uninterrupted run's.
@@ -105,6 +112,7 @@ impl RunArgs {
             force: self.force,
             batch: self.batch,
             precision: self.precision,
+            trace: self.trace,
         }
     }
 }
@@ -120,4 +128,14 @@ pub fn exec(args: &Args) -> Result<(), SalesimError> {
     } else {
         pipeline::run_scenario(&source, &job, &args.run.options()).map(|_| ())
     }
+}
+
+/// `--trace R`: a replication number, said with what is allowed when it is not one.
+fn trace_replication(text: &str) -> Result<u32, String> {
+    text.trim().parse::<u32>().map_err(|_| {
+        format!(
+            "{text:?} is not a replication number. Allowed: a whole number from 0 (the first \
+             replication) to the run's replications − 1, as runs.csv's `replication` column"
+        )
+    })
 }

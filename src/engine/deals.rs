@@ -134,16 +134,7 @@ pub(crate) struct DealLog {
 impl DealLog {
     /// An empty log for a world.
     pub(crate) fn new(world: &World) -> DealLog {
-        let mut offset = 0;
-        let rep_offset = world
-            .vendors
-            .iter()
-            .map(|v| {
-                let first = offset;
-                offset += v.reps.len() as u32;
-                first
-            })
-            .collect();
+        let rep_offset = world.rep_offsets();
         let none = OpenDeal {
             created: NONE,
             rep: NONE,
@@ -184,6 +175,7 @@ impl Engine<'_> {
         discount: f64,
         kind: DealKind,
     ) {
+        self.trace_journey_end(c, outcome, discount, kind);
         self.cohort_journey_end(c, outcome, discount);
         if self.deals.is_some() {
             self.close_deals(c, Some((outcome, discount, kind)));

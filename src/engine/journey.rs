@@ -195,6 +195,7 @@ impl Engine<'_> {
     fn enter_stage(&mut self, c: CustomerId, stage: Stage) {
         let day = self.day;
         let length = self.stage_length(c, stage);
+        self.trace_stage(c, self.accounts[c as usize].stage, stage);
         let a = &mut self.accounts[c as usize];
         a.stage = stage;
         a.stage_since = ShortDay::new(day);
@@ -492,6 +493,7 @@ impl Engine<'_> {
             if v == 0 {
                 self.recorder.contact(day, rep, true);
             }
+            self.trace_sandbag_call(v, rep, c);
             let preferred = self.accounts[c as usize].preferred;
             let agrees = (preferred == NO_PREFERENCE || usize::from(preferred) == v)
                 && self.draw(c, purpose::WAIT) < self.pull_in_acceptance(promise);
@@ -705,6 +707,7 @@ impl Engine<'_> {
         }
         // The purchase is a new contract: it replaces the running one (whose renewal, if still
         // pending, goes stale) and comes up for renewal after the account's contract length.
+        self.trace_stage(c, self.accounts[c as usize].stage, Stage::CoolOff);
         let a = &mut self.accounts[c as usize];
         a.incumbent = v as u8;
         a.set_adopted(true);
@@ -796,6 +799,7 @@ impl Engine<'_> {
         for v in 0..self.world.vendors.len() {
             self.suspect(c, v);
         }
+        self.trace_stage(c, self.accounts[c as usize].stage, Stage::Dormant);
         let a = &mut self.accounts[c as usize];
         a.stage = Stage::Dormant;
         a.generation = a.generation.wrapping_add(1);

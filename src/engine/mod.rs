@@ -21,6 +21,7 @@ pub mod learning;
 pub mod selling;
 pub mod signals;
 pub mod state;
+pub mod trace;
 
 use crate::calendar::{quarter_of, Day, DAYS_PER_QUARTER};
 use crate::metrics::{Recorder, RunRecord};
@@ -262,6 +263,8 @@ pub struct Engine<'a> {
     pub(crate) prefetching: bool,
     /// Every vendor's opportunities, when deal records were asked for ([`deals`]).
     pub(crate) deals: Option<Box<deals::DealLog>>,
+    /// The day-by-day trace's observer, when one is attached ([`trace`]).
+    pub(crate) trace: trace::Tracing,
 }
 
 /// Runs one replication of one variant to the horizon (after the warm-up) and returns its
@@ -455,6 +458,7 @@ impl<'a> Engine<'a> {
             all_contacts: 0,
             prefetching: world.customers.len() * n_vendors >= PREFETCH_MIN_RELATIONS,
             deals: deals.then(|| Box::new(deals::DealLog::new(world))),
+            trace: trace::Tracing::default(),
         };
         for c in 0..world.customers.len() as CustomerId {
             engine.start_account(c);
@@ -533,6 +537,7 @@ impl<'a> Engine<'a> {
 
     /// One business day.
     pub fn step(&mut self) {
+        self.trace_day();
         self.process_events();
         self.reps_act();
         if (self.day + 1).is_multiple_of(DAYS_PER_QUARTER) {

@@ -386,6 +386,7 @@ impl Engine<'_> {
             let own_last = self.rel(c, v).last_rep() == r;
             if !own_last || !self.too_soon_for(c, v, s, 1) {
                 self.reps[v][r as usize].defend.remove(i);
+                self.trace_defend_pick(c);
                 return Some(c);
             }
             i += 1;
@@ -748,6 +749,7 @@ impl Engine<'_> {
         let base = self.stage_receptivity(c);
         let p = self.receptivity_with(c, v, base, recent);
         let welcome = !blocked && self.roll(v, r) < p;
+        self.trace_contact(v, r, c, welcome, pull_in);
         self.responses[v].record(known, welcome);
         if welcome {
             self.use_attention(c);
@@ -899,6 +901,7 @@ impl Engine<'_> {
             let gap = (1.0 - self.reps[v][r as usize].attainment()).clamp(0.0, 1.0);
             s.discount_max * gap.max(0.2)
         };
+        self.trace_pull_in_offer(c, v, r, discount);
         let rel = self.rel_mut(c, v);
         rel.offered_discount = rel.offered_discount.max(discount as f32);
         self.learn_discount(c, v, discount);
@@ -983,6 +986,7 @@ impl Engine<'_> {
         if v == 0 {
             self.recorder.block(day, c, r);
         }
+        self.trace_block(c, v, r, day + block_days);
         for p in self.world.peer_list(c) {
             self.set_trust(p, v, self.trust(p, v) - warning);
         }

@@ -13,6 +13,7 @@ pub mod phases;
 pub mod progress;
 pub mod sensitivity;
 pub mod summary;
+pub mod trace;
 
 use crate::error::SalesimError;
 use crate::experiment::stats::{paired, summarize};

@@ -213,9 +213,15 @@ pub(crate) fn render<C: Chart>(charts_dir: &Path, chart: &C) -> Result<Rendered,
 
 /// Draws `chart` as SVG text, for inlining into a page.
 pub(crate) fn svg<C: Chart>(chart: &C) -> Result<String, ReportError> {
+    svg_sized(chart, (WIDTH, HEIGHT))
+}
+
+/// [`svg`] on a canvas of `size` pixels: the same fonts on a smaller canvas read larger once the
+/// page scales the chart to its width (the live page's charts).
+pub(crate) fn svg_sized<C: Chart>(chart: &C, size: (u32, u32)) -> Result<String, ReportError> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         draw_whole(&root, chart).map_err(|e| ReportError::Chart {
             chart: chart.name(),
             message: e.0,
@@ -265,7 +271,7 @@ fn draw_header<DB: DrawingBackend>(
         font(22.0).pos(top_left),
     ))?;
     // One row at the largest size that fits the chart's width; else two rows at the smallest.
-    let room = WIDTH as i32 - 38 - 16;
+    let room = area.dim_in_pixel().0 as i32 - 38 - 16;
     let widths = |size: f64| -> Result<Vec<i32>, DrawingAreaErrorKind<DB::ErrorType>> {
         let gap = (size * 1.6) as i32 + (size * 1.8) as i32;
         legend

@@ -9,7 +9,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::charts::{RunChart, RunChartKind, RunView};
-use super::frame::{dashed_line, line_with_band, padded, panel, svg, Axes, Chart, DrawResult};
+use super::frame::{
+    dashed_line, line_with_band, padded, panel, svg_sized, Axes, Chart, DrawResult,
+};
 use super::frame::{Palette, GREY};
 use super::input::OutputFolder;
 use super::stats::Band;
@@ -21,6 +23,11 @@ const SHOWN: [RunChartKind; 3] = [
     RunChartKind::DealsByWeek,
     RunChartKind::CustomerSide,
 ];
+
+/// The live charts' canvas, pixels: smaller than the report's 1280 × 720 with the same fonts, so
+/// that on a 1024 × 768 projector, where the page shows a chart about 980 px wide, its smallest
+/// text (the ticks) is still 15 px.
+const LIVE_SIZE: (u32, u32) = (1100, 660);
 
 /// One chart of the live page.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -78,7 +85,7 @@ fn shown<C: Chart>(chart: &C) -> Result<LiveChart, ReportError> {
         name: chart.name(),
         title: chart.title(),
         caption: chart.caption(),
-        svg: svg(chart)?,
+        svg: svg_sized(chart, LIVE_SIZE)?,
     })
 }
 

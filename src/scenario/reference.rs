@@ -833,6 +833,54 @@ fn without_empty_tables(v: toml::Value) -> toml::Value {
     }
 }
 
+/// The meaning of a scenario key, as the reference states it (its doc comment), in plain text:
+/// code marks and intra-doc links taken out. `None` for a path no documented key has. A strategy
+/// knob is found under any strategy's name (`strategies.aggressive.discount_max`).
+pub fn meaning(path: &str) -> Option<String> {
+    let (table, key) = path.rsplit_once('.')?;
+    let (src, structure) = if table.starts_with("strategies.") && table.matches('.').count() == 1 {
+        (STRATEGY_SRC, "Strategy")
+    } else {
+        let section = sections().into_iter().find(|s| {
+            s.paths
+                .iter()
+                .any(|(shown, probe)| shown == table || probe == table)
+        })?;
+        (MODEL_SRC, section.structure)
+    };
+    let docs = doc_comments(src);
+    let doc = &docs
+        .get(structure)?
+        .fields
+        .iter()
+        .find(|(name, _)| name == key)?
+        .1;
+    (!doc.is_empty()).then(|| plain(doc))
+}
+
+/// Doc-comment text as plain words: `` [`x`] `` and `` `x` `` become `x`.
+fn plain(doc: &str) -> String {
+    let mut out = String::with_capacity(doc.len());
+    let mut rest = doc;
+    while let Some(i) = rest.find("[`") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        match after.find("`]") {
+            Some(j) => {
+                let inner = &after[..j];
+                out.push_str(inner.rsplit("::").next().unwrap_or(inner));
+                rest = &after[j + 2..];
+            }
+            None => {
+                out.push_str("[`");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace('`', "")
+}
+
 /// One row per strategy knob, in source order, with both presets' values.
 fn knob_rows(
     out: &mut String,
@@ -868,6 +916,33 @@ fn knob_rows(
             cell(if allowed.is_empty() { "—" } else { &allowed }),
             cell(&super::ranges::range_cell(&probe)),
             cell(meaning)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_keys_meaning_is_its_doc_comment_in_plain_words() {
+        let discount = meaning("strategies.aggressive.discount_max").unwrap();
+        assert!(
+            discount.starts_with("Largest quarter-end discount"),
+            "{discount}"
+        );
+        assert_eq!(
+            meaning("strategies.aligned.discount_max").unwrap(),
+            discount
+        );
+        let customers = meaning("market.customers").unwrap();
+        assert!(!customers.contains('`'), "{customers}");
+        assert!(meaning("customers.block_threshold").is_some());
+        assert_eq!(meaning("market.no_such_key"), None);
+        assert_eq!(meaning("nothing"), None);
+        assert_eq!(
+            plain("see [`crate::engine::selling`] and `x`"),
+            "see selling and x"
         );
     }
 }

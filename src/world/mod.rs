@@ -147,6 +147,20 @@ impl World {
         }
     }
 
+    /// Per vendor, the run-wide number of its first rep: vendor 0's reps are numbered first,
+    /// then the next vendor's (as `deals.csv` and `trace.csv` number reps).
+    pub fn rep_offsets(&self) -> Vec<u32> {
+        let mut offset = 0;
+        self.vendors
+            .iter()
+            .map(|v| {
+                let first = offset;
+                offset += v.reps.len() as u32;
+                first
+            })
+            .collect()
+    }
+
     /// Bytes of memory held per account by the world (excluding the engine's state).
     pub fn bytes_per_customer(&self) -> usize {
         let n = self.customers.len().max(1);

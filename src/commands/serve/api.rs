@@ -2,6 +2,8 @@
 //! server-sent events, cancel it). Every request's values are judged by the scenario's own
 //! validation; a bad one gets the same message a scenario file would, as JSON, never a crash.
 
+mod garden;
+
 use super::guard::{self, refuse, Names};
 use super::knobs::{self, Slider};
 use super::live::{self, Update};
@@ -111,6 +113,8 @@ pub struct Lecture {
     source: ScenarioSource,
     job: Job,
     sliders: Vec<Slider>,
+    /// The variants' names, in the scenario's order.
+    variants: Vec<String>,
     name: String,
     question: String,
     cap: u32,
@@ -128,6 +132,8 @@ pub struct Lecture {
     next: AtomicU64,
     /// Where each job's output folder goes (removed with the server).
     folders: tempfile::TempDir,
+    /// The pages' gardens: one market each, day by day ([`garden`]).
+    gardens: garden::Gardens,
 }
 
 impl Lecture {
@@ -146,6 +152,7 @@ impl Lecture {
         Ok(Lecture {
             name: cfg.name.clone(),
             question: cfg.question.clone(),
+            variants: cfg.variants.iter().map(|v| v.name.clone()).collect(),
             cap: cfg.replications,
             source,
             job,
@@ -160,6 +167,7 @@ impl Lecture {
             secrets: Mutex::new(rand::rngs::StdRng::from_os_rng()),
             next: AtomicU64::new(1),
             folders,
+            gardens: garden::Gardens::default(),
         })
     }
 
@@ -205,11 +213,21 @@ impl Lecture {
         }
     }
 
-    /// Checks a page's values and starts its job, stopping the page's previous one. The new job
-    /// waits (a little) for the previous one's thread to finish: every job counts against
-    /// `--jobs` and the memory limit until its thread has ended.
-    fn start(&self, request: JobRequest) -> Result<(String, String), Refusal> {
-        if !lock(&self.pages).known.contains(&request.page) {
+    /// A page's slider values, checked: the page must be one this server issued, each value one
+    /// number of a slider. The overrides the values make, and all overrides (the command line's,
+    /// then the values').
+    fn settings(
+        &self,
+        page: &str,
+        values: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<
+        (
+            Vec<crate::scenario::Override>,
+            Vec<crate::scenario::Override>,
+        ),
+        Refusal,
+    > {
+        if !lock(&self.pages).known.contains(page) {
             return Err(Refusal {
                 status: StatusCode::FORBIDDEN,
                 message: "the request's page secret is not one this server issued (the \
@@ -218,11 +236,38 @@ impl Lecture {
                     .to_string(),
             });
         }
-        let values: Vec<(String, serde_json::Value)> = request.values.into_iter().collect();
+        let values: Vec<(String, serde_json::Value)> = values.into_iter().collect();
         let set = knobs::overrides(&self.sliders, &values).map_err(Refusal::bad)?;
         let mut overrides = self.job.options.overrides().map_err(Refusal::bad)?;
         overrides.extend(set.iter().cloned());
-        let in_units = |e| Refusal::bad(knobs::in_slider_units(&self.sliders, &set, e));
+        Ok((set, overrides))
+    }
+
+    /// Whether the scenario, with `overrides`, takes a market of `n` accounts (its validation:
+    /// how [`knobs::in_slider_units`] finds the limits of accounts per rep).
+    fn accepts_customers<'s>(
+        &'s self,
+        overrides: &'s [crate::scenario::Override],
+    ) -> impl Fn(i64) -> bool + 's {
+        move |n: i64| {
+            let mut with = overrides.to_vec();
+            with.retain(|o| o.path != "market.customers");
+            with.push(crate::scenario::Override {
+                path: "market.customers".to_string(),
+                value: toml::Value::Integer(n),
+                origin: String::new(),
+            });
+            scenario::build(&self.source, &with).is_ok()
+        }
+    }
+
+    /// Checks a page's values and starts its job, stopping the page's previous one. The new job
+    /// waits (a little) for the previous one's thread to finish: every job counts against
+    /// `--jobs` and the memory limit until its thread has ended.
+    fn start(&self, request: JobRequest) -> Result<(String, String), Refusal> {
+        let (set, overrides) = self.settings(&request.page, request.values)?;
+        let accepts = self.accepts_customers(&overrides);
+        let in_units = |e| Refusal::bad(knobs::in_slider_units(&self.sliders, &set, e, &accepts));
         let plan = experiment::plan(&self.source, &overrides).map_err(in_units)?;
         experiment::check_memory(&self.source, &plan, self.threads).map_err(in_units)?;
         // The runs in flight at once: one per worker thread.
@@ -441,6 +486,8 @@ struct Knobs<'a> {
     batch: u32,
     jobs: usize,
     sliders: &'a [Slider],
+    /// The variants' names, in the scenario's order (their colours, as in the charts).
+    variants: &'a [String],
     /// A new page secret, for a script (the page has its own).
     page: String,
 }
@@ -454,6 +501,8 @@ pub fn router(lecture: Arc<Lecture>, names: Names) -> Router {
         .route("/api/jobs", post(start_job))
         .route("/api/jobs/{id}/events", get(follow_job))
         .route("/api/jobs/{id}", axum::routing::delete(cancel_job))
+        .route("/api/garden", post(start_garden))
+        .route("/api/garden/{id}/days", get(garden_days))
         .with_state(lecture)
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(names),
@@ -486,6 +535,7 @@ async fn knobs_of(State(lecture): State<Arc<Lecture>>) -> Response {
             batch: lecture.batch,
             jobs: lecture.limit,
             sliders: &lecture.sliders,
+            variants: &lecture.variants,
             page: lecture.issue_page(),
         }),
     )
@@ -571,6 +621,54 @@ async fn start_job(State(lecture): State<Arc<Lecture>>, request: Request) -> Res
             format!("the job could not start: {e}"),
         ),
     }
+}
+
+async fn start_garden(State(lecture): State<Arc<Lecture>>, request: Request) -> Response {
+    let request: garden::GardenRequest = match json_body(
+        request,
+        "a garden",
+        "{\"page\": \"SECRET\", \"values\": {\"PATH\": NUMBER, ...}, \"market\": NUMBER}",
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(refusal) => return refusal,
+    };
+    // Making and warming up the market takes a moment: off the server's threads.
+    off_thread(move || lecture.start_garden(request)).await
+}
+
+/// Runs `work` off the server's threads: its value as JSON (not cached), or its refusal.
+async fn off_thread<T: Serialize + Send + 'static>(
+    work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Response {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => ([(header::CACHE_CONTROL, "no-store")], Json(value)).into_response(),
+        Ok(Err(refusal)) => refusal.into_response(),
+        Err(e) => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the garden failed: {e}"),
+        ),
+    }
+}
+
+async fn garden_days(
+    State(lecture): State<Arc<Lecture>>,
+    Path(id): Path<String>,
+    Query(asking): Query<HashMap<String, String>>,
+) -> Response {
+    let page = asking.get("page").cloned().unwrap_or_default();
+    let count = match asking.get("count").map(|c| c.parse::<u32>()) {
+        None => 5,
+        Some(Ok(n)) if n >= 1 => n,
+        Some(_) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "count is not a number of days. Allowed: a whole number from 1 to 65".to_string(),
+            )
+        }
+    };
+    off_thread(move || lecture.garden_days(&id, &page, count)).await
 }
 
 /// The 404 of a job that is not the asking page's (or not at all): the same either way, so

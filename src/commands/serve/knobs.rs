@@ -30,6 +30,9 @@ pub struct Slider {
     pub default: f64,
     /// Why the range is what it is: the field fact behind it, or the judgement.
     pub why: String,
+    /// The slider's own hover text: what the knob means (the scenario reference's words for its
+    /// key), whose setting it is, its range and default in the slider's unit, and why the range.
+    pub help: String,
     /// Scenario units per slider unit: the number of our reps for accounts per rep, else 1.
     #[serde(skip)]
     per_unit: f64,
@@ -96,7 +99,30 @@ fn slider(
     } else {
         nice_step((high - low) / 100.0)
     };
+    let whose = match &strategy {
+        Some(team) => format!("The {team} team's setting. "),
+        None => String::new(),
+    };
+    let meaning = crate::scenario::reference::meaning(&path)
+        .map(|m| format!("{m} "))
+        .unwrap_or_default();
+    let per_rep = if per_unit == 1.0 {
+        String::new()
+    } else {
+        format!(" (the market's accounts ÷ our {per_unit} reps)")
+    };
+    let help = format!(
+        "{label}{per_rep}: {meaning}{whose}On this page: {} to {} {unit}, default {}. Why this \
+         range: {}",
+        shown(low),
+        shown(high),
+        shown(default),
+        knob.range.why,
+        label = classroom.label,
+        unit = classroom.unit,
+    );
     Slider {
+        help,
         path,
         label: classroom.label.to_string(),
         strategy,
@@ -109,6 +135,12 @@ fn slider(
         per_unit,
         whole: knob.whole,
     }
+}
+
+/// A number as the hover text shows it: at most four decimals, no trailing zeros.
+fn shown(x: f64) -> String {
+    let text = format!("{x:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// The largest of 1, 2 or 5 × a power of ten not above `x` (a slider step that prints well).
@@ -250,24 +282,22 @@ fn round_up(x: f64) -> f64 {
     }
 }
 
-/// A refusal that names a key a slider sets in the scenario's units (the memory check's
-/// `market.customers`), said in the slider's unit instead: the accounts per rep asked, and the
-/// most that fit.
-pub fn in_slider_units(sliders: &[Slider], set: &[Override], e: InputError) -> InputError {
+/// A refusal that names a key a slider sets in the scenario's units (`market.customers`), said
+/// in the slider's unit instead: the accounts per rep asked and, for the memory check, the most
+/// that fit; for any other refusal (too few accounts for the peer network, ...) the range of
+/// accounts per rep the scenario accepts, found by asking `accepts` (whether the scenario takes
+/// that many accounts, the other values as they are).
+pub fn in_slider_units(
+    sliders: &[Slider],
+    set: &[Override],
+    e: InputError,
+    accepts: &dyn Fn(i64) -> bool,
+) -> InputError {
     let message = e.to_string();
-    for o in set {
-        let Some(s) = sliders
-            .iter()
-            .find(|s| s.path == o.path && s.per_unit != 1.0)
-        else {
-            continue;
-        };
-        if !message.contains(&o.path) {
-            continue;
-        }
-        let Some(asked) = o.value.as_integer() else {
-            continue;
-        };
+    if memory_share(&message).is_none() && !message.contains("memory") {
+        return validation_in_slider_units(sliders, set, e, accepts);
+    }
+    if let Some((o, s, asked)) = scaled_value(sliders, set, &message) {
         let per_rep = asked as f64 / s.per_unit;
         // The memory need grows with the accounts: the most that fit, in proportion.
         let fits = memory_share(&message).map(|share| (per_rep / share).floor());
@@ -291,6 +321,80 @@ pub fn in_slider_units(sliders: &[Slider], set: &[Override], e: InputError) -> I
         );
     }
     e
+}
+
+/// The value of a slider in its own unit (accounts per rep) that `message` names by its key:
+/// its override, its slider and the value asked in the scenario's units.
+fn scaled_value<'a>(
+    sliders: &'a [Slider],
+    set: &'a [Override],
+    message: &str,
+) -> Option<(&'a Override, &'a Slider, i64)> {
+    set.iter().find_map(|o| {
+        let s = sliders
+            .iter()
+            .find(|s| s.path == o.path && s.per_unit != 1.0)?;
+        let asked = o.value.as_integer()?;
+        message.contains(&o.path).then_some((o, s, asked))
+    })
+}
+
+/// [`in_slider_units`] for a refusal by the scenario's validation.
+fn validation_in_slider_units(
+    sliders: &[Slider],
+    set: &[Override],
+    e: InputError,
+    accepts: &dyn Fn(i64) -> bool,
+) -> InputError {
+    let message = e.to_string();
+    if let Some((o, s, asked)) = scaled_value(sliders, set, &message) {
+        let default = (s.default * s.per_unit).round() as i64;
+        let most = i64::from(MAX_CUSTOMERS);
+        if accepts(asked) || !accepts(default) {
+            return e;
+        }
+        // Refusals are at the ends: the fewest accepted (from the default down) and the most.
+        let fewest = last_accepted(default, 1, accepts);
+        let highest = last_accepted(default, most, accepts);
+        let per_rep = |n: i64| n as f64 / s.per_unit;
+        return InputError::at(
+            &o.origin,
+            None,
+            Some(&o.path),
+            &format!(
+                "{} {} ({asked} accounts over our {} reps) is refused: {}",
+                shown(per_rep(asked)),
+                s.unit,
+                s.per_unit,
+                e.problem
+            ),
+            &format!(
+                "from {} to {} {}",
+                shown(round_up(per_rep(fewest))),
+                shown(per_rep(highest).floor()),
+                s.unit
+            ),
+        );
+    }
+    e
+}
+
+/// The value farthest from `accepted` toward `end` that `accepts` takes, with every value between
+/// taken too (`accepted` is taken): `end` itself, or the last one before the first refused.
+fn last_accepted(mut accepted: i64, mut end: i64, accepts: &dyn Fn(i64) -> bool) -> i64 {
+    if accepts(end) {
+        return end;
+    }
+    // `end` is refused: halve the distance until the two are neighbours.
+    while (end - accepted).abs() > 1 {
+        let mid = accepted + (end - accepted) / 2;
+        if accepts(mid) {
+            accepted = mid;
+        } else {
+            end = mid;
+        }
+    }
+    accepted
 }
 
 /// `need / limit` from the memory check's message ("need about 3.2 GB … over the limit of 2 GB").
@@ -372,6 +476,15 @@ mod tests {
                 assert!(d.low <= other.default && other.default <= d.high);
             }
         }
+    }
+
+    #[test]
+    fn the_accepted_range_is_found_from_the_default_both_ways() {
+        let accepts = |n: i64| (9..=20_000).contains(&n);
+        assert_eq!(last_accepted(1500, 1, &accepts), 9);
+        assert_eq!(last_accepted(1500, 5_000_000, &accepts), 20_000);
+        let all = |_: i64| true;
+        assert_eq!(last_accepted(1500, 1, &all), 1);
     }
 
     #[test]
