@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use support::{manifest_dir, salesim, salesim_in, stderr, stdout};
 
 /// Metric columns of runs.csv, in contract order (README.md, "Reading the outputs").
-const RUN_METRICS: [&str; 25] = [
+const RUN_METRICS: [&str; 27] = [
     "bookings",
     "list_value",
     "discount_cost",
@@ -37,6 +37,8 @@ const RUN_METRICS: [&str; 25] = [
     "cost_of_sales_ratio",
     "sandbagged_deals",
     "on_journey_share",
+    "prospecting_on_journey_share",
+    "territory_on_journey_share",
     "yoy_growth",
     "cohort_bookings",
 ];

@@ -51,10 +51,12 @@ strategy = "aggressive"
   reps = 1
 "#;
 
-/// The options of the tiny study: few trajectories and replications.
+/// The options of the tiny study: few trajectories and replications. Eight trajectories, not
+/// four: with four, adding three knobs (issue 27's nurture) reshuffled the design enough that a
+/// knob whose µ* CI overlaps deal value's ranked above it.
 fn tiny_options() -> SensitivityBudget {
     SensitivityBudget {
-        trajectories: 4,
+        trajectories: 8,
         replications: 2,
         flip_replications: 2,
         bisection_steps: 2,
