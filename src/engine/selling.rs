@@ -529,10 +529,12 @@ impl Engine<'_> {
             None
         };
         let territory = &world.vendors[v].reps[r as usize].territory;
-        if territory.is_empty() {
-            return lead.map(|(c, i)| self.take_lead(v, r, i, c));
-        }
-        let samples = 2 + round_non_negative(6.0 * s.listening) as usize;
+        // (A rep without a territory samples nothing; its leads are judged alike.)
+        let samples = if territory.is_empty() {
+            0
+        } else {
+            2 + round_non_negative(6.0 * s.listening) as usize
+        };
         self.prefetch_samples(v, r, samples);
         let mut best: Option<(f64, CustomerId)> = None;
         for k in 0..samples {
@@ -562,7 +564,7 @@ impl Engine<'_> {
             let p = self.believed_receptivity(c, v);
             let score = p * f64::from(self.world.annual_values[c as usize]).sqrt();
             if p >= s.min_receptivity && best.is_none_or(|b| score >= b.0) {
-                return Some(self.take_lead(v, r, i, c));
+                return Some(self.take_lead(v, r, i));
             }
         }
         best.map(|(_, c)| c)

@@ -104,19 +104,16 @@ impl Engine<'_> {
         let whole = false_alarms.floor();
         let n = whole as u32 + u32::from(draw(&mut k) < false_alarms - whole);
         let accounts = self.accounts.len();
-        let mut flagged = vec![c];
+        self.lead(c, v);
         'alarm: for _ in 0..n.min(MAX_SIGNAL_DRAWS / 4) {
             // A random reader of the programme: the first enrolled account of a few random draws.
             for _ in 0..4 {
                 let other = ((draw(&mut k) * accounts as f64) as usize).min(accounts - 1);
                 if self.nurtured(other as CustomerId, v) {
-                    flagged.push(other as CustomerId);
+                    self.lead(other as CustomerId, v);
                     continue 'alarm;
                 }
             }
-        }
-        for a in flagged {
-            self.lead(a, v);
         }
     }
 
@@ -212,9 +209,8 @@ impl Engine<'_> {
         })
     }
 
-    /// Rep `r` calls its lead `c`, at place `i` of its list: off the list it goes.
-    pub(crate) fn take_lead(&mut self, v: usize, r: RepId, i: usize, c: CustomerId) -> CustomerId {
-        self.reps[v][r as usize].leads.remove(i);
-        c
+    /// Rep `r` calls the lead at place `i` of its list: off the list it goes.
+    pub(crate) fn take_lead(&mut self, v: usize, r: RepId, i: usize) -> CustomerId {
+        self.reps[v][r as usize].leads.remove(i).0
     }
 }
