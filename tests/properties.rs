@@ -969,6 +969,7 @@ const EDGES: &[(&str, &[f64])] = &[
     ("customers.trust_gain", &[0.0, 1.0]),
     ("customers.trust_loss", &[0.0, 1.0]),
     ("customers.trust_half_life_days", &[0.01, 1e6]),
+    ("customers.discount_memory_half_life_days", &[0.01, 1e6]),
     ("customers.annoyance_per_unwelcome", &[0.0, 100.0]),
     ("customers.annoyance_per_conflict", &[0.0, 100.0]),
     ("customers.conflict_window_days", &[0.0, 13_000.0]),

@@ -752,6 +752,7 @@ impl Engine<'_> {
     }
 
     /// The account learns to expect a vendor's discount; if it got one, its peers hear of it.
+    /// (What is learned fades at each quarter's close: [`Self::forget_discounts`].)
     pub(crate) fn learn_discount(&mut self, c: CustomerId, v: usize, discount: f64) {
         let b = &self.cfg.customers;
         let (learning, word) = (b.discount_learning as f32, b.discount_word_of_mouth as f32);
@@ -763,6 +764,18 @@ impl Engine<'_> {
                 let r = self.rel_mut(p, v);
                 r.expected_discount += word * learning * (target - r.expected_discount).max(0.0);
             }
+        }
+    }
+
+    /// Every account's expectation of every vendor's discount fades by a quarter's worth of
+    /// `discount_memory_half_life_days` (buyers forget; terms are renegotiated with each
+    /// year's budget). Without it word of mouth only ever raised expectations, and the market
+    /// never settled (issue 28).
+    pub(crate) fn forget_discounts(&mut self) {
+        let half_life = self.cfg.customers.discount_memory_half_life_days;
+        let keep = 0.5f64.powf(f64::from(crate::calendar::DAYS_PER_QUARTER) / half_life) as f32;
+        for r in &mut self.relations {
+            r.expected_discount *= keep;
         }
     }
 
@@ -828,3 +841,4 @@ impl Engine<'_> {
         }
     }
 }
+

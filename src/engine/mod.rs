@@ -721,7 +721,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Settles the quarter: records our reps' attainment, the accounts' trust and our strategy
-    /// mix; at the end of a rep's plan period (or of the record) pays its variable pay,
+    /// mix; fades the accounts' learned discount expectations; at the end of a rep's plan period (or of the record) pays its variable pay,
     /// ratchets its quota and starts its next period; then our learning reps whose period ended
     /// revise their strategies.
     pub(crate) fn close_quarter(&mut self) {
@@ -741,6 +741,7 @@ impl<'a> Engine<'a> {
                 .close_quarter(q, &attainment, trust_sum / n as f64, base as f64);
             self.recorder.strategy_mix(q, &self.strategies[0]);
         }
+        self.forget_discounts();
         let settled = self.settle_pay(recording);
         if let (Some(learning), true) = (&self.cfg.learning, recording) {
             if !settled.is_empty() && self.day + 1 < self.horizon {

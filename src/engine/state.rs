@@ -293,7 +293,8 @@ pub struct Relation {
     owner: ShortRep,
     /// On the shortlist of the current journey.
     pub shortlisted: bool,
-    /// Discount the account has learned to expect from this vendor (fraction).
+    /// Discount the account has learned to expect from this vendor (fraction); it fades at each
+    /// quarter's close (`discount_memory_half_life_days`).
     pub expected_discount: f32,
     /// Standing discount offered in the current journey (fraction).
     pub offered_discount: f32,

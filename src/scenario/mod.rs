@@ -705,6 +705,10 @@ fn check_customers(c: &mut Checker, b: &CustomerBehaviour) -> Result<(), InputEr
         ("fatigue_half_life_days", b.fatigue_half_life_days),
         ("trust_half_life_days", b.trust_half_life_days),
         ("annoyance_half_life_days", b.annoyance_half_life_days),
+        (
+            "discount_memory_half_life_days",
+            b.discount_memory_half_life_days,
+        ),
     ] {
         c.range(&p(k), v, 0.01, 1e6, true)?;
     }

@@ -522,6 +522,13 @@ pub const PLAUSIBLE_RANGES: &[PlausibleRange] = &[
         None,
         "Judgement: around the default 0.3.",
     ),
+    between(
+        "customers.discount_memory_half_life_days",
+        130.0,
+        520.0,
+        None,
+        HALF_TO_TWICE,
+    ),
     between("customers.wait_threshold", 0.02, 0.1, None, HALF_TO_TWICE),
     between(
         "customers.wait_window_days",
