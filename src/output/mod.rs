@@ -484,10 +484,7 @@ pub fn warm_up_drift_json(summaries: &[PointSummary]) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({
-        "measured_over": format!(
-            "the reference variant's first {} horizon quarters (it goes on selling as in the warm-up): least-squares slope per quarter, 95% CI over replications",
-            phases::DRIFT_QUARTERS
-        ),
+        "measured_over": phases::DRIFT_MEASURED_OVER,
         "points": points,
     })
 }

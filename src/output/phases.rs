@@ -123,14 +123,25 @@ fn summary_cells(s: &Summary) -> [String; 4] {
     [num(s.mean), num(s.ci_low), num(s.ci_high), s.n.to_string()]
 }
 
-/// Quarters over which [`warm_up_drift`] measures the reference's drift: the first year after
-/// the warm-up.
-pub const DRIFT_QUARTERS: usize = 4;
+/// Quarters over which [`warm_up_drift`] measures the reference's drift: the first two years
+/// after the warm-up.
+pub const DRIFT_QUARTERS: usize = 8;
+
+/// How the drift is measured, for the manifest.
+pub const DRIFT_MEASURED_OVER: &str = "the reference variant (it goes on selling as in the \
+     warm-up): the change of its yearly mean from horizon year 1 to year 2, per quarter (a \
+     quarter-of-year pattern, such as a fourth-quarter dip, cancels out); with fewer than 8 \
+     horizon quarters, the least-squares slope per quarter over those there are; 95% CI over \
+     replications";
 
 /// How far the market still moves at the end of the warm-up: for one metric, the reference
-/// variant's least-squares slope per quarter over its first [`DRIFT_QUARTERS`] horizon quarters
-/// (it goes on selling as in the warm-up, so any trend there is the warm-up's unfinished
-/// drift), over replications.
+/// variant's change per quarter over its first [`DRIFT_QUARTERS`] horizon quarters (it goes on
+/// selling as in the warm-up, so any trend there is the warm-up's unfinished drift), over
+/// replications: the difference of its means over horizon years 2 and 1, divided by four. A
+/// least-squares slope over the first four quarters (the measure before) reads a seasonal
+/// pattern as drift: on the lesson the reference's hockey stick dips in every fourth quarter,
+/// and the slope called that a fall of 0.4 points a quarter. With fewer than eight horizon
+/// quarters it is that slope, over the quarters there are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drift {
     /// `bookings` ($k), `discount_share` (discount cost ÷ list value) or `hockey_stick`.
@@ -164,6 +175,24 @@ impl Drift {
 
 /// One quarter's value of a drift metric.
 type Measure = fn(&crate::metrics::Tally) -> f64;
+
+/// Change per quarter of a series of quarterly values (see [`Drift`]): year-over-year when there
+/// are two years of them, else the least-squares slope.
+fn change_per_quarter(ys: &[f64]) -> f64 {
+    if ys.len() >= 8 {
+        let mean = |q: &[f64]| q.iter().sum::<f64>() / q.len() as f64;
+        return (mean(&ys[4..8]) - mean(&ys[..4])) / 4.0;
+    }
+    let n = ys.len() as f64;
+    let mean_x = (n - 1.0) / 2.0;
+    let mean_y = ys.iter().sum::<f64>() / n;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (i, y) in ys.iter().enumerate() {
+        sxy += (i as f64 - mean_x) * (y - mean_y);
+        sxx += (i as f64 - mean_x).powi(2);
+    }
+    sxy / sxx
+}
 
 /// The reference's drift at the end of the warm-up (see [`Drift`]); empty for a horizon under
 /// two quarters.
@@ -211,14 +240,7 @@ pub fn warm_up_drift(result: &PointResult) -> Vec<Drift> {
                     level.0 += y;
                     level.1 += 1;
                 }
-                let mean_x = (quarters as f64 - 1.0) / 2.0;
-                let mean_y = ys.iter().sum::<f64>() / quarters as f64;
-                let (mut sxy, mut sxx) = (0.0, 0.0);
-                for (i, y) in ys.iter().enumerate() {
-                    sxy += (i as f64 - mean_x) * (y - mean_y);
-                    sxx += (i as f64 - mean_x).powi(2);
-                }
-                slopes.push(sxy / sxx);
+                slopes.push(change_per_quarter(&ys));
             }
             Drift {
                 metric,
