@@ -359,7 +359,8 @@ fn knobs_within_their_noise_floor_are_flagged_and_never_ranked() {
             let m = &e.knobs[k];
             // A knob at or below its noise floor is never a finding (the issue's "noise floor
             // ranked second").
-            if !(m.measures.mu_star.value > m.noise_floor) {
+            let above = m.measures.mu_star.value.partial_cmp(&m.noise_floor);
+            if above != Some(std::cmp::Ordering::Greater) {
                 assert!(m.within_noise, "{:?} {}: {m:?}", e.output, s.knobs[k].path);
             }
             // The findings first, ranked 1, 2, …; the knobs within noise after them, unranked.

@@ -229,7 +229,7 @@ impl NoiseFloor {
     /// Whether a μ* is within the noise: not above the limit (a NaN μ* or floor is, too: no
     /// effect was measured).
     pub fn holds(&self, mu_star: f64) -> bool {
-        !(mu_star > self.limit)
+        mu_star.partial_cmp(&self.limit) != Some(std::cmp::Ordering::Greater)
     }
 }
 
