@@ -717,6 +717,21 @@ fn the_files_have_the_contract_columns_and_the_same_bytes_for_any_thread_count()
     assert!(report.contains("id=\"what-decides\""));
     assert!(report.contains("What decides the answer"));
     assert!(!report.contains("http"), "the report is self-contained");
+    // The report's lists say whose each knob is: our own choices are never the buyers'.
+    let mut items = 0;
+    for item in report.split("<li data-parameter=\"").skip(1) {
+        let path = &item[..item.find('"').unwrap()];
+        let ours = path.starts_with("strategies.") || path.starts_with("reps.");
+        let kind = if ours {
+            "data-kind=\"ours\""
+        } else {
+            "data-kind=\"buyers\""
+        };
+        let tag = &item[..item.find('>').unwrap()];
+        assert!(tag.contains(kind), "{path}: {tag}");
+        items += 1;
+    }
+    assert!(items > 0, "{report}");
     // `salesim report` on the study's folder says what it is instead of a missing field.
     let again = salesim(&["report", a.to_str().unwrap()]);
     assert!(!again.status.success());

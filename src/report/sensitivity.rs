@@ -397,8 +397,9 @@ fn ranking(study: &Study, variant: usize) -> String {
             for f in listed {
                 let _ = writeln!(
                     html,
-                    "<li data-parameter=\"{}\" data-flips=\"{}\" data-outcome=\"{}\">{}.</li>",
+                    "<li data-parameter=\"{}\" data-kind=\"{}\" data-flips=\"{}\" data-outcome=\"{}\">{}.</li>",
                     esc(&study.knobs[f.knob].path),
+                    kind.name(),
                     f.flip_value.is_some(),
                     f.outcome.name(),
                     code_spans(&esc(&flip_sentence(study, f)))
