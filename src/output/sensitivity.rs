@@ -1,15 +1,18 @@
 //! The files of a sensitivity study (`salesim sensitivity`), as pure functions from a finished
 //! [`Study`] to bytes, and its terminal summary:
 //!
-//! - `sensitivity.csv`: one row per output × knob, the Morris measures with their intervals;
+//! - `sensitivity.csv`: one row per output × knob, the Morris measures with their intervals,
+//!   whose knob it is (`kind`: `buyers` or `ours`) and whether it is within noise (then it has no
+//!   `rank`);
 //! - `swings.csv`: the one-at-a-time runs behind the tornado chart;
-//! - `flip_points.csv`: where the answer flips for the top unobservable knobs;
+//! - `flip_points.csv`: where the answer flips for the top unobservable knobs, with the flip
+//!   value's bootstrap CI, or "not found at this precision";
 //! - `manifest.json`: the scenario as studied, the seeds, the design and the command that
 //!   reproduces it.
 
 use crate::output::summary::{signed, signed_percent};
 use crate::output::{csv_text, manifest_common, num, object, ManifestCommon};
-use crate::sensitivity::{knob_count, Difference, Effects, Output, Study};
+use crate::sensitivity::{knob_count, Difference, Effects, Flip, FlipOutcome, Kind, Output, Study};
 
 /// The study's files, in the order they are put in place (the manifest last).
 pub const FILES: [&str; 4] = [
@@ -20,7 +23,7 @@ pub const FILES: [&str; 4] = [
 ];
 
 /// Columns of `sensitivity.csv`.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 21] = [
     "output",
     "variant",
     "reference",
@@ -40,10 +43,12 @@ pub const COLUMNS: [&str; 19] = [
     "sigma_ci_high",
     "noise_floor",
     "rank",
+    "kind",
+    "within_noise",
 ];
 
 /// Columns of `swings.csv`.
-pub const SWING_COLUMNS: [&str; 14] = [
+pub const SWING_COLUMNS: [&str; 15] = [
     "variant",
     "reference",
     "parameter",
@@ -58,10 +63,11 @@ pub const SWING_COLUMNS: [&str; 14] = [
     "difference_at_high",
     "difference_at_high_ci_low",
     "difference_at_high_ci_high",
+    "kind",
 ];
 
 /// Columns of `flip_points.csv`.
-pub const FLIP_COLUMNS: [&str; 12] = [
+pub const FLIP_COLUMNS: [&str; 20] = [
     "variant",
     "reference",
     "parameter",
@@ -74,6 +80,14 @@ pub const FLIP_COLUMNS: [&str; 12] = [
     "value",
     "difference_at_value",
     "replications",
+    "kind",
+    "outcome",
+    "flip_ci_low",
+    "flip_ci_high",
+    "difference_at_low_ci_low",
+    "difference_at_low_ci_high",
+    "difference_at_high_ci_low",
+    "difference_at_high_ci_high",
 ];
 
 /// Writes rows to CSV text.
@@ -123,7 +137,11 @@ pub fn csv(study: &Study) -> Vec<u8> {
                 num(m.sigma.ci_low),
                 num(m.sigma.ci_high),
                 num(e.knobs[k].noise_floor),
-                e.knobs[k].rank.to_string(),
+                e.knobs[k]
+                    .finding_rank()
+                    .map_or(String::new(), |r| r.to_string()),
+                knob.kind().name().to_string(),
+                e.knobs[k].within_noise.to_string(),
             ]);
         }
     }
@@ -157,6 +175,7 @@ pub fn swings_csv(study: &Study) -> Vec<u8> {
             ];
             row.extend(difference_cells(s.at_low[v]));
             row.extend(difference_cells(s.at_high[v]));
+            row.push(knob.kind().name().to_string());
             rows.push(row);
         }
     }
@@ -184,6 +203,14 @@ pub fn flips_csv(study: &Study) -> Vec<u8> {
                 num(knob.value),
                 num(study.at_scenario[f.variant].map_or(f64::NAN, |d| d.pct)),
                 study.design.flip_replications.to_string(),
+                knob.kind().name().to_string(),
+                f.outcome.name().to_string(),
+                f.flip_ci.map_or(String::new(), |c| num(c.0)),
+                f.flip_ci.map_or(String::new(), |c| num(c.1)),
+                num(f.at_low_ci.0),
+                num(f.at_low_ci.1),
+                num(f.at_high_ci.0),
+                num(f.at_high_ci.1),
             ]
         })
         .collect();
@@ -206,6 +233,7 @@ pub fn manifest(study: &Study, common: &ManifestCommon) -> serde_json::Value {
                 "value": k.value,
                 "whole": k.whole,
                 "observable_from_crm": k.observable(),
+                "kind": k.kind().name(),
             })
         })
         .collect();
@@ -273,14 +301,18 @@ pub fn comparison(study: &Study, variant: usize) -> String {
     )
 }
 
-/// One knob's line of the terminal summary: rank, path, μ* with its interval, the noise floor
-/// and whether an export reveals it.
+/// One knob's line of the terminal summary: its rank among the findings (a dash for a knob
+/// within noise, which has none), path, μ* with its interval, the noise floor, μ, whether an
+/// export reveals it, and "within noise" when it is.
 fn knob_line(study: &Study, e: &Effects, k: usize) -> String {
     let m = &e.knobs[k];
     let s = &m.measures;
+    let place = match m.finding_rank() {
+        Some(r) => format!("{r:>2}."),
+        None => " – ".to_string(),
+    };
     format!(
-        "  {:>2}. {:<44} μ* {:>5} ({} to {}; noise {})  μ {:>6}  {}",
-        m.rank,
+        "  {place} {:<44} μ* {:>5} ({} to {}; noise {})  μ {:>6}  {}{}",
         study.knobs[k].path,
         short(s.mu_star.value),
         short(s.mu_star.ci_low),
@@ -291,15 +323,27 @@ fn knob_line(study: &Study, e: &Effects, k: usize) -> String {
             "observable"
         } else {
             "not observable"
-        }
+        },
+        if m.within_noise { ", within noise" } else { "" }
+    )
+}
+
+/// "+8.0% (95% CI +3.1% to +12.9%)".
+fn with_ci(pct: f64, ci: (f64, f64)) -> String {
+    format!(
+        "{} (95% CI {} to {})",
+        signed_percent(pct),
+        signed_percent(ci.0),
+        signed_percent(ci.1)
     )
 }
 
 /// A flip point as a leader reads it: "aligned stops winning when `customers.trust_weight`
-/// exceeds 4.2 (the scenario has 3; aligned +8.0% at 1.5, −3.0% at 6)", or, without a flip,
-/// "aligned wins across its whole range, 1.5 to 6 (…)". The winner named is the one ahead at the
-/// scenario's own value (else at the low end).
-pub fn flip_sentence(study: &Study, f: &crate::sensitivity::Flip) -> String {
+/// exceeds 4.2 (95% CI 3.8 to 4.9; the scenario has 3; aligned +8.0% at 1.5, −3.0% at 6)";
+/// without a flip, "aligned wins across its whole range, 1.5 to 6 (…)"; and when an end's paired
+/// CI includes zero, "whether the answer flips is not found at this precision (…)". The winner
+/// named is the one ahead at the scenario's own value (else at the low end).
+pub fn flip_sentence(study: &Study, f: &Flip) -> String {
     let knob = &study.knobs[f.knob];
     let cfg = &study.config;
     let (variant, reference) = (
@@ -324,13 +368,17 @@ pub fn flip_sentence(study: &Study, f: &crate::sensitivity::Flip) -> String {
         .filter(|d| d.is_finite() && *d != 0.0)
         .unwrap_or(f.at_low);
     let winner = |ahead: bool| if ahead { variant } else { reference };
-    match f.flip_value {
-        Some(v) => {
+    match (f.outcome, f.flip_value) {
+        (FlipOutcome::Flips, Some(v)) => {
             let ahead = here > 0.0;
             // The winner at the scenario's value wins on the side of the flip where its sign is.
             let wins_below = (f.at_low > 0.0) == ahead;
+            let ci = match f.flip_ci {
+                Some((lo, hi)) => format!("95% CI {} to {}; ", short(lo), short(hi)),
+                None => String::new(),
+            };
             format!(
-                "{} stops winning when `{}` {} {} (the scenario has {}; {ends})",
+                "{} stops winning when `{}` {} {} ({ci}the scenario has {}; {ends})",
                 winner(ahead),
                 knob.path,
                 if wins_below { "exceeds" } else { "falls below" },
@@ -338,18 +386,30 @@ pub fn flip_sentence(study: &Study, f: &crate::sensitivity::Flip) -> String {
                 short(knob.value)
             )
         }
-        None => format!(
+        (FlipOutcome::NoFlip, _) => format!(
             "{} wins across the whole range of `{}`, {} ({ends})",
             winner(f.at_low > 0.0),
             knob.path,
             range_words(study, f.knob)
         ),
+        _ => format!(
+            "`{}`: whether the answer flips is not found at this precision ({variant} {} at {}, \
+             {} at {}: a paired CI includes zero; more --flip-replications would tell)",
+            knob.path,
+            with_ci(f.at_low, f.at_low_ci),
+            short(knob.low),
+            with_ci(f.at_high, f.at_high_ci),
+            short(knob.high)
+        ),
     }
 }
 
-/// What a study found, for a terminal: per comparison, the answer at the scenario's values, its
-/// `shown` most influential knobs with their measures, and where the answer flips for the top
-/// knobs a CRM export cannot reveal. What `salesim calibrate` prints after its own small study.
+/// What a study found, for a terminal: per comparison, the answer at the scenario's values; its
+/// `shown` most influential knobs outside the noise, in two lists (the buyers' behaviour to
+/// check, our own strategy choices to decide); the knobs within noise that μ* alone would have
+/// put among them, flagged and unranked; and where the answer flips for the top knobs a CRM
+/// export cannot reveal, in the same two lists. What `salesim calibrate` prints after its own
+/// small study.
 pub fn findings(study: &Study, shown: usize) -> String {
     let cfg = &study.config;
     let mut s = String::new();
@@ -368,18 +428,83 @@ pub fn findings(study: &Study, shown: usize) -> String {
             ));
         }
         s.push_str(&format!(
-            "Knobs that move it most (μ*: mean change across the knob's range, in log points: 100 × ln(variant ÷ {}), ≈ %):\n",
+            "Knobs that move it most (μ*: mean change across the knob's range, in log points: 100 × ln(variant ÷ {}), ≈ %; ranked among the knobs above their noise floor):\n",
             cfg.variants[cfg.reference].name
         ));
-        for k in e.ranked().into_iter().take(shown) {
-            s.push_str(&knob_line(study, e, k));
-            s.push('\n');
+        let top: Vec<usize> = e
+            .ranked()
+            .into_iter()
+            .filter(|&k| !e.knobs[k].within_noise)
+            .take(shown)
+            .collect();
+        if top.is_empty() {
+            s.push_str(
+                "  None moves it beyond its noise floor at this precision (more --replications would tell).\n",
+            );
         }
-        let flips: Vec<_> = study.flips.iter().filter(|f| f.variant == v).collect();
+        for kind in Kind::ALL {
+            let listed: Vec<usize> = top
+                .iter()
+                .copied()
+                .filter(|&k| study.knobs[k].kind() == kind)
+                .collect();
+            if listed.is_empty() {
+                continue;
+            }
+            s.push_str(&format!(" {}:\n", kind.heading()));
+            for k in listed {
+                s.push_str(&knob_line(study, e, k));
+                s.push('\n');
+            }
+        }
+        // Knobs within noise that μ* alone would have put among the top: flagged, unranked.
+        let mut by_mu: Vec<usize> = (0..study.knobs.len()).collect();
+        by_mu.sort_by(|&a, &b| {
+            let key = |k: usize| {
+                let m = e.knobs[k].measures.mu_star.value;
+                if m.is_finite() {
+                    m
+                } else {
+                    f64::NEG_INFINITY
+                }
+            };
+            key(b).total_cmp(&key(a)).then(a.cmp(&b))
+        });
+        let flagged: Vec<usize> = by_mu
+            .into_iter()
+            .take(shown)
+            .filter(|&k| e.knobs[k].within_noise)
+            .collect();
+        let within = e.knobs.iter().filter(|m| m.within_noise).count();
+        if within > 0 {
+            s.push_str(&format!(
+                " Within their noise floor, not ranked: {} in all (not told from no effect at {} replications; more --replications would tell){}\n",
+                knob_count(within),
+                study.design.replications,
+                if flagged.is_empty() { "." } else { ":" }
+            ));
+            for k in flagged {
+                s.push_str(&knob_line(study, e, k));
+                s.push('\n');
+            }
+        }
+        let flips: Vec<&Flip> = study.flips.iter().filter(|f| f.variant == v).collect();
         if !flips.is_empty() {
-            s.push_str("Knobs a CRM export cannot reveal, and where the answer flips:\n");
-            for f in flips {
-                s.push_str(&format!("  {}.\n", flip_sentence(study, f)));
+            s.push_str(
+                "Where the answer flips, for the top knobs a CRM export cannot reveal (a flip only where the paired 95% CIs at both ends exclude zero, with opposite signs):\n",
+            );
+            for kind in Kind::ALL {
+                let listed: Vec<&&Flip> = flips
+                    .iter()
+                    .filter(|f| study.knobs[f.knob].kind() == kind)
+                    .collect();
+                if listed.is_empty() {
+                    continue;
+                }
+                s.push_str(&format!(" {}:\n", kind.heading()));
+                for f in listed {
+                    s.push_str(&format!("  {}.\n", flip_sentence(study, f)));
+                }
             }
         }
     }

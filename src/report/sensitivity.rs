@@ -1,7 +1,10 @@
 //! The report of a sensitivity study: the tornado chart (through the shared chart frame, so it
 //! looks like every other chart) and a self-contained `report.html` whose first section, "What
-//! decides the answer", ranks the knobs in plain words, says which a CRM export reveals, and
-//! gives the value at which the answer flips for the top knobs it cannot reveal.
+//! decides the answer", ranks the knobs outside their noise floor in plain words, in two lists
+//! (the buyers' behaviour to check with people who know them, the user's own strategy choices
+//! to decide), flags the knobs within noise without ranking them, says which a CRM export
+//! reveals, and gives the value at which the answer flips (with its 95% CI, or "not found at
+//! this precision") for the top knobs it cannot reveal.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -19,7 +22,7 @@ use super::markup::{esc, figure};
 use crate::output::sensitivity::{comparison, flip_sentence, short};
 use crate::output::summary::{signed, signed_percent};
 use crate::sensitivity::knob_count;
-use crate::sensitivity::{Effects, Output, Study};
+use crate::sensitivity::{Effects, Kind, Output, Study};
 
 /// The tornado chart's file stem.
 pub(crate) const TORNADO: &str = "tornado";
@@ -27,10 +30,14 @@ pub(crate) const TORNADO: &str = "tornado";
 /// Knobs ranked in the report's words, per comparison.
 const WORDS_KNOBS: usize = 8;
 
-/// Colour of knobs a CRM export reveals, and of those it cannot (the palette's blue and
-/// vermillion).
-fn observable_colour(observable: bool) -> RGBColor {
-    colour(if observable { 1 } else { 0 })
+/// Colour of the buyers' knobs a CRM export reveals, of those it cannot (the palette's blue and
+/// vermillion), and of our own choices (green).
+fn knob_colour(kind: Kind, observable: bool) -> RGBColor {
+    match (kind, observable) {
+        (Kind::Ours, _) => colour(2),
+        (Kind::Buyers, true) => colour(1),
+        (Kind::Buyers, false) => colour(0),
+    }
 }
 
 /// The tornado: for the first comparison, each of the most influential knobs at both ends of its
@@ -41,10 +48,13 @@ struct Tornado<'a> {
 }
 
 impl Tornado<'_> {
-    /// (knob path, low-end %, high-end %, observable) of the most influential knobs by Morris
-    /// μ*, the widest swing first (the tornado's shape).
-    fn rows(&self) -> Vec<(String, f64, f64, bool)> {
-        let mut rows: Vec<(String, f64, f64, bool)> = self
+    /// (knob path, low-end %, high-end %, colour) of the most influential knobs by Morris
+    /// μ*, the widest swing first (the tornado's shape); a knob within noise is labelled so.
+    fn rows(&self) -> Vec<(String, f64, f64, RGBColor)> {
+        let noise = self.study.effects_of(Output::Difference {
+            variant: self.variant,
+        });
+        let mut rows: Vec<(String, f64, f64, RGBColor)> = self
             .study
             .swings
             .iter()
@@ -52,7 +62,18 @@ impl Tornado<'_> {
             .filter_map(|s| {
                 let (lo, hi) = (s.at_low[self.variant]?, s.at_high[self.variant]?);
                 let knob = &self.study.knobs[s.knob];
-                Some((knob.path.clone(), lo.pct, hi.pct, knob.observable()))
+                let within = noise.is_some_and(|e| e.knobs[s.knob].within_noise);
+                let label = if within {
+                    format!("{} (within noise)", knob.path)
+                } else {
+                    knob.path.clone()
+                };
+                Some((
+                    label,
+                    lo.pct,
+                    hi.pct,
+                    knob_colour(knob.kind(), knob.observable()),
+                ))
             })
             .collect();
         // Stable: equal swings keep the μ* order.
@@ -102,7 +123,7 @@ impl Chart for Tornado<'_> {
             )
         };
         format!(
-            "The {} most influential knobs by Morris μ*, the widest swing at the top; {base}; {crossing}. Blue: a CRM export reveals it; vermillion: an assumption to check. {} replications per end.",
+            "The {} most influential knobs by Morris μ*, the widest swing at the top; {base}; {crossing}. Blue: the buyers' behaviour, which a CRM export reveals; vermillion: the buyers' behaviour, to check with people who know them; green: your own strategy choice, to decide. {} replications per end.",
             self.rows().len(),
             self.study.design.flip_replications
         )
@@ -111,12 +132,16 @@ impl Chart for Tornado<'_> {
     fn legend(&self) -> Vec<(String, RGBColor)> {
         vec![
             (
-                "a CRM export reveals it".to_string(),
-                observable_colour(true),
+                "buyers: a CRM export reveals it".to_string(),
+                knob_colour(Kind::Buyers, true),
             ),
             (
-                "an assumption to check".to_string(),
-                observable_colour(false),
+                "buyers: to check".to_string(),
+                knob_colour(Kind::Buyers, false),
+            ),
+            (
+                "yours: to decide".to_string(),
+                knob_colour(Kind::Ours, false),
             ),
         ]
     }
@@ -155,9 +180,8 @@ impl Chart for Tornado<'_> {
                 GREY.stroke_width(3),
             )))?;
         }
-        for (i, (_, lo, hi, observable)) in rows.iter().enumerate() {
+        for (i, (_, lo, hi, c)) in rows.iter().enumerate() {
             let y = (n - 1 - i) as f64;
-            let c = observable_colour(*observable);
             plot.draw_series(std::iter::once(Rectangle::new(
                 [(lo.min(*hi), y - 0.3), (lo.max(*hi), y + 0.3)],
                 c.mix(0.75).filled(),
@@ -240,42 +264,86 @@ fn ranking(study: &Study, variant: usize) -> String {
         esc(&study.config.variants[variant].name),
         esc(&study.config.variants[study.config.reference].name)
     );
-    html.push_str("<ol class=\"knobs\">\n");
-    for k in e.ranked().into_iter().take(WORDS_KNOBS) {
-        let knob = &study.knobs[k];
-        let m = &e.knobs[k];
-        let s = &m.measures;
-        let reveal = match knob.range.observed_as {
-            Some(what) => format!("a CRM export reveals it: {}", esc(what)),
-            None => "a CRM export cannot reveal it: an assumption to check".to_string(),
-        };
-        let noise = if s.mu_star.value <= m.noise_floor {
-            format!(
-                " <span class=\"unclear\">Within the noise floor ({}): not distinguishable from no effect.</span>",
-                short(m.noise_floor)
-            )
-        } else {
-            String::new()
-        };
+    let findings: Vec<usize> = e
+        .ranked()
+        .into_iter()
+        .filter(|&k| !e.knobs[k].within_noise)
+        .take(WORDS_KNOBS)
+        .collect();
+    if findings.is_empty() {
+        html.push_str("<p>No knob moves it beyond its noise floor at this precision: more replications (<code>--replications</code>) would tell.</p>\n");
+    }
+    for kind in Kind::ALL {
+        let listed: Vec<usize> = findings
+            .iter()
+            .copied()
+            .filter(|&k| study.knobs[k].kind() == kind)
+            .collect();
+        if listed.is_empty() {
+            continue;
+        }
         let _ = writeln!(
             html,
-            "<li data-parameter=\"{}\" data-rank=\"{}\"><code>{}</code> ({reveal}): moving it across its plausible range, {} to {} (the scenario has {}), changes the answer by {} log points on average (μ*, 95% CI {} to {}); {}.{noise}</li>",
-            esc(&knob.path),
-            m.rank,
-            esc(&knob.path),
-            short(knob.low),
-            short(knob.high),
-            short(knob.value),
-            short(s.mu_star.value),
-            short(s.mu_star.ci_low),
-            short(s.mu_star.ci_high),
-            direction(study, e, k, variant),
+            "<h4 data-kind=\"{}\">{}</h4>\n<ol class=\"knobs\" data-kind=\"{}\">",
+            kind.name(),
+            esc(kind.heading()),
+            kind.name()
         );
+        for k in listed {
+            html.push_str(&knob_item(study, e, k, variant));
+        }
+        html.push_str("</ol>\n");
     }
-    html.push_str("</ol>\n");
-    let top: Vec<usize> = e.ranked().into_iter().take(WORDS_KNOBS).collect();
-    let (seen, unseen): (Vec<usize>, Vec<usize>) =
-        top.iter().partition(|&&k| study.knobs[k].observable());
+    // Knobs within noise that μ* alone would have put among the top: flagged, not ranked.
+    let mut by_mu: Vec<usize> = (0..study.knobs.len()).collect();
+    by_mu.sort_by(|&a, &b| {
+        let key = |k: usize| {
+            let m = e.knobs[k].measures.mu_star.value;
+            if m.is_finite() {
+                m
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        key(b).total_cmp(&key(a)).then(a.cmp(&b))
+    });
+    let flagged: Vec<usize> = by_mu
+        .into_iter()
+        .take(WORDS_KNOBS)
+        .filter(|&k| e.knobs[k].within_noise)
+        .collect();
+    let within = e.knobs.iter().filter(|m| m.within_noise).count();
+    if within > 0 {
+        let _ = writeln!(
+            html,
+            "<p class=\"note\">{} within {} noise floor, not ranked: at {} replications {} not told from no effect (more replications would tell).{}</p>",
+            knob_count(within),
+            if within == 1 { "its" } else { "their" },
+            study.design.replications,
+            if within == 1 { "it is" } else { "they are" },
+            if flagged.is_empty() {
+                ""
+            } else {
+                " Among them, with a μ* as large as the findings':"
+            }
+        );
+        if !flagged.is_empty() {
+            html.push_str("<ul class=\"within-noise\">\n");
+            for k in flagged {
+                html.push_str(&knob_item(study, e, k, variant));
+            }
+            html.push_str("</ul>\n");
+        }
+    }
+    let (seen, unseen): (Vec<usize>, Vec<usize>) = findings
+        .iter()
+        .filter(|&&k| study.knobs[k].kind() == Kind::Buyers)
+        .partition(|&&k| study.knobs[k].observable());
+    let ours: Vec<usize> = findings
+        .iter()
+        .copied()
+        .filter(|&k| study.knobs[k].kind() == Kind::Ours)
+        .collect();
     let list = |ks: &[usize]| -> String {
         ks.iter()
             .map(|&k| format!("<code>{}</code>", esc(&study.knobs[k].path)))
@@ -285,7 +353,7 @@ fn ranking(study: &Study, variant: usize) -> String {
     if !seen.is_empty() {
         let _ = writeln!(
             html,
-            "<p>Of these, a CRM opportunity export reveals {}: fit them to your own data (<code>salesim calibrate</code>) rather than trust the defaults.</p>",
+            "<p>Of the buyers' behaviour, a CRM opportunity export reveals {}: fit it to your own data (<code>salesim calibrate</code>) rather than trust the defaults.</p>",
             list(&seen)
         );
     }
@@ -296,25 +364,87 @@ fn ranking(study: &Study, variant: usize) -> String {
             list(&unseen)
         );
     }
+    if !ours.is_empty() {
+        let _ = writeln!(
+            html,
+            "<p>{} {} your own choice: nothing to check, a decision to make, with the answer's dependence on it in view.</p>",
+            list(&ours),
+            if ours.len() == 1 { "is" } else { "are" }
+        );
+    }
     let flips: Vec<_> = study
         .flips
         .iter()
         .filter(|f| f.variant == variant)
         .collect();
     if !flips.is_empty() {
-        html.push_str("<h3>Where the answer flips</h3>\n<p>For the most influential knobs a CRM export cannot reveal, and any other in the chart that flips the answer on its own, each moved alone across its range with the rest at the scenario's values; the value where the answer flips is found by bisection on paired runs:</p>\n<ul class=\"flips\">\n");
-        for f in flips {
+        html.push_str("<h3>Where the answer flips</h3>\n<p>For the most influential knobs a CRM export cannot reveal, and any other in the chart whose two ends give opposite answers, each moved alone across its range with the rest at the scenario's values. A flip is claimed only where the paired 95% CIs at both ends of the range exclude zero, with opposite signs; the value is then found by bisection on paired runs, and its 95% CI by a bootstrap over the replications of every point run along the knob. Otherwise the flip is \"not found at this precision\".</p>\n");
+        for kind in Kind::ALL {
+            let listed: Vec<_> = flips
+                .iter()
+                .filter(|f| study.knobs[f.knob].kind() == kind)
+                .collect();
+            if listed.is_empty() {
+                continue;
+            }
             let _ = writeln!(
                 html,
-                "<li data-parameter=\"{}\" data-flips=\"{}\">{}.</li>",
-                esc(&study.knobs[f.knob].path),
-                f.flip_value.is_some(),
-                code_spans(&esc(&flip_sentence(study, f)))
+                "<h4 data-kind=\"{}\">{}</h4>\n<ul class=\"flips\" data-kind=\"{}\">",
+                kind.name(),
+                esc(kind.heading()),
+                kind.name()
             );
+            for f in listed {
+                let _ = writeln!(
+                    html,
+                    "<li data-parameter=\"{}\" data-kind=\"{}\" data-flips=\"{}\" data-outcome=\"{}\">{}.</li>",
+                    esc(&study.knobs[f.knob].path),
+                    kind.name(),
+                    f.flip_value.is_some(),
+                    f.outcome.name(),
+                    code_spans(&esc(&flip_sentence(study, f)))
+                );
+            }
+            html.push_str("</ul>\n");
         }
-        html.push_str("</ul>\n");
     }
     html
+}
+
+/// One knob of the plain-words ranking: what moving it does, whether an export reveals it, and
+/// "within noise" (with no rank) when it is.
+fn knob_item(study: &Study, e: &Effects, k: usize, variant: usize) -> String {
+    let knob = &study.knobs[k];
+    let m = &e.knobs[k];
+    let s = &m.measures;
+    let reveal = match (knob.kind(), knob.range.observed_as) {
+        (Kind::Ours, _) => "your own choice, to decide".to_string(),
+        (Kind::Buyers, Some(what)) => format!("a CRM export reveals it: {}", esc(what)),
+        (Kind::Buyers, None) => "a CRM export cannot reveal it: an assumption to check".to_string(),
+    };
+    let noise = if m.within_noise {
+        format!(
+            " <span class=\"unclear\">Within noise (floor {}): not told from no effect, and not ranked.</span>",
+            short(m.noise_floor)
+        )
+    } else {
+        String::new()
+    };
+    let rank = m.finding_rank().map_or(String::new(), |r| r.to_string());
+    format!(
+        "<li data-parameter=\"{}\" data-rank=\"{rank}\" data-kind=\"{}\" data-within-noise=\"{}\"><code>{}</code> ({reveal}): moving it across its plausible range, {} to {} (the scenario has {}), changes the answer by {} log points on average (μ*, 95% CI {} to {}); {}.{noise}</li>\n",
+        esc(&knob.path),
+        knob.kind().name(),
+        m.within_noise,
+        esc(&knob.path),
+        short(knob.low),
+        short(knob.high),
+        short(knob.value),
+        short(s.mu_star.value),
+        short(s.mu_star.ci_low),
+        short(s.mu_star.ci_high),
+        direction(study, e, k, variant),
+    )
 }
 
 /// Text with `backquoted` spans set as code (for sentences shared with the terminal).
@@ -333,7 +463,7 @@ fn code_spans(text: &str) -> String {
 /// The table of one output's knobs, by rank.
 fn table(study: &Study, e: &Effects, caption: &str) -> String {
     let mut html = format!(
-        "<table><caption>{}</caption><thead><tr><th>knob</th><th>rank</th><th>range</th><th>scenario</th><th>observable</th><th>μ* (95% CI)</th><th>μ (95% CI)</th><th>σ</th><th>noise floor</th></tr></thead><tbody>\n",
+        "<table><caption>{}</caption><thead><tr><th>knob</th><th>whose</th><th>rank</th><th>range</th><th>scenario</th><th>observable</th><th>μ* (95% CI)</th><th>μ (95% CI)</th><th>σ</th><th>noise floor</th></tr></thead><tbody>\n",
         esc(caption)
     );
     for k in e.ranked() {
@@ -342,9 +472,11 @@ fn table(study: &Study, e: &Effects, caption: &str) -> String {
         let s = &m.measures;
         let _ = writeln!(
             html,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td><td>{} ({} to {})</td><td>{} ({} to {})</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td><td>{} ({} to {})</td><td>{} ({} to {})</td><td>{}</td><td>{}</td></tr>",
             esc(&knob.path),
-            m.rank,
+            knob.kind().name(),
+            m.finding_rank()
+                .map_or("within noise".to_string(), |r| r.to_string()),
             short(knob.low),
             short(knob.high),
             short(knob.value),
@@ -383,7 +515,7 @@ fn page(study: &Study, tornado: Option<&Rendered>, command: &str) -> String {
         html.push_str(&figure(chart));
     }
     html.push_str("</section>\n");
-    html.push_str("<section id=\"knobs\"><h2>Every knob</h2>\n<p class=\"note\">μ*: the mean absolute change of the output when the knob moves across its whole plausible range (Morris elementary effects): for a difference, in log points, 100 × the change of the mean paired ln(variant ÷ reference), about percentage points of the reference's bookings for small changes (+10 is +10.5%, −10 is −9.5%), a symmetric scale on which a point where one variant collapses cannot swamp the others; for bookings, in $k; μ: the mean signed change (its sign is the direction); σ: how much the change depends on the other knobs. Intervals: 95% bootstrap over trajectories. Noise floor: the μ* a knob with no effect would show at these replications; below it a rank is noise.</p>\n");
+    html.push_str("<section id=\"knobs\"><h2>Every knob</h2>\n<p class=\"note\">μ*: the mean absolute change of the output when the knob moves across its whole plausible range (Morris elementary effects): for a difference, in log points, 100 × the change of the mean paired ln(variant ÷ reference), about percentage points of the reference's bookings for small changes (+10 is +10.5%, −10 is −9.5%), a symmetric scale on which a point where one variant collapses cannot swamp the others; for bookings, in $k; μ: the mean signed change (its sign is the direction); σ: how much the change depends on the other knobs. Intervals: 95% bootstrap over trajectories. Noise floor: the μ* a knob with no effect would show at these replications; a knob whose μ* is not above it by two of its standard deviations is within noise, and has no rank. Whose: <code>buyers</code>, the buyers' behaviour and the market, to check; <code>ours</code>, your own strategies, reps and pay plan, to decide.</p>\n");
     for e in &study.effects {
         let caption = match e.output {
             Output::Difference { variant } => {
@@ -420,7 +552,7 @@ fn page(study: &Study, tornado: Option<&Rendered>, command: &str) -> String {
     };
     let _ = writeln!(
         html,
-        "<section id=\"method\"><h2>How this was found</h2><p>Morris elementary effects (Morris 1991; μ* after Campolongo, Cariboni &amp; Saltelli 2007): {} trajectories on a grid of {} levels (each step moves a knob by {} of its range), {} design points, {} replications each. Every point runs the same replication seeds (common random numbers), and the difference is paired within each replication: the mean over replications of ln({} ÷ {}), shown as a percentage. The one-at-a-time runs (the chart and the flip points) use {} replications per point; flip points are bisected {} times. Ranges come from the table in docs/SCENARIOS.md (\"Plausible ranges\").{held}</p></section>",
+        "<section id=\"method\"><h2>How this was found</h2><p>Morris elementary effects (Morris 1991; μ* after Campolongo, Cariboni &amp; Saltelli 2007): {} trajectories on a grid of {} levels (each step moves a knob by {} of its range), {} design points, {} replications each. Every point runs the same replication seeds (common random numbers), and the difference is paired within each replication: the mean over replications of ln({} ÷ {}), shown as a percentage. The one-at-a-time runs (the chart and the flip points) use {} replications per point; flip points are bisected {} times, and their 95% CIs come from {} bootstrap resamples of the replications. Ranges come from the table in docs/SCENARIOS.md (\"Plausible ranges\").{held}</p></section>",
         d.trajectories,
         d.levels,
         short(d.delta),
@@ -430,6 +562,7 @@ fn page(study: &Study, tornado: Option<&Rendered>, command: &str) -> String {
         esc(&cfg.variants[cfg.reference].name),
         d.flip_replications,
         d.bisection_steps,
+        d.bootstrap,
     );
     let _ = writeln!(
         html,

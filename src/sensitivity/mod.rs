@@ -20,16 +20,30 @@
 //!   whatever the thread count.
 //! - **Noise floor**: each elementary effect is a difference of two means over replications; its
 //!   standard error comes from the replications (paired, as they share seeds). A knob with no
-//!   effect at all would show μ* ≈ √(2/π) × that error on average: the noise floor, kept beside
-//!   μ* so that a ranking below it is read as noise.
+//!   effect at all would show μ* ≈ √(2/π) × that error on average: the noise floor
+//!   ([`morris::NoiseFloor`]). A knob whose μ* is not above the floor plus two standard
+//!   deviations of a no-effect μ* is **within noise**: flagged, and not ranked among the
+//!   findings (the ranking puts every finding first, by μ*; the knobs within noise follow, by
+//!   μ*, unranked in the files and the words).
+//! - **Whose knob** ([`kind`]): the buyers' behaviour and the market (`market.*`,
+//!   `customers.*`), to check with people who know the buyers, or the user's own strategy
+//!   choices (`strategies.*`, `reps.*`: how our teams sell, our reps and their pay plan), to
+//!   decide. The findings and the flip points are shown in those two lists.
 //! - **Swings and flip points**: the most influential knobs (and, for each comparison, the top
 //!   knobs a CRM export cannot reveal) are run one at a time at both ends of their range, the
 //!   rest at the scenario's values (the tornado chart). For each comparison's top unobservable
-//!   knobs, and any other unobservable knob of the chart whose two ends give opposite signs, the
-//!   value where the answer flips is found by bisection on paired runs ([`bisect`]).
+//!   knobs outside the noise, and any other unobservable knob of the chart whose two ends give
+//!   opposite signs, the answer is said to flip only when the paired 95% CIs at the two ends
+//!   both exclude zero, with opposite signs ([`FlipOutcome`]); the value where it flips is then
+//!   found by bisection on paired runs ([`bisect`]), and its 95% CI by a bootstrap over the
+//!   replications of every point run along the knob ([`flip_interval`]). Ends whose CIs do not
+//!   tell give "not found at this precision", never a flip.
 
 pub mod bisect;
+pub mod kind;
 pub mod morris;
+
+pub use kind::Kind;
 
 use crate::error::{InputError, SalesimError};
 use crate::experiment::job::Options;
@@ -207,6 +221,12 @@ impl Knob {
         self.range.observable()
     }
 
+    /// Whose knob it is: the buyers' (to check) or ours (to decide), by its path's prefix
+    /// ([`kind::of`]; the table's every pattern has one).
+    pub fn kind(&self) -> Kind {
+        kind::of(&self.path).unwrap_or(Kind::Buyers)
+    }
+
     /// The knob's value at a position `u` in [0, 1] of its range (rounded if whole).
     pub fn at(&self, u: f64) -> f64 {
         let v = self.low + u * (self.high - self.low);
@@ -269,8 +289,19 @@ pub struct KnobEffect {
     pub measures: morris::Measures,
     /// The μ* a knob without any effect would show at these replications (see the module doc).
     pub noise_floor: f64,
-    /// 1 for the largest μ* of the output.
+    /// Whether μ* is not told from the noise ([`morris::NoiseFloor::holds`]): the knob is not a
+    /// finding, and is not ranked among them.
+    pub within_noise: bool,
+    /// The knob's place in the output's order: every knob outside the noise first, by μ* (1 for
+    /// the largest), then the knobs within noise, by μ*.
     pub rank: usize,
+}
+
+impl KnobEffect {
+    /// The knob's rank among the findings; `None` for a knob within noise, which is not ranked.
+    pub fn finding_rank(&self) -> Option<usize> {
+        (!self.within_noise).then_some(self.rank)
+    }
 }
 
 /// One output's measures, one per knob (in knob order).
@@ -303,6 +334,18 @@ pub struct Difference {
 }
 
 impl Difference {
+    /// The sign of the difference when its 95% CI excludes zero: +1 or −1; `None` when the CI
+    /// includes zero or there is none.
+    pub fn clear_sign(self) -> Option<i8> {
+        if self.ci_low > 0.0 {
+            Some(1)
+        } else if self.ci_high < 0.0 {
+            Some(-1)
+        } else {
+            None
+        }
+    }
+
     /// From a summary of paired log ratios.
     fn of(s: &Summary) -> Difference {
         let pct = |x: f64| 100.0 * (x.exp() - 1.0);
@@ -325,6 +368,42 @@ pub struct Swing {
     pub at_high: Vec<Option<Difference>>,
 }
 
+/// What the one-at-a-time runs say of a flip along a knob's range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlipOutcome {
+    /// The paired 95% CIs at the two ends both exclude zero, with opposite signs: the answer
+    /// flips inside the range.
+    Flips,
+    /// Both CIs exclude zero with the same sign: the same variant is ahead at both ends.
+    NoFlip,
+    /// An end's CI includes zero (or has no difference): whether the answer flips is not found
+    /// at this precision, even where the two means differ in sign.
+    NotFound,
+}
+
+impl FlipOutcome {
+    /// The outcome's name in `flip_points.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlipOutcome::Flips => "flips",
+            FlipOutcome::NoFlip => "no_flip",
+            FlipOutcome::NotFound => "not_found_at_this_precision",
+        }
+    }
+
+    /// The rule: the ends' paired differences with their 95% CIs.
+    pub fn of(low: Option<Difference>, high: Option<Difference>) -> FlipOutcome {
+        match (
+            low.and_then(Difference::clear_sign),
+            high.and_then(Difference::clear_sign),
+        ) {
+            (Some(a), Some(b)) if a != b => FlipOutcome::Flips,
+            (Some(_), Some(_)) => FlipOutcome::NoFlip,
+            _ => FlipOutcome::NotFound,
+        }
+    }
+}
+
 /// Where the answer flips for one comparison and one knob.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flip {
@@ -334,10 +413,18 @@ pub struct Flip {
     pub knob: usize,
     /// The difference at the low end, %.
     pub at_low: f64,
+    /// Its 95% CI, %.
+    pub at_low_ci: (f64, f64),
     /// At the high end, %.
     pub at_high: f64,
-    /// The value where the difference changes sign, when it does within the range.
+    /// Its 95% CI, %.
+    pub at_high_ci: (f64, f64),
+    /// Whether the answer flips, by the rule of [`FlipOutcome::of`].
+    pub outcome: FlipOutcome,
+    /// The value where the difference changes sign, by bisection: only when it flips.
     pub flip_value: Option<f64>,
+    /// The flip value's 95% bootstrap CI over the replications ([`flip_interval`]).
+    pub flip_ci: Option<(f64, f64)>,
 }
 
 /// The design's settings, as the manifest records them.
@@ -575,10 +662,12 @@ pub fn study_with(
                 .iter()
                 .zip(&noise)
                 .map(|(e, n)| {
-                    let finite: Vec<f64> = n.iter().copied().filter(|x| x.is_finite()).collect();
+                    let measures = morris::measures(e, &samples);
+                    let floor = morris::NoiseFloor::of(n);
                     KnobEffect {
-                        measures: morris::measures(e, &samples),
-                        noise_floor: (2.0 / std::f64::consts::PI).sqrt() * summarize(&finite).mean,
+                        measures,
+                        noise_floor: floor.floor,
+                        within_noise: floor.holds(measures.mu_star.value),
                         rank: 0,
                     }
                 })
@@ -612,7 +701,7 @@ pub fn study_with(
         for k in e
             .ranked()
             .into_iter()
-            .filter(|&k| !knobs[k].observable())
+            .filter(|&k| !knobs[k].observable() && !e.knobs[k].within_noise)
             .take(options.flip_knobs)
         {
             flip_candidates.push((e.output.variant(), k));
@@ -626,10 +715,11 @@ pub fn study_with(
         swing_values.push(vec![(k, knobs[k].low)]);
         swing_values.push(vec![(k, knobs[k].high)]);
     }
+    // Each point's paired log ratios per variant and replication (empty for the reference).
     let one_at_a_time = |points: &[Vec<(usize, f64)>],
                          stage: &str,
                          throughput: &mut Throughput|
-     -> Result<Vec<Vec<Option<Difference>>>, SalesimError> {
+     -> Result<Vec<Vec<Vec<f64>>>, SalesimError> {
         let mut flip_all = all.clone();
         flip_all.push(Override {
             path: "replications".into(),
@@ -658,12 +748,22 @@ pub fn study_with(
             .map(|b| {
                 (0..variants)
                     .map(|v| {
-                        (v != reference)
-                            .then(|| Difference::of(&summarize(&log_ratios(b, v, reference))))
+                        if v == reference {
+                            Vec::new()
+                        } else {
+                            log_ratios(b, v, reference)
+                        }
                     })
                     .collect()
             })
             .collect())
+    };
+    let differences = |ratios: &[Vec<f64>]| -> Vec<Option<Difference>> {
+        ratios
+            .iter()
+            .enumerate()
+            .map(|(v, r)| (v != reference).then(|| Difference::of(&summarize(r))))
+            .collect()
     };
     let swing_runs = one_at_a_time(
         &swing_values,
@@ -674,14 +774,14 @@ pub fn study_with(
         ),
         &mut throughput,
     )?;
-    let at_scenario = swing_runs[0].clone();
+    let at_scenario = differences(&swing_runs[0]);
     let swings: Vec<Swing> = swung
         .iter()
         .enumerate()
         .map(|(i, &knob)| Swing {
             knob,
-            at_low: swing_runs[1 + 2 * i].clone(),
-            at_high: swing_runs[2 + 2 * i].clone(),
+            at_low: differences(&swing_runs[1 + 2 * i]),
+            at_high: differences(&swing_runs[2 + 2 * i]),
         })
         .collect();
 
@@ -704,23 +804,41 @@ pub fn study_with(
             }
         }
     }
+    // Each flip's points along its knob: (value, paired log ratios of its variant), for the
+    // bootstrap of the flip value: the ends, the scenario's own value, then the midpoints.
     let mut flips: Vec<Flip> = Vec::new();
+    let mut along: Vec<Vec<(f64, Vec<f64>)>> = Vec::new();
     let mut brackets: Vec<(usize, bisect::Bracket)> = Vec::new();
     for &(variant, k) in &flip_candidates {
         let s = swing_of(k);
-        let (lo, hi) = (
-            s.at_low[variant].map_or(f64::NAN, |d| d.pct),
-            s.at_high[variant].map_or(f64::NAN, |d| d.pct),
-        );
-        if let Some(b) = bisect::Bracket::new(knobs[k].low, lo, knobs[k].high, hi, knobs[k].whole) {
-            brackets.push((flips.len(), b));
+        let i = swung.iter().position(|&j| j == k).expect("swung");
+        let (low, high) = (s.at_low[variant], s.at_high[variant]);
+        let pct = |d: Option<Difference>| d.map_or(f64::NAN, |d| d.pct);
+        let ci = |d: Option<Difference>| d.map_or((f64::NAN, f64::NAN), |d| (d.ci_low, d.ci_high));
+        let (lo, hi) = (pct(low), pct(high));
+        let outcome = FlipOutcome::of(low, high);
+        if outcome == FlipOutcome::Flips {
+            if let Some(b) =
+                bisect::Bracket::new(knobs[k].low, lo, knobs[k].high, hi, knobs[k].whole)
+            {
+                brackets.push((flips.len(), b));
+            }
         }
+        along.push(vec![
+            (knobs[k].low, swing_runs[1 + 2 * i][variant].clone()),
+            (knobs[k].high, swing_runs[2 + 2 * i][variant].clone()),
+            (knobs[k].value, swing_runs[0][variant].clone()),
+        ]);
         flips.push(Flip {
             variant,
             knob: k,
             at_low: lo,
+            at_low_ci: ci(low),
             at_high: hi,
+            at_high_ci: ci(high),
+            outcome,
             flip_value: None,
+            flip_ci: None,
         });
     }
     for round in 0..options.bisection_steps {
@@ -746,14 +864,19 @@ pub fn study_with(
             &mut throughput,
         )?;
         for ((f, m), result) in todo.iter().zip(&results) {
-            let d = result[flips[*f].variant].map_or(f64::NAN, |d| d.pct);
+            let variant = flips[*f].variant;
+            let d = Difference::of(&summarize(&result[variant])).pct;
+            along[*f].push((*m, result[variant].clone()));
             if let Some((_, b)) = brackets.iter_mut().find(|(i, _)| i == f) {
                 b.narrow(*m, d);
             }
         }
     }
     for (f, b) in &brackets {
-        flips[*f].flip_value = Some(b.flip_value());
+        let value = b.flip_value();
+        flips[*f].flip_value = Some(value);
+        let mut rng = study_stream(config.seed, FLIP_STREAM + *f as u64);
+        flips[*f].flip_ci = flip_interval(&along[*f], value, options.bootstrap, &mut rng);
     }
 
     Ok(Study {
@@ -777,6 +900,92 @@ pub fn study_with(
         flips,
         throughput,
     })
+}
+
+/// The purpose keys of the flip values' bootstrap streams ([`study_stream`]): one per flip,
+/// apart from the design's (purpose 1).
+const FLIP_STREAM: u64 = 0xF11B_0000;
+
+/// The 95% bootstrap CI of a flip value: `points` are the values of the knob run one at a
+/// time, each with its paired log ratios per replication (the same replication seeds at every
+/// point). Each resample draws replication indices with replacement, the same for every point
+/// (they are paired), and finds where the resampled mean difference changes sign along the knob:
+/// at a point where it is exactly zero, else by linear interpolation between the two points
+/// around the change; the change nearest `estimate` when there are several. A resample without
+/// a change puts the flip beyond the range, at the end on the side its sign says. `None` with
+/// fewer than two points or replications.
+pub fn flip_interval(
+    points: &[(f64, Vec<f64>)],
+    estimate: f64,
+    resamples: usize,
+    rng: &mut crate::rng::Rng,
+) -> Option<(f64, f64)> {
+    use rand::Rng as _;
+    let mut points: Vec<&(f64, Vec<f64>)> = points.iter().collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    points.dedup_by(|a, b| a.0 == b.0);
+    let replications = points.first()?.1.len();
+    if points.len() < 2 || replications < 2 || resamples == 0 {
+        return None;
+    }
+    let mean_of = |ratios: &[f64], sample: &[usize]| {
+        let xs: Vec<f64> = sample
+            .iter()
+            .map(|&r| ratios[r])
+            .filter(|x| x.is_finite())
+            .collect();
+        if xs.is_empty() {
+            f64::NAN
+        } else {
+            xs.iter().sum::<f64>() / xs.len() as f64
+        }
+    };
+    let whole: Vec<usize> = (0..replications).collect();
+    // The side of the low end (the sign of its mean over every replication).
+    let low_sign = mean_of(&points[0].1, &whole).signum();
+    let (low, high) = (points[0].0, points[points.len() - 1].0);
+    let mut values = Vec::with_capacity(resamples);
+    for _ in 0..resamples {
+        let sample: Vec<usize> = (0..replications)
+            .map(|_| rng.random_range(0..replications))
+            .collect();
+        let curve: Vec<(f64, f64)> = points
+            .iter()
+            .map(|(x, r)| (*x, mean_of(r, &sample)))
+            .filter(|(_, y)| y.is_finite())
+            .collect();
+        let mut crossings: Vec<f64> = Vec::new();
+        for (i, &(x, y)) in curve.iter().enumerate() {
+            if y == 0.0 {
+                crossings.push(x);
+            } else if let Some(&(x2, y2)) = curve.get(i + 1) {
+                if y2 != 0.0 && (y > 0.0) != (y2 > 0.0) {
+                    crossings.push(x + (x2 - x) * y / (y - y2));
+                }
+            }
+        }
+        let flip = match crossings
+            .into_iter()
+            .min_by(|a, b| (a - estimate).abs().total_cmp(&(b - estimate).abs()))
+        {
+            Some(x) => x,
+            // No change: the whole range is on one side; the flip is beyond the far end.
+            None => match curve.first() {
+                Some(&(_, y)) if y.signum() == low_sign => high,
+                Some(_) => low,
+                None => continue,
+            },
+        };
+        values.push(flip);
+    }
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    Some((
+        crate::experiment::stats::quantile(&values, 0.025),
+        crate::experiment::stats::quantile(&values, 0.975),
+    ))
 }
 
 /// Refuses options the study cannot use, naming the option.
@@ -1198,7 +1407,8 @@ impl Series {
     }
 }
 
-/// Ranks knobs by μ* (1 = largest; ties and NaN by the knob's path).
+/// Orders knobs: the findings by μ* (1 = largest), then the knobs within noise by μ*; ties and
+/// NaN by the knob's path.
 fn rank(effects: &mut [KnobEffect], knobs: &[Knob]) {
     let mut order: Vec<usize> = (0..effects.len()).collect();
     let key = |k: usize| {
@@ -1210,8 +1420,10 @@ fn rank(effects: &mut [KnobEffect], knobs: &[Knob]) {
         }
     };
     order.sort_by(|&a, &b| {
-        key(b)
-            .total_cmp(&key(a))
+        effects[a]
+            .within_noise
+            .cmp(&effects[b].within_noise)
+            .then_with(|| key(b).total_cmp(&key(a)))
             .then_with(|| knobs[a].path.cmp(&knobs[b].path))
     });
     for (r, k) in order.into_iter().enumerate() {
@@ -1270,5 +1482,100 @@ mod tests {
             ..knob
         };
         assert_eq!(wide.position(10.0, 0.75), 0.5);
+    }
+
+    fn difference(pct: f64, ci_low: f64, ci_high: f64) -> Option<Difference> {
+        Some(Difference {
+            pct,
+            ci_low,
+            ci_high,
+        })
+    }
+
+    #[test]
+    fn a_flip_is_claimed_only_where_both_ends_are_clear_and_opposite() {
+        // The case: +0.8% at one end, −1.0% at the other, each CI across zero.
+        assert_eq!(
+            FlipOutcome::of(difference(0.8, -1.2, 2.9), difference(-1.0, -3.1, 1.1)),
+            FlipOutcome::NotFound
+        );
+        // One end clear is not enough.
+        assert_eq!(
+            FlipOutcome::of(difference(6.0, 2.0, 10.0), difference(-1.0, -3.1, 1.1)),
+            FlipOutcome::NotFound
+        );
+        assert_eq!(
+            FlipOutcome::of(difference(6.0, 2.0, 10.0), difference(-5.0, -8.0, -2.0)),
+            FlipOutcome::Flips
+        );
+        assert_eq!(
+            FlipOutcome::of(difference(-6.0, -9.0, -2.0), difference(5.0, 0.1, 9.0)),
+            FlipOutcome::Flips
+        );
+        assert_eq!(
+            FlipOutcome::of(difference(6.0, 2.0, 10.0), difference(1.0, 0.5, 1.5)),
+            FlipOutcome::NoFlip
+        );
+        // No difference at an end (a variant booked nothing), or no interval: not found.
+        assert_eq!(
+            FlipOutcome::of(None, difference(1.0, 0.5, 1.5)),
+            FlipOutcome::NotFound
+        );
+        assert_eq!(
+            FlipOutcome::of(
+                difference(6.0, f64::NAN, f64::NAN),
+                difference(-5.0, -8.0, -2.0)
+            ),
+            FlipOutcome::NotFound
+        );
+    }
+
+    /// Points along a knob of a known line `slope × (x − root)`, with per-replication noise
+    /// `noise[r]` shared by every point (common random numbers) plus a point's own noise.
+    fn line(root: f64, slope: f64, xs: &[f64], replications: usize) -> Vec<(f64, Vec<f64>)> {
+        use rand::Rng as _;
+        let mut rng = study_stream(11, 3);
+        let shared: Vec<f64> = (0..replications)
+            .map(|_| rng.random_range(-0.02..0.02))
+            .collect();
+        xs.iter()
+            .map(|&x| {
+                let ratios = shared
+                    .iter()
+                    .map(|s| slope * (x - root) + s + rng.random_range(-0.02..0.02))
+                    .collect();
+                (x, ratios)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_flip_interval_holds_a_known_root_and_narrows_with_the_signal() {
+        let xs = [0.0, 1.0, 0.5, 0.75, 0.625, 0.6875];
+        let steep = line(0.65, 1.0, &xs, 16);
+        let mut rng = study_stream(12, 1);
+        let (lo, hi) = flip_interval(&steep, 0.65, 1000, &mut rng).unwrap();
+        assert!(lo < 0.65 && 0.65 < hi, "({lo}, {hi})");
+        assert!(hi - lo < 0.1, "({lo}, {hi})");
+        // A shallower line (the same noise) places the root less precisely.
+        let shallow = line(0.65, 0.1, &xs, 16);
+        let mut rng = study_stream(12, 1);
+        let (lo2, hi2) = flip_interval(&shallow, 0.65, 1000, &mut rng).unwrap();
+        assert!(lo2 < 0.65 && 0.65 < hi2, "({lo2}, {hi2})");
+        assert!(hi2 - lo2 > hi - lo, "({lo2}, {hi2}) against ({lo}, {hi})");
+        // The same stream gives the same interval; a point exactly zero in every replication is
+        // the root in every resample.
+        let mut rng = study_stream(12, 1);
+        assert_eq!(flip_interval(&steep, 0.65, 1000, &mut rng), Some((lo, hi)));
+        let exact = vec![
+            (0.1, vec![-0.2, -0.3, -0.25]),
+            (0.7, vec![0.0, 0.0, 0.0]),
+            (0.9, vec![0.1, 0.2, 0.15]),
+        ];
+        let mut rng = study_stream(12, 2);
+        assert_eq!(flip_interval(&exact, 0.7, 200, &mut rng), Some((0.7, 0.7)));
+        // Too little to resample.
+        let mut rng = study_stream(12, 2);
+        assert_eq!(flip_interval(&exact[..1], 0.7, 200, &mut rng), None);
     }
 }

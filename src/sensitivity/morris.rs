@@ -193,6 +193,46 @@ pub fn measures(effects: &[f64], resamples: &[Vec<usize>]) -> Measures {
     }
 }
 
+/// The noise floor of one factor's μ*: what a factor without any effect would show, from the
+/// standard errors of its elementary effects (one per trajectory, from the replications).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NoiseFloor {
+    /// The mean μ* of a factor without effect: each of its effects is noise of standard error
+    /// `e_t`, whose absolute value averages √(2/π) e_t.
+    pub floor: f64,
+    /// The floor plus two standard deviations of such a μ* (√(1 − 2/π) √(Σ e_t²) / r): a μ*
+    /// at or below it is not told from no effect (a one-sided test at about 2.3%).
+    pub limit: f64,
+}
+
+impl NoiseFloor {
+    /// From the standard errors of a factor's elementary effects (non-finite ones left out).
+    pub fn of(errors: &[f64]) -> NoiseFloor {
+        let finite: Vec<f64> = errors.iter().copied().filter(|e| e.is_finite()).collect();
+        if finite.is_empty() {
+            return NoiseFloor {
+                floor: f64::NAN,
+                limit: f64::NAN,
+            };
+        }
+        let r = finite.len() as f64;
+        let half_normal = 2.0 / std::f64::consts::PI;
+        let floor = half_normal.sqrt() * finite.iter().sum::<f64>() / r;
+        let spread =
+            (1.0 - half_normal).sqrt() * finite.iter().map(|e| e * e).sum::<f64>().sqrt() / r;
+        NoiseFloor {
+            floor,
+            limit: floor + 2.0 * spread,
+        }
+    }
+
+    /// Whether a μ* is within the noise: not above the limit (a NaN μ* or floor is, too: no
+    /// effect was measured).
+    pub fn holds(&self, mu_star: f64) -> bool {
+        mu_star.partial_cmp(&self.limit) != Some(std::cmp::Ordering::Greater)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,5 +358,46 @@ mod tests {
         // A step rounded away is no effect at all (NaN), not an infinite one.
         let still = vec![vec![0.0], vec![0.0]];
         assert!(elementary_effects(&[0], &still, &[1.0, 2.0])[0].is_nan());
+    }
+
+    #[test]
+    fn a_factor_without_effect_stays_within_its_noise_floor() {
+        // Pure noise: every elementary effect is N(0, e_t) with errors e_t that differ by
+        // trajectory. The floor is the mean μ* such a factor shows, and μ* exceeds the limit
+        // in about 2.3% of studies (a one-sided two-sigma test), not more.
+        use rand_distr::{Distribution, StandardNormal};
+        let mut rng = study_stream(4, 1);
+        let errors: Vec<f64> = (0..8).map(|t| 0.5 + 0.25 * t as f64).collect();
+        let floor = NoiseFloor::of(&errors);
+        let studies = 20_000;
+        let (mut above, mut sum) = (0, 0.0);
+        for _ in 0..studies {
+            let mu_star = errors
+                .iter()
+                .map(|e| {
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    (e * z).abs()
+                })
+                .sum::<f64>()
+                / errors.len() as f64;
+            sum += mu_star;
+            if !floor.holds(mu_star) {
+                above += 1;
+            }
+        }
+        let mean = sum / studies as f64;
+        assert!(
+            (mean - floor.floor).abs() < 0.01 * floor.floor,
+            "{mean} vs {floor:?}"
+        );
+        let share = above as f64 / studies as f64;
+        assert!(share < 0.04, "{share} of studies rank pure noise");
+        // A factor whose effect is five errors clears the limit in nearly every study.
+        let strong = errors.iter().map(|e| 5.0 * e).sum::<f64>() / errors.len() as f64;
+        assert!(!floor.holds(strong));
+        // No effect measured at all, or a μ* exactly at the floor: within the noise.
+        assert!(NoiseFloor::of(&[0.0, 0.0]).holds(0.0));
+        assert!(NoiseFloor::of(&[f64::NAN]).holds(1.0));
+        assert!(floor.holds(floor.floor));
     }
 }
