@@ -128,7 +128,7 @@ pub fn checks() -> Vec<Check> {
             Calibration,
             "Timing-driven mispricing costs about 6-8% of revenue in enterprise selling (net: the discounts given on deals that would have closed anyway)",
             "Larkin 2014, J. Labor Econ",
-            "customers.price_weight (how much a discount sways the buyer's choice of vendor)",
+            "customers.discount_memory_half_life_days (how long buyers remember a vendor's discounts) and customers.price_weight (how much a discount sways the buyer's choice of vendor)",
             "net revenue loss, the same team without pull-in discounts and sandbagging (same effort) against the quarter-driven team, paired: CI within 0.04-0.10 (6-8% widened by 2 points each way: the market and contracts are not Larkin's vendor's)",
             scenario!("timing-cost"),
             timing_cost,

@@ -524,8 +524,8 @@ pub const PLAUSIBLE_RANGES: &[PlausibleRange] = &[
     ),
     between(
         "customers.discount_memory_half_life_days",
-        130.0,
-        520.0,
+        260.0,
+        1040.0,
         None,
         HALF_TO_TWICE,
     ),
