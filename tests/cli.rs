@@ -1127,7 +1127,7 @@ fn runs_that_would_exhaust_memory_are_refused_up_front() {
     // One replication of a million accounts: the run in flight is the larger share.
     refused_for_memory(
         Path::new("scenarios/bench-million.toml"),
-        21,
+        24,
         "market.customers",
     );
     // The lesson's market kept for 1,000 replications: the records are.
