@@ -13,7 +13,7 @@
 //!    The library was written so that `transactional-short-cycles` shows aggressive ahead and
 //!    `no-cicadas` and `crowded-territory` show aligned ahead. The answers moved with the model:
 //!    on the build of issue 27's second session (2026-12-07), over the horizon,
-//!    `transactional-short-cycles` (−1,837 $k over the horizon on the issue 28 build) and `one-quarter-view` show
+//!    `transactional-short-cycles` (−1,807 $k over the horizon on the issue 28 build) and `one-quarter-view` show
 //!    aggressive ahead, and every other head-to-head scenario, `no-cicadas` and
 //!    `competitor-swarm` among them, aligned (docs/LIBRARY.md). Scanning the library rather than
 //!    pinning two files keeps the test about the library's property while the engine is
