@@ -302,9 +302,12 @@ pub struct CustomerBehaviour {
     /// applies them (JOLT, Dixon & McKenna 2022, docs/FIELD-FACTS.md [S]). Pressure counts against
     /// its own vendor only; what spills over to the others is the lower inclusive value of a
     /// shortlist holding a pest (more no decision) and the peers' warnings after a block. Default
-    /// 0.3, calibrated so that bookings respond to sales-force size with an elasticity inside the
+    /// 0.2, calibrated so that bookings respond to sales-force size with an elasticity inside the
     /// field's range for the quarter-driven team as for the aligned one (Albers, Mantrala &
     /// Sridhar 2010: mean 0.34; the `selling-elasticity` check): JOLT gives the direction, no size.
+    /// (0.3 until buyers forgot discounts after two years, issue 28: then the quarter-driven
+    /// team's elasticity fell to 0.124, 95% CI 0.077 to 0.172; at 0.2 it is 0.211, 0.164 to
+    /// 0.259.)
     pub no_decision_pressure: f64,
     /// Budget approval: chance per decision attempt away from the fiscal year end. Default 0.15.
     pub budget_approval: f64,
@@ -728,7 +731,7 @@ impl Default for CustomerBehaviour {
             preference_weight: 1.2,
             incumbent_weight: 0.7,
             no_decision_utility: 0.3,
-            no_decision_pressure: 0.3,
+            no_decision_pressure: 0.2,
             budget_approval: 0.15,
             budget_year_end_boost: 3.0,
             budget_last_week_boost: 3.0,
