@@ -1125,6 +1125,13 @@ fn a_known_market_exported_in_each_layout_is_calibrated_back_within_the_fits_int
         ("market.value_sigma", 0.5),
         ("strategies.yours.effort_ramp", 0.5),
     ];
+    // How many fitted intervals the loop checks: the common knobs in every layout, plus the
+    // mapped layout's cycles and discount, or the others' cycle factor.
+    let checked: usize = Written::ALL
+        .iter()
+        .map(|&l| common.len() + if l == Written::Mapped { 4 } else { 1 })
+        .sum();
+    let familywise = bonferroni_z(0.05, checked) / 1.959_964;
     for layout in Written::ALL {
         let name = layout.name();
         let file = tmp.path().join(format!("{name}.csv"));
@@ -1169,9 +1176,16 @@ fn a_known_market_exported_in_each_layout_is_calibrated_back_within_the_fits_int
             let (value, ci) = fitted_knob(&header, key)
                 .unwrap_or_else(|| panic!("{name}: {key} is not fitted\n{header}"));
             let (low, high) = ci.unwrap_or_else(|| panic!("{name}: {key} not identified"));
+            // The fit's 95% interval, widened to a Bonferroni interval over every interval this
+            // test checks (about two dozen): at 95% each, a correct calibrator would miss one of
+            // them most of the time (1 − 0.95^24 ≈ 0.71), so a 95% check per knob tests luck.
+            let (low, high) = (
+                value - familywise * (value - low),
+                value + familywise * (high - value),
+            );
             assert!(
                 low <= truth && truth <= high,
-                "{name}: {key} fitted {value} [{low} to {high}], known {truth}\n{header}"
+                "{name}: {key} fitted {value} [{low} to {high}] (familywise), known {truth}\n{header}"
             );
         }
     }
@@ -1210,4 +1224,30 @@ fn the_same_export_and_seed_give_the_same_scenario_whatever_the_threads() {
     );
     assert_eq!(one, fitted("3", "5"));
     assert_ne!(one, fitted("1", "6"));
+}
+
+/// The two-sided normal quantile for a familywise error `alpha` over `m` intervals
+/// (Bonferroni: each at `alpha / m`), by bisection on the normal tail (Abramowitz & Stegun
+/// 7.1.26 for erfc, error below 1.5e-7).
+fn bonferroni_z(alpha: f64, m: usize) -> f64 {
+    let tail = |z: f64| {
+        let x = z / std::f64::consts::SQRT_2;
+        let t = 1.0 / (1.0 + 0.327_591_1 * x);
+        let poly = t
+            * (0.254_829_592
+                + t * (-0.284_496_736
+                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+        poly * (-x * x).exp()
+    };
+    let target = alpha / m as f64;
+    let (mut lo, mut hi) = (0.0, 10.0);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if tail(mid) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
 }
