@@ -458,23 +458,7 @@ pub fn findings(study: &Study, shown: usize) -> String {
             }
         }
         // Knobs within noise that μ* alone would have put among the top: flagged, unranked.
-        let mut by_mu: Vec<usize> = (0..study.knobs.len()).collect();
-        by_mu.sort_by(|&a, &b| {
-            let key = |k: usize| {
-                let m = e.knobs[k].measures.mu_star.value;
-                if m.is_finite() {
-                    m
-                } else {
-                    f64::NEG_INFINITY
-                }
-            };
-            key(b).total_cmp(&key(a)).then(a.cmp(&b))
-        });
-        let flagged: Vec<usize> = by_mu
-            .into_iter()
-            .take(shown)
-            .filter(|&k| e.knobs[k].within_noise)
-            .collect();
+        let flagged: Vec<usize> = e.flagged_within_noise(shown);
         let within = e.knobs.iter().filter(|m| m.within_noise).count();
         if within > 0 {
             s.push_str(&format!(

@@ -295,23 +295,7 @@ fn ranking(study: &Study, variant: usize) -> String {
         html.push_str("</ol>\n");
     }
     // Knobs within noise that μ* alone would have put among the top: flagged, not ranked.
-    let mut by_mu: Vec<usize> = (0..study.knobs.len()).collect();
-    by_mu.sort_by(|&a, &b| {
-        let key = |k: usize| {
-            let m = e.knobs[k].measures.mu_star.value;
-            if m.is_finite() {
-                m
-            } else {
-                f64::NEG_INFINITY
-            }
-        };
-        key(b).total_cmp(&key(a)).then(a.cmp(&b))
-    });
-    let flagged: Vec<usize> = by_mu
-        .into_iter()
-        .take(WORDS_KNOBS)
-        .filter(|&k| e.knobs[k].within_noise)
-        .collect();
+    let flagged: Vec<usize> = e.flagged_within_noise(WORDS_KNOBS);
     let within = e.knobs.iter().filter(|m| m.within_noise).count();
     if within > 0 {
         let _ = writeln!(

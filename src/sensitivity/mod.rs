@@ -320,6 +320,26 @@ impl Effects {
         order.sort_by_key(|&k| self.knobs[k].rank);
         order
     }
+
+    /// Knobs within their noise floor that μ* alone would have put among the top `shown`:
+    /// flagged, not ranked (largest μ* first; a non-finite μ* last).
+    pub fn flagged_within_noise(&self, shown: usize) -> Vec<usize> {
+        let key = |k: usize| {
+            let m = self.knobs[k].measures.mu_star.value;
+            if m.is_finite() {
+                m
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        let mut by_mu: Vec<usize> = (0..self.knobs.len()).collect();
+        by_mu.sort_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
+        by_mu
+            .into_iter()
+            .take(shown)
+            .filter(|&k| self.knobs[k].within_noise)
+            .collect()
+    }
 }
 
 /// The paired difference (% of the reference's bookings) at one point of the one-at-a-time runs.
