@@ -151,8 +151,26 @@ impl Knob {
         }
     }
 
+    /// Whether a value sits at an end of the range searched (within 1% of it, on the knob's
+    /// own scale): the end, or `None`. A knob pinned at a bound was stopped by the range, not by
+    /// the data: the market it wants is outside what the model lets it be.
+    pub fn at_bound(self, value: f64, reps: u32) -> Option<f64> {
+        let (lo, hi) = self.bounds(reps);
+        let share = match self.scale() {
+            Scale::Log => (value.ln() - lo.ln()) / (hi.ln() - lo.ln()),
+            Scale::Linear => (value - lo) / (hi - lo),
+        };
+        if share <= 0.01 {
+            Some(lo)
+        } else if share >= 0.99 {
+            Some(hi)
+        } else {
+            None
+        }
+    }
+
     /// The range searched: inside what the scenario accepts, and wide.
-    fn bounds(self, reps: u32) -> (f64, f64) {
+    pub fn bounds(self, reps: u32) -> (f64, f64) {
         match self {
             Knob::BookSize => (2.0, (5_000_000.0 / f64::from(reps.max(1))).min(20_000.0)),
             Knob::NeedRate => (0.002, 5.0),
@@ -617,12 +635,73 @@ pub struct Fit {
     pub compared: Vec<Compared>,
     /// The criterion at the fit (mean squared standardized difference).
     pub criterion: f64,
+    /// Each target's standardized difference at the fit, (simulated − observed) ÷ its standard
+    /// error, in the order of `targets`.
+    pub differences: Vec<f64>,
     /// Evaluations of the criterion (each of `budget.replications` runs).
     pub evaluations: u32,
     /// Nelder-Mead iterations.
     pub iterations: u64,
     /// The budget used.
     pub budget: Budget,
+}
+
+/// Largest standardized difference of a targeted moment that counts as reproduced.
+///
+/// **The rule "the fit reproduces the market"** (it decides whether `calibrate` gives a
+/// verdict): every targeted moment within [`Z_MAX`] standard errors of its observed value, and
+/// the criterion at most the 99.9% quantile of χ²ₖ ÷ k times (1 + 1/S) ([`criterion_max`]), for
+/// k targets and S replications. Under a correct model each standardized difference is about a
+/// standard normal (its standard error is the larger of the bootstrap's and the spread between
+/// simulated markets, so if anything smaller), and the criterion about χ²ₖ ÷ k with the
+/// simulation's own noise on top: a correct model fails the rule about 1% of the time (k = 11:
+/// 11 × 0.1% for the moments, 0.1% for the criterion). Fits of the shipped example export,
+/// simulated from a known market, gave criteria MEASURED_CRITERIA. A market the model cannot make
+/// misses by tens of standard errors (the public sample of issue 30: criterion 1,545).
+pub const Z_MAX: f64 = 3.29;
+
+/// The largest criterion of a fit that reproduces its market: χ²ₖ's 99.9% quantile ÷ k, times
+/// (1 + 1/S) for the simulated mean's own noise (see [`Z_MAX`]).
+pub fn criterion_max(targets: usize, replications: u32) -> f64 {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let k = targets.max(1) as f64;
+    let q = ChiSquared::new(k).map_or(f64::INFINITY, |c| c.inverse_cdf(0.999));
+    q / k * (1.0 + 1.0 / f64::from(replications.max(1)))
+}
+
+impl Fit {
+    /// Whether the fit reproduces the targeted moments (the rule of [`Z_MAX`]).
+    pub fn reproduces(&self) -> bool {
+        self.criterion.is_finite()
+            && self.criterion <= criterion_max(self.targets.len(), self.budget.replications)
+            && self
+                .differences
+                .iter()
+                .all(|z| z.is_finite() && z.abs() <= Z_MAX)
+    }
+
+    /// The targeted moments missed (beyond [`Z_MAX`] standard errors): each target with its
+    /// standardized difference, worst first.
+    pub fn missed(&self) -> Vec<(&Target, f64)> {
+        let mut m: Vec<(&Target, f64)> = self
+            .targets
+            .iter()
+            .zip(&self.differences)
+            .filter(|(_, z)| !(z.is_finite() && z.abs() <= Z_MAX))
+            .map(|(t, &z)| (t, z))
+            .collect();
+        m.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        m
+    }
+
+    /// The fitted knobs that sit at an end of their range: knob, value, the end.
+    pub fn pinned(&self) -> Vec<(Knob, f64, f64)> {
+        let reps = self.structure.reps();
+        self.fitted
+            .iter()
+            .filter_map(|k| k.knob.at_bound(k.value, reps).map(|b| (k.knob, k.value, b)))
+            .collect()
+    }
 }
 
 /// Simulated moments of one candidate: each replication's [`Moments`], in replication order.
@@ -689,6 +768,8 @@ struct Problem<'a> {
     targets: &'a [Target],
     replications: u32,
     evaluations: AtomicU32,
+    /// Told of each evaluation (the progress bar).
+    on_evaluation: &'a (dyn Fn() + Sync),
 }
 
 impl Problem<'_> {
@@ -705,7 +786,9 @@ impl Problem<'_> {
     fn runs_at(&self, settings: &Settings) -> Result<Vec<Moments>, String> {
         self.evaluations.fetch_add(1, Ordering::Relaxed);
         let cfg = config(self.structure, settings)?;
-        Ok(simulate(&cfg, self.structure.shape, self.replications))
+        let runs = simulate(&cfg, self.structure.shape, self.replications);
+        (self.on_evaluation)();
+        Ok(runs)
     }
 
     fn residuals_at(&self, settings: &Settings) -> Result<Vec<f64>, String> {
@@ -791,6 +874,24 @@ fn target(
 /// Fits the market of `structure` to the `observed` moments: see the module documentation.
 /// An `Err` is a scenario the fit could not build (its text, and the validator's message).
 pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<Fit, String> {
+    fit_with_progress(structure, observed, budget, &|| {})
+}
+
+/// Evaluations of the criterion a fit of `knobs` knobs makes at most, about: the start's
+/// rounds and spread, about three per Nelder-Mead iteration (the example export's fit made 238
+/// in 80 iterations with 6 knobs), the Jacobian's two per knob, the fitted market once.
+pub fn expected_evaluations(knobs: usize, budget: Budget) -> u64 {
+    (START_ROUNDS as u64 + 1) + 3 * budget.iterations + 2 * knobs as u64 + 1
+}
+
+/// [`fit`], telling `on_evaluation` of each evaluation of the criterion (each
+/// `budget.replications` simulated runs), for a progress bar.
+pub fn fit_with_progress(
+    structure: &Structure,
+    observed: &Moments,
+    budget: Budget,
+    on_evaluation: &(dyn Fn() + Sync),
+) -> Result<Fit, String> {
     let defaults = Settings::defaults();
     let mut candidates = vec![
         Knob::BookSize,
@@ -873,6 +974,7 @@ pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<
         targets: &[],
         replications: budget.replications,
         evaluations: AtomicU32::new(0),
+        on_evaluation,
     };
     let mut start = base;
     for _ in 0..START_ROUNDS {
@@ -1056,6 +1158,11 @@ pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<
         })
         .collect();
     let evaluations = problem.evaluations.load(Ordering::Relaxed);
+    // What the body holds for the knobs not fitted: the start's values (the ramp and the
+    // discount halfway to the aggressive preset's), so the header says what the file says.
+    for l in &mut left {
+        l.value = settings.get(l.knob);
+    }
     Ok(Fit {
         structure: structure.clone(),
         settings,
@@ -1064,6 +1171,7 @@ pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<
         targets,
         compared,
         criterion,
+        differences: r,
         evaluations,
         iterations,
         budget,
