@@ -479,11 +479,18 @@ const SAMPLE_ROWS: usize = 200;
 struct Records<'a> {
     reader: csv::Reader<Box<dyn Read + 'a>>,
     record: csv::ByteRecord,
+    /// Lines end in CR LF: the reader stops at the CR and counts the LF's line only as it
+    /// reads the next record, so every record after the first is one line later than it says.
+    crlf: bool,
+    /// Records read.
+    read: usize,
 }
 
 impl<'a> Records<'a> {
-    fn new(source: Box<dyn Read + 'a>, delimiter: u8) -> Records<'a> {
+    fn new(source: Box<dyn Read + 'a>, delimiter: u8, crlf: bool) -> Records<'a> {
         Records {
+            crlf,
+            read: 0,
             reader: csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
@@ -519,9 +526,9 @@ impl<'a> Records<'a> {
             {
                 continue; // a blank row
             }
-            return Ok(Some(
-                self.record.position().map_or(0, |p| p.line() as usize),
-            ));
+            let line = self.record.position().map_or(0, |p| p.line() as usize);
+            self.read += 1;
+            return Ok(Some(line + usize::from(self.crlf && self.read > 1)));
         }
     }
 }
@@ -535,8 +542,12 @@ fn parse_stream<'a>(
     options: &ReadOptions,
 ) -> Result<Export, Streamed> {
     let delimiter = delimiter(head);
+    let crlf = head
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && head[i - 1] == b'\r');
     // Pass 1: the header, the columns, the footer, the dates' day order.
-    let mut records = Records::new(open().map_err(Streamed::Io)?, delimiter);
+    let mut records = Records::new(open().map_err(Streamed::Io)?, delimiter, crlf);
     let Some(header_line) = records.next(origin)? else {
         return Err(InputError::file(
             origin,
@@ -628,7 +639,7 @@ fn parse_stream<'a>(
     let outcomes = outcome_table(layout, options)?;
 
     // Pass 2: each row checked.
-    let mut records = Records::new(open().map_err(Streamed::Io)?, delimiter);
+    let mut records = Records::new(open().map_err(Streamed::Io)?, delimiter, crlf);
     records.next(origin)?; // the header
     let mut bad = BadRows::default();
     let mut opportunities = Vec::new();
@@ -649,12 +660,8 @@ fn parse_stream<'a>(
         let Some(line) = records.next(origin)? else {
             break;
         };
-        let next_line = records
-            .reader
-            .position()
-            .line()
-            .try_into()
-            .unwrap_or(usize::MAX);
+        let next_line = usize::try_from(records.reader.position().line()).unwrap_or(usize::MAX)
+            + usize::from(crlf);
         let row = RawRow {
             line,
             cells: cells(line, next_line, &records.record, headers.len(), delimiter),
@@ -1064,7 +1071,9 @@ fn content_of(cells: &[&str]) -> Content {
         return Content::Outcomes;
     }
     let distinct: std::collections::HashSet<&str> = values.iter().copied().collect();
-    let numeric = share(&|v| matches!(parse_amount(v), Ok(Some(_)))) >= 0.8;
+    let numeric = share(&|v| {
+        !v.bytes().any(|b| b.is_ascii_alphabetic()) && matches!(parse_amount(v), Ok(Some(_)))
+    }) >= 0.8;
     if distinct.len() == values.len() && values.len() > 1 && !numeric {
         return Content::Unique;
     }
@@ -1181,7 +1190,7 @@ fn suggest_mappings(
     }
     let quote = |h: &str| {
         if h.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '='))
         {
             h.to_string()
         } else {
@@ -1291,7 +1300,11 @@ fn cells(
                 .any(|l| width > 1 && l.iter().filter(|&&b| b == delimiter).count() + 1 >= width)
         });
         if let Some(i) = swallowing {
-            let swallowed = record[i].iter().filter(|&&b| b == b'\n').count();
+            let swallowed = record[i]
+                .split(|&b| b == b'\n')
+                .skip(1)
+                .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+                .count();
             return Err(BadRow {
                 line,
                 kind: BadRowKind::UnclosedQuote,
