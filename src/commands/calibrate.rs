@@ -7,6 +7,7 @@
 //! fit succeeded, and never over the export or an existing file without `--force`
 //! ([`crate::calibrate::outputs`]).
 
+use crate::calibrate::backtest;
 use crate::calibrate::export::{self, AmountDot, Export, ReadOptions};
 use crate::calibrate::fiscal::{parse_month, FiscalCalendar};
 use crate::calibrate::fit::{self, Budget, Fit, Structure};
@@ -83,6 +84,12 @@ pub struct Args {
     /// announced before the fit starts, from one simulated run of the market it starts from).
     #[arg(long, value_name = "MINUTES", default_value_t = 600)]
     pub max_fit_cpu_minutes: u32,
+    /// Backtest: fit on the export's earlier quarters, hold out its last N (of created dates),
+    /// simulate them from the fitted market and write NAME.backtest.csv (observed, simulated
+    /// mean, 90% prediction interval and a naive forecast per held-out quarter); 0: no backtest.
+    #[arg(long, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=40))]
+    pub holdout_quarters: u32,
     /// Replace an existing NAME.toml, NAME.moments.csv and NAME.fit.csv (never the export).
     #[arg(long)]
     pub force: bool,
@@ -128,7 +135,76 @@ pub struct Observed {
 pub fn exec(args: &Args) -> Result<(), SalesimError> {
     let observed = observe_export(args)?;
     crate::shown::print(&report(&observed));
-    let calibrated = fit_observed(&observed, args, &|text| crate::shown::print(text))?;
+    let backtest_file = backtest_file_beside(&observed.scenario);
+    let (fitted_on, held_out) = match args.holdout_quarters {
+        0 => (None, None),
+        n => {
+            if !args.force && backtest_file.symlink_metadata().is_ok() {
+                return Err(InputError::at(
+                    &format!("--out {}", observed.scenario.display()),
+                    None,
+                    None,
+                    &format!("{} already exists", backtest_file.display()),
+                    "another --out NAME.toml, or --force to replace it",
+                )
+                .into());
+            }
+            let split = backtest::split(&observed.export.opportunities, &observed.calendar, n)
+                .map_err(|problem| {
+                    InputError::at(
+                        &format!("--holdout-quarters {n}"),
+                        None,
+                        None,
+                        &format!("{}: {problem}", observed.export.origin),
+                        "fewer quarters held out than the export spans, less two",
+                    )
+                })?;
+            let mut export = observed.export.clone();
+            export.opportunities = split.fitted.clone();
+            let first_month = first_month(args)?;
+            let fitted_on = observe(
+                args,
+                export,
+                first_month,
+                observed.scenario.clone(),
+                observed.moments_file.clone(),
+            )?;
+            crate::shown::print(&format!(
+                "\nBacktest: fitting on the {} quarters before {} as the CRM showed them then \
+                 ({} opportunities; those closed later still open), holding out {} quarter{} \
+                 from {}.\n",
+                split.fitted_quarters.len(),
+                split.held_out_starts[0],
+                split.fitted.len(),
+                n,
+                if n == 1 { "" } else { "s" },
+                split.held_out_starts[0]
+            ));
+            (Some(fitted_on), Some(split))
+        }
+    };
+    let fit_from = fitted_on.as_ref().unwrap_or(&observed);
+    let calibrated = fit_observed(fit_from, args, &|text| crate::shown::print(text))?;
+    let backtest = match &held_out {
+        Some(split) => {
+            let b = backtest::run(
+                &calibrated.fitted,
+                &observed.export.opportunities,
+                &observed.calendar,
+                split,
+            )
+            .map_err(|problem| {
+                InputError::file(
+                    &observed.export.origin,
+                    &format!("the backtest's scenario could not be built: {problem}"),
+                    "an export whose teams and reps make a valid scenario",
+                )
+            })?;
+            crate::shown::print(&backtest_report(&b, &backtest_file));
+            Some(b)
+        }
+        None => None,
+    };
     // Nothing is written before the fit has succeeded (see [`crate::calibrate::outputs`]).
     crate::calibrate::outputs::write(
         &crate::calibrate::outputs::Outputs {
@@ -137,10 +213,19 @@ pub fn exec(args: &Args) -> Result<(), SalesimError> {
             fit: observed.fit_file.clone(),
             force: args.force,
         },
-        &moments_csv(&observed.moments),
+        &moments_csv(&fit_from.moments),
         &calibrated.fit_csv,
         calibrated.scenario_text.as_bytes(),
     )?;
+    if let Some(b) = &backtest {
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut file = crate::fsafe::AtomicFile::create(&backtest_file)?;
+            file.write_all(&b.csv())?;
+            file.commit()
+        };
+        write().map_err(|e| SalesimError::io(format!("writing {}", backtest_file.display()), e))?;
+    }
     crate::shown::print(&format!("\nWrote {}.\n", observed.scenario.display()));
     if calibrated.comparison.is_none() {
         let missed = calibrated.fitted.missed();
@@ -158,6 +243,121 @@ pub fn exec(args: &Args) -> Result<(), SalesimError> {
         )));
     }
     Ok(())
+}
+
+/// `NAME.backtest.csv` beside `NAME.toml`.
+pub fn backtest_file_beside(scenario: &std::path::Path) -> PathBuf {
+    let stem = scenario
+        .file_stem()
+        .map_or_else(|| "market".into(), |s| s.to_string_lossy().into_owned());
+    scenario.with_file_name(format!("{stem}.backtest.csv"))
+}
+
+/// What the terminal shows of a backtest: each held-out quarter's moments, the coverage of the
+/// 90% prediction intervals, and whether the model beat the naive forecast.
+fn backtest_report(b: &backtest::Backtest, file: &std::path::Path) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    let value = |m: &str, x: f64| {
+        if !x.is_finite() {
+            return "—".to_string();
+        }
+        match m {
+            "bookings" => format!("${}", group_thousands(x, 0)),
+            "win_rate" | "last_two_weeks_share" => format!("{}%", group_thousands(x * 100.0, 1)),
+            _ => group_thousands(x, 1),
+        }
+    };
+    line(format!(
+        "\nBacktest on your last quarters (the fitted market, your own way of selling as fitted, \
+         {} replications; naive: the fitted period's average per quarter):",
+        backtest::REPLICATIONS
+    ));
+    let mut rows = vec![[
+        "quarter",
+        "moment",
+        "observed",
+        "simulated mean [90% PI]",
+        "naive",
+        "in PI",
+    ]
+    .map(String::from)];
+    for r in &b.rows {
+        rows.push([
+            r.quarter.clone(),
+            r.moment.to_string(),
+            value(r.moment, r.observed),
+            format!(
+                "{} [{} to {}]",
+                value(r.moment, r.simulated_mean),
+                value(r.moment, r.pi_low),
+                value(r.moment, r.pi_high)
+            ),
+            value(r.moment, r.naive),
+            if r.observed.is_finite() && r.pi_low.is_finite() {
+                if r.covered() { "yes" } else { "no" }.to_string()
+            } else {
+                "—".into()
+            },
+        ]);
+    }
+    for l in aligned_columns(&rows) {
+        line(format!("  {l}"));
+    }
+    let (coverage, n) = b.coverage();
+    let held = |m: &str| {
+        let rows: Vec<&backtest::Row> = b
+            .rows
+            .iter()
+            .filter(|r| r.moment == m && r.observed.is_finite() && r.pi_low.is_finite())
+            .collect();
+        (rows.iter().filter(|r| r.covered()).count(), rows.len())
+    };
+    let (won_in, won_n) = held("won_deals");
+    let (book_in, book_n) = held("bookings");
+    line(format!(
+        "Coverage: the 90% prediction intervals hold {} of the {n} observed values ({}%); won \
+         deals {won_in} of {won_n} quarters, bookings {book_in} of {book_n}.",
+        (coverage * n as f64).round(),
+        group_thousands(coverage * 100.0, 0)
+    ));
+    let errors = b.errors();
+    let beat: Vec<&str> = errors
+        .iter()
+        .filter(|(_, model, naive)| model.is_finite() && naive.is_finite() && model < naive)
+        .map(|(m, _, _)| *m)
+        .collect();
+    let judged = errors
+        .iter()
+        .filter(|(_, model, naive)| model.is_finite() && naive.is_finite())
+        .count();
+    line(format!(
+        "Against the naive forecast (mean absolute error over the held-out quarters): the model \
+         was closer on {} of {judged} moments{}.",
+        beat.len(),
+        if beat.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", beat.join(", "))
+        }
+    ));
+    line(format!(
+        "The model {} the naive forecast.",
+        if judged > 0 && beat.len() * 2 > judged {
+            "beat"
+        } else {
+            "did not beat"
+        }
+    ));
+    line(format!(
+        "Wrote {}: {}.",
+        file.display(),
+        backtest::BACKTEST_COLUMNS.join(", ")
+    ));
+    out
 }
 
 /// What calibrate makes of an export's moments: the fit, the comparison on the fitted market,
