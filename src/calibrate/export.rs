@@ -589,7 +589,7 @@ fn parse_stream<'a>(
                         .collect(),
                 );
             }
-            return Err(suggest_mappings(error, &headers, &sample, &found).into());
+            return Err(suggest_mappings(*error, &headers, &sample, &found).into());
         }
     };
     let mut rows = 0usize;
@@ -1448,7 +1448,7 @@ fn resolve_columns(
         _ => "",
     };
     Err(Unresolved::Missing {
-        error: InputError::at(
+        error: Box::new(InputError::at(
             origin,
             Some(header_line),
             None,
@@ -1461,7 +1461,7 @@ fn resolve_columns(
                 "--map FIELD=COLUMN for each (the fields: {fields}); the file's columns: {}",
                 quoted_list(headers)
             ),
-        ),
+        )),
         found: columns,
     })
 }
@@ -1471,7 +1471,7 @@ fn resolve_columns(
 enum Unresolved {
     Input(InputError),
     Missing {
-        error: InputError,
+        error: Box<InputError>,
         found: HashMap<Field, usize>,
     },
 }
