@@ -553,7 +553,7 @@ fn a_salesforce_report_is_recognised_and_its_moments_written() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files, ["acme.moments.csv", "acme.toml"]);
+    assert_eq!(files, ["acme.fit.csv", "acme.moments.csv", "acme.toml"]);
 }
 
 #[test]
