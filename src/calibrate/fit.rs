@@ -646,19 +646,23 @@ pub struct Fit {
     pub budget: Budget,
 }
 
-/// Largest standardized difference of a targeted moment that counts as reproduced.
+/// Largest standardized difference of one moment flagged as reproduced in the fit table
+/// (`NAME.fit.csv`'s `reproduced`): two-sided 0.1% of a standard normal. A flag for each
+/// moment, not the verdict's rule: with a dozen moments, one beyond it now and then is what a
+/// correct model does (the round-trip test's known market, exported as a Salesforce report,
+/// had its `deals_share_weeks_12_13` beyond it while its criterion was well inside the limit).
 ///
 /// **The rule "the fit reproduces the market"** (it decides whether `calibrate` gives a
-/// verdict): every targeted moment within [`Z_MAX`] standard errors of its observed value, and
-/// the criterion at most the 99.9% quantile of χ²ₖ ÷ k times (1 + 1/S) ([`criterion_max`]), for
-/// k targets and S replications. Under a correct model each standardized difference is about a
-/// standard normal (its standard error is the larger of the bootstrap's and the spread between
-/// simulated markets, so if anything smaller), and the criterion about χ²ₖ ÷ k with the
-/// simulation's own noise on top: a correct model fails the rule about 1% of the time (k = 11:
-/// 11 × 0.1% for the moments, 0.1% for the criterion). Fits of the shipped example export,
-/// simulated from a known market, gave criteria 1.33, 1.13, 1.30 and 1.18 (`--seed` 1 to 4; 11
-/// targets and 16 replications, so a limit of 3.02): well inside it. A market the model cannot make
-/// misses by tens of standard errors (the public sample of issue 30: criterion 1,545).
+/// verdict) is the criterion's: at most the 99.9% quantile of χ²ₖ ÷ k times (1 + 1/S)
+/// ([`criterion_max`]), for k targets and S replications. Under a correct model each
+/// standardized difference is about a standard normal (its standard error is the larger of the
+/// bootstrap's and the spread between simulated markets, so if anything smaller), so the
+/// criterion is about χ²ₖ ÷ k, with the simulated mean's own noise on top (1 + 1/S): a correct
+/// model fails the rule about 0.1% of the time. Fits of the shipped example export, simulated
+/// from a known market, gave criteria 1.33, 1.13, 1.30 and 1.18 (`--seed` 1 to 4; 11 targets and
+/// 16 replications, so a limit of 3.02): well inside it. A market the model cannot make misses
+/// by far more: the many-deals-per-account export of `tests/crm` gives 969, the public sample of
+/// issue 30 gave 1,545.
 pub const Z_MAX: f64 = 3.29;
 
 /// The largest criterion of a fit that reproduces its market: χ²ₖ's 99.9% quantile ÷ k, times
@@ -693,6 +697,24 @@ impl Fit {
             .collect();
         m.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         m
+    }
+
+    /// The targeted moments to name when the fit does not reproduce the export: those beyond
+    /// [`Z_MAX`], or, if none is, the three farthest (the criterion adds up many smaller
+    /// misses).
+    pub fn worst(&self) -> Vec<(&Target, f64)> {
+        let missed = self.missed();
+        if !missed.is_empty() {
+            return missed;
+        }
+        let mut all: Vec<(&Target, f64)> = self
+            .targets
+            .iter()
+            .zip(self.differences.iter().copied())
+            .collect();
+        all.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        all.truncate(3);
+        all
     }
 
     /// The fitted knobs that sit at an end of their range: knob, value, the end.

@@ -228,7 +228,7 @@ pub fn exec(args: &Args) -> Result<(), SalesimError> {
     }
     crate::shown::print(&format!("\nWrote {}.\n", observed.scenario.display()));
     if calibrated.comparison.is_none() {
-        let missed = calibrated.fitted.missed();
+        let missed = calibrated.fitted.worst();
         return Err(SalesimError::NoVerdict(format!(
             "the fitted market does not reproduce {} ({} of {} targeted moments missed: {}); the \
              scenario, the moments and the fit table were written, no comparison was made",
@@ -641,12 +641,10 @@ fn no_verdict_report(observed: &Observed, f: &Fit) -> String {
     };
     line(format!(
         "The fit does NOT reproduce your market (criterion {:.2} over {} moments; a fit that \
-         reproduces one stays at or below {:.2} with every targeted moment within {} standard \
-         errors):",
+         reproduces one stays at or below {:.2}, the 99.9% quantile of a correct model's):",
         f.criterion,
         f.targets.len(),
         fit::criterion_max(f.targets.len(), f.budget.replications),
-        fit::Z_MAX
     ));
     for l in fit_table_lines(f) {
         line(format!("  {l}"));
@@ -678,11 +676,11 @@ fn no_verdict_report(observed: &Observed, f: &Fit) -> String {
 /// The targeted moments missed, one line each, worst first: observed, simulated, how many
 /// standard errors apart.
 fn missed_lines(f: &Fit) -> Vec<String> {
-    let missed = f.missed();
+    let missed = f.worst();
     if missed.is_empty() {
         return Vec::new();
     }
-    let mut lines = vec!["Missed (beyond the rule's standard errors), worst first:".to_string()];
+    let mut lines = vec!["Missed, worst first:".to_string()];
     for (t, z) in missed {
         let c = f
             .compared
@@ -978,11 +976,10 @@ pub fn header(
         None => {
             lines.push(format!(
                 "NO VERDICT: this fitted market does not reproduce the export (criterion {:.2}, \
-                 limit {:.2}; every targeted moment must be within {} standard errors), so no \
-                 comparison of strategies was made on it.",
+                 limit {:.2}, the 99.9% quantile of a correct model's), so no comparison of \
+                 strategies was made on it.",
                 f.criterion,
                 fit::criterion_max(f.targets.len(), f.budget.replications),
-                fit::Z_MAX
             ));
             lines.extend(missed_lines(f));
             lines.extend(pinned_lines(f));
@@ -1097,14 +1094,28 @@ fn fit_report(observed: &Observed, f: &Fit, c: &Comparison) -> String {
     }
     line(String::new());
     line(format!(
-        "Goodness of fit: the fitted market reproduces your market (criterion {:.2}, limit {:.2}; \
-         every targeted moment within {} standard errors):",
+        "Goodness of fit: the fitted market reproduces your market (criterion {:.2}, limit {:.2}, \
+         the 99.9% quantile of a correct model's; a moment is flagged reproduced within {} \
+         standard errors):",
         f.criterion,
         fit::criterion_max(f.targets.len(), f.budget.replications),
         fit::Z_MAX
     ));
     for l in fit_table_lines(f) {
         line(format!("  {l}"));
+    }
+    let flagged = f.missed();
+    if !flagged.is_empty() {
+        line(format!(
+            "  Beyond {} standard errors by itself, within what a correct model's criterion \
+             allows: {}; weigh the answer accordingly.",
+            fit::Z_MAX,
+            flagged
+                .iter()
+                .map(|(t, z)| format!("{} ({z:+.1})", t.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     line(String::new());
     line(c.sentence.clone());
