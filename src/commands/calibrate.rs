@@ -642,9 +642,9 @@ fn no_verdict_report(observed: &Observed, f: &Fit) -> String {
     line(format!(
         "The fit does NOT reproduce your market (criterion {:.2} over {} moments; a fit that \
          reproduces one stays at or below {:.2}, the 99.9% quantile of a correct model's):",
-        f.criterion,
+        f.criterion(),
         f.targets.len(),
-        fit::criterion_max(f.targets.len(), f.budget.replications),
+        f.rule().limit,
     ));
     for l in fit_table_lines(f) {
         line(format!("  {l}"));
@@ -978,8 +978,8 @@ pub fn header(
                 "NO VERDICT: this fitted market does not reproduce the export (criterion {:.2}, \
                  limit {:.2}, the 99.9% quantile of a correct model's), so no comparison of \
                  strategies was made on it.",
-                f.criterion,
-                fit::criterion_max(f.targets.len(), f.budget.replications),
+                f.criterion(),
+                f.rule().limit,
             ));
             lines.extend(missed_lines(f));
             lines.extend(pinned_lines(f));
@@ -996,7 +996,7 @@ pub fn header(
         f.budget.replications,
         f.evaluations,
         f.iterations,
-        f.criterion,
+        f.criterion(),
         f.targets.len()
     ));
     lines.extend(fitted_lines(f).into_iter().map(|l| format!("  {l}")));
@@ -1072,7 +1072,7 @@ fn fit_report(observed: &Observed, f: &Fit, c: &Comparison) -> String {
         "Fitted ({} evaluations of {} replications; criterion {:.2} over {} moments, 1 ≈ as close as the data can tell):",
         f.evaluations,
         f.budget.replications,
-        f.criterion,
+        f.criterion(),
         f.targets.len()
     ));
     for l in fitted_lines(f) {
@@ -1097,8 +1097,8 @@ fn fit_report(observed: &Observed, f: &Fit, c: &Comparison) -> String {
         "Goodness of fit: the fitted market reproduces your market (criterion {:.2}, limit {:.2}, \
          the 99.9% quantile of a correct model's; a moment is flagged reproduced within {} \
          standard errors):",
-        f.criterion,
-        fit::criterion_max(f.targets.len(), f.budget.replications),
+        f.criterion(),
+        f.rule().limit,
         fit::Z_MAX
     ));
     for l in fit_table_lines(f) {
