@@ -411,6 +411,7 @@ pub fn write_calibration(
     crate::calibrate::outputs::write(
         &outputs,
         calibration.moments_csv.as_bytes(),
+        &calibration.calibrated.fit_csv,
         calibration.calibrated.scenario_text.as_bytes(),
     )
 }

@@ -1,4 +1,5 @@
-//! Errors and their exit codes: bad input (exit 2) names file, key and line; anything else exits 1.
+//! Errors and their exit codes: bad input (exit 2) names file, key and line; a calibration whose
+//! fit does not reproduce the export gives no verdict (exit 3); anything else exits 1.
 
 use std::fmt;
 
@@ -68,6 +69,11 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Exit code of `salesim calibrate` when the fitted market does not reproduce the export's
+/// targeted moments: the scenario, the moments and the fit table are written, no verdict is
+/// given.
+pub const NO_VERDICT_EXIT_CODE: i32 = 3;
+
 /// Any failure of a salesim command.
 #[derive(Debug, thiserror::Error)]
 pub enum SalesimError {
@@ -88,6 +94,10 @@ pub enum SalesimError {
     /// `check-model` found checks outside their bands.
     #[error("{0} model check(s) failed")]
     ModelCheck(usize),
+    /// `calibrate`'s fit does not reproduce the export's market: the scenario and moments were
+    /// written, but no verdict is given (exit code 3, [`NO_VERDICT_EXIT_CODE`]).
+    #[error("no verdict: {0}")]
+    NoVerdict(String),
     /// The run was stopped by Ctrl-C or SIGTERM; the message says what was kept and how to
     /// resume.
     #[error("interrupted: {0}")]
@@ -95,12 +105,13 @@ pub enum SalesimError {
 }
 
 impl SalesimError {
-    /// The process exit code: 2 for bad input, 130 when stopped by a signal, 1 for everything
-    /// else.
+    /// The process exit code: 2 for bad input, 3 when `calibrate`'s fit does not reproduce the
+    /// export (no verdict), 130 when stopped by a signal, 1 for everything else.
     pub fn exit_code(&self) -> i32 {
         match self {
             SalesimError::Input(_) => 2,
             SalesimError::Interrupted(_) => crate::interrupt::EXIT_CODE,
+            SalesimError::NoVerdict(_) => NO_VERDICT_EXIT_CODE,
             _ => 1,
         }
     }

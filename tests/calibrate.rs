@@ -12,8 +12,9 @@ mod support;
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
-use salesim::calibrate::export::{parse, ReadOptions};
+use salesim::calibrate::export::{parse, AmountDot, ReadOptions};
 use salesim::calibrate::moments::names;
+use salesim::calibrate::BadRowKind;
 use salesim::calibrate::{
     observe, Bootstrap, DaySpan, FiscalCalendar, Moments, Opportunity, Outcome,
 };
@@ -552,7 +553,7 @@ fn a_salesforce_report_is_recognised_and_its_moments_written() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files, ["acme.moments.csv", "acme.toml"]);
+    assert_eq!(files, ["acme.fit.csv", "acme.moments.csv", "acme.toml"]);
 }
 
 #[test]
@@ -739,6 +740,47 @@ const BAD_FILES: &[BadFile] = &[
         skipped: None,
     },
     BadFile {
+        file: "bad_outlier_date.csv",
+        line: Some(42),
+        says: &[
+            "1 bad row of 120",
+            "1 date far outside the export's span (line 42)",
+            "column `created`: 1900-03-02 is far outside the export's span",
+            "a typo'd year fixed in the export",
+        ],
+        skipped: Some("1 date far outside the export's span (line 42)"),
+    },
+    BadFile {
+        file: "bad_outlier_amount.csv",
+        line: Some(6),
+        says: &[
+            "1 amount orders of magnitude from the rest (line 6)",
+            "column `amount`: $250,000,000 is 4.2 orders of magnitude above the median amount",
+        ],
+        skipped: Some("1 amount orders of magnitude from the rest (line 6)"),
+    },
+    BadFile {
+        file: "bad_three_decimals.csv",
+        line: Some(2),
+        says: &[
+            "column `amount`: every one of its 120 amounts has exactly three decimals",
+            "most likely thousands separators",
+            "--amount-dot thousands",
+            "--amount-dot decimal",
+        ],
+        // A whole column, not a row: the user says what the dots are.
+        skipped: None,
+    },
+    BadFile {
+        file: "bad_unclosed_quote.csv",
+        line: Some(12),
+        says: &[
+            "1 unclosed quote (line 12)",
+            "an unclosed quote opened on line 12 (cell 2) swallowed 49 rows (lines 13 to 61)",
+        ],
+        skipped: Some("1 unclosed quote (line 12)"),
+    },
+    BadFile {
         file: "bad_ambiguous_dates.csv",
         line: Some(2),
         says: &[
@@ -783,9 +825,10 @@ fn every_bad_file_names_its_kind_count_and_lines_and_exits_2_writing_nothing() {
         let skipping = calibrate(&file, &tmp.path().join("x.toml"), &["--skip-bad-rows"]);
         match bad.skipped {
             Some(report) => {
-                assert_eq!(
-                    skipping.status.code(),
-                    Some(0),
+                // Read past the bad rows: the fit runs and writes its files, whether or not it
+                // reproduces what is left of a tiny export (exit 0 or 3).
+                assert!(
+                    matches!(skipping.status.code(), Some(0) | Some(3)),
                     "{file}: {}",
                     stderr(&skipping)
                 );
@@ -794,7 +837,7 @@ fn every_bad_file_names_its_kind_count_and_lines_and_exits_2_writing_nothing() {
                     "{file}: {}",
                     stdout(&skipping)
                 );
-                for written in ["x.moments.csv", "x.toml"] {
+                for written in ["x.moments.csv", "x.fit.csv", "x.toml"] {
                     assert!(tmp.path().join(written).is_file(), "{file}: {written}");
                     std::fs::remove_file(tmp.path().join(written)).unwrap();
                 }
@@ -947,7 +990,12 @@ proptest! {
                 prop_assert!(!skip && e.line.is_some_and(|l| l >= 3), "{}", e);
             }
             Ok(export) => {
-                prop_assert_eq!(export.opportunities.len() + export.skipped.total(), rows.len() + 1);
+                // Issue 30: open rows without an account, owner or created date are open pipeline
+                // (counted, left out of the opportunities), not bad rows.
+                prop_assert_eq!(
+                    export.opportunities.len() + export.skipped.total() + export.open_pipeline.left_out,
+                    rows.len() + 1
+                );
                 let m = observe(
                     &export.opportunities,
                     &FiscalCalendar::months(fiscal),
@@ -1141,9 +1189,16 @@ fn a_known_market_exported_in_each_layout_is_calibrated_back_within_the_fits_int
             &tmp.path().join(format!("{name}.toml")),
             layout.options(),
         );
-        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
-        assert!(
+        // Issue 30: the verdict follows the rule (the criterion within its limit), the one the
+        // fit table implies and the header prints (checked below).
+        let verdict = match out.status.code() {
+            Some(0) => true,
+            Some(3) => false,
+            other => panic!("{name}: exit {other:?}: {}", stderr(&out)),
+        };
+        assert_eq!(
             stdout(&out).contains("On a market like yours, aligned booked"),
+            verdict,
             "{name}: {}",
             stdout(&out)
         );
@@ -1168,10 +1223,44 @@ fn a_known_market_exported_in_each_layout_is_calibrated_back_within_the_fits_int
         } else {
             expected.push(("market.segments.*.cycle_days (one factor)", 0.7));
             assert!(
-                header.contains("strategies.yours.discount_max = 0.250: not identified"),
+                header.contains("strategies.yours.discount_max = ")
+                    && header.contains(": not identified: discount_mean"),
                 "{name}: the discount is not fitted without list amounts\n{header}"
             );
         }
+        assert_header_matches_body(&header);
+        // A fit of a market the model made reproduces it: the targeted moments' mean squared
+        // standardized difference (the criterion) is within the rule's limit.
+        let table = std::fs::read_to_string(tmp.path().join(format!("{name}.fit.csv"))).unwrap();
+        let targeted = fit_rows(&table, "true");
+        assert!(!targeted.is_empty(), "{name}\n{table}");
+        let z: Vec<f64> = targeted
+            .iter()
+            .map(|r| r["standardized_difference"].parse::<f64>().unwrap())
+            .collect();
+        let criterion = z.iter().map(|z| z * z).sum::<f64>() / z.len() as f64;
+        let limit = salesim::calibrate::fit::criterion_max(z.len(), 16);
+        assert_eq!(
+            criterion <= limit,
+            verdict,
+            "{name}: criterion {criterion}, limit {limit}, verdict {verdict}\n{table}"
+        );
+        assert!(
+            verdict,
+            "{name}: a market the model made gets a verdict: criterion {criterion}, limit {limit}\n{table}"
+        );
+        // The criterion the header prints is the table's (one computation).
+        let prose = header.replace("\n# ", " ");
+        let printed: f64 = prose
+            .split("; criterion ")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .and_then(|x| x.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name}: no criterion in the header\n{header}"));
+        assert!(
+            (printed - criterion).abs() <= 0.006,
+            "{name}: the header prints criterion {printed}, the table implies {criterion}"
+        );
         for (key, truth) in expected {
             let (value, ci) = fitted_knob(&header, key)
                 .unwrap_or_else(|| panic!("{name}: {key} is not fitted\n{header}"));
@@ -1250,4 +1339,313 @@ fn bonferroni_z(alpha: f64, m: usize) -> f64 {
         }
     }
     0.5 * (lo + hi)
+}
+
+/// The rows of a `NAME.fit.csv` whose `targeted` column is `targeted`, as column → cell.
+fn fit_rows(table: &str, targeted: &str) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(table.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(
+        header,
+        salesim::commands::calibrate::FIT_COLUMNS.map(str::to_string)
+    );
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(str::to_string))
+                .collect::<HashMap<String, String>>()
+        })
+        .filter(|row| row["targeted"] == targeted)
+        .collect()
+}
+
+/// The header of a written scenario says of each knob what the body holds (issue 30: the header
+/// said `discount_max = 0.250` was left at its default while the body held 0.125). Checks every
+/// "  KEY = VALUE: why" line of the knobs not fitted and every fitted knob's row, whose keys are
+/// plain scenario keys.
+fn assert_header_matches_body(text: &str) {
+    let body: toml::Value = toml::from_str(text).unwrap();
+    let at = |key: &str| -> Option<f64> {
+        let mut v = &body;
+        for part in key.split('.') {
+            v = v.get(part)?;
+        }
+        v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+    };
+    let plain = |key: &str| {
+        key.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    };
+    let mut checked = 0;
+    for line in text.lines().filter_map(|l| l.strip_prefix("#   ")) {
+        // "KEY = VALUE: why" (not fitted) or "KEY   VALUE   [CI]   meaning" (fitted).
+        let (key, value) = match line.split_once(" = ") {
+            Some((k, rest)) if plain(k.trim()) => {
+                (k.trim(), rest.split(':').next().unwrap_or("").trim())
+            }
+            _ => {
+                let mut words = line.split_whitespace();
+                match (words.next(), words.next()) {
+                    (Some(k), Some(v)) if plain(k) && k.contains('.') => (k, v),
+                    _ => continue,
+                }
+            }
+        };
+        let Ok(shown) = value.replace(',', "").parse::<f64>() else {
+            continue;
+        };
+        let Some(held) = at(key) else { continue };
+        assert!(
+            (shown - held).abs() <= 0.0005 * held.abs().max(1.0),
+            "the header says {key} = {value}, the body holds {held}\n{text}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "too few knobs checked ({checked})\n{text}");
+}
+
+/// The cells of a column of an export (by header name), for expected values worked out from
+/// the file itself.
+fn column_of(file: &str, column: &str) -> Vec<String> {
+    let mut r = csv::Reader::from_path(file).unwrap();
+    let i = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == column)
+        .unwrap();
+    r.records().map(|rec| rec.unwrap()[i].to_string()).collect()
+}
+
+/// The `--map` options a message suggests ("To read them so, add: --map … --map …").
+fn suggested_map(message: &str) -> Vec<String> {
+    let line = message
+        .lines()
+        .find_map(|l| l.split_once("To read them so, add: ").map(|(_, r)| r))
+        .unwrap_or_else(|| panic!("no suggested --map in {message}"));
+    let line = line.split(". Allowed:").next().unwrap();
+    line.split("--map ")
+        .map(|m| m.trim().trim_matches('\'').to_string())
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+/// Issue 30: exports in shapes the model did not write (`tests/crm/generate.py`, hand-made
+/// rules) are read as they are. A sales-pipeline export with its own column names gets a
+/// suggested `--map` for each field (by name and by content), which reads it; its open
+/// opportunities, Prospecting leads without an account or engage date among them, are open
+/// pipeline, not bad rows; few accounts, high win rates and small deals are measured as they
+/// are, each against a count made here from the file.
+#[test]
+fn exports_in_shapes_the_model_did_not_write_are_read_as_they_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let many = "tests/crm/shape_many_deals_per_account.csv";
+    let out = calibrate(many, &tmp.path().join("m.toml"), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let map = suggested_map(&err);
+    for wanted in [
+        "id=opportunity_id",
+        "owner=sales_agent",
+        "created=engage_date",
+        "closed=close_date",
+        "outcome=deal_stage",
+        "amount=close_value",
+    ] {
+        assert!(
+            map.iter().any(|m| m == wanted),
+            "{wanted} in {map:?}\n{err}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    let options = ReadOptions {
+        map: map.clone(),
+        ..ReadOptions::default()
+    };
+    let export = parse(many, &std::fs::read(many).unwrap(), &options).unwrap();
+    assert!(export.skipped.is_empty());
+    let stages = column_of(many, "deal_stage");
+    let count = |stage: &str| stages.iter().filter(|s| *s == stage).count();
+    let accounts = column_of(many, "account");
+    let leads = accounts.iter().filter(|a| a.is_empty()).count();
+    assert!(leads > 0 && count("Prospecting") > 0);
+    assert_eq!(export.open_pipeline.left_out, leads);
+    assert_eq!(export.open_pipeline.without_account, leads);
+    assert_eq!(export.open_pipeline.placed, count("Engaging"));
+    assert_eq!(export.opportunities.len(), stages.len() - leads);
+    let m = observe(&export.opportunities, &FiscalCalendar::months(1), &quick());
+    let won = count("Won") as f64;
+    assert_close(
+        &m,
+        names::WIN_RATE,
+        None,
+        won / (won + count("Lost") as f64),
+    );
+    // About a hundred opportunities per account: a shape the model cannot make.
+    let distinct: std::collections::HashSet<&String> =
+        accounts.iter().filter(|a| !a.is_empty()).collect();
+    assert!(export.opportunities.len() as f64 / distinct.len() as f64 > 50.0);
+
+    for (file, check) in [
+        ("tests/crm/shape_few_accounts.csv", "few accounts"),
+        ("tests/crm/shape_high_win_rate.csv", "high win rate"),
+        ("tests/crm/shape_small_deals.csv", "small deals"),
+        ("tests/crm/shape_open_leads.csv", "open leads"),
+    ] {
+        let options = if check == "open leads" {
+            ReadOptions {
+                map: map.clone(),
+                ..ReadOptions::default()
+            }
+        } else {
+            ReadOptions::default()
+        };
+        let e = parse(file, &std::fs::read(file).unwrap(), &options)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(e.skipped.is_empty(), "{file}");
+        let m = observe(&e.opportunities, &FiscalCalendar::months(1), &quick());
+        let outcome_column = if check == "open leads" {
+            "deal_stage"
+        } else {
+            "outcome"
+        };
+        let outcomes = column_of(file, outcome_column);
+        let won = outcomes
+            .iter()
+            .filter(|o| o.eq_ignore_ascii_case("won"))
+            .count() as f64;
+        let lost = outcomes
+            .iter()
+            .filter(|o| o.eq_ignore_ascii_case("lost"))
+            .count() as f64;
+        assert_close(&m, names::WIN_RATE, None, won / (won + lost));
+        match check {
+            "few accounts" => {
+                let accounts: std::collections::HashSet<String> =
+                    column_of(file, "account").into_iter().collect();
+                assert_close(&m, names::ACCOUNTS, None, accounts.len() as f64);
+            }
+            "high win rate" => assert!(won / (won + lost) > 0.8, "{file}"),
+            "small deals" => {
+                let median = m.get(names::DEAL_SIZE_MEDIAN).unwrap().value;
+                assert!(median < 100.0, "{file}: median {median}");
+            }
+            _ => {
+                let leads = column_of(file, "account")
+                    .iter()
+                    .filter(|a| a.is_empty())
+                    .count();
+                assert!(leads > 0);
+                assert_eq!(e.open_pipeline.left_out, leads, "{file}");
+            }
+        }
+    }
+}
+
+/// `--skip-bad-rows` leaves out each outlier kind and says so by kind; three decimals in every
+/// amount are read as the user says with `--amount-dot` (thousands: 34.273 is 34,273).
+#[test]
+fn outliers_are_skipped_by_kind_and_amount_dots_read_as_said() {
+    let skip = ReadOptions {
+        skip_bad_rows: true,
+        ..ReadOptions::default()
+    };
+    for (file, kind) in [
+        ("tests/crm/bad_outlier_date.csv", BadRowKind::DateOutlier),
+        (
+            "tests/crm/bad_outlier_amount.csv",
+            BadRowKind::AmountOutlier,
+        ),
+        (
+            "tests/crm/bad_unclosed_quote.csv",
+            BadRowKind::UnclosedQuote,
+        ),
+    ] {
+        let e = parse(file, &std::fs::read(file).unwrap(), &skip).unwrap();
+        assert_eq!(
+            e.skipped.counts.get(&kind),
+            Some(&1),
+            "{file}: {:?}",
+            e.skipped
+        );
+        assert_eq!(e.skipped.total(), 1, "{file}");
+    }
+    let file = "tests/crm/bad_three_decimals.csv";
+    let bytes = std::fs::read(file).unwrap();
+    assert!(parse(file, &bytes, &skip).is_err());
+    let texts = column_of(file, "amount");
+    for (dot, factor) in [(AmountDot::Thousands, 1000.0), (AmountDot::Decimal, 1.0)] {
+        let e = parse(
+            file,
+            &bytes,
+            &ReadOptions {
+                amount_dot: dot,
+                ..ReadOptions::default()
+            },
+        )
+        .unwrap();
+        for (o, text) in e.opportunities.iter().zip(&texts) {
+            let expected: f64 = text.parse::<f64>().unwrap() * factor;
+            assert!(
+                (o.amount.unwrap() - expected).abs() < 1e-6,
+                "{dot:?}: {text}"
+            );
+        }
+    }
+}
+
+/// A fit that does not reproduce the export gives no verdict (issue 30): the public sample's
+/// shape, a hundred opportunities per account, is one the model cannot make (an account holds
+/// one buying journey at a time). `calibrate` writes the scenario, the moments and the fit
+/// table, names the moments it misses, prints no comparison and no relative difference, and
+/// exits 3.
+#[test]
+fn a_fit_that_does_not_reproduce_the_export_gives_no_verdict_and_exits_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let many = "tests/crm/shape_many_deals_per_account.csv";
+    let probe = calibrate(many, &tmp.path().join("probe.toml"), &[]);
+    let mut args: Vec<String> = Vec::new();
+    for m in suggested_map(&stderr(&probe)) {
+        args.push("--map".into());
+        args.push(m);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = calibrate(many, &tmp.path().join("m.toml"), &args);
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{text}\n{err}");
+    assert!(err.contains("no verdict"), "{err}");
+    assert!(text.contains("does NOT reproduce"), "{text}");
+    assert!(text.contains("Missed"), "{text}");
+    for verdict in [
+        "aligned booked",
+        "more than aggressive",
+        "On a market like yours",
+    ] {
+        assert!(!text.contains(verdict), "`{verdict}` in {text}");
+    }
+    // No relative difference anywhere: no signed percentage of one strategy over another.
+    assert!(
+        !text.contains("% more") && !text.contains("% less"),
+        "{text}"
+    );
+    let header = std::fs::read_to_string(tmp.path().join("m.toml")).unwrap();
+    assert!(header.contains("# NO VERDICT"), "{header}");
+    assert!(!header.contains("aligned booked"), "{header}");
+    assert_header_matches_body(&header);
+    assert!(tmp.path().join("m.moments.csv").is_file());
+    let table = std::fs::read_to_string(tmp.path().join("m.fit.csv")).unwrap();
+    let missed: Vec<String> = fit_rows(&table, "true")
+        .into_iter()
+        .filter(|r| r["reproduced"] == "no")
+        .map(|r| r["moment"].clone())
+        .collect();
+    assert!(!missed.is_empty(), "{table}");
+    for name in &missed {
+        assert!(
+            text.contains(&format!("  {name}")),
+            "{name} named in {text}"
+        );
+    }
 }

@@ -151,8 +151,26 @@ impl Knob {
         }
     }
 
+    /// Whether a value sits at an end of the range searched (within 1% of it, on the knob's
+    /// own scale): the end, or `None`. A knob pinned at a bound was stopped by the range, not by
+    /// the data: the market it wants is outside what the model lets it be.
+    pub fn at_bound(self, value: f64, reps: u32) -> Option<f64> {
+        let (lo, hi) = self.bounds(reps);
+        let share = match self.scale() {
+            Scale::Log => (value.ln() - lo.ln()) / (hi.ln() - lo.ln()),
+            Scale::Linear => (value - lo) / (hi - lo),
+        };
+        if share <= 0.01 {
+            Some(lo)
+        } else if share >= 0.99 {
+            Some(hi)
+        } else {
+            None
+        }
+    }
+
     /// The range searched: inside what the scenario accepts, and wide.
-    fn bounds(self, reps: u32) -> (f64, f64) {
+    pub fn bounds(self, reps: u32) -> (f64, f64) {
         match self {
             Knob::BookSize => (2.0, (5_000_000.0 / f64::from(reps.max(1))).min(20_000.0)),
             Knob::NeedRate => (0.002, 5.0),
@@ -615,14 +633,142 @@ pub struct Fit {
     pub targets: Vec<Target>,
     /// Every observed moment beside its simulated value.
     pub compared: Vec<Compared>,
-    /// The criterion at the fit (mean squared standardized difference).
-    pub criterion: f64,
+    /// Each target's standardized difference at the fit, (simulated − observed) ÷ its standard
+    /// error, in the order of `targets`: the fit table's, and the only source of the criterion
+    /// and the verdict ([`Fit::rule`]).
+    pub differences: Vec<f64>,
     /// Evaluations of the criterion (each of `budget.replications` runs).
     pub evaluations: u32,
     /// Nelder-Mead iterations.
     pub iterations: u64,
     /// The budget used.
     pub budget: Budget,
+}
+
+/// Largest standardized difference of one moment flagged as reproduced in the fit table
+/// (`NAME.fit.csv`'s `reproduced`): two-sided 0.1% of a standard normal. A flag for each
+/// moment, not the verdict's rule: with a dozen moments, one beyond it now and then is what a
+/// correct model does (the round-trip test's known market, exported as a Salesforce report,
+/// had its `deals_share_weeks_12_13` beyond it while its criterion was well inside the limit).
+///
+/// **The rule "the fit reproduces the market"** (it decides whether `calibrate` gives a
+/// verdict) is the criterion's: at most the 99.9% quantile of χ²ₖ ÷ k times (1 + 1/S)
+/// ([`criterion_max`]), for k targets and S replications. Under a correct model each
+/// standardized difference is about a standard normal (its standard error is the larger of the
+/// bootstrap's and the spread between simulated markets, so if anything smaller), so the
+/// criterion is about χ²ₖ ÷ k, with the simulated mean's own noise on top (1 + 1/S): a correct
+/// model fails the rule about 0.1% of the time. Fits of the shipped example export, simulated
+/// from a known market, gave criteria 1.33, 1.13, 1.30 and 1.18 (`--seed` 1 to 4; 11 targets and
+/// 16 replications, so a limit of 3.02): well inside it; so is the round-trip test's known
+/// market exported as a Salesforce report (criterion 2.22), although its
+/// `deals_share_weeks_12_13` is beyond [`Z_MAX`] by itself: flagged in the table, not a refusal.
+/// (An earlier build also refused a verdict whenever any single moment was beyond [`Z_MAX`],
+/// which is not this rule, so that export got no verdict while its table's criterion was within
+/// the limit; the criterion, its limit and the verdict now all come from [`Rule::of`] on the
+/// same standardized differences the table writes.) The 0.1% is a claim yet to be checked over
+/// many known markets. A market the model cannot make misses
+/// by far more: the many-deals-per-account export of `tests/crm` gives 969, the public sample of
+/// issue 30 gave 1,545.
+pub const Z_MAX: f64 = 3.29;
+
+/// The largest criterion of a fit that reproduces its market: χ²ₖ's 99.9% quantile ÷ k, times
+/// (1 + 1/S) for the simulated mean's own noise (see [`Z_MAX`]).
+pub fn criterion_max(targets: usize, replications: u32) -> f64 {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let k = targets.max(1) as f64;
+    let q = ChiSquared::new(k).map_or(f64::INFINITY, |c| c.inverse_cdf(0.999));
+    q / k * (1.0 + 1.0 / f64::from(replications.max(1)))
+}
+
+/// The verdict's rule applied to a fit's standardized differences: the criterion, its limit
+/// and whether the fit reproduces the market. The one computation behind the criterion printed,
+/// written in the header and implied by `NAME.fit.csv`, and behind the verdict (exit 3 or not).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rule {
+    /// The criterion: the mean squared standardized difference over the targets.
+    pub criterion: f64,
+    /// The largest criterion of a fit that reproduces its market ([`criterion_max`]).
+    pub limit: f64,
+}
+
+impl Rule {
+    /// The rule for these standardized differences (one per target) and `replications`.
+    pub fn of(differences: &[f64], replications: u32) -> Rule {
+        Rule {
+            criterion: criterion_of(differences),
+            limit: criterion_max(differences.len(), replications),
+        }
+    }
+
+    /// Whether the fit reproduces the targeted moments: the criterion within its limit (the
+    /// rule of [`Z_MAX`]; a single moment beyond [`Z_MAX`] is flagged in the table, not a
+    /// refusal).
+    pub fn reproduces(&self) -> bool {
+        self.criterion.is_finite() && self.criterion <= self.limit
+    }
+}
+
+/// The criterion of standardized differences: their mean square.
+pub fn criterion_of(differences: &[f64]) -> f64 {
+    differences.iter().map(|e| e * e).sum::<f64>() / differences.len().max(1) as f64
+}
+
+impl Fit {
+    /// The verdict's rule at the fit: criterion, limit, reproduced.
+    pub fn rule(&self) -> Rule {
+        Rule::of(&self.differences, self.budget.replications)
+    }
+
+    /// The criterion at the fit (mean squared standardized difference), from [`Fit::rule`].
+    pub fn criterion(&self) -> f64 {
+        self.rule().criterion
+    }
+
+    /// Whether the fit reproduces the targeted moments (the rule of [`Z_MAX`], [`Fit::rule`]).
+    pub fn reproduces(&self) -> bool {
+        self.rule().reproduces()
+    }
+
+    /// The targeted moments missed (beyond [`Z_MAX`] standard errors): each target with its
+    /// standardized difference, worst first.
+    pub fn missed(&self) -> Vec<(&Target, f64)> {
+        let mut m: Vec<(&Target, f64)> = self
+            .targets
+            .iter()
+            .zip(&self.differences)
+            .filter(|(_, z)| !(z.is_finite() && z.abs() <= Z_MAX))
+            .map(|(t, &z)| (t, z))
+            .collect();
+        m.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        m
+    }
+
+    /// The targeted moments to name when the fit does not reproduce the export: those beyond
+    /// [`Z_MAX`], or, if none is, the three farthest (the criterion adds up many smaller
+    /// misses).
+    pub fn worst(&self) -> Vec<(&Target, f64)> {
+        let missed = self.missed();
+        if !missed.is_empty() {
+            return missed;
+        }
+        let mut all: Vec<(&Target, f64)> = self
+            .targets
+            .iter()
+            .zip(self.differences.iter().copied())
+            .collect();
+        all.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        all.truncate(3);
+        all
+    }
+
+    /// The fitted knobs that sit at an end of their range: knob, value, the end.
+    pub fn pinned(&self) -> Vec<(Knob, f64, f64)> {
+        let reps = self.structure.reps();
+        self.fitted
+            .iter()
+            .filter_map(|k| k.knob.at_bound(k.value, reps).map(|b| (k.knob, k.value, b)))
+            .collect()
+    }
 }
 
 /// Simulated moments of one candidate: each replication's [`Moments`], in replication order.
@@ -689,6 +835,8 @@ struct Problem<'a> {
     targets: &'a [Target],
     replications: u32,
     evaluations: AtomicU32,
+    /// Told of each evaluation (the progress bar).
+    on_evaluation: &'a (dyn Fn() + Sync),
 }
 
 impl Problem<'_> {
@@ -705,7 +853,9 @@ impl Problem<'_> {
     fn runs_at(&self, settings: &Settings) -> Result<Vec<Moments>, String> {
         self.evaluations.fetch_add(1, Ordering::Relaxed);
         let cfg = config(self.structure, settings)?;
-        Ok(simulate(&cfg, self.structure.shape, self.replications))
+        let runs = simulate(&cfg, self.structure.shape, self.replications);
+        (self.on_evaluation)();
+        Ok(runs)
     }
 
     fn residuals_at(&self, settings: &Settings) -> Result<Vec<f64>, String> {
@@ -791,6 +941,24 @@ fn target(
 /// Fits the market of `structure` to the `observed` moments: see the module documentation.
 /// An `Err` is a scenario the fit could not build (its text, and the validator's message).
 pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<Fit, String> {
+    fit_with_progress(structure, observed, budget, &|| {})
+}
+
+/// Evaluations of the criterion a fit of `knobs` knobs makes at most, about: the start's
+/// rounds and spread, about three per Nelder-Mead iteration (the example export's fit made 238
+/// in 80 iterations with 6 knobs), the Jacobian's two per knob, the fitted market once.
+pub fn expected_evaluations(knobs: usize, budget: Budget) -> u64 {
+    (START_ROUNDS as u64 + 1) + 3 * budget.iterations + 2 * knobs as u64 + 1
+}
+
+/// [`fit`], telling `on_evaluation` of each evaluation of the criterion (each
+/// `budget.replications` simulated runs), for a progress bar.
+pub fn fit_with_progress(
+    structure: &Structure,
+    observed: &Moments,
+    budget: Budget,
+    on_evaluation: &(dyn Fn() + Sync),
+) -> Result<Fit, String> {
     let defaults = Settings::defaults();
     let mut candidates = vec![
         Knob::BookSize,
@@ -873,6 +1041,7 @@ pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<
         targets: &[],
         replications: budget.replications,
         evaluations: AtomicU32::new(0),
+        on_evaluation,
     };
     let mut start = base;
     for _ in 0..START_ROUNDS {
@@ -1029,7 +1198,6 @@ pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<
     let cfg = config(structure, &settings)?;
     let runs = simulate(&cfg, structure.shape, budget.replications);
     let r = residuals(&targets, &runs);
-    let criterion = r.iter().map(|e| e * e).sum::<f64>() / r.len().max(1) as f64;
     let compared = observed
         .moments
         .iter()
@@ -1056,6 +1224,11 @@ pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<
         })
         .collect();
     let evaluations = problem.evaluations.load(Ordering::Relaxed);
+    // What the body holds for the knobs not fitted: the start's values (the ramp and the
+    // discount halfway to the aggressive preset's), so the header says what the file says.
+    for l in &mut left {
+        l.value = settings.get(l.knob);
+    }
     Ok(Fit {
         structure: structure.clone(),
         settings,
@@ -1063,7 +1236,7 @@ pub fn fit(structure: &Structure, observed: &Moments, budget: Budget) -> Result<
         left,
         targets,
         compared,
-        criterion,
+        differences: r,
         evaluations,
         iterations,
         budget,
@@ -1140,6 +1313,31 @@ mod tests {
         assert_eq!(cfg.market.customers, 2000);
         assert_eq!(cfg.vendors[0].teams.len(), 2);
         assert_eq!(cfg.variants[cfg.reference].name, "yours");
+    }
+
+    #[test]
+    fn the_verdict_is_the_criterion_within_its_limit_and_nothing_else() {
+        // 11 targets, 16 replications: the limit is χ²₁₁'s 99.9% quantile (31.26) ÷ 11 × 17/16.
+        let limit = criterion_max(11, 16);
+        assert!((limit - 3.02).abs() < 0.01, "{limit}");
+        // One moment beyond Z_MAX, the rest near zero: flagged in the table, yet the criterion
+        // (the one the table implies) is within the limit, so the fit reproduces the market.
+        let mut z = vec![0.5; 11];
+        z[3] = 4.5;
+        let rule = Rule::of(&z, 16);
+        let from_table = z.iter().map(|z| z * z).sum::<f64>() / 11.0;
+        assert_eq!(rule.criterion, from_table);
+        assert_eq!(rule.limit, limit);
+        assert!(rule.reproduces(), "{rule:?}");
+        // Beyond the limit: no verdict.
+        let far = vec![2.0; 11];
+        let rule = Rule::of(&far, 16);
+        assert_eq!(rule.criterion, 4.0);
+        assert!(!rule.reproduces());
+        // A moment the replications do not identify (NaN) never gives a verdict.
+        let mut nan = vec![0.0; 11];
+        nan[0] = f64::NAN;
+        assert!(!Rule::of(&nan, 16).reproduces());
     }
 
     #[test]

@@ -21,9 +21,13 @@
 //!    `NAME.toml` with its header ([`outputs`]: never the export, never an existing file
 //!    without `--force`).
 //!
+//! [`backtest`] holds out the export's last quarters (`--holdout-quarters`), fits on the rest,
+//! and sets the fitted market's prediction of them beside what happened and a naive forecast.
+//!
 //! [`crm`] writes opportunities back as a CRM export in each layout (the example export, the
 //! round-trip test).
 
+pub mod backtest;
 pub mod crm;
 pub mod export;
 pub mod fiscal;

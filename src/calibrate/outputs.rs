@@ -1,5 +1,5 @@
-//! The two files `salesim calibrate` writes, `NAME.toml` (the fitted scenario) and
-//! `NAME.moments.csv` beside it, and the rules that keep it from replacing a file it did not
+//! The files `salesim calibrate` writes, `NAME.toml` (the fitted scenario), `NAME.moments.csv`
+//! and `NAME.fit.csv` (the goodness-of-fit table) beside it, and the rules that keep it from replacing a file it did not
 //! write:
 //!
 //! - neither may be the export itself (whatever its name: `salesim calibrate export.toml` reads
@@ -22,6 +22,8 @@ pub struct Outputs {
     pub scenario: PathBuf,
     /// The observed moments, `NAME.moments.csv` beside it.
     pub moments: PathBuf,
+    /// The goodness-of-fit table, `NAME.fit.csv` beside it.
+    pub fit: PathBuf,
     /// `--force`: existing files may be replaced (never the export).
     pub force: bool,
 }
@@ -70,7 +72,12 @@ pub fn paths(export: &Path, out: Option<&Path>, force: bool) -> Result<Outputs, 
         ));
     }
     let moments = out.with_file_name(format!("{stem}.moments.csv"));
-    for (what, path) in [("the scenario", &out), ("its moments file", &moments)] {
+    let fit = out.with_file_name(format!("{stem}.fit.csv"));
+    for (what, path) in [
+        ("the scenario", &out),
+        ("its moments file", &moments),
+        ("its fit table", &fit),
+    ] {
         if same_file(path, export) {
             return Err(InputError::at(
                 &flag,
@@ -95,7 +102,7 @@ pub fn paths(export: &Path, out: Option<&Path>, force: bool) -> Result<Outputs, 
             ));
         }
     }
-    let existing: Vec<String> = [&out, &moments]
+    let existing: Vec<String> = [&out, &moments, &fit]
         .into_iter()
         .filter(|p| p.symlink_metadata().is_ok())
         .map(|p| p.display().to_string())
@@ -106,22 +113,26 @@ pub fn paths(export: &Path, out: Option<&Path>, force: bool) -> Result<Outputs, 
             None,
             None,
             &format!(
-                "{} already exist{}; calibrate writes {} and {}, and replaces no file unless asked",
+                "{} already exist{}; calibrate writes {}, {} and {}, and replaces no file unless \
+                 asked",
                 existing.join(" and "),
                 if existing.len() == 1 { "s" } else { "" },
                 out.display(),
-                moments.display()
+                moments.display(),
+                fit.display()
             ),
             &format!(
-                "another --out NAME.toml, or --force to replace {} and {}",
+                "another --out NAME.toml, or --force to replace {}, {} and {}",
                 out.display(),
-                moments.display()
+                moments.display(),
+                fit.display()
             ),
         ));
     }
     Ok(Outputs {
         scenario: out,
         moments,
+        fit,
         force,
     })
 }
@@ -146,10 +157,16 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Writes the moments and the scenario, each atomically: both temporary files are written
-/// first, then put in place, the moments first. Without `force`, a file that has appeared since
-/// [`paths`] checked is not replaced (and the moments put in place are taken back).
-pub fn write(outputs: &Outputs, moments: &[u8], scenario: &[u8]) -> Result<(), SalesimError> {
+/// Writes the moments, the fit table and the scenario, each atomically: every temporary file is
+/// written first, then put in place, the scenario last. Without `force`, a file that has
+/// appeared since [`paths`] checked is not replaced (and the files put in place are taken
+/// back).
+pub fn write(
+    outputs: &Outputs,
+    moments: &[u8],
+    fit: &[u8],
+    scenario: &[u8],
+) -> Result<(), SalesimError> {
     let error = |path: &Path, e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             InputError::file(
@@ -167,8 +184,11 @@ pub fn write(outputs: &Outputs, moments: &[u8], scenario: &[u8]) -> Result<(), S
         file.write_all(bytes).map_err(|e| error(path, e))?;
         Ok(file)
     };
-    let moments_file = prepare(&outputs.moments, moments)?;
-    let scenario_file = prepare(&outputs.scenario, scenario)?;
+    let files = [
+        (&outputs.moments, prepare(&outputs.moments, moments)?),
+        (&outputs.fit, prepare(&outputs.fit, fit)?),
+        (&outputs.scenario, prepare(&outputs.scenario, scenario)?),
+    ];
     let commit = |file: AtomicFile| {
         if outputs.force {
             file.commit()
@@ -176,13 +196,18 @@ pub fn write(outputs: &Outputs, moments: &[u8], scenario: &[u8]) -> Result<(), S
             file.commit_new()
         }
     };
-    commit(moments_file).map_err(|e| error(&outputs.moments, e))?;
-    if let Err(e) = commit(scenario_file) {
-        if !outputs.force {
-            // Put in place just now, by this process: nothing of the user's is lost.
-            let _ = std::fs::remove_file(&outputs.moments);
+    let mut placed: Vec<&PathBuf> = Vec::new();
+    for (path, file) in files {
+        if let Err(e) = commit(file) {
+            if !outputs.force {
+                // Put in place just now, by this process: nothing of the user's is lost.
+                for p in placed {
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            return Err(error(path, e));
         }
-        return Err(error(&outputs.scenario, e));
+        placed.push(path);
     }
     Ok(())
 }
@@ -212,8 +237,9 @@ mod tests {
         assert!(e.contains("acme.moments.csv already exists"), "{e}");
         assert!(e.contains("acme.toml") && e.contains("--force"), "{e}");
         let outputs = paths(&export, Some(&out), true).unwrap();
-        write(&outputs, b"m", b"s").unwrap();
+        write(&outputs, b"m", b"f", b"s").unwrap();
         assert_eq!(std::fs::read(&outputs.moments).unwrap(), b"m");
+        assert_eq!(std::fs::read(&outputs.fit).unwrap(), b"f");
         assert_eq!(std::fs::read(&outputs.scenario).unwrap(), b"s");
     }
 
@@ -224,8 +250,9 @@ mod tests {
         std::fs::write(&export, "a\n").unwrap();
         let outputs = paths(&export, Some(&tmp.path().join("n.toml")), false).unwrap();
         std::fs::write(&outputs.scenario, "user's").unwrap();
-        assert!(write(&outputs, b"m", b"s").is_err());
+        assert!(write(&outputs, b"m", b"f", b"s").is_err());
         assert_eq!(std::fs::read(&outputs.scenario).unwrap(), b"user's");
         assert!(!outputs.moments.exists());
+        assert!(!outputs.fit.exists());
     }
 }

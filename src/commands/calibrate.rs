@@ -7,7 +7,8 @@
 //! fit succeeded, and never over the export or an existing file without `--force`
 //! ([`crate::calibrate::outputs`]).
 
-use crate::calibrate::export::{self, Export, ReadOptions};
+use crate::calibrate::backtest;
+use crate::calibrate::export::{self, AmountDot, Export, ReadOptions};
 use crate::calibrate::fiscal::{parse_month, FiscalCalendar};
 use crate::calibrate::fit::{self, Budget, Fit, Structure};
 use crate::calibrate::moments::{self, names, Bootstrap, Moment, Moments, Resampling, Unit};
@@ -60,6 +61,11 @@ pub struct Args {
     /// Leave bad rows out and go on (saying how many of each kind), instead of stopping.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// What a dot in an amount is: `decimal` (34.273 is 34.273) or `thousands` (34.273 is
+    /// 34,273; a comma is then the decimal mark). Unsaid, a dot is a decimal point, but a column
+    /// whose every amount has exactly three decimals stops the read and asks.
+    #[arg(long, value_name = "decimal|thousands", value_parser = amount_dot_parser, default_value = "unsaid", hide_default_value = true)]
+    pub amount_dot: AmountDot,
     /// Bootstrap resamples for the confidence intervals.
     #[arg(long, value_name = "N", default_value_t = 1000,
           value_parser = clap::value_parser!(u32).range(100..=100_000))]
@@ -74,9 +80,27 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(0..=50))]
     pub sensitivity_trajectories: u32,
-    /// Replace an existing NAME.toml and NAME.moments.csv (never the export itself).
+    /// Refuse a fit expected to take more CPU minutes than this (the expected time is
+    /// announced before the fit starts, from one simulated run of the market it starts from).
+    #[arg(long, value_name = "MINUTES", default_value_t = 600)]
+    pub max_fit_cpu_minutes: u32,
+    /// Backtest: fit on the export's earlier quarters, hold out its last N (of created dates),
+    /// simulate them from the fitted market and write NAME.backtest.csv (observed, simulated
+    /// mean, 90% prediction interval and a naive forecast per held-out quarter); 0: no backtest.
+    #[arg(long, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=40))]
+    pub holdout_quarters: u32,
+    /// Replace an existing NAME.toml, NAME.moments.csv and NAME.fit.csv (never the export).
     #[arg(long)]
     pub force: bool,
+}
+
+/// `--amount-dot`: `decimal` or `thousands` (`unsaid` is the default).
+fn amount_dot_parser(text: &str) -> Result<AmountDot, String> {
+    if text == "unsaid" {
+        return Ok(AmountDot::Unsaid);
+    }
+    AmountDot::from_name(text).ok_or_else(|| format!("`{text}` is neither decimal nor thousands"))
 }
 
 /// Columns of `NAME.moments.csv`.
@@ -103,25 +127,237 @@ pub struct Observed {
     pub scenario: PathBuf,
     /// The moments file, `NAME.moments.csv` beside it.
     pub moments_file: PathBuf,
+    /// The goodness-of-fit table, `NAME.fit.csv` beside it.
+    pub fit_file: PathBuf,
 }
 
 /// `salesim calibrate`.
 pub fn exec(args: &Args) -> Result<(), SalesimError> {
     let observed = observe_export(args)?;
     crate::shown::print(&report(&observed));
-    let calibrated = fit_observed(&observed, args, &|text| crate::shown::print(text))?;
+    let backtest_file = backtest_file_beside(&observed.scenario);
+    let (fitted_on, held_out) = match args.holdout_quarters {
+        0 => (None, None),
+        n => {
+            if !args.force && backtest_file.symlink_metadata().is_ok() {
+                return Err(InputError::at(
+                    &format!("--out {}", observed.scenario.display()),
+                    None,
+                    None,
+                    &format!("{} already exists", backtest_file.display()),
+                    "another --out NAME.toml, or --force to replace it",
+                )
+                .into());
+            }
+            let split = backtest::split(&observed.export.opportunities, &observed.calendar, n)
+                .map_err(|problem| {
+                    InputError::at(
+                        &format!("--holdout-quarters {n}"),
+                        None,
+                        None,
+                        &format!("{}: {problem}", observed.export.origin),
+                        "fewer quarters held out than the export spans, less two",
+                    )
+                })?;
+            let mut export = observed.export.clone();
+            export.opportunities = split.fitted.clone();
+            let first_month = first_month(args)?;
+            let fitted_on = observe(
+                args,
+                export,
+                first_month,
+                observed.scenario.clone(),
+                observed.moments_file.clone(),
+            )?;
+            crate::shown::print(&format!(
+                "\nBacktest: fitting on the {} quarters before {} as the CRM showed them then \
+                 ({} opportunities; those closed later still open), holding out {} quarter{} \
+                 from {}.\n",
+                split.fitted_quarters.len(),
+                split.held_out_starts[0],
+                split.fitted.len(),
+                n,
+                if n == 1 { "" } else { "s" },
+                split.held_out_starts[0]
+            ));
+            (Some(fitted_on), Some(split))
+        }
+    };
+    let fit_from = fitted_on.as_ref().unwrap_or(&observed);
+    let calibrated = fit_observed(fit_from, args, &|text| crate::shown::print(text))?;
+    let backtest = match &held_out {
+        Some(split) => {
+            let b = backtest::run(
+                &calibrated.fitted,
+                &observed.export.opportunities,
+                &observed.calendar,
+                split,
+            )
+            .map_err(|problem| {
+                InputError::file(
+                    &observed.export.origin,
+                    &format!("the backtest's scenario could not be built: {problem}"),
+                    "an export whose teams and reps make a valid scenario",
+                )
+            })?;
+            crate::shown::print(&backtest_report(&b, &backtest_file));
+            Some(b)
+        }
+        None => None,
+    };
     // Nothing is written before the fit has succeeded (see [`crate::calibrate::outputs`]).
     crate::calibrate::outputs::write(
         &crate::calibrate::outputs::Outputs {
             scenario: observed.scenario.clone(),
             moments: observed.moments_file.clone(),
+            fit: observed.fit_file.clone(),
             force: args.force,
         },
-        &moments_csv(&observed.moments),
+        &moments_csv(&fit_from.moments),
+        &calibrated.fit_csv,
         calibrated.scenario_text.as_bytes(),
     )?;
+    if let Some(b) = &backtest {
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut file = crate::fsafe::AtomicFile::create(&backtest_file)?;
+            file.write_all(&b.csv())?;
+            file.commit()
+        };
+        write().map_err(|e| SalesimError::io(format!("writing {}", backtest_file.display()), e))?;
+    }
     crate::shown::print(&format!("\nWrote {}.\n", observed.scenario.display()));
+    if calibrated.comparison.is_none() {
+        let missed = calibrated.fitted.worst();
+        return Err(SalesimError::NoVerdict(format!(
+            "the fitted market does not reproduce {} ({} of {} targeted moments missed: {}); the \
+             scenario, the moments and the fit table were written, no comparison was made",
+            observed.export.origin,
+            missed.len(),
+            calibrated.fitted.targets.len(),
+            missed
+                .iter()
+                .map(|(t, _)| t.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     Ok(())
+}
+
+/// `NAME.backtest.csv` beside `NAME.toml`.
+pub fn backtest_file_beside(scenario: &std::path::Path) -> PathBuf {
+    let stem = scenario
+        .file_stem()
+        .map_or_else(|| "market".into(), |s| s.to_string_lossy().into_owned());
+    scenario.with_file_name(format!("{stem}.backtest.csv"))
+}
+
+/// What the terminal shows of a backtest: each held-out quarter's moments, the coverage of the
+/// 90% prediction intervals, and whether the model beat the naive forecast.
+fn backtest_report(b: &backtest::Backtest, file: &std::path::Path) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    let value = |m: &str, x: f64| {
+        if !x.is_finite() {
+            return "—".to_string();
+        }
+        match m {
+            "bookings" => format!("${}", group_thousands(x, 0)),
+            "win_rate" | "last_two_weeks_share" => format!("{}%", group_thousands(x * 100.0, 1)),
+            _ => group_thousands(x, 1),
+        }
+    };
+    line(format!(
+        "\nBacktest on your last quarters (the fitted market, your own way of selling as fitted, \
+         {} replications; naive: the fitted period's average per quarter):",
+        backtest::REPLICATIONS
+    ));
+    let mut rows = vec![[
+        "quarter",
+        "moment",
+        "observed",
+        "simulated mean [90% PI]",
+        "naive",
+        "in PI",
+    ]
+    .map(String::from)];
+    for r in &b.rows {
+        rows.push([
+            r.quarter.clone(),
+            r.moment.to_string(),
+            value(r.moment, r.observed),
+            format!(
+                "{} [{} to {}]",
+                value(r.moment, r.simulated_mean),
+                value(r.moment, r.pi_low),
+                value(r.moment, r.pi_high)
+            ),
+            value(r.moment, r.naive),
+            if r.observed.is_finite() && r.pi_low.is_finite() {
+                if r.covered() { "yes" } else { "no" }.to_string()
+            } else {
+                "—".into()
+            },
+        ]);
+    }
+    for l in aligned_columns(&rows) {
+        line(format!("  {l}"));
+    }
+    let (coverage, n) = b.coverage();
+    let held = |m: &str| {
+        let rows: Vec<&backtest::Row> = b
+            .rows
+            .iter()
+            .filter(|r| r.moment == m && r.observed.is_finite() && r.pi_low.is_finite())
+            .collect();
+        (rows.iter().filter(|r| r.covered()).count(), rows.len())
+    };
+    let (won_in, won_n) = held("won_deals");
+    let (book_in, book_n) = held("bookings");
+    line(format!(
+        "Coverage: the 90% prediction intervals hold {} of the {n} observed values ({}%); won \
+         deals {won_in} of {won_n} quarters, bookings {book_in} of {book_n}.",
+        (coverage * n as f64).round(),
+        group_thousands(coverage * 100.0, 0)
+    ));
+    let errors = b.errors();
+    let beat: Vec<&str> = errors
+        .iter()
+        .filter(|(_, model, naive)| model.is_finite() && naive.is_finite() && model < naive)
+        .map(|(m, _, _)| *m)
+        .collect();
+    let judged = errors
+        .iter()
+        .filter(|(_, model, naive)| model.is_finite() && naive.is_finite())
+        .count();
+    line(format!(
+        "Against the naive forecast (mean absolute error over the held-out quarters): the model \
+         was closer on {} of {judged} moments{}.",
+        beat.len(),
+        if beat.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", beat.join(", "))
+        }
+    ));
+    line(format!(
+        "The model {} the naive forecast.",
+        if judged > 0 && beat.len() * 2 > judged {
+            "beat"
+        } else {
+            "did not beat"
+        }
+    ));
+    line(format!(
+        "Wrote {}: {}.",
+        file.display(),
+        backtest::BACKTEST_COLUMNS.join(", ")
+    ));
+    out
 }
 
 /// What calibrate makes of an export's moments: the fit, the comparison on the fitted market,
@@ -130,8 +366,11 @@ pub fn exec(args: &Args) -> Result<(), SalesimError> {
 pub struct Calibrated {
     /// The fit.
     pub fitted: Fit,
-    /// Aligned against aggressive on the fitted market.
-    pub comparison: Comparison,
+    /// Aligned against aggressive on the fitted market; `None` when the fit does not reproduce
+    /// the export ([`Fit::reproduces`]): no verdict.
+    pub comparison: Option<Comparison>,
+    /// `NAME.fit.csv`: the goodness-of-fit table ([`FIT_COLUMNS`]).
+    pub fit_csv: Vec<u8>,
     /// What the small sensitivity study found (None with `--sensitivity-trajectories 0`).
     pub findings: Option<String>,
     /// `NAME.toml`: the header, then the scenario.
@@ -148,11 +387,6 @@ pub fn fit_observed(
 ) -> Result<Calibrated, SalesimError> {
     let structure = structure_of(observed);
     let budget = Budget::default();
-    say(&format!(
-        "\nFitting the market (method of simulated moments: {} replications per evaluation, at \
-         most {} Nelder-Mead iterations)…\n",
-        budget.replications, budget.iterations
-    ));
     let unbuildable = |problem: String| {
         InputError::file(
             &observed.export.origin,
@@ -160,7 +394,67 @@ pub fn fit_observed(
             "an export whose teams and reps make a valid scenario",
         )
     };
-    let fitted = fit::fit(&structure, &observed.moments, budget).map_err(unbuildable)?;
+    // The expected CPU time, from one simulated run of the market the fit starts from.
+    let start = fit::config(&structure, &fit::Settings::defaults()).map_err(unbuildable)?;
+    let clock = std::time::Instant::now();
+    let _ = crate::experiment::simulate_one(&start, 0, 0);
+    let per_run = clock.elapsed().as_secs_f64();
+    let evaluations = fit::expected_evaluations(8, budget);
+    let runs =
+        evaluations * u64::from(budget.replications) + 3 * u64::from(fit::SCENARIO_REPLICATIONS);
+    let cpu_minutes = per_run * runs as f64 / 60.0;
+    let threads = rayon::current_num_threads().max(1);
+    if cpu_minutes > f64::from(args.max_fit_cpu_minutes) {
+        return Err(InputError::file(
+            &observed.export.origin,
+            &format!(
+                "would take about {} CPU minutes to fit ({} simulated runs of {:.2} s each: {} \
+                 reps, a market of {} quarters), above --max-fit-cpu-minutes {}; sampling \
+                 accounts would not shorten it (the simulated market's size is set by the reps \
+                 and their books, not by the rows)",
+                group_thousands(cpu_minutes, 0),
+                group_thousands(runs as f64, 0),
+                per_run,
+                structure.reps(),
+                structure.horizon_quarters,
+                args.max_fit_cpu_minutes
+            ),
+            "an export of fewer reps or quarters (filter the CRM report by team or by date), or \
+             a higher --max-fit-cpu-minutes",
+        )
+        .into());
+    }
+    say(&format!(
+        "\nFitting the market (method of simulated moments: {} replications per evaluation, at \
+         most {} Nelder-Mead iterations; expected CPU time about {} minutes, {} minutes on {} \
+         threads)…\n",
+        budget.replications,
+        budget.iterations,
+        group_thousands(cpu_minutes.max(0.1), 1),
+        group_thousands((cpu_minutes / threads as f64).max(0.1), 1),
+        threads
+    ));
+    let bar = crate::output::progress::progress_bar(evaluations, false);
+    let tick = || bar.inc(1);
+    let fitted = fit::fit_with_progress(&structure, &observed.moments, budget, &tick)
+        .map_err(unbuildable)?;
+    bar.finish_and_clear();
+    let fit_csv = fit_csv(&fitted);
+    if !fitted.reproduces() {
+        say(&no_verdict_report(observed, &fitted));
+        let scenario_text = format!(
+            "{}{}",
+            header(observed, &fitted, None, None),
+            fit::scenario_text(&fitted.structure, &fitted.settings)
+        );
+        return Ok(Calibrated {
+            fitted,
+            comparison: None,
+            fit_csv,
+            findings: None,
+            scenario_text,
+        });
+    }
     let comparison = compare(&fitted).map_err(unbuildable)?;
     say(&fit_report(observed, &fitted, &comparison));
     let findings = match args.sensitivity_trajectories {
@@ -200,14 +494,263 @@ pub fn fit_observed(
     };
     let scenario_text = format!(
         "{}{}",
-        header(observed, &fitted, &comparison, findings.as_deref()),
+        header(observed, &fitted, Some(&comparison), findings.as_deref()),
         fit::scenario_text(&fitted.structure, &fitted.settings)
     );
     Ok(Calibrated {
         fitted,
-        comparison,
+        comparison: Some(comparison),
+        fit_csv,
         findings,
         scenario_text,
+    })
+}
+
+/// Columns of `NAME.fit.csv`: one row per identified moment; `targeted` moments decide whether
+/// the fit reproduces the export ([`Fit::reproduces`]); `standardized_difference` is
+/// (simulated − observed) ÷ the observed standard error the fit used (targets) or the 95% CIs'
+/// combined half-widths ÷ 1.96 (other moments); `reproduced` is `yes` within
+/// [`fit::Z_MAX`] of it, `no` beyond, empty where the simulation does not produce the moment.
+pub const FIT_COLUMNS: [&str; 11] = [
+    "moment",
+    "segment",
+    "targeted",
+    "observed",
+    "observed_ci_low",
+    "observed_ci_high",
+    "simulated",
+    "simulated_ci_low",
+    "simulated_ci_high",
+    "standardized_difference",
+    "reproduced",
+];
+
+/// One row of the goodness-of-fit table: a compared moment and its standardized difference.
+fn fit_rows(f: &Fit) -> Vec<(&fit::Compared, f64)> {
+    f.compared
+        .iter()
+        .map(|c| {
+            let o = &c.observed;
+            let target = f
+                .targets
+                .iter()
+                .zip(&f.differences)
+                .find(|(t, _)| t.name == o.name && t.segment == o.segment);
+            let z = match target {
+                Some((_, &z)) => z,
+                None => {
+                    let half = |lo: f64, hi: f64| {
+                        if lo.is_finite() && hi.is_finite() {
+                            (hi - lo) / 2.0
+                        } else {
+                            0.0
+                        }
+                    };
+                    let se = (half(o.ci_low, o.ci_high).powi(2)
+                        + half(c.simulated.ci_low, c.simulated.ci_high).powi(2))
+                    .sqrt()
+                        / 1.96;
+                    let se = se.max(0.01 * o.value.abs());
+                    if se > 0.0 {
+                        (c.simulated.mean - o.value) / se
+                    } else if c.simulated.mean == o.value {
+                        0.0
+                    } else {
+                        f64::INFINITY
+                    }
+                }
+            };
+            (c, z)
+        })
+        .collect()
+}
+
+/// `NAME.fit.csv` ([`FIT_COLUMNS`]).
+pub fn fit_csv(f: &Fit) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(FIT_COLUMNS);
+    for (c, z) in fit_rows(f) {
+        let o = &c.observed;
+        let reproduced = if !c.simulated.mean.is_finite() {
+            ""
+        } else if z.is_finite() && z.abs() <= fit::Z_MAX {
+            "yes"
+        } else {
+            "no"
+        };
+        let _ = w.write_record([
+            o.name.to_string(),
+            csv_text(o.segment.as_deref().unwrap_or("")).into_owned(),
+            c.targeted.to_string(),
+            num(o.value),
+            num(o.ci_low),
+            num(o.ci_high),
+            num(c.simulated.mean),
+            num(c.simulated.ci_low),
+            num(c.simulated.ci_high),
+            num(z),
+            reproduced.to_string(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The targeted moments' goodness of fit, for people: observed [CI], simulated [CI],
+/// standardized difference, reproduced.
+fn fit_table_lines(f: &Fit) -> Vec<String> {
+    let mut rows = vec![[
+        "targeted moment",
+        "observed [95% CI]",
+        "simulated [95% CI]",
+        "std. diff.",
+        "reproduced",
+    ]
+    .map(String::from)];
+    for (c, z) in fit_rows(f).into_iter().filter(|(c, _)| c.targeted) {
+        let o = &c.observed;
+        let name = match &o.segment {
+            Some(s) => format!("{} ({})", o.name, one_line(s)),
+            None => o.name.to_string(),
+        };
+        rows.push([
+            name,
+            format!("{} {}", shown(o.value, o.unit), interval(o)),
+            simulated_cell(o, &c.simulated),
+            if z.is_finite() {
+                format!("{z:+.1}")
+            } else {
+                "—".into()
+            },
+            if z.is_finite() && z.abs() <= fit::Z_MAX {
+                "yes".into()
+            } else {
+                "no".into()
+            },
+        ]);
+    }
+    aligned_columns(&rows)
+}
+
+/// What the terminal shows when the fit does not reproduce the export: the table, the moments
+/// missed and by how much, the knobs pinned at a bound, what it means, and no verdict.
+fn no_verdict_report(observed: &Observed, f: &Fit) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(format!(
+        "The fit does NOT reproduce your market (criterion {:.2} over {} moments; a fit that \
+         reproduces one stays at or below {:.2}, the 99.9% quantile of a correct model's):",
+        f.criterion(),
+        f.targets.len(),
+        f.rule().limit,
+    ));
+    for l in fit_table_lines(f) {
+        line(format!("  {l}"));
+    }
+    line(String::new());
+    for l in missed_lines(f) {
+        line(l);
+    }
+    for l in pinned_lines(f) {
+        line(l);
+    }
+    line(String::new());
+    line(format!(
+        "What it means: the model cannot make a market like this export with the knobs an \
+         export can fit, so what it would say about selling on it would be about another market. \
+         No verdict is given: no comparison of strategies was run. The scenario, the moments and \
+         the fit table were written ({}, {}, {}) so the misses can be looked at; exit code {}.",
+        observed.scenario.display(),
+        observed.moments_file.display(),
+        observed.fit_file.display(),
+        crate::error::NO_VERDICT_EXIT_CODE
+    ));
+    if let Some(hint) = many_deals_hint(observed) {
+        line(hint);
+    }
+    out
+}
+
+/// The targeted moments missed, one line each, worst first: observed, simulated, how many
+/// standard errors apart.
+fn missed_lines(f: &Fit) -> Vec<String> {
+    let missed = f.worst();
+    if missed.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec!["Missed, worst first:".to_string()];
+    for (t, z) in missed {
+        let c = f
+            .compared
+            .iter()
+            .find(|c| c.observed.name == t.name && c.observed.segment == t.segment);
+        let (observed, simulated) = match c {
+            Some(c) => (
+                shown(c.observed.value, c.observed.unit),
+                if c.simulated.mean.is_finite() {
+                    shown(c.simulated.mean, c.observed.unit)
+                } else {
+                    "not produced".into()
+                },
+            ),
+            None => (group_thousands(t.observed, 2), "—".into()),
+        };
+        let name = match &t.segment {
+            Some(s) => format!("{} ({})", t.name, one_line(s)),
+            None => t.name.to_string(),
+        };
+        let apart = if z.is_finite() {
+            format!(
+                "{} standard errors {}",
+                group_thousands(z.abs(), 1),
+                if z > 0.0 { "above" } else { "below" }
+            )
+        } else {
+            "the simulated market does not produce it".into()
+        };
+        lines.push(format!(
+            "  {name}: observed {observed}, simulated {simulated}: {apart}"
+        ));
+    }
+    lines
+}
+
+/// The fitted knobs at an end of their range, one line each.
+fn pinned_lines(f: &Fit) -> Vec<String> {
+    f.pinned()
+        .into_iter()
+        .map(|(k, v, b)| {
+            format!(
+                "  pinned at a bound: {} = {} (its range ends at {}): the data pushed it as far as \
+                 the model lets it go",
+                k.key(),
+                knob_value(k, v),
+                knob_value(k, b)
+            )
+        })
+        .collect()
+}
+
+/// Why a market of many deals per account does not fit, when the export shows one: an
+/// account in the model holds one buying journey at a time.
+fn many_deals_hint(observed: &Observed) -> Option<String> {
+    let m = &observed.moments;
+    let opportunities = m.value(names::OPPORTUNITIES);
+    let accounts = m.value(names::ACCOUNTS);
+    let quarters = m.value(names::QUARTERS_SPANNED).max(1.0);
+    let per_account_quarter = opportunities / accounts.max(1.0) / quarters;
+    (per_account_quarter.is_finite() && per_account_quarter >= 1.0).then(|| {
+        format!(
+            "This export has about {} opportunities per account per quarter ({} opportunities, \
+             {} accounts): its accounts buy many things at once (product lines, departments, \
+             expansions). An account in this model holds one buying journey at a time, so it \
+             cannot make such a market.",
+            group_thousands(per_account_quarter, 1),
+            group_thousands(opportunities, 0),
+            group_thousands(accounts, 0)
+        )
     })
 }
 
@@ -398,7 +941,15 @@ fn compared_lines(f: &Fit) -> Vec<String> {
 
 /// The scenario file's header: TOML comments.
 /// `findings`: what the small sensitivity study of the fitted market found, if it ran.
-pub fn header(observed: &Observed, f: &Fit, c: &Comparison, findings: Option<&str>) -> String {
+/// `c`: the comparison, `None` when the fit does not reproduce the export (no verdict: the
+/// header says so and names the moments missed). Every value the header gives for a knob is the
+/// one the body holds (both come from the fit's settings).
+pub fn header(
+    observed: &Observed,
+    f: &Fit,
+    c: Option<&Comparison>,
+    findings: Option<&str>,
+) -> String {
     let e = &observed.export;
     let mut lines: Vec<String> = Vec::new();
     let span = match (observed.moments.first, observed.moments.last) {
@@ -420,7 +971,23 @@ pub fn header(observed: &Observed, f: &Fit, c: &Comparison, findings: Option<&st
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
     ));
     lines.push(String::new());
-    lines.push(c.sentence.clone());
+    match c {
+        Some(c) => lines.push(c.sentence.clone()),
+        None => {
+            lines.push(format!(
+                "NO VERDICT: this fitted market does not reproduce the export (criterion {:.2}, \
+                 limit {:.2}, the 99.9% quantile of a correct model's), so no comparison of \
+                 strategies was made on it.",
+                f.criterion(),
+                f.rule().limit,
+            ));
+            lines.extend(missed_lines(f));
+            lines.extend(pinned_lines(f));
+            if let Some(hint) = many_deals_hint(observed) {
+                lines.push(hint);
+            }
+        }
+    }
     lines.push(String::new());
     lines.push(format!(
         "Fitted by the method of simulated moments (common random numbers: {} replications, the \
@@ -429,13 +996,13 @@ pub fn header(observed: &Observed, f: &Fit, c: &Comparison, findings: Option<&st
         f.budget.replications,
         f.evaluations,
         f.iterations,
-        f.criterion,
+        f.criterion(),
         f.targets.len()
     ));
     lines.extend(fitted_lines(f).into_iter().map(|l| format!("  {l}")));
     lines.push(String::new());
     lines.push("Read from the export as it is: our teams and reps, the horizon (the quarters it spans), the seed.".into());
-    lines.push("Left at the field defaults (the scenario reference gives each default and its source), and why:".into());
+    lines.push("Not fitted (the value this file holds; the scenario reference gives each field default and its source), and why:".into());
     for l in &f.left {
         lines.push(format!(
             "  {} = {}: {}",
@@ -505,17 +1072,50 @@ fn fit_report(observed: &Observed, f: &Fit, c: &Comparison) -> String {
         "Fitted ({} evaluations of {} replications; criterion {:.2} over {} moments, 1 ≈ as close as the data can tell):",
         f.evaluations,
         f.budget.replications,
-        f.criterion,
+        f.criterion(),
         f.targets.len()
     ));
     for l in fitted_lines(f) {
         line(format!("  {l}"));
     }
     if !f.left.is_empty() {
-        line("Not fitted (left at the field defaults):".into());
+        line("Not fitted (the value written, and why):".into());
         for l in &f.left {
-            line(format!("  {}: {}", l.knob.key(), l.why));
+            line(format!(
+                "  {} = {}: {}",
+                l.knob.key(),
+                knob_value(l.knob, l.value),
+                l.why
+            ));
         }
+    }
+    for l in pinned_lines(f) {
+        line(l);
+    }
+    line(String::new());
+    line(format!(
+        "Goodness of fit: the fitted market reproduces your market (criterion {:.2}, limit {:.2}, \
+         the 99.9% quantile of a correct model's; a moment is flagged reproduced within {} \
+         standard errors):",
+        f.criterion(),
+        f.rule().limit,
+        fit::Z_MAX
+    ));
+    for l in fit_table_lines(f) {
+        line(format!("  {l}"));
+    }
+    let flagged = f.missed();
+    if !flagged.is_empty() {
+        line(format!(
+            "  Beyond {} standard errors by itself, within what a correct model's criterion \
+             allows: {}; weigh the answer accordingly.",
+            fit::Z_MAX,
+            flagged
+                .iter()
+                .map(|(t, z)| format!("{} ({z:+.1})", t.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     line(String::new());
     line(c.sentence.clone());
@@ -531,6 +1131,10 @@ fn fit_report(observed: &Observed, f: &Fit, c: &Comparison) -> String {
         observed.moments_file.display(),
         observed.moments.bootstrap.resamples,
         observed.moments.bootstrap.seed
+    ));
+    line(format!(
+        "Wrote {}: every moment observed and simulated, and whether it is reproduced.",
+        observed.fit_file.display()
     ));
     line(format!(
         "Wrote {}: the fitted market; its header shows observed vs simulated moments. Run it: \
@@ -549,6 +1153,14 @@ pub fn observe_export(args: &Args) -> Result<Observed, SalesimError> {
         crate::calibrate::outputs::paths(&args.opportunities, args.out.as_deref(), args.force)?;
     let export = export::read(&args.opportunities, &args.read_options())?;
     observe(args, export, first_month, outputs.scenario, outputs.moments)
+}
+
+/// `NAME.fit.csv` beside `NAME.toml`.
+pub fn fit_file_beside(scenario: &std::path::Path) -> PathBuf {
+    let stem = scenario
+        .file_stem()
+        .map_or_else(|| "market".into(), |s| s.to_string_lossy().into_owned());
+    scenario.with_file_name(format!("{stem}.fit.csv"))
 }
 
 /// The month the vendor's fiscal year starts in (`--fiscal-year-start`), 1–12.
@@ -580,12 +1192,14 @@ pub fn observe(
         seed: args.seed,
     };
     let moments = moments::observe(&export.opportunities, &calendar, &bootstrap);
+    let fit_file = fit_file_beside(&scenario);
     Ok(Observed {
         export,
         calendar,
         moments,
         scenario,
         moments_file,
+        fit_file,
     })
 }
 
@@ -601,6 +1215,7 @@ impl Args {
             open: self.open.clone(),
             date_format: self.date_format.clone(),
             skip_bad_rows: self.skip_bad_rows,
+            amount_dot: self.amount_dot,
         }
     }
 }
@@ -728,6 +1343,9 @@ pub fn report(observed: &Observed) -> String {
             "  left out the report's footer ({} rows)",
             e.footer_rows
         ));
+    }
+    if let Some(p) = e.open_pipeline.summary() {
+        line(format!("  open pipeline: {p}"));
     }
     if !e.skipped.is_empty() {
         line(format!(
