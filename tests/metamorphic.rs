@@ -45,8 +45,14 @@ fn lesson_with(extra_toml: &str) -> String {
 #[test]
 fn scaling_every_money_value_scales_bookings_and_nothing_else() {
     let base = run(LESSON, &[]);
-    // Every money value: account values (the median); quotas and so pay follow them.
-    let scaled = run(LESSON, &["market.value_median_k=400"]);
+    // Every money value: account values (the median); quotas and so pay follow them. By 8, a
+    // power of two, so that every product and quotient of money is scaled exactly in binary
+    // floating point and the runs must agree to the last bit. By 10 they agree only to rounding:
+    // after the 28-quarter warm-up one of the six replications (seed 11, replication 2) took one
+    // comparison the other way on a last-bit difference and then went its own way (bookings ×8.1
+    // for aggressive, ×8.98 for aligned, the other eleven runs ×10 within 3e-8), as a chaotic
+    // market does; by 8 all twelve are ×8 exactly.
+    let scaled = run(LESSON, &["market.value_median_k=320"]);
     let money = [
         "bookings",
         "list_value",
@@ -64,19 +70,17 @@ fn scaling_every_money_value_scales_bookings_and_nothing_else() {
             let (ma, mb) = (a.metrics(), b.metrics());
             for (i, name) in RUN_METRICS.iter().enumerate() {
                 if money.contains(name) {
-                    let ratio = mb[i] / ma[i];
                     assert!(
-                        ma[i] == 0.0 && mb[i] == 0.0 || (ratio - 10.0).abs() < 1e-4,
-                        "{variant} {name}: {} → {} (ratio {ratio})",
+                        mb[i] == 8.0 * ma[i],
+                        "{variant} {name}: {} → {} (ratio {})",
                         ma[i],
-                        mb[i]
+                        mb[i],
+                        mb[i] / ma[i]
                     );
                 } else {
-                    // Counts and shares are unchanged; ratios of money (quota attainment) up to
-                    // the last digits of floating point.
-                    let same = ma[i] == mb[i]
-                        || ma[i].is_nan() && mb[i].is_nan()
-                        || (ma[i] - mb[i]).abs() <= 1e-7 * ma[i].abs();
+                    // Counts, shares and ratios of money (quota attainment) are unchanged, to
+                    // the last bit.
+                    let same = ma[i] == mb[i] || ma[i].is_nan() && mb[i].is_nan();
                     assert!(
                         same,
                         "{variant} {name}: {} → {} should not change",
