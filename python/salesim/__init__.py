@@ -632,10 +632,13 @@ class Calibration:
         return pd.DataFrame(self._native.fitted, columns=["knob", "value", "ci_low", "ci_high", "meaning"])
 
     @property
-    def comparison(self) -> Dict[str, Any]:
+    def comparison(self) -> Optional[Dict[str, Any]]:
         """Aligned against aggressive on the fitted market: the paired difference of bookings
-        ($k) with its 95% CI, each strategy's mean bookings, and the sentence that says it."""
-        return dict(self._native.comparison)
+        ($k) with its 95% CI, each strategy's mean bookings, and the sentence that says it.
+        None when the fit does not reproduce the export (no verdict, as ``salesim calibrate``
+        exiting 3: see ``report_text`` for the moments it misses)."""
+        c = self._native.comparison
+        return None if c is None else dict(c)
 
     @property
     def findings(self) -> Optional[str]:

@@ -13,6 +13,7 @@ use pyo3::exceptions::{PyKeyError, PyKeyboardInterrupt, PyOSError, PyRuntimeErro
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use salesim::api::{self, ExportSource, RunRequest, Watch, IN_MEMORY};
+use salesim::calibrate::export::AmountDot;
 use salesim::commands::calibrate::Args as CalibrateArgs;
 use salesim::commands::sensitivity::SensitivityArgs;
 use salesim::error::{InputError, SalesimError};
@@ -689,10 +690,13 @@ impl Calibration {
         self.inner.calibrated.findings.clone()
     }
 
-    /// Aligned against aggressive on the fitted market.
+    /// Aligned against aggressive on the fitted market; None when the fit does not reproduce
+    /// the export (no verdict, as `salesim calibrate` exiting 3).
     #[getter]
-    fn comparison<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let c = &self.inner.calibrated.comparison;
+    fn comparison<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(c) = &self.inner.calibrated.comparison else {
+            return Ok(None);
+        };
         let d = &c.aligned_minus_aggressive;
         let out = PyDict::new(py);
         out.set_item("aligned_minus_aggressive", d.diff.mean)?;
@@ -705,7 +709,7 @@ impl Calibration {
         out.set_item("quarters", c.quarters)?;
         out.set_item("replications", c.replications)?;
         out.set_item("sentence", &c.sentence)?;
-        Ok(out)
+        Ok(Some(out))
     }
 
     /// The fitted knobs: key, value, 95% CI (NaN where not identified), meaning.
@@ -773,9 +777,12 @@ fn calibrate(
         date_format,
         fiscal_year_start,
         skip_bad_rows,
+        amount_dot: AmountDot::default(),
         resamples,
         seed,
         sensitivity_trajectories,
+        max_fit_cpu_minutes: salesim::commands::calibrate::DEFAULT_MAX_FIT_CPU_MINUTES,
+        holdout_quarters: 0,
         force: false,
     };
     let source = export.clone();

@@ -20,6 +20,9 @@ use crate::output::{csv_text, num};
 use crate::shown::{group_thousands, one_line};
 use std::path::PathBuf;
 
+/// The CPU minutes above which a fit is refused unless `--max-fit-cpu-minutes` says more.
+pub const DEFAULT_MAX_FIT_CPU_MINUTES: u32 = 600;
+
 /// Arguments of `salesim calibrate`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -82,7 +85,7 @@ pub struct Args {
     pub sensitivity_trajectories: u32,
     /// Refuse a fit expected to take more CPU minutes than this (the expected time is
     /// announced before the fit starts, from one simulated run of the market it starts from).
-    #[arg(long, value_name = "MINUTES", default_value_t = 600)]
+    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_MAX_FIT_CPU_MINUTES)]
     pub max_fit_cpu_minutes: u32,
     /// Backtest: fit on the export's earlier quarters, hold out its last N (of created dates),
     /// simulate them from the fitted market and write NAME.backtest.csv (observed, simulated
